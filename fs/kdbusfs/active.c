@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Active references: deactivate, drain, clean up once.
+ */
+
+#include <linux/atomic.h>
+#include <linux/sched.h>
+#include <linux/wait.h>
+
+#include "active.h"
+
+/**
+ * kdbus_active_init() - put a counter into the NEW state
+ * @active:	counter to initialize
+ */
+void kdbus_active_init(struct kdbus_active *active)
+{
+	atomic_set(&active->count, KDBUS_ACTIVE_NEW);
+}
+
+/**
+ * kdbus_active_activate() - move a counter from NEW to ACTIVE
+ * @active:	counter to activate
+ *
+ * Return: true if it was NEW, false if it had been deactivated meanwhile.
+ */
+bool kdbus_active_activate(struct kdbus_active *active)
+{
+	return atomic_cmpxchg(&active->count, KDBUS_ACTIVE_NEW, 0) ==
+	       KDBUS_ACTIVE_NEW;
+}
+
+/**
+ * kdbus_active_deactivate() - refuse all later active references
+ * @active:	counter to deactivate
+ *
+ * Safe to call more than once and from any state.
+ */
+void kdbus_active_deactivate(struct kdbus_active *active)
+{
+	int v = atomic_read(&active->count);
+
+	for (;;) {
+		int n;
+
+		if (v == KDBUS_ACTIVE_NEW)
+			n = KDBUS_ACTIVE_BIAS;
+		else if (v >= 0)
+			n = v + KDBUS_ACTIVE_BIAS;
+		else
+			return;
+		if (atomic_try_cmpxchg(&active->count, &v, n))
+			return;
+	}
+}
+
+/**
+ * kdbus_active_drain() - wait until all active references are dropped
+ * @active:	deactivated counter
+ * @waitq:	wait queue that kdbus_active_release() wakes
+ *
+ * Sleeps uninterruptibly: active references are only held for the span of
+ * one operation, and every blocking operation inside one must be woken by
+ * the deactivation that precedes the drain.
+ */
+void kdbus_active_drain(struct kdbus_active *active, wait_queue_head_t *waitq)
+{
+	WARN_ON(kdbus_active_is_active(active));
+	wait_event(*waitq, atomic_read(&active->count) <= KDBUS_ACTIVE_BIAS);
+}
+
+/**
+ * kdbus_active_cleanup() - claim the right to release the object
+ * @active:	drained counter
+ *
+ * Return: true for exactly one caller once the counter is drained.
+ */
+bool kdbus_active_cleanup(struct kdbus_active *active)
+{
+	return atomic_cmpxchg(&active->count, KDBUS_ACTIVE_BIAS,
+			      KDBUS_ACTIVE_RELEASED) == KDBUS_ACTIVE_BIAS;
+}

@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Buses: made through a control file, gone when it is closed.
+ */
+
+#include <linux/cred.h>
+#include <linux/err.h>
+#include <linux/fs.h>
+#include <linux/kdbus.h>
+#include <linux/kernel.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/user_namespace.h>
+#include <linux/uuid.h>
+
+#include "bus.h"
+#include "domain.h"
+#include "endpoint.h"
+#include "item.h"
+#include "limits.h"
+#include "user.h"
+
+/**
+ * kdbus_sanitize_attach_flags() - check a metadata mask from user space
+ * @flags:		mask as given
+ * @attach_flags:	set to the mask to use
+ *
+ * _KDBUS_ATTACH_ANY means every item the kernel knows.
+ *
+ * Return: 0 on success, -EINVAL if @flags has unknown bits.
+ */
+int kdbus_sanitize_attach_flags(u64 flags, u64 *attach_flags)
+{
+	if (flags == _KDBUS_ATTACH_ANY)
+		flags = _KDBUS_ATTACH_ALL;
+	if (flags & ~_KDBUS_ATTACH_ALL)
+		return -EINVAL;
+	*attach_flags = flags;
+	return 0;
+}
+
+static void kdbus_bus_free(struct kdbus_node *node)
+{
+	struct kdbus_bus *bus = container_of(node, struct kdbus_bus, node);
+
+	WARN_ON(bus->ep);
+	kdbus_user_unref(bus->creator);
+	kdbus_domain_unref(bus->domain);
+	if (bus->cred)
+		put_cred(bus->cred);
+	kfree(bus->name);
+	kfree(bus);
+}
+
+/*
+ * Bus names carry the owner's uid as seen from the domain's user namespace,
+ * "1000-name", so that users cannot take each other's names. The uid is the
+ * opener's, whoever issues the ioctl.
+ */
+static int kdbus_bus_check_prefix(struct kdbus_domain *domain,
+				  const struct cred *cred, const char *name)
+{
+	char prefix[16];
+	uid_t uid;
+
+	uid = from_kuid(domain->user_ns, cred->euid);
+	if (uid == (uid_t)-1)
+		return -EINVAL;
+
+	snprintf(prefix, sizeof(prefix), "%u-", uid);
+	if (strncmp(name, prefix, strlen(prefix)))
+		return -EINVAL;
+	return 0;
+}
+
+static int kdbus_bus_check_bloom(const struct kdbus_bloom_parameter *bloom)
+{
+	if (bloom->size < 8 || bloom->size > KDBUS_BUS_BLOOM_MAX_SIZE ||
+	    !IS_ALIGNED(bloom->size, 8) || bloom->n_hash < 1)
+		return -EINVAL;
+	return 0;
+}
+
+/* The directory is traversable by whom the access flags let connect. */
+static umode_t kdbus_bus_dir_mode(u64 flags)
+{
+	umode_t mode = S_IRUSR | S_IXUSR;
+
+	if (flags & (KDBUS_MAKE_ACCESS_GROUP | KDBUS_MAKE_ACCESS_WORLD))
+		mode |= S_IRGRP | S_IXGRP;
+	if (flags & KDBUS_MAKE_ACCESS_WORLD)
+		mode |= S_IROTH | S_IXOTH;
+	return mode;
+}
+
+static struct kdbus_bus *kdbus_bus_new(struct kdbus_domain *domain,
+				       const struct cred *cred,
+				       const char *name, u64 flags)
+{
+	struct kdbus_bus *bus;
+
+	bus = kzalloc(sizeof(*bus), GFP_KERNEL_ACCOUNT);
+	if (!bus)
+		return ERR_PTR(-ENOMEM);
+
+	kdbus_node_init(&bus->node, KDBUS_NODE_BUS, kdbus_bus_free);
+	bus->domain = kdbus_domain_ref(domain);
+	bus->cred = get_cred(cred);
+	bus->uid = cred->euid;
+	bus->gid = cred->egid;
+	bus->bus_flags = flags;
+	bus->id = atomic64_inc_return(&domain->last_id);
+	generate_random_uuid(bus->id128);
+
+	bus->name = kstrdup(name, GFP_KERNEL_ACCOUNT);
+	if (!bus->name) {
+		kdbus_bus_unref(bus);
+		return ERR_PTR(-ENOMEM);
+	}
+	return bus;
+}
+
+/**
+ * kdbus_cmd_bus_make() - handle KDBUS_CMD_BUS_MAKE
+ * @domain:	domain to make the bus in; active for the call
+ * @file:	the control file; its opener's credentials are used
+ * @argp:	command payload
+ *
+ * Return: the new bus, NULL if only negotiation was asked for, or ERR_PTR:
+ * -EINVAL (bad flags, items, bloom parameters, attach flags, or a name
+ * without the opener's "<uid>-" prefix), -ENAMETOOLONG, -EEXIST (name
+ * taken), -EMFILE (the opener's user has too many buses), -EFAULT,
+ * -EMSGSIZE, -ENOMEM, -ESHUTDOWN.
+ */
+struct kdbus_bus *kdbus_cmd_bus_make(struct kdbus_domain *domain,
+				     struct file *file, void __user *argp)
+{
+	const struct cred *cred = file->f_cred;
+	struct dentry *root = file_inode(file)->i_sb->s_root;
+	struct kdbus_bus *bus = NULL;
+	struct kdbus_ep *ep;
+	struct kdbus_cmd *cmd;
+	u64 attach_owner = 0;
+	const char *name;
+	int ret;
+
+	struct kdbus_arg argv[] = {
+		{ .type = KDBUS_ITEM_NEGOTIATE },
+		{ .type = KDBUS_ITEM_MAKE_NAME, .mandatory = true },
+		{ .type = KDBUS_ITEM_BLOOM_PARAMETER, .mandatory = true },
+		{ .type = KDBUS_ITEM_ATTACH_FLAGS_SEND },
+	};
+	struct kdbus_args args = {
+		.allowed_flags = KDBUS_FLAG_NEGOTIATE |
+				 KDBUS_MAKE_ACCESS_GROUP |
+				 KDBUS_MAKE_ACCESS_WORLD,
+		.argv = argv,
+		.argc = ARRAY_SIZE(argv),
+	};
+
+	ret = kdbus_args_parse(&args, argp, &cmd);
+	if (ret < 0)
+		return ERR_PTR(ret);
+	if (ret > 0) {
+		ret = kdbus_args_clear(&args, 0);
+		return ret < 0 ? ERR_PTR(ret) : NULL;
+	}
+
+	name = argv[1].item->str;
+
+	ret = kdbus_bus_check_bloom(&argv[2].item->bloom_parameter);
+	if (ret < 0)
+		goto exit;
+
+	if (argv[3].item) {
+		ret = kdbus_sanitize_attach_flags(argv[3].item->data64[0],
+						  &attach_owner);
+		if (ret < 0)
+			goto exit;
+	}
+
+	ret = kdbus_bus_check_prefix(domain, cred, name);
+	if (ret < 0)
+		goto exit;
+
+	bus = kdbus_bus_new(domain, cred, name, cmd->flags);
+	if (IS_ERR(bus)) {
+		ret = PTR_ERR(bus);
+		bus = NULL;
+		goto exit;
+	}
+	bus->bloom = argv[2].item->bloom_parameter;
+	bus->attach_flags_owner = attach_owner;
+
+	bus->creator = kdbus_user_lookup(domain, cred->euid);
+	if (IS_ERR(bus->creator)) {
+		ret = PTR_ERR(bus->creator);
+		bus->creator = NULL;
+		goto exit;
+	}
+	ret = kdbus_user_charge(bus->creator, KDBUS_USER_BUSES,
+				READ_ONCE(domain->max_buses));
+	if (ret < 0) {
+		/* not charged: free without uncharging */
+		kdbus_user_unref(bus->creator);
+		bus->creator = NULL;
+		goto exit;
+	}
+
+	ret = kdbus_node_link(&bus->node, root, name,
+			      S_IFDIR | kdbus_bus_dir_mode(cmd->flags),
+			      bus->uid, bus->gid);
+	if (ret < 0)
+		goto exit;
+
+	if (!kdbus_node_activate(&bus->node)) {
+		ret = -ESHUTDOWN;
+		goto exit;
+	}
+
+	ep = kdbus_ep_new(bus, "bus", cmd->flags, bus->uid, bus->gid, false);
+	if (IS_ERR(ep)) {
+		ret = PTR_ERR(ep);
+		goto exit;
+	}
+	bus->ep = ep;
+
+exit:
+	ret = kdbus_args_clear(&args, ret);
+	if (ret < 0) {
+		if (bus) {
+			kdbus_bus_shutdown(bus);
+			kdbus_bus_unref(bus);
+		}
+		return ERR_PTR(ret);
+	}
+	return bus;
+}
+
+/**
+ * kdbus_bus_shutdown() - shut a bus down and remove its directory
+ * @bus:	bus to shut down
+ *
+ * Called once, when the control file that made the bus is released, or
+ * when making it failed half-way. Waits for operations still running on it.
+ */
+void kdbus_bus_shutdown(struct kdbus_bus *bus)
+{
+	if (bus->ep)
+		kdbus_ep_shutdown(bus->ep);
+	kdbus_node_deactivate(&bus->node);
+	kdbus_node_unlink(bus->domain, &bus->node);
+
+	if (kdbus_active_cleanup(&bus->node.active)) {
+		if (bus->creator)
+			kdbus_user_uncharge(bus->creator, KDBUS_USER_BUSES);
+		kdbus_ep_unref(bus->ep);
+		bus->ep = NULL;
+	}
+}

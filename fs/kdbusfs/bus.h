@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef __KDBUSFS_BUS_H
+#define __KDBUSFS_BUS_H
+
+/**
+ * DOC: Buses
+ *
+ * A bus is made by KDBUS_CMD_BUS_MAKE on an open "control" file and lives
+ * exactly as long as that file: closing it shuts the bus down and removes
+ * its directory. Everything about the bus that depends on who made it, its
+ * owner, its "<uid>-" name prefix, the user it is accounted to, the
+ * credentials reported for its creator, comes from the credentials of the
+ * control file's opener (f_cred), never from the task that issued the
+ * ioctl: a control fd handed to another process makes the same bus it
+ * would have made in its opener's hands.
+ */
+
+#include <linux/cred.h>
+#include <linux/kdbus.h>
+#include <linux/types.h>
+#include <linux/uidgid.h>
+
+#include "node.h"
+
+struct file;
+struct kdbus_domain;
+struct kdbus_ep;
+struct kdbus_user;
+
+/**
+ * struct kdbus_bus - a bus
+ * @node:		the bus directory
+ * @domain:		domain the bus lives in
+ * @creator:		user the bus is accounted to
+ * @cred:		credentials of the control file's opener
+ * @ep:			default endpoint, until shutdown
+ * @name:		directory name, "<uid>-..."
+ * @id:			bus id, unique within the domain
+ * @id128:		random 128-bit id
+ * @bus_flags:		flags given to BUS_MAKE
+ * @attach_flags_owner:	metadata the creator requires every sender to attach
+ * @bloom:		bloom filter parameters of the bus
+ * @uid:		owner (opener's euid)
+ * @gid:		group (opener's egid)
+ */
+struct kdbus_bus {
+	struct kdbus_node node;
+	struct kdbus_domain *domain;
+	struct kdbus_user *creator;
+	const struct cred *cred;
+	struct kdbus_ep *ep;
+	char *name;
+	u64 id;
+	u8 id128[16];
+	u64 bus_flags;
+	u64 attach_flags_owner;
+	struct kdbus_bloom_parameter bloom;
+	kuid_t uid;
+	kgid_t gid;
+};
+
+struct kdbus_bus *kdbus_cmd_bus_make(struct kdbus_domain *domain,
+				     struct file *file, void __user *argp);
+void kdbus_bus_shutdown(struct kdbus_bus *bus);
+int kdbus_sanitize_attach_flags(u64 flags, u64 *attach_flags);
+
+/**
+ * kdbus_bus_ref() - take a memory reference on a bus
+ * @bus:	bus to reference
+ *
+ * Return: @bus
+ */
+static inline struct kdbus_bus *kdbus_bus_ref(struct kdbus_bus *bus)
+{
+	kdbus_node_ref(&bus->node);
+	return bus;
+}
+
+/**
+ * kdbus_bus_unref() - drop a memory reference on a bus
+ * @bus:	bus to unreference, may be NULL
+ */
+static inline void kdbus_bus_unref(struct kdbus_bus *bus)
+{
+	if (bus)
+		kdbus_node_unref(&bus->node);
+}
+
+#endif

@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Domains: one per mount.
+ */
+
+#include <linux/slab.h>
+#include <linux/user_namespace.h>
+#include <linux/xarray.h>
+
+#include "domain.h"
+#include "limits.h"
+
+static void kdbus_domain_free(struct kdbus_node *node)
+{
+	struct kdbus_domain *domain = container_of(node, struct kdbus_domain,
+						   node);
+
+	/* Every user holds a domain reference, so none can be left. */
+	WARN_ON(!xa_empty(&domain->users));
+	xa_destroy(&domain->users);
+	put_user_ns(domain->user_ns);
+	kfree(domain);
+}
+
+/**
+ * kdbus_domain_new() - create the domain of a new mount
+ * @user_ns:	user namespace the mount belongs to
+ *
+ * Return: the new, active domain or ERR_PTR(-ENOMEM).
+ */
+struct kdbus_domain *kdbus_domain_new(struct user_namespace *user_ns)
+{
+	struct kdbus_domain *domain;
+
+	domain = kzalloc(sizeof(*domain), GFP_KERNEL_ACCOUNT);
+	if (!domain)
+		return ERR_PTR(-ENOMEM);
+
+	kdbus_node_init(&domain->node, KDBUS_NODE_DOMAIN, kdbus_domain_free);
+	domain->user_ns = get_user_ns(user_ns);
+	atomic_long_set(&domain->last_ino, 0);
+	atomic64_set(&domain->last_id, 0);
+	mutex_init(&domain->node_lock);
+	mutex_init(&domain->user_lock);
+	xa_init(&domain->users);
+	domain->max_buses = KDBUS_USER_MAX_BUSES;
+	domain->max_connections = KDBUS_USER_MAX_CONN;
+	kdbus_node_activate(&domain->node);
+	return domain;
+}

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef __KDBUSFS_ENDPOINT_H
+#define __KDBUSFS_ENDPOINT_H
+
+/**
+ * DOC: Endpoints
+ *
+ * An endpoint is a regular file in a bus directory through which
+ * connections are made. Every bus has the default endpoint "bus", made and
+ * removed together with the bus. Its file mode follows the access flags of
+ * BUS_MAKE; its owner is the bus owner.
+ *
+ * The endpoint holds a reference on its bus. The bus holds a reference on
+ * its default endpoint until the bus is shut down.
+ */
+
+#include <linux/types.h>
+#include <linux/uidgid.h>
+
+#include "node.h"
+
+struct kdbus_bus;
+
+/**
+ * struct kdbus_ep - an endpoint of a bus
+ * @node:	the endpoint file
+ * @bus:	bus this endpoint belongs to
+ * @name:	file name
+ * @uid:	owner
+ * @gid:	group
+ * @custom:	made by ENDPOINT_MAKE; never grants the bus owner's privilege
+ */
+struct kdbus_ep {
+	struct kdbus_node node;
+	struct kdbus_bus *bus;
+	char *name;
+	kuid_t uid;
+	kgid_t gid;
+	bool custom;
+};
+
+struct kdbus_ep *kdbus_ep_new(struct kdbus_bus *bus, const char *name,
+			      u64 access, kuid_t uid, kgid_t gid, bool custom);
+void kdbus_ep_shutdown(struct kdbus_ep *ep);
+
+/**
+ * kdbus_ep_ref() - take a memory reference on an endpoint
+ * @ep:		endpoint to reference
+ *
+ * Return: @ep
+ */
+static inline struct kdbus_ep *kdbus_ep_ref(struct kdbus_ep *ep)
+{
+	kdbus_node_ref(&ep->node);
+	return ep;
+}
+
+/**
+ * kdbus_ep_unref() - drop a memory reference on an endpoint
+ * @ep:		endpoint to unreference, may be NULL
+ */
+static inline void kdbus_ep_unref(struct kdbus_ep *ep)
+{
+	if (ep)
+		kdbus_node_unref(&ep->node);
+}
+
+#endif

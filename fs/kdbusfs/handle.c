@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Handles: open files, their roles and ioctl dispatch.
+ */
+
+#include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/fs.h>
+#include <linux/kdbus.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "bus.h"
+#include "domain.h"
+#include "endpoint.h"
+#include "handle.h"
+#include "node.h"
+
+enum kdbus_handle_type {
+	KDBUS_HANDLE_NONE,
+	KDBUS_HANDLE_BUS_OWNER,
+	KDBUS_HANDLE_EP_OWNER,
+	KDBUS_HANDLE_CONNECTED,
+};
+
+/**
+ * struct kdbus_handle - state of an open kdbusfs file
+ * @lock:	serializes the setup ioctls
+ * @type:	role, set once (release/acquire ordered with the union)
+ * @node:	node of the opened file (memory reference)
+ * @bus_owner:	bus made through this file
+ * @privileged:	the opener was privileged when it opened the file
+ */
+struct kdbus_handle {
+	struct mutex lock;
+	enum kdbus_handle_type type;
+	struct kdbus_node *node;
+	union {
+		struct kdbus_bus *bus_owner;
+	};
+	bool privileged;
+};
+
+/*
+ * Privilege is decided here, once, from the opener's credentials. An
+ * opener is privileged with CAP_IPC_OWNER over the domain's user namespace;
+ * on a bus's default endpoint, the bus owner is privileged too.
+ * file_ns_capable() reads file->f_cred, the credentials pinned at open.
+ */
+static bool kdbus_handle_is_privileged(struct file *file,
+				       struct kdbus_node *node)
+{
+	struct kdbus_domain *domain;
+	struct kdbus_ep *ep;
+
+	switch (node->type) {
+	case KDBUS_NODE_DOMAIN:
+		domain = container_of(node, struct kdbus_domain, node);
+		return file_ns_capable(file, domain->user_ns, CAP_IPC_OWNER);
+	case KDBUS_NODE_ENDPOINT:
+		ep = container_of(node, struct kdbus_ep, node);
+		if (ep->custom)
+			return false;
+		return file_ns_capable(file, ep->bus->domain->user_ns,
+				       CAP_IPC_OWNER) ||
+		       uid_eq(file->f_cred->euid, ep->bus->uid);
+	default:
+		return false;
+	}
+}
+
+static int kdbus_handle_open(struct inode *inode, struct file *file)
+{
+	struct kdbus_node *node = kdbus_node_from_inode(inode);
+	struct kdbus_handle *handle;
+	int ret;
+
+	if (!kdbus_node_acquire(node))
+		return -ESHUTDOWN;
+
+	handle = kzalloc(sizeof(*handle), GFP_KERNEL_ACCOUNT);
+	if (!handle) {
+		ret = -ENOMEM;
+		goto exit;
+	}
+	mutex_init(&handle->lock);
+	handle->type = KDBUS_HANDLE_NONE;
+	handle->node = kdbus_node_ref(node);
+	handle->privileged = kdbus_handle_is_privileged(file, node);
+	file->private_data = handle;
+	ret = nonseekable_open(inode, file);
+
+exit:
+	kdbus_node_release(node);
+	return ret;
+}
+
+static int kdbus_handle_release(struct inode *inode, struct file *file)
+{
+	struct kdbus_handle *handle = file->private_data;
+
+	switch (handle->type) {
+	case KDBUS_HANDLE_BUS_OWNER:
+		kdbus_bus_shutdown(handle->bus_owner);
+		kdbus_bus_unref(handle->bus_owner);
+		break;
+	default:
+		break;
+	}
+
+	kdbus_node_unref(handle->node);
+	kfree(handle);
+	return 0;
+}
+
+static long kdbus_handle_setup_control(struct file *file,
+				       struct kdbus_handle *handle,
+				       unsigned int cmd, void __user *argp)
+{
+	struct kdbus_domain *domain;
+	struct kdbus_bus *bus;
+
+	if (cmd != KDBUS_CMD_BUS_MAKE)
+		return -EBADFD;
+
+	domain = container_of(handle->node, struct kdbus_domain, node);
+	bus = kdbus_cmd_bus_make(domain, file, argp);
+	if (IS_ERR_OR_NULL(bus))
+		return PTR_ERR_OR_ZERO(bus);
+
+	handle->bus_owner = bus;
+	return KDBUS_HANDLE_BUS_OWNER;
+}
+
+static long kdbus_handle_setup_ep(struct file *file,
+				  struct kdbus_handle *handle,
+				  unsigned int cmd, void __user *argp)
+{
+	switch (cmd) {
+	case KDBUS_CMD_HELLO:
+	case KDBUS_CMD_ENDPOINT_MAKE:
+		/* connections and custom endpoints are not implemented yet */
+		return -ENOTTY;
+	default:
+		return -EBADFD;
+	}
+}
+
+/*
+ * The setup ioctls give the handle its role; they are serialized by
+ * handle->lock and succeed at most once. The role is published with release
+ * semantics after everything it points to is set up, so the other ioctls
+ * can read it locklessly with acquire semantics.
+ */
+static long kdbus_handle_ioctl_setup(struct file *file, unsigned int cmd,
+				     void __user *argp)
+{
+	struct kdbus_handle *handle = file->private_data;
+	struct kdbus_node *node = handle->node;
+	long ret;
+
+	mutex_lock(&handle->lock);
+	if (handle->type != KDBUS_HANDLE_NONE) {
+		ret = -EBADFD;
+		goto exit;
+	}
+	if (!kdbus_node_acquire(node)) {
+		ret = -ESHUTDOWN;
+		goto exit;
+	}
+
+	switch (node->type) {
+	case KDBUS_NODE_DOMAIN:
+		ret = kdbus_handle_setup_control(file, handle, cmd, argp);
+		break;
+	case KDBUS_NODE_ENDPOINT:
+		ret = kdbus_handle_setup_ep(file, handle, cmd, argp);
+		break;
+	default:
+		ret = -EBADFD;
+		break;
+	}
+	kdbus_node_release(node);
+
+	if (ret > 0) {
+		smp_store_release(&handle->type, ret);
+		ret = 0;
+	}
+exit:
+	mutex_unlock(&handle->lock);
+	return ret;
+}
+
+static long kdbus_handle_ioctl(struct file *file, unsigned int cmd,
+			       unsigned long arg)
+{
+	void __user *argp = (void __user *)arg;
+
+	switch (cmd) {
+	case KDBUS_CMD_BUS_MAKE:
+	case KDBUS_CMD_ENDPOINT_MAKE:
+	case KDBUS_CMD_HELLO:
+		return kdbus_handle_ioctl_setup(file, cmd, argp);
+	default:
+		/* the remaining commands are not implemented yet */
+		return -ENOTTY;
+	}
+}
+
+const struct file_operations kdbus_handle_ops = {
+	.owner		= THIS_MODULE,
+	.open		= kdbus_handle_open,
+	.release	= kdbus_handle_release,
+	.unlocked_ioctl	= kdbus_handle_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.llseek		= noop_llseek,
+};

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef __KDBUSFS_HANDLE_H
+#define __KDBUSFS_HANDLE_H
+
+/**
+ * DOC: Handles
+ *
+ * A handle is the private state of one open kdbusfs file. It is created at
+ * open() and records everything about the opener that later decisions
+ * need: whether the opener is privileged on the domain or bus, and, through
+ * the file's f_cred, who the opener is. Nothing is re-evaluated from the
+ * task that later calls ioctl(), so a file passed to another process, more
+ * or less privileged, acts exactly as it would in its opener's hands.
+ *
+ * A handle takes exactly one role, once, through its first successful
+ * setup ioctl: bus owner (BUS_MAKE on "control"), endpoint owner
+ * (ENDPOINT_MAKE) or connection (HELLO). Each later ioctl is dispatched by
+ * that role.
+ */
+
+#include <linux/fs.h>
+
+extern const struct file_operations kdbus_handle_ops;
+
+#endif

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef __KDBUSFS_USER_H
+#define __KDBUSFS_USER_H
+
+/**
+ * DOC: Users
+ *
+ * A user object accounts, inside one domain, the resources that files
+ * opened by one user make the kernel hold. The user is the effective uid of
+ * the opener, pinned at open(): whoever later uses the file, through fd
+ * passing or inheritance, spends the opener's quota, never its own.
+ *
+ * Users live in the domain's xarray for as long as something charged to
+ * them holds a reference.
+ */
+
+#include <linux/atomic.h>
+#include <linux/kref.h>
+#include <linux/uidgid.h>
+
+struct kdbus_domain;
+
+enum kdbus_user_resource {
+	KDBUS_USER_BUSES,
+	KDBUS_USER_CONNECTIONS,
+	_KDBUS_USER_N,
+};
+
+/**
+ * struct kdbus_user - per-user accounting in a domain
+ * @kref:	memory reference
+ * @domain:	domain this user is accounted in (holds a reference)
+ * @uid:	the user
+ * @count:	resources held, per enum kdbus_user_resource
+ */
+struct kdbus_user {
+	struct kref kref;
+	struct kdbus_domain *domain;
+	kuid_t uid;
+	atomic_t count[_KDBUS_USER_N];
+};
+
+struct kdbus_user *kdbus_user_lookup(struct kdbus_domain *domain, kuid_t uid);
+void kdbus_user_unref(struct kdbus_user *user);
+int kdbus_user_charge(struct kdbus_user *user,
+		      enum kdbus_user_resource res, unsigned int max);
+void kdbus_user_uncharge(struct kdbus_user *user,
+			 enum kdbus_user_resource res);
+
+#endif
