@@ -18,7 +18,7 @@ KDIR ?=
 MOD := fs/kdbusfs/kdbusfs.ko
 SELFTESTS := tools/testing/selftests/kdbusfs
 
-.PHONY: all module tests tools samples check check-creds checkpatch run clean
+.PHONY: all module tests tools check check-creds checkpatch run clean
 
 all: module
 
@@ -33,6 +33,9 @@ module:
 tests:
 	@$(SETUP); $(MAKE) -C $(SELFTESTS) HARNESS_DIR="$$HARNESS_DIR"
 
+tools:
+	@$(SETUP); $(MAKE) -C tools/kdbusfs
+
 check-creds:
 	@scripts/check-creds --self-test
 	@scripts/check-creds fs/kdbusfs
@@ -40,13 +43,14 @@ check-creds:
 checkpatch:
 	@$(SETUP); scripts/checkpatch "$$CHECKPATCH"
 
-check: module tests check-creds checkpatch
+check: module tests tools check-creds checkpatch
 	@scripts/check
 
-run: module tests
+run: module tools
 	@scripts/demo
 
 clean:
 	@$(SETUP); k="$(KDIR)"; k="$${k:-$$KDIR}"; \
 	$(MAKE) -C "$$k" M="$(CURDIR)/fs/kdbusfs" clean
 	@$(MAKE) -C $(SELFTESTS) clean
+	@$(MAKE) -C tools/kdbusfs clean
