@@ -84,12 +84,12 @@ static int kdbus_bus_check_bloom(const struct kdbus_bloom_parameter *bloom)
 /* The directory is traversable by whom the access flags let connect. */
 static umode_t kdbus_bus_dir_mode(u64 flags)
 {
-	umode_t mode = S_IRUSR | S_IXUSR;
+	umode_t mode = 0500;
 
 	if (flags & (KDBUS_MAKE_ACCESS_GROUP | KDBUS_MAKE_ACCESS_WORLD))
-		mode |= S_IRGRP | S_IXGRP;
+		mode |= 0050;
 	if (flags & KDBUS_MAKE_ACCESS_WORLD)
-		mode |= S_IROTH | S_IXOTH;
+		mode |= 0005;
 	return mode;
 }
 

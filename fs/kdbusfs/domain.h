@@ -43,8 +43,8 @@ struct kdbus_domain {
 	struct user_namespace *user_ns;
 	atomic_long_t last_ino;
 	atomic64_t last_id;
-	struct mutex node_lock;
-	struct mutex user_lock;
+	struct mutex node_lock;	/* taken before any inode lock */
+	struct mutex user_lock;	/* protects @users */
 	struct xarray users;
 	unsigned int max_buses;
 	unsigned int max_connections;

@@ -36,14 +36,14 @@ static void kdbus_ep_free(struct kdbus_node *node)
 struct kdbus_ep *kdbus_ep_new(struct kdbus_bus *bus, const char *name,
 			      u64 access, kuid_t uid, kgid_t gid, bool custom)
 {
-	umode_t mode = S_IRUSR | S_IWUSR;
+	umode_t mode = 0600;
 	struct kdbus_ep *ep;
 	int ret;
 
 	if (access & (KDBUS_MAKE_ACCESS_GROUP | KDBUS_MAKE_ACCESS_WORLD))
-		mode |= S_IRGRP | S_IWGRP;
+		mode |= 0060;
 	if (access & KDBUS_MAKE_ACCESS_WORLD)
-		mode |= S_IROTH | S_IWOTH;
+		mode |= 0006;
 
 	ep = kzalloc(sizeof(*ep), GFP_KERNEL_ACCOUNT);
 	if (!ep)

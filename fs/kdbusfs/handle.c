@@ -33,7 +33,7 @@ enum kdbus_handle_type {
  * @privileged:	the opener was privileged when it opened the file
  */
 struct kdbus_handle {
-	struct mutex lock;
+	struct mutex lock;	/* serializes the setup ioctls */
 	enum kdbus_handle_type type;
 	struct kdbus_node *node;
 	union {
@@ -184,6 +184,7 @@ static long kdbus_handle_ioctl_setup(struct file *file, unsigned int cmd,
 	kdbus_node_release(node);
 
 	if (ret > 0) {
+		/* pairs with smp_load_acquire() of the role by other ioctls */
 		smp_store_release(&handle->type, ret);
 		ret = 0;
 	}

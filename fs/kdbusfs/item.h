@@ -20,12 +20,6 @@
 
 #define KDBUS_ITEM_PAYLOAD_SIZE(_i)	((_i)->size - KDBUS_ITEM_HEADER_SIZE)
 
-#define KDBUS_ITEMS_FOREACH(_i, _items, _size)				\
-	for ((_i) = (_items);						\
-	     (u8 *)(_i) < (u8 *)(_items) + (_size) &&			\
-	     (u8 *)(_i) >= (u8 *)(_items);				\
-	     (_i) = (void *)((u8 *)(_i) + KDBUS_ALIGN8((_i)->size)))
-
 /**
  * struct kdbus_arg - an item a command accepts
  * @type:	KDBUS_ITEM_* type
@@ -78,16 +72,17 @@ int kdbus_args_clear(struct kdbus_args *args, int ret);
  */
 #define kdbus_args_parse(_args, _argp, _v)				\
 	({								\
-		BUILD_BUG_ON(offsetof(typeof(**(_v)), size) !=		\
+		typeof(_v) __v = (_v);					\
+		BUILD_BUG_ON(offsetof(typeof(**__v), size) !=		\
 			     offsetof(struct kdbus_cmd, size));		\
-		BUILD_BUG_ON(offsetof(typeof(**(_v)), flags) !=		\
+		BUILD_BUG_ON(offsetof(typeof(**__v), flags) !=		\
 			     offsetof(struct kdbus_cmd, flags));	\
-		BUILD_BUG_ON(offsetof(typeof(**(_v)), return_flags) !=	\
+		BUILD_BUG_ON(offsetof(typeof(**__v), return_flags) !=	\
 			     offsetof(struct kdbus_cmd, return_flags));	\
 		__kdbus_args_parse((_args), true, (_argp),		\
-				   sizeof(**(_v)),			\
-				   offsetof(typeof(**(_v)), items),	\
-				   (void **)(_v));			\
+				   sizeof(**__v),			\
+				   offsetof(typeof(**__v), items),	\
+				   (void **)__v);			\
 	})
 
 #endif

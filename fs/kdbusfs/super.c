@@ -22,19 +22,19 @@
 #define KDBUSFS_DEFAULT_MODE	0755
 
 enum kdbusfs_param {
-	Opt_mode,
-	Opt_uid,
-	Opt_gid,
-	Opt_max_buses,
-	Opt_max_connections,
+	KDBUSFS_OPT_MODE,
+	KDBUSFS_OPT_UID,
+	KDBUSFS_OPT_GID,
+	KDBUSFS_OPT_MAX_BUSES,
+	KDBUSFS_OPT_MAX_CONNECTIONS,
 };
 
 static const struct fs_parameter_spec kdbusfs_fs_parameters[] = {
-	fsparam_u32oct("mode",		Opt_mode),
-	fsparam_u32("uid",		Opt_uid),
-	fsparam_u32("gid",		Opt_gid),
-	fsparam_u32("max_buses",	Opt_max_buses),
-	fsparam_u32("max_connections",	Opt_max_connections),
+	fsparam_u32oct("mode",		KDBUSFS_OPT_MODE),
+	fsparam_u32("uid",		KDBUSFS_OPT_UID),
+	fsparam_u32("gid",		KDBUSFS_OPT_GID),
+	fsparam_u32("max_buses",	KDBUSFS_OPT_MAX_BUSES),
+	fsparam_u32("max_connections",	KDBUSFS_OPT_MAX_CONNECTIONS),
 	{}
 };
 
@@ -57,7 +57,7 @@ struct kdbusfs_mount_opts {
 /**
  * struct kdbusfs_fs_context - options being parsed
  * @opts:	values given
- * @set:	bit (1 << Opt_*) for each option given, so that a remount
+ * @set:	bit (1 << KDBUSFS_OPT_*) for each option given, so that a remount
  *		changes only what it names
  */
 struct kdbusfs_fs_context {
@@ -78,29 +78,29 @@ static int kdbusfs_parse_param(struct fs_context *fc,
 
 	/* ids are read in the user namespace the mount is made for */
 	switch (opt) {
-	case Opt_mode:
+	case KDBUSFS_OPT_MODE:
 		if (result.uint_32 & ~S_IALLUGO)
 			return invalfc(fc, "Bad mode '%s'", param->string);
 		ctx->opts.mode = result.uint_32;
 		break;
-	case Opt_uid:
+	case KDBUSFS_OPT_UID:
 		ctx->opts.uid = make_kuid(fc->user_ns, result.uint_32);
 		if (!uid_valid(ctx->opts.uid))
 			return invalfc(fc, "Unmapped uid '%s'", param->string);
 		break;
-	case Opt_gid:
+	case KDBUSFS_OPT_GID:
 		ctx->opts.gid = make_kgid(fc->user_ns, result.uint_32);
 		if (!gid_valid(ctx->opts.gid))
 			return invalfc(fc, "Unmapped gid '%s'", param->string);
 		break;
-	case Opt_max_buses:
+	case KDBUSFS_OPT_MAX_BUSES:
 		if (!result.uint_32 ||
 		    result.uint_32 > KDBUS_USER_MAX_BUSES_HARD)
 			return invalfc(fc, "max_buses must be 1..%u",
 				       KDBUS_USER_MAX_BUSES_HARD);
 		ctx->opts.max_buses = result.uint_32;
 		break;
-	case Opt_max_connections:
+	case KDBUSFS_OPT_MAX_CONNECTIONS:
 		if (!result.uint_32 ||
 		    result.uint_32 > KDBUS_USER_MAX_CONN_HARD)
 			return invalfc(fc, "max_connections must be 1..%u",
@@ -118,11 +118,11 @@ static int kdbusfs_parse_param(struct fs_context *fc,
 static void kdbusfs_apply_root(struct inode *inode,
 			       const struct kdbusfs_fs_context *ctx)
 {
-	if (ctx->set & (1U << Opt_mode))
+	if (ctx->set & (1U << KDBUSFS_OPT_MODE))
 		inode->i_mode = (inode->i_mode & S_IFMT) | ctx->opts.mode;
-	if (ctx->set & (1U << Opt_uid))
+	if (ctx->set & (1U << KDBUSFS_OPT_UID))
 		inode->i_uid = ctx->opts.uid;
-	if (ctx->set & (1U << Opt_gid))
+	if (ctx->set & (1U << KDBUSFS_OPT_GID))
 		inode->i_gid = ctx->opts.gid;
 }
 
@@ -139,15 +139,15 @@ static void kdbusfs_apply(struct super_block *sb,
 
 	/* "control" stays mode 0666; it follows the root's owner */
 	inode_lock(control);
-	if (ctx->set & (1U << Opt_uid))
+	if (ctx->set & (1U << KDBUSFS_OPT_UID))
 		control->i_uid = ctx->opts.uid;
-	if (ctx->set & (1U << Opt_gid))
+	if (ctx->set & (1U << KDBUSFS_OPT_GID))
 		control->i_gid = ctx->opts.gid;
 	inode_unlock(control);
 
-	if (ctx->set & (1U << Opt_max_buses))
+	if (ctx->set & (1U << KDBUSFS_OPT_MAX_BUSES))
 		WRITE_ONCE(domain->max_buses, ctx->opts.max_buses);
-	if (ctx->set & (1U << Opt_max_connections))
+	if (ctx->set & (1U << KDBUSFS_OPT_MAX_CONNECTIONS))
 		WRITE_ONCE(domain->max_connections,
 			   ctx->opts.max_connections);
 }

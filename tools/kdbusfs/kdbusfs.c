@@ -133,7 +133,7 @@ static int cmd_bus_make(const char *mnt, const char *name, uint64_t flags,
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
-static int usage(void)
+static int show_usage(void)
 {
 	fprintf(stderr,
 		"usage: kdbusfs find\n"
@@ -145,7 +145,7 @@ static int usage(void)
 int main(int argc, char **argv)
 {
 	if (argc < 2)
-		return usage();
+		return show_usage();
 	if (!strcmp(argv[1], "find") && argc == 2)
 		return cmd_find();
 	if (!strcmp(argv[1], "mount") && (argc == 3 || argc == 4))
@@ -156,16 +156,15 @@ int main(int argc, char **argv)
 		int i;
 
 		for (i = 4; i < argc; i++) {
-			if (!strcmp(argv[i], "--world")) {
-				flags |= KDBUS_MAKE_ACCESS_WORLD;
-			} else if (!strcmp(argv[i], "--")) {
+			if (!strcmp(argv[i], "--")) {
 				cmd = argv + i + 1;
 				break;
-			} else {
-				return usage();
 			}
+			if (strcmp(argv[i], "--world"))
+				return show_usage();
+			flags |= KDBUS_MAKE_ACCESS_WORLD;
 		}
 		return cmd_bus_make(argv[2], argv[3], flags, cmd);
 	}
-	return usage();
+	return show_usage();
 }

@@ -64,8 +64,8 @@ TEST_F(mnt, statfs_reports_kdbusfs_magic)
 
 TEST_F(mnt, no_file_has_a_device_number_and_inodes_are_unique)
 {
-	const char *rel[] = { ".", "control", NULL, NULL };
 	char name[64], ep[128], path[256];
+	const char *rel[4];
 	ino_t inos[4];
 	struct stat st;
 	int fd, i, j;
@@ -75,6 +75,8 @@ TEST_F(mnt, no_file_has_a_device_number_and_inodes_are_unique)
 	kdbus_bus_name(name, sizeof(name), "devless");
 	ASSERT_EQ(0, kdbus_bus_make(fd, KDBUS_MAKE_ACCESS_WORLD, name));
 	snprintf(ep, sizeof(ep), "%s/bus", name);
+	rel[0] = ".";
+	rel[1] = "control";
 	rel[2] = name;
 	rel[3] = ep;
 
