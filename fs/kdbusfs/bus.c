@@ -14,6 +14,7 @@
 #include <linux/uuid.h>
 
 #include "bus.h"
+#include "connection.h"
 #include "domain.h"
 #include "endpoint.h"
 #include "item.h"
@@ -44,6 +45,8 @@ static void kdbus_bus_free(struct kdbus_node *node)
 	struct kdbus_bus *bus = container_of(node, struct kdbus_bus, node);
 
 	WARN_ON(bus->ep);
+	WARN_ON(!xa_empty(&bus->conns));
+	xa_destroy(&bus->conns);
 	kdbus_user_unref(bus->creator);
 	kdbus_domain_unref(bus->domain);
 	if (bus->cred)
@@ -110,6 +113,8 @@ static struct kdbus_bus *kdbus_bus_new(struct kdbus_domain *domain,
 	bus->gid = cred->egid;
 	bus->bus_flags = flags;
 	bus->id = atomic64_inc_return(&domain->last_id);
+	atomic64_set(&bus->last_conn_id, 0);
+	xa_init(&bus->conns);
 	generate_random_uuid(bus->id128);
 
 	bus->name = kstrdup(name, GFP_KERNEL_ACCOUNT);
@@ -238,6 +243,25 @@ exit:
 }
 
 /**
+ * kdbus_bus_find_conn_by_id() - look a connection up by id
+ * @bus:	bus to search
+ * @id:		connection id
+ *
+ * Return: a new reference to the connection, or NULL.
+ */
+struct kdbus_conn *kdbus_bus_find_conn_by_id(struct kdbus_bus *bus, u64 id)
+{
+	struct kdbus_conn *conn;
+
+	rcu_read_lock();
+	conn = xa_load(&bus->conns, id);
+	if (conn && !kref_get_unless_zero(&conn->kref))
+		conn = NULL;
+	rcu_read_unlock();
+	return conn;
+}
+
+/**
  * kdbus_bus_shutdown() - shut a bus down and remove its directory
  * @bus:	bus to shut down
  *
@@ -246,10 +270,25 @@ exit:
  */
 void kdbus_bus_shutdown(struct kdbus_bus *bus)
 {
+	struct kdbus_conn *conn;
+	unsigned long id;
+
 	if (bus->ep)
 		kdbus_ep_shutdown(bus->ep);
+	/* drains HELLOs in flight: no connection joins after this */
 	kdbus_node_deactivate(&bus->node);
 	kdbus_node_unlink(bus->domain, &bus->node);
+
+	rcu_read_lock();
+	xa_for_each(&bus->conns, id, conn) {
+		if (!kref_get_unless_zero(&conn->kref))
+			continue;
+		rcu_read_unlock();
+		kdbus_conn_disconnect(conn, false);
+		kdbus_conn_unref(conn);
+		rcu_read_lock();
+	}
+	rcu_read_unlock();
 
 	if (kdbus_active_cleanup(&bus->node.active)) {
 		if (bus->creator)

@@ -19,11 +19,13 @@
 #include <linux/kdbus.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
+#include <linux/xarray.h>
 
 #include "node.h"
 
 struct file;
 struct kdbus_domain;
+struct kdbus_conn;
 struct kdbus_ep;
 struct kdbus_user;
 
@@ -42,6 +44,8 @@ struct kdbus_user;
  * @bloom:		bloom filter parameters of the bus
  * @uid:		owner (opener's euid)
  * @gid:		group (opener's egid)
+ * @last_conn_id:	last connection id handed out
+ * @conns:		connections by id; lookups under RCU
  */
 struct kdbus_bus {
 	struct kdbus_node node;
@@ -57,11 +61,14 @@ struct kdbus_bus {
 	struct kdbus_bloom_parameter bloom;
 	kuid_t uid;
 	kgid_t gid;
+	atomic64_t last_conn_id;
+	struct xarray conns;
 };
 
 struct kdbus_bus *kdbus_cmd_bus_make(struct kdbus_domain *domain,
 				     struct file *file, void __user *argp);
 void kdbus_bus_shutdown(struct kdbus_bus *bus);
+struct kdbus_conn *kdbus_bus_find_conn_by_id(struct kdbus_bus *bus, u64 id);
 int kdbus_sanitize_attach_flags(u64 flags, u64 *attach_flags);
 
 /**

@@ -7,15 +7,19 @@
 #include <linux/cred.h>
 #include <linux/fs.h>
 #include <linux/kdbus.h>
+#include <linux/mm.h>
 #include <linux/mutex.h>
+#include <linux/poll.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include "bus.h"
+#include "connection.h"
 #include "domain.h"
 #include "endpoint.h"
 #include "handle.h"
 #include "node.h"
+#include "pool.h"
 
 enum kdbus_handle_type {
 	KDBUS_HANDLE_NONE,
@@ -30,6 +34,7 @@ enum kdbus_handle_type {
  * @type:	role, set once (release/acquire ordered with the union)
  * @node:	node of the opened file (memory reference)
  * @bus_owner:	bus made through this file
+ * @conn:	connection made through this file
  * @privileged:	the opener was privileged when it opened the file
  */
 struct kdbus_handle {
@@ -38,6 +43,7 @@ struct kdbus_handle {
 	struct kdbus_node *node;
 	union {
 		struct kdbus_bus *bus_owner;
+		struct kdbus_conn *conn;
 	};
 	bool privileged;
 };
@@ -105,6 +111,10 @@ static int kdbus_handle_release(struct inode *inode, struct file *file)
 		kdbus_bus_shutdown(handle->bus_owner);
 		kdbus_bus_unref(handle->bus_owner);
 		break;
+	case KDBUS_HANDLE_CONNECTED:
+		kdbus_conn_disconnect(handle->conn, false);
+		kdbus_conn_unref(handle->conn);
+		break;
 	default:
 		break;
 	}
@@ -137,10 +147,18 @@ static long kdbus_handle_setup_ep(struct file *file,
 				  struct kdbus_handle *handle,
 				  unsigned int cmd, void __user *argp)
 {
+	struct kdbus_ep *ep = container_of(handle->node, struct kdbus_ep, node);
+	struct kdbus_conn *conn;
+
 	switch (cmd) {
 	case KDBUS_CMD_HELLO:
+		conn = kdbus_cmd_hello(ep, file, handle->privileged, argp);
+		if (IS_ERR_OR_NULL(conn))
+			return PTR_ERR_OR_ZERO(conn);
+		handle->conn = conn;
+		return KDBUS_HANDLE_CONNECTED;
 	case KDBUS_CMD_ENDPOINT_MAKE:
-		/* connections and custom endpoints are not implemented yet */
+		/* custom endpoints are not implemented yet */
 		return -ENOTTY;
 	default:
 		return -EBADFD;
@@ -193,20 +211,97 @@ exit:
 	return ret;
 }
 
+static long kdbus_handle_ioctl_connected(struct file *file,
+					 struct kdbus_conn *conn,
+					 unsigned int cmd, void __user *argp)
+{
+	long ret;
+
+	/* BYEBYE drains the active references: it must not hold one */
+	if (cmd == KDBUS_CMD_BYEBYE) {
+		if (!kdbus_conn_active(conn))
+			return -ECONNRESET;
+		return kdbus_cmd_byebye(conn, argp);
+	}
+
+	if (!kdbus_conn_acquire(conn))
+		return -ECONNRESET;
+
+	switch (cmd) {
+	case KDBUS_CMD_SEND:
+		ret = kdbus_cmd_send(conn, file, argp);
+		break;
+	case KDBUS_CMD_RECV:
+		ret = kdbus_cmd_recv(conn, argp);
+		break;
+	case KDBUS_CMD_FREE:
+		ret = kdbus_cmd_free(conn, argp);
+		break;
+	default:
+		/* names, matches, info and update are not implemented yet */
+		ret = -ENOTTY;
+		break;
+	}
+
+	kdbus_conn_release(conn);
+	return ret;
+}
+
 static long kdbus_handle_ioctl(struct file *file, unsigned int cmd,
 			       unsigned long arg)
 {
+	struct kdbus_handle *handle = file->private_data;
 	void __user *argp = (void __user *)arg;
+	enum kdbus_handle_type type;
 
 	switch (cmd) {
 	case KDBUS_CMD_BUS_MAKE:
 	case KDBUS_CMD_ENDPOINT_MAKE:
 	case KDBUS_CMD_HELLO:
 		return kdbus_handle_ioctl_setup(file, cmd, argp);
+
+	case KDBUS_CMD_BYEBYE:
+	case KDBUS_CMD_SEND:
+	case KDBUS_CMD_RECV:
+	case KDBUS_CMD_FREE:
+	case KDBUS_CMD_UPDATE:
+	case KDBUS_CMD_CONN_INFO:
+	case KDBUS_CMD_BUS_CREATOR_INFO:
+	case KDBUS_CMD_LIST:
+	case KDBUS_CMD_NAME_ACQUIRE:
+	case KDBUS_CMD_NAME_RELEASE:
+	case KDBUS_CMD_MATCH_ADD:
+	case KDBUS_CMD_MATCH_REMOVE:
+		/* pairs with smp_store_release() in the setup */
+		type = smp_load_acquire(&handle->type);
+		if (type != KDBUS_HANDLE_CONNECTED)
+			return -EBADFD;
+		return kdbus_handle_ioctl_connected(file, handle->conn, cmd,
+						    argp);
+
 	default:
-		/* the remaining commands are not implemented yet */
 		return -ENOTTY;
 	}
+}
+
+static __poll_t kdbus_handle_poll(struct file *file, poll_table *wait)
+{
+	struct kdbus_handle *handle = file->private_data;
+
+	/* pairs with smp_store_release() in the setup */
+	if (smp_load_acquire(&handle->type) != KDBUS_HANDLE_CONNECTED)
+		return EPOLLERR | EPOLLHUP;
+	return kdbus_conn_poll(handle->conn, file, wait);
+}
+
+static int kdbus_handle_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct kdbus_handle *handle = file->private_data;
+
+	/* pairs with smp_store_release() in the setup */
+	if (smp_load_acquire(&handle->type) != KDBUS_HANDLE_CONNECTED)
+		return -EPERM;
+	return kdbus_pool_mmap(handle->conn->pool, vma);
 }
 
 const struct file_operations kdbus_handle_ops = {
@@ -214,6 +309,8 @@ const struct file_operations kdbus_handle_ops = {
 	.open		= kdbus_handle_open,
 	.release	= kdbus_handle_release,
 	.unlocked_ioctl	= kdbus_handle_ioctl,
+	.poll		= kdbus_handle_poll,
+	.mmap		= kdbus_handle_mmap,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.llseek		= noop_llseek,
 };

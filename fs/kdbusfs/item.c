@@ -214,7 +214,7 @@ static int kdbus_args_negotiate(struct kdbus_args *args)
  * Return: 1 if only negotiation was asked for, 0 on success, or -EFAULT
  * (bad or unaligned pointer), -EINVAL (size below the fixed part, size
  * changed while copying, unknown flag, malformed, unknown, duplicate or
- * missing item), -EMSGSIZE (payload above KDBUS_CMD_MAX_SIZE), -ENOMEM, or
+ * missing item), -EMSGSIZE (payload above @args->max_size), -ENOMEM, or
  * an error from an item's own validation.
  */
 int __kdbus_args_parse(struct kdbus_args *args, bool is_cmd, void __user *argp,
@@ -230,7 +230,7 @@ int __kdbus_args_parse(struct kdbus_args *args, bool is_cmd, void __user *argp,
 		return -EFAULT;
 	if (size < type_size)
 		return -EINVAL;
-	if (size > KDBUS_CMD_MAX_SIZE)
+	if (size > (args->max_size ?: KDBUS_CMD_MAX_SIZE))
 		return -EMSGSIZE;
 
 	if (size <= sizeof(args->cmd_buf)) {

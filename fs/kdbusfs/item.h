@@ -37,6 +37,7 @@ struct kdbus_arg {
 /**
  * struct kdbus_args - a parsed command payload
  * @allowed_flags:	flags the command accepts, KDBUS_FLAG_NEGOTIATE too
+ * @max_size:		largest payload accepted; 0 means KDBUS_CMD_MAX_SIZE
  * @argc:		number of entries in @argv
  * @argv:		items the command accepts
  * @user:		payload in user memory
@@ -48,6 +49,7 @@ struct kdbus_arg {
  */
 struct kdbus_args {
 	u64 allowed_flags;
+	size_t max_size;
 	size_t argc;
 	struct kdbus_arg *argv;
 

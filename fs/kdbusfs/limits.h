@@ -10,6 +10,30 @@
 /* Payloads up to this size are parsed from an on-stack buffer. */
 #define KDBUS_CMD_STACK_SIZE		256
 
+/* Largest struct kdbus_msg with its items, payload not counted. */
+#define KDBUS_MSG_MAX_SIZE		SZ_8K
+
+/* Most bytes of PAYLOAD_VEC data in one message. */
+#define KDBUS_MSG_MAX_PAYLOAD_VEC_SIZE	SZ_2M
+
+/* Most PAYLOAD_MEMFD items, and file descriptors, in one message. */
+#define KDBUS_MSG_MAX_MEMFD_ITEMS	16
+#define KDBUS_MSG_MAX_FDS		253
+
+/*
+ * What one sending user may have queued at one receiver: messages and
+ * passed files. Bytes are bounded relative to the receiver's free pool
+ * space (see kdbus_conn_quota_inc()).
+ */
+#define KDBUS_CONN_MAX_MSGS		256
+#define KDBUS_CONN_MAX_FDS_PER_USER	256
+
+/* Requests one connection may wait for replies to at once. */
+#define KDBUS_CONN_MAX_REQUESTS_PENDING	128
+
+/* Largest receive pool. */
+#define KDBUS_POOL_MAX_SIZE		SZ_1G
+
 /* Bus, endpoint and description names: "<uid>-" prefix included. */
 #define KDBUS_SYSNAME_MAX_LEN		63
 

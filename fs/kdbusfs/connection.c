@@ -1,0 +1,1014 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Connections: HELLO, BYEBYE, SEND, RECV, FREE.
+ */
+
+#include <linux/cred.h>
+#include <linux/err.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/hrtimer.h>
+#include <linux/kdbus.h>
+#include <linux/ktime.h>
+#include <linux/mm.h>
+#include <linux/poll.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/uio.h>
+#include <linux/xarray.h>
+
+#include "bus.h"
+#include "connection.h"
+#include "domain.h"
+#include "endpoint.h"
+#include "item.h"
+#include "limits.h"
+#include "message.h"
+#include "pool.h"
+#include "queue.h"
+#include "reply.h"
+#include "user.h"
+
+/**
+ * struct kdbus_quota - what one sending user has queued at a connection
+ * @msgs:	queued messages
+ * @fds:	queued files
+ * @memory:	bytes of the receiver's pool those messages hold
+ */
+struct kdbus_quota {
+	unsigned int msgs;
+	unsigned int fds;
+	size_t memory;
+};
+
+static void kdbus_conn_free_rcu(struct rcu_head *rcu)
+{
+	kfree(container_of(rcu, struct kdbus_conn, rcu));
+}
+
+static void kdbus_conn_free(struct kref *kref)
+{
+	struct kdbus_conn *conn = container_of(kref, struct kdbus_conn, kref);
+
+	WARN_ON(kdbus_conn_active(conn));
+	WARN_ON(conn->queue.count);
+	WARN_ON(!list_empty(&conn->reply_list));
+
+	xa_destroy(&conn->quota);
+	kdbus_pool_free(conn->pool);
+	kdbus_user_unref(conn->user);
+	kdbus_ep_unref(conn->ep);
+	put_cred(conn->cred);
+	kfree(conn->description);
+	/* lookups by id run under RCU */
+	call_rcu(&conn->rcu, kdbus_conn_free_rcu);
+}
+
+/**
+ * kdbus_conn_ref() - take a memory reference on a connection
+ * @conn:	connection, may be NULL
+ *
+ * Return: @conn
+ */
+struct kdbus_conn *kdbus_conn_ref(struct kdbus_conn *conn)
+{
+	if (conn)
+		kref_get(&conn->kref);
+	return conn;
+}
+
+/**
+ * kdbus_conn_unref() - drop a memory reference on a connection
+ * @conn:	connection, may be NULL
+ */
+void kdbus_conn_unref(struct kdbus_conn *conn)
+{
+	if (conn)
+		kref_put(&conn->kref, kdbus_conn_free);
+}
+
+/**
+ * kdbus_conn_acquire() - take an active reference for an operation
+ * @conn:	connection
+ *
+ * Return: true unless the connection is disconnected.
+ */
+bool kdbus_conn_acquire(struct kdbus_conn *conn)
+{
+	return kdbus_active_acquire(&conn->active);
+}
+
+/**
+ * kdbus_conn_release() - end an operation on a connection
+ * @conn:	connection, may be NULL
+ */
+void kdbus_conn_release(struct kdbus_conn *conn)
+{
+	if (conn)
+		kdbus_active_release(&conn->active, &conn->wait);
+}
+
+/**
+ * kdbus_conn_active() - whether a connection is connected
+ * @conn:	connection
+ *
+ * Return: true until it starts disconnecting.
+ */
+bool kdbus_conn_active(struct kdbus_conn *conn)
+{
+	return kdbus_active_is_active(&conn->active);
+}
+
+/**
+ * kdbus_conn_lost_message() - count a message that could not be queued
+ * @conn:	connection that missed it
+ */
+void kdbus_conn_lost_message(struct kdbus_conn *conn)
+{
+	mutex_lock(&conn->lock);
+	conn->lost++;
+	mutex_unlock(&conn->lock);
+	wake_up_interruptible_poll(&conn->wait, EPOLLIN | EPOLLRDNORM);
+}
+
+static void kdbus_conn_work(struct work_struct *work)
+{
+	struct kdbus_conn *conn = container_of(to_delayed_work(work),
+					       struct kdbus_conn, work);
+
+	kdbus_reply_work(conn);
+}
+
+/*
+ * Quota: a user other than the receiver's own may have at most
+ * KDBUS_CONN_MAX_MSGS messages and KDBUS_CONN_MAX_FDS_PER_USER files queued
+ * at one connection, and never more pool bytes than remain free after the
+ * message: at most half of the pool while alone, less as others queue too,
+ * so no sender can starve the receiver of room for everybody else.
+ */
+static int kdbus_conn_quota_inc(struct kdbus_conn *conn,
+				struct kdbus_user *user,
+				struct kdbus_queue_entry *entry)
+{
+	size_t size = kdbus_pool_slice_size(entry->slice);
+	unsigned int n_files = entry->n_fds + entry->n_memfds;
+	unsigned long key = __kuid_val(user->uid);
+	struct kdbus_quota *q;
+	size_t avail;
+
+	lockdep_assert_held(&conn->lock);
+
+	if (user == conn->user)
+		return 0;
+
+	q = xa_load(&conn->quota, key);
+	if (!q) {
+		q = kzalloc(sizeof(*q), GFP_KERNEL_ACCOUNT);
+		if (!q)
+			return -ENOMEM;
+		if (xa_err(xa_store(&conn->quota, key, q,
+				    GFP_KERNEL_ACCOUNT))) {
+			kfree(q);
+			return -ENOMEM;
+		}
+	}
+
+	/* the slice is allocated already: what is free now is left after it */
+	avail = kdbus_pool_size(conn->pool) - kdbus_pool_used(conn->pool);
+	if (q->msgs >= KDBUS_CONN_MAX_MSGS || q->memory + size > avail)
+		return -ENOBUFS;
+	if (q->fds + n_files > KDBUS_CONN_MAX_FDS_PER_USER)
+		return -EMFILE;
+
+	q->msgs++;
+	q->fds += n_files;
+	q->memory += size;
+	entry->user = kdbus_user_ref(user);
+	entry->charged = size;
+	return 0;
+}
+
+static void kdbus_conn_quota_dec(struct kdbus_conn *conn,
+				 struct kdbus_queue_entry *entry)
+{
+	struct kdbus_quota *q;
+
+	lockdep_assert_held(&conn->lock);
+
+	if (!entry->user)
+		return;
+	q = xa_load(&conn->quota, __kuid_val(entry->user->uid));
+	if (WARN_ON(!q))
+		return;
+	q->msgs--;
+	q->fds -= entry->n_fds + entry->n_memfds;
+	q->memory -= entry->charged;
+}
+
+/*
+ * Queue an entry at @dst. With @user, the entry is charged to that user's
+ * quota; with @reply, the reply becomes expected from @dst. The entry is
+ * consumed either way.
+ */
+static int kdbus_conn_entry_insert(struct kdbus_conn *dst,
+				   struct kdbus_user *user,
+				   struct kdbus_queue_entry *entry,
+				   struct kdbus_reply *reply)
+{
+	int ret = 0;
+
+	mutex_lock(&dst->lock);
+	if (!kdbus_conn_active(dst)) {
+		ret = -ECONNRESET;
+		goto exit;
+	}
+	if (user) {
+		ret = kdbus_conn_quota_inc(dst, user, entry);
+		if (ret < 0)
+			goto exit;
+	}
+	if (reply) {
+		kdbus_reply_link(reply);
+		entry->reply = kdbus_reply_ref(reply);
+	}
+	kdbus_queue_add(&dst->queue, entry);
+	entry = NULL;
+
+exit:
+	mutex_unlock(&dst->lock);
+	if (entry)
+		kdbus_queue_entry_free(entry);
+	else
+		wake_up_interruptible_poll(&dst->wait, EPOLLIN | EPOLLRDNORM);
+	return ret;
+}
+
+/**
+ * kdbus_conn_queue_kernel() - queue a kernel notification
+ * @conn:	receiving connection
+ * @entry:	notification, consumed
+ *
+ * A notification that cannot be queued counts as a lost message.
+ */
+void kdbus_conn_queue_kernel(struct kdbus_conn *conn,
+			     struct kdbus_queue_entry *entry)
+{
+	if (kdbus_conn_entry_insert(conn, NULL, entry, NULL) < 0)
+		kdbus_conn_lost_message(conn);
+}
+
+/* Forget every reply @conn waits for: nobody will take the answers. */
+static void kdbus_conn_purge_requests(struct kdbus_conn *conn)
+{
+	struct kdbus_reply *reply, *tmp;
+	struct kdbus_conn *peer;
+	unsigned long id;
+	LIST_HEAD(dead);
+
+	rcu_read_lock();
+	xa_for_each(&conn->bus->conns, id, peer) {
+		if (!kref_get_unless_zero(&peer->kref))
+			continue;
+		rcu_read_unlock();
+		mutex_lock(&peer->lock);
+		list_for_each_entry_safe(reply, tmp, &peer->reply_list, entry) {
+			if (reply->reply_src != conn)
+				continue;
+			list_move_tail(&reply->entry, &dead);
+			reply->linked = false;
+			atomic_dec(&conn->n_requests);
+		}
+		mutex_unlock(&peer->lock);
+		kdbus_conn_unref(peer);
+		rcu_read_lock();
+	}
+	rcu_read_unlock();
+	list_for_each_entry_safe(reply, tmp, &dead, entry) {
+		list_del_init(&reply->entry);
+		kdbus_reply_unref(reply);
+	}
+}
+
+/**
+ * kdbus_conn_disconnect() - disconnect a connection
+ * @conn:		connection
+ * @ensure_queue_empty:	fail with -EBUSY if messages are queued (BYEBYE)
+ *
+ * The emptiness check and the deactivation happen under the connection's
+ * lock, which every sender takes to queue: nothing can slip in between, so
+ * a successful BYEBYE never loses a message. The caller must not hold an
+ * active reference.
+ *
+ * Return: 0, -EBUSY, or -EALREADY if it is disconnected already.
+ */
+int kdbus_conn_disconnect(struct kdbus_conn *conn, bool ensure_queue_empty)
+{
+	struct kdbus_queue_entry *entry, *etmp;
+	struct kdbus_reply *reply, *rtmp;
+	struct kdbus_quota *q;
+	LIST_HEAD(entries);
+	LIST_HEAD(replies);
+	unsigned long key;
+
+	mutex_lock(&conn->lock);
+	if (!kdbus_conn_active(conn)) {
+		mutex_unlock(&conn->lock);
+		return -EALREADY;
+	}
+	if (ensure_queue_empty && conn->queue.count) {
+		mutex_unlock(&conn->lock);
+		return -EBUSY;
+	}
+	kdbus_active_deactivate(&conn->active);
+	mutex_unlock(&conn->lock);
+
+	/* synchronous senders and pollers see the deactivation and leave */
+	wake_up_all(&conn->wait);
+	kdbus_active_drain(&conn->active, &conn->wait);
+	if (!kdbus_active_cleanup(&conn->active))
+		return 0;
+
+	cancel_delayed_work_sync(&conn->work);
+	xa_erase(&conn->bus->conns, conn->id);
+
+	mutex_lock(&conn->lock);
+	list_splice_init(&conn->queue.msg_list, &entries);
+	kdbus_queue_init(&conn->queue);
+	list_for_each_entry_safe(reply, rtmp, &conn->reply_list, entry) {
+		list_move_tail(&reply->entry, &replies);
+		reply->linked = false;
+		atomic_dec(&reply->reply_src->n_requests);
+	}
+	xa_for_each(&conn->quota, key, q) {
+		xa_erase(&conn->quota, key);
+		kfree(q);
+	}
+	mutex_unlock(&conn->lock);
+
+	/* requests it will never answer */
+	list_for_each_entry_safe(reply, rtmp, &replies, entry) {
+		list_del_init(&reply->entry);
+		kdbus_reply_dead(reply);
+		kdbus_reply_unref(reply);
+	}
+	list_for_each_entry_safe(entry, etmp, &entries, entry) {
+		list_del_init(&entry->entry);
+		kdbus_queue_entry_free(entry);
+	}
+
+	kdbus_conn_purge_requests(conn);
+	kdbus_user_uncharge(conn->user, KDBUS_USER_CONNECTIONS);
+	return 0;
+}
+
+static struct kdbus_conn *kdbus_conn_new(struct kdbus_ep *ep,
+					 struct file *file, bool privileged,
+					 const struct kdbus_cmd_hello *hello,
+					 const char *description)
+{
+	struct kdbus_bus *bus = ep->bus;
+	struct kdbus_conn *conn;
+	char name[64];
+	int ret;
+
+	conn = kzalloc(sizeof(*conn), GFP_KERNEL_ACCOUNT);
+	if (!conn)
+		return ERR_PTR(-ENOMEM);
+
+	kref_init(&conn->kref);
+	kdbus_active_init(&conn->active);
+	mutex_init(&conn->lock);
+	init_waitqueue_head(&conn->wait);
+	kdbus_queue_init(&conn->queue);
+	INIT_LIST_HEAD(&conn->reply_list);
+	atomic_set(&conn->n_requests, 0);
+	xa_init(&conn->quota);
+	INIT_DELAYED_WORK(&conn->work, kdbus_conn_work);
+
+	conn->flags = hello->flags;
+	conn->attach_flags_send = hello->attach_flags_send;
+	conn->attach_flags_recv = hello->attach_flags_recv;
+	conn->ep = kdbus_ep_ref(ep);
+	conn->bus = bus;
+	/* identity and privilege: the endpoint file's opener's */
+	conn->cred = get_cred(file->f_cred);
+	conn->privileged = privileged;
+
+	if (description) {
+		conn->description = kstrdup(description, GFP_KERNEL_ACCOUNT);
+		if (!conn->description) {
+			ret = -ENOMEM;
+			goto error;
+		}
+	}
+
+	conn->user = kdbus_user_lookup(bus->domain, conn->cred->euid);
+	if (IS_ERR(conn->user)) {
+		ret = PTR_ERR(conn->user);
+		conn->user = NULL;
+		goto error;
+	}
+
+	snprintf(name, sizeof(name), "kdbus-%s", bus->name);
+	conn->pool = kdbus_pool_new(name, hello->pool_size);
+	if (IS_ERR(conn->pool)) {
+		ret = PTR_ERR(conn->pool);
+		conn->pool = NULL;
+		goto error;
+	}
+	return conn;
+
+error:
+	kdbus_active_deactivate(&conn->active);
+	kdbus_conn_unref(conn);
+	return ERR_PTR(ret);
+}
+
+/* HELLO returns the bus's bloom parameters in a slice of the new pool. */
+static int kdbus_conn_hello_info(struct kdbus_conn *conn,
+				 struct kdbus_cmd_hello *cmd)
+{
+	struct kdbus_pool_slice *slice;
+	struct {
+		struct kdbus_item_header {
+			u64 size;
+			u64 type;
+		} hdr;
+		struct kdbus_bloom_parameter bloom;
+	} info = {
+		.hdr.size = KDBUS_ITEM_HEADER_SIZE +
+			    sizeof(struct kdbus_bloom_parameter),
+		.hdr.type = KDBUS_ITEM_BLOOM_PARAMETER,
+		.bloom = conn->bus->bloom,
+	};
+	struct kvec kvec = { .iov_base = &info, .iov_len = sizeof(info) };
+	int ret;
+
+	slice = kdbus_pool_slice_alloc(conn->pool, sizeof(info));
+	if (IS_ERR(slice))
+		return PTR_ERR(slice);
+	ret = kdbus_pool_slice_copy_kvec(slice, 0, &kvec, 1, sizeof(info));
+	if (ret < 0) {
+		kdbus_pool_slice_release(slice);
+		return ret;
+	}
+	kdbus_pool_slice_publish(slice, &cmd->offset, &cmd->items_size);
+	kdbus_pool_slice_release(slice);
+	return 0;
+}
+
+/**
+ * kdbus_cmd_hello() - handle KDBUS_CMD_HELLO
+ * @ep:		endpoint of the file; active for the call
+ * @file:	the endpoint file; its opener becomes the connection's owner
+ * @privileged:	the opener was privileged at open()
+ * @argp:	command payload
+ *
+ * Return: the new, active connection, NULL if only negotiation was asked
+ * for, or ERR_PTR: -EINVAL (bad flags, items, attach flags, pool size),
+ * -EOPNOTSUPP (activator, policy holder and monitor connections are not
+ * implemented yet), -EMFILE (the opener's user has max_connections),
+ * -ESHUTDOWN (the bus is going away), -EFAULT, -ENOMEM.
+ */
+struct kdbus_conn *kdbus_cmd_hello(struct kdbus_ep *ep, struct file *file,
+				   bool privileged, void __user *argp)
+{
+	struct kdbus_cmd_hello __user *uhello = argp;
+	struct kdbus_bus *bus = ep->bus;
+	struct kdbus_conn *conn = NULL;
+	struct kdbus_cmd_hello *cmd;
+	u64 attach_send, attach_recv;
+	bool charged = false;
+	int ret;
+
+	struct kdbus_arg argv[] = {
+		{ .type = KDBUS_ITEM_NEGOTIATE },
+		{ .type = KDBUS_ITEM_CONN_DESCRIPTION },
+		{ .type = KDBUS_ITEM_NAME },
+		{ .type = KDBUS_ITEM_POLICY_ACCESS, .multiple = true },
+	};
+	struct kdbus_args args = {
+		.allowed_flags = KDBUS_FLAG_NEGOTIATE |
+				 KDBUS_HELLO_ACCEPT_FD |
+				 KDBUS_HELLO_ACTIVATOR |
+				 KDBUS_HELLO_POLICY_HOLDER |
+				 KDBUS_HELLO_MONITOR,
+		.argv = argv,
+		.argc = ARRAY_SIZE(argv),
+	};
+
+	ret = kdbus_args_parse(&args, argp, &cmd);
+	if (ret < 0)
+		return ERR_PTR(ret);
+	if (ret > 0) {
+		ret = kdbus_args_clear(&args, 0);
+		return ret < 0 ? ERR_PTR(ret) : NULL;
+	}
+
+	if (cmd->flags & (KDBUS_HELLO_ACTIVATOR | KDBUS_HELLO_POLICY_HOLDER |
+			  KDBUS_HELLO_MONITOR)) {
+		ret = -EOPNOTSUPP;
+		goto exit;
+	}
+	if (argv[2].item || argv[3].item) {
+		/* names and policy only come with activators and holders */
+		ret = -EINVAL;
+		goto exit;
+	}
+	if (!cmd->pool_size || !PAGE_ALIGNED(cmd->pool_size) ||
+	    cmd->pool_size > KDBUS_POOL_MAX_SIZE) {
+		ret = -EINVAL;
+		goto exit;
+	}
+	ret = kdbus_sanitize_attach_flags(cmd->attach_flags_send, &attach_send);
+	if (ret < 0)
+		goto exit;
+	ret = kdbus_sanitize_attach_flags(cmd->attach_flags_recv, &attach_recv);
+	if (ret < 0)
+		goto exit;
+	cmd->attach_flags_send = attach_send;
+	cmd->attach_flags_recv = attach_recv;
+
+	conn = kdbus_conn_new(ep, file, privileged, cmd,
+			      argv[1].item ? argv[1].item->str : NULL);
+	if (IS_ERR(conn)) {
+		ret = PTR_ERR(conn);
+		conn = NULL;
+		goto exit;
+	}
+
+	ret = kdbus_user_charge(conn->user, KDBUS_USER_CONNECTIONS,
+				READ_ONCE(bus->domain->max_connections));
+	if (ret < 0)
+		goto exit;
+	charged = true;
+
+	ret = kdbus_conn_hello_info(conn, cmd);
+	if (ret < 0)
+		goto exit;
+
+	/* the bus's shutdown drains this before it disconnects everyone */
+	if (!kdbus_node_acquire(&bus->node)) {
+		ret = -ESHUTDOWN;
+		goto exit;
+	}
+	conn->id = atomic64_inc_return(&bus->last_conn_id);
+	ret = xa_insert(&bus->conns, conn->id, conn, GFP_KERNEL_ACCOUNT);
+	if (ret == 0)
+		kdbus_active_activate(&conn->active);
+	kdbus_node_release(&bus->node);
+	if (ret < 0)
+		goto exit;
+
+	if (put_user(conn->id, &uhello->id) ||
+	    put_user(bus->bus_flags, &uhello->bus_flags) ||
+	    put_user(cmd->offset, &uhello->offset) ||
+	    put_user(cmd->items_size, &uhello->items_size) ||
+	    copy_to_user(uhello->id128, bus->id128, sizeof(bus->id128))) {
+		ret = -EFAULT;
+		goto exit;
+	}
+
+exit:
+	ret = kdbus_args_clear(&args, ret);
+	if (ret < 0 && conn) {
+		if (kdbus_conn_active(conn)) {
+			kdbus_conn_disconnect(conn, false);
+		} else {
+			kdbus_active_deactivate(&conn->active);
+			if (charged)
+				kdbus_user_uncharge(conn->user,
+						    KDBUS_USER_CONNECTIONS);
+		}
+		kdbus_conn_unref(conn);
+		return ERR_PTR(ret);
+	}
+	return conn;
+}
+
+/**
+ * kdbus_cmd_byebye() - handle KDBUS_CMD_BYEBYE
+ * @conn:	connection; the caller holds no active reference on it
+ * @argp:	command payload
+ *
+ * Return: 0, -EBUSY if messages are queued, -EALREADY, or a parse error.
+ */
+int kdbus_cmd_byebye(struct kdbus_conn *conn, void __user *argp)
+{
+	struct kdbus_cmd *cmd;
+	int ret;
+
+	struct kdbus_arg argv[] = {
+		{ .type = KDBUS_ITEM_NEGOTIATE },
+	};
+	struct kdbus_args args = {
+		.allowed_flags = KDBUS_FLAG_NEGOTIATE,
+		.argv = argv,
+		.argc = ARRAY_SIZE(argv),
+	};
+
+	ret = kdbus_args_parse(&args, argp, &cmd);
+	if (ret != 0)
+		return ret < 0 ? ret : 0;
+
+	ret = kdbus_conn_disconnect(conn, true);
+	return kdbus_args_clear(&args, ret);
+}
+
+/**
+ * kdbus_cmd_free() - handle KDBUS_CMD_FREE
+ * @conn:	connection
+ * @argp:	command payload
+ *
+ * Return: 0, -ENXIO if no published slice starts at the offset, or a
+ * parse error.
+ */
+int kdbus_cmd_free(struct kdbus_conn *conn, void __user *argp)
+{
+	struct kdbus_cmd_free *cmd;
+	int ret;
+
+	struct kdbus_arg argv[] = {
+		{ .type = KDBUS_ITEM_NEGOTIATE },
+	};
+	struct kdbus_args args = {
+		.allowed_flags = KDBUS_FLAG_NEGOTIATE,
+		.argv = argv,
+		.argc = ARRAY_SIZE(argv),
+	};
+
+	ret = kdbus_args_parse(&args, argp, &cmd);
+	if (ret != 0)
+		return ret < 0 ? ret : 0;
+
+	ret = kdbus_pool_release_offset(conn->pool, cmd->offset);
+	return kdbus_args_clear(&args, ret);
+}
+
+/*
+ * Deliver a received entry: install its files, publish its slice and fill
+ * in @info. The entry is consumed.
+ */
+static int kdbus_conn_deliver(struct kdbus_queue_entry *entry,
+			      struct kdbus_msg_info *info)
+{
+	bool incomplete;
+	int ret;
+
+	ret = kdbus_queue_entry_install(entry, &incomplete);
+	if (ret < 0)
+		return ret;
+	kdbus_pool_slice_publish(entry->slice, &info->offset, NULL);
+	info->msg_size = entry->msg_size;
+	if (incomplete)
+		info->return_flags |= KDBUS_RECV_RETURN_INCOMPLETE_FDS;
+	kdbus_queue_entry_free(entry);
+	return 0;
+}
+
+/**
+ * kdbus_cmd_recv() - handle KDBUS_CMD_RECV
+ * @conn:	connection
+ * @argp:	command payload
+ *
+ * Return: 0, -EAGAIN if no (matching) message is queued, or a negative
+ * error code.
+ */
+int kdbus_cmd_recv(struct kdbus_conn *conn, void __user *argp)
+{
+	struct kdbus_cmd_recv __user *urecv = argp;
+	struct kdbus_queue_entry *entry;
+	struct kdbus_msg_info info = {};
+	struct kdbus_cmd_recv *cmd;
+	u64 dropped = 0;
+	int ret;
+
+	struct kdbus_arg argv[] = {
+		{ .type = KDBUS_ITEM_NEGOTIATE },
+	};
+	struct kdbus_args args = {
+		.allowed_flags = KDBUS_FLAG_NEGOTIATE |
+				 KDBUS_RECV_PEEK |
+				 KDBUS_RECV_DROP |
+				 KDBUS_RECV_USE_PRIORITY,
+		.argv = argv,
+		.argc = ARRAY_SIZE(argv),
+	};
+
+	ret = kdbus_args_parse(&args, argp, &cmd);
+	if (ret != 0)
+		return ret < 0 ? ret : 0;
+
+	mutex_lock(&conn->lock);
+	entry = kdbus_queue_peek(&conn->queue, cmd->priority,
+				 cmd->flags & KDBUS_RECV_USE_PRIORITY);
+	if (!entry) {
+		ret = -EAGAIN;
+	} else if (cmd->flags & KDBUS_RECV_PEEK) {
+		kdbus_pool_slice_publish(entry->slice, &info.offset, NULL);
+		info.msg_size = entry->msg_size;
+		entry = NULL;
+	} else {
+		kdbus_queue_remove(&conn->queue, entry);
+		kdbus_conn_quota_dec(conn, entry);
+		if ((cmd->flags & KDBUS_RECV_DROP) && entry->reply)
+			kdbus_reply_unlink(entry->reply);
+	}
+	if (conn->lost) {
+		dropped = conn->lost;
+		conn->lost = 0;
+		cmd->return_flags |= KDBUS_RECV_RETURN_DROPPED_MSGS;
+	}
+	mutex_unlock(&conn->lock);
+
+	if (entry && (cmd->flags & KDBUS_RECV_DROP)) {
+		/* a dropped request will never be answered */
+		if (entry->reply)
+			kdbus_reply_dead(entry->reply);
+		kdbus_queue_entry_free(entry);
+	} else if (entry) {
+		ret = kdbus_conn_deliver(entry, &info);
+		if (ret < 0) {
+			/* nothing was installed: keep it for the next RECV */
+			mutex_lock(&conn->lock);
+			kdbus_queue_add_head(&conn->queue, entry);
+			mutex_unlock(&conn->lock);
+		}
+	}
+
+	if (copy_to_user(&urecv->msg, &info, sizeof(info)) ||
+	    put_user(dropped, &urecv->dropped_msgs))
+		ret = -EFAULT;
+	return kdbus_args_clear(&args, ret);
+}
+
+/*
+ * A synchronous sender waits here for its reply. The wait ends when the
+ * reply object is finished, the deadline passes, a signal arrives, or the
+ * sender's own connection goes away.
+ */
+static int kdbus_conn_wait_reply(struct kdbus_conn *conn,
+				 struct kdbus_reply *reply,
+				 struct kdbus_msg_info *info)
+{
+	struct kdbus_queue_entry *entry = NULL;
+	s64 left = (s64)(reply->deadline_ns - ktime_get_ns());
+	bool unlink = false;
+	int ret, err;
+
+	ret = wait_event_interruptible_hrtimeout(conn->wait,
+						 !READ_ONCE(reply->waiting) ||
+						 !kdbus_conn_active(conn),
+						 ns_to_ktime(max_t(s64, left,
+								   0)));
+
+	mutex_lock(&conn->lock);
+	if (!reply->waiting) {
+		entry = reply->queue_entry;
+		reply->queue_entry = NULL;
+		err = reply->err;
+	} else if (ret == -ERESTARTSYS) {
+		/* stays expected: a restarted SEND picks the wait up again */
+		reply->interrupted = true;
+		err = -ERESTARTSYS;
+	} else {
+		reply->waiting = false;
+		unlink = true;
+		err = ret == -ETIME ? -ETIMEDOUT : -ECONNRESET;
+	}
+	mutex_unlock(&conn->lock);
+
+	if (unlink) {
+		mutex_lock(&reply->reply_dst->lock);
+		kdbus_reply_unlink(reply);
+		mutex_unlock(&reply->reply_dst->lock);
+	}
+	if (!entry)
+		return err;
+	return kdbus_conn_deliver(entry, info);
+}
+
+/*
+ * TALK: until policy comes, a connection may talk to connections of its
+ * own user, and a privileged one to everybody; both are decided from
+ * credentials pinned at open().
+ */
+static bool kdbus_conn_policy_talk(struct kdbus_conn *conn,
+				   struct kdbus_conn *to)
+{
+	return conn->privileged || uid_eq(conn->cred->euid, to->cred->euid);
+}
+
+/* An interrupted synchronous request being restarted. */
+static struct kdbus_reply *
+kdbus_conn_find_interrupted(struct kdbus_conn *conn, struct kdbus_conn *dst,
+			    u64 cookie)
+{
+	struct kdbus_reply *reply;
+
+	mutex_lock(&dst->lock);
+	reply = kdbus_reply_find(dst, conn, cookie);
+	if (reply && reply->sync && reply->interrupted)
+		reply->interrupted = false;
+	else
+		reply = NULL;
+	kdbus_reply_ref(reply);
+	mutex_unlock(&dst->lock);
+	return reply;
+}
+
+/* Send @s as the answer @reply expected. */
+static int kdbus_conn_send_reply(struct kdbus_conn *conn,
+				 struct kdbus_conn *dst,
+				 struct kdbus_staging *s,
+				 struct kdbus_reply *reply)
+{
+	struct kdbus_queue_entry *entry;
+
+	entry = kdbus_staging_emit(s, conn, dst);
+	if (IS_ERR(entry))
+		return PTR_ERR(entry);
+	if (reply->sync && kdbus_reply_finish_sync(reply, 0, entry))
+		return 0;
+	/* the caller gave up waiting: an ordinary message now */
+	return kdbus_conn_entry_insert(dst, conn->user, entry, NULL);
+}
+
+static int kdbus_conn_unicast(struct kdbus_conn *conn, struct kdbus_conn *dst,
+			      struct kdbus_staging *s, bool sync,
+			      struct kdbus_msg_info *info)
+{
+	struct kdbus_msg *msg = s->msg;
+	struct kdbus_queue_entry *entry;
+	struct kdbus_reply *reply = NULL;
+	int ret;
+
+	if (s->n_fds && !(dst->flags & KDBUS_HELLO_ACCEPT_FD))
+		return -ECOMM;
+
+	if (!(msg->flags & KDBUS_MSG_EXPECT_REPLY) && msg->cookie_reply) {
+		/* an answer: the request granted the right to talk back */
+		mutex_lock(&conn->lock);
+		reply = kdbus_reply_find(conn, dst, msg->cookie_reply);
+		if (reply) {
+			kdbus_reply_ref(reply);
+			kdbus_reply_unlink(reply);
+		}
+		mutex_unlock(&conn->lock);
+		if (reply) {
+			ret = kdbus_conn_send_reply(conn, dst, s, reply);
+			kdbus_reply_unref(reply);
+			return ret;
+		}
+	}
+
+	if (!kdbus_conn_policy_talk(conn, dst))
+		return -EPERM;
+
+	if (msg->flags & KDBUS_MSG_EXPECT_REPLY) {
+		if (sync) {
+			reply = kdbus_conn_find_interrupted(conn, dst,
+							    msg->cookie);
+			if (reply)
+				goto wait;
+		}
+		if (atomic_inc_return(&conn->n_requests) >
+		    KDBUS_CONN_MAX_REQUESTS_PENDING) {
+			atomic_dec(&conn->n_requests);
+			return -EMLINK;
+		}
+		reply = kdbus_reply_new(conn, dst, msg->cookie,
+					msg->timeout_ns, sync);
+		if (!reply) {
+			atomic_dec(&conn->n_requests);
+			return -ENOMEM;
+		}
+	}
+
+	entry = kdbus_staging_emit(s, conn, dst);
+	if (IS_ERR(entry)) {
+		ret = PTR_ERR(entry);
+		goto exit_unaccount;
+	}
+	ret = kdbus_conn_entry_insert(dst, conn->user, entry, reply);
+	if (ret < 0)
+		goto exit_unaccount;
+	if (!sync)
+		goto exit;
+
+wait:
+	ret = kdbus_conn_wait_reply(conn, reply, info);
+	goto exit;
+
+exit_unaccount:
+	if (reply)
+		atomic_dec(&conn->n_requests);
+exit:
+	kdbus_reply_unref(reply);
+	return ret;
+}
+
+/**
+ * kdbus_cmd_send() - handle KDBUS_CMD_SEND
+ * @conn:	sending connection
+ * @file:	its file
+ * @argp:	command payload
+ *
+ * Return: 0 or a negative error code; see Documentation.
+ */
+int kdbus_cmd_send(struct kdbus_conn *conn, struct file *file,
+		   void __user *argp)
+{
+	struct kdbus_cmd_send __user *usend = argp;
+	struct kdbus_staging *staging = NULL;
+	struct kdbus_msg_info info = {};
+	struct kdbus_conn *dst = NULL;
+	struct kdbus_cmd_send *cmd;
+	struct kdbus_msg *msg;
+	bool sync;
+	int ret;
+
+	struct kdbus_arg argv[] = {
+		{ .type = KDBUS_ITEM_NEGOTIATE },
+	};
+	struct kdbus_args args = {
+		.allowed_flags = KDBUS_FLAG_NEGOTIATE | KDBUS_SEND_SYNC_REPLY,
+		.argv = argv,
+		.argc = ARRAY_SIZE(argv),
+	};
+
+	ret = kdbus_args_parse(&args, argp, &cmd);
+	if (ret != 0)
+		return ret < 0 ? ret : 0;
+	sync = cmd->flags & KDBUS_SEND_SYNC_REPLY;
+
+	staging = kdbus_staging_new_user(conn, cmd->msg_address);
+	if (IS_ERR(staging)) {
+		ret = PTR_ERR(staging);
+		staging = NULL;
+		goto exit;
+	}
+	msg = staging->msg;
+
+	if (msg->payload_type == KDBUS_PAYLOAD_KERNEL ||
+	    (msg->src_id && msg->src_id != conn->id)) {
+		ret = -EINVAL;
+		goto exit;
+	}
+	if (msg->flags & KDBUS_MSG_EXPECT_REPLY) {
+		if (!msg->timeout_ns || (msg->flags & KDBUS_MSG_SIGNAL) ||
+		    msg->dst_id == KDBUS_DST_ID_BROADCAST) {
+			ret = -EINVAL;
+			goto exit;
+		}
+	} else if (sync) {
+		ret = -EINVAL;
+		goto exit;
+	}
+
+	if (msg->dst_id == KDBUS_DST_ID_BROADCAST ||
+	    msg->dst_id == KDBUS_DST_ID_NAME || staging->dst_name ||
+	    staging->bloom) {
+		/* names, broadcasts and matches are not implemented yet */
+		ret = -EOPNOTSUPP;
+		goto exit;
+	}
+
+	dst = kdbus_bus_find_conn_by_id(conn->bus, msg->dst_id);
+	if (!dst) {
+		ret = -ENXIO;
+		goto exit;
+	}
+
+	ret = kdbus_conn_unicast(conn, dst, staging, sync, &info);
+	if (ret == 0 && sync &&
+	    copy_to_user(&usend->reply, &info, sizeof(info)))
+		ret = -EFAULT;
+
+exit:
+	kdbus_conn_unref(dst);
+	kdbus_staging_free(staging);
+	return kdbus_args_clear(&args, ret);
+}
+
+/**
+ * kdbus_conn_poll() - poll() on a connection
+ * @conn:	connection
+ * @file:	its file
+ * @wait:	poll table
+ *
+ * Return: EPOLLIN when a message or a lost-message count waits, EPOLLOUT
+ * while connected, EPOLLERR | EPOLLHUP once disconnected.
+ */
+__poll_t kdbus_conn_poll(struct kdbus_conn *conn, struct file *file,
+			 struct poll_table_struct *wait)
+{
+	__poll_t mask = EPOLLOUT | EPOLLWRNORM;
+
+	poll_wait(file, &conn->wait, wait);
+	if (!kdbus_conn_active(conn))
+		return EPOLLERR | EPOLLHUP;
+	if (READ_ONCE(conn->queue.count) || READ_ONCE(conn->lost))
+		mask |= EPOLLIN | EPOLLRDNORM;
+	return mask;
+}

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef __KDBUSFS_CONNECTION_H
+#define __KDBUSFS_CONNECTION_H
+
+/**
+ * DOC: Connections
+ *
+ * A connection is an endpoint file on which KDBUS_CMD_HELLO succeeded. Its
+ * identity, its privilege and the user its resources are charged to are
+ * those of whoever *opened* the endpoint file (the file's f_cred and the
+ * handle's open-time privilege), not of the task that said HELLO: an fd
+ * opened by an unprivileged user stays an unprivileged connection in a
+ * root process's hands, and the reverse.
+ *
+ * Life cycle: HELLO makes the connection and activates it; every ioctl
+ * runs inside an active reference. BYEBYE (only with an empty queue),
+ * closing the file, or shutting the bus down deactivates it: waiters wake
+ * up and fail, the connection leaves the bus, queued messages are dropped
+ * (their senders told with REPLY_DEAD where they wait for an answer),
+ * replies it owed die the same way, and its quota is given back.
+ *
+ * Locking: @lock protects the queue, the reply list, the quota table and
+ * the lost-message count. Code holds at most one connection's lock at a
+ * time; the bus's connection table has its own lock (the xarray's).
+ */
+
+#include <linux/cred.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/rcupdate.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
+
+#include "active.h"
+#include "queue.h"
+
+struct file;
+struct kdbus_bus;
+struct kdbus_ep;
+struct kdbus_pool;
+struct kdbus_user;
+struct poll_table_struct;
+
+/**
+ * struct kdbus_conn - a connection to a bus
+ * @kref:		memory reference
+ * @active:		active references
+ * @rcu:		frees the connection after lock-free lookups
+ * @id:			connection id, unique on the bus, never reused
+ * @flags:		KDBUS_HELLO_* flags
+ * @attach_flags_send:	metadata this connection lets receivers see
+ * @attach_flags_recv:	metadata this connection wants with messages
+ * @ep:			endpoint the connection was made through
+ * @bus:		the endpoint's bus
+ * @cred:		credentials of the endpoint file's opener
+ * @user:		user the connection is charged to (the opener's)
+ * @privileged:		the opener was privileged on the bus
+ * @description:	KDBUS_ITEM_CONN_DESCRIPTION, or NULL
+ * @pool:		receive pool
+ * @lock:		see the DOC block
+ * @wait:		poll() and synchronous senders wait here
+ * @queue:		messages waiting for RECV
+ * @reply_list:		replies this connection owes
+ * @n_requests:		requests this connection waits for replies to
+ * @quota:		per sending user: messages, bytes and files queued here
+ * @lost:		messages that could not be queued, for dropped_msgs
+ * @work:		expires replies this connection owes
+ */
+struct kdbus_conn {
+	struct kref kref;
+	struct kdbus_active active;
+	struct rcu_head rcu;
+	u64 id;
+	u64 flags;
+	u64 attach_flags_send;
+	u64 attach_flags_recv;
+	struct kdbus_ep *ep;
+	struct kdbus_bus *bus;
+	const struct cred *cred;
+	struct kdbus_user *user;
+	bool privileged;
+	char *description;
+	struct kdbus_pool *pool;
+
+	struct mutex lock;	/* see the DOC block */
+	wait_queue_head_t wait;
+	struct kdbus_queue queue;
+	struct list_head reply_list;
+	atomic_t n_requests;
+	struct xarray quota;
+	u64 lost;
+	struct delayed_work work;
+};
+
+struct kdbus_conn *kdbus_conn_ref(struct kdbus_conn *conn);
+void kdbus_conn_unref(struct kdbus_conn *conn);
+bool kdbus_conn_acquire(struct kdbus_conn *conn);
+void kdbus_conn_release(struct kdbus_conn *conn);
+bool kdbus_conn_active(struct kdbus_conn *conn);
+int kdbus_conn_disconnect(struct kdbus_conn *conn, bool ensure_queue_empty);
+void kdbus_conn_lost_message(struct kdbus_conn *conn);
+void kdbus_conn_queue_kernel(struct kdbus_conn *conn,
+			     struct kdbus_queue_entry *entry);
+__poll_t kdbus_conn_poll(struct kdbus_conn *conn, struct file *file,
+			 struct poll_table_struct *wait);
+
+struct kdbus_conn *kdbus_cmd_hello(struct kdbus_ep *ep, struct file *file,
+				   bool privileged, void __user *argp);
+int kdbus_cmd_byebye(struct kdbus_conn *conn, void __user *argp);
+int kdbus_cmd_send(struct kdbus_conn *conn, struct file *file,
+		   void __user *argp);
+int kdbus_cmd_recv(struct kdbus_conn *conn, void __user *argp);
+int kdbus_cmd_free(struct kdbus_conn *conn, void __user *argp);
+
+#endif

@@ -1,0 +1,547 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Receive pools: shmem files, sliced, written by the kernel only.
+ */
+
+#include <linux/err.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/pagemap.h>
+#include <linux/rbtree.h>
+#include <linux/shmem_fs.h>
+#include <linux/slab.h>
+#include <linux/uio.h>
+
+#include "pool.h"
+
+/**
+ * struct kdbus_pool - a connection's receive pool
+ * @lock:	protects everything below but @f and @size
+ * @f:		the shmem file
+ * @size:	size of the pool, page aligned
+ * @used:	bytes in busy slices
+ * @slices:	all slices, by offset
+ * @free:	free slices, by size
+ * @busy:	busy slices, by offset
+ */
+struct kdbus_pool {
+	struct mutex lock;	/* protects the slices and @used */
+	struct file *f;
+	size_t size;
+	size_t used;
+	struct list_head slices;
+	struct rb_root free;
+	struct rb_root busy;
+};
+
+/**
+ * struct kdbus_pool_slice - a range of a pool
+ * @pool:	pool the slice is in
+ * @off:	offset in the pool
+ * @size:	size in bytes, 8-byte aligned
+ * @entry:	in pool->slices
+ * @rb_node:	in pool->free or pool->busy
+ * @free:	in pool->free
+ * @ref_kernel:	the kernel still uses the slice
+ * @ref_user:	published to user space and not freed there yet
+ */
+struct kdbus_pool_slice {
+	struct kdbus_pool *pool;
+	size_t off;
+	size_t size;
+	struct list_head entry;
+	struct rb_node rb_node;
+	bool free : 1;
+	bool ref_kernel : 1;
+	bool ref_user : 1;
+};
+
+static struct kdbus_pool_slice *kdbus_pool_slice_new(struct kdbus_pool *pool,
+						     size_t off, size_t size)
+{
+	struct kdbus_pool_slice *slice;
+
+	slice = kzalloc(sizeof(*slice), GFP_KERNEL_ACCOUNT);
+	if (!slice)
+		return NULL;
+	slice->pool = pool;
+	slice->off = off;
+	slice->size = size;
+	slice->free = true;
+	return slice;
+}
+
+static void kdbus_pool_add_free(struct kdbus_pool *pool,
+				struct kdbus_pool_slice *slice)
+{
+	struct rb_node **n = &pool->free.rb_node, *parent = NULL;
+
+	while (*n) {
+		struct kdbus_pool_slice *s;
+
+		parent = *n;
+		s = rb_entry(parent, struct kdbus_pool_slice, rb_node);
+		n = slice->size < s->size ? &parent->rb_left :
+					    &parent->rb_right;
+	}
+	rb_link_node(&slice->rb_node, parent, n);
+	rb_insert_color(&slice->rb_node, &pool->free);
+	slice->free = true;
+}
+
+static void kdbus_pool_add_busy(struct kdbus_pool *pool,
+				struct kdbus_pool_slice *slice)
+{
+	struct rb_node **n = &pool->busy.rb_node, *parent = NULL;
+
+	while (*n) {
+		struct kdbus_pool_slice *s;
+
+		parent = *n;
+		s = rb_entry(parent, struct kdbus_pool_slice, rb_node);
+		n = slice->off < s->off ? &parent->rb_left : &parent->rb_right;
+	}
+	rb_link_node(&slice->rb_node, parent, n);
+	rb_insert_color(&slice->rb_node, &pool->busy);
+	slice->free = false;
+}
+
+/**
+ * kdbus_pool_new() - create a receive pool
+ * @name:	name of the shmem file, for /proc/PID/maps
+ * @size:	size in bytes, page aligned and not zero
+ *
+ * Pages are allocated when written, and charged to the memory cgroup of
+ * the writer.
+ *
+ * Return: the pool or ERR_PTR.
+ */
+struct kdbus_pool *kdbus_pool_new(const char *name, size_t size)
+{
+	struct kdbus_pool_slice *slice;
+	struct kdbus_pool *pool;
+	struct file *f;
+
+	pool = kzalloc(sizeof(*pool), GFP_KERNEL_ACCOUNT);
+	if (!pool)
+		return ERR_PTR(-ENOMEM);
+
+	f = shmem_file_setup(name, size, VM_NORESERVE);
+	if (IS_ERR(f)) {
+		kfree(pool);
+		return ERR_CAST(f);
+	}
+
+	slice = kdbus_pool_slice_new(pool, 0, size);
+	if (!slice) {
+		fput(f);
+		kfree(pool);
+		return ERR_PTR(-ENOMEM);
+	}
+
+	mutex_init(&pool->lock);
+	pool->f = f;
+	pool->size = size;
+	INIT_LIST_HEAD(&pool->slices);
+	pool->free = RB_ROOT;
+	pool->busy = RB_ROOT;
+	list_add(&slice->entry, &pool->slices);
+	kdbus_pool_add_free(pool, slice);
+	return pool;
+}
+
+/**
+ * kdbus_pool_free() - destroy a pool
+ * @pool:	pool to destroy, may be NULL
+ *
+ * The caller guarantees that the kernel holds no slice of it any more.
+ */
+void kdbus_pool_free(struct kdbus_pool *pool)
+{
+	struct kdbus_pool_slice *slice, *tmp;
+
+	if (!pool)
+		return;
+
+	list_for_each_entry_safe(slice, tmp, &pool->slices, entry) {
+		WARN_ON(slice->ref_kernel);
+		kfree(slice);
+	}
+	fput(pool->f);
+	kfree(pool);
+}
+
+/**
+ * kdbus_pool_size() - size of a pool
+ * @pool:	pool to query
+ *
+ * Return: its size in bytes.
+ */
+size_t kdbus_pool_size(const struct kdbus_pool *pool)
+{
+	return pool->size;
+}
+
+/**
+ * kdbus_pool_used() - bytes of a pool in use
+ * @pool:	pool to query
+ *
+ * Return: bytes in busy slices, published or not.
+ */
+size_t kdbus_pool_used(struct kdbus_pool *pool)
+{
+	size_t used;
+
+	mutex_lock(&pool->lock);
+	used = pool->used;
+	mutex_unlock(&pool->lock);
+	return used;
+}
+
+/**
+ * kdbus_pool_slice_alloc() - reserve a slice
+ * @pool:	pool to allocate from
+ * @size:	bytes wanted; rounded up to 8
+ *
+ * The slice belongs to the kernel until it is published or released.
+ *
+ * Return: the slice, ERR_PTR(-EXFULL) if no free range is large enough,
+ * or ERR_PTR(-ENOMEM).
+ */
+struct kdbus_pool_slice *kdbus_pool_slice_alloc(struct kdbus_pool *pool,
+						size_t size)
+{
+	struct kdbus_pool_slice *slice = NULL, *rest;
+	struct rb_node *n;
+
+	if (!size)
+		return ERR_PTR(-EINVAL);
+	size = ALIGN(size, 8);
+
+	mutex_lock(&pool->lock);
+
+	/* best fit: the smallest free slice that is large enough */
+	n = pool->free.rb_node;
+	while (n) {
+		struct kdbus_pool_slice *s;
+
+		s = rb_entry(n, struct kdbus_pool_slice, rb_node);
+		if (size <= s->size) {
+			slice = s;
+			n = n->rb_left;
+		} else {
+			n = n->rb_right;
+		}
+	}
+	if (!slice) {
+		slice = ERR_PTR(-EXFULL);
+		goto exit;
+	}
+
+	if (slice->size > size) {
+		rest = kdbus_pool_slice_new(pool, slice->off + size,
+					    slice->size - size);
+		if (!rest) {
+			slice = ERR_PTR(-ENOMEM);
+			goto exit;
+		}
+		list_add(&rest->entry, &slice->entry);
+		rb_erase(&slice->rb_node, &pool->free);
+		slice->size = size;
+		kdbus_pool_add_free(pool, rest);
+	} else {
+		rb_erase(&slice->rb_node, &pool->free);
+	}
+
+	kdbus_pool_add_busy(pool, slice);
+	slice->ref_kernel = true;
+	pool->used += slice->size;
+
+exit:
+	mutex_unlock(&pool->lock);
+	return slice;
+}
+
+/* Give a slice with no references back, merged with free neighbours. */
+static void __kdbus_pool_slice_free(struct kdbus_pool_slice *slice)
+{
+	struct kdbus_pool *pool = slice->pool;
+	struct kdbus_pool_slice *s;
+
+	lockdep_assert_held(&pool->lock);
+	WARN_ON(slice->ref_kernel || slice->ref_user);
+
+	rb_erase(&slice->rb_node, &pool->busy);
+	pool->used -= slice->size;
+
+	if (!list_is_last(&slice->entry, &pool->slices)) {
+		s = list_next_entry(slice, entry);
+		if (s->free) {
+			rb_erase(&s->rb_node, &pool->free);
+			list_del(&s->entry);
+			slice->size += s->size;
+			kfree(s);
+		}
+	}
+	if (!list_is_first(&slice->entry, &pool->slices)) {
+		s = list_prev_entry(slice, entry);
+		if (s->free) {
+			rb_erase(&s->rb_node, &pool->free);
+			list_del(&slice->entry);
+			s->size += slice->size;
+			kfree(slice);
+			slice = s;
+		}
+	}
+	kdbus_pool_add_free(pool, slice);
+}
+
+/**
+ * kdbus_pool_slice_release() - drop the kernel's reference on a slice
+ * @slice:	slice, may be NULL
+ *
+ * The slice is freed unless user space still holds it.
+ */
+void kdbus_pool_slice_release(struct kdbus_pool_slice *slice)
+{
+	struct kdbus_pool *pool;
+
+	if (!slice)
+		return;
+	pool = slice->pool;
+	mutex_lock(&pool->lock);
+	WARN_ON(!slice->ref_kernel);
+	slice->ref_kernel = false;
+	if (!slice->ref_user)
+		__kdbus_pool_slice_free(slice);
+	mutex_unlock(&pool->lock);
+}
+
+/**
+ * kdbus_pool_slice_publish() - hand a slice to user space
+ * @slice:	slice to publish; the kernel keeps its reference
+ * @out_offset:	set to its offset, may be NULL
+ * @out_size:	set to its size, may be NULL
+ *
+ * From now on user space must give it back with KDBUS_CMD_FREE.
+ */
+void kdbus_pool_slice_publish(struct kdbus_pool_slice *slice,
+			      u64 *out_offset, u64 *out_size)
+{
+	mutex_lock(&slice->pool->lock);
+	slice->ref_user = true;
+	mutex_unlock(&slice->pool->lock);
+	if (out_offset)
+		*out_offset = slice->off;
+	if (out_size)
+		*out_size = slice->size;
+}
+
+/**
+ * kdbus_pool_slice_offset() - offset of a slice in its pool
+ * @slice:	slice to query
+ *
+ * Return: the offset.
+ */
+size_t kdbus_pool_slice_offset(const struct kdbus_pool_slice *slice)
+{
+	return slice->off;
+}
+
+/**
+ * kdbus_pool_slice_size() - size of a slice
+ * @slice:	slice to query
+ *
+ * Return: the size in bytes.
+ */
+size_t kdbus_pool_slice_size(const struct kdbus_pool_slice *slice)
+{
+	return slice->size;
+}
+
+/**
+ * kdbus_pool_release_offset() - KDBUS_CMD_FREE: user space gives a slice back
+ * @pool:	pool of the calling connection
+ * @off:	offset of a published slice
+ *
+ * Return: 0 on success, -ENXIO if no published slice starts at @off.
+ */
+int kdbus_pool_release_offset(struct kdbus_pool *pool, size_t off)
+{
+	struct kdbus_pool_slice *slice = NULL;
+	struct rb_node *n;
+	int ret = 0;
+
+	mutex_lock(&pool->lock);
+	n = pool->busy.rb_node;
+	while (n) {
+		struct kdbus_pool_slice *s;
+
+		s = rb_entry(n, struct kdbus_pool_slice, rb_node);
+		if (off < s->off) {
+			n = n->rb_left;
+		} else if (off > s->off) {
+			n = n->rb_right;
+		} else {
+			slice = s;
+			break;
+		}
+	}
+	if (!slice || !slice->ref_user) {
+		ret = -ENXIO;
+		goto exit;
+	}
+	slice->ref_user = false;
+	if (!slice->ref_kernel)
+		__kdbus_pool_slice_free(slice);
+exit:
+	mutex_unlock(&pool->lock);
+	return ret;
+}
+
+/**
+ * kdbus_pool_flush() - free every slice only user space still holds
+ * @pool:	pool of a connection that is going away
+ */
+void kdbus_pool_flush(struct kdbus_pool *pool)
+{
+	struct kdbus_pool_slice *slice, *tmp;
+
+	mutex_lock(&pool->lock);
+	list_for_each_entry_safe(slice, tmp, &pool->slices, entry) {
+		if (slice->free || !slice->ref_user)
+			continue;
+		slice->ref_user = false;
+		if (!slice->ref_kernel)
+			__kdbus_pool_slice_free(slice);
+	}
+	mutex_unlock(&pool->lock);
+}
+
+/*
+ * Copy @len bytes from @iter into the pool at @pos, a page at a time,
+ * straight into the shmem page cache: no intermediate buffer, and none of
+ * the write-path limits (RLIMIT_FSIZE, file locks) that belong to user
+ * writes of files. With a NULL @iter the range is zeroed.
+ */
+static int kdbus_pool_write(struct kdbus_pool *pool, loff_t pos,
+			    struct iov_iter *iter, size_t len)
+{
+	struct address_space *mapping = pool->f->f_mapping;
+
+	while (len > 0) {
+		struct folio *folio;
+		size_t off, n, done;
+
+		folio = shmem_read_folio(mapping, pos >> PAGE_SHIFT);
+		if (IS_ERR(folio))
+			return PTR_ERR(folio);
+
+		off = pos - folio_pos(folio);
+		n = min_t(size_t, folio_size(folio) - off, len);
+		if (iter) {
+			done = copy_folio_from_iter(folio, off, n, iter);
+		} else {
+			folio_zero_range(folio, off, n);
+			done = n;
+		}
+		flush_dcache_folio(folio);
+		folio_mark_dirty(folio);
+		folio_put(folio);
+		if (done != n)
+			return -EFAULT;
+
+		pos += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static bool kdbus_pool_slice_range_ok(const struct kdbus_pool_slice *slice,
+				      size_t off, size_t len)
+{
+	return !WARN_ON(off > slice->size || len > slice->size - off);
+}
+
+/**
+ * kdbus_pool_slice_copy_iter() - copy data into a slice
+ * @slice:	destination, owned by the kernel
+ * @off:	offset in the slice
+ * @iter:	source, user or kernel memory
+ * @len:	bytes to copy
+ *
+ * Return: 0 on success, -EFAULT if the source faults, -ENOMEM.
+ */
+int kdbus_pool_slice_copy_iter(const struct kdbus_pool_slice *slice,
+			       size_t off, struct iov_iter *iter, size_t len)
+{
+	if (!kdbus_pool_slice_range_ok(slice, off, len))
+		return -EFAULT;
+	return kdbus_pool_write(slice->pool, slice->off + off, iter, len);
+}
+
+/**
+ * kdbus_pool_slice_copy_kvec() - copy kernel buffers into a slice
+ * @slice:	destination, owned by the kernel
+ * @off:	offset in the slice
+ * @kvec:	buffers
+ * @n:		number of buffers
+ * @len:	their total size
+ *
+ * Return: 0 on success, negative error code on failure.
+ */
+int kdbus_pool_slice_copy_kvec(const struct kdbus_pool_slice *slice,
+			       size_t off, struct kvec *kvec, size_t n,
+			       size_t len)
+{
+	struct iov_iter iter;
+
+	iov_iter_kvec(&iter, ITER_SOURCE, kvec, n, len);
+	return kdbus_pool_slice_copy_iter(slice, off, &iter, len);
+}
+
+/**
+ * kdbus_pool_slice_zero() - clear a range of a slice
+ * @slice:	destination, owned by the kernel
+ * @off:	offset in the slice
+ * @len:	bytes to clear
+ *
+ * Return: 0 on success, negative error code on failure.
+ */
+int kdbus_pool_slice_zero(const struct kdbus_pool_slice *slice, size_t off,
+			  size_t len)
+{
+	if (!kdbus_pool_slice_range_ok(slice, off, len))
+		return -EFAULT;
+	return kdbus_pool_write(slice->pool, slice->off + off, NULL, len);
+}
+
+/**
+ * kdbus_pool_mmap() - map a pool into its owner's address space
+ * @pool:	pool to map
+ * @vma:	the mapping being made on the connection file
+ *
+ * Pools are read-only for user space: a writable mapping is refused, and
+ * so is one that could later be made writable by mprotect().
+ *
+ * Return: 0 on success, -EPERM for write access, -EFAULT for a range
+ * outside the pool.
+ */
+int kdbus_pool_mmap(const struct kdbus_pool *pool, struct vm_area_struct *vma)
+{
+	unsigned long len = vma->vm_end - vma->vm_start;
+
+	if (vma->vm_flags & VM_WRITE)
+		return -EPERM;
+	vm_flags_clear(vma, VM_MAYWRITE);
+
+	if (vma->vm_pgoff > (pool->size >> PAGE_SHIFT) ||
+	    len > pool->size - (vma->vm_pgoff << PAGE_SHIFT))
+		return -EFAULT;
+
+	vma_set_file(vma, pool->f);
+	return call_mmap(pool->f, vma);
+}

@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Expected replies: linking, answering, expiring, dying.
+ */
+
+#include <linux/jiffies.h>
+#include <linux/kdbus.h>
+#include <linux/ktime.h>
+#include <linux/list.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+
+#include "connection.h"
+#include "notify.h"
+#include "queue.h"
+#include "reply.h"
+
+/**
+ * kdbus_reply_new() - make a reply object for a request
+ * @reply_src:		the requesting connection
+ * @reply_dst:		the connection that is to answer
+ * @cookie:		the request's cookie
+ * @deadline_ns:	CLOCK_MONOTONIC deadline
+ * @sync:		the sender waits for the answer
+ *
+ * Return: the reply, not linked yet, or NULL.
+ */
+struct kdbus_reply *kdbus_reply_new(struct kdbus_conn *reply_src,
+				    struct kdbus_conn *reply_dst,
+				    u64 cookie, u64 deadline_ns, bool sync)
+{
+	struct kdbus_reply *reply;
+
+	reply = kzalloc(sizeof(*reply), GFP_KERNEL_ACCOUNT);
+	if (!reply)
+		return NULL;
+	kref_init(&reply->kref);
+	INIT_LIST_HEAD(&reply->entry);
+	reply->reply_src = kdbus_conn_ref(reply_src);
+	reply->reply_dst = kdbus_conn_ref(reply_dst);
+	reply->cookie = cookie;
+	reply->deadline_ns = deadline_ns;
+	reply->sync = sync;
+	reply->waiting = true;
+	return reply;
+}
+
+/**
+ * kdbus_reply_ref() - take a reference on a reply
+ * @reply:	reply, may be NULL
+ *
+ * Return: @reply
+ */
+struct kdbus_reply *kdbus_reply_ref(struct kdbus_reply *reply)
+{
+	if (reply)
+		kref_get(&reply->kref);
+	return reply;
+}
+
+static void kdbus_reply_free(struct kref *kref)
+{
+	struct kdbus_reply *reply = container_of(kref, struct kdbus_reply,
+						 kref);
+
+	WARN_ON(reply->linked);
+	kdbus_queue_entry_free(reply->queue_entry);
+	kdbus_conn_unref(reply->reply_src);
+	kdbus_conn_unref(reply->reply_dst);
+	kfree(reply);
+}
+
+/**
+ * kdbus_reply_unref() - drop a reference on a reply
+ * @reply:	reply, may be NULL
+ */
+void kdbus_reply_unref(struct kdbus_reply *reply)
+{
+	if (reply)
+		kref_put(&reply->kref, kdbus_reply_free);
+}
+
+/**
+ * kdbus_reply_link() - make a reply expected from its destination
+ * @reply:	reply to link; reply_dst's lock is held
+ *
+ * The list holds a reference. Asynchronous replies arm the destination's
+ * expiry work for their deadline.
+ */
+void kdbus_reply_link(struct kdbus_reply *reply)
+{
+	struct kdbus_conn *dst = reply->reply_dst;
+	u64 now = ktime_get_ns();
+	unsigned long delay = 0;
+
+	lockdep_assert_held(&dst->lock);
+	list_add_tail(&reply->entry, &dst->reply_list);
+	reply->linked = true;
+	kdbus_reply_ref(reply);
+
+	if (reply->sync)
+		return;
+	if (reply->deadline_ns > now)
+		delay = nsecs_to_jiffies(reply->deadline_ns - now) + 1;
+	/* only ever move the expiry earlier */
+	if (!delayed_work_pending(&dst->work) ||
+	    time_before(jiffies + delay, dst->work.timer.expires))
+		mod_delayed_work(system_wq, &dst->work, delay);
+}
+
+/**
+ * kdbus_reply_unlink() - take a reply off its destination's list
+ * @reply:	reply; reply_dst's lock is held
+ *
+ * Drops the list's reference; the caller must hold its own.
+ */
+void kdbus_reply_unlink(struct kdbus_reply *reply)
+{
+	lockdep_assert_held(&reply->reply_dst->lock);
+	if (!reply->linked)
+		return;
+	list_del_init(&reply->entry);
+	reply->linked = false;
+	atomic_dec(&reply->reply_src->n_requests);
+	kdbus_reply_unref(reply);
+}
+
+/**
+ * kdbus_reply_find() - find the reply a message answers
+ * @reply_dst:	the answering connection; its lock is held
+ * @reply_src:	the connection the answer is sent to
+ * @cookie:	the answer's cookie_reply
+ *
+ * Return: the linked reply, without a new reference, or NULL.
+ */
+struct kdbus_reply *kdbus_reply_find(struct kdbus_conn *reply_dst,
+				     struct kdbus_conn *reply_src,
+				     u64 cookie)
+{
+	struct kdbus_reply *reply;
+
+	lockdep_assert_held(&reply_dst->lock);
+	list_for_each_entry(reply, &reply_dst->reply_list, entry)
+		if (reply->reply_src == reply_src && reply->cookie == cookie)
+			return reply;
+	return NULL;
+}
+
+/**
+ * kdbus_reply_finish_sync() - hand a synchronous sender its result
+ * @reply:	unlinked synchronous reply
+ * @err:	0 with @entry, or why there is no answer
+ * @entry:	the answer, or NULL; consumed on success
+ *
+ * Return: true if a sender was waiting and took the result; false if it
+ * had given up (interrupted, timed out), and @entry is still the caller's.
+ */
+bool kdbus_reply_finish_sync(struct kdbus_reply *reply, int err,
+			     struct kdbus_queue_entry *entry)
+{
+	struct kdbus_conn *src = reply->reply_src;
+	bool taken = false;
+
+	mutex_lock(&src->lock);
+	if (reply->waiting && !reply->interrupted) {
+		reply->waiting = false;
+		reply->err = err;
+		reply->queue_entry = entry;
+		taken = true;
+		wake_up_all(&src->wait);
+	}
+	mutex_unlock(&src->lock);
+	return taken;
+}
+
+/**
+ * kdbus_reply_dead() - the destination will never answer
+ * @reply:	unlinked reply; the caller holds a reference and no lock
+ *
+ * A waiting synchronous sender fails with ECONNRESET; anyone else gets a
+ * KDBUS_ITEM_REPLY_DEAD notification.
+ */
+void kdbus_reply_dead(struct kdbus_reply *reply)
+{
+	if (reply->sync && kdbus_reply_finish_sync(reply, -ECONNRESET, NULL))
+		return;
+	kdbus_notify_reply(reply->reply_src, reply->cookie,
+			   KDBUS_ITEM_REPLY_DEAD);
+}
+
+/**
+ * kdbus_reply_work() - expire the replies a connection owes
+ * @conn:	connection whose expiry work runs
+ *
+ * Asynchronous requests, and synchronous ones whose sender gave up waiting,
+ * that passed their deadline are removed and their senders get a
+ * KDBUS_ITEM_REPLY_TIMEOUT notification. The work re-arms itself for the
+ * next deadline.
+ */
+void kdbus_reply_work(struct kdbus_conn *conn)
+{
+	struct kdbus_reply *reply, *tmp;
+	u64 now = ktime_get_ns(), next = U64_MAX;
+	LIST_HEAD(expired);
+
+	mutex_lock(&conn->lock);
+	list_for_each_entry_safe(reply, tmp, &conn->reply_list, entry) {
+		if (reply->sync && !reply->interrupted)
+			continue;
+		if (reply->deadline_ns > now) {
+			next = min(next, reply->deadline_ns);
+			continue;
+		}
+		/* keep the list's reference for the local list */
+		list_move_tail(&reply->entry, &expired);
+		reply->linked = false;
+		atomic_dec(&reply->reply_src->n_requests);
+	}
+	if (next != U64_MAX && kdbus_conn_active(conn))
+		mod_delayed_work(system_wq, &conn->work,
+				 nsecs_to_jiffies(next - now) + 1);
+	mutex_unlock(&conn->lock);
+
+	list_for_each_entry_safe(reply, tmp, &expired, entry) {
+		list_del_init(&reply->entry);
+		kdbus_notify_reply(reply->reply_src, reply->cookie,
+				   KDBUS_ITEM_REPLY_TIMEOUT);
+		kdbus_reply_unref(reply);
+	}
+}
