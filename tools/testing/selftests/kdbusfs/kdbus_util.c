@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -228,4 +230,203 @@ bool kdbus_mountinfo_has(const char *mnt, const char *needle)
 	}
 	fclose(f);
 	return found;
+}
+
+int kdbus_hello_fd(int fd, uint64_t flags, size_t pool_size,
+		   struct kdbus_conn *conn)
+{
+	struct kdbus_cmd_hello hello = {
+		.size = sizeof(hello),
+		.flags = flags,
+		.pool_size = pool_size,
+	};
+	int ret;
+
+	ret = kdbus_ioctl(fd, KDBUS_CMD_HELLO, &hello);
+	if (ret)
+		return ret;
+	conn->fd = fd;
+	conn->id = hello.id;
+	conn->pool_size = pool_size;
+	conn->pool = mmap(NULL, pool_size, PROT_READ, MAP_SHARED, fd, 0);
+	if (conn->pool == MAP_FAILED)
+		return -errno;
+	/* the slice with the bus's bloom parameters */
+	return kdbus_free(conn, hello.offset);
+}
+
+int kdbus_hello(const char *path, uint64_t flags, size_t pool_size,
+		struct kdbus_conn *conn)
+{
+	int fd, ret;
+
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = kdbus_hello_fd(fd, flags, pool_size, conn);
+	if (ret)
+		close(fd);
+	return ret;
+}
+
+void kdbus_conn_close(struct kdbus_conn *conn)
+{
+	if (conn->pool && conn->pool != MAP_FAILED)
+		munmap(conn->pool, conn->pool_size);
+	if (conn->fd >= 0)
+		close(conn->fd);
+	conn->pool = NULL;
+	conn->fd = -1;
+}
+
+int kdbus_send(struct kdbus_conn *conn, uint64_t dst_id,
+	       struct kdbus_send_args *a)
+{
+	uint64_t buf[2048 / 8] = { 0 };
+	struct kdbus_msg *msg = (void *)buf;
+	struct kdbus_item *item = msg->items;
+	struct kdbus_cmd_send cmd = { .size = sizeof(cmd) };
+	int ret;
+
+	msg->flags = a->flags;
+	msg->priority = a->priority;
+	msg->dst_id = dst_id;
+	msg->payload_type = KDBUS_PAYLOAD_DBUS;
+	msg->cookie = a->cookie;
+	if (a->flags & KDBUS_MSG_EXPECT_REPLY)
+		msg->timeout_ns = a->timeout_ns;
+	else
+		msg->cookie_reply = a->cookie_reply;
+
+	if (a->data) {
+		item->type = KDBUS_ITEM_PAYLOAD_VEC;
+		item->size = KDBUS_ITEM_HEADER_SIZE + sizeof(struct kdbus_vec);
+		item->vec.address = (uintptr_t)a->data;
+		item->vec.size = a->size;
+		item = (void *)((char *)item + KDBUS_ALIGN8(item->size));
+	}
+	if (a->memfd >= 0) {
+		item->type = KDBUS_ITEM_PAYLOAD_MEMFD;
+		item->size = KDBUS_ITEM_HEADER_SIZE + sizeof(struct kdbus_memfd);
+		item->memfd.fd = a->memfd;
+		item->memfd.size = a->memfd_size;
+		item = (void *)((char *)item + KDBUS_ALIGN8(item->size));
+	}
+	if (a->fds) {
+		item->type = KDBUS_ITEM_FDS;
+		item->size = KDBUS_ITEM_HEADER_SIZE + a->n_fds * sizeof(int);
+		memcpy(item->fds, a->fds, a->n_fds * sizeof(int));
+		item = (void *)((char *)item + KDBUS_ALIGN8(item->size));
+	}
+	msg->size = (char *)item - (char *)msg;
+
+	cmd.flags = a->send_flags;
+	cmd.msg_address = (uintptr_t)msg;
+	ret = kdbus_ioctl(conn->fd, KDBUS_CMD_SEND, &cmd);
+	a->reply = cmd.reply;
+	return ret;
+}
+
+int kdbus_recv(struct kdbus_conn *conn, uint64_t flags, int64_t priority,
+	       struct kdbus_msg **msg, struct kdbus_cmd_recv *out)
+{
+	struct kdbus_cmd_recv cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+		.priority = priority,
+	};
+	int ret;
+
+	ret = kdbus_ioctl(conn->fd, KDBUS_CMD_RECV, &cmd);
+	if (out)
+		*out = cmd;
+	if (ret)
+		return ret;
+	if (msg)
+		*msg = (struct kdbus_msg *)(conn->pool + cmd.msg.offset);
+	return 0;
+}
+
+int kdbus_free(struct kdbus_conn *conn, uint64_t offset)
+{
+	struct kdbus_cmd_free cmd = {
+		.size = sizeof(cmd),
+		.offset = offset,
+	};
+
+	return kdbus_ioctl(conn->fd, KDBUS_CMD_FREE, &cmd);
+}
+
+int kdbus_msg_free(struct kdbus_conn *conn, struct kdbus_msg *msg)
+{
+	return kdbus_free(conn, (uint8_t *)msg - conn->pool);
+}
+
+struct kdbus_item *kdbus_msg_item(struct kdbus_msg *msg, uint64_t type)
+{
+	struct kdbus_item *item = msg->items;
+
+	while ((char *)item < (char *)msg + msg->size) {
+		if (item->type == type)
+			return item;
+		item = (void *)((char *)item + KDBUS_ALIGN8(item->size));
+	}
+	return NULL;
+}
+
+const void *kdbus_msg_payload(struct kdbus_conn *conn, struct kdbus_msg *msg,
+			      uint64_t *size)
+{
+	struct kdbus_item *item = kdbus_msg_item(msg, KDBUS_ITEM_PAYLOAD_OFF);
+
+	if (!item)
+		return NULL;
+	*size = item->vec.size;
+	return (const uint8_t *)msg + item->vec.offset;
+}
+
+uint64_t kdbus_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+int kdbus_byebye(struct kdbus_conn *conn)
+{
+	struct kdbus_cmd cmd = { .size = sizeof(cmd) };
+
+	return kdbus_ioctl(conn->fd, KDBUS_CMD_BYEBYE, &cmd);
+}
+
+int kdbus_test_bus_make(struct kdbus_test_bus *bus)
+{
+	int ret;
+
+	bus->control = -1;
+	ret = kdbus_mkdtemp(bus->dir, sizeof(bus->dir));
+	if (ret)
+		return ret;
+	ret = kdbus_mount(bus->dir, NULL);
+	if (ret)
+		return ret;
+	bus->control = kdbus_open_control(bus->dir);
+	if (bus->control < 0)
+		return bus->control;
+	kdbus_bus_name(bus->name, sizeof(bus->name), "test");
+	ret = kdbus_bus_make(bus->control, KDBUS_MAKE_ACCESS_WORLD, bus->name);
+	if (ret)
+		return ret;
+	snprintf(bus->ep, sizeof(bus->ep), "%s/%s/bus", bus->dir, bus->name);
+	return 0;
+}
+
+void kdbus_test_bus_close(struct kdbus_test_bus *bus)
+{
+	if (bus->control >= 0)
+		close(bus->control);
+	bus->control = -1;
+	kdbus_umount(bus->dir);
+	rmdir(bus->dir);
 }

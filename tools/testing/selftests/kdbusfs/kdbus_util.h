@@ -53,4 +53,70 @@ int kdbus_recv_fd(int sock);
 /* whether a mount with this kdbusfs option string appears in mountinfo */
 bool kdbus_mountinfo_has(const char *mnt, const char *needle);
 
+
+/* a connection with its mapped pool */
+struct kdbus_conn {
+	int fd;
+	uint64_t id;
+	uint8_t *pool;
+	size_t pool_size;
+};
+
+#define KDBUS_TEST_POOL_SIZE	(1024 * 1024)
+
+/* open PATH, HELLO and map the pool; returns 0 or -errno */
+int kdbus_hello(const char *path, uint64_t flags, size_t pool_size,
+		struct kdbus_conn *conn);
+/* HELLO on an fd opened by someone else */
+int kdbus_hello_fd(int fd, uint64_t flags, size_t pool_size,
+		   struct kdbus_conn *conn);
+void kdbus_conn_close(struct kdbus_conn *conn);
+
+/* what kdbus_send() puts in a message */
+struct kdbus_send_args {
+	uint64_t flags;			/* KDBUS_MSG_* */
+	uint64_t send_flags;		/* KDBUS_SEND_* */
+	int64_t priority;
+	uint64_t cookie;
+	uint64_t cookie_reply;
+	uint64_t timeout_ns;		/* absolute CLOCK_MONOTONIC */
+	const void *data;		/* one PAYLOAD_VEC, may be NULL */
+	size_t size;
+	const int *fds;			/* one FDS item, may be NULL */
+	unsigned int n_fds;
+	int memfd;			/* one PAYLOAD_MEMFD if >= 0 */
+	uint64_t memfd_size;
+	struct kdbus_msg_info reply;	/* filled for SYNC_REPLY */
+};
+
+#define KDBUS_SEND_ARGS_INIT	{ .memfd = -1 }
+
+/* returns 0 or -errno */
+int kdbus_send(struct kdbus_conn *conn, uint64_t dst_id,
+	       struct kdbus_send_args *a);
+/* RECV: returns 0 and the message in the pool, or -errno */
+int kdbus_recv(struct kdbus_conn *conn, uint64_t flags, int64_t priority,
+	       struct kdbus_msg **msg, struct kdbus_cmd_recv *out);
+int kdbus_free(struct kdbus_conn *conn, uint64_t offset);
+/* frees the slice a RECV returned */
+int kdbus_msg_free(struct kdbus_conn *conn, struct kdbus_msg *msg);
+/* first item of TYPE in MSG, or NULL */
+struct kdbus_item *kdbus_msg_item(struct kdbus_msg *msg, uint64_t type);
+/* the bytes of the first PAYLOAD_OFF item */
+const void *kdbus_msg_payload(struct kdbus_conn *conn, struct kdbus_msg *msg,
+			      uint64_t *size);
+uint64_t kdbus_now_ns(void);
+int kdbus_byebye(struct kdbus_conn *conn);
+
+/* a mount with one world-accessible bus; the control fd keeps it alive */
+struct kdbus_test_bus {
+	char dir[64];
+	char name[64];
+	char ep[192];
+	int control;
+};
+
+int kdbus_test_bus_make(struct kdbus_test_bus *bus);
+void kdbus_test_bus_close(struct kdbus_test_bus *bus);
+
 #endif

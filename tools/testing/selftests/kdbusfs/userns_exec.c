@@ -100,6 +100,8 @@ int main(int argc, char **argv)
 		die(argv[optind]);
 	}
 
+	close(ready[1]);
+	close(go[0]);
 	if (read(ready[0], &c, 1) != 1) {
 		waitpid(pid, &status, 0);
 		return 126;

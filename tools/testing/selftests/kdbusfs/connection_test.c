@@ -1,0 +1,374 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * HELLO, BYEBYE, FREE, the receive pool and poll(): connections and the
+ * rule that a connection is its endpoint file's opener.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "kdbus_util.h"
+
+FIXTURE(conn) {
+	struct kdbus_test_bus bus;
+};
+
+FIXTURE_SETUP(conn)
+{
+	ASSERT_EQ(0, kdbus_test_bus_make(&self->bus));
+}
+
+FIXTURE_TEARDOWN(conn)
+{
+	kdbus_test_bus_close(&self->bus);
+}
+
+TEST_F(conn, hello_assigns_ids_and_returns_bus_info)
+{
+	struct kdbus_cmd_hello hello = {
+		.size = sizeof(hello),
+		.pool_size = KDBUS_TEST_POOL_SIZE,
+	};
+	struct kdbus_cmd_hello hello2 = hello;
+	struct kdbus_item *item;
+	uint8_t *pool;
+	int fd, fd2, i, nonzero = 0;
+
+	fd = open(self->bus.ep, O_RDWR | O_CLOEXEC);
+	ASSERT_GE(fd, 0);
+	fd2 = open(self->bus.ep, O_RDWR | O_CLOEXEC);
+	ASSERT_GE(fd2, 0);
+	ASSERT_EQ(0, kdbus_ioctl(fd, KDBUS_CMD_HELLO, &hello));
+	ASSERT_EQ(0, kdbus_ioctl(fd2, KDBUS_CMD_HELLO, &hello2));
+	EXPECT_EQ(1, hello.id);
+	EXPECT_EQ(2, hello2.id);
+	EXPECT_EQ(KDBUS_MAKE_ACCESS_WORLD, hello.bus_flags);
+	EXPECT_EQ(0, memcmp(hello.id128, hello2.id128, 16));
+	for (i = 0; i < 16; i++)
+		nonzero |= hello.id128[i];
+	EXPECT_NE(0, nonzero);
+
+	/* the bus's bloom parameters wait in the pool */
+	pool = mmap(NULL, KDBUS_TEST_POOL_SIZE, PROT_READ, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, pool);
+	ASSERT_GE(hello.items_size, KDBUS_ITEM_SIZE(16));
+	item = (struct kdbus_item *)(pool + hello.offset);
+	EXPECT_EQ(KDBUS_ITEM_BLOOM_PARAMETER, item->type);
+	EXPECT_EQ(64, item->bloom_parameter.size);
+	EXPECT_EQ(1, item->bloom_parameter.n_hash);
+
+	{
+		struct kdbus_cmd_free f = {
+			.size = sizeof(f), .offset = hello.offset,
+		};
+
+		EXPECT_EQ(0, kdbus_ioctl(fd, KDBUS_CMD_FREE, &f));
+		/* freeing twice, or an offset that was never handed out */
+		EXPECT_EQ(-ENXIO, kdbus_ioctl(fd, KDBUS_CMD_FREE, &f));
+		f.offset = 8;
+		EXPECT_EQ(-ENXIO, kdbus_ioctl(fd, KDBUS_CMD_FREE, &f));
+	}
+	munmap(pool, KDBUS_TEST_POOL_SIZE);
+	close(fd);
+	close(fd2);
+}
+
+TEST_F(conn, hello_refuses_bad_pool_sizes_flags_and_items)
+{
+	struct kdbus_cmd_hello hello = { .size = sizeof(hello) };
+	int fd;
+
+	fd = open(self->bus.ep, O_RDWR | O_CLOEXEC);
+	ASSERT_GE(fd, 0);
+
+	hello.pool_size = 0;
+	EXPECT_EQ(-EINVAL, kdbus_ioctl(fd, KDBUS_CMD_HELLO, &hello));
+	hello.pool_size = 4096 + 8;
+	EXPECT_EQ(-EINVAL, kdbus_ioctl(fd, KDBUS_CMD_HELLO, &hello));
+	hello.pool_size = 2ULL << 30;
+	EXPECT_EQ(-EINVAL, kdbus_ioctl(fd, KDBUS_CMD_HELLO, &hello));
+
+	hello.pool_size = KDBUS_TEST_POOL_SIZE;
+	hello.flags = 1ULL << 20;
+	EXPECT_EQ(-EINVAL, kdbus_ioctl(fd, KDBUS_CMD_HELLO, &hello));
+	hello.flags = 0;
+	hello.attach_flags_send = 1ULL << 40;
+	EXPECT_EQ(-EINVAL, kdbus_ioctl(fd, KDBUS_CMD_HELLO, &hello));
+	hello.attach_flags_send = 0;
+	hello.attach_flags_recv = 1ULL << 40;
+	EXPECT_EQ(-EINVAL, kdbus_ioctl(fd, KDBUS_CMD_HELLO, &hello));
+	hello.attach_flags_recv = 0;
+
+	/* connection roles of a later stage */
+	hello.flags = KDBUS_HELLO_MONITOR;
+	EXPECT_EQ(-EOPNOTSUPP, kdbus_ioctl(fd, KDBUS_CMD_HELLO, &hello));
+	hello.flags = KDBUS_HELLO_ACTIVATOR;
+	EXPECT_EQ(-EOPNOTSUPP, kdbus_ioctl(fd, KDBUS_CMD_HELLO, &hello));
+
+	/* negotiation answers the supported flags and connects nothing */
+	hello.flags = KDBUS_FLAG_NEGOTIATE;
+	EXPECT_EQ(0, kdbus_ioctl(fd, KDBUS_CMD_HELLO, &hello));
+	EXPECT_EQ(KDBUS_HELLO_ACCEPT_FD | KDBUS_HELLO_ACTIVATOR |
+		  KDBUS_HELLO_POLICY_HOLDER | KDBUS_HELLO_MONITOR, hello.flags);
+
+	/* after all that the fd still connects, once */
+	hello.flags = 0;
+	EXPECT_EQ(0, kdbus_ioctl(fd, KDBUS_CMD_HELLO, &hello));
+	EXPECT_EQ(-EBADFD, kdbus_ioctl(fd, KDBUS_CMD_HELLO, &hello));
+	close(fd);
+}
+
+TEST_F(conn, commands_before_hello_are_refused)
+{
+	struct kdbus_cmd_recv recv = { .size = sizeof(recv) };
+	struct kdbus_cmd cmd = { .size = sizeof(cmd) };
+	void *p;
+	int fd;
+
+	fd = open(self->bus.ep, O_RDWR | O_CLOEXEC);
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(-EBADFD, kdbus_ioctl(fd, KDBUS_CMD_RECV, &recv));
+	EXPECT_EQ(-EBADFD, kdbus_ioctl(fd, KDBUS_CMD_BYEBYE, &cmd));
+	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(EPERM, errno);
+	close(fd);
+}
+
+TEST_F(conn, pool_maps_read_only_and_within_its_size)
+{
+	struct kdbus_conn c;
+	void *p;
+
+	ASSERT_EQ(0, kdbus_hello(self->bus.ep, 0, 64 * 1024, &c));
+
+	p = mmap(NULL, 64 * 1024, PROT_READ | PROT_WRITE, MAP_SHARED, c.fd, 0);
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(EPERM, errno);
+	p = mmap(NULL, 64 * 1024, PROT_READ | PROT_WRITE, MAP_PRIVATE, c.fd, 0);
+	EXPECT_EQ(MAP_FAILED, p);
+	/* the read-only mapping cannot be made writable */
+	EXPECT_EQ(-1, mprotect(c.pool, 4096, PROT_READ | PROT_WRITE));
+	EXPECT_EQ(EACCES, errno);
+
+	p = mmap(NULL, 128 * 1024, PROT_READ, MAP_SHARED, c.fd, 0);
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(EFAULT, errno);
+	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, c.fd, 64 * 1024);
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(EFAULT, errno);
+	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, c.fd, 60 * 1024);
+	EXPECT_NE(MAP_FAILED, p);
+	munmap(p, 4096);
+	kdbus_conn_close(&c);
+}
+
+TEST_F(conn, byebye_refuses_with_queued_messages_and_then_disconnects)
+{
+	struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
+	struct kdbus_conn c1, c2;
+	struct kdbus_msg *msg;
+	struct pollfd pfd;
+
+	ASSERT_EQ(0, kdbus_hello(self->bus.ep, 0, KDBUS_TEST_POOL_SIZE, &c1));
+	ASSERT_EQ(0, kdbus_hello(self->bus.ep, 0, KDBUS_TEST_POOL_SIZE, &c2));
+
+	a.cookie = 1;
+	a.data = "x";
+	a.size = 1;
+	ASSERT_EQ(0, kdbus_send(&c1, c2.id, &a));
+	EXPECT_EQ(-EBUSY, kdbus_byebye(&c2));
+
+	/* nothing was lost: the message is still there */
+	ASSERT_EQ(0, kdbus_recv(&c2, 0, 0, &msg, NULL));
+	EXPECT_EQ(1, msg->cookie);
+	EXPECT_EQ(0, kdbus_msg_free(&c2, msg));
+
+	EXPECT_EQ(0, kdbus_byebye(&c2));
+	EXPECT_EQ(-ECONNRESET, kdbus_byebye(&c2));
+	EXPECT_EQ(-ECONNRESET, kdbus_recv(&c2, 0, 0, NULL, NULL));
+	EXPECT_EQ(-ENXIO, kdbus_send(&c1, c2.id, &a));
+
+	pfd.fd = c2.fd;
+	pfd.events = POLLIN | POLLOUT;
+	ASSERT_EQ(1, poll(&pfd, 1, 0));
+	EXPECT_TRUE(pfd.revents & POLLHUP);
+	kdbus_conn_close(&c1);
+	kdbus_conn_close(&c2);
+}
+
+TEST_F(conn, poll_reports_writable_readable_and_hangup)
+{
+	struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
+	struct kdbus_conn c1, c2;
+	struct pollfd pfd;
+
+	ASSERT_EQ(0, kdbus_hello(self->bus.ep, 0, KDBUS_TEST_POOL_SIZE, &c1));
+	ASSERT_EQ(0, kdbus_hello(self->bus.ep, 0, KDBUS_TEST_POOL_SIZE, &c2));
+
+	pfd.fd = c2.fd;
+	pfd.events = POLLIN | POLLOUT;
+	ASSERT_EQ(1, poll(&pfd, 1, 0));
+	EXPECT_EQ(POLLOUT, pfd.revents);
+
+	a.data = "x";
+	a.size = 1;
+	ASSERT_EQ(0, kdbus_send(&c1, c2.id, &a));
+	ASSERT_EQ(1, poll(&pfd, 1, 0));
+	EXPECT_EQ(POLLIN | POLLOUT, pfd.revents);
+
+	/* the bus goes away: every connection hangs up */
+	close(self->bus.control);
+	self->bus.control = -1;
+	ASSERT_EQ(1, poll(&pfd, 1, 0));
+	EXPECT_TRUE(pfd.revents & POLLHUP);
+	EXPECT_EQ(-ECONNRESET, kdbus_send(&c1, c2.id, &a));
+	kdbus_conn_close(&c1);
+	kdbus_conn_close(&c2);
+}
+
+TEST_F(conn, hello_after_bus_shutdown_fails)
+{
+	struct kdbus_conn c;
+	int fd;
+
+	fd = open(self->bus.ep, O_RDWR | O_CLOEXEC);
+	ASSERT_GE(fd, 0);
+	close(self->bus.control);
+	self->bus.control = -1;
+	EXPECT_EQ(-ESHUTDOWN, kdbus_hello_fd(fd, 0, KDBUS_TEST_POOL_SIZE, &c));
+	close(fd);
+}
+
+TEST(connection_limit_per_user)
+{
+	struct kdbus_test_bus bus;
+	struct kdbus_conn c[3];
+
+	ASSERT_EQ(0, kdbus_mkdtemp(bus.dir, sizeof(bus.dir)));
+	ASSERT_EQ(0, kdbus_mount(bus.dir, "max_connections=2"));
+	bus.control = kdbus_open_control(bus.dir);
+	ASSERT_GE(bus.control, 0);
+	kdbus_bus_name(bus.name, sizeof(bus.name), "limited");
+	ASSERT_EQ(0, kdbus_bus_make(bus.control, 0, bus.name));
+	snprintf(bus.ep, sizeof(bus.ep), "%s/%s/bus", bus.dir, bus.name);
+
+	ASSERT_EQ(0, kdbus_hello(bus.ep, 0, 4096, &c[0]));
+	ASSERT_EQ(0, kdbus_hello(bus.ep, 0, 4096, &c[1]));
+	EXPECT_EQ(-EMFILE, kdbus_hello(bus.ep, 0, 4096, &c[2]));
+	kdbus_conn_close(&c[0]);
+	EXPECT_EQ(0, kdbus_hello(bus.ep, 0, 4096, &c[2]));
+	kdbus_conn_close(&c[1]);
+	kdbus_conn_close(&c[2]);
+	kdbus_test_bus_close(&bus);
+}
+
+/*
+ * A connection is its opener: an endpoint fd opened by an unprivileged
+ * user and said HELLO on by root is an unprivileged connection of that
+ * user, and the reverse.
+ */
+TEST_F(conn, connection_fd_passed_to_root_keeps_its_openers_identity)
+{
+	struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
+	struct kdbus_conn root, user_conn, peer;
+	int sv[2], fd, status;
+	pid_t pid;
+
+	ASSERT_EQ(0, geteuid());
+	ASSERT_EQ(0, kdbus_hello(self->bus.ep, 0, KDBUS_TEST_POOL_SIZE, &root));
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		int e;
+
+		close(sv[0]);
+		if (kdbus_drop_to(KDBUS_TEST_UID, KDBUS_TEST_GID))
+			_exit(10);
+		e = open(self->bus.ep, O_RDWR | O_CLOEXEC);
+		if (e < 0)
+			_exit(11);
+		_exit(kdbus_send_fd(sv[1], e) ? 12 : 0);
+	}
+	close(sv[1]);
+	fd = kdbus_recv_fd(sv[0]);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	close(sv[0]);
+
+	/* root says HELLO on the unprivileged user's fd */
+	ASSERT_EQ(0, kdbus_hello_fd(fd, 0, KDBUS_TEST_POOL_SIZE, &user_conn));
+
+	/* it may not talk to another user's connection */
+	a.data = "x";
+	a.size = 1;
+	EXPECT_EQ(-EPERM, kdbus_send(&user_conn, root.id, &a));
+	/* while root's own connection may talk to it */
+	EXPECT_EQ(0, kdbus_send(&root, user_conn.id, &a));
+
+	/* a root-opened fd said HELLO on by the same root stays privileged */
+	ASSERT_EQ(0, kdbus_hello(self->bus.ep, 0, KDBUS_TEST_POOL_SIZE, &peer));
+	EXPECT_EQ(0, kdbus_send(&peer, user_conn.id, &a));
+
+	kdbus_conn_close(&user_conn);
+	kdbus_conn_close(&root);
+	kdbus_conn_close(&peer);
+}
+
+TEST_F(conn, connection_fd_passed_to_unprivileged_stays_privileged)
+{
+	struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
+	struct kdbus_conn target;
+	int sv[2], status, fd;
+	pid_t pid;
+
+	ASSERT_EQ(0, geteuid());
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	ASSERT_EQ(0, kdbus_hello(self->bus.ep, 0, KDBUS_TEST_POOL_SIZE,
+				 &target));
+
+	fd = open(self->bus.ep, O_RDWR | O_CLOEXEC);
+	ASSERT_GE(fd, 0);
+
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		struct kdbus_conn c;
+		int r;
+
+		close(sv[0]);
+		if (kdbus_drop_to(KDBUS_TEST_UID, KDBUS_TEST_GID))
+			_exit(10);
+		r = kdbus_recv_fd(sv[1]);
+		if (r < 0)
+			_exit(11);
+		if (kdbus_hello_fd(r, 0, KDBUS_TEST_POOL_SIZE, &c))
+			_exit(12);
+		a.data = "y";
+		a.size = 1;
+		/* root's connection, in uid 1000's hands, talks to root */
+		_exit(kdbus_send(&c, target.id, &a) ? 13 : 0);
+	}
+	close(sv[1]);
+	ASSERT_EQ(0, kdbus_send_fd(sv[0], fd));
+	close(fd);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	close(sv[0]);
+	kdbus_conn_close(&target);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,849 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * SEND and RECV: payloads, order, priorities, PEEK and DROP, full pools,
+ * quotas, passed files and sealed memfds, replies and synchronous calls.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <linux/memfd.h>
+
+#include "kselftest_harness.h"
+#include "kdbus_util.h"
+
+#define MS	1000000ULL
+
+FIXTURE(msg) {
+	struct kdbus_test_bus bus;
+	struct kdbus_conn a, b;
+};
+
+FIXTURE_SETUP(msg)
+{
+	ASSERT_EQ(0, kdbus_test_bus_make(&self->bus));
+	ASSERT_EQ(0, kdbus_hello(self->bus.ep, KDBUS_HELLO_ACCEPT_FD,
+				 KDBUS_TEST_POOL_SIZE, &self->a));
+	ASSERT_EQ(0, kdbus_hello(self->bus.ep, KDBUS_HELLO_ACCEPT_FD,
+				 KDBUS_TEST_POOL_SIZE, &self->b));
+}
+
+FIXTURE_TEARDOWN(msg)
+{
+	kdbus_conn_close(&self->a);
+	kdbus_conn_close(&self->b);
+	kdbus_test_bus_close(&self->bus);
+}
+
+static int send_bytes(struct kdbus_conn *c, uint64_t dst, uint64_t cookie,
+		      const void *data, size_t size)
+{
+	struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
+
+	a.cookie = cookie;
+	a.data = data;
+	a.size = size;
+	return kdbus_send(c, dst, &a);
+}
+
+TEST_F(msg, unicast_payload_arrives_once_with_header_fields)
+{
+	char data[100];
+	struct kdbus_cmd_recv r;
+	struct kdbus_msg *m;
+	const char *p;
+	uint64_t size;
+	int i;
+
+	for (i = 0; i < (int)sizeof(data); i++)
+		data[i] = i;
+	ASSERT_EQ(0, send_bytes(&self->a, self->b.id, 42, data, sizeof(data)));
+	ASSERT_EQ(0, kdbus_recv(&self->b, 0, 0, &m, &r));
+	EXPECT_EQ(self->a.id, m->src_id);
+	EXPECT_EQ(self->b.id, m->dst_id);
+	EXPECT_EQ(42, m->cookie);
+	EXPECT_EQ(KDBUS_PAYLOAD_DBUS, m->payload_type);
+	EXPECT_EQ(m->size, r.msg.msg_size);
+	p = kdbus_msg_payload(&self->b, m, &size);
+	ASSERT_NE(NULL, p);
+	EXPECT_EQ(sizeof(data), size);
+	EXPECT_EQ(0, memcmp(p, data, sizeof(data)));
+	EXPECT_EQ(0, kdbus_msg_free(&self->b, m));
+	EXPECT_EQ(-EAGAIN, kdbus_recv(&self->b, 0, 0, &m, NULL));
+}
+
+TEST_F(msg, messages_arrive_in_order)
+{
+	struct kdbus_msg *m;
+	uint64_t i;
+
+	for (i = 1; i <= 50; i++)
+		ASSERT_EQ(0, send_bytes(&self->a, self->b.id, i, &i, sizeof(i)));
+	for (i = 1; i <= 50; i++) {
+		ASSERT_EQ(0, kdbus_recv(&self->b, 0, 0, &m, NULL));
+		EXPECT_EQ(i, m->cookie);
+		kdbus_msg_free(&self->b, m);
+	}
+}
+
+TEST_F(msg, send_errors_for_bad_destinations_and_messages)
+{
+	struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
+
+	EXPECT_EQ(-ENXIO, send_bytes(&self->a, 1000, 1, "x", 1));
+	a.data = "x";
+	a.size = 1;
+	a.flags = 1ULL << 10;
+	EXPECT_EQ(-EINVAL, kdbus_send(&self->a, self->b.id, &a));
+	a.flags = KDBUS_MSG_EXPECT_REPLY;
+	a.timeout_ns = 0;
+	EXPECT_EQ(-EINVAL, kdbus_send(&self->a, self->b.id, &a));
+	a.flags = 0;
+	a.send_flags = KDBUS_SEND_SYNC_REPLY;
+	EXPECT_EQ(-EINVAL, kdbus_send(&self->a, self->b.id, &a));
+	a.send_flags = 1ULL << 5;
+	EXPECT_EQ(-EINVAL, kdbus_send(&self->a, self->b.id, &a));
+	a.send_flags = 0;
+
+	/* an unaligned or bad message address */
+	{
+		struct kdbus_cmd_send cmd = { .size = sizeof(cmd) };
+
+		cmd.msg_address = 4;
+		EXPECT_EQ(-EFAULT, kdbus_ioctl(self->a.fd, KDBUS_CMD_SEND,
+					       &cmd));
+		cmd.msg_address = 0;
+		EXPECT_EQ(-EFAULT, kdbus_ioctl(self->a.fd, KDBUS_CMD_SEND,
+					       &cmd));
+	}
+	/* a payload vector pointing nowhere */
+	a.data = (void *)8;
+	a.size = 16;
+	EXPECT_EQ(-EFAULT, kdbus_send(&self->a, self->b.id, &a));
+	/* nothing half-sent is left behind */
+	EXPECT_EQ(-EAGAIN, kdbus_recv(&self->b, 0, 0, NULL, NULL));
+}
+
+TEST_F(msg, peek_leaves_message_and_drop_discards_it)
+{
+	struct kdbus_msg *m;
+
+	ASSERT_EQ(0, send_bytes(&self->a, self->b.id, 1, "a", 1));
+	ASSERT_EQ(0, send_bytes(&self->a, self->b.id, 2, "b", 1));
+
+	ASSERT_EQ(0, kdbus_recv(&self->b, KDBUS_RECV_PEEK, 0, &m, NULL));
+	EXPECT_EQ(1, m->cookie);
+	ASSERT_EQ(0, kdbus_recv(&self->b, KDBUS_RECV_PEEK, 0, &m, NULL));
+	EXPECT_EQ(1, m->cookie);
+	ASSERT_EQ(0, kdbus_recv(&self->b, KDBUS_RECV_DROP, 0, NULL, NULL));
+	ASSERT_EQ(0, kdbus_recv(&self->b, 0, 0, &m, NULL));
+	EXPECT_EQ(2, m->cookie);
+	kdbus_msg_free(&self->b, m);
+	EXPECT_EQ(-EAGAIN, kdbus_recv(&self->b, KDBUS_RECV_PEEK, 0, NULL,
+				      NULL));
+}
+
+TEST_F(msg, use_priority_takes_most_urgent_first)
+{
+	struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
+	int64_t prio[] = { 5, -3, 0, 10, -3 };
+	struct kdbus_msg *m;
+	unsigned int i;
+
+	a.data = "p";
+	a.size = 1;
+	for (i = 0; i < 5; i++) {
+		a.priority = prio[i];
+		a.cookie = i + 1;
+		ASSERT_EQ(0, kdbus_send(&self->a, self->b.id, &a));
+	}
+	/* most urgent first, FIFO among equals, none above the limit */
+	ASSERT_EQ(0, kdbus_recv(&self->b, KDBUS_RECV_USE_PRIORITY, 0, &m,
+				NULL));
+	EXPECT_EQ(2, m->cookie);
+	ASSERT_EQ(0, kdbus_recv(&self->b, KDBUS_RECV_USE_PRIORITY, 0, &m,
+				NULL));
+	EXPECT_EQ(5, m->cookie);
+	ASSERT_EQ(0, kdbus_recv(&self->b, KDBUS_RECV_USE_PRIORITY, 0, &m,
+				NULL));
+	EXPECT_EQ(3, m->cookie);
+	EXPECT_EQ(-EAGAIN, kdbus_recv(&self->b, KDBUS_RECV_USE_PRIORITY, 0,
+				      &m, NULL));
+	/* without the flag: the oldest */
+	ASSERT_EQ(0, kdbus_recv(&self->b, 0, 0, &m, NULL));
+	EXPECT_EQ(1, m->cookie);
+	ASSERT_EQ(0, kdbus_recv(&self->b, 0, 0, &m, NULL));
+	EXPECT_EQ(4, m->cookie);
+}
+
+TEST_F(msg, zero_padding_vectors_carry_no_bytes)
+{
+	uint64_t buf[64] = { 0 };
+	struct kdbus_msg *msg = (void *)buf, *m;
+	struct kdbus_cmd_send cmd = { .size = sizeof(cmd) };
+	struct kdbus_item *item = msg->items;
+
+	msg->dst_id = self->b.id;
+	msg->payload_type = KDBUS_PAYLOAD_DBUS;
+	msg->cookie = 7;
+	item->type = KDBUS_ITEM_PAYLOAD_VEC;
+	item->size = KDBUS_ITEM_HEADER_SIZE + sizeof(struct kdbus_vec);
+	item->vec.address = 0;
+	item->vec.size = 3;
+	msg->size = sizeof(*msg) + KDBUS_ITEM_SIZE(sizeof(struct kdbus_vec));
+	cmd.msg_address = (uintptr_t)msg;
+	ASSERT_EQ(0, kdbus_ioctl(self->a.fd, KDBUS_CMD_SEND, &cmd));
+	ASSERT_EQ(0, kdbus_recv(&self->b, 0, 0, &m, NULL));
+	item = kdbus_msg_item(m, KDBUS_ITEM_PAYLOAD_OFF);
+	ASSERT_NE(NULL, item);
+	EXPECT_EQ(3, item->vec.size);
+	EXPECT_EQ(~0ULL, item->vec.offset);
+	kdbus_msg_free(&self->b, m);
+
+	/* padding is at most 7 bytes */
+	((struct kdbus_item *)msg->items)->vec.size = 8;
+	EXPECT_EQ(-EINVAL, kdbus_ioctl(self->a.fd, KDBUS_CMD_SEND, &cmd));
+}
+
+TEST_F(msg, full_pool_fails_sender_and_keeps_queued_messages)
+{
+	struct kdbus_conn small;
+	static char data[8192];
+	struct kdbus_msg *m;
+	int i, n = 0, ret;
+
+	ASSERT_EQ(0, kdbus_hello(self->bus.ep, 0, 64 * 1024, &small));
+	for (i = 0; i < 100; i++) {
+		memset(data, i, sizeof(data));
+		ret = send_bytes(&self->a, small.id, i + 1, data, sizeof(data));
+		if (ret)
+			break;
+		n++;
+	}
+	/* the same user may fill the pool; then the sender learns it */
+	EXPECT_EQ(-EXFULL, ret);
+	EXPECT_GE(n, 6);
+
+	for (i = 0; i < n; i++) {
+		const uint8_t *p;
+		uint64_t size;
+
+		ASSERT_EQ(0, kdbus_recv(&small, 0, 0, &m, NULL));
+		EXPECT_EQ(i + 1, m->cookie);
+		p = kdbus_msg_payload(&small, m, &size);
+		ASSERT_NE(NULL, p);
+		EXPECT_EQ(sizeof(data), size);
+		EXPECT_EQ(i, p[0]);
+		EXPECT_EQ(i, p[size - 1]);
+		EXPECT_EQ(0, kdbus_msg_free(&small, m));
+	}
+	/* freed slices make room again */
+	EXPECT_EQ(0, send_bytes(&self->a, small.id, 99, data, sizeof(data)));
+	kdbus_conn_close(&small);
+}
+
+/* Another user may take at most half of a receiver's pool. */
+TEST_F(msg, foreign_user_cannot_take_more_than_its_share)
+{
+	static char data[4096];
+	int sv[2], status, n = 0, ret, i;
+	struct kdbus_conn rcv;
+	pid_t pid;
+
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		uint64_t id;
+		char c;
+
+		close(sv[0]);
+		if (kdbus_drop_to(KDBUS_TEST_UID, KDBUS_TEST_GID))
+			_exit(10);
+		if (kdbus_hello(self->bus.ep, 0, 64 * 1024, &rcv))
+			_exit(11);
+		id = rcv.id;
+		if (write(sv[1], &id, sizeof(id)) != sizeof(id))
+			_exit(12);
+		/* stay connected until the parent is done */
+		if (read(sv[1], &c, 1) != 1)
+			_exit(13);
+		/* a same-user sender still has room */
+		_exit(0);
+	}
+	close(sv[1]);
+	ASSERT_EQ(sizeof(rcv.id), read(sv[0], &rcv.id, sizeof(rcv.id)));
+
+	for (i = 0; i < 100; i++) {
+		ret = send_bytes(&self->a, rcv.id, i + 1, data, sizeof(data));
+		if (ret)
+			break;
+		n++;
+	}
+	EXPECT_EQ(-ENOBUFS, ret);
+	/* 64 KiB pool: at most half to one foreign user */
+	EXPECT_LE(n * (4096 + 128), 32 * 1024 + 4096);
+	EXPECT_GE(n, 4);
+	ASSERT_EQ(1, write(sv[0], "x", 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	close(sv[0]);
+}
+
+TEST_F(msg, receiver_that_never_reads_bounds_each_foreign_sender)
+{
+	int sv[2], status, i, ret = 0;
+	uint64_t id;
+	pid_t pid;
+	char c;
+
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		struct kdbus_conn rcv;
+
+		close(sv[0]);
+		if (kdbus_drop_to(KDBUS_TEST_UID, KDBUS_TEST_GID))
+			_exit(10);
+		if (kdbus_hello(self->bus.ep, 0, 8 * 1024 * 1024, &rcv))
+			_exit(11);
+		if (write(sv[1], &rcv.id, sizeof(rcv.id)) != sizeof(rcv.id))
+			_exit(12);
+		_exit(read(sv[1], &c, 1) == 1 ? 0 : 13);
+	}
+	close(sv[1]);
+	ASSERT_EQ(sizeof(id), read(sv[0], &id, sizeof(id)));
+	for (i = 0; i < 300; i++) {
+		ret = send_bytes(&self->a, id, i + 1, "m", 1);
+		if (ret)
+			break;
+	}
+	EXPECT_EQ(-ENOBUFS, ret);
+	EXPECT_EQ(256, i);
+	ASSERT_EQ(1, write(sv[0], "x", 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	close(sv[0]);
+}
+
+TEST_F(msg, passed_fds_arrive_and_work)
+{
+	struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
+	struct kdbus_cmd_recv r;
+	struct kdbus_item *item;
+	struct kdbus_msg *m;
+	int p[2], fd;
+	char c = 0;
+
+	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
+	a.fds = &p[1];
+	a.n_fds = 1;
+	a.data = "f";
+	a.size = 1;
+	ASSERT_EQ(0, kdbus_send(&self->a, self->b.id, &a));
+	close(p[1]);
+
+	/* before RECV nothing is installed */
+	ASSERT_EQ(0, kdbus_recv(&self->b, KDBUS_RECV_PEEK, 0, &m, NULL));
+	item = kdbus_msg_item(m, KDBUS_ITEM_FDS);
+	ASSERT_NE(NULL, item);
+	EXPECT_EQ(-1, item->fds[0]);
+
+	ASSERT_EQ(0, kdbus_recv(&self->b, 0, 0, &m, &r));
+	EXPECT_EQ(0, r.msg.return_flags & KDBUS_RECV_RETURN_INCOMPLETE_FDS);
+	item = kdbus_msg_item(m, KDBUS_ITEM_FDS);
+	ASSERT_NE(NULL, item);
+	fd = item->fds[0];
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(FD_CLOEXEC, fcntl(fd, F_GETFD));
+	ASSERT_EQ(1, write(fd, "z", 1));
+	ASSERT_EQ(1, read(p[0], &c, 1));
+	EXPECT_EQ('z', c);
+	close(fd);
+	close(p[0]);
+	kdbus_msg_free(&self->b, m);
+}
+
+TEST_F(msg, fd_passing_refusals)
+{
+	struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
+	struct kdbus_conn nofd;
+	int fds[254], sv[2], i, bad = 9999;
+
+	ASSERT_EQ(0, kdbus_hello(self->bus.ep, 0, KDBUS_TEST_POOL_SIZE, &nofd));
+	a.data = "f";
+	a.size = 1;
+	a.n_fds = 1;
+
+	/* only to connections that accept them */
+	ASSERT_EQ(0, pipe2(sv, O_CLOEXEC));
+	a.fds = &sv[0];
+	EXPECT_EQ(-ECOMM, kdbus_send(&self->a, nofd.id, &a));
+	close(sv[0]);
+	close(sv[1]);
+
+	/* no kdbusfs files and no unix sockets: no reference cycles */
+	a.fds = &self->a.fd;
+	EXPECT_EQ(-EOPNOTSUPP, kdbus_send(&self->a, self->b.id, &a));
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	a.fds = &sv[0];
+	EXPECT_EQ(-EOPNOTSUPP, kdbus_send(&self->a, self->b.id, &a));
+	close(sv[0]);
+	close(sv[1]);
+
+	a.fds = &bad;
+	EXPECT_EQ(-EBADF, kdbus_send(&self->a, self->b.id, &a));
+
+	for (i = 0; i < 254; i++)
+		fds[i] = 0;
+	a.fds = fds;
+	a.n_fds = 254;
+	EXPECT_EQ(-EMFILE, kdbus_send(&self->a, self->b.id, &a));
+	EXPECT_EQ(-EAGAIN, kdbus_recv(&self->b, 0, 0, NULL, NULL));
+	kdbus_conn_close(&nofd);
+}
+
+static int make_memfd(size_t size, unsigned int seals)
+{
+	char *p;
+	int fd;
+
+	fd = memfd_create("kdbus-test", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, size) < 0)
+		return -errno;
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	memset(p, 0x5a, size);
+	p[0] = 'S';
+	munmap(p, size);
+	if (seals && fcntl(fd, F_ADD_SEALS, seals) < 0)
+		return -errno;
+	return fd;
+}
+
+TEST_F(msg, sealed_memfd_arrives_intact_and_read_only)
+{
+	struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
+	struct kdbus_item *item;
+	struct kdbus_msg *m;
+	size_t size = 256 * 1024;
+	char *p;
+	int fd;
+
+	fd = make_memfd(size, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE);
+	ASSERT_GE(fd, 0);
+	a.memfd = fd;
+	a.memfd_size = size;
+	ASSERT_EQ(0, kdbus_send(&self->a, self->b.id, &a));
+	close(fd);
+
+	ASSERT_EQ(0, kdbus_recv(&self->b, 0, 0, &m, NULL));
+	item = kdbus_msg_item(m, KDBUS_ITEM_PAYLOAD_MEMFD);
+	ASSERT_NE(NULL, item);
+	EXPECT_EQ(size, item->memfd.size);
+	fd = item->memfd.fd;
+	ASSERT_GE(fd, 0);
+	p = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ('S', p[0]);
+	EXPECT_EQ(0x5a, p[size - 1]);
+	munmap(p, size);
+
+	/* the receiver cannot change what it got */
+	EXPECT_EQ(-1, write(fd, "x", 1));
+	EXPECT_EQ(EPERM, errno);
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(-1, ftruncate(fd, 0));
+	close(fd);
+	kdbus_msg_free(&self->b, m);
+}
+
+TEST_F(msg, unsealed_or_foreign_memfds_are_refused)
+{
+	struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
+	int fd, p[2];
+
+	fd = make_memfd(4096, 0);
+	ASSERT_GE(fd, 0);
+	a.memfd = fd;
+	a.memfd_size = 4096;
+	EXPECT_EQ(-ETXTBSY, kdbus_send(&self->a, self->b.id, &a));
+	close(fd);
+
+	/* sealed against writes only: it could still shrink */
+	fd = make_memfd(4096, F_SEAL_WRITE);
+	ASSERT_GE(fd, 0);
+	a.memfd = fd;
+	EXPECT_EQ(-ETXTBSY, kdbus_send(&self->a, self->b.id, &a));
+	close(fd);
+
+	fd = make_memfd(4096, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE);
+	ASSERT_GE(fd, 0);
+	a.memfd = fd;
+	a.memfd_size = 8192;
+	EXPECT_EQ(-EINVAL, kdbus_send(&self->a, self->b.id, &a));
+	close(fd);
+
+	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
+	a.memfd = p[0];
+	a.memfd_size = 1;
+	EXPECT_EQ(-EMEDIUMTYPE, kdbus_send(&self->a, self->b.id, &a));
+	close(p[0]);
+	close(p[1]);
+	EXPECT_EQ(-EAGAIN, kdbus_recv(&self->b, 0, 0, NULL, NULL));
+}
+
+static struct kdbus_msg *recv_kernel(struct kdbus_conn *c, uint64_t type)
+{
+	struct kdbus_msg *m;
+
+	if (kdbus_recv(c, 0, 0, &m, NULL))
+		return NULL;
+	if (m->src_id != KDBUS_SRC_ID_KERNEL ||
+	    m->payload_type != KDBUS_PAYLOAD_KERNEL ||
+	    !kdbus_msg_item(m, type))
+		return NULL;
+	return m;
+}
+
+TEST_F(msg, unanswered_request_times_out_with_notification)
+{
+	struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
+	struct kdbus_msg *m;
+	int i;
+
+	a.flags = KDBUS_MSG_EXPECT_REPLY;
+	a.cookie = 77;
+	a.timeout_ns = kdbus_now_ns() + 100 * MS;
+	a.data = "q";
+	a.size = 1;
+	ASSERT_EQ(0, kdbus_send(&self->a, self->b.id, &a));
+
+	for (i = 0; i < 100; i++) {
+		if (kdbus_recv(&self->a, KDBUS_RECV_PEEK, 0, NULL, NULL) == 0)
+			break;
+		usleep(20000);
+	}
+	m = recv_kernel(&self->a, KDBUS_ITEM_REPLY_TIMEOUT);
+	ASSERT_NE(NULL, m);
+	EXPECT_EQ(77, m->cookie_reply);
+	EXPECT_EQ(self->a.id, m->dst_id);
+	kdbus_msg_free(&self->a, m);
+
+	/* too late: the answer has no request to go with any more */
+	ASSERT_EQ(0, kdbus_recv(&self->b, 0, 0, &m, NULL));
+	kdbus_msg_free(&self->b, m);
+}
+
+TEST_F(msg, request_to_dying_peer_gets_reply_dead)
+{
+	struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
+	struct kdbus_msg *m;
+
+	a.flags = KDBUS_MSG_EXPECT_REPLY;
+	a.cookie = 5;
+	a.timeout_ns = kdbus_now_ns() + 10000 * MS;
+	a.data = "q";
+	a.size = 1;
+	ASSERT_EQ(0, kdbus_send(&self->a, self->b.id, &a));
+	kdbus_conn_close(&self->b);
+
+	m = recv_kernel(&self->a, KDBUS_ITEM_REPLY_DEAD);
+	ASSERT_NE(NULL, m);
+	EXPECT_EQ(5, m->cookie_reply);
+	kdbus_msg_free(&self->a, m);
+}
+
+TEST_F(msg, dropped_request_gets_reply_dead)
+{
+	struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
+	struct kdbus_msg *m;
+
+	a.flags = KDBUS_MSG_EXPECT_REPLY;
+	a.cookie = 6;
+	a.timeout_ns = kdbus_now_ns() + 10000 * MS;
+	a.data = "q";
+	a.size = 1;
+	ASSERT_EQ(0, kdbus_send(&self->a, self->b.id, &a));
+	ASSERT_EQ(0, kdbus_recv(&self->b, KDBUS_RECV_DROP, 0, NULL, NULL));
+	m = recv_kernel(&self->a, KDBUS_ITEM_REPLY_DEAD);
+	ASSERT_NE(NULL, m);
+	EXPECT_EQ(6, m->cookie_reply);
+}
+
+/* Answer the next request on @c after @delay_us, in a child process. */
+static pid_t answer_later(struct kdbus_conn *c, unsigned int delay_us,
+			  const char *text)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
+		struct kdbus_msg *m;
+		int i;
+
+		for (i = 0; i < 500; i++) {
+			if (kdbus_recv(c, 0, 0, &m, NULL) == 0)
+				break;
+			usleep(10000);
+		}
+		if (i == 500)
+			_exit(20);
+		usleep(delay_us);
+		a.cookie_reply = m->cookie;
+		a.cookie = m->cookie + 1000;
+		a.data = text;
+		a.size = strlen(text) + 1;
+		_exit(kdbus_send(c, m->src_id, &a) ? 21 : 0);
+	}
+	return pid;
+}
+
+static int sync_call(struct kdbus_conn *c, uint64_t dst, uint64_t cookie,
+		     uint64_t timeout_ms, struct kdbus_send_args *a)
+{
+	a->flags = KDBUS_MSG_EXPECT_REPLY;
+	a->send_flags = KDBUS_SEND_SYNC_REPLY;
+	a->cookie = cookie;
+	a->timeout_ns = kdbus_now_ns() + timeout_ms * MS;
+	a->data = "call";
+	a->size = 5;
+	return kdbus_send(c, dst, a);
+}
+
+TEST_F(msg, sync_call_returns_the_reply)
+{
+	struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
+	struct kdbus_msg *m;
+	const char *p;
+	uint64_t size;
+	int status;
+	pid_t pid;
+
+	pid = answer_later(&self->b, 0, "pong");
+	ASSERT_GT(pid, 0);
+	ASSERT_EQ(0, sync_call(&self->a, self->b.id, 9, 5000, &a));
+	m = (struct kdbus_msg *)(self->a.pool + a.reply.offset);
+	EXPECT_EQ(9, m->cookie_reply);
+	EXPECT_EQ(self->b.id, m->src_id);
+	EXPECT_EQ(m->size, a.reply.msg_size);
+	p = kdbus_msg_payload(&self->a, m, &size);
+	ASSERT_NE(NULL, p);
+	EXPECT_STREQ("pong", p);
+	EXPECT_EQ(0, kdbus_msg_free(&self->a, m));
+	/* the reply bypassed the queue */
+	EXPECT_EQ(-EAGAIN, kdbus_recv(&self->a, 0, 0, NULL, NULL));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+TEST_F(msg, sync_call_times_out)
+{
+	struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
+	uint64_t t0 = kdbus_now_ns();
+
+	EXPECT_EQ(-ETIMEDOUT, sync_call(&self->a, self->b.id, 3, 200, &a));
+	EXPECT_GE(kdbus_now_ns() - t0, 190 * MS);
+	/* the request is no longer expected: an answer is just refused */
+	EXPECT_EQ(-EAGAIN, kdbus_recv(&self->a, 0, 0, NULL, NULL));
+}
+
+TEST_F(msg, sync_call_to_peer_that_dies_fails)
+{
+	struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		usleep(200000);
+		_exit(0);
+	}
+	/* the child holds b's fd: closing ours and its exit end b */
+	kdbus_conn_close(&self->b);
+	EXPECT_EQ(-ECONNRESET, sync_call(&self->a, self->b.id, 4, 10000, &a));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+}
+
+static void on_alarm(int sig)
+{
+}
+
+TEST_F(msg, sync_call_interrupted_by_signal_fails_with_eintr)
+{
+	struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
+	struct sigaction sa = { .sa_handler = on_alarm };
+
+	sigemptyset(&sa.sa_mask);
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	alarm(1);
+	EXPECT_EQ(-EINTR, sync_call(&self->a, self->b.id, 11, 10000, &a));
+	signal(SIGALRM, SIG_DFL);
+}
+
+TEST_F(msg, sync_call_restarts_after_signal_and_gets_reply)
+{
+	struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
+	struct sigaction sa = { .sa_handler = on_alarm, .sa_flags = SA_RESTART };
+	struct kdbus_msg *m;
+	int status;
+	pid_t pid;
+
+	sigemptyset(&sa.sa_mask);
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	pid = answer_later(&self->b, 2000000, "late");
+	ASSERT_GT(pid, 0);
+	alarm(1);
+	ASSERT_EQ(0, sync_call(&self->a, self->b.id, 12, 10000, &a));
+	m = (struct kdbus_msg *)(self->a.pool + a.reply.offset);
+	EXPECT_EQ(12, m->cookie_reply);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	/* the request was sent once */
+	EXPECT_EQ(-EAGAIN, kdbus_recv(&self->b, 0, 0, NULL, NULL));
+	signal(SIGALRM, SIG_DFL);
+}
+
+TEST_F(msg, bus_shutdown_wakes_sync_caller)
+{
+	struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		usleep(300000);
+		close(self->bus.control);
+		_exit(0);
+	}
+	close(self->bus.control);
+	self->bus.control = -1;
+	EXPECT_EQ(-ECONNRESET, sync_call(&self->a, self->b.id, 13, 20000, &a));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(-ECONNRESET, kdbus_recv(&self->a, 0, 0, NULL, NULL));
+}
+
+/*
+ * An expected reply lets an unprivileged peer answer a privileged caller
+ * it could not otherwise talk to, once.
+ */
+TEST_F(msg, expected_reply_grants_talk_back_once)
+{
+	struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
+	int sv[2], status;
+	struct kdbus_msg *m;
+	uint64_t id;
+	pid_t pid;
+	char c;
+
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		struct kdbus_send_args r = KDBUS_SEND_ARGS_INIT;
+		struct kdbus_conn u;
+		struct kdbus_msg *req;
+
+		close(sv[0]);
+		if (kdbus_drop_to(KDBUS_TEST_UID, KDBUS_TEST_GID))
+			_exit(10);
+		if (kdbus_hello(self->bus.ep, 0, KDBUS_TEST_POOL_SIZE, &u))
+			_exit(11);
+		if (write(sv[1], &u.id, sizeof(u.id)) != sizeof(u.id))
+			_exit(12);
+		if (read(sv[1], &c, 1) != 1)
+			_exit(13);
+		r.data = "r";
+		r.size = 1;
+		/* not allowed to talk to root on its own */
+		if (kdbus_send(&u, self->a.id, &r) != -EPERM)
+			_exit(14);
+		if (kdbus_recv(&u, 0, 0, &req, NULL))
+			_exit(15);
+		r.cookie_reply = req->cookie;
+		if (kdbus_send(&u, self->a.id, &r))
+			_exit(16);
+		/* the permission is used up */
+		if (kdbus_send(&u, self->a.id, &r) != -EPERM)
+			_exit(17);
+		_exit(0);
+	}
+	close(sv[1]);
+	ASSERT_EQ(sizeof(id), read(sv[0], &id, sizeof(id)));
+	a.flags = KDBUS_MSG_EXPECT_REPLY;
+	a.cookie = 31;
+	a.timeout_ns = kdbus_now_ns() + 10000 * MS;
+	a.data = "q";
+	a.size = 1;
+	ASSERT_EQ(0, kdbus_send(&self->a, id, &a));
+	ASSERT_EQ(1, write(sv[0], "g", 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	ASSERT_EQ(0, kdbus_recv(&self->a, 0, 0, &m, NULL));
+	EXPECT_EQ(31, m->cookie_reply);
+	EXPECT_EQ(id, m->src_id);
+	close(sv[0]);
+}
+
+struct flood {
+	struct kdbus_conn *c;
+	uint64_t dst;
+	int sent;
+	int last;
+};
+
+static void *flood_thread(void *arg)
+{
+	struct flood *f = arg;
+	int i, ret = 0;
+
+	for (i = 0; i < 2000; i++) {
+		ret = send_bytes(f->c, f->dst, i + 1, "flood", 5);
+		if (ret == 0)
+			f->sent++;
+		else if (ret != -ENOBUFS && ret != -EXFULL)
+			break;
+	}
+	f->last = ret;
+	return NULL;
+}
+
+TEST_F(msg, many_threads_send_while_receiver_closes)
+{
+	struct flood f[4];
+	pthread_t t[4];
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		f[i].c = &self->a;
+		f[i].dst = self->b.id;
+		f[i].sent = 0;
+		f[i].last = 0;
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, flood_thread, &f[i]));
+	}
+	usleep(20000);
+	kdbus_conn_close(&self->b);
+	for (i = 0; i < 4; i++) {
+		ASSERT_EQ(0, pthread_join(t[i], NULL));
+		/* every thread ended because the receiver went away */
+		EXPECT_TRUE(f[i].last == -ENXIO || f[i].last == -ECONNRESET ||
+			    f[i].last == 0) TH_LOG("thread %d: %d", i, f[i].last);
+	}
+}
+
+TEST_HARNESS_MAIN
