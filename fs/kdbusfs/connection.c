@@ -571,10 +571,10 @@ struct kdbus_conn *kdbus_cmd_hello(struct kdbus_ep *ep, struct file *file,
 
 exit:
 	ret = kdbus_args_clear(&args, ret);
-	if (ret < 0 && conn) {
-		if (kdbus_conn_active(conn)) {
+	if (ret < 0) {
+		if (conn && kdbus_conn_active(conn)) {
 			kdbus_conn_disconnect(conn, false);
-		} else {
+		} else if (conn) {
 			kdbus_active_deactivate(&conn->active);
 			if (charged)
 				kdbus_user_uncharge(conn->user,
