@@ -53,7 +53,6 @@ int kdbus_recv_fd(int sock);
 /* whether a mount with this kdbusfs option string appears in mountinfo */
 bool kdbus_mountinfo_has(const char *mnt, const char *needle);
 
-
 /* a connection with its mapped pool */
 struct kdbus_conn {
 	int fd;

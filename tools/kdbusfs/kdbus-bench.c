@@ -1,0 +1,451 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kdbus-bench - ping-pong over kdbusfs against an AF_UNIX SEQPACKET
+ * socketpair, in the same run, and a bulk transfer by sealed memfd against
+ * the same bytes through the socket.
+ *
+ *   kdbus-bench ENDPOINT [SECONDS_PER_CASE]
+ *
+ * Prints a table and, per case, one line
+ *   bench: <case> kdbusfs_us=<us per round trip> af_unix_us=<us> ratio=<k/u>
+ * Absolute numbers mean little under emulation; the ratio is the result.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <linux/kdbus.h>
+#include <linux/memfd.h>
+
+#define POOL_SIZE	(32UL << 20)
+#define BULK_SIZE	(64UL << 20)
+#define CHUNK		(64UL << 10)
+
+static double budget = 1.0;
+
+struct conn {
+	int fd;
+	uint64_t id;
+	uint8_t *pool;
+};
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static void die(const char *what)
+{
+	perror(what);
+	exit(1);
+}
+
+static void hello(const char *ep, struct conn *c)
+{
+	struct kdbus_cmd_hello h = {
+		.size = sizeof(h),
+		.flags = KDBUS_HELLO_ACCEPT_FD,
+		.pool_size = POOL_SIZE,
+	};
+	struct kdbus_cmd_free f = { .size = sizeof(f) };
+
+	c->fd = open(ep, O_RDWR | O_CLOEXEC);
+	if (c->fd < 0)
+		die(ep);
+	if (ioctl(c->fd, KDBUS_CMD_HELLO, &h) < 0)
+		die("HELLO");
+	c->id = h.id;
+	c->pool = mmap(NULL, POOL_SIZE, PROT_READ, MAP_SHARED, c->fd, 0);
+	if (c->pool == MAP_FAILED)
+		die("mmap");
+	f.offset = h.offset;
+	ioctl(c->fd, KDBUS_CMD_FREE, &f);
+}
+
+static void kfree_off(struct conn *c, uint64_t off)
+{
+	struct kdbus_cmd_free f = { .size = sizeof(f), .offset = off };
+
+	if (ioctl(c->fd, KDBUS_CMD_FREE, &f) < 0)
+		die("FREE");
+}
+
+/* send one message; with @sync wait for and return the reply's offset */
+static int ksend(struct conn *c, uint64_t dst, uint64_t cookie,
+		 uint64_t reply_to, const void *data, size_t size, int memfd,
+		 size_t memfd_size, int sync, uint64_t *reply_off)
+{
+	uint64_t buf[32] = { 0 };
+	struct kdbus_msg *m = (void *)buf;
+	struct kdbus_item *it = m->items;
+	struct kdbus_cmd_send cmd = { .size = sizeof(cmd) };
+
+	m->dst_id = dst;
+	m->payload_type = KDBUS_PAYLOAD_DBUS;
+	m->cookie = cookie;
+	if (sync) {
+		m->flags = KDBUS_MSG_EXPECT_REPLY;
+		m->timeout_ns = now_ns() + 60ULL * 1000000000ULL;
+		cmd.flags = KDBUS_SEND_SYNC_REPLY;
+	} else {
+		m->cookie_reply = reply_to;
+	}
+	if (size) {
+		it->type = KDBUS_ITEM_PAYLOAD_VEC;
+		it->size = KDBUS_ITEM_HEADER_SIZE + sizeof(struct kdbus_vec);
+		it->vec.address = (uintptr_t)data;
+		it->vec.size = size;
+		it = (void *)((char *)it + KDBUS_ALIGN8(it->size));
+	}
+	if (memfd >= 0) {
+		it->type = KDBUS_ITEM_PAYLOAD_MEMFD;
+		it->size = KDBUS_ITEM_HEADER_SIZE + sizeof(struct kdbus_memfd);
+		it->memfd.fd = memfd;
+		it->memfd.size = memfd_size;
+		it = (void *)((char *)it + KDBUS_ALIGN8(it->size));
+	}
+	m->size = (char *)it - (char *)m;
+	cmd.msg_address = (uintptr_t)m;
+	if (ioctl(c->fd, KDBUS_CMD_SEND, &cmd) < 0)
+		return -errno;
+	if (reply_off)
+		*reply_off = cmd.reply.offset;
+	return 0;
+}
+
+static struct kdbus_msg *krecv(struct conn *c)
+{
+	struct kdbus_cmd_recv r = { .size = sizeof(r) };
+	struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
+
+	for (;;) {
+		if (ioctl(c->fd, KDBUS_CMD_RECV, &r) == 0)
+			return (struct kdbus_msg *)(c->pool + r.msg.offset);
+		if (errno != EAGAIN)
+			die("RECV");
+		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+			die("poll");
+	}
+}
+
+static struct kdbus_item *item_of(struct kdbus_msg *m, uint64_t type)
+{
+	struct kdbus_item *it = m->items;
+
+	while ((char *)it < (char *)m + m->size) {
+		if (it->type == type)
+			return it;
+		it = (void *)((char *)it + KDBUS_ALIGN8(it->size));
+	}
+	return NULL;
+}
+
+/* touch a payload the way a consumer would: first and last byte */
+static unsigned int touch(const uint8_t *p, size_t size)
+{
+	return size ? p[0] + p[size - 1] : 0;
+}
+
+/* printed at the end, so the compiler keeps every touch */
+static unsigned int sink;
+
+/* kdbusfs server: answer every call with a payload of the same size */
+static void kserver(struct conn *c, const uint8_t *buf)
+{
+	for (;;) {
+		struct kdbus_msg *m = krecv(c);
+		struct kdbus_item *it = item_of(m, KDBUS_ITEM_PAYLOAD_OFF);
+		struct kdbus_item *mf = item_of(m, KDBUS_ITEM_PAYLOAD_MEMFD);
+		uint64_t size = it ? it->vec.size : 0;
+		uint64_t cookie = m->cookie, src = m->src_id;
+
+		if (it)
+			sink += touch((uint8_t *)m + it->vec.offset, size);
+		if (mf) {
+			/* consume a bulk memfd: map it and read every page */
+			uint8_t *p = mmap(NULL, mf->memfd.size, PROT_READ,
+					  MAP_SHARED, mf->memfd.fd, 0);
+			size_t off;
+
+			if (p == MAP_FAILED)
+				die("mmap memfd");
+			for (off = 0; off < mf->memfd.size; off += 4096)
+				sink += p[off];
+			munmap(p, mf->memfd.size);
+			close(mf->memfd.fd);
+			size = 8;
+		}
+		kfree_off(c, (uint8_t *)m - c->pool);
+		if (!cookie)
+			return;
+		if (ksend(c, src, cookie + 1, cookie, buf, size, -1, 0, 0,
+			  NULL) < 0)
+			die("reply");
+	}
+}
+
+static void userver(int sock, uint8_t *buf, size_t max)
+{
+	for (;;) {
+		ssize_t n = recv(sock, buf, max, 0);
+
+		if (n <= 0)
+			return;
+		sink += touch(buf, n);
+		if (n == 1 && buf[0] == 'q')
+			return;
+		if (send(sock, buf, n, 0) != n)
+			die("send");
+	}
+}
+
+static double kdbus_rt(struct conn *cli, uint64_t dst, const uint8_t *buf,
+		       size_t size, long *iters)
+{
+	double t0, t;
+	long n = 0;
+	uint64_t off;
+
+	t0 = now();
+	do {
+		struct kdbus_msg *m;
+		struct kdbus_item *it;
+
+		if (ksend(cli, dst, 2 * n + 2, 0, buf, size, -1, 0, 1, &off))
+			die("call");
+		m = (struct kdbus_msg *)(cli->pool + off);
+		it = item_of(m, KDBUS_ITEM_PAYLOAD_OFF);
+		if (it)
+			sink += touch((uint8_t *)m + it->vec.offset,
+				      it->vec.size);
+		kfree_off(cli, off);
+		n++;
+		t = now();
+	} while (t - t0 < budget);
+	*iters = n;
+	return (t - t0) * 1e6 / n;
+}
+
+static double unix_rt(int sock, uint8_t *buf, uint8_t *rbuf, size_t size,
+		      long *iters)
+{
+	double t0, t;
+	long n = 0;
+
+	t0 = now();
+	do {
+		if (send(sock, buf, size, 0) != (ssize_t)size)
+			die("send");
+		if (recv(sock, rbuf, size, 0) != (ssize_t)size)
+			die("recv");
+		sink += touch(rbuf, size);
+		n++;
+		t = now();
+	} while (t - t0 < budget);
+	*iters = n;
+	return (t - t0) * 1e6 / n;
+}
+
+/* one bulk transfer by memfd: create, fill, seal, send, wait for ack */
+static double kdbus_bulk(struct conn *cli, uint64_t dst, long *iters)
+{
+	double t0, t;
+	long n = 0;
+
+	t0 = now();
+	do {
+		int fd = memfd_create("bench", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+		uint64_t off;
+		uint8_t *p;
+
+		if (fd < 0 || ftruncate(fd, BULK_SIZE) < 0)
+			die("memfd");
+		p = mmap(NULL, BULK_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 fd, 0);
+		if (p == MAP_FAILED)
+			die("mmap");
+		memset(p, n, BULK_SIZE);
+		munmap(p, BULK_SIZE);
+		if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
+			  F_SEAL_WRITE) < 0)
+			die("seal");
+		if (ksend(cli, dst, 2 * n + 2, 0, NULL, 0, fd, BULK_SIZE, 1,
+			  &off))
+			die("bulk call");
+		close(fd);
+		kfree_off(cli, off);
+		n++;
+		t = now();
+	} while (t - t0 < budget);
+	*iters = n;
+	return (t - t0) * 1e6 / n;
+}
+
+/* the same bytes through the socket, in CHUNK messages, then an ack */
+static double unix_bulk(int sock, long *iters)
+{
+	uint8_t *buf = malloc(CHUNK), ack[8];
+	double t0, t;
+	long n = 0;
+
+	t0 = now();
+	do {
+		size_t off;
+
+		for (off = 0; off < BULK_SIZE; off += CHUNK) {
+			memset(buf, n, CHUNK);
+			if (send(sock, buf, CHUNK, 0) != CHUNK)
+				die("bulk send");
+		}
+		if (send(sock, "E", 1, 0) != 1 || recv(sock, ack, 8, 0) != 8)
+			die("bulk ack");
+		n++;
+		t = now();
+	} while (t - t0 < budget);
+	free(buf);
+	*iters = n;
+	return (t - t0) * 1e6 / n;
+}
+
+static void unix_bulk_server(int sock)
+{
+	uint8_t *buf = malloc(CHUNK);
+	size_t off;
+
+	for (;;) {
+		ssize_t n = recv(sock, buf, CHUNK, 0);
+
+		if (n <= 0)
+			return;
+		if (n == 1 && buf[0] == 'q')
+			return;
+		if (n == 1 && buf[0] == 'E') {
+			if (send(sock, "ackackac", 8, 0) != 8)
+				die("ack");
+			continue;
+		}
+		for (off = 0; off < (size_t)n; off += 4096)
+			sink += buf[off];
+	}
+}
+
+static void report(const char *name, double k, long kn, double u, long un)
+{
+	printf("%-10s %12.1f %8ld %12.1f %8ld %8.2f\n", name, k, kn, u, un,
+	       k / u);
+	printf("bench: %s kdbusfs_us=%.1f af_unix_us=%.1f ratio=%.2f\n", name,
+	       k, u, k / u);
+	fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct { const char *name; size_t size; } cases[] = {
+		{ "rt-8", 8 }, { "rt-1k", 1024 }, { "rt-8k", 8192 },
+		{ "rt-64k", 65536 }, { "rt-1m", 1 << 20 },
+	};
+	double kres[5], ures[5];
+	long kns[5], uns[5];
+	struct conn cli, srv;
+	int sv[2], bufsz = 8 << 20, i, status;
+	uint8_t *buf, *rbuf;
+	long kn, un;
+	double k, u;
+	pid_t pid;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s ENDPOINT [SECONDS]\n", argv[0]);
+		return 2;
+	}
+	if (argc > 2)
+		budget = atof(argv[2]);
+
+	buf = malloc(1 << 20);
+	rbuf = malloc(1 << 20);
+	memset(buf, 0xab, 1 << 20);
+
+	hello(argv[1], &cli);
+	hello(argv[1], &srv);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		die("socketpair");
+	/* 1 MiB datagrams need room; FORCE needs CAP_NET_ADMIN */
+	for (i = 0; i < 2; i++) {
+		if (setsockopt(sv[i], SOL_SOCKET, SO_SNDBUFFORCE, &bufsz,
+			       sizeof(bufsz)) < 0 ||
+		    setsockopt(sv[i], SOL_SOCKET, SO_RCVBUFFORCE, &bufsz,
+			       sizeof(bufsz)) < 0)
+			die("SO_SNDBUFFORCE");
+	}
+
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		uint8_t *sbuf = malloc(1 << 20);
+
+		close(cli.fd);
+		close(sv[0]);
+		memset(sbuf, 0xcd, 1 << 20);
+		kserver(&srv, sbuf);	/* rt cases, then the bulk case */
+		kserver(&srv, sbuf);
+		userver(sv[1], sbuf, 1 << 20);
+		unix_bulk_server(sv[1]);
+		_exit(0);
+	}
+	close(srv.fd);
+	close(sv[1]);
+
+	printf("%-10s %12s %8s %12s %8s %8s\n", "case", "kdbusfs_us", "n",
+	       "af_unix_us", "n", "ratio");
+
+	/* warm-up */
+	budget /= 4;
+	kdbus_rt(&cli, srv.id, buf, 8, &kn);
+	budget *= 4;
+
+	for (i = 0; i < 5; i++)
+		kres[i] = kdbus_rt(&cli, srv.id, buf, cases[i].size, &kns[i]);
+	if (ksend(&cli, srv.id, 0, 0, buf, 1, -1, 0, 0, NULL))
+		die("stop");
+	k = kdbus_bulk(&cli, srv.id, &kn);
+	if (ksend(&cli, srv.id, 0, 0, buf, 1, -1, 0, 0, NULL))
+		die("stop");
+
+	for (i = 0; i < 5; i++)
+		ures[i] = unix_rt(sv[0], buf, rbuf, cases[i].size, &uns[i]);
+	if (send(sv[0], "q", 1, 0) != 1)
+		die("stop");
+	u = unix_bulk(sv[0], &un);
+	if (send(sv[0], "q", 1, 0) != 1)
+		die("stop");
+
+	for (i = 0; i < 5; i++)
+		report(cases[i].name, kres[i], kns[i], ures[i], uns[i]);
+	report("memfd-64m", k, kn, u, un);
+
+	waitpid(pid, &status, 0);
+	printf("# touched-bytes checksum %u\n", sink);
+	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : 1;
+}
