@@ -7,6 +7,7 @@
 #   make              build fs/kdbusfs/kdbusfs.ko (W=1, warnings are errors)
 #   make run          demo: mount kdbusfs in a user namespace in the guest
 #   make check        static checks + the whole suite in the guest, twice
+#   make bench        kdbusfs against AF_UNIX in the guest (ratios)
 #   make checkpatch   checkpatch.pl --strict over the project's C
 #   make clean
 #
@@ -18,7 +19,7 @@ KDIR ?=
 MOD := fs/kdbusfs/kdbusfs.ko
 SELFTESTS := tools/testing/selftests/kdbusfs
 
-.PHONY: all module tests tools check check-creds checkpatch run clean
+.PHONY: all module tests tools check check-creds checkpatch run bench clean
 
 all: module
 
@@ -48,6 +49,9 @@ check: module tests tools check-creds checkpatch
 
 run: module tools
 	@scripts/demo
+
+bench: module tools
+	@scripts/bench $(BENCH_SECONDS)
 
 clean:
 	@$(SETUP); k="$(KDIR)"; k="$${k:-$$KDIR}"; \
