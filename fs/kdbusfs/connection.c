@@ -24,6 +24,7 @@
 #include "item.h"
 #include "limits.h"
 #include "message.h"
+#include "notify.h"
 #include "pool.h"
 #include "queue.h"
 #include "reply.h"
@@ -658,8 +659,7 @@ static int kdbus_conn_deliver(struct kdbus_queue_entry *entry,
 	ret = kdbus_queue_entry_install(entry, &incomplete);
 	if (ret < 0)
 		return ret;
-	kdbus_pool_slice_publish(entry->slice, &info->offset, NULL);
-	info->msg_size = entry->msg_size;
+	kdbus_pool_slice_publish(entry->slice, &info->offset, &info->msg_size);
 	if (incomplete)
 		info->return_flags |= KDBUS_RECV_RETURN_INCOMPLETE_FDS;
 	kdbus_queue_entry_free(entry);
@@ -699,14 +699,22 @@ int kdbus_cmd_recv(struct kdbus_conn *conn, void __user *argp)
 	if (ret != 0)
 		return ret < 0 ? ret : 0;
 
+	/* "no message" reads as an offset just past the pool */
+	info.offset = kdbus_pool_size(conn->pool);
+	if ((cmd->flags & KDBUS_RECV_DROP) &&
+	    (cmd->flags & KDBUS_RECV_USE_PRIORITY)) {
+		ret = -EINVAL;
+		goto exit;
+	}
+
 	mutex_lock(&conn->lock);
 	entry = kdbus_queue_peek(&conn->queue, cmd->priority,
 				 cmd->flags & KDBUS_RECV_USE_PRIORITY);
 	if (!entry) {
 		ret = -EAGAIN;
 	} else if (cmd->flags & KDBUS_RECV_PEEK) {
-		kdbus_pool_slice_publish(entry->slice, &info.offset, NULL);
-		info.msg_size = entry->msg_size;
+		kdbus_pool_slice_publish(entry->slice, &info.offset,
+					 &info.msg_size);
 		entry = NULL;
 	} else {
 		kdbus_queue_remove(&conn->queue, entry);
@@ -739,6 +747,7 @@ int kdbus_cmd_recv(struct kdbus_conn *conn, void __user *argp)
 	if (copy_to_user(&urecv->msg, &info, sizeof(info)) ||
 	    put_user(dropped, &urecv->dropped_msgs))
 		ret = -EFAULT;
+exit:
 	return kdbus_args_clear(&args, ret);
 }
 
@@ -817,7 +826,11 @@ kdbus_conn_find_interrupted(struct kdbus_conn *conn, struct kdbus_conn *dst,
 	return reply;
 }
 
-/* Send @s as the answer @reply expected. */
+/*
+ * Send @s as the answer @reply expected. A synchronous caller learns of an
+ * answer that cannot reach it: EREMOTEIO if it does not take the files the
+ * answer carries, the replier's own error otherwise.
+ */
 static int kdbus_conn_send_reply(struct kdbus_conn *conn,
 				 struct kdbus_conn *dst,
 				 struct kdbus_staging *s,
@@ -825,13 +838,37 @@ static int kdbus_conn_send_reply(struct kdbus_conn *conn,
 {
 	struct kdbus_queue_entry *entry;
 
+	if (s->n_fds && !(dst->flags & KDBUS_HELLO_ACCEPT_FD)) {
+		if (reply->sync)
+			kdbus_reply_finish_sync(reply, -EREMOTEIO, NULL);
+		return -ECOMM;
+	}
+
 	entry = kdbus_staging_emit(s, conn, dst);
-	if (IS_ERR(entry))
+	if (IS_ERR(entry)) {
+		if (reply->sync)
+			kdbus_reply_finish_sync(reply, PTR_ERR(entry), NULL);
 		return PTR_ERR(entry);
+	}
 	if (reply->sync && kdbus_reply_finish_sync(reply, 0, entry))
 		return 0;
-	/* the caller gave up waiting: an ordinary message now */
+	/* asynchronous, or the caller gave up waiting: an ordinary message */
 	return kdbus_conn_entry_insert(dst, conn->user, entry, NULL);
+}
+
+/*
+ * An answer that failed leaves its caller without a request to wait for:
+ * tell it, so that it does not wait for a timeout that will never come.
+ */
+static int kdbus_conn_reply(struct kdbus_conn *conn, struct kdbus_conn *dst,
+			    struct kdbus_staging *s, struct kdbus_reply *reply)
+{
+	int ret;
+
+	ret = kdbus_conn_send_reply(conn, dst, s, reply);
+	if (ret < 0 && !reply->sync)
+		kdbus_notify_reply(dst, reply->cookie, KDBUS_ITEM_REPLY_DEAD);
+	return ret;
 }
 
 static int kdbus_conn_unicast(struct kdbus_conn *conn, struct kdbus_conn *dst,
@@ -843,9 +880,6 @@ static int kdbus_conn_unicast(struct kdbus_conn *conn, struct kdbus_conn *dst,
 	struct kdbus_reply *reply = NULL;
 	int ret;
 
-	if (s->n_fds && !(dst->flags & KDBUS_HELLO_ACCEPT_FD))
-		return -ECOMM;
-
 	if (!(msg->flags & KDBUS_MSG_EXPECT_REPLY) && msg->cookie_reply) {
 		/* an answer: the request granted the right to talk back */
 		mutex_lock(&conn->lock);
@@ -855,13 +889,15 @@ static int kdbus_conn_unicast(struct kdbus_conn *conn, struct kdbus_conn *dst,
 			kdbus_reply_unlink(reply);
 		}
 		mutex_unlock(&conn->lock);
-		if (reply) {
-			ret = kdbus_conn_send_reply(conn, dst, s, reply);
-			kdbus_reply_unref(reply);
-			return ret;
-		}
+		if (!reply)
+			return -EBADSLT;
+		ret = kdbus_conn_reply(conn, dst, s, reply);
+		kdbus_reply_unref(reply);
+		return ret;
 	}
 
+	if (s->n_fds && !(dst->flags & KDBUS_HELLO_ACCEPT_FD))
+		return -ECOMM;
 	if (!kdbus_conn_policy_talk(conn, dst))
 		return -EPERM;
 
@@ -956,9 +992,18 @@ int kdbus_cmd_send(struct kdbus_conn *conn, struct file *file,
 		goto exit;
 	}
 	if (msg->flags & KDBUS_MSG_EXPECT_REPLY) {
-		if (!msg->timeout_ns || (msg->flags & KDBUS_MSG_SIGNAL) ||
-		    msg->dst_id == KDBUS_DST_ID_BROADCAST) {
+		if (!msg->timeout_ns) {
 			ret = -EINVAL;
+			goto exit;
+		}
+		/* a request to everybody, or a signal, has no one answer */
+		if ((msg->flags & KDBUS_MSG_SIGNAL) ||
+		    msg->dst_id == KDBUS_DST_ID_BROADCAST) {
+			ret = -ENOTUNIQ;
+			goto exit;
+		}
+		if (sync && ktime_get_ns() >= msg->timeout_ns) {
+			ret = -ETIMEDOUT;
 			goto exit;
 		}
 	} else if (sync) {

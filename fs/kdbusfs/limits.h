@@ -11,7 +11,7 @@
 #define KDBUS_CMD_STACK_SIZE		256
 
 /* Largest struct kdbus_msg with its items, payload not counted. */
-#define KDBUS_MSG_MAX_SIZE		SZ_8K
+#define KDBUS_MSG_MAX_SIZE		SZ_32K
 
 /* Most bytes of PAYLOAD_VEC data in one message. */
 #define KDBUS_MSG_MAX_PAYLOAD_VEC_SIZE	SZ_2M

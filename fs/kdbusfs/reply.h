@@ -16,7 +16,7 @@
  *   - its deadline passes: reply_src gets a KDBUS_ITEM_REPLY_TIMEOUT
  *     notification (or, if it waits synchronously, ETIMEDOUT);
  *   - reply_dst goes away or drops the request unanswered: reply_src gets
- *     KDBUS_ITEM_REPLY_DEAD (or, waiting synchronously, ECONNRESET).
+ *     KDBUS_ITEM_REPLY_DEAD (or, waiting synchronously, EPIPE).
  *
  * A synchronous sender (KDBUS_SEND_SYNC_REPLY) sleeps on its own wait
  * queue until the reply object is finished; the answer is handed to it

@@ -71,13 +71,17 @@ TEST_F(msg, unicast_payload_arrives_once_with_header_fields)
 	EXPECT_EQ(self->b.id, m->dst_id);
 	EXPECT_EQ(42, m->cookie);
 	EXPECT_EQ(KDBUS_PAYLOAD_DBUS, m->payload_type);
-	EXPECT_EQ(m->size, r.msg.msg_size);
+	/* msg_size covers the header, the items and the payload */
+	EXPECT_EQ(m->size + KDBUS_ALIGN8(sizeof(data)), r.msg.msg_size);
 	p = kdbus_msg_payload(&self->b, m, &size);
 	ASSERT_NE(NULL, p);
 	EXPECT_EQ(sizeof(data), size);
 	EXPECT_EQ(0, memcmp(p, data, sizeof(data)));
 	EXPECT_EQ(0, kdbus_msg_free(&self->b, m));
-	EXPECT_EQ(-EAGAIN, kdbus_recv(&self->b, 0, 0, &m, NULL));
+	EXPECT_EQ(-EAGAIN, kdbus_recv(&self->b, 0, 0, &m, &r));
+	/* no message: the offset points just past the pool */
+	EXPECT_EQ(KDBUS_TEST_POOL_SIZE, r.msg.offset);
+	EXPECT_EQ(0, r.msg.msg_size);
 }
 
 TEST_F(msg, messages_arrive_in_order)
@@ -130,6 +134,75 @@ TEST_F(msg, send_errors_for_bad_destinations_and_messages)
 	EXPECT_EQ(-EFAULT, kdbus_send(&self->a, self->b.id, &a));
 	/* nothing half-sent is left behind */
 	EXPECT_EQ(-EAGAIN, kdbus_recv(&self->b, 0, 0, NULL, NULL));
+}
+
+TEST_F(msg, request_rules_for_signals_replies_and_deadlines)
+{
+	struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
+
+	a.data = "x";
+	a.size = 1;
+	/* a signal has no one to answer it */
+	a.flags = KDBUS_MSG_EXPECT_REPLY | KDBUS_MSG_SIGNAL;
+	a.timeout_ns = kdbus_now_ns() + 1000 * MS;
+	EXPECT_EQ(-ENOTUNIQ, kdbus_send(&self->a, self->b.id, &a));
+	/* an answer to a request nobody made */
+	a.flags = 0;
+	a.cookie_reply = 1234;
+	EXPECT_EQ(-EBADSLT, kdbus_send(&self->a, self->b.id, &a));
+	/* a synchronous call whose deadline passed is not even sent */
+	a.cookie_reply = 0;
+	a.flags = KDBUS_MSG_EXPECT_REPLY;
+	a.send_flags = KDBUS_SEND_SYNC_REPLY;
+	a.timeout_ns = kdbus_now_ns() - 1;
+	EXPECT_EQ(-ETIMEDOUT, kdbus_send(&self->a, self->b.id, &a));
+	EXPECT_EQ(-EAGAIN, kdbus_recv(&self->b, 0, 0, NULL, NULL));
+	/* DROP takes the oldest, never by priority */
+	EXPECT_EQ(-EINVAL, kdbus_recv(&self->b,
+				      KDBUS_RECV_DROP | KDBUS_RECV_USE_PRIORITY,
+				      0, NULL, NULL));
+}
+
+TEST_F(msg, answer_with_fds_to_caller_without_accept_fd_fails_both)
+{
+	struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
+	struct kdbus_conn nofd;
+	int status, p[2];
+	pid_t pid;
+
+	ASSERT_EQ(0, kdbus_hello(self->bus.ep, 0, KDBUS_TEST_POOL_SIZE, &nofd));
+	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		struct kdbus_send_args r = KDBUS_SEND_ARGS_INIT;
+		struct kdbus_msg *m;
+		int i;
+
+		for (i = 0; i < 500; i++) {
+			if (kdbus_recv(&self->b, 0, 0, &m, NULL) == 0)
+				break;
+			usleep(10000);
+		}
+		r.cookie_reply = m->cookie;
+		r.data = "r";
+		r.size = 1;
+		r.fds = &p[0];
+		r.n_fds = 1;
+		_exit(kdbus_send(&self->b, m->src_id, &r) == -ECOMM ? 0 : 1);
+	}
+	a.flags = KDBUS_MSG_EXPECT_REPLY;
+	a.send_flags = KDBUS_SEND_SYNC_REPLY;
+	a.cookie = 40;
+	a.timeout_ns = kdbus_now_ns() + 10000 * MS;
+	a.data = "q";
+	a.size = 1;
+	EXPECT_EQ(-EREMOTEIO, kdbus_send(&nofd, self->b.id, &a));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	close(p[0]);
+	close(p[1]);
+	kdbus_conn_close(&nofd);
 }
 
 TEST_F(msg, peek_leaves_message_and_drop_discards_it)
@@ -639,7 +712,7 @@ TEST_F(msg, sync_call_returns_the_reply)
 	m = (struct kdbus_msg *)(self->a.pool + a.reply.offset);
 	EXPECT_EQ(9, m->cookie_reply);
 	EXPECT_EQ(self->b.id, m->src_id);
-	EXPECT_EQ(m->size, a.reply.msg_size);
+	EXPECT_EQ(m->size + KDBUS_ALIGN8(5), a.reply.msg_size);
 	p = kdbus_msg_payload(&self->a, m, &size);
 	ASSERT_NE(NULL, p);
 	EXPECT_STREQ("pong", p);
@@ -675,7 +748,7 @@ TEST_F(msg, sync_call_to_peer_that_dies_fails)
 	}
 	/* the child holds b's fd: closing ours and its exit end b */
 	kdbus_conn_close(&self->b);
-	EXPECT_EQ(-ECONNRESET, sync_call(&self->a, self->b.id, 4, 10000, &a));
+	EXPECT_EQ(-EPIPE, sync_call(&self->a, self->b.id, 4, 10000, &a));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 }
 
@@ -778,8 +851,8 @@ TEST_F(msg, expected_reply_grants_talk_back_once)
 		r.cookie_reply = req->cookie;
 		if (kdbus_send(&u, self->a.id, &r))
 			_exit(16);
-		/* the permission is used up */
-		if (kdbus_send(&u, self->a.id, &r) != -EPERM)
+		/* the permission is used up: no request to answer */
+		if (kdbus_send(&u, self->a.id, &r) != -EBADSLT)
 			_exit(17);
 		_exit(0);
 	}
