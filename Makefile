@@ -7,6 +7,8 @@
 #   make              build fs/kdbusfs/kdbusfs.ko (W=1, warnings are errors)
 #   make run          demo: mount kdbusfs in a user namespace in the guest
 #   make check        static checks + the whole suite in the guest, twice
+#   make check-debug  the suite on a KASAN/lockdep/kmemleak/UBSAN kernel,
+#                     with fault injection and a leak scan
 #   make bench        kdbusfs against AF_UNIX in the guest (ratios)
 #   make checkpatch   checkpatch.pl --strict over the project's C
 #   make clean
@@ -19,7 +21,7 @@ KDIR ?=
 MOD := fs/kdbusfs/kdbusfs.ko
 SELFTESTS := tools/testing/selftests/kdbusfs
 
-.PHONY: all module tests tools check check-creds checkpatch run bench clean
+.PHONY: all module tests tools check check-debug check-creds checkpatch run bench clean
 
 all: module
 
@@ -46,6 +48,15 @@ checkpatch:
 
 check: module tests tools check-creds checkpatch
 	@scripts/check
+
+# The debug kernel is built once and cached (scripts/build-debug-kernel);
+# the module is built for it in a directory of its own.
+check-debug: tests tools check-creds
+	@$(SETUP); eval "$$(scripts/build-debug-kernel | grep '^KDBUSFS_DEBUG_')"; \
+	export KDBUSFS_DEBUG_KERNEL KDBUSFS_DEBUG_KDIR; \
+	mod=$$(scripts/build-module "$$KDBUSFS_DEBUG_KDIR" \
+		"$${KDBUSFS_CACHE:-/var/cache/kdbusfs}/debug-module"); \
+	KDBUSFS_MODULE=$$mod scripts/check --debug
 
 run: module tools
 	@scripts/demo

@@ -307,6 +307,7 @@ int kdbus_conn_disconnect(struct kdbus_conn *conn, bool ensure_queue_empty)
 	struct kdbus_queue_entry *entry, *etmp;
 	struct kdbus_reply *reply, *rtmp;
 	struct kdbus_quota *q;
+	LIST_HEAD(interrupted);
 	LIST_HEAD(entries);
 	LIST_HEAD(replies);
 	unsigned long key;
@@ -344,7 +345,15 @@ int kdbus_conn_disconnect(struct kdbus_conn *conn, bool ensure_queue_empty)
 		xa_erase(&conn->quota, key);
 		kfree(q);
 	}
+	list_for_each_entry_safe(reply, rtmp, &conn->interrupted, src_entry)
+		list_move_tail(&reply->src_entry, &interrupted);
+	conn->n_interrupted = 0;
 	mutex_unlock(&conn->lock);
+
+	list_for_each_entry_safe(reply, rtmp, &interrupted, src_entry) {
+		list_del_init(&reply->src_entry);
+		kdbus_reply_unref(reply);
+	}
 
 	/* requests it will never answer */
 	list_for_each_entry_safe(reply, rtmp, &replies, entry) {
@@ -383,6 +392,7 @@ static struct kdbus_conn *kdbus_conn_new(struct kdbus_ep *ep,
 	kdbus_queue_init(&conn->queue);
 	INIT_LIST_HEAD(&conn->reply_list);
 	atomic_set(&conn->n_requests, 0);
+	INIT_LIST_HEAD(&conn->interrupted);
 	xa_init(&conn->quota);
 	INIT_DELAYED_WORK(&conn->work, kdbus_conn_work);
 
@@ -752,6 +762,33 @@ exit:
 }
 
 /*
+ * Keep an interrupted synchronous request for its restart. Callers that
+ * never restart must not pile them up: beyond the pending-request limit the
+ * oldest is forgotten (its answer, should it come, is dropped with it).
+ */
+static struct kdbus_reply *
+kdbus_conn_keep_interrupted(struct kdbus_conn *conn, struct kdbus_reply *reply)
+{
+	struct kdbus_reply *old = NULL;
+
+	lockdep_assert_held(&conn->lock);
+	if (reply->interrupted)
+		return NULL;
+	reply->interrupted = true;
+	list_add_tail(&reply->src_entry, &conn->interrupted);
+	kdbus_reply_ref(reply);
+	if (++conn->n_interrupted > KDBUS_CONN_MAX_REQUESTS_PENDING) {
+		old = list_first_entry(&conn->interrupted, struct kdbus_reply,
+				       src_entry);
+		list_del_init(&old->src_entry);
+		old->interrupted = false;
+		conn->n_interrupted--;
+	}
+	/* the caller drops it once it released conn->lock */
+	return old;
+}
+
+/*
  * A synchronous sender waits here for its reply. The wait ends when the
  * reply object is finished, the deadline passes, a signal arrives, or the
  * sender's own connection goes away.
@@ -762,6 +799,7 @@ static int kdbus_conn_wait_reply(struct kdbus_conn *conn,
 {
 	struct kdbus_queue_entry *entry = NULL;
 	s64 left = (s64)(reply->deadline_ns - ktime_get_ns());
+	struct kdbus_reply *evicted = NULL;
 	bool unlink = false;
 	int ret, err;
 
@@ -778,7 +816,7 @@ static int kdbus_conn_wait_reply(struct kdbus_conn *conn,
 		err = reply->err;
 	} else if (ret == -ERESTARTSYS) {
 		/* stays expected: a restarted SEND picks the wait up again */
-		reply->interrupted = true;
+		evicted = kdbus_conn_keep_interrupted(conn, reply);
 		err = -ERESTARTSYS;
 	} else {
 		reply->waiting = false;
@@ -786,6 +824,7 @@ static int kdbus_conn_wait_reply(struct kdbus_conn *conn,
 		err = ret == -ETIME ? -ETIMEDOUT : -ECONNRESET;
 	}
 	mutex_unlock(&conn->lock);
+	kdbus_reply_unref(evicted);
 
 	if (unlink) {
 		mutex_lock(&reply->reply_dst->lock);
@@ -808,22 +847,26 @@ static bool kdbus_conn_policy_talk(struct kdbus_conn *conn,
 	return conn->privileged || uid_eq(conn->cred->euid, to->cred->euid);
 }
 
-/* An interrupted synchronous request being restarted. */
+/* The interrupted synchronous request that a restarted call resumes. */
 static struct kdbus_reply *
 kdbus_conn_find_interrupted(struct kdbus_conn *conn, struct kdbus_conn *dst,
 			    u64 cookie)
 {
 	struct kdbus_reply *reply;
 
-	mutex_lock(&dst->lock);
-	reply = kdbus_reply_find(dst, conn, cookie);
-	if (reply && reply->sync && reply->interrupted)
-		reply->interrupted = false;
-	else
-		reply = NULL;
-	kdbus_reply_ref(reply);
-	mutex_unlock(&dst->lock);
-	return reply;
+	mutex_lock(&conn->lock);
+	list_for_each_entry(reply, &conn->interrupted, src_entry) {
+		if (reply->reply_dst == dst && reply->cookie == cookie) {
+			list_del_init(&reply->src_entry);
+			reply->interrupted = false;
+			conn->n_interrupted--;
+			mutex_unlock(&conn->lock);
+			/* the list's reference is now the caller's */
+			return reply;
+		}
+	}
+	mutex_unlock(&conn->lock);
+	return NULL;
 }
 
 /*

@@ -65,6 +65,9 @@ struct poll_table_struct;
  * @queue:		messages waiting for RECV
  * @reply_list:		replies this connection owes
  * @n_requests:		requests this connection waits for replies to
+ * @interrupted:	synchronous requests whose wait a signal interrupted,
+ *			kept for the restarted call to pick up
+ * @n_interrupted:	number of them
  * @quota:		per sending user: messages, bytes and files queued here
  * @lost:		messages that could not be queued, for dropped_msgs
  * @work:		expires replies this connection owes
@@ -90,6 +93,8 @@ struct kdbus_conn {
 	struct kdbus_queue queue;
 	struct list_head reply_list;
 	atomic_t n_requests;
+	struct list_head interrupted;
+	unsigned int n_interrupted;
 	struct xarray quota;
 	u64 lost;
 	struct delayed_work work;

@@ -36,6 +36,7 @@ struct kdbus_reply *kdbus_reply_new(struct kdbus_conn *reply_src,
 		return NULL;
 	kref_init(&reply->kref);
 	INIT_LIST_HEAD(&reply->entry);
+	INIT_LIST_HEAD(&reply->src_entry);
 	reply->reply_src = kdbus_conn_ref(reply_src);
 	reply->reply_dst = kdbus_conn_ref(reply_dst);
 	reply->cookie = cookie;
@@ -98,8 +99,7 @@ void kdbus_reply_link(struct kdbus_reply *reply)
 	reply->linked = true;
 	kdbus_reply_ref(reply);
 
-	if (reply->sync)
-		return;
+	/* synchronous ones too: their caller may have gone (a signal) */
 	if (reply->deadline_ns > now)
 		delay = nsecs_to_jiffies(reply->deadline_ns - now) + 1;
 	/* only ever move the expiry earlier */
@@ -152,8 +152,10 @@ struct kdbus_reply *kdbus_reply_find(struct kdbus_conn *reply_dst,
  * @err:	0 with @entry, or why there is no answer
  * @entry:	the answer, or NULL; consumed on success
  *
- * Return: true if a sender was waiting and took the result; false if it
- * had given up (interrupted, timed out), and @entry is still the caller's.
+ * A caller interrupted by a signal still takes it, for its restarted call.
+ *
+ * Return: true if the result was taken; false if the caller had given up
+ * (timed out, disconnected), and @entry is still the caller's.
  */
 bool kdbus_reply_finish_sync(struct kdbus_reply *reply, int err,
 			     struct kdbus_queue_entry *entry)
@@ -162,7 +164,7 @@ bool kdbus_reply_finish_sync(struct kdbus_reply *reply, int err,
 	bool taken = false;
 
 	mutex_lock(&src->lock);
-	if (reply->waiting && !reply->interrupted) {
+	if (reply->waiting) {
 		reply->waiting = false;
 		reply->err = err;
 		reply->queue_entry = entry;
@@ -192,10 +194,10 @@ void kdbus_reply_dead(struct kdbus_reply *reply)
  * kdbus_reply_work() - expire the replies a connection owes
  * @conn:	connection whose expiry work runs
  *
- * Asynchronous requests, and synchronous ones whose sender gave up waiting,
- * that passed their deadline are removed and their senders get a
- * KDBUS_ITEM_REPLY_TIMEOUT notification. The work re-arms itself for the
- * next deadline.
+ * Requests that passed their deadline are removed: the sender of an
+ * asynchronous one gets a KDBUS_ITEM_REPLY_TIMEOUT notification, a
+ * synchronous one (waiting, or interrupted and maybe restarted later)
+ * finishes with ETIMEDOUT. The work re-arms itself for the next deadline.
  */
 void kdbus_reply_work(struct kdbus_conn *conn)
 {
@@ -205,8 +207,6 @@ void kdbus_reply_work(struct kdbus_conn *conn)
 
 	mutex_lock(&conn->lock);
 	list_for_each_entry_safe(reply, tmp, &conn->reply_list, entry) {
-		if (reply->sync && !reply->interrupted)
-			continue;
 		if (reply->deadline_ns > now) {
 			next = min(next, reply->deadline_ns);
 			continue;
@@ -223,8 +223,11 @@ void kdbus_reply_work(struct kdbus_conn *conn)
 
 	list_for_each_entry_safe(reply, tmp, &expired, entry) {
 		list_del_init(&reply->entry);
-		kdbus_notify_reply(reply->reply_src, reply->cookie,
-				   KDBUS_ITEM_REPLY_TIMEOUT);
+		if (reply->sync)
+			kdbus_reply_finish_sync(reply, -ETIMEDOUT, NULL);
+		else
+			kdbus_notify_reply(reply->reply_src, reply->cookie,
+					   KDBUS_ITEM_REPLY_TIMEOUT);
 		kdbus_reply_unref(reply);
 	}
 }

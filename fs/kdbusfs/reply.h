@@ -20,9 +20,12 @@
  *
  * A synchronous sender (KDBUS_SEND_SYNC_REPLY) sleeps on its own wait
  * queue until the reply object is finished; the answer is handed to it
- * directly, past its queue. Its state (@waiting, @err, @queue_entry) is
- * protected by reply_src's lock, so no path ever holds the locks of two
- * connections.
+ * directly, past its queue. Its state (@waiting, @err, @queue_entry,
+ * @interrupted) is protected by reply_src's lock, so no path ever holds the
+ * locks of two connections. A signal leaves the object on reply_src's
+ * interrupted list: the restarted call finds it there, by destination and
+ * cookie, and takes an answer that arrived in between instead of sending
+ * the request again.
  */
 
 #include <linux/kref.h>
@@ -36,6 +39,7 @@ struct kdbus_queue_entry;
  * struct kdbus_reply - an expected reply
  * @kref:		memory reference
  * @entry:		in reply_dst->reply_list while linked
+ * @src_entry:		in reply_src->interrupted while interrupted
  * @reply_src:		connection that expects the reply
  * @reply_dst:		connection that owes it
  * @cookie:		cookie of the request
@@ -50,6 +54,7 @@ struct kdbus_queue_entry;
 struct kdbus_reply {
 	struct kref kref;
 	struct list_head entry;
+	struct list_head src_entry;
 	struct kdbus_conn *reply_src;
 	struct kdbus_conn *reply_dst;
 	u64 cookie;

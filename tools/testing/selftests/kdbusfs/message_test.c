@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <linux/memfd.h>
 
@@ -788,6 +789,38 @@ TEST_F(msg, sync_call_restarts_after_signal_and_gets_reply)
 	EXPECT_EQ(0, WEXITSTATUS(status));
 	/* the request was sent once */
 	EXPECT_EQ(-EAGAIN, kdbus_recv(&self->b, 0, 0, NULL, NULL));
+	signal(SIGALRM, SIG_DFL);
+}
+
+static void on_alarm_slow(int sig)
+{
+	/* the answer arrives while the call is away in this handler */
+	usleep(1000000);
+}
+
+TEST_F(msg, sync_call_answered_during_signal_is_not_sent_again)
+{
+	struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
+	struct sigaction sa = { .sa_handler = on_alarm_slow,
+				.sa_flags = SA_RESTART };
+	struct itimerval it = { .it_value.tv_usec = 300000 };
+	struct kdbus_msg *m;
+	int status;
+	pid_t pid;
+
+	sigemptyset(&sa.sa_mask);
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	pid = answer_later(&self->b, 500000, "gap");
+	ASSERT_GT(pid, 0);
+	ASSERT_EQ(0, setitimer(ITIMER_REAL, &it, NULL));
+	ASSERT_EQ(0, sync_call(&self->a, self->b.id, 14, 10000, &a));
+	m = (struct kdbus_msg *)(self->a.pool + a.reply.offset);
+	EXPECT_EQ(14, m->cookie_reply);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	/* one request, one answer: nothing resent, nothing left queued */
+	EXPECT_EQ(-EAGAIN, kdbus_recv(&self->b, 0, 0, NULL, NULL));
+	EXPECT_EQ(-EAGAIN, kdbus_recv(&self->a, 0, 0, NULL, NULL));
 	signal(SIGALRM, SIG_DFL);
 }
 
