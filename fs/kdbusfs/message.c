@@ -231,7 +231,8 @@ void kdbus_staging_free(struct kdbus_staging *staging)
 	for (i = 0; staging->fds && i < staging->n_fds; i++)
 		if (staging->fds[i])
 			fput(staging->fds[i]);
-	for (i = 0; i < staging->n_memfds; i++)
+	/* before the files are imported, the counts are not array sizes */
+	for (i = 0; staging->memfds && i < staging->n_memfds; i++)
 		fput(staging->memfds[i]);
 	kfree(staging->fds);
 	kfree(staging->memfds);

@@ -952,4 +952,147 @@ TEST_F(msg, many_threads_send_while_receiver_closes)
 	}
 }
 
+TEST_F(msg, size_and_count_limits)
+{
+	struct kdbus_cmd_send cmd = { .size = sizeof(cmd) };
+	uint64_t *buf;
+	struct kdbus_msg *msg;
+	struct kdbus_item *item;
+	static char big[1 << 20];
+	int i, fd;
+
+	buf = calloc(1, 40 * 1024);
+	ASSERT_NE(NULL, buf);
+	msg = (void *)buf;
+	msg->dst_id = self->b.id;
+	msg->payload_type = KDBUS_PAYLOAD_DBUS;
+	cmd.msg_address = (uintptr_t)msg;
+
+	/* three 1 MiB vectors: more than 2 MiB of payload */
+	item = msg->items;
+	for (i = 0; i < 3; i++) {
+		item->type = KDBUS_ITEM_PAYLOAD_VEC;
+		item->size = KDBUS_ITEM_HEADER_SIZE + sizeof(struct kdbus_vec);
+		item->vec.address = (uintptr_t)big;
+		item->vec.size = sizeof(big);
+		item = (void *)((char *)item + KDBUS_ALIGN8(item->size));
+	}
+	msg->size = (char *)item - (char *)msg;
+	EXPECT_EQ(-EMSGSIZE, kdbus_ioctl(self->a.fd, KDBUS_CMD_SEND, &cmd));
+
+	/* a message (header and items) above 32 KiB */
+	memset(buf, 0, 40 * 1024);
+	msg->dst_id = self->b.id;
+	msg->payload_type = KDBUS_PAYLOAD_DBUS;
+	msg->size = 32 * 1024 + 8;
+	EXPECT_EQ(-EMSGSIZE, kdbus_ioctl(self->a.fd, KDBUS_CMD_SEND, &cmd));
+
+	/* seventeen memfds */
+	fd = make_memfd(4096, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE);
+	ASSERT_GE(fd, 0);
+	memset(buf, 0, 40 * 1024);
+	msg->dst_id = self->b.id;
+	msg->payload_type = KDBUS_PAYLOAD_DBUS;
+	item = msg->items;
+	for (i = 0; i < 17; i++) {
+		item->type = KDBUS_ITEM_PAYLOAD_MEMFD;
+		item->size = KDBUS_ITEM_HEADER_SIZE +
+			     sizeof(struct kdbus_memfd);
+		item->memfd.fd = fd;
+		item->memfd.size = 4096;
+		item = (void *)((char *)item + KDBUS_ALIGN8(item->size));
+	}
+	msg->size = (char *)item - (char *)msg;
+	EXPECT_EQ(-E2BIG, kdbus_ioctl(self->a.fd, KDBUS_CMD_SEND, &cmd));
+	/* sixteen are fine */
+	msg->size -= KDBUS_ITEM_SIZE(sizeof(struct kdbus_memfd));
+	EXPECT_EQ(0, kdbus_ioctl(self->a.fd, KDBUS_CMD_SEND, &cmd));
+	close(fd);
+	free(buf);
+}
+
+TEST_F(msg, pending_requests_are_bounded)
+{
+	struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
+	int i;
+
+	a.flags = KDBUS_MSG_EXPECT_REPLY;
+	a.timeout_ns = kdbus_now_ns() + 100000 * MS;
+	a.data = "q";
+	a.size = 1;
+	for (i = 0; i < 128; i++) {
+		a.cookie = i + 1;
+		ASSERT_EQ(0, kdbus_send(&self->a, self->b.id, &a));
+	}
+	a.cookie = 1000;
+	EXPECT_EQ(-EMLINK, kdbus_send(&self->a, self->b.id, &a));
+	/* a plain message still goes */
+	a.flags = 0;
+	EXPECT_EQ(0, kdbus_send(&self->a, self->b.id, &a));
+}
+
+TEST_F(msg, recv_and_free_refuse_unknown_flags)
+{
+	struct kdbus_cmd_free f = { .size = sizeof(f), .flags = 1 };
+	int fd;
+
+	EXPECT_EQ(-EINVAL, kdbus_recv(&self->b, 1ULL << 10, 0, NULL, NULL));
+	EXPECT_EQ(-EINVAL, kdbus_ioctl(self->b.fd, KDBUS_CMD_FREE, &f));
+	/* a bad HELLO pointer */
+	fd = open(self->bus.ep, O_RDWR | O_CLOEXEC);
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(-EFAULT, kdbus_ioctl(fd, KDBUS_CMD_HELLO, NULL));
+	close(fd);
+}
+
+TEST_F(msg, foreign_user_fd_quota_is_enforced)
+{
+	struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
+	int sv[2], status, fds[200], p[2], i, ret = 0, n = 0;
+	uint64_t id;
+	pid_t pid;
+	char c;
+
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		struct kdbus_conn rcv;
+
+		close(sv[0]);
+		if (kdbus_drop_to(KDBUS_TEST_UID, KDBUS_TEST_GID))
+			_exit(10);
+		if (kdbus_hello(self->bus.ep, KDBUS_HELLO_ACCEPT_FD,
+				KDBUS_TEST_POOL_SIZE, &rcv))
+			_exit(11);
+		if (write(sv[1], &rcv.id, sizeof(rcv.id)) != sizeof(rcv.id))
+			_exit(12);
+		_exit(read(sv[1], &c, 1) == 1 ? 0 : 13);
+	}
+	close(sv[1]);
+	ASSERT_EQ(sizeof(id), read(sv[0], &id, sizeof(id)));
+	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
+	for (i = 0; i < 200; i++)
+		fds[i] = p[0];
+	a.fds = fds;
+	a.n_fds = 200;
+	a.data = "f";
+	a.size = 1;
+	for (i = 0; i < 3; i++) {
+		ret = kdbus_send(&self->a, id, &a);
+		if (ret)
+			break;
+		n++;
+	}
+	/* 256 files in flight per sending user: a second message is too many */
+	EXPECT_EQ(1, n);
+	EXPECT_EQ(-EMFILE, ret);
+	ASSERT_EQ(1, write(sv[0], "x", 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	close(sv[0]);
+	close(p[0]);
+	close(p[1]);
+}
+
 TEST_HARNESS_MAIN
