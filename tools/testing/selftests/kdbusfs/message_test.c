@@ -1095,4 +1095,108 @@ TEST_F(msg, foreign_user_fd_quota_is_enforced)
 	close(p[1]);
 }
 
+/* A notification that finds no room is counted and reported by RECV. */
+TEST_F(msg, lost_notifications_are_reported_as_dropped)
+{
+	struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
+	static char data[8192];
+	struct kdbus_cmd_recv r;
+	struct kdbus_conn small;
+	struct kdbus_msg *m;
+	int i, n = 0;
+
+	ASSERT_EQ(0, kdbus_hello(self->bus.ep, 0, 64 * 1024, &small));
+	/* a request from the small pool, expiring soon */
+	a.flags = KDBUS_MSG_EXPECT_REPLY;
+	a.cookie = 50;
+	a.timeout_ns = kdbus_now_ns() + 300 * MS;
+	a.data = "q";
+	a.size = 1;
+	ASSERT_EQ(0, kdbus_send(&small, self->b.id, &a));
+	/* fill the small pool to the last byte */
+	for (i = 0; i < 100; i++) {
+		if (send_bytes(&self->a, small.id, i + 1, data, sizeof(data)))
+			break;
+		n++;
+	}
+	for (i = 0; i < 100; i++)
+		if (send_bytes(&self->a, small.id, 1000 + i, "x", 1))
+			break;
+	usleep(600000);
+
+	/* the REPLY_TIMEOUT could not be queued: it is counted instead */
+	ASSERT_EQ(0, kdbus_recv(&small, 0, 0, &m, &r));
+	EXPECT_EQ(1, r.dropped_msgs);
+	EXPECT_TRUE(r.return_flags & KDBUS_RECV_RETURN_DROPPED_MSGS);
+	kdbus_msg_free(&small, m);
+	ASSERT_EQ(0, kdbus_recv(&small, 0, 0, &m, &r));
+	EXPECT_EQ(0, r.dropped_msgs);
+	EXPECT_FALSE(r.return_flags & KDBUS_RECV_RETURN_DROPPED_MSGS);
+	kdbus_conn_close(&small);
+}
+
+/*
+ * A connection fd opened by uid 1000 and said HELLO on by root sends as
+ * uid 1000: to another uid-1000 connection it is the receiver's own user
+ * and may fill the whole pool, where root's own connection gets only its
+ * share.
+ */
+TEST_F(msg, passed_connection_is_held_to_its_openers_quota)
+{
+	static char data[4096];
+	int sv[2], status, fd, i, own = 0, foreign = 0, ret = 0;
+	struct kdbus_conn as_user;
+	uint64_t id;
+	pid_t pid;
+	char c;
+
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		struct kdbus_conn rcv;
+		int e;
+
+		close(sv[0]);
+		if (kdbus_drop_to(KDBUS_TEST_UID, KDBUS_TEST_GID))
+			_exit(10);
+		if (kdbus_hello(self->bus.ep, 0, 64 * 1024, &rcv))
+			_exit(11);
+		e = open(self->bus.ep, O_RDWR | O_CLOEXEC);
+		if (e < 0 || kdbus_send_fd(sv[1], e))
+			_exit(12);
+		if (write(sv[1], &rcv.id, sizeof(rcv.id)) != sizeof(rcv.id))
+			_exit(13);
+		_exit(read(sv[1], &c, 1) == 1 ? 0 : 14);
+	}
+	close(sv[1]);
+	fd = kdbus_recv_fd(sv[0]);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(sizeof(id), read(sv[0], &id, sizeof(id)));
+	ASSERT_EQ(0, kdbus_hello_fd(fd, 0, KDBUS_TEST_POOL_SIZE, &as_user));
+
+	/* root's connection: a foreign user, held to its share */
+	for (i = 0; i < 100; i++) {
+		ret = send_bytes(&self->a, id, i + 1, data, sizeof(data));
+		if (ret)
+			break;
+		foreign++;
+	}
+	EXPECT_EQ(-ENOBUFS, ret);
+	/* the passed connection: uid 1000 itself, fills the rest */
+	for (i = 0; i < 100; i++) {
+		ret = send_bytes(&as_user, id, i + 1, data, sizeof(data));
+		if (ret)
+			break;
+		own++;
+	}
+	EXPECT_EQ(-EXFULL, ret);
+	EXPECT_GE(own, 4);
+	ASSERT_EQ(1, write(sv[0], "x", 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	kdbus_conn_close(&as_user);
+	close(sv[0]);
+}
+
 TEST_HARNESS_MAIN
