@@ -38,6 +38,34 @@ if [ -x ./fault_test ]; then
 	check "fault injection sweep" ./fault_test
 fi
 
+if [ -x ./fuzz ]; then
+	check "structure-aware ioctl fuzzer" ./fuzz -n "${KDBUSFS_FUZZ_N:-20000}" \
+		-t "${KDBUSFS_FUZZ_SECONDS:-90}"
+fi
+
+# trinity, as an unprivileged user, aimed at the files of a kdbusfs mount:
+# its fds are those files and nothing else, its calls those that take fds.
+trinity_kdbusfs() {
+	local dir st
+	command -v trinity >/dev/null || { echo "# trinity is not installed"; return 1; }
+	dir=$(mktemp -d /tmp/kdbus-trinity.XXXXXX)
+	chmod 755 "$dir"
+	mount -t kdbusfs none "$dir" || return 1
+	# trinity writes into its working directory
+	(cd /tmp && "$here/../../../kdbusfs/kdbusfs" bus-make "$dir" 0-trinity \
+		--world -- setpriv --reuid=1000 --regid=1000 --clear-groups -- \
+		trinity -q -N "${KDBUSFS_TRINITY_N:-20000}" -C 2 -V "$dir" \
+		--disable-fds=sockets,pipes,perf,epoll,eventfd,pseudo,timerfd,testfile,memfd,drm \
+		-c ioctl -c mmap -c poll -c ppoll -c read -c write -c close \
+		-c dup -c fcntl -c fstat -c lseek -c munmap -c mprotect \
+		>/tmp/trinity.log 2>&1)
+	st=$?
+	tail -5 /tmp/trinity.log
+	umount -l "$dir"
+	return $st
+}
+check "trinity on a kdbusfs mount" trinity_kdbusfs
+
 kmemleak_clean() {
 	local k=/sys/kernel/debug/kmemleak report
 	[ -e "$k" ] || { echo "# no kmemleak in this kernel"; return 1; }
