@@ -46,21 +46,23 @@ fi
 # trinity, as an unprivileged user, aimed at the files of a kdbusfs mount:
 # its fds are those files and nothing else, its calls those that take fds.
 trinity_kdbusfs() {
-	local dir st
+	local dir st work
 	command -v trinity >/dev/null || { echo "# trinity is not installed"; return 1; }
 	dir=$(mktemp -d /tmp/kdbus-trinity.XXXXXX)
 	chmod 755 "$dir"
 	mount -t kdbusfs none "$dir" || return 1
-	# trinity writes into its working directory
-	(cd /tmp && "$here/../../../kdbusfs/kdbusfs" bus-make "$dir" 0-trinity \
+	# trinity writes its log into its working directory
+	work=$(mktemp -d /tmp/trinity-work.XXXXXX)
+	chown 1000:1000 "$work"
+	(cd "$work" && "$here/../../../kdbusfs/kdbusfs" bus-make "$dir" 0-trinity \
 		--world -- setpriv --reuid=1000 --regid=1000 --clear-groups -- \
 		trinity -q -N "${KDBUSFS_TRINITY_N:-20000}" -C 2 -V "$dir" \
 		--disable-fds=sockets,pipes,perf,epoll,eventfd,pseudo,timerfd,testfile,memfd,drm \
-		-c ioctl -c mmap -c poll -c ppoll -c read -c write -c close \
-		-c dup -c fcntl -c fstat -c lseek -c munmap -c mprotect \
-		>/tmp/trinity.log 2>&1)
+		-c ioctl -c mmap -c poll -c ppoll -c read -c write \
+		-c dup -c fcntl -c lseek -c munmap -c mprotect \
+		>/tmp/trinity-run.log 2>&1)
 	st=$?
-	tail -5 /tmp/trinity.log
+	tail -5 /tmp/trinity-run.log
 	umount -l "$dir"
 	return $st
 }
