@@ -55,6 +55,66 @@ static int send_bytes(struct kdbus_conn *c, uint64_t dst, uint64_t cookie,
 	return kdbus_send(c, dst, &a);
 }
 
+/* an asynchronous request, answered within @timeout_ms or never */
+static int send_request(struct kdbus_conn *c, uint64_t dst, uint64_t cookie,
+			uint64_t timeout_ms)
+{
+	struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
+
+	a.flags = KDBUS_MSG_EXPECT_REPLY;
+	a.cookie = cookie;
+	a.timeout_ns = kdbus_now_ns() + timeout_ms * MS;
+	a.data = "q";
+	a.size = 1;
+	return kdbus_send(c, dst, &a);
+}
+
+/*
+ * A connection of the unprivileged test user, in a child process that
+ * keeps it until a byte arrives on *@sock. Returns the child, or -1.
+ */
+static pid_t spawn_user_conn(const char *ep, uint64_t flags, size_t pool,
+			     uint64_t *id, int *sock)
+{
+	int sv[2];
+	pid_t pid;
+	char c;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		struct kdbus_conn rcv;
+
+		close(sv[0]);
+		if (kdbus_drop_to(KDBUS_TEST_UID, KDBUS_TEST_GID))
+			_exit(10);
+		if (kdbus_hello(ep, flags, pool, &rcv))
+			_exit(11);
+		if (write(sv[1], &rcv.id, sizeof(rcv.id)) != sizeof(rcv.id))
+			_exit(12);
+		_exit(read(sv[1], &c, 1) == 1 ? 0 : 13);
+	}
+	close(sv[1]);
+	*sock = sv[0];
+	if (pid < 0 || read(sv[0], id, sizeof(*id)) != sizeof(*id))
+		return -1;
+	return pid;
+}
+
+/* Let the child of spawn_user_conn() go; returns its exit status. */
+static int reap_user_conn(pid_t pid, int sock)
+{
+	int status = -1;
+
+	if (write(sock, "x", 1) != 1)
+		return -1;
+	close(sock);
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
 TEST_F(msg, unicast_payload_arrives_once_with_header_fields)
 {
 	char data[100];
@@ -328,36 +388,14 @@ TEST_F(msg, full_pool_fails_sender_and_keeps_queued_messages)
 TEST_F(msg, foreign_user_cannot_take_more_than_its_share)
 {
 	static char data[4096];
-	int sv[2], status, n = 0, ret, i;
-	struct kdbus_conn rcv;
+	int sock, n = 0, ret = 0, i;
+	uint64_t id;
 	pid_t pid;
 
-	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
-	pid = fork();
-	ASSERT_GE(pid, 0);
-	if (pid == 0) {
-		uint64_t id;
-		char c;
-
-		close(sv[0]);
-		if (kdbus_drop_to(KDBUS_TEST_UID, KDBUS_TEST_GID))
-			_exit(10);
-		if (kdbus_hello(self->bus.ep, 0, 64 * 1024, &rcv))
-			_exit(11);
-		id = rcv.id;
-		if (write(sv[1], &id, sizeof(id)) != sizeof(id))
-			_exit(12);
-		/* stay connected until the parent is done */
-		if (read(sv[1], &c, 1) != 1)
-			_exit(13);
-		/* a same-user sender still has room */
-		_exit(0);
-	}
-	close(sv[1]);
-	ASSERT_EQ(sizeof(rcv.id), read(sv[0], &rcv.id, sizeof(rcv.id)));
-
+	pid = spawn_user_conn(self->bus.ep, 0, 64 * 1024, &id, &sock);
+	ASSERT_GT(pid, 0);
 	for (i = 0; i < 100; i++) {
-		ret = send_bytes(&self->a, rcv.id, i + 1, data, sizeof(data));
+		ret = send_bytes(&self->a, id, i + 1, data, sizeof(data));
 		if (ret)
 			break;
 		n++;
@@ -366,36 +404,17 @@ TEST_F(msg, foreign_user_cannot_take_more_than_its_share)
 	/* 64 KiB pool: at most half to one foreign user */
 	EXPECT_LE(n * (4096 + 128), 32 * 1024 + 4096);
 	EXPECT_GE(n, 4);
-	ASSERT_EQ(1, write(sv[0], "x", 1));
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_EQ(0, WEXITSTATUS(status));
-	close(sv[0]);
+	EXPECT_EQ(0, reap_user_conn(pid, sock));
 }
 
 TEST_F(msg, receiver_that_never_reads_bounds_each_foreign_sender)
 {
-	int sv[2], status, i, ret = 0;
+	int sock, i, ret = 0;
 	uint64_t id;
 	pid_t pid;
-	char c;
 
-	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
-	pid = fork();
-	ASSERT_GE(pid, 0);
-	if (pid == 0) {
-		struct kdbus_conn rcv;
-
-		close(sv[0]);
-		if (kdbus_drop_to(KDBUS_TEST_UID, KDBUS_TEST_GID))
-			_exit(10);
-		if (kdbus_hello(self->bus.ep, 0, 8 * 1024 * 1024, &rcv))
-			_exit(11);
-		if (write(sv[1], &rcv.id, sizeof(rcv.id)) != sizeof(rcv.id))
-			_exit(12);
-		_exit(read(sv[1], &c, 1) == 1 ? 0 : 13);
-	}
-	close(sv[1]);
-	ASSERT_EQ(sizeof(id), read(sv[0], &id, sizeof(id)));
+	pid = spawn_user_conn(self->bus.ep, 0, 8 * 1024 * 1024, &id, &sock);
+	ASSERT_GT(pid, 0);
 	for (i = 0; i < 300; i++) {
 		ret = send_bytes(&self->a, id, i + 1, "m", 1);
 		if (ret)
@@ -403,10 +422,7 @@ TEST_F(msg, receiver_that_never_reads_bounds_each_foreign_sender)
 	}
 	EXPECT_EQ(-ENOBUFS, ret);
 	EXPECT_EQ(256, i);
-	ASSERT_EQ(1, write(sv[0], "x", 1));
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_EQ(0, WEXITSTATUS(status));
-	close(sv[0]);
+	EXPECT_EQ(0, reap_user_conn(pid, sock));
 }
 
 TEST_F(msg, passed_fds_arrive_and_work)
@@ -595,16 +611,10 @@ static struct kdbus_msg *recv_kernel(struct kdbus_conn *c, uint64_t type)
 
 TEST_F(msg, unanswered_request_times_out_with_notification)
 {
-	struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
 	struct kdbus_msg *m;
 	int i;
 
-	a.flags = KDBUS_MSG_EXPECT_REPLY;
-	a.cookie = 77;
-	a.timeout_ns = kdbus_now_ns() + 100 * MS;
-	a.data = "q";
-	a.size = 1;
-	ASSERT_EQ(0, kdbus_send(&self->a, self->b.id, &a));
+	ASSERT_EQ(0, send_request(&self->a, self->b.id, 77, 100));
 
 	for (i = 0; i < 100; i++) {
 		if (kdbus_recv(&self->a, KDBUS_RECV_PEEK, 0, NULL, NULL) == 0)
@@ -624,15 +634,9 @@ TEST_F(msg, unanswered_request_times_out_with_notification)
 
 TEST_F(msg, request_to_dying_peer_gets_reply_dead)
 {
-	struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
 	struct kdbus_msg *m;
 
-	a.flags = KDBUS_MSG_EXPECT_REPLY;
-	a.cookie = 5;
-	a.timeout_ns = kdbus_now_ns() + 10000 * MS;
-	a.data = "q";
-	a.size = 1;
-	ASSERT_EQ(0, kdbus_send(&self->a, self->b.id, &a));
+	ASSERT_EQ(0, send_request(&self->a, self->b.id, 5, 10000));
 	kdbus_conn_close(&self->b);
 
 	m = recv_kernel(&self->a, KDBUS_ITEM_REPLY_DEAD);
@@ -643,15 +647,9 @@ TEST_F(msg, request_to_dying_peer_gets_reply_dead)
 
 TEST_F(msg, dropped_request_gets_reply_dead)
 {
-	struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
 	struct kdbus_msg *m;
 
-	a.flags = KDBUS_MSG_EXPECT_REPLY;
-	a.cookie = 6;
-	a.timeout_ns = kdbus_now_ns() + 10000 * MS;
-	a.data = "q";
-	a.size = 1;
-	ASSERT_EQ(0, kdbus_send(&self->a, self->b.id, &a));
+	ASSERT_EQ(0, send_request(&self->a, self->b.id, 6, 10000));
 	ASSERT_EQ(0, kdbus_recv(&self->b, KDBUS_RECV_DROP, 0, NULL, NULL));
 	m = recv_kernel(&self->a, KDBUS_ITEM_REPLY_DEAD);
 	ASSERT_NE(NULL, m);
@@ -1013,22 +1011,13 @@ TEST_F(msg, size_and_count_limits)
 
 TEST_F(msg, pending_requests_are_bounded)
 {
-	struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
 	int i;
 
-	a.flags = KDBUS_MSG_EXPECT_REPLY;
-	a.timeout_ns = kdbus_now_ns() + 100000 * MS;
-	a.data = "q";
-	a.size = 1;
-	for (i = 0; i < 128; i++) {
-		a.cookie = i + 1;
-		ASSERT_EQ(0, kdbus_send(&self->a, self->b.id, &a));
-	}
-	a.cookie = 1000;
-	EXPECT_EQ(-EMLINK, kdbus_send(&self->a, self->b.id, &a));
+	for (i = 0; i < 128; i++)
+		ASSERT_EQ(0, send_request(&self->a, self->b.id, i + 1, 100000));
+	EXPECT_EQ(-EMLINK, send_request(&self->a, self->b.id, 1000, 100000));
 	/* a plain message still goes */
-	a.flags = 0;
-	EXPECT_EQ(0, kdbus_send(&self->a, self->b.id, &a));
+	EXPECT_EQ(0, send_bytes(&self->a, self->b.id, 1001, "p", 1));
 }
 
 TEST_F(msg, recv_and_free_refuse_unknown_flags)
@@ -1048,29 +1037,13 @@ TEST_F(msg, recv_and_free_refuse_unknown_flags)
 TEST_F(msg, foreign_user_fd_quota_is_enforced)
 {
 	struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
-	int sv[2], status, fds[200], p[2], i, ret = 0, n = 0;
+	int sock, fds[200], p[2], i, ret = 0, n = 0;
 	uint64_t id;
 	pid_t pid;
-	char c;
 
-	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
-	pid = fork();
-	ASSERT_GE(pid, 0);
-	if (pid == 0) {
-		struct kdbus_conn rcv;
-
-		close(sv[0]);
-		if (kdbus_drop_to(KDBUS_TEST_UID, KDBUS_TEST_GID))
-			_exit(10);
-		if (kdbus_hello(self->bus.ep, KDBUS_HELLO_ACCEPT_FD,
-				KDBUS_TEST_POOL_SIZE, &rcv))
-			_exit(11);
-		if (write(sv[1], &rcv.id, sizeof(rcv.id)) != sizeof(rcv.id))
-			_exit(12);
-		_exit(read(sv[1], &c, 1) == 1 ? 0 : 13);
-	}
-	close(sv[1]);
-	ASSERT_EQ(sizeof(id), read(sv[0], &id, sizeof(id)));
+	pid = spawn_user_conn(self->bus.ep, KDBUS_HELLO_ACCEPT_FD,
+			      KDBUS_TEST_POOL_SIZE, &id, &sock);
+	ASSERT_GT(pid, 0);
 	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
 	for (i = 0; i < 200; i++)
 		fds[i] = p[0];
@@ -1087,10 +1060,7 @@ TEST_F(msg, foreign_user_fd_quota_is_enforced)
 	/* 256 files in flight per sending user: a second message is too many */
 	EXPECT_EQ(1, n);
 	EXPECT_EQ(-EMFILE, ret);
-	ASSERT_EQ(1, write(sv[0], "x", 1));
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_EQ(0, WEXITSTATUS(status));
-	close(sv[0]);
+	EXPECT_EQ(0, reap_user_conn(pid, sock));
 	close(p[0]);
 	close(p[1]);
 }
