@@ -206,6 +206,25 @@ static void kdbus_conn_quota_dec(struct kdbus_conn *conn,
 	q->memory -= entry->charged;
 }
 
+/* Charge a dequeued entry again when it goes back on the queue. */
+static void kdbus_conn_quota_restore(struct kdbus_conn *conn,
+				     struct kdbus_queue_entry *entry)
+{
+	struct kdbus_quota *q;
+
+	lockdep_assert_held(&conn->lock);
+
+	if (!entry->user)
+		return;
+	/* quota records live until the connection goes */
+	q = xa_load(&conn->quota, __kuid_val(entry->user->uid));
+	if (WARN_ON(!q))
+		return;
+	q->msgs++;
+	q->fds += entry->n_fds + entry->n_memfds;
+	q->memory += entry->charged;
+}
+
 /*
  * Queue an entry at @dst. With @user, the entry is charged to that user's
  * quota; with @reply, the reply becomes expected from @dst. The entry is
@@ -717,6 +736,13 @@ int kdbus_cmd_recv(struct kdbus_conn *conn, void __user *argp)
 		goto exit;
 	}
 
+	/* once an entry is dequeued, its offset must reach user space */
+	if (clear_user(&urecv->msg, sizeof(urecv->msg)) ||
+	    put_user(0ULL, &urecv->dropped_msgs)) {
+		ret = -EFAULT;
+		goto exit;
+	}
+
 	mutex_lock(&conn->lock);
 	entry = kdbus_queue_peek(&conn->queue, cmd->priority,
 				 cmd->flags & KDBUS_RECV_USE_PRIORITY);
@@ -750,6 +776,7 @@ int kdbus_cmd_recv(struct kdbus_conn *conn, void __user *argp)
 			/* nothing was installed: keep it for the next RECV */
 			mutex_lock(&conn->lock);
 			kdbus_queue_add_head(&conn->queue, entry);
+			kdbus_conn_quota_restore(conn, entry);
 			mutex_unlock(&conn->lock);
 		}
 	}
@@ -798,16 +825,18 @@ static int kdbus_conn_wait_reply(struct kdbus_conn *conn,
 				 struct kdbus_msg_info *info)
 {
 	struct kdbus_queue_entry *entry = NULL;
-	s64 left = (s64)(reply->deadline_ns - ktime_get_ns());
 	struct kdbus_reply *evicted = NULL;
+	u64 now = ktime_get_ns(), left = 0;
 	bool unlink = false;
 	int ret, err;
 
+	/* a deadline centuries away is a long wait, not an overflow */
+	if (reply->deadline_ns > now)
+		left = min_t(u64, reply->deadline_ns - now, KTIME_MAX);
 	ret = wait_event_interruptible_hrtimeout(conn->wait,
 						 !READ_ONCE(reply->waiting) ||
 						 !kdbus_conn_active(conn),
-						 ns_to_ktime(max_t(s64, left,
-								   0)));
+						 ns_to_ktime(left));
 
 	mutex_lock(&conn->lock);
 	if (!reply->waiting) {
@@ -833,7 +862,10 @@ static int kdbus_conn_wait_reply(struct kdbus_conn *conn,
 	}
 	if (!entry)
 		return err;
-	return kdbus_conn_deliver(entry, info);
+	ret = kdbus_conn_deliver(entry, info);
+	if (ret < 0)
+		kdbus_queue_entry_free(entry);	/* no caller to retry it */
+	return ret;
 }
 
 /*
@@ -1020,6 +1052,11 @@ int kdbus_cmd_send(struct kdbus_conn *conn, struct file *file,
 	if (ret != 0)
 		return ret < 0 ? ret : 0;
 	sync = cmd->flags & KDBUS_SEND_SYNC_REPLY;
+	/* a reply taken off the queue must have somewhere to go */
+	if (sync && clear_user(&usend->reply, sizeof(usend->reply))) {
+		ret = -EFAULT;
+		goto exit;
+	}
 
 	staging = kdbus_staging_new_user(conn, cmd->msg_address);
 	if (IS_ERR(staging)) {

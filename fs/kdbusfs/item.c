@@ -253,8 +253,17 @@ int __kdbus_args_parse(struct kdbus_args *args, bool is_cmd, void __user *argp,
 		ret = -EINVAL;
 		goto error;
 	}
-	if (is_cmd)
+	/*
+	 * A command must not take effect and then fail to report it: find
+	 * out now whether its return flags can be written back.
+	 */
+	if (is_cmd) {
 		args->cmd->return_flags = 0;
+		if (put_user(0ULL, &args->user->return_flags)) {
+			ret = -EFAULT;
+			goto error_nocopy;
+		}
+	}
 
 	if (args->cmd->flags & ~args->allowed_flags) {
 		ret = -EINVAL;
@@ -285,6 +294,10 @@ int __kdbus_args_parse(struct kdbus_args *args, bool is_cmd, void __user *argp,
 	return 0;
 
 error:
+	return kdbus_args_clear(args, ret);
+
+error_nocopy:
+	args->is_cmd = false;	/* nothing to write back: it faulted */
 	return kdbus_args_clear(args, ret);
 }
 

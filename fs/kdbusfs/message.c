@@ -162,11 +162,13 @@ struct kdbus_staging *kdbus_staging_new_user(struct kdbus_conn *src,
 				ret = -EINVAL;
 				goto error;
 			}
-			vec_total += item->vec.size;
-			if (vec_total > KDBUS_MSG_MAX_PAYLOAD_VEC_SIZE) {
+			/* compare before adding: a u64 size can wrap the sum */
+			if (item->vec.size >
+			    KDBUS_MSG_MAX_PAYLOAD_VEC_SIZE - vec_total) {
 				ret = -EMSGSIZE;
 				goto error;
 			}
+			vec_total += item->vec.size;
 			if (item->vec.address)
 				s->payload_size += KDBUS_ALIGN8(item->vec.size);
 			s->n_vecs++;

@@ -81,6 +81,15 @@ void kdbus_reply_unref(struct kdbus_reply *reply)
 		kref_put(&reply->kref, kdbus_reply_free);
 }
 
+/* Jiffies until @deadline_ns; far deadlines are capped, never wrapped. */
+static unsigned long kdbus_reply_delay(u64 deadline_ns, u64 now)
+{
+	if (deadline_ns <= now)
+		return 0;
+	return min_t(u64, nsecs_to_jiffies64(deadline_ns - now) + 1,
+		     MAX_JIFFY_OFFSET);
+}
+
 /**
  * kdbus_reply_link() - make a reply expected from its destination
  * @reply:	reply to link; reply_dst's lock is held
@@ -92,7 +101,7 @@ void kdbus_reply_link(struct kdbus_reply *reply)
 {
 	struct kdbus_conn *dst = reply->reply_dst;
 	u64 now = ktime_get_ns();
-	unsigned long delay = 0;
+	unsigned long delay = kdbus_reply_delay(reply->deadline_ns, now);
 
 	lockdep_assert_held(&dst->lock);
 	list_add_tail(&reply->entry, &dst->reply_list);
@@ -100,8 +109,6 @@ void kdbus_reply_link(struct kdbus_reply *reply)
 	kdbus_reply_ref(reply);
 
 	/* synchronous ones too: their caller may have gone (a signal) */
-	if (reply->deadline_ns > now)
-		delay = nsecs_to_jiffies(reply->deadline_ns - now) + 1;
 	/* only ever move the expiry earlier */
 	if (!delayed_work_pending(&dst->work) ||
 	    time_before(jiffies + delay, dst->work.timer.expires))
@@ -218,7 +225,7 @@ void kdbus_reply_work(struct kdbus_conn *conn)
 	}
 	if (next != U64_MAX && kdbus_conn_active(conn))
 		mod_delayed_work(system_wq, &conn->work,
-				 nsecs_to_jiffies(next - now) + 1);
+				 kdbus_reply_delay(next, now));
 	mutex_unlock(&conn->lock);
 
 	list_for_each_entry_safe(reply, tmp, &expired, entry) {

@@ -1169,4 +1169,137 @@ TEST_F(msg, passed_connection_is_held_to_its_openers_quota)
 	close(sv[0]);
 }
 
+TEST_F(msg, sync_call_with_a_far_deadline_waits_for_the_reply)
+{
+	struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
+	int status;
+	pid_t pid;
+
+	/* ~0 is "no deadline" to a client: it must not wrap to "expired" */
+	pid = answer_later(&self->b, 200000, "late");
+	ASSERT_GT(pid, 0);
+	a.flags = KDBUS_MSG_EXPECT_REPLY;
+	a.send_flags = KDBUS_SEND_SYNC_REPLY;
+	a.cookie = 11;
+	a.timeout_ns = ~0ULL;
+	a.data = "call";
+	a.size = 5;
+	ASSERT_EQ(0, kdbus_send(&self->a, self->b.id, &a));
+	EXPECT_EQ(0, kdbus_free(&self->a, a.reply.offset));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	/* an asynchronous request with the same deadline stays pending */
+	a.send_flags = 0;
+	a.cookie = 12;
+	ASSERT_EQ(0, kdbus_send(&self->a, self->b.id, &a));
+	usleep(100000);
+	EXPECT_EQ(-EAGAIN, kdbus_recv(&self->a, 0, 0, NULL, NULL));
+}
+
+TEST_F(msg, wrapping_vector_sizes_are_refused)
+{
+	struct kdbus_cmd_send cmd = { .size = sizeof(cmd) };
+	uint64_t buf[64] = {};
+	struct kdbus_msg *msg = (void *)buf;
+	struct kdbus_item *item = msg->items;
+	static char data[16];
+
+	msg->dst_id = self->b.id;
+	msg->payload_type = KDBUS_PAYLOAD_DBUS;
+	cmd.msg_address = (uintptr_t)msg;
+	/* two sizes whose u64 sum wraps to 8 bytes */
+	item->type = KDBUS_ITEM_PAYLOAD_VEC;
+	item->size = KDBUS_ITEM_HEADER_SIZE + sizeof(struct kdbus_vec);
+	item->vec.address = (uintptr_t)data;
+	item->vec.size = -8ULL;
+	item = (void *)((char *)item + KDBUS_ALIGN8(item->size));
+	item->type = KDBUS_ITEM_PAYLOAD_VEC;
+	item->size = KDBUS_ITEM_HEADER_SIZE + sizeof(struct kdbus_vec);
+	item->vec.address = (uintptr_t)data;
+	item->vec.size = 16;
+	item = (void *)((char *)item + KDBUS_ALIGN8(item->size));
+	msg->size = (char *)item - (char *)msg;
+	EXPECT_EQ(-EMSGSIZE, kdbus_ioctl(self->a.fd, KDBUS_CMD_SEND, &cmd));
+	/* and one that is simply huge */
+	msg->items[0].vec.size = ~0ULL;
+	msg->size = KDBUS_ALIGN8(offsetof(struct kdbus_msg, items)) +
+		    KDBUS_ITEM_SIZE(sizeof(struct kdbus_vec));
+	EXPECT_EQ(-EMSGSIZE, kdbus_ioctl(self->a.fd, KDBUS_CMD_SEND, &cmd));
+	EXPECT_EQ(-EAGAIN, kdbus_recv(&self->b, 0, 0, NULL, NULL));
+}
+
+/* A command placed in a page user space may read but not write. */
+static void *read_only_copy(const void *cmd, size_t size)
+{
+	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	memcpy(p, cmd, size);
+	if (mprotect(p, 4096, PROT_READ)) {
+		munmap(p, 4096);
+		return NULL;
+	}
+	return p;
+}
+
+TEST_F(msg, unwritable_commands_fail_before_taking_effect)
+{
+	struct kdbus_cmd_recv recv = { .size = sizeof(recv) };
+	struct kdbus_cmd_free f = { .size = sizeof(f) };
+	struct kdbus_cmd bye = { .size = sizeof(bye) };
+	struct kdbus_cmd_send send = { .size = sizeof(send) };
+	struct kdbus_msg *m;
+	void *ro;
+
+	ASSERT_EQ(0, send_bytes(&self->a, self->b.id, 1, "kept", 5));
+
+	/* RECV: the message stays queued for the next, good call */
+	ro = read_only_copy(&recv, sizeof(recv));
+	ASSERT_NE(NULL, ro);
+	EXPECT_EQ(-EFAULT, kdbus_ioctl(self->b.fd, KDBUS_CMD_RECV, ro));
+	munmap(ro, 4096);
+	ASSERT_EQ(0, kdbus_recv(&self->b, 0, 0, &m, NULL));
+	EXPECT_EQ(1, m->cookie);
+
+	/* FREE: the slice stays allocated */
+	f.offset = (uint8_t *)m - self->b.pool;
+	ro = read_only_copy(&f, sizeof(f));
+	ASSERT_NE(NULL, ro);
+	EXPECT_EQ(-EFAULT, kdbus_ioctl(self->b.fd, KDBUS_CMD_FREE, ro));
+	munmap(ro, 4096);
+	EXPECT_EQ(0, kdbus_msg_free(&self->b, m));
+	EXPECT_EQ(-ENXIO, kdbus_msg_free(&self->b, m));
+
+	/* SEND: nothing is queued */
+	{
+		uint64_t buf[16] = {};
+		struct kdbus_msg *msg = (void *)buf;
+
+		msg->size = sizeof(*msg);
+		msg->dst_id = self->b.id;
+		msg->payload_type = KDBUS_PAYLOAD_DBUS;
+		msg->cookie = 2;
+		send.msg_address = (uintptr_t)msg;
+		ro = read_only_copy(&send, sizeof(send));
+		ASSERT_NE(NULL, ro);
+		EXPECT_EQ(-EFAULT, kdbus_ioctl(self->a.fd, KDBUS_CMD_SEND,
+					       ro));
+		munmap(ro, 4096);
+		EXPECT_EQ(-EAGAIN, kdbus_recv(&self->b, 0, 0, NULL, NULL));
+	}
+
+	/* BYEBYE: the connection stays up and reachable */
+	ro = read_only_copy(&bye, sizeof(bye));
+	ASSERT_NE(NULL, ro);
+	EXPECT_EQ(-EFAULT, kdbus_ioctl(self->b.fd, KDBUS_CMD_BYEBYE, ro));
+	munmap(ro, 4096);
+	EXPECT_EQ(0, send_bytes(&self->a, self->b.id, 3, "up", 3));
+	ASSERT_EQ(0, kdbus_recv(&self->b, 0, 0, &m, NULL));
+	EXPECT_EQ(3, m->cookie);
+	EXPECT_EQ(0, kdbus_msg_free(&self->b, m));
+	EXPECT_EQ(0, kdbus_byebye(&self->b));
+}
+
 TEST_HARNESS_MAIN
