@@ -1,0 +1,2566 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fuzz - a structure-aware ioctl fuzzer for kdbusfs
+ *
+ *   fuzz [-s SEED] [-n ITERATIONS] [-t SECONDS] [-v] [-R]
+ *
+ * Mounts kdbusfs on a temporary directory (as root, or else as root of a
+ * new user namespace), makes buses, endpoint files and connections with
+ * mapped pools, and then, one step per iteration, issues ioctls built by
+ * mutating valid commands: sizes, flags, item chains, file descriptors in
+ * items, pointers, pool offsets, destination ids. Now and then it closes
+ * and remakes connections, endpoint files and buses, maps pools with odd
+ * arguments, and polls. A child process (disable with -R) holds two more
+ * connections and answers every request, so that synchronous calls and
+ * replies get exercised.
+ *
+ * The inputs are a function of the seed alone (xorshift64*); results that
+ * depend on timing (the responder, interrupted calls) may vary. Every
+ * blocking call runs under an interval timer, so a synchronous SEND that
+ * nobody answers ends with EINTR; a thread reports a step that takes
+ * longer than HANG_SECONDS and exits.
+ *
+ * A result is impossible, and reported with the seed and the iteration,
+ * if an ioctl returns anything but 0 or -1, fails with an errno the ABI
+ * does not document, fails with another errno than the file's state
+ * dictates (EBADF, EBADFD, ENOTTY, ESHUTDOWN, ECONNRESET), succeeds where
+ * it cannot (or with its argument in read-only memory), times out a
+ * synchronous call before its deadline, leaves malformed data in a pool,
+ * or hands out a writable pool mapping. Where /dev/kmsg is readable, a
+ * kernel report (WARNING, BUG, KASAN, lockdep, ...) that follows a step
+ * is reported with that step and its command bytes. The last line is
+ *
+ *   fuzz: iterations=N seed=S errors_by_errno={EINVAL:n,...}
+ *
+ * Exit status: 0, 1 if anything impossible was seen, 2 on setup errors,
+ * 3 if a step hung.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <linux/memfd.h>
+
+#include "kdbus_util.h"
+
+#define HANG_SECONDS		20
+#define WATCHDOG_US		20000
+#define PAGE			4096UL
+
+#define N_BUSES			3
+#define N_SPARE_CONTROLS	2
+#define N_ENDPOINTS		4
+#define N_CONNS			8
+#define N_OFFSETS		64
+#define N_REQUESTS		16
+#define FD_TRACK		4096
+#define CLOSED_FD		999
+
+#define CMD_AREA		(64 * 1024)
+#define MSG_AREA		(64 * 1024)
+#define DATA_AREA		(2 * 1024 * 1024 + PAGE)
+#define BUILD_MAX		(40 * 1024)
+
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+
+/* ---------------------------------------------------------------------- */
+/* PRNG: xorshift64*, the only source of randomness of the inputs */
+
+static uint64_t rng;
+
+static uint64_t rnd(void)
+{
+	rng ^= rng >> 12;
+	rng ^= rng << 25;
+	rng ^= rng >> 27;
+	return rng * 0x2545F4914F6CDD1DULL;
+}
+
+static uint64_t below(uint64_t n)
+{
+	return n ? rnd() % n : 0;
+}
+
+static bool chance(unsigned int percent)
+{
+	return below(100) < percent;
+}
+
+/*
+ * Each ioctl is built either valid, every field as the ABI wants it, or
+ * mutated; a valid command reaches the code behind the parser.
+ */
+static bool valid;
+
+/* a mutation that happens only to commands that are not valid */
+static bool mutate(unsigned int percent)
+{
+	return !valid && chance(percent);
+}
+
+/* ---------------------------------------------------------------------- */
+/* state */
+
+enum fz_kind {
+	K_CONTROL,	/* control file, maybe with a bus made by the fuzzer */
+	K_BUS,		/* control file of one of our buses */
+	K_ENDPOINT,	/* endpoint file, no HELLO yet */
+	K_CONN,		/* connection */
+	K_OTHER,	/* unrelated file */
+	K_OPATH,	/* O_PATH file of an endpoint */
+	K_CLOSED,	/* a number that is not open */
+	K_MINUS1,
+};
+
+static const char * const kind_name[] = {
+	"control", "bus-control", "endpoint", "connection", "other",
+	"o_path", "closed", "-1",
+};
+
+struct fz_bus {
+	int control;
+	bool alive;
+	char name[64];
+	char ep[256];
+};
+
+struct fz_spare {
+	int fd;
+	bool has_bus;
+};
+
+struct fz_ep {
+	int fd;
+	int bus;
+	unsigned int gen;	/* bus generation it was opened in */
+};
+
+struct fz_conn {
+	int fd;			/* -1: free slot */
+	uint64_t id;
+	int bus;
+	unsigned int gen;
+	bool dead;
+	bool accept_fd;
+	uint64_t pool_size;
+	uint8_t *pool;
+	uint64_t offsets[N_OFFSETS];
+	unsigned int n_offsets;
+};
+
+struct fz_request {
+	int conn;
+	uint64_t src;
+	uint64_t cookie;
+};
+
+static struct {
+	char dir[64];
+	int root_fd;
+	struct fz_bus bus[N_BUSES];
+	unsigned int bus_gen[N_BUSES];
+	struct fz_spare spare[N_SPARE_CONTROLS];
+	struct fz_ep ep[N_ENDPOINTS];
+	struct fz_conn conn[N_CONNS];
+	struct fz_request req[N_REQUESTS];
+	unsigned int n_req;
+	int other[8];
+	int n_other;
+	int opath;
+	int pipe_rd, pipe_wr;
+	int memfd_sealed, memfd_unsealed, memfd_wseal;
+	int sock;
+	uint64_t resp_id[2];
+	pid_t resp_pid;
+	uint8_t *cmd_area, *msg_area, *data_area;
+	uint8_t *ro_area;	/* read-only page, a guard page after it */
+	uint8_t *guard;
+	bool verbose;
+} fz;
+
+static bool ours[FD_TRACK];
+
+/* statistics */
+static uint64_t seed, iteration, n_ok, n_bad, n_conns_made, n_buses_made;
+static uint64_t n_sends_ok, n_recv_ok, n_mmaps_ok, n_intr;
+static uint64_t errno_hist[256];
+static uint64_t progress;
+
+/* what runs now, for the hang and crash reports */
+static struct {
+	uint64_t iteration;
+	const char *what;
+	const char *kind;
+	unsigned long cmd;
+} cur;
+
+/* ---------------------------------------------------------------------- */
+/* errno names and the ABI's list */
+
+#define E(x)	{ x, #x }
+static const struct {
+	int err;
+	const char *name;
+} errnames[] = {
+	E(EPERM), E(ENOENT), E(EINTR), E(EBADF), E(EAGAIN), E(ENOMEM),
+	E(EACCES), E(EFAULT), E(EBUSY), E(EEXIST), E(EINVAL), E(EMFILE),
+	E(ENOTTY), E(ETXTBSY), E(EMLINK), E(EPIPE), E(E2BIG), E(ENXIO),
+	E(ENAMETOOLONG), E(EBADFD), E(EMSGSIZE), E(EOPNOTSUPP), E(ENOBUFS),
+	E(ECONNRESET), E(ESHUTDOWN), E(ETIMEDOUT), E(EALREADY), E(EXFULL),
+	E(ECOMM), E(EMEDIUMTYPE), E(EBADSLT), E(ENOTUNIQ), E(EREMOTEIO),
+	E(ENODEV), E(EOVERFLOW), E(ESRCH), E(EADDRNOTAVAIL),
+	E(EBADMSG), E(ENOTCONN), E(ECANCELED), E(ESTALE),
+};
+
+static const char *errname(int err)
+{
+	static char buf[16];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(errnames); i++)
+		if (errnames[i].err == err)
+			return errnames[i].name;
+	snprintf(buf, sizeof(buf), "%d", err);
+	return buf;
+}
+
+/* what the ABI documents for any command */
+static const int abi_errnos[] = {
+	EINVAL, EFAULT, EMSGSIZE, ENAMETOOLONG, EEXIST, EMFILE, EBADFD,
+	ENOTTY, ESHUTDOWN, ECONNRESET, ENXIO, EAGAIN, EBUSY, EALREADY, EPERM,
+	EXFULL, ENOBUFS, EBADF, ECOMM, EOPNOTSUPP, ETXTBSY, EMEDIUMTYPE, E2BIG,
+	EMLINK, ETIMEDOUT, EINTR, ENOMEM, EACCES, ENOENT,
+};
+
+/*
+ * and for SEND only: an answer without a request (EBADSLT), a request
+ * that cannot have one answer (ENOTUNIQ), a synchronous call whose answer
+ * could not reach it (EREMOTEIO) or whose peer died (EPIPE)
+ */
+static const int send_errnos[] = { EBADSLT, ENOTUNIQ, EREMOTEIO, EPIPE };
+
+static bool in_list(int err, const int *list, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (list[i] == err)
+			return true;
+	return false;
+}
+
+/* ---------------------------------------------------------------------- */
+/* reports */
+
+static void hexdump(const char *what, const void *p, size_t len)
+{
+	const uint8_t *b = p;
+	size_t i;
+
+	if (!p)
+		return;
+	if (len > 512)
+		len = 512;
+	fprintf(stderr, "fuzz:   %s:", what);
+	for (i = 0; i < len; i++)
+		fprintf(stderr, "%s%02x", i % 8 ? "" : " ", b[i]);
+	fprintf(stderr, "\n");
+}
+
+static void bad(const char *fmt, ...)
+{
+	va_list ap;
+
+	n_bad++;
+	fprintf(stderr, "fuzz: BAD seed=%llu iteration=%llu op=%s fd=%s cmd=0x%lx: ",
+		(unsigned long long)seed, (unsigned long long)iteration,
+		cur.what ? cur.what : "-", cur.kind ? cur.kind : "-", cur.cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nfuzz:   reproduce: fuzz -s %llu -n %llu -v\n",
+		(unsigned long long)seed, (unsigned long long)iteration + 1);
+}
+
+static void die(const char *what, int err)
+{
+	fprintf(stderr, "fuzz: setup: %s: %s\n", what, strerror(err));
+	exit(2);
+}
+
+/* ---------------------------------------------------------------------- */
+/* kernel reports, read from /dev/kmsg after every step */
+
+static int kmsg_fd = -1;
+
+/* the last command, as built, for the report */
+static struct builder *last_cmd, *last_msg;
+
+static const char * const kernel_reports[] = {
+	"WARNING:", "BUG:", "Oops", "general protection fault", "KASAN",
+	"UBSAN", "kmemleak", "possible circular locking",
+	"possible recursive locking", "inconsistent lock state", "refcount_t:",
+	"list_add corruption", "list_del corruption", "kernel BUG",
+	"unreferenced object", "INFO: task", "Kernel panic",
+};
+
+static void kmsg_open(void)
+{
+	kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (kmsg_fd < 0) {
+		fprintf(stderr, "fuzz: /dev/kmsg: %s; kernel reports are not checked\n",
+			strerror(errno));
+		return;
+	}
+	lseek(kmsg_fd, 0, SEEK_END);
+}
+
+static void dump_last(void);
+
+static void kmsg_check(void)
+{
+	char rec[2048], *text, *nl;
+	ssize_t n;
+	size_t i;
+
+	if (kmsg_fd < 0)
+		return;
+	for (;;) {
+		n = read(kmsg_fd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)
+			continue;	/* records were overwritten */
+		if (n <= 0)
+			return;
+		rec[n] = 0;
+		text = strchr(rec, ';');
+		text = text ? text + 1 : rec;
+		nl = strchr(text, '\n');
+		if (nl)
+			*nl = 0;
+		for (i = 0; i < ARRAY_SIZE(kernel_reports); i++)
+			if (strstr(text, kernel_reports[i])) {
+				bad("kernel report after this step: %s", text);
+				dump_last();
+				break;
+			}
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* signals: the per-call watchdog and crash reports */
+
+static void on_alarm(int sig)
+{
+}
+
+static void arm(void)
+{
+	struct itimerval it = {
+		.it_interval = { .tv_usec = WATCHDOG_US },
+		.it_value = { .tv_usec = WATCHDOG_US },
+	};
+
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static void disarm(void)
+{
+	struct itimerval it = { 0 };
+
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static sigjmp_buf touch_env;
+static int touching;
+
+static void on_crash(int sig)
+{
+	char buf[256];
+	int len;
+
+	if (__atomic_load_n(&touching, __ATOMIC_RELAXED))
+		siglongjmp(touch_env, sig);
+	len = snprintf(buf, sizeof(buf),
+		       "fuzz: CRASH signal %d seed=%llu iteration=%llu op=%s\n",
+		       sig, (unsigned long long)seed,
+		       (unsigned long long)cur.iteration,
+		       cur.what ? cur.what : "-");
+	if (write(2, buf, len) < 0)
+		_exit(4);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void *hang_watch(void *arg)
+{
+	uint64_t last = ~0ULL;
+	int still = 0;
+
+	for (;;) {
+		uint64_t now = __atomic_load_n(&progress, __ATOMIC_RELAXED);
+
+		sleep(1);
+		if (now != last) {
+			last = now;
+			still = 0;
+			continue;
+		}
+		if (++still < HANG_SECONDS)
+			continue;
+		fprintf(stderr,
+			"fuzz: HANG seed=%llu iteration=%llu op=%s fd=%s cmd=0x%lx: no progress for %d s\n",
+			(unsigned long long)seed,
+			(unsigned long long)cur.iteration,
+			cur.what ? cur.what : "-", cur.kind ? cur.kind : "-",
+			cur.cmd, HANG_SECONDS);
+		fprintf(stderr, "fuzz:   reproduce: fuzz -s %llu -n %llu -v\n",
+			(unsigned long long)seed,
+			(unsigned long long)cur.iteration + 1);
+		_exit(3);
+	}
+	return NULL;
+}
+
+static void setup_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct sigaction crash = { .sa_handler = on_crash };
+	sigset_t set;
+	pthread_t t;
+
+	/* no SA_RESTART: an interrupted call returns EINTR */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	sigemptyset(&crash.sa_mask);
+	crash.sa_flags = SA_NODEFER;
+	sigaction(SIGSEGV, &crash, NULL);
+	sigaction(SIGBUS, &crash, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	/* the hang watcher never takes SIGALRM */
+	sigemptyset(&set);
+	sigaddset(&set, SIGALRM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	if (pthread_create(&t, NULL, hang_watch, NULL))
+		die("pthread_create", errno);
+	pthread_detach(t);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+}
+
+/* ---------------------------------------------------------------------- */
+/* file descriptors we own */
+
+static int track(int fd)
+{
+	if (fd >= 0 && fd < FD_TRACK)
+		ours[fd] = true;
+	return fd;
+}
+
+static void fz_close(int fd)
+{
+	if (fd < 0)
+		return;
+	if (fd < FD_TRACK)
+		ours[fd] = false;
+	close(fd);
+}
+
+static int open_ep(int bus)
+{
+	return track(open(fz.bus[bus].ep, O_RDWR | O_CLOEXEC));
+}
+
+/* ---------------------------------------------------------------------- */
+/* buses, endpoints, connections */
+
+static void conn_unmap(struct fz_conn *c)
+{
+	if (c->pool)
+		munmap(c->pool, c->pool_size);
+	c->pool = NULL;
+}
+
+static void conn_free_slot(struct fz_conn *c)
+{
+	conn_unmap(c);
+	fz_close(c->fd);
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+}
+
+static void conn_add_offset(struct fz_conn *c, uint64_t off);
+
+/* register a connection that HELLO made on @fd */
+static bool conn_register(int fd, int bus, uint64_t id, uint64_t pool_size,
+			  uint64_t flags, uint64_t hello_off)
+{
+	struct fz_conn *c = NULL;
+	int i;
+
+	for (i = 0; i < N_CONNS; i++)
+		if (fz.conn[i].fd < 0) {
+			c = &fz.conn[i];
+			break;
+		}
+	/* no room, or a pool that could pin too much memory: let it go */
+	if (!c || pool_size > 64 * 1024 * 1024) {
+		fz_close(fd);
+		return false;
+	}
+	c->fd = fd;
+	c->id = id;
+	c->bus = bus;
+	c->gen = fz.bus_gen[bus];
+	c->dead = false;
+	c->accept_fd = flags & KDBUS_HELLO_ACCEPT_FD;
+	c->pool_size = pool_size;
+	c->n_offsets = 0;
+	c->pool = mmap(NULL, pool_size, PROT_READ, MAP_SHARED, fd, 0);
+	if (c->pool == MAP_FAILED) {
+		bad("pool of a new connection cannot be mapped: %s",
+		    errname(errno));
+		c->pool = NULL;
+	}
+	conn_add_offset(c, hello_off);
+	n_conns_made++;
+	return true;
+}
+
+static const uint64_t pool_sizes[] = {
+	4096, 8192, 16384, 65536, 262144, 1024 * 1024,
+};
+
+/* a valid HELLO; the connection replaces slot @i */
+static void conn_make(int i)
+{
+	struct kdbus_cmd_hello hello = { .size = sizeof(hello) };
+	int bus = below(2), fd, ret;
+
+	if (!fz.bus[bus].alive)
+		bus = 0;
+	conn_free_slot(&fz.conn[i]);
+	hello.flags = chance(50) ? KDBUS_HELLO_ACCEPT_FD : 0;
+	hello.pool_size = pool_sizes[below(6)];
+	fd = open_ep(bus);
+	if (fd < 0) {
+		bad("cannot open the endpoint of a live bus: %s",
+		    errname(errno));
+		return;
+	}
+	ret = kdbus_ioctl(fd, KDBUS_CMD_HELLO, &hello);
+	if (ret) {
+		bad("valid HELLO failed: %s", errname(-ret));
+		fz_close(fd);
+		return;
+	}
+	conn_register(fd, bus, hello.id, hello.pool_size, hello.flags,
+		      hello.offset);
+}
+
+static void bus_make(int b)
+{
+	struct fz_bus *bus = &fz.bus[b];
+	char suffix[16], ep[sizeof(bus->ep)];
+	int ret;
+
+	bus->control = track(kdbus_open_control(fz.dir));
+	if (bus->control < 0)
+		die("open control", -bus->control);
+	snprintf(suffix, sizeof(suffix), "fuzz%d", b);
+	kdbus_bus_name(bus->name, sizeof(bus->name), suffix);
+	ret = kdbus_bus_make(bus->control, KDBUS_MAKE_ACCESS_WORLD, bus->name);
+	if (ret)
+		die("BUS_MAKE", -ret);
+	snprintf(ep, sizeof(ep), "%s/%s/bus", fz.dir, bus->name);
+	memcpy(bus->ep, ep, sizeof(ep));
+	bus->alive = true;
+	fz.bus_gen[b]++;
+	n_buses_made++;
+}
+
+static void ep_reopen(int i)
+{
+	int bus = below(N_BUSES);
+
+	fz_close(fz.ep[i].fd);
+	if (!fz.bus[bus].alive)
+		bus = 0;
+	fz.ep[i].fd = open_ep(bus);
+	fz.ep[i].bus = bus;
+	fz.ep[i].gen = fz.bus_gen[bus];
+	if (fz.ep[i].fd < 0)
+		bad("cannot open the endpoint of a live bus: %s",
+		    errname(errno));
+}
+
+/* close a bus's control file: the bus and its connections go away */
+static void bus_close(int b)
+{
+	int i;
+
+	fz_close(fz.bus[b].control);
+	fz.bus[b].control = -1;
+	fz.bus[b].alive = false;
+	for (i = 0; i < N_CONNS; i++)
+		if (fz.conn[i].fd >= 0 && fz.conn[i].bus == b)
+			fz.conn[i].dead = true;
+}
+
+static void spare_reopen(int i)
+{
+	fz_close(fz.spare[i].fd);
+	fz.spare[i].fd = track(kdbus_open_control(fz.dir));
+	fz.spare[i].has_bus = false;
+	if (fz.spare[i].fd < 0)
+		bad("cannot open control: %s", errname(-fz.spare[i].fd));
+}
+
+static int make_memfd(unsigned int seals)
+{
+	int fd;
+
+	fd = memfd_create("fuzz", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		die("memfd_create", errno);
+	if (ftruncate(fd, 2 * PAGE) < 0)
+		die("ftruncate", errno);
+	if (seals && fcntl(fd, F_ADD_SEALS, seals) < 0)
+		die("F_ADD_SEALS", errno);
+	return track(fd);
+}
+
+/* ---------------------------------------------------------------------- */
+/* the responder: another process that answers every request */
+
+static void respond(struct kdbus_conn *c, int pipe_fd)
+{
+	struct kdbus_cmd_recv rc;
+	struct kdbus_item *item;
+	struct kdbus_msg *m;
+	int ret, i;
+
+	ret = kdbus_recv(c, 0, 0, &m, &rc);
+	if (ret == -EAGAIN)
+		return;
+	if (ret) {
+		fprintf(stderr, "fuzz: BAD responder RECV: %s\n",
+			errname(-ret));
+		_exit(1);
+	}
+	/* files are installed; close them */
+	for (item = m->items; (uint8_t *)item < (uint8_t *)m + m->size;
+	     item = (void *)((uint8_t *)item + KDBUS_ALIGN8(item->size))) {
+		if (item->size < KDBUS_ITEM_HEADER_SIZE)
+			break;
+		if (item->type == KDBUS_ITEM_FDS)
+			for (i = 0; i < (int)((item->size - 16) / 4); i++)
+				if (item->fds[i] >= 0)
+					close(item->fds[i]);
+		if (item->type == KDBUS_ITEM_PAYLOAD_MEMFD &&
+		    item->memfd.fd >= 0)
+			close(item->memfd.fd);
+	}
+	if ((m->flags & KDBUS_MSG_EXPECT_REPLY) &&
+	    m->src_id != KDBUS_SRC_ID_KERNEL) {
+		struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
+
+		a.cookie_reply = m->cookie;
+		a.cookie = m->cookie + 1;
+		a.data = "answer";
+		a.size = 7;
+		/* sometimes with a file: not every caller takes them */
+		if (rnd() % 3 == 0) {
+			a.fds = &pipe_fd;
+			a.n_fds = 1;
+		}
+		ret = kdbus_send(c, m->src_id, &a);
+		if (ret && !in_list(-ret, abi_errnos, ARRAY_SIZE(abi_errnos)) &&
+		    !in_list(-ret, send_errnos, ARRAY_SIZE(send_errnos))) {
+			fprintf(stderr, "fuzz: BAD responder reply: %s\n",
+				errname(-ret));
+			_exit(1);
+		}
+	}
+	ret = kdbus_msg_free(c, m);
+	if (ret) {
+		fprintf(stderr, "fuzz: BAD responder FREE: %s\n",
+			errname(-ret));
+		_exit(1);
+	}
+}
+
+static void responder_start(void)
+{
+	struct kdbus_conn c[2];
+	int p[2], i;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		die("pipe", errno);
+	pid = fork();
+	if (pid < 0)
+		die("fork", errno);
+	if (pid == 0) {
+		struct pollfd pfd[2];
+
+		int pp[2];
+
+		for (i = 3; i < FD_TRACK; i++)
+			if (i != p[1])
+				close(i);
+		rng ^= 0x5deece66dULL;
+		/* another user where one is mapped: quotas apply to us */
+		kdbus_drop_to(KDBUS_TEST_UID, KDBUS_TEST_GID);
+		/* after the uid change, which clears it */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() == 1)
+			_exit(0);
+		if (pipe2(pp, O_CLOEXEC) < 0)
+			_exit(2);
+		for (i = 0; i < 2; i++) {
+			if (kdbus_hello(fz.bus[0].ep,
+					i ? KDBUS_HELLO_ACCEPT_FD : 0,
+					256 * 1024, &c[i]))
+				_exit(2);
+			if (write(p[1], &c[i].id, 8) != 8)
+				_exit(2);
+			pfd[i].fd = c[i].fd;
+			pfd[i].events = POLLIN;
+		}
+		close(p[1]);
+		for (;;) {
+			if (poll(pfd, 2, 200) < 0)
+				continue;
+			for (i = 0; i < 2; i++)
+				if (pfd[i].revents & POLLIN)
+					respond(&c[i], pp[0]);
+			if (getppid() == 1)
+				_exit(0);
+			/* now and then let the queues fill up */
+			if (rnd() % 64 == 0)
+				usleep(50000);
+		}
+	}
+	close(p[1]);
+	for (i = 0; i < 2; i++)
+		if (read(p[0], &fz.resp_id[i], 8) != 8)
+			die("responder", EIO);
+	close(p[0]);
+	fz.resp_pid = pid;
+}
+
+/* ---------------------------------------------------------------------- */
+/* setup */
+
+static void setup(bool responder)
+{
+	int ret, i, sv[2], p[2];
+
+	ret = kdbus_mkdtemp(fz.dir, sizeof(fz.dir));
+	if (ret)
+		die("mkdtemp", -ret);
+	ret = kdbus_mount(fz.dir, NULL);
+	if (ret == -EPERM) {
+		/* unprivileged: become root of a user namespace */
+		ret = kdbus_unshare_userns_as_root();
+		if (ret)
+			die("unshare", -ret);
+		ret = kdbus_mount(fz.dir, NULL);
+	}
+	if (ret)
+		die("mount kdbusfs", -ret);
+	fz.root_fd = track(open(fz.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+
+	bus_make(0);
+	if (responder)
+		responder_start();
+	for (i = 1; i < N_BUSES; i++)
+		bus_make(i);
+	for (i = 0; i < N_SPARE_CONTROLS; i++) {
+		fz.spare[i].fd = -1;
+		spare_reopen(i);
+	}
+	for (i = 0; i < N_ENDPOINTS; i++) {
+		fz.ep[i].fd = -1;
+		ep_reopen(i);
+	}
+	for (i = 0; i < N_CONNS; i++) {
+		fz.conn[i].fd = -1;
+		conn_make(i);
+	}
+
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
+		die("pipe", errno);
+	fz.pipe_rd = track(p[0]);
+	fz.pipe_wr = track(p[1]);
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		die("socketpair", errno);
+	fz.sock = track(sv[0]);
+	track(sv[1]);
+	fz.memfd_sealed = make_memfd(F_SEAL_SHRINK | F_SEAL_GROW |
+				     F_SEAL_WRITE);
+	fz.memfd_unsealed = make_memfd(0);
+	fz.memfd_wseal = make_memfd(F_SEAL_WRITE);
+	fz.opath = track(open(fz.bus[0].ep, O_PATH | O_CLOEXEC));
+	fz.other[fz.n_other++] = fz.pipe_rd;
+	fz.other[fz.n_other++] = fz.pipe_wr;
+	fz.other[fz.n_other++] = fz.sock;
+	fz.other[fz.n_other++] = fz.memfd_sealed;
+	fz.other[fz.n_other++] = fz.memfd_unsealed;
+	fz.other[fz.n_other++] = track(open("/dev/null",
+					    O_RDWR | O_CLOEXEC));
+	fz.other[fz.n_other++] = fz.root_fd;
+	if (fcntl(CLOSED_FD, F_GETFD) >= 0)
+		die("fd 999 is open", EEXIST);
+
+	/* command, message and payload areas, each followed by a guard */
+	fz.cmd_area = mmap(NULL, CMD_AREA + MSG_AREA + DATA_AREA + 3 * PAGE,
+			   PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (fz.cmd_area == MAP_FAILED)
+		die("mmap", errno);
+	fz.msg_area = fz.cmd_area + CMD_AREA + PAGE;
+	fz.data_area = fz.msg_area + MSG_AREA + PAGE;
+	if (mprotect(fz.cmd_area + CMD_AREA, PAGE, PROT_NONE) ||
+	    mprotect(fz.msg_area + MSG_AREA, PAGE, PROT_NONE) ||
+	    mprotect(fz.data_area + DATA_AREA, PAGE, PROT_NONE))
+		die("mprotect", errno);
+	fz.guard = fz.cmd_area + CMD_AREA;
+	fz.ro_area = mmap(NULL, 2 * PAGE, PROT_READ,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (fz.ro_area == MAP_FAILED ||
+	    mprotect(fz.ro_area + PAGE, PAGE, PROT_NONE))
+		die("mmap", errno);
+	for (i = 0; i < (int)DATA_AREA; i++)
+		fz.data_area[i] = (uint8_t)(i * 7);
+}
+
+/* ---------------------------------------------------------------------- */
+/* picking files */
+
+struct pick {
+	int fd;
+	enum fz_kind kind;
+	int idx;		/* slot in its table */
+};
+
+/* a file, most likely of @want (K_CONN, K_ENDPOINT, K_CONTROL) */
+static struct pick pick_fd_for(enum fz_kind want)
+{
+	struct pick p = { .idx = -1 };
+	uint64_t r = below(100);
+
+	if (chance(80)) {
+		if (want == K_CONN)
+			r = 0;
+		else if (want == K_ENDPOINT)
+			r = 70;
+		else if (want == K_CONTROL)
+			r = 82 + 3 * chance(70);
+	}
+
+	if (r < 70) {
+		p.idx = below(N_CONNS);
+		p.fd = fz.conn[p.idx].fd;
+		p.kind = p.fd < 0 ? K_CLOSED : K_CONN;
+		if (p.fd < 0)
+			p.fd = CLOSED_FD;
+	} else if (r < 78) {
+		p.idx = below(N_ENDPOINTS);
+		p.fd = fz.ep[p.idx].fd;
+		p.kind = K_ENDPOINT;
+	} else if (r < 82) {
+		p.idx = below(N_BUSES);
+		p.fd = fz.bus[p.idx].control;
+		p.kind = K_BUS;
+	} else if (r < 85) {
+		p.idx = below(N_SPARE_CONTROLS);
+		p.fd = fz.spare[p.idx].fd;
+		p.kind = K_CONTROL;
+	} else if (r < 94) {
+		p.fd = fz.other[below(fz.n_other)];
+		p.kind = K_OTHER;
+	} else if (r < 96) {
+		p.fd = fz.opath;
+		p.kind = K_OPATH;
+	} else if (r < 98) {
+		p.fd = CLOSED_FD;
+		p.kind = K_CLOSED;
+	} else {
+		p.fd = -1;
+		p.kind = K_MINUS1;
+	}
+	if (p.fd < 0 && p.kind != K_MINUS1) {
+		p.fd = CLOSED_FD;
+		p.kind = K_CLOSED;
+	}
+	return p;
+}
+
+static struct pick pick_fd(void)
+{
+	return pick_fd_for(K_OTHER);
+}
+
+/* a file descriptor number to put into an FDS or MEMFD item */
+static int pick_item_fd(void)
+{
+	if (valid)
+		return chance(50) ? fz.pipe_rd : fz.pipe_wr;
+	switch (below(12)) {
+	case 0:
+	case 1:
+		return fz.pipe_rd;
+	case 2:
+		return fz.pipe_wr;
+	case 3:
+		return fz.memfd_sealed;
+	case 4:
+		return fz.memfd_unsealed;
+	case 5:
+		return fz.memfd_wseal;
+	case 6:
+		return fz.conn[below(N_CONNS)].fd;
+	case 7:
+		return fz.sock;
+	case 8:
+		return CLOSED_FD;
+	case 9:
+		return -1;
+	case 10:
+		return fz.bus[below(N_BUSES)].control;
+	default:
+		return below(2) ? 0x7fffffff : (int)rnd();
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* values */
+
+static uint64_t pick_size(uint64_t len, uint64_t fixed)
+{
+	if (valid)
+		return len;
+	switch (below(20)) {
+	case 0:
+		return 0;
+	case 1:
+		return 1;
+	case 2:
+		return 7;
+	case 3:
+		return 8;
+	case 4:
+		return fixed - 1;
+	case 5:
+		return fixed;
+	case 6:
+		return len + 8;
+	case 7:
+		return len - 8;
+	case 8:
+		return 1ULL << (32 + below(32));
+	case 9:
+		return ~0ULL - below(16);
+	case 10:
+		return 32 * 1024 - 8;
+	case 11:
+		return 32 * 1024;
+	case 12:
+		return 32 * 1024 + 8;
+	case 13:
+		return len + 1;
+	case 14:
+		return below(40 * 1024);
+	default:
+		return len;
+	}
+}
+
+static uint64_t pick_flags(uint64_t known)
+{
+	uint64_t f;
+
+	if (valid)
+		return known & rnd();
+	switch (below(16)) {
+	case 0:
+	case 1:
+	case 2:
+	case 3:
+		return 0;
+	case 4:
+		return known | KDBUS_FLAG_NEGOTIATE;
+	case 5:
+		return KDBUS_FLAG_NEGOTIATE;
+	case 6:
+		return (known & rnd()) | (1ULL << below(63));
+	case 7:
+		return ~0ULL;
+	case 8:
+		return rnd();
+	default:
+		f = known & rnd();
+		return f;
+	}
+}
+
+static uint64_t pick_u64(void)
+{
+	static const uint64_t vals[] = {
+		0, 1, 2, 7, 8, 0x7fffffffffffffffULL, 0x8000000000000000ULL,
+		~0ULL, 0xffffffffULL, 0x100000000ULL, 4096, 65536,
+	};
+
+	if (chance(50))
+		return vals[below(ARRAY_SIZE(vals))];
+	return rnd() >> below(64);
+}
+
+/* a user pointer for PAYLOAD_VEC data of @size bytes */
+static uint64_t pick_data_ptr(uint64_t size)
+{
+	uint64_t room = size < DATA_AREA ? DATA_AREA - size : 0;
+
+	if (valid)
+		return (uintptr_t)(fz.data_area + below(room + 1));
+	switch (below(16)) {
+	case 0:
+		return 0;
+	case 1:
+		return 0x10000;			/* below mmap_min_addr */
+	case 2:
+		return 0xffffffff81000000ULL;	/* kernel text */
+	case 3:
+		return 0xffff888000000000ULL;	/* direct map */
+	case 4:
+		return (uintptr_t)(fz.data_area + DATA_AREA);	/* guard */
+	case 5:
+		/* runs into the guard */
+		return (uintptr_t)(fz.data_area + DATA_AREA - size / 2);
+	case 6:
+		return 0x0000800000000000ULL;	/* not canonical */
+	case 7:
+		return (uintptr_t)(fz.data_area + 1 + below(7));
+	default:
+		/* ends right at the guard, or somewhere inside */
+		return (uintptr_t)(fz.data_area + (chance(30) ? room :
+						   below(room + 1)));
+	}
+}
+
+static uint64_t pick_vec_size(void)
+{
+	if (valid)
+		return chance(90) ? 1 + below(2048) : 1 + below(256 * 1024);
+	switch (below(12)) {
+	case 0:
+		return 0;
+	case 1:
+		return 1 + below(7);
+	case 2:
+		return 2 * 1024 * 1024;
+	case 3:
+		return 2 * 1024 * 1024 + 1;
+	case 4:
+		return ~0ULL;
+	case 5:
+		return 1ULL << 40;
+	case 6:
+		return 64 * 1024 + below(64 * 1024);
+	default:
+		return 1 + below(4096);
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* item chains */
+
+struct builder {
+	uint64_t buf[BUILD_MAX / 8 + 16];
+	size_t len;		/* bytes used, 8-byte aligned */
+	size_t fixed;		/* size of the fixed part */
+};
+
+static uint8_t *bptr(struct builder *b)
+{
+	return (uint8_t *)b->buf;
+}
+
+/* append an item whose payload is @size bytes; returns it */
+static struct kdbus_item *item_add(struct builder *b, uint64_t type,
+				   size_t size)
+{
+	struct kdbus_item *item;
+
+	if (b->len + KDBUS_ITEM_SIZE(size) > BUILD_MAX)
+		return NULL;
+	item = (void *)(bptr(b) + b->len);
+	memset(item, 0, KDBUS_ITEM_SIZE(size));
+	item->size = KDBUS_ITEM_HEADER_SIZE + size;
+	item->type = type;
+	b->len += KDBUS_ITEM_SIZE(size);
+	return item;
+}
+
+static void item_str(struct builder *b, uint64_t type, const char *s)
+{
+	struct kdbus_item *item = item_add(b, type, strlen(s) + 1);
+
+	if (!item)
+		return;
+	memcpy(item->str, s, strlen(s) + 1);
+	/* unterminated, or with a NUL inside */
+	if (mutate(8))
+		item->str[strlen(s)] = 'x';
+	else if (mutate(5) && strlen(s) > 2)
+		item->str[1] = 0;
+}
+
+static void item_name(struct builder *b, uint64_t type)
+{
+	static const char * const names[] = {
+		"", "-", "a", "bad name", "-lead", "trail-", "x.y.z",
+		"0123456789012345678901234567890123456789012345678901234567890123456789",
+		"\xff\xfe", "..",
+	};
+	char name[128];
+
+	switch (valid ? 5 : below(6)) {
+	case 0:
+		kdbus_bus_name(name, sizeof(name), names[below(10)]);
+		break;
+	case 1:
+		snprintf(name, sizeof(name), "%s", names[below(10)]);
+		break;
+	case 2:
+		snprintf(name, sizeof(name), "%u-", (unsigned int)below(3000));
+		break;
+	default:
+		snprintf(name, sizeof(name), "%u-fz%u", geteuid(),
+			 (unsigned int)below(8));
+		break;
+	}
+	item_str(b, type, name);
+}
+
+static void item_of_type(struct builder *b, uint64_t type)
+{
+	struct kdbus_item *item;
+	unsigned int i, n;
+
+	switch (type) {
+	case KDBUS_ITEM_NEGOTIATE:
+		n = below(6);
+		item = item_add(b, type, n * 8);
+		for (i = 0; item && i < n; i++)
+			item->data64[i] = chance(70) ? below(16) : rnd();
+		break;
+	case KDBUS_ITEM_PAYLOAD_VEC:
+	case KDBUS_ITEM_PAYLOAD_OFF:
+		item = item_add(b, type, sizeof(struct kdbus_vec));
+		if (!item)
+			break;
+		item->vec.size = pick_vec_size();
+		item->vec.address = pick_data_ptr(item->vec.size);
+		break;
+	case KDBUS_ITEM_PAYLOAD_MEMFD:
+		item = item_add(b, type, sizeof(struct kdbus_memfd));
+		if (!item)
+			break;
+		item->memfd.fd = valid ? fz.memfd_sealed : pick_item_fd();
+		switch (valid ? 4 : below(5)) {
+		case 0:
+			item->memfd.start = pick_u64();
+			item->memfd.size = pick_u64();
+			break;
+		case 1:
+			item->memfd.start = PAGE - 100;
+			item->memfd.size = 200;
+			break;
+		default:
+			item->memfd.start = 0;
+			item->memfd.size = 1 + below(2 * PAGE);
+			break;
+		}
+		item->memfd.__pad = mutate(10) ? rnd() : 0;
+		break;
+	case KDBUS_ITEM_FDS:
+		switch (valid ? 9 : below(10)) {
+		case 0:
+			n = 253 + below(3);
+			break;
+		case 1:
+			n = 0;
+			break;
+		default:
+			n = 1 + below(4);
+			break;
+		}
+		item = item_add(b, type, n * sizeof(int));
+		for (i = 0; item && i < n; i++)
+			item->fds[i] = pick_item_fd();
+		break;
+	case KDBUS_ITEM_CANCEL_FD:
+		item = item_add(b, type, sizeof(int));
+		if (item)
+			item->fds[0] = pick_item_fd();
+		break;
+	case KDBUS_ITEM_BLOOM_PARAMETER:
+		item = item_add(b, type, sizeof(struct kdbus_bloom_parameter));
+		if (!item)
+			break;
+		item->bloom_parameter.size = mutate(30) ? pick_u64() :
+					     8 * (1 + below(64));
+		item->bloom_parameter.n_hash = mutate(20) ? pick_u64() :
+					       1 + below(8);
+		break;
+	case KDBUS_ITEM_BLOOM_FILTER:
+	case KDBUS_ITEM_BLOOM_MASK:
+		n = below(10);
+		item = item_add(b, type, 8 + n * 8);
+		for (i = 0; item && i <= n; i++)
+			item->data64[i] = rnd();
+		break;
+	case KDBUS_ITEM_DST_NAME:
+	case KDBUS_ITEM_NAME:
+	case KDBUS_ITEM_PID_COMM:
+	case KDBUS_ITEM_TID_COMM:
+	case KDBUS_ITEM_EXE:
+	case KDBUS_ITEM_CMDLINE:
+	case KDBUS_ITEM_CGROUP:
+	case KDBUS_ITEM_SECLABEL:
+		item_str(b, type, chance(50) ? "org.fuzz.Name" : "x");
+		break;
+	case KDBUS_ITEM_MAKE_NAME:
+	case KDBUS_ITEM_CONN_DESCRIPTION:
+		item_name(b, type);
+		break;
+	case KDBUS_ITEM_ATTACH_FLAGS_SEND:
+	case KDBUS_ITEM_ATTACH_FLAGS_RECV:
+		item = item_add(b, type, 8);
+		if (item)
+			item->data64[0] = mutate(50) ? pick_u64() :
+					  rnd() & 0x3fff;
+		break;
+	case KDBUS_ITEM_ID:
+	case KDBUS_ITEM_DST_ID:
+		item = item_add(b, type, 8);
+		if (item)
+			item->id = pick_u64();
+		break;
+	case KDBUS_ITEM_POLICY_ACCESS:
+		item = item_add(b, type, sizeof(struct kdbus_policy_access));
+		if (item)
+			item->policy_access.type = below(4);
+		break;
+	default:
+		n = below(48);
+		item = item_add(b, type, n);
+		for (i = 0; item && i < n; i++)
+			item->data[i] = rnd();
+		break;
+	}
+}
+
+static uint64_t random_item_type(void)
+{
+	switch (below(8)) {
+	case 0:
+		return _KDBUS_ITEM_ATTACH_BASE + below(14);
+	case 1:
+		return _KDBUS_ITEM_KERNEL_BASE + below(7);
+	case 2:
+		return chance(50) ? 0 : rnd();
+	case 3:
+		return KDBUS_ITEM_POLICY_ACCESS;
+	default:
+		return 1 + below(KDBUS_ITEM_DST_ID);
+	}
+}
+
+/*
+ * Mutate the chain from @start: item sizes, truncation, duplicates.
+ * Returns the length the chain should claim.
+ */
+static void chain_mutate(struct builder *b, size_t start)
+{
+	struct kdbus_item *item;
+	size_t pos;
+
+	if (valid)
+		return;
+	if (b->len > start && chance(12)) {
+		/* the first item again at the end, once or past the limits */
+		unsigned int n = chance(70) ? 1 : 2 + below(40);
+
+		item = (void *)(bptr(b) + start);
+		while (n-- && item->size >= 16 && item->size < 4096 &&
+		       b->len + KDBUS_ALIGN8(item->size) <= BUILD_MAX) {
+			memcpy(bptr(b) + b->len, item, KDBUS_ALIGN8(item->size));
+			b->len += KDBUS_ALIGN8(item->size);
+		}
+	}
+	for (pos = start; pos + 16 <= b->len;
+	     pos += KDBUS_ALIGN8(item->size) ? KDBUS_ALIGN8(item->size) : 8) {
+		item = (void *)(bptr(b) + pos);
+		if (!chance(6))
+			continue;
+		switch (below(8)) {
+		case 0:
+			item->size = 0;
+			break;
+		case 1:
+			item->size = 8;		/* overlaps the next */
+			break;
+		case 2:
+			item->size = 16 + 1 + below(7);
+			break;
+		case 3:
+			item->size = ~0ULL - below(8);
+			break;
+		case 4:
+			item->size = b->len - pos + 8;	/* past the end */
+			break;
+		case 5:
+			item->size += 8;
+			break;
+		case 6:
+			item->type = random_item_type();
+			break;
+		default:
+			item->size = 1ULL << (16 + below(40));
+			break;
+		}
+		if (item->size > BUILD_MAX)
+			break;
+	}
+	/* truncated chain */
+	if (b->len > start && chance(5))
+		b->len -= 8 * (1 + below((b->len - start) / 8));
+}
+
+/* random extra items */
+static void chain_noise(struct builder *b)
+{
+	while (mutate(12))
+		item_of_type(b, random_item_type());
+}
+
+/* ---------------------------------------------------------------------- */
+/* placing a built buffer in user memory */
+
+enum place {
+	P_NORMAL, P_END, P_UNALIGNED, P_SIZE_ONLY, P_GUARD, P_NULL,
+	P_KERNEL, P_LOW, P_NONCANON, P_RDONLY,
+};
+
+/* readable, not writable: the kernel cannot write results back */
+static bool placed_ro;
+
+static uint8_t *place(struct builder *b, uint8_t *area, size_t area_size,
+		      uint64_t *addr)
+{
+	size_t len = b->len;
+	uint8_t *p;
+
+	if (len > area_size)
+		len = area_size;
+	placed_ro = false;
+	switch (!mutate(12) ? (chance(80) ? P_NORMAL : P_END) : below(10)) {
+	case P_NORMAL:
+		p = area + 8 * below(64);
+		break;
+	case P_END:
+		p = area + ((area_size - len) & ~7UL);
+		break;
+	case P_UNALIGNED:
+		p = area + 1 + below(7);
+		break;
+	case P_SIZE_ONLY:
+		p = area + area_size - 8;
+		len = 8;
+		break;
+	case P_GUARD:
+		*addr = (uintptr_t)(area + area_size);
+		return NULL;
+	case P_NULL:
+		*addr = 0;
+		return NULL;
+	case P_KERNEL:
+		*addr = chance(50) ? 0xffffffff81000000ULL :
+				     0xffff888000000000ULL + 8 * below(512);
+		return NULL;
+	case P_LOW:
+		*addr = 8 * below(0x2000);
+		return NULL;
+	case P_RDONLY:
+		if (len > PAGE)
+			len = PAGE;
+		p = fz.ro_area + ((PAGE - len) & ~7UL);
+		if (mprotect(fz.ro_area, PAGE, PROT_READ | PROT_WRITE))
+			die("mprotect", errno);
+		memcpy(p, b->buf, len);
+		if (mprotect(fz.ro_area, PAGE, PROT_READ))
+			die("mprotect", errno);
+		*addr = (uintptr_t)p;
+		placed_ro = true;
+		return p;
+	default:
+		*addr = 0x0000800000000000ULL;
+		return NULL;
+	}
+	if (p + len > area + area_size)
+		len = area + area_size - p;
+	memcpy(p, b->buf, len);
+	*addr = (uintptr_t)p;
+	return p;
+}
+
+/* final touches: the size field and a few flipped bytes */
+static void finish(struct builder *b)
+{
+	uint64_t size = pick_size(b->len, b->fixed);
+	unsigned int i;
+
+	b->buf[0] = size;
+	if (mutate(8))
+		for (i = 1 + below(4); i > 0 && b->len; i--)
+			bptr(b)[below(b->len)] ^= 1 << below(8);
+}
+
+/* ---------------------------------------------------------------------- */
+/* commands */
+
+struct op {
+	unsigned long cmd;
+	struct builder b;
+	uint8_t *user;		/* where the command lives, or NULL */
+	bool ro;		/* ... in read-only memory */
+	uint64_t addr;
+	uint64_t flags;		/* as the kernel saw them */
+};
+
+static void build_bus_make(struct builder *b)
+{
+	struct kdbus_cmd *cmd = (void *)b->buf;
+	int order = below(3);
+
+	b->fixed = sizeof(*cmd);
+	b->len = sizeof(*cmd);
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->flags = pick_flags(KDBUS_MAKE_ACCESS_GROUP |
+				KDBUS_MAKE_ACCESS_WORLD);
+	if (chance(15))
+		item_of_type(b, KDBUS_ITEM_NEGOTIATE);
+	if (order != 1 || !mutate(10))
+		item_of_type(b, KDBUS_ITEM_MAKE_NAME);
+	if (order != 2 || !mutate(10))
+		item_of_type(b, KDBUS_ITEM_BLOOM_PARAMETER);
+	if (order == 0 && mutate(50))
+		item_of_type(b, KDBUS_ITEM_MAKE_NAME);
+	if (chance(25))
+		item_of_type(b, KDBUS_ITEM_ATTACH_FLAGS_SEND);
+	chain_noise(b);
+	chain_mutate(b, sizeof(*cmd));
+}
+
+static void build_hello(struct builder *b)
+{
+	struct kdbus_cmd_hello *h = (void *)b->buf;
+	static const uint64_t bad_pools[] = {
+		0, 1, 4095, 4096 + 8, 1ULL << 30, (1ULL << 30) + 4096,
+		1ULL << 31, ~0ULL & ~4095ULL,
+	};
+
+	b->fixed = sizeof(*h);
+	b->len = sizeof(*h);
+	memset(h, 0, sizeof(*h));
+	h->flags = pick_flags(KDBUS_HELLO_ACCEPT_FD | KDBUS_HELLO_ACTIVATOR |
+			      KDBUS_HELLO_POLICY_HOLDER | KDBUS_HELLO_MONITOR);
+	if (!mutate(30))
+		h->flags &= ~(KDBUS_HELLO_ACTIVATOR |
+			      KDBUS_HELLO_POLICY_HOLDER | KDBUS_HELLO_MONITOR);
+	h->attach_flags_send = mutate(30) ? pick_u64() : rnd() & 0x3fff;
+	h->attach_flags_recv = mutate(30) ? pick_u64() : rnd() & 0x3fff;
+	h->pool_size = mutate(25) ? bad_pools[below(8)] : pool_sizes[below(6)];
+	h->id = mutate(10) ? rnd() : 0;
+	if (chance(20))
+		item_of_type(b, KDBUS_ITEM_CONN_DESCRIPTION);
+	if (mutate(5))
+		item_of_type(b, KDBUS_ITEM_NAME);
+	if (mutate(5))
+		item_of_type(b, KDBUS_ITEM_POLICY_ACCESS);
+	if (chance(10))
+		item_of_type(b, KDBUS_ITEM_NEGOTIATE);
+	chain_noise(b);
+	chain_mutate(b, sizeof(*h));
+}
+
+static void build_simple(struct builder *b, size_t fixed, uint64_t known)
+{
+	struct kdbus_cmd *cmd = (void *)b->buf;
+
+	b->fixed = fixed;
+	b->len = fixed;
+	memset(b->buf, 0, fixed);
+	cmd->flags = pick_flags(known);
+	if (fixed > sizeof(*cmd) && chance(50))
+		b->buf[3] = pick_u64();
+	if (chance(15))
+		item_of_type(b, KDBUS_ITEM_NEGOTIATE);
+	if (mutate(10))
+		item_of_type(b, KDBUS_ITEM_NAME);
+	chain_noise(b);
+	chain_mutate(b, fixed);
+}
+
+static void build_recv(struct builder *b)
+{
+	struct kdbus_cmd_recv *r = (void *)b->buf;
+
+	b->fixed = sizeof(*r);
+	b->len = sizeof(*r);
+	memset(r, 0, sizeof(*r));
+	r->flags = pick_flags(KDBUS_RECV_PEEK | KDBUS_RECV_DROP |
+			      KDBUS_RECV_USE_PRIORITY);
+	if (valid && (r->flags & KDBUS_RECV_DROP))
+		r->flags &= ~KDBUS_RECV_USE_PRIORITY;
+	r->priority = chance(50) ? (int64_t)below(20) - 10 : (int64_t)rnd();
+	if (mutate(10))
+		r->msg.offset = rnd();
+	if (chance(10))
+		item_of_type(b, KDBUS_ITEM_NEGOTIATE);
+	chain_noise(b);
+	chain_mutate(b, sizeof(*r));
+}
+
+static uint64_t pick_offset(struct fz_conn *c)
+{
+	uint64_t pool = c ? c->pool_size : 4096;
+	bool published = valid || chance(60);
+	uint64_t pick = rnd(), skew = mutate(10) ? 8 : 0;
+
+	/* the draws above do not depend on the state: a seed is a stream */
+	if (c && c->n_offsets && published)
+		return c->offsets[pick % c->n_offsets] + skew;
+	switch (below(6)) {
+	case 0:
+		return 0;
+	case 1:
+		return pool;
+	case 2:
+		return pool - 8;
+	case 3:
+		return 1 + below(7);
+	case 4:
+		return ~0ULL;
+	default:
+		return 8 * below(pool / 8);
+	}
+}
+
+static void build_free(struct builder *b, struct fz_conn *c)
+{
+	struct kdbus_cmd_free *f = (void *)b->buf;
+
+	b->fixed = sizeof(*f);
+	b->len = sizeof(*f);
+	memset(f, 0, sizeof(*f));
+	f->flags = pick_flags(0);
+	f->offset = pick_offset(c);
+	if (chance(10))
+		item_of_type(b, KDBUS_ITEM_NEGOTIATE);
+	chain_noise(b);
+	chain_mutate(b, sizeof(*f));
+}
+
+static uint64_t pick_dst(struct fz_conn *self)
+{
+	uint64_t alt;
+	int i;
+
+	switch (valid ? 5 + below(9) : below(14)) {
+	case 0:
+		return KDBUS_DST_ID_NAME;
+	case 1:
+		return KDBUS_DST_ID_BROADCAST;
+	case 2:
+		return self ? self->id : 1;
+	case 3:
+		return 1 + below(64);
+	case 4:
+		return rnd();
+	case 5:
+	case 6:
+	case 7:
+		return fz.resp_id[below(2)];
+	default:
+		i = below(N_CONNS);
+		alt = 1 + below(32);
+		return fz.conn[i].fd >= 0 ? fz.conn[i].id : alt;
+	}
+}
+
+static void build_msg(struct builder *m, struct fz_conn *self,
+		      uint64_t *dst_out)
+{
+	struct kdbus_msg *msg = (void *)m->buf;
+	unsigned int i, n;
+	uint64_t now = kdbus_now_ns();
+
+	m->fixed = sizeof(*msg);
+	m->len = sizeof(*msg);
+	memset(msg, 0, sizeof(*msg));
+	msg->flags = pick_flags(KDBUS_MSG_EXPECT_REPLY |
+				KDBUS_MSG_NO_AUTO_START | KDBUS_MSG_SIGNAL);
+	msg->flags &= ~KDBUS_FLAG_NEGOTIATE;
+	if (valid)
+		msg->flags &= ~KDBUS_MSG_SIGNAL;
+	if (chance(40))
+		msg->flags |= KDBUS_MSG_EXPECT_REPLY;
+	msg->priority = mutate(30) ? (int64_t)rnd() : (int64_t)below(10) - 5;
+	msg->dst_id = pick_dst(self);
+	msg->src_id = !mutate(10) ? 0 : (chance(50) && self ? self->id : rnd());
+	msg->payload_type = !mutate(10) ? KDBUS_PAYLOAD_DBUS :
+			    (chance(50) ? KDBUS_PAYLOAD_KERNEL : rnd());
+	msg->cookie = rnd();
+
+	if (msg->flags & KDBUS_MSG_EXPECT_REPLY) {
+		switch (valid ? 9 : below(10)) {
+		case 0:
+			msg->timeout_ns = 0;
+			break;
+		case 1:
+			msg->timeout_ns = now - 1;
+			break;
+		case 2:
+			msg->timeout_ns = ~0ULL;
+			break;
+		case 3:
+			msg->timeout_ns = 1;
+			break;
+		default:
+			msg->timeout_ns = now + (1 + below(20)) * 1000000ULL;
+			break;
+		}
+	} else {
+		bool answer = chance(30), junk = mutate(10);
+		uint64_t pick = rnd();
+
+		if (answer && fz.n_req) {
+			/* answer a request one of our connections got */
+			struct fz_request *r = &fz.req[pick % fz.n_req];
+
+			msg->cookie_reply = r->cookie;
+			msg->dst_id = r->src;
+		} else if (junk) {
+			msg->cookie_reply = pick;
+		}
+	}
+
+	n = below(4);
+	for (i = 0; i < n; i++)
+		item_of_type(m, KDBUS_ITEM_PAYLOAD_VEC);
+	if (chance(15))
+		item_of_type(m, KDBUS_ITEM_PAYLOAD_MEMFD);
+	if (chance(15))
+		item_of_type(m, KDBUS_ITEM_FDS);
+	if (mutate(4))
+		item_of_type(m, KDBUS_ITEM_BLOOM_FILTER);
+	if (mutate(4))
+		item_of_type(m, KDBUS_ITEM_DST_NAME);
+	if (chance(3))
+		item_of_type(m, KDBUS_ITEM_PAYLOAD_MEMFD);
+	chain_noise(m);
+	chain_mutate(m, sizeof(*msg));
+	*dst_out = msg->dst_id;
+}
+
+static struct builder msgb;
+
+static void dump_last(void)
+{
+	if (last_cmd)
+		hexdump("command", last_cmd->buf, last_cmd->len);
+	if (last_msg)
+		hexdump("message", last_msg->buf, last_msg->len);
+}
+
+static void build_send(struct op *op, struct fz_conn *self)
+{
+	struct kdbus_cmd_send *s = (void *)op->b.buf;
+	uint64_t dst, addr;
+
+	build_msg(&msgb, self, &dst);
+	finish(&msgb);
+	last_msg = &msgb;
+	place(&msgb, fz.msg_area, MSG_AREA, &addr);
+
+	op->b.fixed = sizeof(*s);
+	op->b.len = sizeof(*s);
+	memset(s, 0, sizeof(*s));
+	s->flags = pick_flags(KDBUS_SEND_SYNC_REPLY);
+	if (valid && !(msgb.buf[1] & KDBUS_MSG_EXPECT_REPLY))
+		s->flags = 0;
+	else if (chance(20) && (msgb.buf[1] & KDBUS_MSG_EXPECT_REPLY))
+		s->flags = KDBUS_SEND_SYNC_REPLY;
+	s->msg_address = mutate(5) ? pick_u64() : addr;
+	if (mutate(5))
+		item_of_type(&op->b, KDBUS_ITEM_CANCEL_FD);
+	if (chance(5))
+		item_of_type(&op->b, KDBUS_ITEM_NEGOTIATE);
+	chain_noise(&op->b);
+	chain_mutate(&op->b, sizeof(*s));
+}
+
+static const unsigned long kdbus_cmds[] = {
+	KDBUS_CMD_BUS_MAKE, KDBUS_CMD_ENDPOINT_MAKE, KDBUS_CMD_ENDPOINT_UPDATE,
+	KDBUS_CMD_HELLO, KDBUS_CMD_UPDATE, KDBUS_CMD_BYEBYE, KDBUS_CMD_FREE,
+	KDBUS_CMD_CONN_INFO, KDBUS_CMD_BUS_CREATOR_INFO, KDBUS_CMD_LIST,
+	KDBUS_CMD_SEND, KDBUS_CMD_RECV, KDBUS_CMD_NAME_ACQUIRE,
+	KDBUS_CMD_NAME_RELEASE, KDBUS_CMD_MATCH_ADD, KDBUS_CMD_MATCH_REMOVE,
+};
+
+#define N_KDBUS_CMDS	ARRAY_SIZE(kdbus_cmds)
+
+static bool is_kdbus_cmd(unsigned long cmd)
+{
+	size_t i;
+
+	for (i = 0; i < N_KDBUS_CMDS; i++)
+		if (kdbus_cmds[i] == cmd)
+			return true;
+	return false;
+}
+
+static unsigned long pick_cmd(void)
+{
+	unsigned long cmd;
+	uint64_t r = below(100);
+
+	if (r < 35)
+		return KDBUS_CMD_SEND;
+	if (r < 52)
+		return KDBUS_CMD_RECV;
+	if (r < 63)
+		return KDBUS_CMD_FREE;
+	if (r < 72)
+		return KDBUS_CMD_HELLO;
+	if (r < 77)
+		return KDBUS_CMD_BUS_MAKE;
+	if (r < 78)
+		return KDBUS_CMD_BYEBYE;
+	if (r < 86)
+		return kdbus_cmds[below(N_KDBUS_CMDS)];
+	if (r < 95)
+		/* our ioctl type, any number, size and direction */
+		return _IOC(below(4), KDBUS_IOCTL_MAGIC, below(256),
+			    below(1 << 14));
+	/* any number of a type no VFS or generic ioctl uses */
+	cmd = rnd() & 0xffffffffUL;
+	switch (_IOC_TYPE(cmd)) {
+	case 0x00: case 0x15: case 0x54: case 0x58: case 0x66: case 0x94:
+		cmd ^= 0x80 << _IOC_TYPESHIFT;
+		break;
+	}
+	return cmd;
+}
+
+/* ---------------------------------------------------------------------- */
+/* what a result must be, given the file's state */
+
+/* 0: anything the ABI documents; otherwise -(the one errno allowed) */
+static int expected_errno(const struct pick *p, unsigned long cmd)
+{
+	bool setup = cmd == KDBUS_CMD_BUS_MAKE || cmd == KDBUS_CMD_HELLO ||
+		     cmd == KDBUS_CMD_ENDPOINT_MAKE;
+	bool connected = is_kdbus_cmd(cmd) && !setup &&
+			 cmd != KDBUS_CMD_ENDPOINT_UPDATE;
+	const struct fz_ep *ep;
+	const struct fz_conn *c;
+
+	switch (p->kind) {
+	case K_CLOSED:
+	case K_MINUS1:
+	case K_OPATH:
+		return -EBADF;
+	case K_OTHER:
+		return -ENOTTY;
+	default:
+		break;
+	}
+	if (!setup && !connected)
+		return -ENOTTY;
+
+	switch (p->kind) {
+	case K_CONTROL:
+		if (connected)
+			return -EBADFD;
+		if (fz.spare[p->idx].has_bus)
+			return -EBADFD;
+		return cmd == KDBUS_CMD_BUS_MAKE ? 0 : -EBADFD;
+	case K_BUS:
+		return -EBADFD;
+	case K_ENDPOINT:
+		ep = &fz.ep[p->idx];
+		if (connected)
+			return -EBADFD;
+		if (!fz.bus[ep->bus].alive || fz.bus_gen[ep->bus] != ep->gen)
+			return -ESHUTDOWN;
+		if (cmd == KDBUS_CMD_BUS_MAKE)
+			return -EBADFD;
+		return cmd == KDBUS_CMD_ENDPOINT_MAKE ? -ENOTTY : 0;
+	case K_CONN:
+		c = &fz.conn[p->idx];
+		if (setup)
+			return -EBADFD;
+		if (c->dead)
+			return -ECONNRESET;
+		if (cmd == KDBUS_CMD_SEND || cmd == KDBUS_CMD_RECV ||
+		    cmd == KDBUS_CMD_FREE || cmd == KDBUS_CMD_BYEBYE)
+			return 0;
+		return -ENOTTY;
+	default:
+		return 0;
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* checking what the kernel put into a pool */
+
+static void conn_add_offset(struct fz_conn *c, uint64_t off)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->n_offsets; i++)
+		if (c->offsets[i] == off)
+			return;
+	if (c->n_offsets == N_OFFSETS) {
+		struct kdbus_conn kc = { .fd = c->fd };
+		int ret = kdbus_free(&kc, c->offsets[0]);
+
+		if (ret && !(ret == -ECONNRESET && c->dead))
+			bad("FREE of published offset %llu failed: %s",
+			    (unsigned long long)c->offsets[0], errname(-ret));
+		memmove(c->offsets, c->offsets + 1,
+			(N_OFFSETS - 1) * sizeof(c->offsets[0]));
+		c->n_offsets--;
+	}
+	c->offsets[c->n_offsets++] = off;
+}
+
+static bool conn_del_offset(struct fz_conn *c, uint64_t off)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->n_offsets; i++)
+		if (c->offsets[i] == off) {
+			c->offsets[i] = c->offsets[--c->n_offsets];
+			return true;
+		}
+	return false;
+}
+
+static void remember_request(int conn, const struct kdbus_msg *m)
+{
+	struct fz_request *r;
+
+	if (fz.n_req < N_REQUESTS)
+		r = &fz.req[fz.n_req++];
+	else
+		r = &fz.req[m->cookie % N_REQUESTS];
+	r->conn = conn;
+	r->src = m->src_id;
+	r->cookie = m->cookie;
+}
+
+static void check_installed_fd(int fd, bool installed)
+{
+	if (fd == -1)
+		return;
+	if (!installed || fd < 0) {
+		bad("fd %d in a message that installed none", fd);
+		return;
+	}
+	if (fd < FD_TRACK && ours[fd]) {
+		bad("installed fd %d is one of ours", fd);
+		return;
+	}
+	if (fcntl(fd, F_GETFD) != FD_CLOEXEC)
+		bad("installed fd %d not open with O_CLOEXEC", fd);
+	close(fd);
+}
+
+/* a message published at @off of @size bytes in connection @ci's pool */
+static void check_published(int ci, uint64_t off, uint64_t size,
+			    bool installed)
+{
+	struct fz_conn *c = &fz.conn[ci];
+	const struct kdbus_item *item;
+	const struct kdbus_msg *m;
+	uint64_t pos;
+	int i, n;
+
+	if (off % 8 || off >= c->pool_size || size < sizeof(*m) ||
+	    size > c->pool_size - off) {
+		bad("published slice %llu+%llu outside a pool of %llu",
+		    (unsigned long long)off, (unsigned long long)size,
+		    (unsigned long long)c->pool_size);
+		return;
+	}
+	conn_add_offset(c, off);
+	if (!c->pool)
+		return;
+	m = (const void *)(c->pool + off);
+	if (m->size < sizeof(*m) || m->size > size || m->size % 8) {
+		bad("message size %llu in a slice of %llu",
+		    (unsigned long long)m->size, (unsigned long long)size);
+		hexdump("message", m, 64);
+		return;
+	}
+	if (m->dst_id != c->id)
+		bad("message for %llu in the pool of %llu",
+		    (unsigned long long)m->dst_id, (unsigned long long)c->id);
+	for (pos = sizeof(*m); pos < m->size;
+	     pos += KDBUS_ALIGN8(item->size)) {
+		item = (const void *)((const uint8_t *)m + pos);
+		if (item->size < KDBUS_ITEM_HEADER_SIZE ||
+		    item->size > m->size - pos) {
+			bad("malformed item at %llu of a received message",
+			    (unsigned long long)pos);
+			hexdump("message", m, m->size);
+			return;
+		}
+		switch (item->type) {
+		case KDBUS_ITEM_PAYLOAD_OFF:
+			if (item->vec.offset != ~0ULL &&
+			    (item->vec.offset < m->size ||
+			     item->vec.offset > size ||
+			     item->vec.size > size - item->vec.offset))
+				bad("payload %llu+%llu outside its slice of %llu",
+				    (unsigned long long)item->vec.offset,
+				    (unsigned long long)item->vec.size,
+				    (unsigned long long)size);
+			break;
+		case KDBUS_ITEM_FDS:
+			n = (item->size - KDBUS_ITEM_HEADER_SIZE) / sizeof(int);
+			for (i = 0; i < n; i++)
+				check_installed_fd(item->fds[i], installed);
+			break;
+		case KDBUS_ITEM_PAYLOAD_MEMFD:
+			check_installed_fd(item->memfd.fd, installed);
+			break;
+		default:
+			break;
+		}
+	}
+	if (pos != m->size)
+		bad("items overrun the message");
+	if (m->src_id == KDBUS_SRC_ID_KERNEL &&
+	    m->payload_type != KDBUS_PAYLOAD_KERNEL)
+		bad("kernel message with payload type %llx",
+		    (unsigned long long)m->payload_type);
+	if (installed && (m->flags & KDBUS_MSG_EXPECT_REPLY))
+		remember_request(ci, m);
+}
+
+/* receive a few messages and give every published slice back */
+static void drain(int ci)
+{
+	struct fz_conn *c = &fz.conn[ci];
+	struct kdbus_conn kc = { .fd = c->fd };
+	struct kdbus_cmd_recv rc;
+	int i, ret;
+
+	if (c->fd < 0)
+		return;
+	for (i = 0; i < 4; i++) {
+		ret = kdbus_recv(&kc, 0, 0, NULL, &rc);
+		if (ret == -EAGAIN)
+			break;
+		if (c->dead && ret == -ECONNRESET)
+			return;
+		if (ret) {
+			bad("valid RECV failed: %s", errname(-ret));
+			break;
+		}
+		check_published(ci, rc.msg.offset, rc.msg.msg_size, true);
+	}
+	while (c->n_offsets) {
+		uint64_t off = c->offsets[--c->n_offsets];
+
+		ret = kdbus_free(&kc, off);
+		if (ret)
+			bad("FREE of published offset %llu failed: %s",
+			    (unsigned long long)off, errname(-ret));
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* one ioctl */
+
+static void count_errno(int err)
+{
+	errno_hist[err > 0 && err < 256 ? err : 0]++;
+}
+
+static void after_success(const struct pick *p, struct op *op)
+{
+	bool negotiate = op->flags & KDBUS_FLAG_NEGOTIATE;
+
+	switch (op->cmd) {
+	case KDBUS_CMD_HELLO: {
+		const struct kdbus_cmd_hello *h = (const void *)op->user;
+		int fd, bus;
+
+		if (p->kind != K_ENDPOINT || !h) {
+			bad("HELLO succeeded on a %s", kind_name[p->kind]);
+			return;
+		}
+		if (negotiate)
+			return;
+		/* the endpoint file is a connection now */
+		fd = fz.ep[p->idx].fd;
+		bus = fz.ep[p->idx].bus;
+		fz.ep[p->idx].fd = -1;
+		if (h->id == 0 || h->offset >= h->pool_size)
+			bad("HELLO returned id %llu offset %llu",
+			    (unsigned long long)h->id,
+			    (unsigned long long)h->offset);
+		conn_register(fd, bus, h->id, h->pool_size, h->flags,
+			      h->offset);
+		ep_reopen(p->idx);
+		break;
+	}
+	case KDBUS_CMD_BUS_MAKE:
+		if (p->kind != K_CONTROL) {
+			bad("BUS_MAKE succeeded on a %s", kind_name[p->kind]);
+			return;
+		}
+		if (!negotiate)
+			fz.spare[p->idx].has_bus = true;
+		break;
+	case KDBUS_CMD_BYEBYE:
+		if (p->kind != K_CONN) {
+			bad("BYEBYE succeeded on a %s", kind_name[p->kind]);
+			return;
+		}
+		if (!negotiate)
+			fz.conn[p->idx].dead = true;
+		break;
+	case KDBUS_CMD_RECV: {
+		const struct kdbus_cmd_recv *r = (const void *)op->user;
+
+		if (p->kind != K_CONN || !r) {
+			bad("RECV succeeded on a %s", kind_name[p->kind]);
+			return;
+		}
+		if (negotiate)
+			return;
+		n_recv_ok++;
+		if (op->flags & KDBUS_RECV_PEEK)
+			check_published(p->idx, r->msg.offset,
+					r->msg.msg_size, false);
+		else if (!(op->flags & KDBUS_RECV_DROP))
+			check_published(p->idx, r->msg.offset,
+					r->msg.msg_size, true);
+		break;
+	}
+	case KDBUS_CMD_FREE: {
+		const struct kdbus_cmd_free *f = (const void *)op->user;
+
+		if (p->kind != K_CONN || !f) {
+			bad("FREE succeeded on a %s", kind_name[p->kind]);
+			return;
+		}
+		if (!negotiate &&
+		    !conn_del_offset(&fz.conn[p->idx], f->offset))
+			bad("FREE of offset %llu that was never handed out",
+			    (unsigned long long)f->offset);
+		break;
+	}
+	case KDBUS_CMD_SEND: {
+		const struct kdbus_cmd_send *s = (const void *)op->user;
+
+		if (p->kind != K_CONN || !s) {
+			bad("SEND succeeded on a %s", kind_name[p->kind]);
+			return;
+		}
+		if (negotiate)
+			return;
+		n_sends_ok++;
+		if (op->flags & KDBUS_SEND_SYNC_REPLY)
+			check_published(p->idx, s->reply.offset,
+					s->reply.msg_size, true);
+		break;
+	}
+	default:
+		bad("command succeeded");
+		break;
+	}
+}
+
+static void do_ioctl(void)
+{
+	static struct op op;
+	struct fz_conn *self;
+	struct pick p;
+	long ret;
+	int err, want;
+
+	valid = chance(50);
+	last_cmd = &op.b;
+	last_msg = NULL;
+	op.cmd = pick_cmd();
+	switch (op.cmd) {
+	case KDBUS_CMD_HELLO:
+	case KDBUS_CMD_ENDPOINT_MAKE:
+		p = pick_fd_for(K_ENDPOINT);
+		break;
+	case KDBUS_CMD_BUS_MAKE:
+		p = pick_fd_for(K_CONTROL);
+		break;
+	default:
+		p = pick_fd_for(K_CONN);
+		break;
+	}
+	self = p.kind == K_CONN ? &fz.conn[p.idx] : NULL;
+	/* numbers of other types only go to our own files */
+	if (p.kind != K_CONN && !is_kdbus_cmd(op.cmd) &&
+	    _IOC_TYPE(op.cmd) != KDBUS_IOCTL_MAGIC)
+		op.cmd = KDBUS_CMD_SEND;
+	cur.kind = kind_name[p.kind];
+	cur.cmd = op.cmd;
+	cur.what = "ioctl";
+
+	/* build the payload for the command, or for a random one */
+	switch (is_kdbus_cmd(op.cmd) ? op.cmd :
+		kdbus_cmds[below(N_KDBUS_CMDS)]) {
+	case KDBUS_CMD_BUS_MAKE:
+		build_bus_make(&op.b);
+		break;
+	case KDBUS_CMD_HELLO:
+		build_hello(&op.b);
+		break;
+	case KDBUS_CMD_SEND:
+		build_send(&op, self);
+		break;
+	case KDBUS_CMD_RECV:
+		build_recv(&op.b);
+		break;
+	case KDBUS_CMD_FREE:
+		build_free(&op.b, self);
+		break;
+	case KDBUS_CMD_CONN_INFO:
+	case KDBUS_CMD_BUS_CREATOR_INFO:
+		build_simple(&op.b, sizeof(struct kdbus_cmd_info), 0);
+		break;
+	case KDBUS_CMD_LIST:
+		build_simple(&op.b, sizeof(struct kdbus_cmd_list), 0xf);
+		break;
+	case KDBUS_CMD_MATCH_ADD:
+	case KDBUS_CMD_MATCH_REMOVE:
+		build_simple(&op.b, sizeof(struct kdbus_cmd_match),
+			     KDBUS_MATCH_REPLACE);
+		break;
+	default:
+		build_simple(&op.b, sizeof(struct kdbus_cmd), 0x7f);
+		break;
+	}
+	finish(&op.b);
+	op.flags = op.b.buf[1];
+	op.user = place(&op.b, fz.cmd_area, CMD_AREA, &op.addr);
+	op.ro = placed_ro;
+
+	if (fz.verbose)
+		fprintf(stderr, "fuzz: %llu ioctl %d(%s) 0x%lx 0x%llx %llu 0x%llx\n",
+			(unsigned long long)iteration, p.fd,
+			kind_name[p.kind], op.cmd,
+			(unsigned long long)op.addr,
+			(unsigned long long)op.b.buf[0],
+			(unsigned long long)op.flags);
+
+	arm();
+	ret = ioctl(p.fd, op.cmd, (unsigned long)op.addr);
+	err = errno;
+	disarm();
+
+	/* a synchronous call may time out only once its deadline passed */
+	if (ret == -1 && err == ETIMEDOUT && op.cmd == KDBUS_CMD_SEND &&
+	    (op.flags & KDBUS_SEND_SYNC_REPLY) &&
+	    kdbus_now_ns() < msgb.buf[7]) {
+		bad("ETIMEDOUT %.3f s before the deadline %llu",
+		    (msgb.buf[7] - kdbus_now_ns()) / 1e9,
+		    (unsigned long long)msgb.buf[7]);
+		dump_last();
+	}
+
+	if (ret != 0 && ret != -1) {
+		bad("ioctl returned %ld", ret);
+		return;
+	}
+	want = -expected_errno(&p, op.cmd);
+	if (ret == 0) {
+		n_ok++;
+		if (op.ro)
+			bad("succeeded with its argument in read-only memory");
+		if (want) {
+			bad("succeeded where %s was due", errname(want));
+			dump_last();
+			return;
+		}
+		after_success(&p, &op);
+		return;
+	}
+
+	count_errno(err);
+	if (err == EINTR)
+		n_intr++;
+	if (want && err != want) {
+		bad("%s where %s was due", errname(err), errname(want));
+		dump_last();
+	} else if (!in_list(err, abi_errnos, ARRAY_SIZE(abi_errnos)) &&
+		   !(op.cmd == KDBUS_CMD_SEND &&
+		     in_list(err, send_errnos, ARRAY_SIZE(send_errnos)))) {
+		bad("errno %s is not in the ABI", errname(err));
+		dump_last();
+	}
+	if (p.kind == K_CONN && err == ECONNRESET && !fz.conn[p.idx].dead &&
+	    op.cmd != KDBUS_CMD_SEND)
+		bad("ECONNRESET on a live connection");
+
+	/*
+	 * A command may take effect and then fail to write its results back
+	 * (return_flags, offsets): a BYEBYE may have disconnected, a FREE
+	 * freed, a RECV consumed a message. What the connection is now is
+	 * not known; start it afresh.
+	 */
+	if (p.kind == K_CONN && err == EFAULT && op.ro && !want) {
+		cur.what = "resync-conn";
+		conn_make(p.idx);
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* mmap and poll */
+
+static const int mmap_errnos[] = {
+	EPERM, EACCES, EFAULT, EINVAL, ENODEV, ENOMEM, EBADF, EOVERFLOW,
+};
+
+static void do_mmap(void)
+{
+	static const int prots[] = {
+		PROT_READ, PROT_WRITE, PROT_READ | PROT_WRITE, PROT_EXEC,
+		PROT_NONE, PROT_READ | PROT_EXEC,
+	};
+	struct pick p = pick_fd();
+	struct fz_conn *c = p.kind == K_CONN ? &fz.conn[p.idx] : NULL;
+	uint64_t pool = c ? c->pool_size : 4 * PAGE;
+	uint64_t len, off, i;
+	int prot = prots[below(6)];
+	int flags = chance(70) ? MAP_SHARED : MAP_PRIVATE;
+	uint8_t *m;
+	int sig;
+
+	cur.what = "mmap";
+	cur.kind = kind_name[p.kind];
+	switch (below(6)) {
+	case 0:
+		len = 0;
+		break;
+	case 1:
+		len = pool + PAGE;
+		break;
+	case 2:
+		len = 1ULL << 40;
+		break;
+	case 3:
+		len = 1 + below(3 * PAGE);
+		break;
+	default:
+		len = pool;
+		break;
+	}
+	switch (below(6)) {
+	case 0:
+		off = pool;
+		break;
+	case 1:
+		off = pool - PAGE;
+		break;
+	case 2:
+		off = 1 + below(PAGE - 1);
+		break;
+	case 3:
+		off = 1ULL << 40;
+		break;
+	default:
+		off = 0;
+		break;
+	}
+	if (fz.verbose)
+		fprintf(stderr, "fuzz: %llu mmap fd=%d(%s) len=%llu off=%llu prot=%d flags=%d\n",
+			(unsigned long long)iteration, p.fd, kind_name[p.kind],
+			(unsigned long long)len, (unsigned long long)off, prot,
+			flags);
+	m = mmap(NULL, len, prot, flags, p.fd, off);
+	if (m == MAP_FAILED) {
+		count_errno(errno);
+		if (!in_list(errno, mmap_errnos, ARRAY_SIZE(mmap_errnos)))
+			bad("mmap failed with %s", errname(errno));
+		return;
+	}
+	n_ok++;
+	n_mmaps_ok++;
+	if (!c) {
+		munmap(m, len);
+		return;
+	}
+	/* a pool is the kernel's to write */
+	if (prot & PROT_WRITE)
+		bad("writable mapping of a pool");
+	if (off + len > pool)
+		bad("mapping %llu+%llu of a pool of %llu",
+		    (unsigned long long)off, (unsigned long long)len,
+		    (unsigned long long)pool);
+	if (mprotect(m, len, PROT_READ | PROT_WRITE) == 0)
+		bad("pool mapping made writable");
+	if (prot & PROT_READ) {
+		__atomic_store_n(&touching, 1, __ATOMIC_RELAXED);
+		sig = sigsetjmp(touch_env, 1);
+		if (!sig) {
+			for (i = 0; i < len; i += PAGE)
+				__atomic_load_n(&m[i], __ATOMIC_RELAXED);
+		} else {
+			bad("signal %d reading a pool mapping %llu+%llu", sig,
+			    (unsigned long long)off, (unsigned long long)len);
+		}
+		__atomic_store_n(&touching, 0, __ATOMIC_RELAXED);
+	}
+	munmap(m, len);
+}
+
+static void do_poll(void)
+{
+	struct pollfd pfd[4];
+	struct pick p[4];
+	int n = 1 + below(4), i, ret;
+	short ev[] = { POLLIN, POLLOUT, POLLIN | POLLOUT, 0, POLLPRI };
+
+	cur.what = "poll";
+	cur.kind = "-";
+	for (i = 0; i < n; i++) {
+		p[i] = pick_fd();
+		pfd[i].fd = p[i].fd;
+		pfd[i].events = ev[below(5)];
+		pfd[i].revents = 0;
+	}
+	arm();
+	ret = poll(pfd, n, below(3));
+	disarm();
+	if (ret < 0) {
+		if (errno != EINTR)
+			bad("poll failed with %s", errname(errno));
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		short r = pfd[i].revents;
+
+		switch (p[i].kind) {
+		case K_CONTROL:
+		case K_BUS:
+		case K_ENDPOINT:
+			if (r != (POLLERR | POLLHUP))
+				bad("poll on a %s: revents 0x%x",
+				    kind_name[p[i].kind], r);
+			break;
+		case K_CONN:
+			if (fz.conn[p[i].idx].dead) {
+				if (r != (POLLERR | POLLHUP))
+					bad("poll on a dead connection: 0x%x",
+					    r);
+			} else if ((r & (POLLERR | POLLHUP)) ||
+				   ((pfd[i].events & POLLOUT) &&
+				    !(r & POLLOUT))) {
+				bad("poll on a live connection: 0x%x", r);
+			}
+			break;
+		case K_CLOSED:
+			if (r != POLLNVAL)
+				bad("poll on a closed fd: 0x%x", r);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* the loop */
+
+static void step(void)
+{
+	uint64_t r = below(1000);
+	int i, j;
+
+	last_cmd = NULL;
+	last_msg = NULL;
+	if (r < 870) {
+		do_ioctl();
+	} else if (r < 900) {
+		cur.what = "mmap";
+		do_mmap();
+	} else if (r < 930) {
+		do_poll();
+	} else if (r < 960) {
+		cur.what = "drain";
+		drain(below(N_CONNS));
+	} else if (r < 985) {
+		/* dead connections first */
+		cur.what = "remake-conn";
+		i = below(N_CONNS);
+		for (j = 0; j < N_CONNS; j++)
+			if (fz.conn[(i + j) % N_CONNS].dead ||
+			    fz.conn[(i + j) % N_CONNS].fd < 0)
+				break;
+		i = (i + j) % N_CONNS;
+		drain(i);
+		conn_make(i);
+	} else if (r < 990) {
+		cur.what = "reopen-endpoint";
+		ep_reopen(below(N_ENDPOINTS));
+	} else if (r < 995) {
+		cur.what = "reopen-control";
+		spare_reopen(below(N_SPARE_CONTROLS));
+	} else {
+		/* bus 0 carries the responder and stays */
+		cur.what = "remake-bus";
+		i = 1 + below(N_BUSES - 1);
+		bus_close(i);
+		bus_make(i);
+	}
+}
+
+static void print_help(void)
+{
+	fprintf(stderr,
+		"usage: fuzz [-s SEED] [-n ITERATIONS] [-t SECONDS] [-v] [-R]\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t max_iter = 20000, max_sec = 60, t0, elapsed;
+	bool responder = true, first = true;
+	int opt, i, status;
+
+	seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+	while ((opt = getopt(argc, argv, "s:n:t:vR")) != -1) {
+		switch (opt) {
+		case 's':
+			seed = strtoull(optarg, NULL, 0);
+			break;
+		case 'n':
+			max_iter = strtoull(optarg, NULL, 0);
+			break;
+		case 't':
+			max_sec = strtoull(optarg, NULL, 0);
+			break;
+		case 'v':
+			fz.verbose = true;
+			break;
+		case 'R':
+			responder = false;
+			break;
+		default:
+			print_help();
+		}
+	}
+	rng = seed ? seed : 0x9e3779b97f4a7c15ULL;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	setup(responder);
+	kmsg_open();
+	setup_signals();
+	t0 = kdbus_now_ns();
+	for (iteration = 0; iteration < max_iter; iteration++) {
+		if ((iteration & 15) == 0 &&
+		    kdbus_now_ns() - t0 >= max_sec * 1000000000ULL)
+			break;
+		cur.iteration = iteration;
+		step();
+		kmsg_check();
+		__atomic_add_fetch(&progress, 1, __ATOMIC_RELAXED);
+	}
+	elapsed = kdbus_now_ns() - t0;
+
+	if (fz.resp_pid > 0) {
+		kill(fz.resp_pid, SIGKILL);
+		if (waitpid(fz.resp_pid, &status, 0) == fz.resp_pid &&
+		    WIFEXITED(status) && WEXITSTATUS(status)) {
+			fprintf(stderr, "fuzz: responder exited with %d\n",
+				WEXITSTATUS(status));
+			n_bad++;
+		}
+	}
+	for (i = 0; i < N_CONNS; i++)
+		conn_free_slot(&fz.conn[i]);
+	for (i = 0; i < N_BUSES; i++)
+		fz_close(fz.bus[i].control);
+	for (i = 0; i < N_SPARE_CONTROLS; i++)
+		fz_close(fz.spare[i].fd);
+	for (i = 0; i < N_ENDPOINTS; i++)
+		fz_close(fz.ep[i].fd);
+	fz_close(fz.opath);
+	fz_close(fz.root_fd);
+	kdbus_umount(fz.dir);
+	rmdir(fz.dir);
+
+	printf("fuzz: ok=%llu bad=%llu sends=%llu recvs=%llu mmaps=%llu ",
+	       (unsigned long long)n_ok, (unsigned long long)n_bad,
+	       (unsigned long long)n_sends_ok, (unsigned long long)n_recv_ok,
+	       (unsigned long long)n_mmaps_ok);
+	printf("eintr=%llu conns=%llu buses=%llu elapsed=%.1fs rate=%.0f/s\n",
+	       (unsigned long long)n_intr, (unsigned long long)n_conns_made,
+	       (unsigned long long)n_buses_made, elapsed / 1e9,
+	       iteration / (elapsed / 1e9));
+	printf("fuzz: iterations=%llu seed=%llu errors_by_errno={",
+	       (unsigned long long)iteration, (unsigned long long)seed);
+	for (;;) {
+		uint64_t best = 0;
+		int e = -1;
+
+		for (i = 0; i < 256; i++)
+			if (errno_hist[i] > best) {
+				best = errno_hist[i];
+				e = i;
+			}
+		if (e < 0)
+			break;
+		printf("%s%s:%llu", first ? "" : ",", e ? errname(e) : "?",
+		       (unsigned long long)best);
+		errno_hist[e] = 0;
+		first = false;
+	}
+	printf("}\n");
+	return n_bad ? 1 : 0;
+}
