@@ -19,6 +19,7 @@
 #include "endpoint.h"
 #include "item.h"
 #include "limits.h"
+#include "metadata.h"
 #include "user.h"
 
 /**
@@ -51,6 +52,8 @@ static void kdbus_bus_free(struct kdbus_node *node)
 	kdbus_domain_unref(bus->domain);
 	if (bus->cred)
 		put_cred(bus->cred);
+	kfree(bus->seclabel);
+	kdbus_meta_proc_unref(bus->creator_proc);
 	kfree(bus->name);
 	kfree(bus);
 }
@@ -117,8 +120,11 @@ static struct kdbus_bus *kdbus_bus_new(struct kdbus_domain *domain,
 	xa_init(&bus->conns);
 	generate_random_uuid(bus->id128);
 
+	bus->seclabel = kdbus_meta_seclabel(cred);
+	/* BUS_CREATOR_INFO describes the task that made the bus */
+	bus->creator_proc = kdbus_meta_proc_new(_KDBUS_ATTACH_ALL);
 	bus->name = kstrdup(name, GFP_KERNEL_ACCOUNT);
-	if (!bus->name) {
+	if (!bus->name || IS_ERR(bus->creator_proc)) {
 		kdbus_bus_unref(bus);
 		return ERR_PTR(-ENOMEM);
 	}

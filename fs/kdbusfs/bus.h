@@ -27,6 +27,7 @@ struct file;
 struct kdbus_domain;
 struct kdbus_conn;
 struct kdbus_ep;
+struct kdbus_meta_proc;
 struct kdbus_user;
 
 /**
@@ -46,6 +47,8 @@ struct kdbus_user;
  * @gid:		group (opener's egid)
  * @last_conn_id:	last connection id handed out
  * @conns:		connections by id; lookups under RCU
+ * @seclabel:		security label of @cred, or NULL
+ * @creator_proc:	task facts of the task that made the bus
  */
 struct kdbus_bus {
 	struct kdbus_node node;
@@ -63,6 +66,8 @@ struct kdbus_bus {
 	kgid_t gid;
 	atomic64_t last_conn_id;
 	struct xarray conns;
+	char *seclabel;
+	struct kdbus_meta_proc *creator_proc;
 };
 
 struct kdbus_bus *kdbus_cmd_bus_make(struct kdbus_domain *domain,

@@ -24,6 +24,7 @@
 #include "item.h"
 #include "limits.h"
 #include "message.h"
+#include "metadata.h"
 #include "notify.h"
 #include "pool.h"
 #include "queue.h"
@@ -61,6 +62,9 @@ static void kdbus_conn_free(struct kref *kref)
 	kdbus_ep_unref(conn->ep);
 	put_cred(conn->cred);
 	kfree(conn->description);
+	kfree(conn->seclabel);
+	kdbus_meta_view_clear(&conn->view);
+	kdbus_meta_proc_unref(conn->proc);
 	/* lookups by id run under RCU */
 	call_rcu(&conn->rcu, kdbus_conn_free_rcu);
 }
@@ -392,6 +396,7 @@ int kdbus_conn_disconnect(struct kdbus_conn *conn, bool ensure_queue_empty)
 
 static struct kdbus_conn *kdbus_conn_new(struct kdbus_ep *ep,
 					 struct file *file, bool privileged,
+					 const struct kdbus_meta_view *view,
 					 const struct kdbus_cmd_hello *hello,
 					 const char *description)
 {
@@ -423,6 +428,15 @@ static struct kdbus_conn *kdbus_conn_new(struct kdbus_ep *ep,
 	/* identity and privilege: the endpoint file's opener's */
 	conn->cred = get_cred(file->f_cred);
 	conn->privileged = privileged;
+	kdbus_meta_view_copy(&conn->view, view);
+	conn->seclabel = kdbus_meta_seclabel(conn->cred);
+	/* CONN_INFO describes the task that said HELLO */
+	conn->proc = kdbus_meta_proc_new(_KDBUS_ATTACH_ALL);
+	if (IS_ERR(conn->proc)) {
+		ret = PTR_ERR(conn->proc);
+		conn->proc = NULL;
+		goto error;
+	}
 
 	if (description) {
 		conn->description = kstrdup(description, GFP_KERNEL_ACCOUNT);
@@ -492,16 +506,20 @@ static int kdbus_conn_hello_info(struct kdbus_conn *conn,
  * @ep:		endpoint of the file; active for the call
  * @file:	the endpoint file; its opener becomes the connection's owner
  * @privileged:	the opener was privileged at open()
+ * @view:	the opener's namespaces, pinned at open()
  * @argp:	command payload
  *
  * Return: the new, active connection, NULL if only negotiation was asked
  * for, or ERR_PTR: -EINVAL (bad flags, items, attach flags, pool size),
  * -EOPNOTSUPP (activator, policy holder and monitor connections are not
  * implemented yet), -EMFILE (the opener's user has max_connections),
+ * -ECONNREFUSED (attach_flags_send lacks what the bus requires),
  * -ESHUTDOWN (the bus is going away), -EFAULT, -ENOMEM.
  */
 struct kdbus_conn *kdbus_cmd_hello(struct kdbus_ep *ep, struct file *file,
-				   bool privileged, void __user *argp)
+				   bool privileged,
+				   const struct kdbus_meta_view *view,
+				   void __user *argp)
 {
 	struct kdbus_cmd_hello __user *uhello = argp;
 	struct kdbus_bus *bus = ep->bus;
@@ -558,8 +576,13 @@ struct kdbus_conn *kdbus_cmd_hello(struct kdbus_ep *ep, struct file *file,
 		goto exit;
 	cmd->attach_flags_send = attach_send;
 	cmd->attach_flags_recv = attach_recv;
+	/* the bus's creator may insist on knowing who talks on it */
+	if (bus->attach_flags_owner & ~attach_send) {
+		ret = -ECONNREFUSED;
+		goto exit;
+	}
 
-	conn = kdbus_conn_new(ep, file, privileged, cmd,
+	conn = kdbus_conn_new(ep, file, privileged, view, cmd,
 			      argv[1].item ? argv[1].item->str : NULL);
 	if (IS_ERR(conn)) {
 		ret = PTR_ERR(conn);
@@ -675,16 +698,36 @@ int kdbus_cmd_free(struct kdbus_conn *conn, void __user *argp)
 	return kdbus_args_clear(&args, ret);
 }
 
+/* Write an entry's metadata, translated for @conn's opener, once. */
+static int kdbus_conn_install_meta(struct kdbus_conn *conn,
+				   struct kdbus_queue_entry *entry)
+{
+	int ret;
+
+	if (!entry->meta)
+		return 0;
+	ret = kdbus_meta_install(entry->meta, entry->slice, &conn->view);
+	if (ret < 0)
+		return ret;
+	kdbus_meta_free(entry->meta);
+	entry->meta = NULL;
+	return 0;
+}
+
 /*
  * Deliver a received entry: install its files, publish its slice and fill
  * in @info. The entry is consumed.
  */
-static int kdbus_conn_deliver(struct kdbus_queue_entry *entry,
+static int kdbus_conn_deliver(struct kdbus_conn *conn,
+			      struct kdbus_queue_entry *entry,
 			      struct kdbus_msg_info *info)
 {
 	bool incomplete;
 	int ret;
 
+	ret = kdbus_conn_install_meta(conn, entry);
+	if (ret < 0)
+		return ret;
 	ret = kdbus_queue_entry_install(entry, &incomplete);
 	if (ret < 0)
 		return ret;
@@ -749,8 +792,10 @@ int kdbus_cmd_recv(struct kdbus_conn *conn, void __user *argp)
 	if (!entry) {
 		ret = -EAGAIN;
 	} else if (cmd->flags & KDBUS_RECV_PEEK) {
-		kdbus_pool_slice_publish(entry->slice, &info.offset,
-					 &info.msg_size);
+		ret = kdbus_conn_install_meta(conn, entry);
+		if (ret == 0)
+			kdbus_pool_slice_publish(entry->slice, &info.offset,
+						 &info.msg_size);
 		entry = NULL;
 	} else {
 		kdbus_queue_remove(&conn->queue, entry);
@@ -771,7 +816,7 @@ int kdbus_cmd_recv(struct kdbus_conn *conn, void __user *argp)
 			kdbus_reply_dead(entry->reply);
 		kdbus_queue_entry_free(entry);
 	} else if (entry) {
-		ret = kdbus_conn_deliver(entry, &info);
+		ret = kdbus_conn_deliver(conn, entry, &info);
 		if (ret < 0) {
 			/* nothing was installed: keep it for the next RECV */
 			mutex_lock(&conn->lock);
@@ -862,7 +907,7 @@ static int kdbus_conn_wait_reply(struct kdbus_conn *conn,
 	}
 	if (!entry)
 		return err;
-	ret = kdbus_conn_deliver(entry, info);
+	ret = kdbus_conn_deliver(conn, entry, info);
 	if (ret < 0)
 		kdbus_queue_entry_free(entry);	/* no caller to retry it */
 	return ret;
@@ -1113,6 +1158,255 @@ int kdbus_cmd_send(struct kdbus_conn *conn, struct file *file,
 exit:
 	kdbus_conn_unref(dst);
 	kdbus_staging_free(staging);
+	return kdbus_args_clear(&args, ret);
+}
+
+/**
+ * kdbus_cmd_update() - handle KDBUS_CMD_UPDATE
+ * @conn:	connection
+ * @argp:	command payload
+ *
+ * Changes the connection's attach masks. Policy updates are for policy
+ * holders, which come with the policy database.
+ *
+ * Return: 0, -EINVAL (bad mask or item), -ECONNREFUSED (the send mask
+ * lacks what the bus requires), -EOPNOTSUPP (policy items), or a parse
+ * error.
+ */
+int kdbus_cmd_update(struct kdbus_conn *conn, void __user *argp)
+{
+	u64 send = 0, recv = 0;
+	struct kdbus_cmd *cmd;
+	int ret;
+
+	struct kdbus_arg argv[] = {
+		{ .type = KDBUS_ITEM_NEGOTIATE },
+		{ .type = KDBUS_ITEM_ATTACH_FLAGS_SEND },
+		{ .type = KDBUS_ITEM_ATTACH_FLAGS_RECV },
+		{ .type = KDBUS_ITEM_NAME, .multiple = true },
+		{ .type = KDBUS_ITEM_POLICY_ACCESS, .multiple = true },
+	};
+	struct kdbus_args args = {
+		.allowed_flags = KDBUS_FLAG_NEGOTIATE,
+		.argv = argv,
+		.argc = ARRAY_SIZE(argv),
+	};
+
+	ret = kdbus_args_parse(&args, argp, &cmd);
+	if (ret != 0)
+		return ret < 0 ? ret : 0;
+
+	if (argv[3].item || argv[4].item) {
+		ret = -EOPNOTSUPP;
+		goto exit;
+	}
+	if (argv[1].item) {
+		ret = kdbus_sanitize_attach_flags(argv[1].item->data64[0],
+						  &send);
+		if (ret < 0)
+			goto exit;
+		if (conn->bus->attach_flags_owner & ~send) {
+			ret = -ECONNREFUSED;
+			goto exit;
+		}
+	}
+	if (argv[2].item) {
+		ret = kdbus_sanitize_attach_flags(argv[2].item->data64[0],
+						  &recv);
+		if (ret < 0)
+			goto exit;
+	}
+
+	/* messages already queued keep the metadata they were sent with */
+	if (argv[1].item)
+		WRITE_ONCE(conn->attach_flags_send, send);
+	if (argv[2].item)
+		WRITE_ONCE(conn->attach_flags_recv, recv);
+exit:
+	return kdbus_args_clear(&args, ret);
+}
+
+/*
+ * Put a struct kdbus_info into @conn's pool: an optional MAKE_NAME item,
+ * then the metadata of @ident and @proc selected by @mask, translated for
+ * @conn's opener.
+ */
+static int kdbus_conn_info_put(struct kdbus_conn *conn,
+			       struct kdbus_cmd_info *cmd,
+			       struct kdbus_cmd_info __user *ucmd,
+			       u64 id, u64 flags, const char *make_name,
+			       const struct kdbus_meta_ident *ident,
+			       struct kdbus_meta_proc *proc, u64 mask)
+{
+	struct kdbus_pool_slice *slice;
+	size_t size, name_size = 0;
+	struct kdbus_meta *meta;
+	struct kdbus_info *info;
+	struct kvec kvec;
+	int ret;
+
+	/* describes a connection as it connected: no time stamp */
+	meta = kdbus_meta_new(ident, proc, mask & ~KDBUS_ATTACH_TIMESTAMP, 0,
+			      &conn->view);
+	if (IS_ERR(meta))
+		return PTR_ERR(meta);
+
+	size = sizeof(*info);
+	if (make_name)
+		name_size = KDBUS_ITEM_SIZE(strlen(make_name) + 1);
+	size += name_size + (meta ? meta->size : 0);
+	info = kzalloc(size, GFP_KERNEL);
+	if (!info) {
+		ret = -ENOMEM;
+		goto exit;
+	}
+	info->size = size;
+	info->id = id;
+	info->flags = flags;
+	if (make_name) {
+		struct kdbus_item *item = info->items;
+
+		item->type = KDBUS_ITEM_MAKE_NAME;
+		item->size = KDBUS_ITEM_HEADER_SIZE + strlen(make_name) + 1;
+		memcpy((u8 *)item + KDBUS_ITEM_HEADER_SIZE, make_name,
+		       strlen(make_name) + 1);
+	}
+	if (meta)
+		kdbus_meta_write(meta, (u8 *)info + sizeof(*info) + name_size,
+				 &conn->view);
+
+	slice = kdbus_pool_slice_alloc(conn->pool, size);
+	if (IS_ERR(slice)) {
+		ret = PTR_ERR(slice);
+		goto exit;
+	}
+	kvec.iov_base = info;
+	kvec.iov_len = size;
+	ret = kdbus_pool_slice_copy_kvec(slice, 0, &kvec, 1, size);
+	if (ret == 0) {
+		kdbus_pool_slice_publish(slice, &cmd->offset, &cmd->info_size);
+		/* checked writable before: a fault here is user space's race */
+		if (put_user(cmd->offset, &ucmd->offset) ||
+		    put_user(cmd->info_size, &ucmd->info_size))
+			ret = -EFAULT;
+	}
+	kdbus_pool_slice_release(slice);
+exit:
+	kfree(info);
+	kdbus_meta_free(meta);
+	return ret;
+}
+
+static int kdbus_conn_info_parse(struct kdbus_args *args,
+				 struct kdbus_arg *argv, size_t argc,
+				 void __user *argp, struct kdbus_cmd_info **cmd,
+				 u64 *mask)
+{
+	struct kdbus_cmd_info __user *ucmd = argp;
+	int ret;
+
+	args->allowed_flags = KDBUS_FLAG_NEGOTIATE;
+	args->argv = argv;
+	args->argc = argc;
+	ret = kdbus_args_parse(args, argp, cmd);
+	if (ret != 0)
+		return ret;
+	ret = kdbus_sanitize_attach_flags((*cmd)->attach_flags, mask);
+	if (ret == 0 && (put_user(0ULL, &ucmd->offset) ||
+			 put_user(0ULL, &ucmd->info_size)))
+		ret = -EFAULT;
+	if (ret < 0)
+		return kdbus_args_clear(args, ret);
+	return 0;
+}
+
+/**
+ * kdbus_cmd_conn_info() - handle KDBUS_CMD_CONN_INFO
+ * @conn:	connection asking
+ * @argp:	command payload
+ *
+ * Reports the peer's identity (pinned when its file was opened) and the
+ * facts of the task that said HELLO, as far as the peer's attach_flags_send
+ * allows.
+ *
+ * Return: 0, -ENXIO (no such id), -ESRCH (no such name), -EINVAL, -EXFULL
+ * (no room in the pool), -EFAULT, -ENOMEM.
+ */
+int kdbus_cmd_conn_info(struct kdbus_conn *conn, void __user *argp)
+{
+	struct kdbus_arg argv[] = {
+		{ .type = KDBUS_ITEM_NEGOTIATE },
+		{ .type = KDBUS_ITEM_NAME },
+	};
+	struct kdbus_args args = {};
+	struct kdbus_meta_ident ident;
+	struct kdbus_cmd_info *cmd;
+	struct kdbus_conn *peer;
+	u64 mask;
+	int ret;
+
+	ret = kdbus_conn_info_parse(&args, argv, ARRAY_SIZE(argv), argp, &cmd,
+				    &mask);
+	if (ret != 0)
+		return ret < 0 ? ret : 0;
+
+	if (!cmd->id) {
+		/* no name registry yet: no name has an owner */
+		ret = argv[1].item ? -ESRCH : -EINVAL;
+		goto exit;
+	}
+	if (argv[1].item) {
+		ret = -EINVAL;
+		goto exit;
+	}
+	peer = kdbus_bus_find_conn_by_id(conn->bus, cmd->id);
+	if (!peer) {
+		ret = -ENXIO;
+		goto exit;
+	}
+	ident.cred = peer->cred;
+	ident.seclabel = peer->seclabel;
+	ident.description = peer->description;
+	ret = kdbus_conn_info_put(conn, cmd, argp, peer->id, peer->flags,
+				  NULL, &ident, peer->proc,
+				  mask & READ_ONCE(peer->attach_flags_send));
+	kdbus_conn_unref(peer);
+exit:
+	return kdbus_args_clear(&args, ret);
+}
+
+/**
+ * kdbus_cmd_bus_creator_info() - handle KDBUS_CMD_BUS_CREATOR_INFO
+ * @conn:	connection asking
+ * @argp:	command payload
+ *
+ * Reports the bus's name and its creator's identity and task facts, as far
+ * as the attach flags the creator gave at BUS_MAKE allow.
+ *
+ * Return: 0, -EINVAL, -EXFULL (no room in the pool), -EFAULT, -ENOMEM.
+ */
+int kdbus_cmd_bus_creator_info(struct kdbus_conn *conn, void __user *argp)
+{
+	struct kdbus_arg argv[] = {
+		{ .type = KDBUS_ITEM_NEGOTIATE },
+	};
+	struct kdbus_bus *bus = conn->bus;
+	struct kdbus_args args = {};
+	struct kdbus_meta_ident ident = {
+		.cred = bus->cred,
+		.seclabel = bus->seclabel,
+	};
+	struct kdbus_cmd_info *cmd;
+	u64 mask;
+	int ret;
+
+	ret = kdbus_conn_info_parse(&args, argv, ARRAY_SIZE(argv), argp, &cmd,
+				    &mask);
+	if (ret != 0)
+		return ret < 0 ? ret : 0;
+	ret = kdbus_conn_info_put(conn, cmd, argp, bus->id, bus->bus_flags,
+				  bus->name, &ident, bus->creator_proc,
+				  mask & bus->attach_flags_owner);
 	return kdbus_args_clear(&args, ret);
 }
 

@@ -35,6 +35,7 @@
 #include <linux/xarray.h>
 
 #include "active.h"
+#include "metadata.h"
 #include "queue.h"
 
 struct file;
@@ -59,6 +60,9 @@ struct poll_table_struct;
  * @user:		user the connection is charged to (the opener's)
  * @privileged:		the opener was privileged on the bus
  * @description:	KDBUS_ITEM_CONN_DESCRIPTION, or NULL
+ * @seclabel:		security label of @cred, or NULL
+ * @view:		namespaces of the opener, metadata is translated into
+ * @proc:		task facts of the task that said HELLO
  * @pool:		receive pool
  * @lock:		see the DOC block
  * @wait:		poll() and synchronous senders wait here
@@ -86,6 +90,9 @@ struct kdbus_conn {
 	struct kdbus_user *user;
 	bool privileged;
 	char *description;
+	char *seclabel;
+	struct kdbus_meta_view view;
+	struct kdbus_meta_proc *proc;
 	struct kdbus_pool *pool;
 
 	struct mutex lock;	/* see the DOC block */
@@ -113,7 +120,12 @@ __poll_t kdbus_conn_poll(struct kdbus_conn *conn, struct file *file,
 			 struct poll_table_struct *wait);
 
 struct kdbus_conn *kdbus_cmd_hello(struct kdbus_ep *ep, struct file *file,
-				   bool privileged, void __user *argp);
+				   bool privileged,
+				   const struct kdbus_meta_view *view,
+				   void __user *argp);
+int kdbus_cmd_update(struct kdbus_conn *conn, void __user *argp);
+int kdbus_cmd_conn_info(struct kdbus_conn *conn, void __user *argp);
+int kdbus_cmd_bus_creator_info(struct kdbus_conn *conn, void __user *argp);
 int kdbus_cmd_byebye(struct kdbus_conn *conn, void __user *argp);
 int kdbus_cmd_send(struct kdbus_conn *conn, struct file *file,
 		   void __user *argp);

@@ -32,6 +32,7 @@ struct user_namespace;
  * @user_ns:		user namespace of the mounter
  * @last_ino:		last inode number handed out
  * @last_id:		last bus id handed out
+ * @last_seqnum:	last message sequence number handed out
  * @node_lock:		serializes linking and unlinking nodes
  * @user_lock:		protects @users
  * @users:		accounting objects, indexed by kuid
@@ -43,6 +44,7 @@ struct kdbus_domain {
 	struct user_namespace *user_ns;
 	atomic_long_t last_ino;
 	atomic64_t last_id;
+	atomic64_t last_seqnum;
 	struct mutex node_lock;	/* taken before any inode lock */
 	struct mutex user_lock;	/* protects @users */
 	struct xarray users;

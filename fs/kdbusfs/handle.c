@@ -36,6 +36,7 @@ enum kdbus_handle_type {
  * @bus_owner:	bus made through this file
  * @conn:	connection made through this file
  * @privileged:	the opener was privileged when it opened the file
+ * @view:	the opener's namespaces, for metadata of connections
  */
 struct kdbus_handle {
 	struct mutex lock;	/* serializes the setup ioctls */
@@ -46,6 +47,7 @@ struct kdbus_handle {
 		struct kdbus_conn *conn;
 	};
 	bool privileged;
+	struct kdbus_meta_view view;
 };
 
 /*
@@ -94,6 +96,12 @@ static int kdbus_handle_open(struct inode *inode, struct file *file)
 	handle->type = KDBUS_HANDLE_NONE;
 	handle->node = kdbus_node_ref(node);
 	handle->privileged = kdbus_handle_is_privileged(file, node);
+	ret = kdbus_meta_view_init(&handle->view, file->f_cred);
+	if (ret < 0) {
+		kdbus_node_unref(handle->node);
+		kfree(handle);
+		goto exit;
+	}
 	file->private_data = handle;
 	ret = nonseekable_open(inode, file);
 
@@ -119,6 +127,7 @@ static int kdbus_handle_release(struct inode *inode, struct file *file)
 		break;
 	}
 
+	kdbus_meta_view_clear(&handle->view);
 	kdbus_node_unref(handle->node);
 	kfree(handle);
 	return 0;
@@ -152,7 +161,8 @@ static long kdbus_handle_setup_ep(struct file *file,
 
 	switch (cmd) {
 	case KDBUS_CMD_HELLO:
-		conn = kdbus_cmd_hello(ep, file, handle->privileged, argp);
+		conn = kdbus_cmd_hello(ep, file, handle->privileged,
+				       &handle->view, argp);
 		if (IS_ERR_OR_NULL(conn))
 			return PTR_ERR_OR_ZERO(conn);
 		handle->conn = conn;
@@ -237,8 +247,17 @@ static long kdbus_handle_ioctl_connected(struct file *file,
 	case KDBUS_CMD_FREE:
 		ret = kdbus_cmd_free(conn, argp);
 		break;
+	case KDBUS_CMD_UPDATE:
+		ret = kdbus_cmd_update(conn, argp);
+		break;
+	case KDBUS_CMD_CONN_INFO:
+		ret = kdbus_cmd_conn_info(conn, argp);
+		break;
+	case KDBUS_CMD_BUS_CREATOR_INFO:
+		ret = kdbus_cmd_bus_creator_info(conn, argp);
+		break;
 	default:
-		/* names, matches, info and update are not implemented yet */
+		/* names, matches and lists are not implemented yet */
 		ret = -ENOTTY;
 		break;
 	}

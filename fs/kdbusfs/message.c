@@ -14,10 +14,13 @@
 #include <net/sock.h>
 #include <uapi/linux/fcntl.h>
 
+#include "bus.h"
 #include "connection.h"
+#include "domain.h"
 #include "handle.h"
 #include "limits.h"
 #include "message.h"
+#include "metadata.h"
 #include "pool.h"
 #include "queue.h"
 
@@ -249,7 +252,7 @@ static void kdbus_staging_build(struct kdbus_staging *s,
 {
 	const struct kdbus_item *item;
 	struct kdbus_item *out = hdr->items;
-	size_t pos, payload = s->msg_size;
+	size_t pos, payload = hdr->size;
 	unsigned int memfd = 0;
 
 	for (pos = 0; pos < s->args.items_size;
@@ -296,10 +299,11 @@ static void kdbus_staging_build(struct kdbus_staging *s,
 }
 
 static int kdbus_staging_copy_payload(struct kdbus_staging *s,
-				      struct kdbus_pool_slice *slice)
+				      struct kdbus_pool_slice *slice,
+				      size_t off)
 {
 	const struct kdbus_item *item;
-	size_t pos, off = s->msg_size;
+	size_t pos;
 	int ret;
 
 	for (pos = 0; pos < s->args.items_size;
@@ -332,6 +336,37 @@ static int kdbus_staging_copy_payload(struct kdbus_staging *s,
 	return 0;
 }
 
+/*
+ * Metadata about @src for @dst: what @dst asked for and @src allows, facts
+ * of the sending (current) task, paths as @dst's opener sees them.
+ */
+static struct kdbus_meta *kdbus_staging_meta(struct kdbus_conn *src,
+					     struct kdbus_conn *dst)
+{
+	u64 mask = READ_ONCE(src->attach_flags_send) &
+		   READ_ONCE(dst->attach_flags_recv) &
+		   READ_ONCE(kdbus_meta_attach_mask);
+	struct kdbus_meta_ident ident = {
+		.cred = src->cred,
+		.seclabel = src->seclabel,
+		.description = src->description,
+	};
+	struct kdbus_meta_proc *proc;
+	struct kdbus_meta *meta;
+	u64 seqnum = 0;
+
+	if (!mask)
+		return NULL;
+	proc = kdbus_meta_proc_new(mask);
+	if (IS_ERR(proc))
+		return ERR_CAST(proc);
+	if (mask & KDBUS_ATTACH_TIMESTAMP)
+		seqnum = atomic64_inc_return(&src->bus->domain->last_seqnum);
+	meta = kdbus_meta_new(&ident, proc, mask, seqnum, &dst->view);
+	kdbus_meta_proc_unref(proc);
+	return meta;
+}
+
 /**
  * kdbus_staging_emit() - write a message into a receiver's pool
  * @staging:	the message
@@ -348,6 +383,7 @@ struct kdbus_queue_entry *kdbus_staging_emit(struct kdbus_staging *staging,
 					     struct kdbus_conn *dst)
 {
 	struct kdbus_queue_entry *entry;
+	size_t msg_size = staging->msg_size;
 	struct kdbus_msg *hdr;
 	struct kvec kvec;
 	unsigned int i;
@@ -358,13 +394,25 @@ struct kdbus_queue_entry *kdbus_staging_emit(struct kdbus_staging *staging,
 	if (!entry)
 		return ERR_PTR(-ENOMEM);
 
+	/* metadata goes after the items; it is written when installed */
+	entry->meta = kdbus_staging_meta(src, dst);
+	if (IS_ERR(entry->meta)) {
+		ret = PTR_ERR(entry->meta);
+		entry->meta = NULL;
+		goto error;
+	}
+	if (entry->meta) {
+		entry->meta->off = msg_size;
+		msg_size += entry->meta->size;
+	}
+
 	hdr = kzalloc(staging->msg_size, GFP_KERNEL);
 	if (!hdr) {
 		ret = -ENOMEM;
 		goto error;
 	}
 
-	entry->slice = kdbus_pool_slice_alloc(dst->pool, staging->msg_size +
+	entry->slice = kdbus_pool_slice_alloc(dst->pool, msg_size +
 					      staging->payload_size);
 	if (IS_ERR(entry->slice)) {
 		ret = PTR_ERR(entry->slice);
@@ -373,7 +421,7 @@ struct kdbus_queue_entry *kdbus_staging_emit(struct kdbus_staging *staging,
 	}
 
 	memcpy(hdr, staging->msg, sizeof(*hdr));
-	hdr->size = staging->msg_size;
+	hdr->size = msg_size;
 	hdr->src_id = src->id;
 	hdr->dst_id = dst->id;
 	kdbus_staging_build(staging, entry, hdr);
@@ -384,11 +432,11 @@ struct kdbus_queue_entry *kdbus_staging_emit(struct kdbus_staging *staging,
 					 staging->msg_size);
 	if (ret < 0)
 		goto error;
-	ret = kdbus_staging_copy_payload(staging, entry->slice);
+	ret = kdbus_staging_copy_payload(staging, entry->slice, msg_size);
 	if (ret < 0)
 		goto error;
 
-	entry->msg_size = staging->msg_size;
+	entry->msg_size = msg_size;
 	entry->priority = hdr->priority;
 	entry->src_id = src->id;
 	entry->cookie = hdr->cookie;

@@ -10,6 +10,7 @@
 #include <linux/slab.h>
 #include <linux/uio.h>
 
+#include "metadata.h"
 #include "pool.h"
 #include "queue.h"
 #include "reply.h"
@@ -170,6 +171,7 @@ void kdbus_queue_entry_free(struct kdbus_queue_entry *entry)
 		if (entry->files[i])
 			fput(entry->files[i]);
 	kdbus_pool_slice_release(entry->slice);
+	kdbus_meta_free(entry->meta);
 	kdbus_reply_unref(entry->reply);
 	kdbus_user_unref(entry->user);
 	kfree(entry->memfd_offs);

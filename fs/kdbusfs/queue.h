@@ -21,6 +21,7 @@
 
 struct file;
 struct kdbus_conn;
+struct kdbus_meta;
 struct kdbus_pool_slice;
 struct kdbus_reply;
 struct kdbus_user;
@@ -54,6 +55,7 @@ struct kdbus_queue {
  * @n_memfds:	number of PAYLOAD_MEMFD files
  * @fds_off:	offset in the slice of the FDS item's int array
  * @memfd_offs:	offset in the slice of each MEMFD item's fd field
+ * @meta:	metadata still to be written into the slice, or NULL
  */
 struct kdbus_queue_entry {
 	struct list_head entry;
@@ -71,6 +73,7 @@ struct kdbus_queue_entry {
 	unsigned int n_memfds;
 	size_t fds_off;
 	size_t *memfd_offs;
+	struct kdbus_meta *meta;
 };
 
 void kdbus_queue_init(struct kdbus_queue *queue);
