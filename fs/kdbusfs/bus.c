@@ -101,6 +101,7 @@ static umode_t kdbus_bus_dir_mode(u64 flags)
 
 static struct kdbus_bus *kdbus_bus_new(struct kdbus_domain *domain,
 				       const struct cred *cred,
+				       const struct kdbus_meta_view *view,
 				       const char *name, u64 flags)
 {
 	struct kdbus_bus *bus;
@@ -120,11 +121,13 @@ static struct kdbus_bus *kdbus_bus_new(struct kdbus_domain *domain,
 	xa_init(&bus->conns);
 	generate_random_uuid(bus->id128);
 
-	bus->seclabel = kdbus_meta_seclabel(cred);
+	if (view->seclabel)
+		bus->seclabel = kstrdup(view->seclabel, GFP_KERNEL_ACCOUNT);
 	/* BUS_CREATOR_INFO describes the task that made the bus */
 	bus->creator_proc = kdbus_meta_proc_new(_KDBUS_ATTACH_ALL);
 	bus->name = kstrdup(name, GFP_KERNEL_ACCOUNT);
-	if (!bus->name || IS_ERR(bus->creator_proc)) {
+	if (!bus->name || IS_ERR(bus->creator_proc) ||
+	    (view->seclabel && !bus->seclabel)) {
 		kdbus_bus_unref(bus);
 		return ERR_PTR(-ENOMEM);
 	}
@@ -135,6 +138,7 @@ static struct kdbus_bus *kdbus_bus_new(struct kdbus_domain *domain,
  * kdbus_cmd_bus_make() - handle KDBUS_CMD_BUS_MAKE
  * @domain:	domain to make the bus in; active for the call
  * @file:	the control file; its opener's credentials are used
+ * @view:	what else was pinned when it was opened
  * @argp:	command payload
  *
  * Return: the new bus, NULL if only negotiation was asked for, or ERR_PTR:
@@ -144,7 +148,9 @@ static struct kdbus_bus *kdbus_bus_new(struct kdbus_domain *domain,
  * -EMSGSIZE, -ENOMEM, -ESHUTDOWN.
  */
 struct kdbus_bus *kdbus_cmd_bus_make(struct kdbus_domain *domain,
-				     struct file *file, void __user *argp)
+				     struct file *file,
+				     const struct kdbus_meta_view *view,
+				     void __user *argp)
 {
 	const struct cred *cred = file->f_cred;
 	struct dentry *root = file_inode(file)->i_sb->s_root;
@@ -194,7 +200,7 @@ struct kdbus_bus *kdbus_cmd_bus_make(struct kdbus_domain *domain,
 	if (ret < 0)
 		goto exit;
 
-	bus = kdbus_bus_new(domain, cred, name, cmd->flags);
+	bus = kdbus_bus_new(domain, cred, view, name, cmd->flags);
 	if (IS_ERR(bus)) {
 		ret = PTR_ERR(bus);
 		bus = NULL;

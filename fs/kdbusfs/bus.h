@@ -28,6 +28,7 @@ struct kdbus_domain;
 struct kdbus_conn;
 struct kdbus_ep;
 struct kdbus_meta_proc;
+struct kdbus_meta_view;
 struct kdbus_user;
 
 /**
@@ -71,7 +72,9 @@ struct kdbus_bus {
 };
 
 struct kdbus_bus *kdbus_cmd_bus_make(struct kdbus_domain *domain,
-				     struct file *file, void __user *argp);
+				     struct file *file,
+				     const struct kdbus_meta_view *view,
+				     void __user *argp);
 void kdbus_bus_shutdown(struct kdbus_bus *bus);
 struct kdbus_conn *kdbus_bus_find_conn_by_id(struct kdbus_bus *bus, u64 id);
 int kdbus_sanitize_attach_flags(u64 flags, u64 *attach_flags);

@@ -429,7 +429,13 @@ static struct kdbus_conn *kdbus_conn_new(struct kdbus_ep *ep,
 	conn->cred = get_cred(file->f_cred);
 	conn->privileged = privileged;
 	kdbus_meta_view_copy(&conn->view, view);
-	conn->seclabel = kdbus_meta_seclabel(conn->cred);
+	if (view->seclabel) {
+		conn->seclabel = kstrdup(view->seclabel, GFP_KERNEL_ACCOUNT);
+		if (!conn->seclabel) {
+			ret = -ENOMEM;
+			goto error;
+		}
+	}
 	/* CONN_INFO describes the task that said HELLO */
 	conn->proc = kdbus_meta_proc_new(_KDBUS_ATTACH_ALL);
 	if (IS_ERR(conn->proc)) {

@@ -144,7 +144,7 @@ static long kdbus_handle_setup_control(struct file *file,
 		return -EBADFD;
 
 	domain = container_of(handle->node, struct kdbus_domain, node);
-	bus = kdbus_cmd_bus_make(domain, file, argp);
+	bus = kdbus_cmd_bus_make(domain, file, &handle->view, argp);
 	if (IS_ERR_OR_NULL(bus))
 		return PTR_ERR_OR_ZERO(bus);
 

@@ -72,6 +72,23 @@ struct kdbus_meta_proc {
 	unsigned int sessionid;
 };
 
+/*
+ * The opener's security label. Modules label tasks, not credentials
+ * (AppArmor has no cred_getsecid), so it is read from the task that opens.
+ */
+static char *kdbus_meta_seclabel(void)
+{
+	char *ctx, *label;
+	u32 secid = 0, len;
+
+	security_current_getsecid_subj(&secid);
+	if (!secid || security_secid_to_secctx(secid, &ctx, &len))
+		return NULL;
+	label = kstrndup(ctx, len, GFP_KERNEL_ACCOUNT);
+	security_release_secctx(ctx, len);
+	return label;
+}
+
 /**
  * kdbus_meta_view_init() - pin the calling task's view, at open()
  * @view:	view to fill
@@ -91,12 +108,13 @@ int kdbus_meta_view_init(struct kdbus_meta_view *view,
 	view->cgroup_ns = ns->cgroup_ns;
 	get_cgroup_ns(view->cgroup_ns);
 	get_fs_root(current->fs, &view->root);
+	view->seclabel = kdbus_meta_seclabel();
 	return 0;
 }
 
 /**
- * kdbus_meta_view_copy() - take references on another view
- * @dst:	view to fill
+ * kdbus_meta_view_copy() - take references on another view's namespaces
+ * @dst:	view to fill; its @seclabel stays NULL
  * @src:	pinned view
  */
 void kdbus_meta_view_copy(struct kdbus_meta_view *dst,
@@ -123,26 +141,8 @@ void kdbus_meta_view_clear(struct kdbus_meta_view *view)
 	put_cgroup_ns(view->cgroup_ns);
 	if (view->root.mnt)
 		path_put(&view->root);
+	kfree(view->seclabel);
 	memset(view, 0, sizeof(*view));
-}
-
-/**
- * kdbus_meta_seclabel() - the security label of credentials
- * @cred:	credentials
- *
- * Return: a new string, or NULL if no security module gives one.
- */
-char *kdbus_meta_seclabel(const struct cred *cred)
-{
-	char *ctx, *label;
-	u32 secid = 0, len;
-
-	security_cred_getsecid(cred, &secid);
-	if (!secid || security_secid_to_secctx(secid, &ctx, &len))
-		return NULL;
-	label = kstrndup(ctx, len, GFP_KERNEL_ACCOUNT);
-	security_release_secctx(ctx, len);
-	return label;
 }
 
 static int kdbus_meta_proc_cmdline(struct kdbus_meta_proc *mp)

@@ -32,6 +32,7 @@ struct pid_namespace;
  * @pid_ns:	PID namespace of the opener
  * @cgroup_ns:	cgroup namespace of the opener
  * @root:	root directory of the opener
+ * @seclabel:	security label of the opener, or NULL
  *
  * Pinned when a kdbusfs file is opened, like the credentials.
  */
@@ -40,6 +41,7 @@ struct kdbus_meta_view {
 	struct pid_namespace *pid_ns;
 	struct cgroup_namespace *cgroup_ns;
 	struct path root;
+	char *seclabel;
 };
 
 /**
@@ -93,8 +95,6 @@ int kdbus_meta_view_init(struct kdbus_meta_view *view,
 void kdbus_meta_view_copy(struct kdbus_meta_view *dst,
 			  const struct kdbus_meta_view *src);
 void kdbus_meta_view_clear(struct kdbus_meta_view *view);
-
-char *kdbus_meta_seclabel(const struct cred *cred);
 
 struct kdbus_meta_proc *kdbus_meta_proc_new(u64 what);
 struct kdbus_meta_proc *kdbus_meta_proc_ref(struct kdbus_meta_proc *mp);
