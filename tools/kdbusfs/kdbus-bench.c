@@ -8,6 +8,9 @@
  *
  * Prints a table and, per case, one line
  *   bench: <case> kdbusfs_us=<us per round trip> af_unix_us=<us> ratio=<k/u>
+ * and last the 8-byte kdbusfs round trip with every metadata item requested
+ * and allowed both ways, against the plain one:
+ *   bench: meta-rt-8 meta_us=<us> plain_us=<us> ratio=<meta/plain>
  * Absolute numbers mean little under emulation; the ratio is the result.
  */
 #define _GNU_SOURCE
@@ -62,11 +65,13 @@ static void die(const char *what)
 	exit(1);
 }
 
-static void hello(const char *ep, struct conn *c)
+static void hello(const char *ep, struct conn *c, uint64_t attach)
 {
 	struct kdbus_cmd_hello h = {
 		.size = sizeof(h),
 		.flags = KDBUS_HELLO_ACCEPT_FD,
+		.attach_flags_send = attach,
+		.attach_flags_recv = attach,
 		.pool_size = POOL_SIZE,
 	};
 	struct kdbus_cmd_free f = { .size = sizeof(f) };
@@ -376,11 +381,11 @@ int main(int argc, char **argv)
 	};
 	double kres[5], ures[5];
 	long kns[5], uns[5];
-	struct conn cli, srv;
+	struct conn cli, srv, mcli, msrv;
 	int sv[2], bufsz = 8 << 20, i, status, bulk_fd;
 	uint8_t *buf, *rbuf, *bulk;
 	long kn, un;
-	double k, u;
+	double k, u, mk;
 	pid_t pid;
 
 	if (argc < 2) {
@@ -394,8 +399,11 @@ int main(int argc, char **argv)
 	rbuf = malloc(1 << 20);
 	memset(buf, 0xab, 1 << 20);
 
-	hello(argv[1], &cli);
-	hello(argv[1], &srv);
+	hello(argv[1], &cli, 0);
+	hello(argv[1], &srv, 0);
+	/* every metadata item, both ways */
+	hello(argv[1], &mcli, _KDBUS_ATTACH_ALL);
+	hello(argv[1], &msrv, _KDBUS_ATTACH_ALL);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		die("socketpair");
 	/* 1 MiB datagrams need room; FORCE needs CAP_NET_ADMIN */
@@ -414,15 +422,18 @@ int main(int argc, char **argv)
 		uint8_t *sbuf = malloc(1 << 20);
 
 		close(cli.fd);
+		close(mcli.fd);
 		close(sv[0]);
 		memset(sbuf, 0xcd, 1 << 20);
 		kserver(&srv, sbuf);	/* rt cases, then the bulk case */
 		kserver(&srv, sbuf);
+		kserver(&msrv, sbuf);	/* with metadata */
 		userver(sv[1], sbuf, 1 << 20);
 		unix_bulk_server(sv[1]);
 		_exit(0);
 	}
 	close(srv.fd);
+	close(msrv.fd);
 	close(sv[1]);
 
 	printf("%-10s %12s %8s %12s %8s %8s\n", "case", "kdbusfs_us", "n",
@@ -443,6 +454,11 @@ int main(int argc, char **argv)
 	if (ksend(&cli, srv.id, 0, 0, buf, 1, -1, 0, 0, NULL))
 		die("stop");
 
+	/* the same small round trip with everything attached, both ways */
+	mk = kdbus_rt(&mcli, msrv.id, buf, 8, &kn);
+	if (ksend(&mcli, msrv.id, 0, 0, buf, 1, -1, 0, 0, NULL))
+		die("stop");
+
 	for (i = 0; i < 5; i++)
 		ures[i] = unix_rt(sv[0], buf, rbuf, cases[i].size, &uns[i]);
 	if (send(sv[0], "q", 1, 0) != 1)
@@ -457,6 +473,8 @@ int main(int argc, char **argv)
 	for (i = 0; i < 5; i++)
 		report(cases[i].name, kres[i], kns[i], ures[i], uns[i]);
 	report("memfd-64m", k, kn, u, un);
+	printf("bench: meta-rt-8 meta_us=%.1f plain_us=%.1f ratio=%.2f\n",
+	       mk, kres[0], mk / kres[0]);
 
 	waitpid(pid, &status, 0);
 	printf("# touched-bytes checksum %u\n", sink);
