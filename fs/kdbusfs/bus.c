@@ -19,7 +19,9 @@
 #include "endpoint.h"
 #include "item.h"
 #include "limits.h"
+#include "message.h"
 #include "metadata.h"
+#include "notify.h"
 #include "user.h"
 
 /**
@@ -54,6 +56,8 @@ static void kdbus_bus_free(struct kdbus_node *node)
 		put_cred(bus->cred);
 	kfree(bus->seclabel);
 	kdbus_meta_proc_unref(bus->creator_proc);
+	kdbus_policy_db_clear(&bus->policy_db);
+	kdbus_notify_free(bus);
 	kfree(bus->name);
 	kfree(bus);
 }
@@ -120,6 +124,12 @@ static struct kdbus_bus *kdbus_bus_new(struct kdbus_domain *domain,
 	atomic64_set(&bus->last_conn_id, 0);
 	xa_init(&bus->conns);
 	generate_random_uuid(bus->id128);
+	kdbus_name_registry_init(&bus->names);
+	kdbus_policy_db_init(&bus->policy_db);
+	spin_lock_init(&bus->notify_lock);
+	INIT_LIST_HEAD(&bus->notify_list);
+	mutex_init(&bus->notify_flush_lock);
+	atomic64_set(&bus->notify_lost, 0);
 
 	if (view->seclabel)
 		bus->seclabel = kstrdup(view->seclabel, GFP_KERNEL_ACCOUNT);
@@ -308,4 +318,32 @@ void kdbus_bus_shutdown(struct kdbus_bus *bus)
 		kdbus_ep_unref(bus->ep);
 		bus->ep = NULL;
 	}
+}
+
+/**
+ * kdbus_bus_broadcast() - send a message to every connection that wants it
+ * @bus:	bus
+ * @src:	sending connection
+ * @staging:	the message, dst_id KDBUS_DST_ID_BROADCAST
+ *
+ * Return: 0, or a negative error code.
+ */
+int kdbus_bus_broadcast(struct kdbus_bus *bus, struct kdbus_conn *src,
+			struct kdbus_staging *staging)
+{
+	return -EOPNOTSUPP;
+}
+
+/**
+ * kdbus_bus_broadcast_kernel() - deliver a kernel notification
+ * @bus:	bus
+ * @type:	KDBUS_ITEM_* of the notification's item
+ * @payload:	the item's payload
+ * @size:	bytes in @payload
+ *
+ * Every connection with a matching rule that may see it gets a copy.
+ */
+void kdbus_bus_broadcast_kernel(struct kdbus_bus *bus, u64 type,
+				const void *payload, size_t size)
+{
 }

@@ -17,11 +17,16 @@
 
 #include <linux/cred.h>
 #include <linux/kdbus.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
 #include <linux/xarray.h>
 
+#include "names.h"
 #include "node.h"
+#include "policy.h"
 
 struct file;
 struct kdbus_domain;
@@ -29,6 +34,7 @@ struct kdbus_conn;
 struct kdbus_ep;
 struct kdbus_meta_proc;
 struct kdbus_meta_view;
+struct kdbus_staging;
 struct kdbus_user;
 
 /**
@@ -50,6 +56,12 @@ struct kdbus_user;
  * @conns:		connections by id; lookups under RCU
  * @seclabel:		security label of @cred, or NULL
  * @creator_proc:	task facts of the task that made the bus
+ * @names:		well-known names
+ * @policy_db:		policy set by policy holders
+ * @notify_lock:	protects @notify_list
+ * @notify_list:	notifications waiting for kdbus_notify_flush()
+ * @notify_flush_lock:	keeps flushed notifications in order
+ * @notify_lost:	notifications that could not be allocated
  */
 struct kdbus_bus {
 	struct kdbus_node node;
@@ -69,6 +81,12 @@ struct kdbus_bus {
 	struct xarray conns;
 	char *seclabel;
 	struct kdbus_meta_proc *creator_proc;
+	struct kdbus_name_registry names;
+	struct kdbus_policy_db policy_db;
+	spinlock_t notify_lock;		/* protects notify_list */
+	struct list_head notify_list;
+	struct mutex notify_flush_lock;	/* keeps flushes in order */
+	atomic64_t notify_lost;
 };
 
 struct kdbus_bus *kdbus_cmd_bus_make(struct kdbus_domain *domain,
@@ -78,6 +96,10 @@ struct kdbus_bus *kdbus_cmd_bus_make(struct kdbus_domain *domain,
 void kdbus_bus_shutdown(struct kdbus_bus *bus);
 struct kdbus_conn *kdbus_bus_find_conn_by_id(struct kdbus_bus *bus, u64 id);
 int kdbus_sanitize_attach_flags(u64 flags, u64 *attach_flags);
+int kdbus_bus_broadcast(struct kdbus_bus *bus, struct kdbus_conn *src,
+			struct kdbus_staging *staging);
+void kdbus_bus_broadcast_kernel(struct kdbus_bus *bus, u64 type,
+				const void *payload, size_t size);
 
 /**
  * kdbus_bus_ref() - take a memory reference on a bus

@@ -23,8 +23,11 @@
 #include "endpoint.h"
 #include "item.h"
 #include "limits.h"
+#include "match.h"
 #include "message.h"
 #include "metadata.h"
+#include "names.h"
+#include "notify.h"
 #include "notify.h"
 #include "pool.h"
 #include "queue.h"
@@ -65,6 +68,7 @@ static void kdbus_conn_free(struct kref *kref)
 	kfree(conn->seclabel);
 	kdbus_meta_view_clear(&conn->view);
 	kdbus_meta_proc_unref(conn->proc);
+	kdbus_match_db_free(conn->match_db);
 	/* lookups by id run under RCU */
 	call_rcu(&conn->rcu, kdbus_conn_free_rcu);
 }
@@ -419,6 +423,8 @@ static struct kdbus_conn *kdbus_conn_new(struct kdbus_ep *ep,
 	INIT_LIST_HEAD(&conn->interrupted);
 	xa_init(&conn->quota);
 	INIT_DELAYED_WORK(&conn->work, kdbus_conn_work);
+	INIT_LIST_HEAD(&conn->names_list);
+	INIT_LIST_HEAD(&conn->names_queue_list);
 
 	conn->flags = hello->flags;
 	conn->attach_flags_send = hello->attach_flags_send;
@@ -429,6 +435,12 @@ static struct kdbus_conn *kdbus_conn_new(struct kdbus_ep *ep,
 	conn->cred = get_cred(file->f_cred);
 	conn->privileged = privileged;
 	kdbus_meta_view_copy(&conn->view, view);
+	conn->match_db = kdbus_match_db_new();
+	if (IS_ERR(conn->match_db)) {
+		ret = PTR_ERR(conn->match_db);
+		conn->match_db = NULL;
+		goto error;
+	}
 	if (view->seclabel) {
 		conn->seclabel = kstrdup(view->seclabel, GFP_KERNEL_ACCOUNT);
 		if (!conn->seclabel) {
@@ -919,15 +931,33 @@ static int kdbus_conn_wait_reply(struct kdbus_conn *conn,
 	return ret;
 }
 
-/*
- * TALK: until policy comes, a connection may talk to connections of its
- * own user, and a privileged one to everybody; both are decided from
- * credentials pinned at open().
+/**
+ * kdbus_conn_policy_talk() - whether a connection may talk to another
+ * @conn:	the connection that wants to send
+ * @to:		the receiver
+ *
+ * Decided from credentials pinned at open(): privileged connections and
+ * connections of the same user may talk.
+ *
+ * Return: true if @conn may send to @to.
  */
-static bool kdbus_conn_policy_talk(struct kdbus_conn *conn,
-				   struct kdbus_conn *to)
+bool kdbus_conn_policy_talk(struct kdbus_conn *conn, struct kdbus_conn *to)
 {
 	return conn->privileged || uid_eq(conn->cred->euid, to->cred->euid);
+}
+
+/**
+ * kdbus_conn_policy_see_notification() - whether a notification is visible
+ * @conn:	receiver
+ * @type:	KDBUS_ITEM_* of the notification
+ * @payload:	its payload
+ *
+ * Return: true if @conn may see what the notification tells.
+ */
+bool kdbus_conn_policy_see_notification(struct kdbus_conn *conn, u64 type,
+					const void *payload)
+{
+	return true;
 }
 
 /* The interrupted synchronous request that a restarted call resumes. */
@@ -1142,10 +1172,13 @@ int kdbus_cmd_send(struct kdbus_conn *conn, struct file *file,
 		goto exit;
 	}
 
-	if (msg->dst_id == KDBUS_DST_ID_BROADCAST ||
-	    msg->dst_id == KDBUS_DST_ID_NAME || staging->dst_name ||
+	if (msg->dst_id == KDBUS_DST_ID_BROADCAST) {
+		ret = kdbus_bus_broadcast(conn->bus, conn, staging);
+		goto exit;
+	}
+	if (msg->dst_id == KDBUS_DST_ID_NAME || staging->dst_name ||
 	    staging->bloom) {
-		/* names, broadcasts and matches are not implemented yet */
+		/* names are not implemented yet */
 		ret = -EOPNOTSUPP;
 		goto exit;
 	}

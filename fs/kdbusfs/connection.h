@@ -25,6 +25,7 @@
  */
 
 #include <linux/cred.h>
+#include <linux/kdbus.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
@@ -36,6 +37,9 @@
 
 #include "active.h"
 #include "metadata.h"
+
+struct kdbus_match_db;
+struct kdbus_name_entry;
 #include "queue.h"
 
 struct file;
@@ -63,6 +67,11 @@ struct poll_table_struct;
  * @seclabel:		security label of @cred, or NULL
  * @view:		namespaces of the opener, metadata is translated into
  * @proc:		task facts of the task that said HELLO
+ * @match_db:		rules selecting the broadcasts it receives
+ * @names_list:		names it owns (registry lock)
+ * @names_queue_list:	names it waits for (registry lock)
+ * @name_count:		names owned and waited for (registry lock)
+ * @activator_of:	name entry it is the activator of (registry lock)
  * @pool:		receive pool
  * @lock:		see the DOC block
  * @wait:		poll() and synchronous senders wait here
@@ -93,6 +102,11 @@ struct kdbus_conn {
 	char *seclabel;
 	struct kdbus_meta_view view;
 	struct kdbus_meta_proc *proc;
+	struct kdbus_match_db *match_db;
+	struct list_head names_list;
+	struct list_head names_queue_list;
+	unsigned int name_count;
+	struct kdbus_name_entry *activator_of;
 	struct kdbus_pool *pool;
 
 	struct mutex lock;	/* see the DOC block */
@@ -124,6 +138,43 @@ struct kdbus_conn *kdbus_cmd_hello(struct kdbus_ep *ep, struct file *file,
 				   const struct kdbus_meta_view *view,
 				   void __user *argp);
 int kdbus_cmd_update(struct kdbus_conn *conn, void __user *argp);
+bool kdbus_conn_policy_talk(struct kdbus_conn *conn, struct kdbus_conn *to);
+bool kdbus_conn_policy_see_notification(struct kdbus_conn *conn, u64 type,
+					const void *payload);
+
+/**
+ * kdbus_conn_is_monitor() - whether a connection is a monitor
+ * @conn:	connection
+ *
+ * Return: true for monitors: they see all traffic and send nothing.
+ */
+static inline bool kdbus_conn_is_monitor(const struct kdbus_conn *conn)
+{
+	return conn->flags & KDBUS_HELLO_MONITOR;
+}
+
+/**
+ * kdbus_conn_is_activator() - whether a connection is an activator
+ * @conn:	connection
+ *
+ * Return: true for activators, placeholders for one name.
+ */
+static inline bool kdbus_conn_is_activator(const struct kdbus_conn *conn)
+{
+	return conn->flags & KDBUS_HELLO_ACTIVATOR;
+}
+
+/**
+ * kdbus_conn_is_policy_holder() - whether a connection holds bus policy
+ * @conn:	connection
+ *
+ * Return: true for policy holders.
+ */
+static inline bool kdbus_conn_is_policy_holder(const struct kdbus_conn *conn)
+{
+	return conn->flags & KDBUS_HELLO_POLICY_HOLDER;
+}
+
 int kdbus_cmd_conn_info(struct kdbus_conn *conn, void __user *argp);
 int kdbus_cmd_bus_creator_info(struct kdbus_conn *conn, void __user *argp);
 int kdbus_cmd_byebye(struct kdbus_conn *conn, void __user *argp);

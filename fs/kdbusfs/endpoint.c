@@ -91,3 +91,36 @@ void kdbus_ep_shutdown(struct kdbus_ep *ep)
 	kdbus_node_deactivate(&ep->node);
 	kdbus_node_unlink(ep->bus->domain, &ep->node);
 }
+
+/**
+ * kdbus_cmd_ep_make() - handle KDBUS_CMD_ENDPOINT_MAKE
+ * @ep:		endpoint the command was issued on
+ * @file:	its file; the opener owns the new endpoint
+ * @privileged:	the opener was privileged at open()
+ * @view:	what else was pinned at open()
+ * @argp:	command payload
+ *
+ * Return: the new endpoint, NULL if only negotiation was asked for, or
+ * ERR_PTR.
+ */
+struct kdbus_ep *kdbus_cmd_ep_make(struct kdbus_ep *ep, struct file *file,
+				   bool privileged,
+				   const struct kdbus_meta_view *view,
+				   void __user *argp)
+{
+	return ERR_PTR(-ENOTTY);
+}
+
+/**
+ * kdbus_cmd_ep_update() - handle KDBUS_CMD_ENDPOINT_UPDATE
+ * @ep:		custom endpoint made through @file
+ * @file:	the owner's file
+ * @argp:	command payload
+ *
+ * Return: 0 or a negative error code.
+ */
+int kdbus_cmd_ep_update(struct kdbus_ep *ep, struct file *file,
+			void __user *argp)
+{
+	return -ENOTTY;
+}

@@ -19,7 +19,9 @@
 
 #include "node.h"
 
+struct file;
 struct kdbus_bus;
+struct kdbus_meta_view;
 
 /**
  * struct kdbus_ep - an endpoint of a bus
@@ -39,6 +41,12 @@ struct kdbus_ep {
 	bool custom;
 };
 
+struct kdbus_ep *kdbus_cmd_ep_make(struct kdbus_ep *ep, struct file *file,
+				   bool privileged,
+				   const struct kdbus_meta_view *view,
+				   void __user *argp);
+int kdbus_cmd_ep_update(struct kdbus_ep *ep, struct file *file,
+			void __user *argp);
 struct kdbus_ep *kdbus_ep_new(struct kdbus_bus *bus, const char *name,
 			      u64 access, kuid_t uid, kgid_t gid, bool custom);
 void kdbus_ep_shutdown(struct kdbus_ep *ep);

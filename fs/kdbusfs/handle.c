@@ -18,6 +18,8 @@
 #include "domain.h"
 #include "endpoint.h"
 #include "handle.h"
+#include "match.h"
+#include "names.h"
 #include "node.h"
 #include "pool.h"
 
@@ -34,6 +36,7 @@ enum kdbus_handle_type {
  * @type:	role, set once (release/acquire ordered with the union)
  * @node:	node of the opened file (memory reference)
  * @bus_owner:	bus made through this file
+ * @ep_owner:	custom endpoint made through this file
  * @conn:	connection made through this file
  * @privileged:	the opener was privileged when it opened the file
  * @view:	the opener's namespaces, for metadata of connections
@@ -44,6 +47,7 @@ struct kdbus_handle {
 	struct kdbus_node *node;
 	union {
 		struct kdbus_bus *bus_owner;
+		struct kdbus_ep *ep_owner;
 		struct kdbus_conn *conn;
 	};
 	bool privileged;
@@ -119,6 +123,10 @@ static int kdbus_handle_release(struct inode *inode, struct file *file)
 		kdbus_bus_shutdown(handle->bus_owner);
 		kdbus_bus_unref(handle->bus_owner);
 		break;
+	case KDBUS_HANDLE_EP_OWNER:
+		kdbus_ep_shutdown(handle->ep_owner);
+		kdbus_ep_unref(handle->ep_owner);
+		break;
 	case KDBUS_HANDLE_CONNECTED:
 		kdbus_conn_disconnect(handle->conn, false);
 		kdbus_conn_unref(handle->conn);
@@ -157,6 +165,7 @@ static long kdbus_handle_setup_ep(struct file *file,
 				  unsigned int cmd, void __user *argp)
 {
 	struct kdbus_ep *ep = container_of(handle->node, struct kdbus_ep, node);
+	struct kdbus_ep *new_ep;
 	struct kdbus_conn *conn;
 
 	switch (cmd) {
@@ -168,8 +177,12 @@ static long kdbus_handle_setup_ep(struct file *file,
 		handle->conn = conn;
 		return KDBUS_HANDLE_CONNECTED;
 	case KDBUS_CMD_ENDPOINT_MAKE:
-		/* custom endpoints are not implemented yet */
-		return -ENOTTY;
+		new_ep = kdbus_cmd_ep_make(ep, file, handle->privileged,
+					   &handle->view, argp);
+		if (IS_ERR_OR_NULL(new_ep))
+			return PTR_ERR_OR_ZERO(new_ep);
+		handle->ep_owner = new_ep;
+		return KDBUS_HANDLE_EP_OWNER;
 	default:
 		return -EBADFD;
 	}
@@ -256,8 +269,22 @@ static long kdbus_handle_ioctl_connected(struct file *file,
 	case KDBUS_CMD_BUS_CREATOR_INFO:
 		ret = kdbus_cmd_bus_creator_info(conn, argp);
 		break;
+	case KDBUS_CMD_NAME_ACQUIRE:
+		ret = kdbus_cmd_name_acquire(conn, argp);
+		break;
+	case KDBUS_CMD_NAME_RELEASE:
+		ret = kdbus_cmd_name_release(conn, argp);
+		break;
+	case KDBUS_CMD_LIST:
+		ret = kdbus_cmd_list(conn, argp);
+		break;
+	case KDBUS_CMD_MATCH_ADD:
+		ret = kdbus_cmd_match_add(conn, argp);
+		break;
+	case KDBUS_CMD_MATCH_REMOVE:
+		ret = kdbus_cmd_match_remove(conn, argp);
+		break;
 	default:
-		/* names, matches and lists are not implemented yet */
 		ret = -ENOTTY;
 		break;
 	}
@@ -297,6 +324,13 @@ static long kdbus_handle_ioctl(struct file *file, unsigned int cmd,
 			return -EBADFD;
 		return kdbus_handle_ioctl_connected(file, handle->conn, cmd,
 						    argp);
+
+	case KDBUS_CMD_ENDPOINT_UPDATE:
+		/* pairs with smp_store_release() in the setup */
+		type = smp_load_acquire(&handle->type);
+		if (type != KDBUS_HANDLE_EP_OWNER)
+			return -EBADFD;
+		return kdbus_cmd_ep_update(handle->ep_owner, file, argp);
 
 	default:
 		return -ENOTTY;

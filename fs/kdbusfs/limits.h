@@ -37,6 +37,16 @@
 /* Bus, endpoint and description names: "<uid>-" prefix included. */
 #define KDBUS_SYSNAME_MAX_LEN		63
 
+/* Well-known names: length, and names one connection may own or wait for. */
+#define KDBUS_NAME_MAX_LEN		255
+#define KDBUS_CONN_MAX_NAMES		256
+
+/* Match rules one connection may hold. */
+#define KDBUS_MATCH_MAX			256
+
+/* Policy entries (names) one policy holder or endpoint may set. */
+#define KDBUS_POLICY_MAX		256
+
 /* Bloom filter size bounds for BUS_MAKE, in bytes. */
 #define KDBUS_BUS_BLOOM_MAX_SIZE	SZ_4K
 

@@ -5,19 +5,35 @@
 
 #include <linux/err.h>
 #include <linux/kdbus.h>
+#include <linux/list.h>
+#include <linux/slab.h>
+#include <linux/string.h>
 
+#include "bus.h"
 #include "connection.h"
 #include "message.h"
 #include "notify.h"
 #include "queue.h"
 
 /**
- * kdbus_notify_reply() - tell a connection its request will not be answered
- * @conn:	the requesting connection
+ * struct kdbus_notification - a notification waiting to be broadcast
+ * @entry:	in bus->notify_list
+ * @type:	KDBUS_ITEM_* of its item
+ * @size:	bytes in @payload
+ * @payload:	the item's payload
+ */
+struct kdbus_notification {
+	struct list_head entry;
+	u64 type;
+	size_t size;
+	u8 payload[] __aligned(8);
+};
+
+/**
+ * kdbus_notify_reply() - tell a connection its request got no reply
+ * @conn:	the connection that sent the request
  * @cookie:	the request's cookie
  * @item_type:	KDBUS_ITEM_REPLY_TIMEOUT or KDBUS_ITEM_REPLY_DEAD
- *
- * Called without any connection lock held.
  */
 void kdbus_notify_reply(struct kdbus_conn *conn, u64 cookie, u64 item_type)
 {
@@ -29,4 +45,109 @@ void kdbus_notify_reply(struct kdbus_conn *conn, u64 cookie, u64 item_type)
 		return;
 	}
 	kdbus_conn_queue_kernel(conn, entry);
+}
+
+static void kdbus_notify_add(struct kdbus_bus *bus, u64 type,
+			     const void *payload, size_t size)
+{
+	struct kdbus_notification *n;
+
+	n = kmalloc(struct_size(n, payload, size), GFP_KERNEL);
+	if (!n) {
+		/* nobody can be told; those who asked see it as lost */
+		atomic64_inc(&bus->notify_lost);
+		return;
+	}
+	n->type = type;
+	n->size = size;
+	memcpy(n->payload, payload, size);
+	spin_lock(&bus->notify_lock);
+	list_add_tail(&n->entry, &bus->notify_list);
+	spin_unlock(&bus->notify_lock);
+}
+
+/**
+ * kdbus_notify_id_change() - queue an ID_ADD or ID_REMOVE notification
+ * @bus:	bus
+ * @type:	KDBUS_ITEM_ID_ADD or KDBUS_ITEM_ID_REMOVE
+ * @id:		the connection's id
+ * @flags:	the connection's HELLO flags
+ */
+void kdbus_notify_id_change(struct kdbus_bus *bus, u64 type, u64 id,
+			    u64 flags)
+{
+	struct kdbus_notify_id_change c = { .id = id, .flags = flags };
+
+	kdbus_notify_add(bus, type, &c, sizeof(c));
+}
+
+/**
+ * kdbus_notify_name_change() - queue a NAME_* notification
+ * @bus:	bus
+ * @type:	KDBUS_ITEM_NAME_ADD, KDBUS_ITEM_NAME_REMOVE or
+ *		KDBUS_ITEM_NAME_CHANGE
+ * @old_id:	previous owner, 0 for none
+ * @new_id:	new owner, 0 for none
+ * @old_flags:	previous owner's name flags
+ * @new_flags:	new owner's name flags
+ * @name:	the name
+ */
+void kdbus_notify_name_change(struct kdbus_bus *bus, u64 type, u64 old_id,
+			      u64 new_id, u64 old_flags, u64 new_flags,
+			      const char *name)
+{
+	size_t len = strlen(name) + 1;
+	struct kdbus_notify_name_change *c;
+	size_t size = sizeof(*c) + len;
+
+	c = kzalloc(size, GFP_KERNEL);
+	if (!c) {
+		atomic64_inc(&bus->notify_lost);
+		return;
+	}
+	c->old_id.id = old_id;
+	c->old_id.flags = old_flags;
+	c->new_id.id = new_id;
+	c->new_id.flags = new_flags;
+	memcpy((u8 *)c + sizeof(*c), name, len);
+	kdbus_notify_add(bus, type, c, size);
+	kfree(c);
+}
+
+/**
+ * kdbus_notify_flush() - broadcast the queued notifications, in order
+ * @bus:	bus
+ *
+ * Called without the registry lock; concurrent flushes keep the order.
+ */
+void kdbus_notify_flush(struct kdbus_bus *bus)
+{
+	struct kdbus_notification *n, *tmp;
+	LIST_HEAD(list);
+
+	mutex_lock(&bus->notify_flush_lock);
+	spin_lock(&bus->notify_lock);
+	list_splice_init(&bus->notify_list, &list);
+	spin_unlock(&bus->notify_lock);
+
+	list_for_each_entry_safe(n, tmp, &list, entry) {
+		list_del(&n->entry);
+		kdbus_bus_broadcast_kernel(bus, n->type, n->payload, n->size);
+		kfree(n);
+	}
+	mutex_unlock(&bus->notify_flush_lock);
+}
+
+/**
+ * kdbus_notify_free() - drop notifications nobody will flush
+ * @bus:	bus being freed
+ */
+void kdbus_notify_free(struct kdbus_bus *bus)
+{
+	struct kdbus_notification *n, *tmp;
+
+	list_for_each_entry_safe(n, tmp, &bus->notify_list, entry) {
+		list_del(&n->entry);
+		kfree(n);
+	}
 }

@@ -11,7 +11,9 @@
  * Environment: KDBUSFS_FAULT_POINTS (faults per operation at most, 400),
  * KDBUSFS_FAULT_OP_SECONDS (time per operation at most, 30),
  * KDBUSFS_FAULT_SECONDS (time for all operations, 240; each operation
- * still gets 3 seconds).
+ * still gets 3 seconds). KDBUSFS_FAULT_VERBOSE=1 makes every injected
+ * fault log its stack trace on the console, to find where a finding comes
+ * from (the guest runner then reports those traces too).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -42,6 +44,8 @@
 #define MEMFD_SIZE	(16 * 1024)
 #define PAYLOAD_SIZE	200
 #define N_ERRNO		256
+/* KDBUS_CONN_MAX_MSGS: messages one user may queue at a connection */
+#define QUOTA_MSGS	256
 
 /* counted across the test processes: a shared mapping made by main() */
 struct fault_stats {
@@ -77,10 +81,12 @@ struct knob {
 static struct knob knobs[] = {
 	KNOB("failslab", "ignore-gfp-wait", "N"),
 	KNOB("failslab", "verbose", "0"),
+	KNOB("failslab", "verbose_ratelimit_burst", "1000"),
 	KNOB("fail_page_alloc", "ignore-gfp-wait", "N"),
 	KNOB("fail_page_alloc", "ignore-gfp-highmem", "N"),
 	KNOB("fail_page_alloc", "min-order", "0"),
 	KNOB("fail_page_alloc", "verbose", "0"),
+	KNOB("fail_page_alloc", "verbose_ratelimit_burst", "1000"),
 	KNOB("fail_usercopy", "verbose", "0"),
 	KNOB("fail_usercopy", "stacktrace-depth", "32"),
 	KNOB("fail_usercopy", "require-start", "0"),
@@ -156,6 +162,10 @@ static const char *injection_setup(void)
 	for (i = 0; i < ARRAY_SIZE(knobs); i++) {
 		struct knob *k = &knobs[i];
 
+		if (getenv("KDBUSFS_FAULT_VERBOSE") &&
+		    !strcmp(k->file, "verbose") &&
+		    strcmp(k->dir, "fail_usercopy"))
+			k->value = "2";
 		snprintf(path, sizeof(path), DEBUGFS "/%s", k->dir);
 		if (access(path, F_OK))
 			continue;	/* that kind of fault is not built */
@@ -476,14 +486,17 @@ struct fault_op {
 		       int ret);
 };
 
+/* steps that went wrong before a sweep gives up */
+#define MAX_BAD_STEPS	5
+
 static void sweep(struct __test_metadata *_metadata, int nth,
 		  const struct fault_op *op)
 {
 	unsigned long long start = kdbus_now_ns(), deadline;
-	unsigned int n, points = 0, failures = 0;
+	unsigned int n, points = 0, failures = 0, bad = 0;
+	int ret, injected, exit_code;
 	bool complete = false;
 	struct step st;
-	int ret, injected;
 
 	deadline = start + op_ns;
 	if (deadline > end_ns)
@@ -493,6 +506,10 @@ static void sweep(struct __test_metadata *_metadata, int nth,
 
 	/* n = 0: without faults, which also warms up code and stack */
 	for (n = 0; n <= max_points; n++) {
+		/* tell this step's failures from those of earlier steps */
+		exit_code = _metadata->exit_code;
+		_metadata->exit_code = KSFT_PASS;
+
 		step_init(&st, n);
 		op->prepare(_metadata, &st);
 		if (n)
@@ -526,19 +543,21 @@ static void sweep(struct __test_metadata *_metadata, int nth,
 		if (!__test_passed(_metadata)) {
 			TH_LOG("%s: wrong at fault point n=%u (returned %d)",
 			       op->name, n, ret);
-			break;
+			bad++;
+		} else {
+			_metadata->exit_code = exit_code;
 		}
 		if (n && !injected) {
 			complete = true;
 			break;
 		}
-		if (kdbus_now_ns() > deadline)
+		if (bad >= MAX_BAD_STEPS || kdbus_now_ns() > deadline)
 			break;
 	}
 
 	stats->operations++;
-	fault_log("%s: %u faults injected, %u failed cleanly, %u succeeded; %s after %llu ms\n",
-		  op->name, points, failures, points - failures,
+	fault_log("%s: %u faults injected: %u failed, %u succeeded, %u wrong; %s after %llu ms\n",
+		  op->name, points, failures, points - failures, bad,
 		  complete ? "every fault point reached" :
 		  "stopped at the limits", (kdbus_now_ns() - start) / MS);
 	if (op->allocates)
@@ -1143,6 +1162,170 @@ static const struct fault_op op_close = {
 	"close(queued)", true, close_prepare, close_run, close_verify,
 };
 
+/* --- metadata ---------------------------------------------------------- */
+
+/*
+ * HELLO on the bus of ST as a connection that sends and wants every kind
+ * of metadata, on a file opened with effective uid OPENER.
+ */
+static int hello_as(struct step *st, struct kdbus_conn *c, uid_t opener,
+		    uint64_t attach)
+{
+	struct kdbus_cmd_hello h = {
+		.size = sizeof(h),
+		.flags = KDBUS_HELLO_ACCEPT_FD,
+		.attach_flags_send = attach,
+		.attach_flags_recv = attach,
+		.pool_size = POOL_SIZE,
+	};
+	int fd, ret;
+
+	if (setresuid(-1, opener, -1))
+		return -errno;
+	fd = open(st->ep, O_RDWR | O_CLOEXEC);
+	ret = fd < 0 ? -errno : 0;
+	if (setresuid(-1, 0, -1))
+		ret = -errno;
+	if (ret) {
+		close_fd(&fd);
+		return ret;
+	}
+	ret = kdbus_ioctl(fd, KDBUS_CMD_HELLO, &h);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	c->fd = fd;
+	c->id = h.id;
+	c->pool_size = POOL_SIZE;
+	c->pool = mmap(NULL, POOL_SIZE, PROT_READ, MAP_SHARED, fd, 0);
+	if (c->pool == MAP_FAILED)
+		return -errno;
+	return kdbus_free(c, h.offset);
+}
+
+/* the metadata item types of M, bit n for _KDBUS_ITEM_ATTACH_BASE + n */
+static uint64_t meta_types(struct kdbus_msg *m)
+{
+	struct kdbus_item *item = m->items;
+	uint64_t types = 0;
+
+	while ((char *)item < (char *)m + m->size) {
+		if (item->type >= _KDBUS_ITEM_ATTACH_BASE &&
+		    item->type < _KDBUS_ITEM_ATTACH_BASE + 64)
+			types |= 1ULL << (item->type - _KDBUS_ITEM_ATTACH_BASE);
+		item = (void *)((char *)item + KDBUS_ALIGN8(item->size));
+	}
+	return types;
+}
+
+/* what a message carries without faults, learnt in step 0 */
+static uint64_t meta_baseline;
+
+/* M carries the sender's metadata, all of it. */
+static void expect_meta(struct __test_metadata *_metadata, struct step *st,
+			struct kdbus_msg *m)
+{
+	struct kdbus_item *item;
+
+	if (st->n == 0)
+		meta_baseline = meta_types(m);
+	EXPECT_EQ(meta_baseline, meta_types(m));
+	item = kdbus_msg_item(m, KDBUS_ITEM_CREDS);
+	ASSERT_NE(NULL, item);
+	EXPECT_EQ(0, item->creds.uid);
+	item = kdbus_msg_item(m, KDBUS_ITEM_PIDS);
+	ASSERT_NE(NULL, item);
+	EXPECT_EQ(getpid(), item->pids.pid);
+}
+
+static void meta_conns(struct __test_metadata *_metadata, struct step *st)
+{
+	step_bus(_metadata, st, NULL);
+	ASSERT_EQ(0, hello_as(st, &st->a, 0, _KDBUS_ATTACH_ALL));
+	ASSERT_EQ(0, hello_as(st, &st->b, 0, _KDBUS_ATTACH_ALL));
+	step_payload(st);
+}
+
+static void send_meta_verify(struct __test_metadata *_metadata,
+			     struct step *st, int ret)
+{
+	struct kdbus_msg *m = send_retry_recv(_metadata, st, ret);
+
+	ASSERT_NE(NULL, m);
+	expect_meta(_metadata, st, m);
+	EXPECT_EQ(0, kdbus_msg_free(&st->b, m));
+	expect_empty(_metadata, &st->b);
+}
+
+static const struct fault_op op_send_meta = {
+	"SEND(metadata)", true, meta_conns, send_run, send_meta_verify,
+};
+
+static void recv_meta_prepare(struct __test_metadata *_metadata,
+			      struct step *st)
+{
+	meta_conns(_metadata, st);
+	ASSERT_EQ(0, send_run(st));
+	st->low_fd = lowest_free_fd();
+}
+
+static void recv_meta_verify(struct __test_metadata *_metadata,
+			     struct step *st, int ret)
+{
+	struct kdbus_msg *m;
+
+	if (ret) {
+		EXPECT_EQ(st->low_fd, lowest_free_fd());
+		ASSERT_EQ(0, recv_run(st));
+	}
+	m = expect_sent(_metadata, st, &st->recv);
+	expect_meta(_metadata, st, m);
+	EXPECT_EQ(0, kdbus_msg_free(&st->b, m));
+	expect_empty(_metadata, &st->b);
+}
+
+static const struct fault_op op_recv_meta = {
+	"RECV(metadata)", true, recv_meta_prepare, recv_run, recv_meta_verify,
+};
+
+/* --- SEND to another user: its quota ------------------------------------ */
+
+static void quota_prepare(struct __test_metadata *_metadata, struct step *st)
+{
+	step_bus(_metadata, st, NULL);
+	ASSERT_EQ(0, hello_as(st, &st->a, 0, 0));
+	/* root may talk to it, and is charged at it */
+	ASSERT_EQ(0, hello_as(st, &st->b, KDBUS_TEST_UID, 0));
+	step_payload(st);
+}
+
+static void quota_verify(struct __test_metadata *_metadata, struct step *st,
+			 int ret)
+{
+	struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
+	struct kdbus_msg *m = send_retry_recv(_metadata, st, ret);
+	unsigned int i;
+
+	ASSERT_NE(NULL, m);
+	EXPECT_EQ(0, kdbus_msg_free(&st->b, m));
+	expect_empty(_metadata, &st->b);
+
+	/* the user's quota is whole again: no message less, none more */
+	for (i = 0; i < QUOTA_MSGS; i++) {
+		a.cookie = i + 1;
+		ret = kdbus_send(&st->a, st->b.id, &a);
+		if (ret)
+			break;
+	}
+	EXPECT_EQ(QUOTA_MSGS, i);
+	EXPECT_EQ(-ENOBUFS, kdbus_send(&st->a, st->b.id, &a));
+}
+
+static const struct fault_op op_quota = {
+	"SEND(other user)", true, quota_prepare, send_run, quota_verify,
+};
+
 /* --- mmap of the pool -------------------------------------------------- */
 
 static void mmap_prepare(struct __test_metadata *_metadata, struct step *st)
@@ -1254,6 +1437,23 @@ TEST_F_TIMEOUT(fault, close_with_queued_messages_releases_and_notifies,
 	       FAULT_TIMEOUT)
 {
 	sweep(_metadata, self->nth, &op_close);
+}
+
+TEST_F_TIMEOUT(fault, send_with_metadata_is_all_or_nothing, FAULT_TIMEOUT)
+{
+	sweep(_metadata, self->nth, &op_send_meta);
+}
+
+TEST_F_TIMEOUT(fault, recv_with_metadata_never_loses_any_of_it,
+	       FAULT_TIMEOUT)
+{
+	sweep(_metadata, self->nth, &op_recv_meta);
+}
+
+TEST_F_TIMEOUT(fault, send_to_another_user_keeps_its_quota_exact,
+	       FAULT_TIMEOUT)
+{
+	sweep(_metadata, self->nth, &op_quota);
 }
 
 TEST_F_TIMEOUT(fault, mmap_of_the_pool_fails_cleanly, FAULT_TIMEOUT)

@@ -410,6 +410,24 @@ static void *racer_thread(void *arg)
 				break;
 		}
 	}
+	/* a thread that ran out of sends before the close still sees it */
+	while (!r->after_close && !past(r->deadline)) {
+		struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
+
+		if (!load_int(r->closed)) {
+			usleep(1000);
+			continue;
+		}
+		a.cookie = ~0ULL;
+		a.data = &a.cookie;
+		a.size = sizeof(a.cookie);
+		ret = kdbus_send(r->conn, r->dst, &a);
+		if (ret != -ENXIO) {
+			r->after_close_bad++;
+			r->after_close_errno = -ret;
+		}
+		r->after_close++;
+	}
 	return NULL;
 }
 
