@@ -360,6 +360,14 @@ int kdbus_conn_disconnect(struct kdbus_conn *conn, bool ensure_queue_empty)
 	cancel_delayed_work_sync(&conn->work);
 	xa_erase(&conn->bus->conns, conn->id);
 
+	/* names go first: their owner changes before the owner leaves */
+	kdbus_name_release_all(conn);
+	if (!kdbus_conn_is_monitor(conn)) {
+		kdbus_notify_id_change(conn->bus, KDBUS_ITEM_ID_REMOVE,
+				       conn->id, conn->flags);
+		kdbus_notify_flush(conn->bus);
+	}
+
 	mutex_lock(&conn->lock);
 	list_splice_init(&conn->queue.msg_list, &entries);
 	kdbus_queue_init(&conn->queue);
@@ -638,6 +646,11 @@ struct kdbus_conn *kdbus_cmd_hello(struct kdbus_ep *ep, struct file *file,
 	    copy_to_user(uhello->id128, bus->id128, sizeof(bus->id128))) {
 		ret = -EFAULT;
 		goto exit;
+	}
+	if (!kdbus_conn_is_monitor(conn)) {
+		kdbus_notify_id_change(bus, KDBUS_ITEM_ID_ADD, conn->id,
+				       conn->flags);
+		kdbus_notify_flush(bus);
 	}
 
 exit:
