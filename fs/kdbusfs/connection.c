@@ -28,6 +28,7 @@
 #include "metadata.h"
 #include "names.h"
 #include "notify.h"
+#include "policy.h"
 #include "notify.h"
 #include "pool.h"
 #include "queue.h"
@@ -269,6 +270,91 @@ exit:
 	else
 		wake_up_interruptible_poll(&dst->wait, EPOLLIN | EPOLLRDNORM);
 	return ret;
+}
+
+/*
+ * Put @entry, taken off another connection's queue, into @dst's pool and
+ * queue, charged to its sender again. A request keeps being expected, now
+ * from @dst. Consumes the entry.
+ */
+static int kdbus_conn_entry_move(struct kdbus_conn *dst,
+				 struct kdbus_queue_entry *entry)
+{
+	struct kdbus_reply *reply = entry->reply;
+	struct kdbus_user *user = entry->user;
+	struct kdbus_pool_slice *slice;
+	int ret;
+
+	entry->reply = NULL;
+	entry->user = NULL;
+	slice = kdbus_pool_slice_alloc(dst->pool,
+				       kdbus_pool_slice_size(entry->slice));
+	if (IS_ERR(slice)) {
+		ret = PTR_ERR(slice);
+		goto error;
+	}
+	ret = kdbus_pool_slice_copy(slice, entry->slice);
+	if (ret < 0) {
+		kdbus_pool_slice_release(slice);
+		goto error;
+	}
+	kdbus_pool_slice_release(entry->slice);
+	entry->slice = slice;
+
+	if (reply) {
+		kdbus_conn_unref(reply->reply_dst);
+		reply->reply_dst = kdbus_conn_ref(dst);
+		atomic_inc(&reply->reply_src->n_requests);
+	}
+	ret = kdbus_conn_entry_insert(dst, user, entry, reply);
+	entry = NULL;
+	if (ret < 0 && reply)
+		atomic_dec(&reply->reply_src->n_requests);
+error:
+	if (ret < 0) {
+		kdbus_conn_lost_message(dst);
+		if (reply)
+			kdbus_reply_dead(reply);
+		kdbus_queue_entry_free(entry);
+	}
+	kdbus_reply_unref(reply);
+	kdbus_user_unref(user);
+	return ret;
+}
+
+/**
+ * kdbus_conn_move_messages() - hand queued messages to another connection
+ * @dst:	connection taking them over
+ * @src:	connection they wait at (an activator, or a name's owner)
+ * @name_id:	only messages sent to this name entry; 0 for all
+ *
+ * Used when a name changes hands between its activator and a real owner.
+ * A message that does not fit at @dst is lost there (dropped_msgs), and a
+ * request among them gets REPLY_DEAD.
+ */
+void kdbus_conn_move_messages(struct kdbus_conn *dst, struct kdbus_conn *src,
+			      u64 name_id)
+{
+	struct kdbus_queue_entry *entry, *tmp;
+	LIST_HEAD(list);
+
+	mutex_lock(&src->lock);
+	list_for_each_entry_safe(entry, tmp, &src->queue.msg_list, entry) {
+		if (name_id && entry->dst_name_id != name_id)
+			continue;
+		kdbus_queue_remove(&src->queue, entry);
+		kdbus_conn_quota_dec(src, entry);
+		/* expected from @dst from now on; the entry keeps its ref */
+		if (entry->reply)
+			kdbus_reply_unlink(entry->reply);
+		list_add_tail(&entry->entry, &list);
+	}
+	mutex_unlock(&src->lock);
+
+	list_for_each_entry_safe(entry, tmp, &list, entry) {
+		list_del_init(&entry->entry);
+		kdbus_conn_entry_move(dst, entry);
+	}
 }
 
 /**
@@ -579,13 +665,28 @@ struct kdbus_conn *kdbus_cmd_hello(struct kdbus_ep *ep, struct file *file,
 		return ret < 0 ? ERR_PTR(ret) : NULL;
 	}
 
-	if (cmd->flags & (KDBUS_HELLO_ACTIVATOR | KDBUS_HELLO_POLICY_HOLDER |
-			  KDBUS_HELLO_MONITOR)) {
+	if (cmd->flags & (KDBUS_HELLO_POLICY_HOLDER | KDBUS_HELLO_MONITOR)) {
 		ret = -EOPNOTSUPP;
 		goto exit;
 	}
-	if (argv[2].item || argv[3].item) {
-		/* names and policy only come with activators and holders */
+	if (cmd->flags & KDBUS_HELLO_ACTIVATOR) {
+		/* decided by the opener's privilege, pinned at open() */
+		if (!privileged) {
+			ret = -EPERM;
+			goto exit;
+		}
+		if (!argv[2].item ||
+		    !kdbus_name_is_valid(argv[2].item->str, false)) {
+			ret = -EINVAL;
+			goto exit;
+		}
+	} else if (argv[2].item) {
+		/* a name only comes with an activator */
+		ret = -EINVAL;
+		goto exit;
+	}
+	if (argv[3].item) {
+		/* policy only comes with policy holders */
 		ret = -EINVAL;
 		goto exit;
 	}
@@ -652,6 +753,8 @@ struct kdbus_conn *kdbus_cmd_hello(struct kdbus_ep *ep, struct file *file,
 				       conn->flags);
 		kdbus_notify_flush(bus);
 	}
+	if (kdbus_conn_is_activator(conn))
+		ret = kdbus_name_acquire_activator(conn, argv[2].item->str);
 
 exit:
 	ret = kdbus_args_clear(&args, ret);
@@ -956,7 +1059,51 @@ static int kdbus_conn_wait_reply(struct kdbus_conn *conn,
  */
 bool kdbus_conn_policy_talk(struct kdbus_conn *conn, struct kdbus_conn *to)
 {
-	return conn->privileged || uid_eq(conn->cred->euid, to->cred->euid);
+	if (conn->privileged || uid_eq(conn->cred->euid, to->cred->euid))
+		return true;
+	/* or the bus policy lets it talk to a name @to owns */
+	return kdbus_name_policy_any(conn, to, &conn->bus->policy_db,
+				     KDBUS_POLICY_TALK);
+}
+
+/**
+ * kdbus_conn_policy_own_name() - whether a connection may own a name
+ * @conn:	connection
+ * @name:	well-known name
+ *
+ * Return: true if @conn is privileged or the bus policy lets its opener
+ * own @name.
+ */
+bool kdbus_conn_policy_own_name(struct kdbus_conn *conn, const char *name)
+{
+	if (conn->privileged)
+		return true;
+	return kdbus_policy_query(&conn->bus->policy_db, conn->cred,
+				  name) >= KDBUS_POLICY_OWN;
+}
+
+/**
+ * kdbus_conn_policy_see() - whether a connection may see another
+ * @conn:	connection looking
+ * @whom:	connection looked at
+ *
+ * Return: true if @conn may learn of @whom.
+ */
+bool kdbus_conn_policy_see(struct kdbus_conn *conn, struct kdbus_conn *whom)
+{
+	return true;
+}
+
+/**
+ * kdbus_conn_policy_see_name() - whether a connection may see a name
+ * @conn:	connection looking
+ * @name:	well-known name
+ *
+ * Return: true if @conn may learn of @name.
+ */
+bool kdbus_conn_policy_see_name(struct kdbus_conn *conn, const char *name)
+{
+	return true;
 }
 
 /**
@@ -1113,6 +1260,40 @@ exit:
 	return ret;
 }
 
+/*
+ * The receiver of a message sent to a well-known name: its owner, or its
+ * activator while it has none. A given dst_id must be the owner's.
+ */
+static struct kdbus_conn *kdbus_conn_find_by_name(struct kdbus_conn *conn,
+						  struct kdbus_staging *s,
+						  int *err)
+{
+	const char *name = s->dst_name->str;
+	struct kdbus_conn *dst;
+	u64 name_id = 0;
+
+	if (!kdbus_name_is_valid(name, false)) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	dst = kdbus_name_lookup(conn->bus, name, &name_id);
+	if (!dst) {
+		*err = -ESRCH;
+		return NULL;
+	}
+	if (s->msg->dst_id != KDBUS_DST_ID_NAME && s->msg->dst_id != dst->id) {
+		*err = -EREMCHG;
+	} else if (kdbus_conn_is_activator(dst) &&
+		   (s->msg->flags & KDBUS_MSG_NO_AUTO_START)) {
+		*err = -EADDRNOTAVAIL;
+	} else {
+		s->dst_name_id = name_id;
+		return dst;
+	}
+	kdbus_conn_unref(dst);
+	return NULL;
+}
+
 /**
  * kdbus_cmd_send() - handle KDBUS_CMD_SEND
  * @conn:	sending connection
@@ -1189,17 +1370,19 @@ int kdbus_cmd_send(struct kdbus_conn *conn, struct file *file,
 		ret = kdbus_bus_broadcast(conn->bus, conn, staging);
 		goto exit;
 	}
-	if (msg->dst_id == KDBUS_DST_ID_NAME || staging->dst_name ||
-	    staging->bloom) {
-		/* names are not implemented yet */
-		ret = -EOPNOTSUPP;
+	if (staging->dst_name) {
+		dst = kdbus_conn_find_by_name(conn, staging, &ret);
+		if (!dst)
+			goto exit;
+	} else if (msg->dst_id == KDBUS_DST_ID_NAME) {
+		ret = -EDESTADDRREQ;
 		goto exit;
-	}
-
-	dst = kdbus_bus_find_conn_by_id(conn->bus, msg->dst_id);
-	if (!dst) {
-		ret = -ENXIO;
-		goto exit;
+	} else {
+		dst = kdbus_bus_find_conn_by_id(conn->bus, msg->dst_id);
+		if (!dst) {
+			ret = -ENXIO;
+			goto exit;
+		}
 	}
 
 	ret = kdbus_conn_unicast(conn, dst, staging, sync, &info);
@@ -1402,26 +1585,52 @@ int kdbus_cmd_conn_info(struct kdbus_conn *conn, void __user *argp)
 	if (ret != 0)
 		return ret < 0 ? ret : 0;
 
-	if (!cmd->id) {
-		/* no name registry yet: no name has an owner */
-		ret = argv[1].item ? -ESRCH : -EINVAL;
-		goto exit;
-	}
-	if (argv[1].item) {
+	if (!cmd->id == !argv[1].item) {
+		/* by id or by name, exactly one */
 		ret = -EINVAL;
 		goto exit;
 	}
-	peer = kdbus_bus_find_conn_by_id(conn->bus, cmd->id);
-	if (!peer) {
-		ret = -ENXIO;
-		goto exit;
+	if (argv[1].item) {
+		u64 name_id;
+
+		if (!kdbus_name_is_valid(argv[1].item->str, false)) {
+			ret = -EINVAL;
+			goto exit;
+		}
+		peer = kdbus_name_lookup(conn->bus, argv[1].item->str,
+					 &name_id);
+		if (!peer) {
+			ret = -ESRCH;
+			goto exit;
+		}
+	} else {
+		peer = kdbus_bus_find_conn_by_id(conn->bus, cmd->id);
+		if (!peer) {
+			ret = -ENXIO;
+			goto exit;
+		}
 	}
+	if (!kdbus_conn_policy_see(conn, peer)) {
+		/* what may not be seen does not exist */
+		ret = argv[1].item ? -ESRCH : -ENXIO;
+		goto exit_unref;
+	}
+	mask &= READ_ONCE(peer->attach_flags_send);
+	memset(&ident, 0, sizeof(ident));
 	ident.cred = peer->cred;
 	ident.seclabel = peer->seclabel;
 	ident.description = peer->description;
+	if (mask & KDBUS_ATTACH_NAMES) {
+		ident.names = kdbus_name_items(peer, &ident.names_size);
+		if (IS_ERR(ident.names)) {
+			ret = PTR_ERR(ident.names);
+			goto exit_unref;
+		}
+	}
 	ret = kdbus_conn_info_put(conn, cmd, argp, peer->id, peer->flags,
-				  NULL, &ident, peer->proc,
-				  mask & READ_ONCE(peer->attach_flags_send));
+				  NULL, &ident, peer->proc, mask);
+	kfree(ident.names);
+exit_unref:
 	kdbus_conn_unref(peer);
 exit:
 	return kdbus_args_clear(&args, ret);

@@ -138,7 +138,12 @@ struct kdbus_conn *kdbus_cmd_hello(struct kdbus_ep *ep, struct file *file,
 				   const struct kdbus_meta_view *view,
 				   void __user *argp);
 int kdbus_cmd_update(struct kdbus_conn *conn, void __user *argp);
+void kdbus_conn_move_messages(struct kdbus_conn *dst, struct kdbus_conn *src,
+			      u64 name_id);
 bool kdbus_conn_policy_talk(struct kdbus_conn *conn, struct kdbus_conn *to);
+bool kdbus_conn_policy_own_name(struct kdbus_conn *conn, const char *name);
+bool kdbus_conn_policy_see(struct kdbus_conn *conn, struct kdbus_conn *whom);
+bool kdbus_conn_policy_see_name(struct kdbus_conn *conn, const char *name);
 bool kdbus_conn_policy_see_notification(struct kdbus_conn *conn, u64 type,
 					const void *payload);
 

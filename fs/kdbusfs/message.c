@@ -21,6 +21,7 @@
 #include "limits.h"
 #include "message.h"
 #include "metadata.h"
+#include "names.h"
 #include "pool.h"
 #include "queue.h"
 
@@ -357,13 +358,21 @@ static struct kdbus_meta *kdbus_staging_meta(struct kdbus_conn *src,
 
 	if (!mask)
 		return NULL;
+	if (mask & KDBUS_ATTACH_NAMES) {
+		ident.names = kdbus_name_items(src, &ident.names_size);
+		if (IS_ERR(ident.names))
+			return ERR_CAST(ident.names);
+	}
 	proc = kdbus_meta_proc_new(mask);
-	if (IS_ERR(proc))
+	if (IS_ERR(proc)) {
+		kfree(ident.names);
 		return ERR_CAST(proc);
+	}
 	if (mask & KDBUS_ATTACH_TIMESTAMP)
 		seqnum = atomic64_inc_return(&src->bus->domain->last_seqnum);
 	meta = kdbus_meta_new(&ident, proc, mask, seqnum, &dst->view);
 	kdbus_meta_proc_unref(proc);
+	kfree(ident.names);
 	return meta;
 }
 
@@ -437,6 +446,7 @@ struct kdbus_queue_entry *kdbus_staging_emit(struct kdbus_staging *staging,
 		goto error;
 
 	entry->msg_size = msg_size;
+	entry->dst_name_id = staging->dst_name_id;
 	entry->priority = hdr->priority;
 	entry->src_id = src->id;
 	entry->cookie = hdr->cookie;

@@ -58,6 +58,7 @@ struct kdbus_staging {
 	size_t payload_size;
 	size_t msg_size;
 	const struct kdbus_item *dst_name;
+	u64 dst_name_id;
 	const struct kdbus_item *bloom;
 };
 

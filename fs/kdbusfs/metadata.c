@@ -25,6 +25,7 @@
 #include <linux/timekeeping.h>
 #include <linux/uaccess.h>
 #include <linux/uidgid.h>
+#include <linux/uio.h>
 #include <linux/user_namespace.h>
 
 #include "item.h"
@@ -382,8 +383,8 @@ struct kdbus_meta *kdbus_meta_new(const struct kdbus_meta_ident *ident,
 		mask &= ~KDBUS_ATTACH_SECLABEL;
 	if (!ident->description)
 		mask &= ~KDBUS_ATTACH_CONN_DESCRIPTION;
-	/* names come with the name registry */
-	mask &= ~KDBUS_ATTACH_NAMES;
+	if (!ident->names_size)
+		mask &= ~KDBUS_ATTACH_NAMES;
 	if (!mask)
 		return NULL;
 
@@ -407,6 +408,14 @@ struct kdbus_meta *kdbus_meta_new(const struct kdbus_meta_ident *ident,
 	if (mask & KDBUS_ATTACH_AUXGROUPS) {
 		meta->n_groups = ident->cred->group_info->ngroups;
 		meta->size += KDBUS_ITEM_SIZE(meta->n_groups * sizeof(u64));
+	}
+	if (mask & KDBUS_ATTACH_NAMES) {
+		meta->names = kmemdup(ident->names, ident->names_size,
+				      GFP_KERNEL_ACCOUNT);
+		if (!meta->names)
+			goto error;
+		meta->names_size = ident->names_size;
+		meta->size += meta->names_size;
 	}
 	if (mask & KDBUS_ATTACH_TID_COMM)
 		meta->size += kdbus_meta_str_size(proc->tid_comm);
@@ -466,6 +475,7 @@ void kdbus_meta_free(struct kdbus_meta *meta)
 	kfree(meta->description);
 	kfree(meta->exe);
 	kfree(meta->cgroup);
+	kfree(meta->names);
 	kfree(meta);
 }
 
@@ -581,6 +591,11 @@ void kdbus_meta_write(const struct kdbus_meta *meta, void *buf,
 		for (i = 0; i < meta->n_groups; i++)
 			item->data64[i] =
 				from_kgid_munged(ns, cred->group_info->gid[i]);
+	}
+	if (meta->mask & KDBUS_ATTACH_NAMES) {
+		/* names are not translated: written as they were at send */
+		memcpy(pos, meta->names, meta->names_size);
+		pos = (void *)((u8 *)pos + meta->names_size);
 	}
 	if (meta->mask & KDBUS_ATTACH_TID_COMM)
 		kdbus_meta_str(&pos, KDBUS_ITEM_TID_COMM, mp->tid_comm);

@@ -49,11 +49,15 @@ struct kdbus_meta_view {
  * @cred:		credentials pinned at open
  * @seclabel:		security label of @cred, or NULL if there is none
  * @description:	KDBUS_ITEM_CONN_DESCRIPTION, or NULL
+ * @names:		KDBUS_ITEM_OWNED_NAME items of the names it owns, or NULL
+ * @names_size:		bytes in @names
  */
 struct kdbus_meta_ident {
 	const struct cred *cred;
 	const char *seclabel;
 	const char *description;
+	const void *names;
+	size_t names_size;
 };
 
 /**
@@ -71,6 +75,8 @@ struct kdbus_meta_ident {
  * @exe:	executable path as the reader sees it
  * @cgroup:	cgroup path as the reader sees it
  * @n_groups:	auxiliary groups reserved
+ * @names:	copy of the sender's KDBUS_ITEM_OWNED_NAME items
+ * @names_size:	bytes in @names
  */
 struct kdbus_meta {
 	u64 mask;
@@ -86,6 +92,8 @@ struct kdbus_meta {
 	char *exe;
 	char *cgroup;
 	unsigned int n_groups;
+	void *names;
+	size_t names_size;
 };
 
 extern unsigned long long kdbus_meta_attach_mask;

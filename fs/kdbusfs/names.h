@@ -19,7 +19,9 @@
 #include <linux/rwsem.h>
 #include <linux/types.h>
 
+struct kdbus_bus;
 struct kdbus_conn;
+struct kdbus_policy_db;
 
 /**
  * struct kdbus_name_registry - the names of a bus
@@ -37,6 +39,12 @@ void kdbus_name_registry_init(struct kdbus_name_registry *reg);
 bool kdbus_name_is_valid(const char *p, bool allow_wildcard);
 bool kdbus_conn_has_name(struct kdbus_conn *conn, const char *name);
 void kdbus_name_release_all(struct kdbus_conn *conn);
+int kdbus_name_acquire_activator(struct kdbus_conn *conn, const char *name);
+struct kdbus_conn *kdbus_name_lookup(struct kdbus_bus *bus, const char *name,
+				     u64 *name_id);
+void *kdbus_name_items(struct kdbus_conn *conn, size_t *size);
+bool kdbus_name_policy_any(struct kdbus_conn *conn, struct kdbus_conn *owner,
+			   struct kdbus_policy_db *db, int access);
 int kdbus_cmd_name_acquire(struct kdbus_conn *conn, void __user *argp);
 int kdbus_cmd_name_release(struct kdbus_conn *conn, void __user *argp);
 int kdbus_cmd_list(struct kdbus_conn *conn, void __user *argp);

@@ -3,6 +3,7 @@
  * Receive pools: shmem files, sliced, written by the kernel only.
  */
 
+#include <linux/bvec.h>
 #include <linux/err.h>
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -132,7 +133,8 @@ struct kdbus_pool *kdbus_pool_new(const char *name, size_t size)
 	f = shmem_file_setup(name, size, VM_NORESERVE);
 	if (IS_ERR(f)) {
 		kfree(pool);
-		return ERR_CAST(f);
+		/* shmem says ENOSPC when its inode cannot be allocated */
+		return ERR_PTR(PTR_ERR(f) == -ENOSPC ? -ENOMEM : PTR_ERR(f));
 	}
 
 	slice = kdbus_pool_slice_new(pool, 0, size);
@@ -501,6 +503,46 @@ int kdbus_pool_slice_copy_kvec(const struct kdbus_pool_slice *slice,
 
 	iov_iter_kvec(&iter, ITER_SOURCE, kvec, n, len);
 	return kdbus_pool_slice_copy_iter(slice, off, &iter, len);
+}
+
+/**
+ * kdbus_pool_slice_copy() - copy a slice's bytes into another slice
+ * @dst:	destination, owned by the kernel, at least as large as @src
+ * @src:	source slice, in any pool
+ *
+ * Return: 0 on success, negative error code on failure.
+ */
+int kdbus_pool_slice_copy(const struct kdbus_pool_slice *dst,
+			  const struct kdbus_pool_slice *src)
+{
+	struct address_space *mapping = src->pool->f->f_mapping;
+	loff_t pos = src->off;
+	size_t done = 0;
+	int ret;
+
+	if (!kdbus_pool_slice_range_ok(dst, 0, src->size))
+		return -EFAULT;
+	while (done < src->size) {
+		struct folio *folio;
+		struct iov_iter iter;
+		struct bio_vec bvec;
+		size_t off, n;
+
+		folio = shmem_read_folio(mapping, pos >> PAGE_SHIFT);
+		if (IS_ERR(folio))
+			return PTR_ERR(folio);
+		off = pos - folio_pos(folio);
+		n = min_t(size_t, folio_size(folio) - off, src->size - done);
+		bvec_set_folio(&bvec, folio, n, off);
+		iov_iter_bvec(&iter, ITER_SOURCE, &bvec, 1, n);
+		ret = kdbus_pool_write(dst->pool, dst->off + done, &iter, n);
+		folio_put(folio);
+		if (ret < 0)
+			return ret;
+		pos += n;
+		done += n;
+	}
+	return 0;
 }
 
 /**

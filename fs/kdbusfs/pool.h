@@ -51,6 +51,8 @@ int kdbus_pool_slice_copy_iter(const struct kdbus_pool_slice *slice,
 int kdbus_pool_slice_copy_kvec(const struct kdbus_pool_slice *slice,
 			       size_t off, struct kvec *kvec, size_t n,
 			       size_t len);
+int kdbus_pool_slice_copy(const struct kdbus_pool_slice *dst,
+			  const struct kdbus_pool_slice *src);
 int kdbus_pool_slice_zero(const struct kdbus_pool_slice *slice, size_t off,
 			  size_t len);
 

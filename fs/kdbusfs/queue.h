@@ -56,6 +56,7 @@ struct kdbus_queue {
  * @fds_off:	offset in the slice of the FDS item's int array
  * @memfd_offs:	offset in the slice of each MEMFD item's fd field
  * @meta:	metadata still to be written into the slice, or NULL
+ * @dst_name_id: name entry the message was sent to, 0 if sent by id
  */
 struct kdbus_queue_entry {
 	struct list_head entry;
@@ -74,6 +75,7 @@ struct kdbus_queue_entry {
 	size_t fds_off;
 	size_t *memfd_offs;
 	struct kdbus_meta *meta;
+	u64 dst_name_id;
 };
 
 void kdbus_queue_init(struct kdbus_queue *queue);
