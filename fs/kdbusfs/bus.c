@@ -130,6 +130,8 @@ static struct kdbus_bus *kdbus_bus_new(struct kdbus_domain *domain,
 	INIT_LIST_HEAD(&bus->notify_list);
 	mutex_init(&bus->notify_flush_lock);
 	atomic64_set(&bus->notify_lost, 0);
+	mutex_init(&bus->monitors_lock);
+	INIT_LIST_HEAD(&bus->monitors);
 
 	if (view->seclabel)
 		bus->seclabel = kstrdup(view->seclabel, GFP_KERNEL_ACCOUNT);

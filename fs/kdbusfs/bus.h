@@ -62,6 +62,8 @@ struct kdbus_user;
  * @notify_list:	notifications waiting for kdbus_notify_flush()
  * @notify_flush_lock:	keeps flushed notifications in order
  * @notify_lost:	notifications that could not be allocated
+ * @monitors_lock:	protects @monitors
+ * @monitors:		monitor connections, which see all traffic
  */
 struct kdbus_bus {
 	struct kdbus_node node;
@@ -87,6 +89,8 @@ struct kdbus_bus {
 	struct list_head notify_list;
 	struct mutex notify_flush_lock;	/* keeps flushes in order */
 	atomic64_t notify_lost;
+	struct mutex monitors_lock;	/* protects monitors */
+	struct list_head monitors;
 };
 
 struct kdbus_bus *kdbus_cmd_bus_make(struct kdbus_domain *domain,

@@ -323,6 +323,32 @@ error:
 }
 
 /**
+ * kdbus_conn_eavesdrop() - give every monitor of the bus a copy
+ * @src:	sender
+ * @s:		the message, delivered to its receiver already
+ *
+ * A monitor that has no room loses the copy (dropped_msgs); the sender
+ * never learns of monitors.
+ */
+void kdbus_conn_eavesdrop(struct kdbus_conn *src, struct kdbus_staging *s)
+{
+	struct kdbus_bus *bus = src->bus;
+	struct kdbus_queue_entry *entry;
+	struct kdbus_conn *mon;
+
+	if (list_empty_careful(&bus->monitors))
+		return;
+	mutex_lock(&bus->monitors_lock);
+	list_for_each_entry(mon, &bus->monitors, monitor_entry) {
+		entry = kdbus_staging_emit(s, src, mon);
+		if (IS_ERR(entry) ||
+		    kdbus_conn_entry_insert(mon, src->user, entry, NULL) < 0)
+			kdbus_conn_lost_message(mon);
+	}
+	mutex_unlock(&bus->monitors_lock);
+}
+
+/**
  * kdbus_conn_move_messages() - hand queued messages to another connection
  * @dst:	connection taking them over
  * @src:	connection they wait at (an activator, or a name's owner)
@@ -445,6 +471,11 @@ int kdbus_conn_disconnect(struct kdbus_conn *conn, bool ensure_queue_empty)
 
 	cancel_delayed_work_sync(&conn->work);
 	xa_erase(&conn->bus->conns, conn->id);
+	if (kdbus_conn_is_monitor(conn)) {
+		mutex_lock(&conn->bus->monitors_lock);
+		list_del_init(&conn->monitor_entry);
+		mutex_unlock(&conn->bus->monitors_lock);
+	}
 
 	/* names go first: their owner changes before the owner leaves */
 	kdbus_name_release_all(conn);
@@ -519,6 +550,7 @@ static struct kdbus_conn *kdbus_conn_new(struct kdbus_ep *ep,
 	INIT_DELAYED_WORK(&conn->work, kdbus_conn_work);
 	INIT_LIST_HEAD(&conn->names_list);
 	INIT_LIST_HEAD(&conn->names_queue_list);
+	INIT_LIST_HEAD(&conn->monitor_entry);
 
 	conn->flags = hello->flags;
 	conn->attach_flags_send = hello->attach_flags_send;
@@ -665,8 +697,14 @@ struct kdbus_conn *kdbus_cmd_hello(struct kdbus_ep *ep, struct file *file,
 		return ret < 0 ? ERR_PTR(ret) : NULL;
 	}
 
-	if (cmd->flags & (KDBUS_HELLO_POLICY_HOLDER | KDBUS_HELLO_MONITOR)) {
+	if (cmd->flags & KDBUS_HELLO_POLICY_HOLDER) {
 		ret = -EOPNOTSUPP;
+		goto exit;
+	}
+	if ((cmd->flags & KDBUS_HELLO_MONITOR) &&
+	    (!privileged || (cmd->flags & KDBUS_HELLO_ACTIVATOR))) {
+		/* everything on the bus: the opener's privilege, at open() */
+		ret = privileged ? -EINVAL : -EPERM;
 		goto exit;
 	}
 	if (cmd->flags & KDBUS_HELLO_ACTIVATOR) {
@@ -755,6 +793,11 @@ struct kdbus_conn *kdbus_cmd_hello(struct kdbus_ep *ep, struct file *file,
 	}
 	if (kdbus_conn_is_activator(conn))
 		ret = kdbus_name_acquire_activator(conn, argv[2].item->str);
+	if (kdbus_conn_is_monitor(conn)) {
+		mutex_lock(&bus->monitors_lock);
+		list_add_tail(&conn->monitor_entry, &bus->monitors);
+		mutex_unlock(&bus->monitors_lock);
+	}
 
 exit:
 	ret = kdbus_args_clear(&args, ret);
@@ -1184,6 +1227,8 @@ static int kdbus_conn_reply(struct kdbus_conn *conn, struct kdbus_conn *dst,
 	ret = kdbus_conn_send_reply(conn, dst, s, reply);
 	if (ret < 0 && !reply->sync)
 		kdbus_notify_reply(dst, reply->cookie, KDBUS_ITEM_REPLY_DEAD);
+	if (ret == 0)
+		kdbus_conn_eavesdrop(conn, s);
 	return ret;
 }
 
@@ -1245,6 +1290,7 @@ static int kdbus_conn_unicast(struct kdbus_conn *conn, struct kdbus_conn *dst,
 	ret = kdbus_conn_entry_insert(dst, conn->user, entry, reply);
 	if (ret < 0)
 		goto exit_unaccount;
+	kdbus_conn_eavesdrop(conn, s);
 	if (!sync)
 		goto exit;
 
@@ -1323,6 +1369,10 @@ int kdbus_cmd_send(struct kdbus_conn *conn, struct file *file,
 		.argc = ARRAY_SIZE(argv),
 	};
 
+	/* monitors only listen */
+	if (kdbus_conn_is_monitor(conn))
+		return -EOPNOTSUPP;
+
 	ret = kdbus_args_parse(&args, argp, &cmd);
 	if (ret != 0)
 		return ret < 0 ? ret : 0;
@@ -1385,6 +1435,7 @@ int kdbus_cmd_send(struct kdbus_conn *conn, struct file *file,
 		}
 	}
 
+	staging->dst_id = dst->id;
 	ret = kdbus_conn_unicast(conn, dst, staging, sync, &info);
 	if (ret == 0 && sync &&
 	    copy_to_user(&usend->reply, &info, sizeof(info)))

@@ -40,6 +40,7 @@
 
 struct kdbus_match_db;
 struct kdbus_name_entry;
+struct kdbus_staging;
 #include "queue.h"
 
 struct file;
@@ -72,6 +73,7 @@ struct poll_table_struct;
  * @names_queue_list:	names it waits for (registry lock)
  * @name_count:		names owned and waited for (registry lock)
  * @activator_of:	name entry it is the activator of (registry lock)
+ * @monitor_entry:	in bus->monitors, for monitors
  * @pool:		receive pool
  * @lock:		see the DOC block
  * @wait:		poll() and synchronous senders wait here
@@ -107,6 +109,7 @@ struct kdbus_conn {
 	struct list_head names_queue_list;
 	unsigned int name_count;
 	struct kdbus_name_entry *activator_of;
+	struct list_head monitor_entry;
 	struct kdbus_pool *pool;
 
 	struct mutex lock;	/* see the DOC block */
@@ -138,6 +141,7 @@ struct kdbus_conn *kdbus_cmd_hello(struct kdbus_ep *ep, struct file *file,
 				   const struct kdbus_meta_view *view,
 				   void __user *argp);
 int kdbus_cmd_update(struct kdbus_conn *conn, void __user *argp);
+void kdbus_conn_eavesdrop(struct kdbus_conn *src, struct kdbus_staging *s);
 void kdbus_conn_move_messages(struct kdbus_conn *dst, struct kdbus_conn *src,
 			      u64 name_id);
 bool kdbus_conn_policy_talk(struct kdbus_conn *conn, struct kdbus_conn *to);

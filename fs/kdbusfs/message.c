@@ -185,6 +185,10 @@ struct kdbus_staging *kdbus_staging_new_user(struct kdbus_conn *src,
 			}
 			s->msg_size += KDBUS_ITEM_SIZE(sizeof(struct kdbus_memfd));
 			break;
+		case KDBUS_ITEM_DST_NAME:
+			/* the receiver learns which name it was sent to */
+			s->msg_size += KDBUS_ALIGN8(item->size);
+			break;
 		case KDBUS_ITEM_FDS:
 			s->n_fds = KDBUS_ITEM_PAYLOAD_SIZE(item) / sizeof(int);
 			if (s->n_fds > KDBUS_MSG_MAX_FDS) {
@@ -282,6 +286,9 @@ static void kdbus_staging_build(struct kdbus_staging *s,
 			out->memfd.fd = -1;
 			entry->memfd_offs[memfd++] =
 				(u8 *)&out->memfd.fd - (u8 *)hdr;
+			break;
+		case KDBUS_ITEM_DST_NAME:
+			memcpy(out, item, item->size);
 			break;
 		case KDBUS_ITEM_FDS:
 			if (!s->n_fds)
@@ -432,7 +439,8 @@ struct kdbus_queue_entry *kdbus_staging_emit(struct kdbus_staging *staging,
 	memcpy(hdr, staging->msg, sizeof(*hdr));
 	hdr->size = msg_size;
 	hdr->src_id = src->id;
-	hdr->dst_id = dst->id;
+	/* monitors see where the message went, not themselves */
+	hdr->dst_id = staging->dst_id ?: dst->id;
 	kdbus_staging_build(staging, entry, hdr);
 
 	kvec.iov_base = hdr;

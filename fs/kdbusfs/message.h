@@ -59,6 +59,7 @@ struct kdbus_staging {
 	size_t msg_size;
 	const struct kdbus_item *dst_name;
 	u64 dst_name_id;
+	u64 dst_id;
 	const struct kdbus_item *bloom;
 };
 

@@ -530,4 +530,65 @@ TEST_F(names, owned_names_in_metadata_and_conn_info)
 	EXPECT_EQ(0, kdbus_free(&self->b, ci.offset));
 }
 
+static int hello_flags(const char *ep, uint64_t flags, struct kdbus_conn *c)
+{
+	return kdbus_hello(ep, flags, KDBUS_TEST_POOL_SIZE, c);
+}
+
+static int monitor_as_user(void *arg)
+{
+	const char *ep = arg;
+	struct kdbus_conn c;
+
+	if (kdbus_drop_to(KDBUS_TEST_UID, KDBUS_TEST_GID))
+		return 10;
+	return hello_flags(ep, KDBUS_HELLO_MONITOR, &c) == -EPERM ? 0 : 11;
+}
+
+TEST_F(names, monitor_sees_all_traffic_and_says_nothing)
+{
+	struct kdbus_conn mon;
+	struct kdbus_info *l;
+	struct kdbus_msg *m;
+	uint64_t cookie;
+	int status;
+	size_t size;
+	pid_t pid;
+
+	ASSERT_EQ(0, hello_flags(self->bus.ep, KDBUS_HELLO_MONITOR, &mon));
+	EXPECT_EQ(-EINVAL, hello_flags(self->bus.ep, KDBUS_HELLO_MONITOR |
+				       KDBUS_HELLO_ACTIVATOR, &self->c));
+
+	ASSERT_EQ(0, acquire(&self->b, "org.mon", 0, NULL));
+	EXPECT_EQ(0, send_to_name(&self->a, "org.mon", 0, 0, 21));
+	ASSERT_EQ(0, recv_cookie(&self->b, &cookie));
+	EXPECT_EQ(21, cookie);
+	ASSERT_EQ(0, kdbus_recv(&mon, 0, 0, &m, NULL));
+	EXPECT_EQ(21, m->cookie);
+	EXPECT_EQ(self->a.id, m->src_id);
+	EXPECT_EQ(self->b.id, m->dst_id);
+	EXPECT_EQ(0, kdbus_msg_free(&mon, m));
+
+	/* it sends nothing, owns nothing, and is not listed */
+	{
+		struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
+
+		a.cookie = 22;
+		EXPECT_EQ(-EOPNOTSUPP, kdbus_send(&mon, self->a.id, &a));
+	}
+	EXPECT_EQ(-EOPNOTSUPP, acquire(&mon, "org.mon2", 0, NULL));
+	l = list(&self->a, KDBUS_LIST_UNIQUE, &size);
+	ASSERT_NE(NULL, l);
+	EXPECT_FALSE(list_has(l, size, mon.id, NULL, NULL));
+	free(l);
+	kdbus_conn_close(&mon);
+
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0)
+		_exit(monitor_as_user(self->bus.ep));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
 TEST_HARNESS_MAIN
