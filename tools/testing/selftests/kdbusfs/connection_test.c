@@ -109,11 +109,11 @@ TEST_F(conn, hello_refuses_bad_pool_sizes_flags_and_items)
 	EXPECT_EQ(-EINVAL, kdbus_ioctl(fd, KDBUS_CMD_HELLO, &hello));
 	hello.attach_flags_recv = 0;
 
-	/* connection roles of a later stage */
-	hello.flags = KDBUS_HELLO_MONITOR;
-	EXPECT_EQ(-EOPNOTSUPP, kdbus_ioctl(fd, KDBUS_CMD_HELLO, &hello));
+	/* an activator needs its name; a monitor cannot be one */
 	hello.flags = KDBUS_HELLO_ACTIVATOR;
-	EXPECT_EQ(-EOPNOTSUPP, kdbus_ioctl(fd, KDBUS_CMD_HELLO, &hello));
+	EXPECT_EQ(-EINVAL, kdbus_ioctl(fd, KDBUS_CMD_HELLO, &hello));
+	hello.flags = KDBUS_HELLO_ACTIVATOR | KDBUS_HELLO_MONITOR;
+	EXPECT_EQ(-EINVAL, kdbus_ioctl(fd, KDBUS_CMD_HELLO, &hello));
 
 	/* negotiation answers the supported flags and connects nothing */
 	hello.flags = KDBUS_FLAG_NEGOTIATE;

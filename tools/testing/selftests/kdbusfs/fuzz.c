@@ -1807,6 +1807,8 @@ static int expected_errno(const struct pick *p, unsigned long cmd)
 	default:
 		break;
 	}
+	if (cmd == KDBUS_CMD_ENDPOINT_UPDATE)
+		return -EBADFD;	/* no file here made an endpoint */
 	if (!setup && !connected)
 		return -ENOTTY;
 
@@ -1827,17 +1829,14 @@ static int expected_errno(const struct pick *p, unsigned long cmd)
 			return -ESHUTDOWN;
 		if (cmd == KDBUS_CMD_BUS_MAKE)
 			return -EBADFD;
-		return cmd == KDBUS_CMD_ENDPOINT_MAKE ? -ENOTTY : 0;
+		return 0;
 	case K_CONN:
 		c = &fz.conn[p->idx];
 		if (setup)
 			return -EBADFD;
 		if (c->dead)
 			return -ECONNRESET;
-		if (cmd == KDBUS_CMD_SEND || cmd == KDBUS_CMD_RECV ||
-		    cmd == KDBUS_CMD_FREE || cmd == KDBUS_CMD_BYEBYE)
-			return 0;
-		return -ENOTTY;
+		return 0;
 	default:
 		return 0;
 	}
@@ -2084,6 +2083,21 @@ static void after_success(const struct pick *p, struct op *op)
 					r->msg.msg_size, true);
 		break;
 	}
+	case KDBUS_CMD_CONN_INFO:
+	case KDBUS_CMD_BUS_CREATOR_INFO: {
+		const struct kdbus_cmd_info *ci = (const void *)op->user;
+
+		if (p->kind == K_CONN && ci && !negotiate)
+			conn_add_offset(&fz.conn[p->idx], ci->offset);
+		break;
+	}
+	case KDBUS_CMD_LIST: {
+		const struct kdbus_cmd_list *cl = (const void *)op->user;
+
+		if (p->kind == K_CONN && cl && !negotiate)
+			conn_add_offset(&fz.conn[p->idx], cl->offset);
+		break;
+	}
 	case KDBUS_CMD_FREE: {
 		const struct kdbus_cmd_free *f = (const void *)op->user;
 
@@ -2112,6 +2126,27 @@ static void after_success(const struct pick *p, struct op *op)
 					s->reply.msg_size, true);
 		break;
 	}
+	case KDBUS_CMD_UPDATE:
+	case KDBUS_CMD_NAME_ACQUIRE:
+	case KDBUS_CMD_NAME_RELEASE:
+	case KDBUS_CMD_MATCH_ADD:
+	case KDBUS_CMD_MATCH_REMOVE:
+		if (p->kind != K_CONN)
+			bad("command succeeded on a %s", kind_name[p->kind]);
+		break;
+	case KDBUS_CMD_ENDPOINT_MAKE:
+		if (p->kind != K_ENDPOINT) {
+			bad("ENDPOINT_MAKE succeeded on a %s",
+			    kind_name[p->kind]);
+			return;
+		}
+		if (negotiate)
+			return;
+		/* the file owns an endpoint now: close it, open a fresh one */
+		close(fz.ep[p->idx].fd);
+		fz.ep[p->idx].fd = -1;
+		ep_reopen(p->idx);
+		break;
 	default:
 		bad("command succeeded");
 		break;

@@ -1076,10 +1076,10 @@ TEST_F(msg, lost_notifications_are_reported_as_dropped)
 	int i, n = 0;
 
 	ASSERT_EQ(0, kdbus_hello(self->bus.ep, 0, 64 * 1024, &small));
-	/* a request from the small pool, expiring soon */
+	/* a request from the small pool, expiring once the pool is full */
 	a.flags = KDBUS_MSG_EXPECT_REPLY;
 	a.cookie = 50;
-	a.timeout_ns = kdbus_now_ns() + 300 * MS;
+	a.timeout_ns = kdbus_now_ns() + 3000 * MS;
 	a.data = "q";
 	a.size = 1;
 	ASSERT_EQ(0, kdbus_send(&small, self->b.id, &a));
@@ -1092,7 +1092,9 @@ TEST_F(msg, lost_notifications_are_reported_as_dropped)
 	for (i = 0; i < 100; i++)
 		if (send_bytes(&self->a, small.id, 1000 + i, "x", 1))
 			break;
-	usleep(600000);
+	ASSERT_LT(kdbus_now_ns(), a.timeout_ns);
+	while (kdbus_now_ns() < a.timeout_ns + 300 * MS)
+		usleep(50000);
 
 	/* the REPLY_TIMEOUT could not be queued: it is counted instead */
 	ASSERT_EQ(0, kdbus_recv(&small, 0, 0, &m, &r));
