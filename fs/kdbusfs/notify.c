@@ -114,6 +114,28 @@ void kdbus_notify_name_change(struct kdbus_bus *bus, u64 type, u64 old_id,
 	kfree(c);
 }
 
+/*
+ * A notification could not even be allocated: whoever might have wanted it
+ * learns that something was lost.
+ */
+static void kdbus_notify_lost(struct kdbus_bus *bus)
+{
+	struct kdbus_conn *conn;
+	unsigned long id;
+
+	rcu_read_lock();
+	xa_for_each(&bus->conns, id, conn) {
+		if (!kref_get_unless_zero(&conn->kref))
+			continue;
+		rcu_read_unlock();
+		if (kdbus_conn_active(conn))
+			kdbus_conn_lost_message(conn);
+		kdbus_conn_unref(conn);
+		rcu_read_lock();
+	}
+	rcu_read_unlock();
+}
+
 /**
  * kdbus_notify_flush() - broadcast the queued notifications, in order
  * @bus:	bus
@@ -135,6 +157,8 @@ void kdbus_notify_flush(struct kdbus_bus *bus)
 		kdbus_bus_broadcast_kernel(bus, n->type, n->payload, n->size);
 		kfree(n);
 	}
+	if (atomic64_xchg(&bus->notify_lost, 0))
+		kdbus_notify_lost(bus);
 	mutex_unlock(&bus->notify_flush_lock);
 }
 
