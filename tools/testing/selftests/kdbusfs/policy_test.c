@@ -1,0 +1,427 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * TALK, SEE and OWN: the bus policy of policy holders, custom endpoints as
+ * sandboxes, and the rule that a connection's rights are its opener's.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "kdbus_util.h"
+
+#define ACCESS(t, a, i)	((struct kdbus_policy_access){ .type = (t), \
+				 .access = (a), .id = (i) })
+
+static void add_policy(struct kdbus_cmd_buf *b, const char *name,
+		       struct kdbus_policy_access pa)
+{
+	kdbus_cmd_add(b, KDBUS_ITEM_NAME, name, strlen(name) + 1);
+	kdbus_cmd_add(b, KDBUS_ITEM_POLICY_ACCESS, &pa, sizeof(pa));
+}
+
+static int hello_buf(int fd, struct kdbus_cmd_buf *b, struct kdbus_conn *c)
+{
+	struct kdbus_cmd_hello *h = (void *)b->data;
+	int ret;
+
+	kdbus_cmd_finish(b);
+	ret = kdbus_ioctl(fd, KDBUS_CMD_HELLO, h);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	c->fd = fd;
+	c->id = h->id;
+	c->pool_size = KDBUS_TEST_POOL_SIZE;
+	c->pool = mmap(NULL, c->pool_size, PROT_READ, MAP_SHARED, fd, 0);
+	return c->pool == MAP_FAILED ? -errno : kdbus_free(c, h->offset);
+}
+
+static void hello_init(struct kdbus_cmd_buf *b, uint64_t flags)
+{
+	struct kdbus_cmd_hello *h = (void *)b->data;
+
+	kdbus_cmd_init(b, flags);
+	b->size = offsetof(struct kdbus_cmd_hello, items);
+	h->pool_size = KDBUS_TEST_POOL_SIZE;
+}
+
+static int name_cmd(struct kdbus_conn *c, unsigned long req, const char *name)
+{
+	struct kdbus_cmd_buf b;
+
+	kdbus_cmd_init(&b, 0);
+	kdbus_cmd_add(&b, KDBUS_ITEM_NAME, name, strlen(name) + 1);
+	kdbus_cmd_finish(&b);
+	return kdbus_ioctl(c->fd, req, b.data);
+}
+
+static int send_name(struct kdbus_conn *c, const char *name, uint64_t cookie)
+{
+	uint64_t buf[64] = {};
+	struct kdbus_msg *m = (void *)buf;
+	struct kdbus_cmd_send cmd = { .size = sizeof(cmd) };
+	struct kdbus_item *item = m->items;
+
+	m->dst_id = KDBUS_DST_ID_NAME;
+	m->payload_type = KDBUS_PAYLOAD_DBUS;
+	m->cookie = cookie;
+	item->type = KDBUS_ITEM_DST_NAME;
+	item->size = KDBUS_ITEM_HEADER_SIZE + strlen(name) + 1;
+	memcpy(item->str, name, strlen(name) + 1);
+	item = (void *)((char *)item + KDBUS_ALIGN8(item->size));
+	m->size = (char *)item - (char *)m;
+	cmd.msg_address = (uintptr_t)m;
+	return kdbus_ioctl(c->fd, KDBUS_CMD_SEND, &cmd);
+}
+
+static int send_id(struct kdbus_conn *c, uint64_t id, uint64_t cookie)
+{
+	struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
+
+	a.cookie = cookie;
+	a.data = "p";
+	a.size = 1;
+	return kdbus_send(c, id, &a);
+}
+
+/* whether LIST (names) shows @name */
+static int list_shows(struct kdbus_conn *c, const char *name)
+{
+	struct kdbus_cmd_list cmd = { .size = sizeof(cmd),
+				      .flags = KDBUS_LIST_NAMES };
+	struct kdbus_info *info, *end;
+	int found = 0, ret;
+
+	ret = kdbus_ioctl(c->fd, KDBUS_CMD_LIST, &cmd);
+	if (ret)
+		return ret;
+	info = (void *)(c->pool + cmd.offset);
+	end = (void *)((char *)info + cmd.list_size);
+	for (; info < end; info = (void *)((char *)info + info->size)) {
+		struct kdbus_item *item = info->items;
+
+		if ((char *)item < (char *)info + info->size &&
+		    item->type == KDBUS_ITEM_OWNED_NAME &&
+		    !strcmp(item->name.name, name))
+			found = 1;
+	}
+	kdbus_free(c, cmd.offset);
+	return found;
+}
+
+FIXTURE(policy) {
+	struct kdbus_test_bus bus;
+	struct kdbus_conn svc, other;
+	char dir[4200];
+};
+
+FIXTURE_SETUP(policy)
+{
+	ASSERT_EQ(0, kdbus_test_bus_make(&self->bus));
+	snprintf(self->dir, sizeof(self->dir), "%s/%s", self->bus.dir,
+		 self->bus.name);
+	/* two services of the fixture's (privileged) user */
+	ASSERT_EQ(0, kdbus_hello(self->bus.ep, 0, KDBUS_TEST_POOL_SIZE,
+				 &self->svc));
+	ASSERT_EQ(0, kdbus_hello(self->bus.ep, 0, KDBUS_TEST_POOL_SIZE,
+				 &self->other));
+	ASSERT_EQ(0, name_cmd(&self->svc, KDBUS_CMD_NAME_ACQUIRE,
+			      "org.allowed"));
+	ASSERT_EQ(0, name_cmd(&self->other, KDBUS_CMD_NAME_ACQUIRE,
+			      "org.hidden"));
+}
+
+FIXTURE_TEARDOWN(policy)
+{
+	kdbus_conn_close(&self->svc);
+	kdbus_conn_close(&self->other);
+	kdbus_test_bus_close(&self->bus);
+}
+
+/* ENDPOINT_MAKE on @fd (a bus endpoint file) with one TALK entry */
+static int make_endpoint(int fd, const char *name, const char *talk_to)
+{
+	struct kdbus_cmd_buf b;
+
+	kdbus_cmd_init(&b, KDBUS_MAKE_ACCESS_WORLD);
+	kdbus_cmd_add(&b, KDBUS_ITEM_MAKE_NAME, name, strlen(name) + 1);
+	if (talk_to)
+		add_policy(&b, talk_to, ACCESS(KDBUS_POLICY_ACCESS_WORLD,
+					       KDBUS_POLICY_TALK, 0));
+	kdbus_cmd_finish(&b);
+	return kdbus_ioctl(fd, KDBUS_CMD_ENDPOINT_MAKE, b.data);
+}
+
+struct sandbox {
+	struct kdbus_conn *conn;
+	uint64_t svc_id, other_id;
+};
+
+/* The unprivileged child's view through the sandbox connection. */
+static int sandboxed(void *arg)
+{
+	struct sandbox *sb = arg;
+	struct kdbus_conn *c = sb->conn;
+
+	if (kdbus_drop_to(KDBUS_TEST_UID, KDBUS_TEST_GID))
+		return 10;
+	if (send_name(c, "org.allowed", 1))
+		return 11;
+	if (send_name(c, "org.hidden", 2) != -ESRCH)
+		return 12;
+	/* a connection without a visible name is not there at all */
+	if (send_id(c, sb->other_id, 3) != -ENXIO)
+		return 13;
+	if (list_shows(c, "org.allowed") != 1)
+		return 14;
+	if (list_shows(c, "org.hidden") != 0)
+		return 15;
+	if (name_cmd(c, KDBUS_CMD_NAME_ACQUIRE, "org.mine") != -EPERM)
+		return 16;
+	if (name_cmd(c, KDBUS_CMD_NAME_ACQUIRE, "org.allowed") != -EPERM)
+		return 17;
+	return 0;
+}
+
+TEST_F(policy, sandbox_endpoint_allows_one_name_and_nothing_else)
+{
+	struct sandbox sb = { .svc_id = self->svc.id,
+			      .other_id = self->other.id };
+	struct kdbus_cmd_buf b;
+	struct kdbus_conn sbc;
+	char epname[64], path[4300];
+	int owner, fd, status;
+	struct kdbus_msg *m;
+	pid_t pid;
+
+	owner = open(self->bus.ep, O_RDWR | O_CLOEXEC);
+	ASSERT_GE(owner, 0);
+	kdbus_bus_name(epname, sizeof(epname), "sandbox");
+	ASSERT_EQ(0, make_endpoint(owner, epname, "org.allowed"));
+	snprintf(path, sizeof(path), "%s/%s", self->dir, epname);
+
+	/* privileged opener, custom endpoint: the endpoint's policy rules */
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	ASSERT_GE(fd, 0);
+	hello_init(&b, 0);
+	ASSERT_EQ(0, hello_buf(fd, &b, &sbc));
+	sb.conn = &sbc;
+
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0)
+		_exit(sandboxed(&sb));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+
+	ASSERT_EQ(0, kdbus_recv(&self->svc, 0, 0, &m, NULL));
+	EXPECT_EQ(1, m->cookie);
+	EXPECT_EQ(sbc.id, m->src_id);
+	EXPECT_EQ(0, kdbus_msg_free(&self->svc, m));
+	EXPECT_EQ(-EAGAIN, kdbus_recv(&self->other, 0, 0, NULL, NULL));
+
+	/* the endpoint file goes with the file that made it */
+	kdbus_conn_close(&sbc);
+	close(owner);
+	EXPECT_EQ(-1, open(path, O_RDWR | O_CLOEXEC));
+}
+
+/* Open the endpoint as the test user and pass the unconnected fd. */
+static int open_as_user(void *arg)
+{
+	struct sandbox *sb = arg;
+	const char *ep = (const char *)sb->conn;
+	int fd;
+
+	if (kdbus_drop_to(KDBUS_TEST_UID, KDBUS_TEST_GID))
+		return 10;
+	fd = open(ep, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return 11;
+	return kdbus_send_fd((int)sb->svc_id, fd) ? 12 : 0;
+}
+
+static int in_child(int (*fn)(void *), void *arg)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(fn(arg));
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+TEST_F(policy, unprivileged_fd_passed_to_root_stays_unprivileged)
+{
+	struct sandbox sb = { .conn = (void *)self->bus.ep };
+	struct kdbus_conn holder, user;
+	struct kdbus_cmd_buf b;
+	char root_only[] = "org.root.Only";
+	int sv[2], fd;
+
+	/* the bus policy: org.root.Only may be owned by uid 0 only */
+	fd = open(self->bus.ep, O_RDWR | O_CLOEXEC);
+	ASSERT_GE(fd, 0);
+	hello_init(&b, KDBUS_HELLO_POLICY_HOLDER);
+	add_policy(&b, root_only, ACCESS(KDBUS_POLICY_ACCESS_USER,
+					 KDBUS_POLICY_OWN, 0));
+	ASSERT_EQ(0, hello_buf(fd, &b, &holder));
+
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	sb.svc_id = sv[1];
+	ASSERT_EQ(0, in_child(open_as_user, &sb));
+	fd = kdbus_recv_fd(sv[0]);
+	ASSERT_GE(fd, 0);
+
+	/* root says HELLO on the user's fd: the connection is the user's */
+	hello_init(&b, 0);
+	ASSERT_EQ(0, hello_buf(fd, &b, &user));
+	EXPECT_EQ(-EPERM, name_cmd(&user, KDBUS_CMD_NAME_ACQUIRE, root_only));
+	/* the user could not talk to another user's unnamed connection */
+	EXPECT_EQ(-EPERM, send_id(&user, self->other.id, 5));
+	/* root itself may own it */
+	EXPECT_EQ(0, name_cmd(&self->svc, KDBUS_CMD_NAME_ACQUIRE, root_only));
+
+	kdbus_conn_close(&user);
+	kdbus_conn_close(&holder);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+static int user_sends_to_svc(void *arg)
+{
+	const char *ep = arg;
+	struct kdbus_conn c;
+
+	if (kdbus_drop_to(KDBUS_TEST_UID, KDBUS_TEST_GID))
+		return 10;
+	if (kdbus_hello(ep, 0, KDBUS_TEST_POOL_SIZE, &c))
+		return 11;
+	return -send_name(&c, "org.allowed", 7);
+}
+
+TEST_F(policy, policy_changes_apply_to_later_messages_only)
+{
+	struct kdbus_conn holder;
+	struct kdbus_cmd_buf b;
+	struct kdbus_msg *m;
+	int fd;
+
+	fd = open(self->bus.ep, O_RDWR | O_CLOEXEC);
+	ASSERT_GE(fd, 0);
+	hello_init(&b, KDBUS_HELLO_POLICY_HOLDER);
+	add_policy(&b, "org.allowed", ACCESS(KDBUS_POLICY_ACCESS_WORLD,
+					     KDBUS_POLICY_TALK, 0));
+	ASSERT_EQ(0, hello_buf(fd, &b, &holder));
+
+	/* allowed: queued */
+	EXPECT_EQ(0, in_child(user_sends_to_svc, self->bus.ep));
+	/* the holder takes TALK away */
+	kdbus_cmd_init(&b, 0);
+	add_policy(&b, "org.allowed", ACCESS(KDBUS_POLICY_ACCESS_WORLD,
+					     KDBUS_POLICY_SEE, 0));
+	kdbus_cmd_finish(&b);
+	ASSERT_EQ(0, kdbus_ioctl(holder.fd, KDBUS_CMD_UPDATE, b.data));
+	EXPECT_EQ(EPERM, in_child(user_sends_to_svc, self->bus.ep));
+	/* what was queued stays */
+	ASSERT_EQ(0, kdbus_recv(&self->svc, 0, 0, &m, NULL));
+	EXPECT_EQ(7, m->cookie);
+	EXPECT_EQ(0, kdbus_msg_free(&self->svc, m));
+	EXPECT_EQ(-EAGAIN, kdbus_recv(&self->svc, 0, 0, NULL, NULL));
+
+	/* the holder goes, its policy goes */
+	kdbus_conn_close(&holder);
+	EXPECT_EQ(EPERM, in_child(user_sends_to_svc, self->bus.ep));
+}
+
+static int user_owns(void *arg)
+{
+	const char *ep = arg;
+	struct kdbus_conn c;
+
+	if (kdbus_drop_to(KDBUS_TEST_UID, KDBUS_TEST_GID))
+		return 10;
+	if (kdbus_hello(ep, 0, KDBUS_TEST_POOL_SIZE, &c))
+		return 11;
+	return -name_cmd(&c, KDBUS_CMD_NAME_ACQUIRE, "org.user.Svc");
+}
+
+TEST_F(policy, policy_holder_rules_and_errors)
+{
+	struct kdbus_conn holder, h2;
+	struct kdbus_cmd_buf b;
+	int fd;
+
+	EXPECT_EQ(EPERM, in_child(user_owns, self->bus.ep));
+
+	fd = open(self->bus.ep, O_RDWR | O_CLOEXEC);
+	ASSERT_GE(fd, 0);
+	hello_init(&b, KDBUS_HELLO_POLICY_HOLDER);
+	add_policy(&b, "org.user.*", ACCESS(KDBUS_POLICY_ACCESS_USER,
+					    KDBUS_POLICY_OWN,
+					    KDBUS_TEST_UID));
+	ASSERT_EQ(0, hello_buf(fd, &b, &holder));
+	EXPECT_EQ(0, in_child(user_owns, self->bus.ep));
+
+	/* another holder cannot claim the same name */
+	fd = open(self->bus.ep, O_RDWR | O_CLOEXEC);
+	ASSERT_GE(fd, 0);
+	hello_init(&b, KDBUS_HELLO_POLICY_HOLDER);
+	add_policy(&b, "org.user.*", ACCESS(KDBUS_POLICY_ACCESS_WORLD,
+					    KDBUS_POLICY_OWN, 0));
+	EXPECT_EQ(-EEXIST, hello_buf(fd, &b, &h2));
+
+	/* bad entries */
+	fd = open(self->bus.ep, O_RDWR | O_CLOEXEC);
+	ASSERT_GE(fd, 0);
+	hello_init(&b, KDBUS_HELLO_POLICY_HOLDER);
+	add_policy(&b, "bad", ACCESS(KDBUS_POLICY_ACCESS_WORLD,
+				     KDBUS_POLICY_OWN, 0));
+	EXPECT_EQ(-EINVAL, hello_buf(fd, &b, &h2));
+	fd = open(self->bus.ep, O_RDWR | O_CLOEXEC);
+	ASSERT_GE(fd, 0);
+	hello_init(&b, KDBUS_HELLO_POLICY_HOLDER);
+	add_policy(&b, "org.x", ACCESS(99, KDBUS_POLICY_OWN, 0));
+	EXPECT_EQ(-EINVAL, hello_buf(fd, &b, &h2));
+
+	/* holders own no names and send nothing */
+	EXPECT_EQ(-EOPNOTSUPP, name_cmd(&holder, KDBUS_CMD_NAME_ACQUIRE,
+					"org.h"));
+	kdbus_conn_close(&holder);
+}
+
+static int user_holder(void *arg)
+{
+	const char *ep = arg;
+	struct kdbus_cmd_buf b;
+	struct kdbus_conn c;
+	int fd;
+
+	if (kdbus_drop_to(KDBUS_TEST_UID, KDBUS_TEST_GID))
+		return 10;
+	fd = open(ep, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return 11;
+	hello_init(&b, KDBUS_HELLO_POLICY_HOLDER);
+	add_policy(&b, "org.any", ACCESS(KDBUS_POLICY_ACCESS_WORLD,
+					 KDBUS_POLICY_OWN, 0));
+	return -hello_buf(fd, &b, &c);
+}
+
+TEST_F(policy, policy_holders_need_privilege)
+{
+	EXPECT_EQ(EPERM, in_child(user_holder, self->bus.ep));
+}
+
+TEST_HARNESS_MAIN
