@@ -104,17 +104,36 @@ static int kdbus_staging_import_files(struct kdbus_staging *s)
 	return 0;
 }
 
+/*
+ * Every bloom filter on a bus has the bus's size: a receiver's mask is
+ * compared with it word by word.
+ */
+static int kdbus_staging_check_bloom(const struct kdbus_bus *bus,
+				     const struct kdbus_item *item)
+{
+	size_t size = KDBUS_ITEM_PAYLOAD_SIZE(item) -
+		      sizeof(struct kdbus_bloom_filter);
+
+	/* partial words: upstream kdbus answered EFAULT, and so do we */
+	if (!IS_ALIGNED(size, 8))
+		return -EFAULT;
+	if (size != bus->bloom.size)
+		return -EDOM;
+	return 0;
+}
+
 /**
  * kdbus_staging_new_user() - copy in and validate a message to send
  * @src:		sending connection
  * @msg_address:	user address of its struct kdbus_msg
  *
- * Return: the staging object or ERR_PTR: -EFAULT, -EINVAL (bad size,
- * flags, items, a padding vector longer than 7 bytes), -EMSGSIZE (message
- * or payload too large), -EMFILE (too many fds), -E2BIG (too many memfds),
+ * Return: the staging object or ERR_PTR: -EFAULT (also for a bloom filter
+ * of partial words), -EINVAL (bad size, flags, items, a padding vector
+ * longer than 7 bytes), -EMSGSIZE (message or payload too large), -EMFILE (too many fds), -E2BIG (too many memfds),
  * -EBADF (a descriptor is not open), -EMEDIUMTYPE (a memfd is not a
  * memfd), -ETXTBSY (a memfd is not sealed), -EOPNOTSUPP (a kdbusfs file or
- * a unix socket passed), -ENOMEM.
+ * a unix socket passed), -EDOM (a bloom filter not of the bus's size),
+ * -ENOMEM.
  */
 struct kdbus_staging *kdbus_staging_new_user(struct kdbus_conn *src,
 					     u64 msg_address)
@@ -183,6 +202,13 @@ struct kdbus_staging *kdbus_staging_new_user(struct kdbus_conn *src,
 				goto error;
 			}
 			s->msg_size += KDBUS_ITEM_SIZE(sizeof(struct kdbus_memfd));
+			break;
+		case KDBUS_ITEM_BLOOM_FILTER:
+			ret = kdbus_staging_check_bloom(src->bus, item);
+			if (ret < 0)
+				goto error;
+			/* handed on as given, for receivers to filter by */
+			s->msg_size += KDBUS_ALIGN8(item->size);
 			break;
 		case KDBUS_ITEM_FDS:
 			s->n_fds = KDBUS_ITEM_PAYLOAD_SIZE(item) / sizeof(int);
@@ -281,6 +307,10 @@ static void kdbus_staging_build(struct kdbus_staging *s,
 			out->memfd.fd = -1;
 			entry->memfd_offs[memfd++] =
 				(u8 *)&out->memfd.fd - (u8 *)hdr;
+			break;
+		case KDBUS_ITEM_BLOOM_FILTER:
+			/* hdr was zeroed: the padding of a short item is 0 */
+			memcpy(out, item, item->size);
 			break;
 		case KDBUS_ITEM_FDS:
 			if (!s->n_fds)
