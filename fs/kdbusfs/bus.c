@@ -340,10 +340,9 @@ static int kdbus_bus_broadcast_check(const struct kdbus_staging *staging)
 
 	if (!(msg->flags & KDBUS_MSG_SIGNAL))
 		return -EBADMSG;
+	/* timeout_ns shares its place with cookie_reply: no answer either */
 	if (msg->timeout_ns)
 		return -ENOTUNIQ;
-	if (msg->cookie_reply)
-		return -EINVAL;
 	if (!staging->bloom || staging->dst_name)
 		return -EBADMSG;
 	if (staging->n_fds)
@@ -397,9 +396,9 @@ static int kdbus_bus_broadcast_one(struct kdbus_conn *src,
  * succeeds.
  *
  * Return: 0, -EBADMSG (not a signal, no bloom filter, or a destination
- * name), -ENOTUNIQ (a timeout, or file descriptors), -EINVAL (a reply
- * cookie), -EFAULT (the payload cannot be read; receivers before the
- * fault got it).
+ * name), -ENOTUNIQ (a timeout or reply cookie, or file descriptors),
+ * -EFAULT (the payload cannot be read; receivers before the fault got
+ * it).
  */
 int kdbus_bus_broadcast(struct kdbus_bus *bus, struct kdbus_conn *src,
 			struct kdbus_staging *staging)

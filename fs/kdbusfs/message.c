@@ -129,11 +129,11 @@ static int kdbus_staging_check_bloom(const struct kdbus_bus *bus,
  *
  * Return: the staging object or ERR_PTR: -EFAULT (also for a bloom filter
  * of partial words), -EINVAL (bad size, flags, items, a padding vector
- * longer than 7 bytes), -EMSGSIZE (message or payload too large), -EMFILE (too many fds), -E2BIG (too many memfds),
- * -EBADF (a descriptor is not open), -EMEDIUMTYPE (a memfd is not a
- * memfd), -ETXTBSY (a memfd is not sealed), -EOPNOTSUPP (a kdbusfs file or
- * a unix socket passed), -EDOM (a bloom filter not of the bus's size),
- * -ENOMEM.
+ * longer than 7 bytes), -EMSGSIZE (message or payload too large),
+ * -EMFILE (too many fds), -E2BIG (too many memfds), -EBADF (a descriptor
+ * is not open), -EMEDIUMTYPE (a memfd is not a memfd), -ETXTBSY (a memfd
+ * is not sealed), -EOPNOTSUPP (a kdbusfs file or a unix socket passed),
+ * -EDOM (a bloom filter not of the bus's size), -ENOMEM.
  */
 struct kdbus_staging *kdbus_staging_new_user(struct kdbus_conn *src,
 					     u64 msg_address)
@@ -453,7 +453,9 @@ struct kdbus_queue_entry *kdbus_staging_emit(struct kdbus_staging *staging,
 	memcpy(hdr, staging->msg, sizeof(*hdr));
 	hdr->size = msg_size;
 	hdr->src_id = src->id;
-	hdr->dst_id = dst->id;
+	/* receivers tell a broadcast from a message to them by its dst_id */
+	if (staging->msg->dst_id != KDBUS_DST_ID_BROADCAST)
+		hdr->dst_id = dst->id;
 	kdbus_staging_build(staging, entry, hdr);
 
 	kvec.iov_base = hdr;
@@ -523,8 +525,10 @@ struct kdbus_queue_entry *kdbus_kmsg_emit(struct kdbus_conn *dst,
 	msg->cookie_reply = cookie_reply;
 	msg->items[0].type = item_type;
 	msg->items[0].size = KDBUS_ITEM_HEADER_SIZE + payload_size;
+	/* by address: FORTIFY takes items[0].data for an empty field */
 	if (payload_size)
-		memcpy(msg->items[0].data, payload, payload_size);
+		memcpy((u8 *)msg->items + KDBUS_ITEM_HEADER_SIZE, payload,
+		       payload_size);
 
 	entry->slice = kdbus_pool_slice_alloc(dst->pool, size);
 	if (IS_ERR(entry->slice)) {
