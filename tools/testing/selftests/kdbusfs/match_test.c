@@ -709,4 +709,63 @@ TEST_F(match, receiver_needs_talk_access_to_the_sender)
 	EXPECT_EQ(0, wait_child(pid));
 }
 
+/* fs/kdbusfs/limits.h: messages one user may queue at a foreign receiver */
+#define CONN_MAX_MSGS	256
+
+/* The unprivileged side: tell the parent our id, then broadcast a lot. */
+static int user_flood(const char *ep, int sock)
+{
+	struct kdbus_conn c;
+	char x;
+	int i;
+
+	if (kdbus_hello(ep, 0, KDBUS_TEST_POOL_SIZE, &c))
+		return 10;
+	if (write(sock, &c.id, sizeof(c.id)) != sizeof(c.id))
+		return 11;
+	for (i = 0; i < CONN_MAX_MSGS + 44; i++)
+		if (send_bit(&c, 0, 0))
+			return 12;
+	if (write(sock, "x", 1) != 1 || read(sock, &x, 1) != 1)
+		return 13;
+	kdbus_conn_close(&c);
+	return 0;
+}
+
+TEST_F(match, broadcasts_are_charged_to_the_senders_user)
+{
+	struct kdbus_cmd_recv r;
+	struct kdbus_msg *m;
+	int sock, got = 0;
+	uint64_t id;
+	pid_t pid;
+	char x;
+
+	/* the privileged a hears everyone; b, root too, charges nothing */
+	ASSERT_EQ(0, add_bloom_rule(&self->a, 0, 1, zero_mask));
+	pid = spawn_user(self->bus.ep, &sock, user_flood);
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(sizeof(id), read(sock, &id, sizeof(id)));
+	ASSERT_EQ(1, read(sock, &x, 1));
+
+	/* uid 1000's quota at a ends after CONN_MAX_MSGS; the rest is lost */
+	ASSERT_EQ(0, kdbus_recv(&self->a, 0, 0, &m, &r));
+	EXPECT_EQ(id, m->src_id);
+	EXPECT_EQ(44, r.dropped_msgs);
+	kdbus_msg_free(&self->a, m);
+	got = 1 + drain(&self->a);
+	EXPECT_EQ(CONN_MAX_MSGS, got);
+	ASSERT_EQ(1, write(sock, "x", 1));
+	close(sock);
+	EXPECT_EQ(0, wait_child(pid));
+
+	/* the same number from b, a's own user, is all queued */
+	for (got = 0; got < CONN_MAX_MSGS + 44; got++)
+		ASSERT_EQ(0, send_bit(&self->b, 0, 0));
+	ASSERT_EQ(0, kdbus_recv(&self->a, 0, 0, &m, &r));
+	EXPECT_EQ(0, r.dropped_msgs);
+	kdbus_msg_free(&self->a, m);
+	EXPECT_EQ(CONN_MAX_MSGS + 43, drain(&self->a));
+}
+
 TEST_HARNESS_MAIN
