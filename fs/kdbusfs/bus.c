@@ -19,6 +19,7 @@
 #include "endpoint.h"
 #include "item.h"
 #include "limits.h"
+#include "match.h"
 #include "message.h"
 #include "metadata.h"
 #include "notify.h"
@@ -322,18 +323,130 @@ void kdbus_bus_shutdown(struct kdbus_bus *bus)
 	}
 }
 
+/* Connections that receive broadcasts; the others come later. */
+static bool kdbus_bus_conn_ordinary(const struct kdbus_conn *conn)
+{
+	return !kdbus_conn_is_monitor(conn) &&
+	       !kdbus_conn_is_activator(conn) &&
+	       !kdbus_conn_is_policy_holder(conn);
+}
+
+/*
+ * A broadcast is a signal selected by its bloom filter (whose size the
+ * staging checked against the bus's); it cannot be answered, and it
+ * carries no descriptors, which would be installed many times over.
+ */
+static int kdbus_bus_broadcast_check(const struct kdbus_staging *staging)
+{
+	const struct kdbus_msg *msg = staging->msg;
+
+	if (!(msg->flags & KDBUS_MSG_SIGNAL))
+		return -EBADMSG;
+	/* timeout_ns shares its place with cookie_reply: no answer either */
+	if (msg->timeout_ns)
+		return -ENOTUNIQ;
+	if (!staging->bloom || staging->dst_name)
+		return -EBADMSG;
+	if (staging->n_fds)
+		return -ENOTUNIQ;
+	return 0;
+}
+
+/*
+ * Give @dst its copy if it wants it. A receiver without room loses the
+ * message and learns of it at its next RECV; only a fault in the sender's
+ * own memory fails the broadcast.
+ */
+static int kdbus_bus_broadcast_one(struct kdbus_conn *src,
+				   struct kdbus_conn *dst,
+				   struct kdbus_staging *staging)
+{
+	struct kdbus_queue_entry *entry;
+	int ret;
+
+	if (!kdbus_conn_active(dst) || !kdbus_bus_conn_ordinary(dst))
+		return 0;
+	if (!kdbus_match_db_match_msg(dst->match_db, src, staging))
+		return 0;
+	/* anyone may broadcast; receiving needs the right to talk back */
+	if (!kdbus_conn_policy_talk(dst, src))
+		return 0;
+
+	entry = kdbus_staging_emit(staging, src, dst);
+	if (IS_ERR(entry)) {
+		ret = PTR_ERR(entry);
+		if (ret == -EFAULT)
+			return ret;
+		kdbus_conn_lost_message(dst);
+		return 0;
+	}
+	ret = kdbus_conn_queue_user(dst, src->user, entry);
+	if (ret < 0 && ret != -ECONNRESET)
+		kdbus_conn_lost_message(dst);
+	return 0;
+}
+
 /**
  * kdbus_bus_broadcast() - send a message to every connection that wants it
  * @bus:	bus
  * @src:	sending connection
  * @staging:	the message, dst_id KDBUS_DST_ID_BROADCAST
  *
- * Return: 0, or a negative error code.
+ * One pass over the bus's connections: every other active connection with
+ * a matching rule that may talk to @src gets a copy, charged to @src's
+ * user. Receivers whose pool or quota is full lose it; the sender still
+ * succeeds.
+ *
+ * Return: 0, -EBADMSG (not a signal, no bloom filter, or a destination
+ * name), -ENOTUNIQ (a timeout or reply cookie, or file descriptors),
+ * -EFAULT (the payload cannot be read; receivers before the fault got
+ * it).
  */
 int kdbus_bus_broadcast(struct kdbus_bus *bus, struct kdbus_conn *src,
 			struct kdbus_staging *staging)
 {
-	return -EOPNOTSUPP;
+	struct kdbus_conn *dst;
+	unsigned long id;
+	int ret;
+
+	ret = kdbus_bus_broadcast_check(staging);
+	if (ret < 0)
+		return ret;
+
+	rcu_read_lock();
+	xa_for_each(&bus->conns, id, dst) {
+		if (dst == src || !kref_get_unless_zero(&dst->kref))
+			continue;
+		rcu_read_unlock();
+		ret = kdbus_bus_broadcast_one(src, dst, staging);
+		kdbus_conn_unref(dst);
+		if (ret < 0)
+			return ret;
+		rcu_read_lock();
+	}
+	rcu_read_unlock();
+	kdbus_conn_eavesdrop(src, staging);
+	return 0;
+}
+
+static void kdbus_bus_notify_one(struct kdbus_conn *dst, u64 type,
+				 const void *payload, size_t size)
+{
+	struct kdbus_queue_entry *entry;
+
+	if (!kdbus_conn_active(dst) || !kdbus_bus_conn_ordinary(dst))
+		return;
+	if (!kdbus_match_db_match_kernel(dst->match_db, type, payload))
+		return;
+	if (!kdbus_conn_policy_see_notification(dst, type, payload))
+		return;
+
+	entry = kdbus_kmsg_emit(dst, 0, type, payload, size);
+	if (IS_ERR(entry)) {
+		kdbus_conn_lost_message(dst);
+		return;
+	}
+	kdbus_conn_queue_kernel(dst, entry);
 }
 
 /**
@@ -343,9 +456,23 @@ int kdbus_bus_broadcast(struct kdbus_bus *bus, struct kdbus_conn *src,
  * @payload:	the item's payload
  * @size:	bytes in @payload
  *
- * Every connection with a matching rule that may see it gets a copy.
+ * Every connection with a matching rule that may see it gets a copy; one
+ * without room counts it as lost.
  */
 void kdbus_bus_broadcast_kernel(struct kdbus_bus *bus, u64 type,
 				const void *payload, size_t size)
 {
+	struct kdbus_conn *dst;
+	unsigned long id;
+
+	rcu_read_lock();
+	xa_for_each(&bus->conns, id, dst) {
+		if (!kref_get_unless_zero(&dst->kref))
+			continue;
+		rcu_read_unlock();
+		kdbus_bus_notify_one(dst, type, payload, size);
+		kdbus_conn_unref(dst);
+		rcu_read_lock();
+	}
+	rcu_read_unlock();
 }

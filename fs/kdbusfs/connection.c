@@ -397,6 +397,21 @@ void kdbus_conn_queue_kernel(struct kdbus_conn *conn,
 		kdbus_conn_lost_message(conn);
 }
 
+/**
+ * kdbus_conn_queue_user() - queue a message charged to its sender's user
+ * @conn:	receiving connection
+ * @user:	the sending connection's user; its quota at @conn is charged
+ * @entry:	the message, consumed
+ *
+ * Return: 0, -ECONNRESET (@conn is disconnecting), -ENOBUFS or -EMFILE
+ * (@user's quota at @conn is used up), -ENOMEM.
+ */
+int kdbus_conn_queue_user(struct kdbus_conn *conn, struct kdbus_user *user,
+			  struct kdbus_queue_entry *entry)
+{
+	return kdbus_conn_entry_insert(conn, user, entry, NULL);
+}
+
 /* Forget every reply @conn waits for: nobody will take the answers. */
 static void kdbus_conn_purge_requests(struct kdbus_conn *conn)
 {

@@ -133,6 +133,8 @@ int kdbus_conn_disconnect(struct kdbus_conn *conn, bool ensure_queue_empty);
 void kdbus_conn_lost_message(struct kdbus_conn *conn);
 void kdbus_conn_queue_kernel(struct kdbus_conn *conn,
 			     struct kdbus_queue_entry *entry);
+int kdbus_conn_queue_user(struct kdbus_conn *conn, struct kdbus_user *user,
+			  struct kdbus_queue_entry *entry);
 __poll_t kdbus_conn_poll(struct kdbus_conn *conn, struct file *file,
 			 struct poll_table_struct *wait);
 

@@ -5,18 +5,65 @@
 
 #include <linux/err.h>
 #include <linux/kdbus.h>
+#include <linux/list.h>
+#include <linux/minmax.h>
+#include <linux/overflow.h>
+#include <linux/rwsem.h>
 #include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
 
+#include "bus.h"
 #include "connection.h"
+#include "item.h"
+#include "limits.h"
 #include "match.h"
+#include "message.h"
+#include "names.h"
 
 /**
  * struct kdbus_match_db - the match rules of one connection
- * @n_rules:	number of rules
+ * @lock:	protects @rules and @n_rules; senders read, the owner writes
+ * @rules:	struct kdbus_match_rule, oldest first
+ * @n_rules:	number of rules, at most KDBUS_MATCH_MAX
  */
 struct kdbus_match_db {
+	struct rw_semaphore lock;
+	struct list_head rules;
 	unsigned int n_rules;
 };
+
+/**
+ * struct kdbus_match_rule - one rule: every one of its items must match
+ * @entry:	in the database's list
+ * @cookie:	tag given by user space, for MATCH_REMOVE and REPLACE
+ * @items_size:	bytes in @items
+ * @items:	copies of the rule's items, each 8-byte aligned
+ *
+ * The items are kept as user space gave them, validated: matching reads
+ * them in place, so a rule is a single allocation.
+ */
+struct kdbus_match_rule {
+	struct list_head entry;
+	u64 cookie;
+	size_t items_size;
+	u64 items[];
+};
+
+/* An item of a rule: the first one is at @pos 0. */
+static const struct kdbus_item *
+kdbus_match_item(const struct kdbus_match_rule *rule, size_t pos)
+{
+	return (const void *)((const u8 *)rule->items + pos);
+}
+
+/* Connections that receive broadcasts and may hold rules. */
+static bool kdbus_match_conn_ordinary(const struct kdbus_conn *conn)
+{
+	return !kdbus_conn_is_monitor(conn) &&
+	       !kdbus_conn_is_activator(conn) &&
+	       !kdbus_conn_is_policy_holder(conn);
+}
 
 /**
  * kdbus_match_db_new() - make an empty match database
@@ -27,16 +74,139 @@ struct kdbus_match_db *kdbus_match_db_new(void)
 {
 	struct kdbus_match_db *db = kzalloc(sizeof(*db), GFP_KERNEL_ACCOUNT);
 
-	return db ?: ERR_PTR(-ENOMEM);
+	if (!db)
+		return ERR_PTR(-ENOMEM);
+	init_rwsem(&db->lock);
+	INIT_LIST_HEAD(&db->rules);
+	return db;
 }
 
 /**
  * kdbus_match_db_free() - free a match database and its rules
  * @db:		database, may be NULL
+ *
+ * Its connection is gone: nobody matches against it any more.
  */
 void kdbus_match_db_free(struct kdbus_match_db *db)
 {
+	struct kdbus_match_rule *rule, *tmp;
+
+	if (!db)
+		return;
+	list_for_each_entry_safe(rule, tmp, &db->rules, entry) {
+		list_del(&rule->entry);
+		kfree(rule);
+	}
 	kfree(db);
+}
+
+/* A string payload of @size bytes: exactly one NUL, at its end. */
+static bool kdbus_match_str_valid(const char *str, size_t size)
+{
+	return size > 0 && memchr(str, '\0', size) == str + size - 1;
+}
+
+/*
+ * Checks the generic item validation cannot make: a bloom mask depends on
+ * the bus's filter size, the notification items on their structs.
+ */
+static int kdbus_match_check_item(const struct kdbus_bus *bus,
+				  const struct kdbus_item *item)
+{
+	size_t size = KDBUS_ITEM_PAYLOAD_SIZE(item);
+	size_t fixed = sizeof(struct kdbus_notify_name_change);
+
+	switch (item->type) {
+	case KDBUS_ITEM_BLOOM_MASK:
+		/* one mask per generation, each as long as a filter */
+		if (!size || size % (size_t)bus->bloom.size)
+			return -EDOM;
+		return 0;
+	case KDBUS_ITEM_NAME:
+		return kdbus_name_is_valid(item->str, false) ? 0 : -EINVAL;
+	case KDBUS_ITEM_NAME_ADD:
+	case KDBUS_ITEM_NAME_REMOVE:
+	case KDBUS_ITEM_NAME_CHANGE:
+		if (size < fixed)
+			return -EINVAL;
+		/* the name is optional: without one, any name matches */
+		if (size > fixed &&
+		    !kdbus_match_str_valid(item->name_change.name,
+					   size - fixed))
+			return -EINVAL;
+		return 0;
+	case KDBUS_ITEM_ID_ADD:
+	case KDBUS_ITEM_ID_REMOVE:
+		if (size != sizeof(struct kdbus_notify_id_change))
+			return -EINVAL;
+		return 0;
+	default:
+		/* KDBUS_ITEM_ID: its u64 was checked by the parser */
+		return 0;
+	}
+}
+
+/*
+ * Build a rule from the parsed items of a MATCH_ADD. NEGOTIATE items are
+ * no conditions and are left out.
+ */
+static struct kdbus_match_rule *kdbus_match_rule_new(struct kdbus_bus *bus,
+						     const struct kdbus_args *args,
+						     u64 cookie)
+{
+	const struct kdbus_item *item;
+	struct kdbus_match_rule *rule;
+	size_t pos, size = 0, off = 0;
+	int ret;
+
+	for (pos = 0; pos < args->items_size;
+	     pos += KDBUS_ALIGN8(item->size)) {
+		item = (void *)((u8 *)args->items + pos);
+		if (item->type == KDBUS_ITEM_NEGOTIATE)
+			continue;
+		ret = kdbus_match_check_item(bus, item);
+		if (ret < 0)
+			return ERR_PTR(ret);
+		size += KDBUS_ALIGN8(item->size);
+	}
+
+	rule = kzalloc(struct_size(rule, items, size / sizeof(u64)),
+		       GFP_KERNEL_ACCOUNT);
+	if (!rule)
+		return ERR_PTR(-ENOMEM);
+	INIT_LIST_HEAD(&rule->entry);
+	rule->cookie = cookie;
+	rule->items_size = size;
+
+	for (pos = 0; pos < args->items_size;
+	     pos += KDBUS_ALIGN8(item->size)) {
+		item = (void *)((u8 *)args->items + pos);
+		if (item->type == KDBUS_ITEM_NEGOTIATE)
+			continue;
+		/* the last item may lack its padding; kzalloc() zeroed it */
+		memcpy((u8 *)rule->items + off, item, item->size);
+		off += KDBUS_ALIGN8(item->size);
+	}
+	return rule;
+}
+
+/* Drop the rules tagged @cookie; -EBADSLT if there was none. */
+static int kdbus_match_db_remove(struct kdbus_match_db *db, u64 cookie)
+{
+	struct kdbus_match_rule *rule, *tmp;
+	bool found = false;
+
+	lockdep_assert_held_write(&db->lock);
+
+	list_for_each_entry_safe(rule, tmp, &db->rules, entry) {
+		if (rule->cookie != cookie)
+			continue;
+		list_del(&rule->entry);
+		kfree(rule);
+		db->n_rules--;
+		found = true;
+	}
+	return found ? 0 : -EBADSLT;
 }
 
 /**
@@ -44,11 +214,72 @@ void kdbus_match_db_free(struct kdbus_match_db *db)
  * @conn:	connection
  * @argp:	command payload
  *
- * Return: 0 or a negative error code.
+ * Adds one rule made of the items given (BLOOM_MASK, NAME and ID select
+ * broadcasts; NAME_ADD, NAME_REMOVE, NAME_CHANGE, ID_ADD and ID_REMOVE
+ * select kernel notifications). With KDBUS_MATCH_REPLACE the rules with
+ * the same cookie go first, in the same step.
+ *
+ * Return: 0, -EINVAL (unknown flag or item, malformed item, invalid
+ * name), -EDOM (bloom mask not a multiple of the bus's bloom size),
+ * -EMFILE (KDBUS_MATCH_MAX rules already), -EOPNOTSUPP (monitors,
+ * activators and policy holders hold no rules), -EFAULT, -ENOMEM.
  */
 int kdbus_cmd_match_add(struct kdbus_conn *conn, void __user *argp)
 {
-	return -ENOTTY;
+	struct kdbus_match_db *db = conn->match_db;
+	struct kdbus_match_rule *rule = NULL;
+	struct kdbus_cmd_match *cmd;
+	int ret;
+
+	struct kdbus_arg argv[] = {
+		{ .type = KDBUS_ITEM_NEGOTIATE },
+		{ .type = KDBUS_ITEM_BLOOM_MASK, .multiple = true },
+		{ .type = KDBUS_ITEM_NAME, .multiple = true },
+		{ .type = KDBUS_ITEM_ID, .multiple = true },
+		{ .type = KDBUS_ITEM_NAME_ADD, .multiple = true },
+		{ .type = KDBUS_ITEM_NAME_REMOVE, .multiple = true },
+		{ .type = KDBUS_ITEM_NAME_CHANGE, .multiple = true },
+		{ .type = KDBUS_ITEM_ID_ADD, .multiple = true },
+		{ .type = KDBUS_ITEM_ID_REMOVE, .multiple = true },
+	};
+	struct kdbus_args args = {
+		.allowed_flags = KDBUS_FLAG_NEGOTIATE | KDBUS_MATCH_REPLACE,
+		.argv = argv,
+		.argc = ARRAY_SIZE(argv),
+	};
+
+	if (!kdbus_match_conn_ordinary(conn))
+		return -EOPNOTSUPP;
+
+	ret = kdbus_args_parse(&args, argp, &cmd);
+	if (ret < 0)
+		return ret;
+	if (ret > 0)
+		return kdbus_args_clear(&args, 0);
+
+	rule = kdbus_match_rule_new(conn->bus, &args, cmd->cookie);
+	if (IS_ERR(rule)) {
+		ret = PTR_ERR(rule);
+		rule = NULL;
+		goto exit;
+	}
+
+	down_write(&db->lock);
+	/* replacing and adding is one step: no sender sees neither */
+	if (cmd->flags & KDBUS_MATCH_REPLACE)
+		kdbus_match_db_remove(db, cmd->cookie);
+	if (db->n_rules >= KDBUS_MATCH_MAX) {
+		ret = -EMFILE;
+	} else {
+		list_add_tail(&rule->entry, &db->rules);
+		db->n_rules++;
+		rule = NULL;
+	}
+	up_write(&db->lock);
+
+exit:
+	kfree(rule);
+	return kdbus_args_clear(&args, ret);
 }
 
 /**
@@ -56,11 +287,97 @@ int kdbus_cmd_match_add(struct kdbus_conn *conn, void __user *argp)
  * @conn:	connection
  * @argp:	command payload
  *
- * Return: 0 or a negative error code.
+ * Removes every rule added with the given cookie.
+ *
+ * Return: 0, -EBADSLT (no rule has that cookie), -EINVAL (unknown flag or
+ * item), -EOPNOTSUPP (monitors, activators and policy holders hold no
+ * rules), -EFAULT, -ENOMEM.
  */
 int kdbus_cmd_match_remove(struct kdbus_conn *conn, void __user *argp)
 {
-	return -ENOTTY;
+	struct kdbus_match_db *db = conn->match_db;
+	struct kdbus_cmd_match *cmd;
+	int ret;
+
+	struct kdbus_arg argv[] = {
+		{ .type = KDBUS_ITEM_NEGOTIATE },
+	};
+	struct kdbus_args args = {
+		.allowed_flags = KDBUS_FLAG_NEGOTIATE,
+		.argv = argv,
+		.argc = ARRAY_SIZE(argv),
+	};
+
+	if (!kdbus_match_conn_ordinary(conn))
+		return -EOPNOTSUPP;
+
+	ret = kdbus_args_parse(&args, argp, &cmd);
+	if (ret < 0)
+		return ret;
+	if (ret > 0)
+		return kdbus_args_clear(&args, 0);
+
+	down_write(&db->lock);
+	ret = kdbus_match_db_remove(db, cmd->cookie);
+	up_write(&db->lock);
+	return kdbus_args_clear(&args, ret);
+}
+
+/*
+ * A filter carries the bits of what a message is about; a mask the bits a
+ * receiver wants. It matches if the filter has every bit of the mask of
+ * the filter's generation, or of the newest mask if the filter is newer
+ * than the rule.
+ */
+static bool kdbus_match_bloom(const struct kdbus_item *mask,
+			      const struct kdbus_bloom_filter *filter,
+			      size_t bloom_size)
+{
+	size_t n = bloom_size / sizeof(u64);
+	u64 n_gen = KDBUS_ITEM_PAYLOAD_SIZE(mask) / bloom_size;
+	const u64 *m;
+	size_t i;
+
+	m = mask->data64 + min(filter->generation, n_gen - 1) * n;
+	for (i = 0; i < n; i++)
+		if ((filter->data[i] & m[i]) != m[i])
+			return false;
+	return true;
+}
+
+static bool kdbus_match_item_msg(const struct kdbus_item *item,
+				 struct kdbus_conn *src,
+				 const struct kdbus_staging *staging)
+{
+	switch (item->type) {
+	case KDBUS_ITEM_BLOOM_MASK:
+		return staging->bloom &&
+		       kdbus_match_bloom(item, &staging->bloom->bloom_filter,
+					 src->bus->bloom.size);
+	case KDBUS_ITEM_NAME:
+		return kdbus_conn_has_name(src, item->str);
+	case KDBUS_ITEM_ID:
+		return item->id == KDBUS_MATCH_ID_ANY || item->id == src->id;
+	default:
+		/* about notifications: such a rule takes no messages */
+		return false;
+	}
+}
+
+static bool kdbus_match_rule_msg(const struct kdbus_match_rule *rule,
+				 struct kdbus_conn *src,
+				 const struct kdbus_staging *staging)
+{
+	const struct kdbus_item *item;
+	size_t pos;
+
+	for (pos = 0; pos < rule->items_size;
+	     pos += KDBUS_ALIGN8(item->size)) {
+		item = kdbus_match_item(rule, pos);
+		if (!kdbus_match_item_msg(item, src, staging))
+			return false;
+	}
+	return true;
 }
 
 /**
@@ -69,24 +386,99 @@ int kdbus_cmd_match_remove(struct kdbus_conn *conn, void __user *argp)
  * @src:	sender
  * @staging:	the message
  *
+ * May take the name registry's lock (NAME items); the caller must not
+ * hold it.
+ *
  * Return: true if a rule of @db matches.
  */
 bool kdbus_match_db_match_msg(struct kdbus_match_db *db,
 			      struct kdbus_conn *src,
 			      const struct kdbus_staging *staging)
 {
-	return false;
+	struct kdbus_match_rule *rule;
+	bool matched = false;
+
+	down_read(&db->lock);
+	list_for_each_entry(rule, &db->rules, entry) {
+		matched = kdbus_match_rule_msg(rule, src, staging);
+		if (matched)
+			break;
+	}
+	up_read(&db->lock);
+	return matched;
+}
+
+/* An id condition: KDBUS_MATCH_ID_ANY or the very id. */
+static bool kdbus_match_id(u64 want, u64 id)
+{
+	return want == KDBUS_MATCH_ID_ANY || want == id;
+}
+
+static bool kdbus_match_item_kernel(const struct kdbus_item *item, u64 type,
+				    const void *payload)
+{
+	const struct kdbus_notify_name_change *nc = payload;
+	const struct kdbus_notify_id_change *ic = payload;
+	size_t fixed = sizeof(struct kdbus_notify_name_change);
+
+	if (item->type != type)
+		return false;
+
+	switch (type) {
+	case KDBUS_ITEM_ID_ADD:
+	case KDBUS_ITEM_ID_REMOVE:
+		return kdbus_match_id(item->id_change.id, ic->id);
+	case KDBUS_ITEM_NAME_ADD:
+	case KDBUS_ITEM_NAME_REMOVE:
+	case KDBUS_ITEM_NAME_CHANGE:
+		if (!kdbus_match_id(item->name_change.old_id.id,
+				    nc->old_id.id) ||
+		    !kdbus_match_id(item->name_change.new_id.id,
+				    nc->new_id.id))
+			return false;
+		return KDBUS_ITEM_PAYLOAD_SIZE(item) == fixed ||
+		       !strcmp(item->name_change.name, nc->name);
+	default:
+		return false;
+	}
+}
+
+static bool kdbus_match_rule_kernel(const struct kdbus_match_rule *rule,
+				    u64 type, const void *payload)
+{
+	const struct kdbus_item *item;
+	size_t pos;
+
+	for (pos = 0; pos < rule->items_size;
+	     pos += KDBUS_ALIGN8(item->size)) {
+		item = kdbus_match_item(rule, pos);
+		if (!kdbus_match_item_kernel(item, type, payload))
+			return false;
+	}
+	return true;
 }
 
 /**
  * kdbus_match_db_match_kernel() - whether a notification matches a rule
  * @db:		receiver's database
- * @item:	the notification's item
+ * @type:	KDBUS_ITEM_* of the notification
+ * @payload:	its payload: struct kdbus_notify_id_change for ID_*, struct
+ *		kdbus_notify_name_change with a NUL-terminated name for NAME_*
  *
  * Return: true if a rule of @db matches.
  */
-bool kdbus_match_db_match_kernel(struct kdbus_match_db *db,
-				 const struct kdbus_item *item)
+bool kdbus_match_db_match_kernel(struct kdbus_match_db *db, u64 type,
+				 const void *payload)
 {
-	return false;
+	struct kdbus_match_rule *rule;
+	bool matched = false;
+
+	down_read(&db->lock);
+	list_for_each_entry(rule, &db->rules, entry) {
+		matched = kdbus_match_rule_kernel(rule, type, payload);
+		if (matched)
+			break;
+	}
+	up_read(&db->lock);
+	return matched;
 }

@@ -105,17 +105,36 @@ static int kdbus_staging_import_files(struct kdbus_staging *s)
 	return 0;
 }
 
+/*
+ * Every bloom filter on a bus has the bus's size: a receiver's mask is
+ * compared with it word by word.
+ */
+static int kdbus_staging_check_bloom(const struct kdbus_bus *bus,
+				     const struct kdbus_item *item)
+{
+	size_t size = KDBUS_ITEM_PAYLOAD_SIZE(item) -
+		      sizeof(struct kdbus_bloom_filter);
+
+	/* partial words: upstream kdbus answered EFAULT, and so do we */
+	if (!IS_ALIGNED(size, 8))
+		return -EFAULT;
+	if (size != bus->bloom.size)
+		return -EDOM;
+	return 0;
+}
+
 /**
  * kdbus_staging_new_user() - copy in and validate a message to send
  * @src:		sending connection
  * @msg_address:	user address of its struct kdbus_msg
  *
- * Return: the staging object or ERR_PTR: -EFAULT, -EINVAL (bad size,
- * flags, items, a padding vector longer than 7 bytes), -EMSGSIZE (message
- * or payload too large), -EMFILE (too many fds), -E2BIG (too many memfds),
- * -EBADF (a descriptor is not open), -EMEDIUMTYPE (a memfd is not a
- * memfd), -ETXTBSY (a memfd is not sealed), -EOPNOTSUPP (a kdbusfs file or
- * a unix socket passed), -ENOMEM.
+ * Return: the staging object or ERR_PTR: -EFAULT (also for a bloom filter
+ * of partial words), -EINVAL (bad size, flags, items, a padding vector
+ * longer than 7 bytes), -EMSGSIZE (message or payload too large),
+ * -EMFILE (too many fds), -E2BIG (too many memfds), -EBADF (a descriptor
+ * is not open), -EMEDIUMTYPE (a memfd is not a memfd), -ETXTBSY (a memfd
+ * is not sealed), -EOPNOTSUPP (a kdbusfs file or a unix socket passed),
+ * -EDOM (a bloom filter not of the bus's size), -ENOMEM.
  */
 struct kdbus_staging *kdbus_staging_new_user(struct kdbus_conn *src,
 					     u64 msg_address)
@@ -187,6 +206,13 @@ struct kdbus_staging *kdbus_staging_new_user(struct kdbus_conn *src,
 			break;
 		case KDBUS_ITEM_DST_NAME:
 			/* the receiver learns which name it was sent to */
+			s->msg_size += KDBUS_ALIGN8(item->size);
+			break;
+		case KDBUS_ITEM_BLOOM_FILTER:
+			ret = kdbus_staging_check_bloom(src->bus, item);
+			if (ret < 0)
+				goto error;
+			/* handed on as given, for receivers to filter by */
 			s->msg_size += KDBUS_ALIGN8(item->size);
 			break;
 		case KDBUS_ITEM_FDS:
@@ -288,6 +314,8 @@ static void kdbus_staging_build(struct kdbus_staging *s,
 				(u8 *)&out->memfd.fd - (u8 *)hdr;
 			break;
 		case KDBUS_ITEM_DST_NAME:
+		case KDBUS_ITEM_BLOOM_FILTER:
+			/* hdr was zeroed: the padding of a short item is 0 */
 			memcpy(out, item, item->size);
 			break;
 		case KDBUS_ITEM_FDS:
@@ -439,8 +467,14 @@ struct kdbus_queue_entry *kdbus_staging_emit(struct kdbus_staging *staging,
 	memcpy(hdr, staging->msg, sizeof(*hdr));
 	hdr->size = msg_size;
 	hdr->src_id = src->id;
-	/* monitors see where the message went, not themselves */
-	hdr->dst_id = staging->dst_id ?: dst->id;
+	/*
+	 * Receivers tell a broadcast from a message to them by its dst_id;
+	 * monitors see where a message went, not themselves.
+	 */
+	if (staging->msg->dst_id == KDBUS_DST_ID_BROADCAST)
+		hdr->dst_id = KDBUS_DST_ID_BROADCAST;
+	else
+		hdr->dst_id = staging->dst_id ?: dst->id;
 	kdbus_staging_build(staging, entry, hdr);
 
 	kvec.iov_base = hdr;
@@ -511,8 +545,10 @@ struct kdbus_queue_entry *kdbus_kmsg_emit(struct kdbus_conn *dst,
 	msg->cookie_reply = cookie_reply;
 	msg->items[0].type = item_type;
 	msg->items[0].size = KDBUS_ITEM_HEADER_SIZE + payload_size;
+	/* by address: FORTIFY takes items[0].data for an empty field */
 	if (payload_size)
-		memcpy(msg->items[0].data, payload, payload_size);
+		memcpy((u8 *)msg->items + KDBUS_ITEM_HEADER_SIZE, payload,
+		       payload_size);
 
 	entry->slice = kdbus_pool_slice_alloc(dst->pool, size);
 	if (IS_ERR(entry->slice)) {

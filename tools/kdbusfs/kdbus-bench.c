@@ -8,9 +8,16 @@
  *
  * Prints a table and, per case, one line
  *   bench: <case> kdbusfs_us=<us per round trip> af_unix_us=<us> ratio=<k/u>
- * and last the 8-byte kdbusfs round trip with every metadata item requested
+ * then the 8-byte kdbusfs round trip with every metadata item requested
  * and allowed both ways, against the plain one:
  *   bench: meta-rt-8 meta_us=<us> plain_us=<us> ratio=<meta/plain>
+ * and last a broadcast to N receivers (1, 100, 1000), half of them with a
+ * matching bloom rule, the other half with a rule it does not match:
+ *   bench: bcast-<N> total_us=<us per SEND> per_receiver_us=<us/N>
+ *          matching=<receivers that got it>
+ *   bench: bcast-ratio per_receiver_1000_vs_100=<ratio>
+ * The broadcast must cost the same per receiver however many there are;
+ * the bus needs room for the receivers (mount option max_connections).
  * Absolute numbers mean little under emulation; the ratio is the result.
  */
 #define _GNU_SOURCE
@@ -26,6 +33,7 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <linux/kdbus.h>
@@ -34,6 +42,13 @@
 #define POOL_SIZE	(32UL << 20)
 #define BULK_SIZE	(64UL << 20)
 #define CHUNK		(64UL << 10)
+
+/* broadcast receivers: few, small messages at a time, so a small pool */
+#define BCAST_MAX	1000
+#define BCAST_POOL	(16UL << 10)
+#define BCAST_BATCH	16
+/* the bus's bloom size, as tools/kdbusfs/kdbusfs bus-make sets it */
+#define BLOOM_SIZE	64
 
 static double budget = 1.0;
 
@@ -373,6 +388,155 @@ static void report(const char *name, double k, long kn, double u, long un)
 	fflush(stdout);
 }
 
+/*
+ * A broadcast receiver: a connection with a small pool, never mapped (it
+ * drops what it gets), and one bloom rule that wants bit 1 if @matching,
+ * bit 2 otherwise.
+ */
+static int bcast_receiver(const char *ep, int matching)
+{
+	struct kdbus_cmd_hello h = {
+		.size = sizeof(h),
+		.pool_size = BCAST_POOL,
+	};
+	struct kdbus_cmd_free f = { .size = sizeof(f) };
+	uint64_t buf[(sizeof(struct kdbus_cmd_match) +
+		      KDBUS_ITEM_HEADER_SIZE + BLOOM_SIZE) / 8] = { 0 };
+	struct kdbus_cmd_match *m = (void *)buf;
+	struct kdbus_item *it = m->items;
+	int fd;
+
+	fd = open(ep, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		die(ep);
+	if (ioctl(fd, KDBUS_CMD_HELLO, &h) < 0)
+		die("HELLO (receiver)");
+	f.offset = h.offset;
+	if (ioctl(fd, KDBUS_CMD_FREE, &f) < 0)
+		die("FREE");
+
+	m->size = sizeof(buf);
+	m->cookie = 1;
+	it->type = KDBUS_ITEM_BLOOM_MASK;
+	it->size = KDBUS_ITEM_HEADER_SIZE + BLOOM_SIZE;
+	it->data64[0] = matching ? 1ULL << 1 : 1ULL << 2;
+	if (ioctl(fd, KDBUS_CMD_MATCH_ADD, m) < 0)
+		die("MATCH_ADD");
+	return fd;
+}
+
+/* a signal to everybody, bit 1 in its filter, 8 bytes of payload */
+static void bcast_send(struct conn *c, uint64_t cookie, const void *data)
+{
+	uint64_t buf[(sizeof(struct kdbus_msg) +
+		      KDBUS_ITEM_SIZE(sizeof(struct kdbus_vec)) +
+		      KDBUS_ITEM_SIZE(sizeof(struct kdbus_bloom_filter) +
+				      BLOOM_SIZE)) / 8] = { 0 };
+	struct kdbus_msg *m = (void *)buf;
+	struct kdbus_item *it = m->items;
+	struct kdbus_cmd_send cmd = { .size = sizeof(cmd) };
+
+	m->size = sizeof(buf);
+	m->flags = KDBUS_MSG_SIGNAL;
+	m->dst_id = KDBUS_DST_ID_BROADCAST;
+	m->payload_type = KDBUS_PAYLOAD_DBUS;
+	m->cookie = cookie;
+	it->type = KDBUS_ITEM_PAYLOAD_VEC;
+	it->size = KDBUS_ITEM_HEADER_SIZE + sizeof(struct kdbus_vec);
+	it->vec.address = (uintptr_t)data;
+	it->vec.size = 8;
+	it = (void *)((char *)it + KDBUS_ALIGN8(it->size));
+	it->type = KDBUS_ITEM_BLOOM_FILTER;
+	it->size = KDBUS_ITEM_HEADER_SIZE + sizeof(struct kdbus_bloom_filter) +
+		   BLOOM_SIZE;
+	/* the filter's bits follow its generation */
+	it->data64[1] = 1ULL << 1;
+	cmd.msg_address = (uintptr_t)m;
+	if (ioctl(c->fd, KDBUS_CMD_SEND, &cmd) < 0)
+		die("SEND (broadcast)");
+}
+
+/* drop what a receiver got; returns how many messages and lost ones */
+static long bcast_drain(int fd)
+{
+	struct kdbus_cmd_recv r = { .size = sizeof(r) };
+	long n = 0;
+
+	for (;;) {
+		r.flags = KDBUS_RECV_DROP;
+		if (ioctl(fd, KDBUS_CMD_RECV, &r) < 0) {
+			if (errno != EAGAIN)
+				die("RECV (receiver)");
+			return n + r.dropped_msgs;
+		}
+		n += 1 + r.dropped_msgs;
+	}
+}
+
+/*
+ * Broadcast to the first @n receivers of @fds (receiver i matches if i is
+ * even) in batches, timing only the SENDs; between batches every receiver
+ * is emptied and checked. Returns microseconds per SEND.
+ */
+static double bcast_case(struct conn *src, const int *fds, int n,
+			 const uint8_t *data, long *iters, int *matching)
+{
+	double t0, spent = 0;
+	long sent = 0, got;
+	int i, j;
+
+	*matching = (n + 1) / 2;
+	do {
+		t0 = now();
+		for (j = 0; j < BCAST_BATCH; j++)
+			bcast_send(src, sent + j + 1, data);
+		spent += now() - t0;
+		sent += BCAST_BATCH;
+		for (i = 0; i < n; i++) {
+			got = bcast_drain(fds[i]);
+			if (got != (i % 2 ? 0 : BCAST_BATCH)) {
+				fprintf(stderr, "bcast-%d: receiver %d got %ld\n",
+					n, i, got);
+				exit(1);
+			}
+		}
+	} while (spent < budget);
+	*iters = sent;
+	return spent * 1e6 / sent;
+}
+
+static void bcast_bench(const char *ep, struct conn *src, const uint8_t *data)
+{
+	static const int sizes[] = { 1, 100, BCAST_MAX };
+	struct rlimit rl = { BCAST_MAX + 256, BCAST_MAX + 256 };
+	double per[3];
+	int *fds, n = 0, i, matching;
+	long iters;
+
+	/* a descriptor per receiver */
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		die("setrlimit");
+	fds = calloc(BCAST_MAX, sizeof(*fds));
+	if (!fds)
+		die("calloc");
+	for (i = 0; i < 3; i++) {
+		double us;
+
+		for (; n < sizes[i]; n++)
+			fds[n] = bcast_receiver(ep, n % 2 == 0);
+		us = bcast_case(src, fds, n, data, &iters, &matching);
+		per[i] = us / n;
+		printf("bench: bcast-%d total_us=%.1f per_receiver_us=%.3f matching=%d n=%ld\n",
+		       n, us, per[i], matching, iters);
+		fflush(stdout);
+	}
+	printf("bench: bcast-ratio per_receiver_1000_vs_100=%.2f\n",
+	       per[2] / per[1]);
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	free(fds);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct { const char *name; size_t size; } cases[] = {
@@ -475,6 +639,9 @@ int main(int argc, char **argv)
 	report("memfd-64m", k, kn, u, un);
 	printf("bench: meta-rt-8 meta_us=%.1f plain_us=%.1f ratio=%.2f\n",
 	       mk, kres[0], mk / kres[0]);
+
+	/* the senders' peers are done; cli broadcasts, it has no rule */
+	bcast_bench(argv[1], &cli, buf);
 
 	waitpid(pid, &status, 0);
 	printf("# touched-bytes checksum %u\n", sink);

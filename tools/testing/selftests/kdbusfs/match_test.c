@@ -1,0 +1,771 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Match rules and broadcasts: MATCH_ADD and MATCH_REMOVE, bloom filters and
+ * their generations, sender id rules, REPLACE, the rule limit, ID_ADD and
+ * ID_REMOVE notifications, full receivers, and the errors of a broadcast.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "kdbus_util.h"
+
+/* kdbus_test_bus_make() makes buses with 64-byte bloom filters */
+#define BLOOM_SIZE	64
+#define BLOOM_WORDS	(BLOOM_SIZE / 8)
+/* fs/kdbusfs/limits.h */
+#define MATCH_MAX	256
+
+/* a mask without bits: every broadcast matches it, no notification does */
+static const uint64_t zero_mask[BLOOM_WORDS];
+
+FIXTURE(match) {
+	struct kdbus_test_bus bus;
+	struct kdbus_conn a, b, c;
+};
+
+FIXTURE_SETUP(match)
+{
+	ASSERT_EQ(0, kdbus_test_bus_make(&self->bus));
+	ASSERT_EQ(0, kdbus_hello(self->bus.ep, KDBUS_HELLO_ACCEPT_FD,
+				 KDBUS_TEST_POOL_SIZE, &self->a));
+	ASSERT_EQ(0, kdbus_hello(self->bus.ep, KDBUS_HELLO_ACCEPT_FD,
+				 KDBUS_TEST_POOL_SIZE, &self->b));
+	ASSERT_EQ(0, kdbus_hello(self->bus.ep, KDBUS_HELLO_ACCEPT_FD,
+				 KDBUS_TEST_POOL_SIZE, &self->c));
+}
+
+FIXTURE_TEARDOWN(match)
+{
+	kdbus_conn_close(&self->a);
+	kdbus_conn_close(&self->b);
+	kdbus_conn_close(&self->c);
+	kdbus_test_bus_close(&self->bus);
+}
+
+/* a MATCH_ADD or MATCH_REMOVE payload: struct kdbus_cmd_match, then items */
+static void match_init(struct kdbus_cmd_buf *b, uint64_t flags,
+		       uint64_t cookie)
+{
+	kdbus_cmd_init(b, flags);
+	b->size = sizeof(struct kdbus_cmd_match);
+	((struct kdbus_cmd_match *)b->data)->cookie = cookie;
+}
+
+static int match_ioctl(struct kdbus_conn *c, unsigned long req,
+		       struct kdbus_cmd_buf *b)
+{
+	kdbus_cmd_finish(b);
+	return kdbus_ioctl(c->fd, req, b->data);
+}
+
+static int match_remove(struct kdbus_conn *c, uint64_t cookie)
+{
+	struct kdbus_cmd_buf b;
+
+	match_init(&b, 0, cookie);
+	return match_ioctl(c, KDBUS_CMD_MATCH_REMOVE, &b);
+}
+
+/* a rule with one bloom mask (one generation) */
+static int add_bloom_rule(struct kdbus_conn *c, uint64_t flags,
+			  uint64_t cookie, const uint64_t *mask)
+{
+	struct kdbus_cmd_buf b;
+
+	match_init(&b, flags, cookie);
+	kdbus_cmd_add(&b, KDBUS_ITEM_BLOOM_MASK, mask, BLOOM_SIZE);
+	return match_ioctl(c, KDBUS_CMD_MATCH_ADD, &b);
+}
+
+/* a rule without items: every broadcast, every notification */
+static int add_empty_rule(struct kdbus_conn *c, uint64_t cookie)
+{
+	struct kdbus_cmd_buf b;
+
+	match_init(&b, 0, cookie);
+	return match_ioctl(c, KDBUS_CMD_MATCH_ADD, &b);
+}
+
+static int add_id_rule(struct kdbus_conn *c, uint64_t cookie, uint64_t type,
+		       uint64_t id)
+{
+	struct kdbus_notify_id_change ic = { .id = id };
+	struct kdbus_cmd_buf b;
+
+	match_init(&b, 0, cookie);
+	if (type == KDBUS_ITEM_ID)
+		kdbus_cmd_add(&b, type, &id, sizeof(id));
+	else
+		kdbus_cmd_add(&b, type, &ic, sizeof(ic));
+	return match_ioctl(c, KDBUS_CMD_MATCH_ADD, &b);
+}
+
+/* what a broadcast carries; zero-initialized it is a valid signal */
+struct bcast {
+	uint64_t msg_flags;		/* added to KDBUS_MSG_SIGNAL */
+	bool not_signal;
+	uint64_t generation;
+	uint64_t filter[BLOOM_WORDS];
+	bool no_bloom;
+	size_t bloom_size;		/* bytes; 0 means BLOOM_SIZE */
+	const void *data;
+	size_t size;
+	int fd;				/* an FDS item if > 0 */
+	const char *dst_name;
+	uint64_t cookie;
+	uint64_t timeout_ns;		/* also cookie_reply: a union */
+};
+
+static struct kdbus_item *item_next(struct kdbus_item *item)
+{
+	return (void *)((char *)item + KDBUS_ALIGN8(item->size));
+}
+
+static int bcast_send(struct kdbus_conn *c, const struct bcast *bc)
+{
+	static uint64_t buf[8192 / 8];
+	struct kdbus_msg *msg = (void *)buf;
+	struct kdbus_item *item = msg->items;
+	struct kdbus_cmd_send cmd = { .size = sizeof(cmd) };
+	size_t bloom_size = bc->bloom_size ?: BLOOM_SIZE;
+
+	memset(buf, 0, sizeof(buf));
+	msg->flags = bc->msg_flags | (bc->not_signal ? 0 : KDBUS_MSG_SIGNAL);
+	msg->dst_id = KDBUS_DST_ID_BROADCAST;
+	msg->payload_type = KDBUS_PAYLOAD_DBUS;
+	msg->cookie = bc->cookie ?: 1;
+	msg->timeout_ns = bc->timeout_ns;
+	if (bc->data) {
+		item->type = KDBUS_ITEM_PAYLOAD_VEC;
+		item->size = KDBUS_ITEM_HEADER_SIZE + sizeof(struct kdbus_vec);
+		item->vec.address = (uintptr_t)bc->data;
+		item->vec.size = bc->size;
+		item = item_next(item);
+	}
+	if (!bc->no_bloom) {
+		item->type = KDBUS_ITEM_BLOOM_FILTER;
+		item->size = KDBUS_ITEM_HEADER_SIZE +
+			     sizeof(struct kdbus_bloom_filter) + bloom_size;
+		item->bloom_filter.generation = bc->generation;
+		memcpy(item->bloom_filter.data, bc->filter,
+		       bloom_size < BLOOM_SIZE ? bloom_size : BLOOM_SIZE);
+		item = item_next(item);
+	}
+	if (bc->fd > 0) {
+		item->type = KDBUS_ITEM_FDS;
+		item->size = KDBUS_ITEM_HEADER_SIZE + sizeof(int);
+		item->fds[0] = bc->fd;
+		item = item_next(item);
+	}
+	if (bc->dst_name) {
+		item->type = KDBUS_ITEM_DST_NAME;
+		item->size = KDBUS_ITEM_HEADER_SIZE + strlen(bc->dst_name) + 1;
+		memcpy(item->str, bc->dst_name, strlen(bc->dst_name) + 1);
+		item = item_next(item);
+	}
+	msg->size = (char *)item - (char *)msg;
+	cmd.msg_address = (uintptr_t)msg;
+	return kdbus_ioctl(c->fd, KDBUS_CMD_SEND, &cmd);
+}
+
+/* a signal whose filter has bit @bit set, in generation @gen */
+static int send_bit(struct kdbus_conn *c, unsigned int bit, uint64_t gen)
+{
+	struct bcast bc = { .generation = gen };
+
+	bc.filter[bit / 64] |= 1ULL << (bit % 64);
+	return bcast_send(c, &bc);
+}
+
+static void mask_bit(uint64_t *mask, unsigned int bit)
+{
+	mask[bit / 64] |= 1ULL << (bit % 64);
+}
+
+/* how many messages are queued at @c; takes and frees them */
+static int drain(struct kdbus_conn *c)
+{
+	struct kdbus_msg *m;
+	int n = 0;
+
+	while (kdbus_recv(c, 0, 0, &m, NULL) == 0) {
+		kdbus_msg_free(c, m);
+		n++;
+	}
+	return n;
+}
+
+TEST_F(match, match_add_and_remove_report_upstream_errnos)
+{
+	struct kdbus_notify_id_change ic = { .id = KDBUS_MATCH_ID_ANY };
+	struct {
+		struct kdbus_notify_name_change nc;
+		char name[16];
+	} nc = { .nc.old_id.id = KDBUS_MATCH_ID_ANY };
+	uint64_t mask[3 * BLOOM_WORDS] = { 0 };
+	uint64_t id = 1;
+	struct kdbus_cmd_buf b;
+
+	/* unknown flag */
+	match_init(&b, 1ULL << 10, 1);
+	EXPECT_EQ(-EINVAL, match_ioctl(&self->b, KDBUS_CMD_MATCH_ADD, &b));
+	/* an item a rule cannot hold */
+	match_init(&b, 0, 1);
+	kdbus_cmd_add(&b, KDBUS_ITEM_ATTACH_FLAGS_SEND, &id, sizeof(id));
+	EXPECT_EQ(-EINVAL, match_ioctl(&self->b, KDBUS_CMD_MATCH_ADD, &b));
+	/* bloom masks: empty, shorter, or not a multiple of the bus's size */
+	match_init(&b, 0, 1);
+	kdbus_cmd_add(&b, KDBUS_ITEM_BLOOM_MASK, NULL, 0);
+	EXPECT_EQ(-EDOM, match_ioctl(&self->b, KDBUS_CMD_MATCH_ADD, &b));
+	match_init(&b, 0, 1);
+	kdbus_cmd_add(&b, KDBUS_ITEM_BLOOM_MASK, mask, BLOOM_SIZE / 2);
+	EXPECT_EQ(-EDOM, match_ioctl(&self->b, KDBUS_CMD_MATCH_ADD, &b));
+	match_init(&b, 0, 1);
+	kdbus_cmd_add(&b, KDBUS_ITEM_BLOOM_MASK, mask, BLOOM_SIZE + 8);
+	EXPECT_EQ(-EDOM, match_ioctl(&self->b, KDBUS_CMD_MATCH_ADD, &b));
+	/* names: not a well-known name */
+	match_init(&b, 0, 1);
+	kdbus_cmd_add(&b, KDBUS_ITEM_NAME, "nodots", 7);
+	EXPECT_EQ(-EINVAL, match_ioctl(&self->b, KDBUS_CMD_MATCH_ADD, &b));
+	/* ID: a u64 */
+	match_init(&b, 0, 1);
+	kdbus_cmd_add(&b, KDBUS_ITEM_ID, &id, 4);
+	EXPECT_EQ(-EINVAL, match_ioctl(&self->b, KDBUS_CMD_MATCH_ADD, &b));
+	/* ID_ADD / ID_REMOVE: exactly a struct kdbus_notify_id_change */
+	match_init(&b, 0, 1);
+	kdbus_cmd_add(&b, KDBUS_ITEM_ID_ADD, &ic, sizeof(ic) - 8);
+	EXPECT_EQ(-EINVAL, match_ioctl(&self->b, KDBUS_CMD_MATCH_ADD, &b));
+	match_init(&b, 0, 1);
+	kdbus_cmd_add(&b, KDBUS_ITEM_ID_REMOVE, mask, sizeof(ic) + 8);
+	EXPECT_EQ(-EINVAL, match_ioctl(&self->b, KDBUS_CMD_MATCH_ADD, &b));
+	/* NAME_*: the struct, then an optional NUL-terminated name */
+	match_init(&b, 0, 1);
+	kdbus_cmd_add(&b, KDBUS_ITEM_NAME_ADD, &nc, sizeof(nc.nc) - 8);
+	EXPECT_EQ(-EINVAL, match_ioctl(&self->b, KDBUS_CMD_MATCH_ADD, &b));
+	memset(nc.name, 'x', sizeof(nc.name));
+	match_init(&b, 0, 1);
+	kdbus_cmd_add(&b, KDBUS_ITEM_NAME_CHANGE, &nc, sizeof(nc));
+	EXPECT_EQ(-EINVAL, match_ioctl(&self->b, KDBUS_CMD_MATCH_ADD, &b));
+
+	/* nothing was added */
+	EXPECT_EQ(-EBADSLT, match_remove(&self->b, 1));
+
+	/* every kind of item, two bloom generations */
+	snprintf(nc.name, sizeof(nc.name), "org.example.a");
+	match_init(&b, 0, 7);
+	kdbus_cmd_add(&b, KDBUS_ITEM_BLOOM_MASK, mask, 2 * BLOOM_SIZE);
+	kdbus_cmd_add(&b, KDBUS_ITEM_NAME, "org.example.a", 14);
+	kdbus_cmd_add(&b, KDBUS_ITEM_ID, &id, sizeof(id));
+	kdbus_cmd_add(&b, KDBUS_ITEM_NAME_ADD, &nc, sizeof(nc.nc) + 14);
+	kdbus_cmd_add(&b, KDBUS_ITEM_NAME_REMOVE, &nc, sizeof(nc.nc));
+	kdbus_cmd_add(&b, KDBUS_ITEM_NAME_CHANGE, &nc, sizeof(nc.nc) + 14);
+	kdbus_cmd_add(&b, KDBUS_ITEM_ID_ADD, &ic, sizeof(ic));
+	kdbus_cmd_add(&b, KDBUS_ITEM_ID_REMOVE, &ic, sizeof(ic));
+	EXPECT_EQ(0, match_ioctl(&self->b, KDBUS_CMD_MATCH_ADD, &b));
+
+	/* REMOVE takes no flags but NEGOTIATE, and no items */
+	match_init(&b, KDBUS_MATCH_REPLACE, 7);
+	EXPECT_EQ(-EINVAL, match_ioctl(&self->b, KDBUS_CMD_MATCH_REMOVE, &b));
+	match_init(&b, 0, 7);
+	kdbus_cmd_add(&b, KDBUS_ITEM_ID, &id, sizeof(id));
+	EXPECT_EQ(-EINVAL, match_ioctl(&self->b, KDBUS_CMD_MATCH_REMOVE, &b));
+	/* another connection's cookie is not ours */
+	EXPECT_EQ(-EBADSLT, match_remove(&self->c, 7));
+	EXPECT_EQ(0, match_remove(&self->b, 7));
+	EXPECT_EQ(-EBADSLT, match_remove(&self->b, 7));
+
+	/* negotiation reports REPLACE and adds nothing */
+	match_init(&b, KDBUS_FLAG_NEGOTIATE, 8);
+	EXPECT_EQ(0, match_ioctl(&self->b, KDBUS_CMD_MATCH_ADD, &b));
+	EXPECT_EQ(KDBUS_MATCH_REPLACE, ((struct kdbus_cmd_match *)b.data)->flags);
+	EXPECT_EQ(-EBADSLT, match_remove(&self->b, 8));
+}
+
+TEST_F(match, broadcast_reaches_exactly_the_matching_connections)
+{
+	uint64_t want[BLOOM_WORDS] = { 0 }, other[BLOOM_WORDS] = { 0 };
+	struct bcast bc = { .data = "signal!", .size = 8, .cookie = 77 };
+	struct kdbus_conn d;
+	struct kdbus_item *item;
+	struct kdbus_msg *m;
+	const char *p;
+	uint64_t size;
+
+	ASSERT_EQ(0, kdbus_hello(self->bus.ep, 0, KDBUS_TEST_POOL_SIZE, &d));
+	mask_bit(want, 3);
+	mask_bit(want, 300);
+	mask_bit(other, 5);
+	/* b wants bits 3 and 300, c wants bit 5, d has no rule */
+	ASSERT_EQ(0, add_bloom_rule(&self->b, 0, 1, want));
+	ASSERT_EQ(0, add_bloom_rule(&self->c, 0, 1, other));
+	/* the sender's own rule does not send the message back */
+	ASSERT_EQ(0, add_bloom_rule(&self->a, 0, 1, want));
+
+	/* a filter with more bits than the mask still matches */
+	mask_bit(bc.filter, 3);
+	mask_bit(bc.filter, 300);
+	mask_bit(bc.filter, 17);
+	ASSERT_EQ(0, bcast_send(&self->a, &bc));
+
+	ASSERT_EQ(0, kdbus_recv(&self->b, 0, 0, &m, NULL));
+	EXPECT_EQ(self->a.id, m->src_id);
+	EXPECT_EQ(KDBUS_DST_ID_BROADCAST, m->dst_id);
+	EXPECT_EQ(77, m->cookie);
+	EXPECT_TRUE(m->flags & KDBUS_MSG_SIGNAL);
+	p = kdbus_msg_payload(&self->b, m, &size);
+	ASSERT_NE(NULL, p);
+	EXPECT_EQ(8, size);
+	EXPECT_STREQ("signal!", p);
+	/* the filter travels with the message */
+	item = kdbus_msg_item(m, KDBUS_ITEM_BLOOM_FILTER);
+	ASSERT_NE(NULL, item);
+	EXPECT_EQ(KDBUS_ITEM_HEADER_SIZE + 8 + BLOOM_SIZE, item->size);
+	EXPECT_EQ(0, memcmp(item->bloom_filter.data, bc.filter, BLOOM_SIZE));
+	kdbus_msg_free(&self->b, m);
+
+	EXPECT_EQ(0, drain(&self->b));
+	EXPECT_EQ(0, drain(&self->c));
+	EXPECT_EQ(0, drain(&d));
+	EXPECT_EQ(0, drain(&self->a));
+
+	/* only one of the wanted bits: b's mask is not covered */
+	ASSERT_EQ(0, send_bit(&self->a, 3, 0));
+	ASSERT_EQ(0, send_bit(&self->a, 5, 0));
+	EXPECT_EQ(0, drain(&self->b));
+	EXPECT_EQ(1, drain(&self->c));
+	EXPECT_EQ(0, drain(&d));
+	kdbus_conn_close(&d);
+}
+
+TEST_F(match, bloom_masks_apply_per_generation_and_the_last_to_newer)
+{
+	uint64_t mask[2 * BLOOM_WORDS] = { 0 };
+	struct kdbus_cmd_buf b;
+
+	/* generation 0 wants bit 1, generation 1 wants bit 2 */
+	mask_bit(mask, 1);
+	mask_bit(mask + BLOOM_WORDS, 2);
+	match_init(&b, 0, 1);
+	kdbus_cmd_add(&b, KDBUS_ITEM_BLOOM_MASK, mask, 2 * BLOOM_SIZE);
+	ASSERT_EQ(0, match_ioctl(&self->b, KDBUS_CMD_MATCH_ADD, &b));
+
+	ASSERT_EQ(0, send_bit(&self->a, 1, 0));
+	EXPECT_EQ(1, drain(&self->b));
+	ASSERT_EQ(0, send_bit(&self->a, 2, 0));
+	EXPECT_EQ(0, drain(&self->b));
+	ASSERT_EQ(0, send_bit(&self->a, 2, 1));
+	EXPECT_EQ(1, drain(&self->b));
+	ASSERT_EQ(0, send_bit(&self->a, 1, 1));
+	EXPECT_EQ(0, drain(&self->b));
+	/* a generation beyond the rule's masks uses its newest one */
+	ASSERT_EQ(0, send_bit(&self->a, 2, 9));
+	EXPECT_EQ(1, drain(&self->b));
+	ASSERT_EQ(0, send_bit(&self->a, 1, 9));
+	EXPECT_EQ(0, drain(&self->b));
+}
+
+TEST_F(match, sender_id_rules_and_rules_without_bloom_mask)
+{
+	uint64_t mask[BLOOM_WORDS] = { 0 };
+	struct kdbus_cmd_buf b;
+
+	/* b: broadcasts from a, whatever their filter */
+	ASSERT_EQ(0, add_id_rule(&self->b, 1, KDBUS_ITEM_ID, self->a.id));
+	/* c: broadcasts from anyone, with bit 4 */
+	mask_bit(mask, 4);
+	match_init(&b, 0, 1);
+	kdbus_cmd_add(&b, KDBUS_ITEM_BLOOM_MASK, mask, BLOOM_SIZE);
+	kdbus_cmd_add(&b, KDBUS_ITEM_ID, &(uint64_t){ KDBUS_MATCH_ID_ANY },
+		      sizeof(uint64_t));
+	ASSERT_EQ(0, match_ioctl(&self->c, KDBUS_CMD_MATCH_ADD, &b));
+
+	ASSERT_EQ(0, send_bit(&self->a, 0, 0));
+	EXPECT_EQ(1, drain(&self->b));
+	EXPECT_EQ(0, drain(&self->c));
+	ASSERT_EQ(0, send_bit(&self->a, 4, 0));
+	EXPECT_EQ(1, drain(&self->b));
+	EXPECT_EQ(1, drain(&self->c));
+	/* from c: b's id rule names a */
+	ASSERT_EQ(0, send_bit(&self->c, 4, 0));
+	EXPECT_EQ(0, drain(&self->b));
+	EXPECT_EQ(0, drain(&self->a));
+
+	/* items of one rule AND: bit 4 from b only */
+	match_init(&b, 0, 2);
+	kdbus_cmd_add(&b, KDBUS_ITEM_BLOOM_MASK, mask, BLOOM_SIZE);
+	kdbus_cmd_add(&b, KDBUS_ITEM_ID, &self->b.id, sizeof(uint64_t));
+	ASSERT_EQ(0, match_ioctl(&self->a, KDBUS_CMD_MATCH_ADD, &b));
+	ASSERT_EQ(0, send_bit(&self->c, 4, 0));
+	EXPECT_EQ(0, drain(&self->a));
+	ASSERT_EQ(0, send_bit(&self->b, 0, 0));
+	EXPECT_EQ(0, drain(&self->a));
+	ASSERT_EQ(0, send_bit(&self->b, 4, 0));
+	EXPECT_EQ(1, drain(&self->a));
+
+	/* rules OR, and two matching rules still give one copy */
+	ASSERT_EQ(0, add_empty_rule(&self->a, 3));
+	ASSERT_EQ(0, send_bit(&self->c, 0, 0));
+	EXPECT_EQ(1, drain(&self->a));
+	ASSERT_EQ(0, send_bit(&self->b, 4, 0));
+	EXPECT_EQ(1, drain(&self->a));
+
+	/* a notification rule takes no broadcasts */
+	ASSERT_EQ(0, match_remove(&self->a, 2));
+	ASSERT_EQ(0, match_remove(&self->a, 3));
+	ASSERT_EQ(0, add_id_rule(&self->a, 4, KDBUS_ITEM_ID_ADD,
+				 KDBUS_MATCH_ID_ANY));
+	ASSERT_EQ(0, send_bit(&self->b, 4, 0));
+	EXPECT_EQ(0, drain(&self->a));
+}
+
+TEST_F(match, replace_and_remove_act_on_every_rule_of_a_cookie)
+{
+	uint64_t m1[BLOOM_WORDS] = { 0 }, m2[BLOOM_WORDS] = { 0 };
+
+	mask_bit(m1, 1);
+	mask_bit(m2, 2);
+	ASSERT_EQ(0, add_bloom_rule(&self->b, 0, 5, m1));
+	ASSERT_EQ(0, add_bloom_rule(&self->b, 0, 5, m1));
+	ASSERT_EQ(0, send_bit(&self->a, 1, 0));
+	EXPECT_EQ(1, drain(&self->b));
+
+	/* both rules of cookie 5 give way to the new one */
+	ASSERT_EQ(0, add_bloom_rule(&self->b, KDBUS_MATCH_REPLACE, 5, m2));
+	ASSERT_EQ(0, send_bit(&self->a, 1, 0));
+	EXPECT_EQ(0, drain(&self->b));
+	ASSERT_EQ(0, send_bit(&self->a, 2, 0));
+	EXPECT_EQ(1, drain(&self->b));
+
+	/* REPLACE of a cookie nobody used just adds */
+	ASSERT_EQ(0, add_bloom_rule(&self->b, KDBUS_MATCH_REPLACE, 6, m1));
+	ASSERT_EQ(0, send_bit(&self->a, 1, 0));
+	EXPECT_EQ(1, drain(&self->b));
+
+	/* remove takes every rule of the cookie, and only those */
+	ASSERT_EQ(0, add_bloom_rule(&self->b, 0, 6, m1));
+	ASSERT_EQ(0, match_remove(&self->b, 6));
+	ASSERT_EQ(0, send_bit(&self->a, 1, 0));
+	EXPECT_EQ(0, drain(&self->b));
+	ASSERT_EQ(0, send_bit(&self->a, 2, 0));
+	EXPECT_EQ(1, drain(&self->b));
+}
+
+TEST_F(match, rule_limit_is_kdbus_match_max)
+{
+	uint64_t mask[BLOOM_WORDS] = { 0 };
+	int i;
+
+	for (i = 0; i < MATCH_MAX; i++)
+		ASSERT_EQ(0, add_bloom_rule(&self->b, 0, 1000 + i, mask));
+	EXPECT_EQ(-EMFILE, add_bloom_rule(&self->b, 0, 1, mask));
+	/* replacing a rule at the limit makes room for its successor */
+	EXPECT_EQ(-EMFILE,
+		  add_bloom_rule(&self->b, KDBUS_MATCH_REPLACE, 1, mask));
+	EXPECT_EQ(0, add_bloom_rule(&self->b, KDBUS_MATCH_REPLACE, 1000,
+				    mask));
+	EXPECT_EQ(0, match_remove(&self->b, 1001));
+	EXPECT_EQ(0, add_bloom_rule(&self->b, 0, 1, mask));
+	EXPECT_EQ(-EMFILE, add_bloom_rule(&self->b, 0, 2, mask));
+	/* the limit is per connection */
+	EXPECT_EQ(0, add_bloom_rule(&self->c, 0, 1, mask));
+}
+
+/* the kernel message at @c: ID_ADD or ID_REMOVE of @id; frees it */
+static int expect_id_notification(struct kdbus_conn *c, uint64_t type,
+				  uint64_t id)
+{
+	struct kdbus_msg *m;
+	int ret = 0;
+
+	if (kdbus_recv(c, 0, 0, &m, NULL))
+		return -1;
+	if (m->src_id != KDBUS_SRC_ID_KERNEL ||
+	    m->payload_type != KDBUS_PAYLOAD_KERNEL ||
+	    m->items[0].type != type ||
+	    m->items[0].size != KDBUS_ITEM_HEADER_SIZE +
+				sizeof(struct kdbus_notify_id_change) ||
+	    m->items[0].id_change.id != id)
+		ret = -2;
+	kdbus_msg_free(c, m);
+	return ret;
+}
+
+TEST_F(match, id_add_and_id_remove_reach_matching_rules)
+{
+	struct kdbus_conn d, e;
+
+	/* b: every ID_ADD; c: the ID_REMOVE of one id (d's, next) */
+	ASSERT_EQ(0, add_id_rule(&self->b, 1, KDBUS_ITEM_ID_ADD,
+				 KDBUS_MATCH_ID_ANY));
+	ASSERT_EQ(0, add_id_rule(&self->c, 1, KDBUS_ITEM_ID_REMOVE,
+				 self->c.id + 1));
+	/* a: only a bloom rule, which no notification matches */
+	ASSERT_EQ(0, add_bloom_rule(&self->a, 0, 1, zero_mask));
+
+	ASSERT_EQ(0, kdbus_hello(self->bus.ep, 0, KDBUS_TEST_POOL_SIZE, &d));
+	ASSERT_EQ(self->c.id + 1, d.id);
+	ASSERT_EQ(0, kdbus_hello(self->bus.ep, 0, KDBUS_TEST_POOL_SIZE, &e));
+	EXPECT_EQ(0, expect_id_notification(&self->b, KDBUS_ITEM_ID_ADD,
+					    d.id));
+	EXPECT_EQ(0, expect_id_notification(&self->b, KDBUS_ITEM_ID_ADD,
+					    e.id));
+	EXPECT_EQ(0, drain(&self->b));
+	EXPECT_EQ(0, drain(&self->c));
+
+	kdbus_conn_close(&e);
+	kdbus_conn_close(&d);
+	EXPECT_EQ(0, expect_id_notification(&self->c, KDBUS_ITEM_ID_REMOVE,
+					    d.id));
+	EXPECT_EQ(0, drain(&self->c));
+	/* an ID_ADD rule takes no ID_REMOVE */
+	EXPECT_EQ(0, drain(&self->b));
+	EXPECT_EQ(0, drain(&self->a));
+
+	/* an id rule for ID_ADD names the newcomer */
+	ASSERT_EQ(0, add_id_rule(&self->c, 2, KDBUS_ITEM_ID_ADD,
+				 e.id + 2));
+	ASSERT_EQ(0, kdbus_hello(self->bus.ep, 0, KDBUS_TEST_POOL_SIZE, &d));
+	ASSERT_EQ(0, kdbus_hello(self->bus.ep, 0, KDBUS_TEST_POOL_SIZE, &e));
+	EXPECT_EQ(0, expect_id_notification(&self->c, KDBUS_ITEM_ID_ADD,
+					    e.id));
+	EXPECT_EQ(0, drain(&self->c));
+	EXPECT_EQ(2, drain(&self->b));
+	kdbus_conn_close(&d);
+	kdbus_conn_close(&e);
+}
+
+TEST_F(match, full_receiver_loses_the_broadcast_and_sees_dropped_msgs)
+{
+	static char data[3000];
+	struct bcast bc = { .data = data, .size = sizeof(data) };
+	struct kdbus_cmd_recv r;
+	struct kdbus_conn small;
+	struct kdbus_msg *m;
+	int i, got = 0, sent = 20;
+
+	ASSERT_EQ(0, kdbus_hello(self->bus.ep, 0, 16 * 1024, &small));
+	ASSERT_EQ(0, add_empty_rule(&small, 1));
+	ASSERT_EQ(0, add_empty_rule(&self->c, 1));
+
+	/* the sender is told nothing of receivers without room */
+	for (i = 0; i < sent; i++)
+		ASSERT_EQ(0, bcast_send(&self->a, &bc));
+	EXPECT_EQ(sent, drain(&self->c));
+
+	ASSERT_EQ(0, kdbus_recv(&small, 0, 0, &m, &r));
+	got++;
+	EXPECT_TRUE(r.return_flags & KDBUS_RECV_RETURN_DROPPED_MSGS);
+	EXPECT_LT(0, r.dropped_msgs);
+	/* what was queued plus what was lost is what was sent */
+	got += drain(&small);
+	EXPECT_LT(1, got);
+	EXPECT_EQ(sent, got + r.dropped_msgs);
+	kdbus_msg_free(&small, m);
+	kdbus_conn_close(&small);
+}
+
+TEST_F(match, broadcast_errnos_and_nothing_delivered)
+{
+	struct bcast bc;
+	int fd;
+
+	ASSERT_EQ(0, add_empty_rule(&self->b, 1));
+
+	/* a broadcast is a signal */
+	bc = (struct bcast){ .not_signal = true };
+	EXPECT_EQ(-EBADMSG, bcast_send(&self->a, &bc));
+	/* with a bloom filter of the bus's size */
+	bc = (struct bcast){ .no_bloom = true };
+	EXPECT_EQ(-EBADMSG, bcast_send(&self->a, &bc));
+	bc = (struct bcast){ .bloom_size = BLOOM_SIZE / 2 };
+	EXPECT_EQ(-EDOM, bcast_send(&self->a, &bc));
+	bc = (struct bcast){ .bloom_size = 2 * BLOOM_SIZE };
+	EXPECT_EQ(-EDOM, bcast_send(&self->a, &bc));
+	bc = (struct bcast){ .bloom_size = BLOOM_SIZE - 3 };
+	EXPECT_EQ(-EFAULT, bcast_send(&self->a, &bc));
+	/* without files */
+	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	bc = (struct bcast){ .fd = fd };
+	EXPECT_EQ(-ENOTUNIQ, bcast_send(&self->a, &bc));
+	close(fd);
+	/* nobody answers a broadcast */
+	bc = (struct bcast){ .msg_flags = KDBUS_MSG_EXPECT_REPLY,
+			     .timeout_ns = kdbus_now_ns() + 1000000000ULL };
+	EXPECT_EQ(-ENOTUNIQ, bcast_send(&self->a, &bc));
+	bc = (struct bcast){ .timeout_ns = kdbus_now_ns() + 1000000000ULL };
+	EXPECT_EQ(-ENOTUNIQ, bcast_send(&self->a, &bc));
+	/* the reply cookie shares timeout_ns's place */
+	bc = (struct bcast){ .timeout_ns = 5 };
+	EXPECT_EQ(-ENOTUNIQ, bcast_send(&self->a, &bc));
+	/* and it has no destination name */
+	bc = (struct bcast){ .dst_name = "org.example.x" };
+	EXPECT_EQ(-EBADMSG, bcast_send(&self->a, &bc));
+
+	EXPECT_EQ(0, drain(&self->b));
+	bc = (struct bcast){ 0 };
+	EXPECT_EQ(0, bcast_send(&self->a, &bc));
+	EXPECT_EQ(1, drain(&self->b));
+}
+
+/*
+ * Run @fn as the unprivileged test user on @ep in a child; it returns its
+ * result as exit status. The parent talks to it over *@sock.
+ */
+static pid_t spawn_user(const char *ep, int *sock,
+			int (*fn)(const char *ep, int sock))
+{
+	int sv[2];
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		close(sv[0]);
+		if (kdbus_drop_to(KDBUS_TEST_UID, KDBUS_TEST_GID))
+			_exit(100);
+		_exit(fn(ep, sv[1]));
+	}
+	close(sv[1]);
+	*sock = sv[0];
+	return pid;
+}
+
+static int wait_child(pid_t pid)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/*
+ * The unprivileged side: a rule for every broadcast, then tell the parent
+ * our id;
+ * after the parent's broadcast, nothing must be queued; then broadcast.
+ */
+static int user_side(const char *ep, int sock)
+{
+	struct kdbus_conn c;
+	char x;
+
+	if (kdbus_hello(ep, 0, KDBUS_TEST_POOL_SIZE, &c))
+		return 10;
+	/* every broadcast, and no notification to confuse the count */
+	if (add_bloom_rule(&c, 0, 1, zero_mask))
+		return 11;
+	if (write(sock, &c.id, sizeof(c.id)) != sizeof(c.id))
+		return 12;
+	if (read(sock, &x, 1) != 1)
+		return 13;
+	if (drain(&c))
+		return 14;
+	if (send_bit(&c, 0, 0))
+		return 15;
+	if (write(sock, "x", 1) != 1)
+		return 16;
+	kdbus_conn_close(&c);
+	return 0;
+}
+
+TEST_F(match, receiver_needs_talk_access_to_the_sender)
+{
+	struct kdbus_msg *m;
+	uint64_t id;
+	pid_t pid;
+	int sock;
+	char x;
+
+	/* a is the bus owner's (privileged): it may talk to anyone */
+	ASSERT_EQ(0, add_bloom_rule(&self->a, 0, 1, zero_mask));
+	pid = spawn_user(self->bus.ep, &sock, user_side);
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(sizeof(id), read(sock, &id, sizeof(id)));
+
+	/* the unprivileged rule holder may not talk to root: it gets none */
+	ASSERT_EQ(0, send_bit(&self->b, 0, 0));
+	ASSERT_EQ(1, write(sock, "x", 1));
+	ASSERT_EQ(1, read(sock, &x, 1));
+
+	/* root's connection may talk to it, so it gets its broadcast */
+	ASSERT_EQ(0, kdbus_recv(&self->a, 0, 0, &m, NULL));
+	EXPECT_EQ(self->b.id, m->src_id);
+	kdbus_msg_free(&self->a, m);
+	ASSERT_EQ(0, kdbus_recv(&self->a, 0, 0, &m, NULL));
+	EXPECT_EQ(id, m->src_id);
+	kdbus_msg_free(&self->a, m);
+	EXPECT_EQ(0, drain(&self->a));
+	close(sock);
+	EXPECT_EQ(0, wait_child(pid));
+}
+
+/* fs/kdbusfs/limits.h: messages one user may queue at a foreign receiver */
+#define CONN_MAX_MSGS	256
+
+/* The unprivileged side: tell the parent our id, then broadcast a lot. */
+static int user_flood(const char *ep, int sock)
+{
+	struct kdbus_conn c;
+	char x;
+	int i;
+
+	if (kdbus_hello(ep, 0, KDBUS_TEST_POOL_SIZE, &c))
+		return 10;
+	if (write(sock, &c.id, sizeof(c.id)) != sizeof(c.id))
+		return 11;
+	for (i = 0; i < CONN_MAX_MSGS + 44; i++)
+		if (send_bit(&c, 0, 0))
+			return 12;
+	if (write(sock, "x", 1) != 1 || read(sock, &x, 1) != 1)
+		return 13;
+	kdbus_conn_close(&c);
+	return 0;
+}
+
+TEST_F(match, broadcasts_are_charged_to_the_senders_user)
+{
+	struct kdbus_cmd_recv r;
+	struct kdbus_msg *m;
+	int sock, got = 0;
+	uint64_t id;
+	pid_t pid;
+	char x;
+
+	/* the privileged a hears everyone; b, root too, charges nothing */
+	ASSERT_EQ(0, add_bloom_rule(&self->a, 0, 1, zero_mask));
+	pid = spawn_user(self->bus.ep, &sock, user_flood);
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(sizeof(id), read(sock, &id, sizeof(id)));
+	ASSERT_EQ(1, read(sock, &x, 1));
+
+	/* uid 1000's quota at a ends after CONN_MAX_MSGS; the rest is lost */
+	ASSERT_EQ(0, kdbus_recv(&self->a, 0, 0, &m, &r));
+	EXPECT_EQ(id, m->src_id);
+	EXPECT_EQ(44, r.dropped_msgs);
+	kdbus_msg_free(&self->a, m);
+	got = 1 + drain(&self->a);
+	EXPECT_EQ(CONN_MAX_MSGS, got);
+	ASSERT_EQ(1, write(sock, "x", 1));
+	close(sock);
+	EXPECT_EQ(0, wait_child(pid));
+
+	/* the same number from b, a's own user, is all queued */
+	for (got = 0; got < CONN_MAX_MSGS + 44; got++)
+		ASSERT_EQ(0, send_bit(&self->b, 0, 0));
+	ASSERT_EQ(0, kdbus_recv(&self->a, 0, 0, &m, &r));
+	EXPECT_EQ(0, r.dropped_msgs);
+	kdbus_msg_free(&self->a, m);
+	EXPECT_EQ(CONN_MAX_MSGS + 43, drain(&self->a));
+}
+
+TEST_HARNESS_MAIN
