@@ -591,4 +591,97 @@ TEST_F(names, monitor_sees_all_traffic_and_says_nothing)
 	EXPECT_EQ(0, WEXITSTATUS(status));
 }
 
+/* A match rule for every change of @name, and for every connection leaving. */
+static int watch_name(struct kdbus_conn *c, const char *name)
+{
+	static const uint64_t types[] = {
+		KDBUS_ITEM_NAME_ADD, KDBUS_ITEM_NAME_REMOVE,
+		KDBUS_ITEM_NAME_CHANGE,
+	};
+	struct {
+		struct kdbus_notify_name_change nc;
+		char name[64];
+	} nc = {};
+	struct kdbus_notify_id_change ic = { .id = KDBUS_MATCH_ID_ANY };
+	struct kdbus_cmd_match *m;
+	struct kdbus_cmd_buf b;
+	unsigned int i;
+	int ret;
+
+	nc.nc.old_id.id = KDBUS_MATCH_ID_ANY;
+	nc.nc.new_id.id = KDBUS_MATCH_ID_ANY;
+	snprintf(nc.name, sizeof(nc.name), "%s", name);
+	for (i = 0; i <= ARRAY_SIZE(types); i++) {
+		kdbus_cmd_init(&b, 0);
+		b.size = offsetof(struct kdbus_cmd_match, items);
+		m = (void *)b.data;
+		m->cookie = i + 1;
+		if (i < ARRAY_SIZE(types))
+			kdbus_cmd_add(&b, types[i], &nc,
+				      sizeof(nc.nc) + strlen(name) + 1);
+		else
+			kdbus_cmd_add(&b, KDBUS_ITEM_ID_REMOVE, &ic,
+				      sizeof(ic));
+		kdbus_cmd_finish(&b);
+		ret = kdbus_ioctl(c->fd, KDBUS_CMD_MATCH_ADD, m);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* the next notification: its type, old and new owner (or id) */
+static int next_notification(struct kdbus_conn *c, uint64_t *type,
+			     uint64_t *old_id, uint64_t *new_id)
+{
+	struct kdbus_item *item;
+	struct kdbus_msg *m;
+	int ret = kdbus_recv(c, 0, 0, &m, NULL);
+
+	if (ret)
+		return ret;
+	item = m->items;
+	*type = item->type;
+	if (item->type == KDBUS_ITEM_ID_REMOVE) {
+		*old_id = item->id_change.id;
+		*new_id = 0;
+	} else {
+		*old_id = item->name_change.old_id.id;
+		*new_id = item->name_change.new_id.id;
+	}
+	if (m->src_id != KDBUS_SRC_ID_KERNEL)
+		ret = -EPROTO;
+	kdbus_msg_free(c, m);
+	return ret;
+}
+
+TEST_F(names, owner_dying_notifies_in_order)
+{
+	uint64_t type, old_id, new_id, a = self->a.id, b = self->b.id;
+
+	ASSERT_EQ(0, watch_name(&self->c, "org.order"));
+	ASSERT_EQ(0, acquire(&self->a, "org.order", 0, NULL));
+	ASSERT_EQ(0, acquire(&self->b, "org.order", KDBUS_NAME_QUEUE, NULL));
+	kdbus_conn_close(&self->a);
+	ASSERT_EQ(0, release(&self->b, "org.order"));
+
+	ASSERT_EQ(0, next_notification(&self->c, &type, &old_id, &new_id));
+	EXPECT_EQ(KDBUS_ITEM_NAME_ADD, type);
+	EXPECT_EQ(0, old_id);
+	EXPECT_EQ(a, new_id);
+	/* the name moves on before its owner is gone */
+	ASSERT_EQ(0, next_notification(&self->c, &type, &old_id, &new_id));
+	EXPECT_EQ(KDBUS_ITEM_NAME_CHANGE, type);
+	EXPECT_EQ(a, old_id);
+	EXPECT_EQ(b, new_id);
+	ASSERT_EQ(0, next_notification(&self->c, &type, &old_id, &new_id));
+	EXPECT_EQ(KDBUS_ITEM_ID_REMOVE, type);
+	EXPECT_EQ(a, old_id);
+	ASSERT_EQ(0, next_notification(&self->c, &type, &old_id, &new_id));
+	EXPECT_EQ(KDBUS_ITEM_NAME_REMOVE, type);
+	EXPECT_EQ(b, old_id);
+	EXPECT_EQ(0, new_id);
+	EXPECT_EQ(-EAGAIN, kdbus_recv(&self->c, 0, 0, NULL, NULL));
+}
+
 TEST_HARNESS_MAIN
