@@ -75,8 +75,8 @@ static void kdbus_policy_free_list(struct hlist_head *list)
 }
 
 /*
- * Moves the entries of @owner, or all of them if @owner is NULL, out of
- * the table onto @out, so that they can be freed after the lock is dropped.
+ * Moves the entries of @owner out of the table onto @out, so that they can
+ * be freed after the lock is dropped.
  */
 static void kdbus_policy_take_owner(struct kdbus_policy_db *db,
 				    const void *owner, struct hlist_head *out)
@@ -87,7 +87,7 @@ static void kdbus_policy_take_owner(struct kdbus_policy_db *db,
 
 	lockdep_assert_held_write(&db->lock);
 	hash_for_each_safe(db->entries, bkt, tmp, e, hnode) {
-		if (owner && e->owner != owner)
+		if (e->owner != owner)
 			continue;
 		hash_del(&e->hnode);
 		hlist_add_head(&e->hnode, out);
@@ -96,16 +96,23 @@ static void kdbus_policy_take_owner(struct kdbus_policy_db *db,
 
 /**
  * kdbus_policy_db_clear() - drop every entry of a policy database
- * @db:		database; nobody may query or set it concurrently any more
+ * @db:		database, no longer reachable by anyone else
+ *
+ * Called when the object embedding @db is freed. That can be the last
+ * reference dropped from any context, so this neither sleeps nor takes
+ * the database's lock: with nobody else able to reach @db there is
+ * nothing to exclude.
  */
 void kdbus_policy_db_clear(struct kdbus_policy_db *db)
 {
-	HLIST_HEAD(gone);
+	struct kdbus_policy_entry *e;
+	struct hlist_node *tmp;
+	unsigned int bkt;
 
-	down_write(&db->lock);
-	kdbus_policy_take_owner(db, NULL, &gone);
-	up_write(&db->lock);
-	kdbus_policy_free_list(&gone);
+	hash_for_each_safe(db->entries, bkt, tmp, e, hnode) {
+		hash_del(&e->hnode);
+		kfree(e);
+	}
 }
 
 /**
