@@ -63,13 +63,21 @@ static void kdbus_bus_free(struct kdbus_node *node)
 	kfree(bus);
 }
 
-/*
- * Bus names carry the owner's uid as seen from the domain's user namespace,
- * "1000-name", so that users cannot take each other's names. The uid is the
- * opener's, whoever issues the ioctl.
+/**
+ * kdbus_check_uid_prefix() - check the "<uid>-" prefix of a bus or endpoint
+ * @domain:	domain whose user namespace the uid is read in
+ * @cred:	credentials of the file's opener (f_cred)
+ * @name:	name to check
+ *
+ * Bus and custom endpoint names carry the owner's uid as seen from the
+ * domain's user namespace, "1000-name", so that users cannot take each
+ * other's names. The uid is the opener's, whoever issues the ioctl.
+ *
+ * Return: 0 if @name starts with the prefix, -EINVAL otherwise or if the
+ * opener's euid has no mapping in the domain.
  */
-static int kdbus_bus_check_prefix(struct kdbus_domain *domain,
-				  const struct cred *cred, const char *name)
+int kdbus_check_uid_prefix(struct kdbus_domain *domain,
+			   const struct cred *cred, const char *name)
 {
 	char prefix[16];
 	uid_t uid;
@@ -209,7 +217,7 @@ struct kdbus_bus *kdbus_cmd_bus_make(struct kdbus_domain *domain,
 			goto exit;
 	}
 
-	ret = kdbus_bus_check_prefix(domain, cred, name);
+	ret = kdbus_check_uid_prefix(domain, cred, name);
 	if (ret < 0)
 		goto exit;
 

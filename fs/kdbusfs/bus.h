@@ -100,6 +100,8 @@ struct kdbus_bus *kdbus_cmd_bus_make(struct kdbus_domain *domain,
 void kdbus_bus_shutdown(struct kdbus_bus *bus);
 struct kdbus_conn *kdbus_bus_find_conn_by_id(struct kdbus_bus *bus, u64 id);
 int kdbus_sanitize_attach_flags(u64 flags, u64 *attach_flags);
+int kdbus_check_uid_prefix(struct kdbus_domain *domain,
+			   const struct cred *cred, const char *name);
 int kdbus_bus_broadcast(struct kdbus_bus *bus, struct kdbus_conn *src,
 			struct kdbus_staging *staging);
 void kdbus_bus_broadcast_kernel(struct kdbus_bus *bus, u64 type,

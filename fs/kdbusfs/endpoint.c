@@ -3,22 +3,95 @@
  * Endpoints: the files connections are made through.
  */
 
+#include <linux/cred.h>
 #include <linux/err.h>
+#include <linux/fs.h>
 #include <linux/kdbus.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/xarray.h>
 
 #include "bus.h"
+#include "connection.h"
 #include "domain.h"
 #include "endpoint.h"
+#include "item.h"
+#include "limits.h"
+#include "policy.h"
 
 static void kdbus_ep_free(struct kdbus_node *node)
 {
 	struct kdbus_ep *ep = container_of(node, struct kdbus_ep, node);
 
+	kdbus_policy_db_clear(&ep->policy_db);
 	kdbus_bus_unref(ep->bus);
 	kfree(ep->name);
 	kfree(ep);
+}
+
+/* Makes the endpoint object only; nothing is visible before publishing. */
+static struct kdbus_ep *kdbus_ep_alloc(struct kdbus_bus *bus,
+				       const char *name, kuid_t uid,
+				       kgid_t gid, bool custom)
+{
+	struct kdbus_ep *ep;
+
+	ep = kzalloc(sizeof(*ep), GFP_KERNEL_ACCOUNT);
+	if (!ep)
+		return ERR_PTR(-ENOMEM);
+
+	kdbus_node_init(&ep->node, KDBUS_NODE_ENDPOINT, kdbus_ep_free);
+	kdbus_policy_db_init(&ep->policy_db);
+	ep->bus = kdbus_bus_ref(bus);
+	ep->uid = uid;
+	ep->gid = gid;
+	ep->custom = custom;
+	ep->name = kstrdup(name, GFP_KERNEL_ACCOUNT);
+	if (!ep->name) {
+		kdbus_ep_unref(ep);
+		return ERR_PTR(-ENOMEM);
+	}
+	return ep;
+}
+
+static umode_t kdbus_ep_mode(u64 access)
+{
+	umode_t mode = 0600;
+
+	if (access & (KDBUS_MAKE_ACCESS_GROUP | KDBUS_MAKE_ACCESS_WORLD))
+		mode |= 0060;
+	if (access & KDBUS_MAKE_ACCESS_WORLD)
+		mode |= 0006;
+	return mode;
+}
+
+/*
+ * Links the file and activates the endpoint. On failure the endpoint is
+ * deactivated, so that the caller only has to drop its reference.
+ */
+static int kdbus_ep_publish(struct kdbus_ep *ep, u64 access)
+{
+	struct kdbus_bus *bus = ep->bus;
+	int ret;
+
+	ret = kdbus_node_link(&ep->node, bus->node.dentry, ep->name,
+			      S_IFREG | kdbus_ep_mode(access), ep->uid,
+			      ep->gid);
+	if (ret < 0)
+		goto error;
+
+	if (!kdbus_node_activate(&ep->node)) {
+		ret = -ESHUTDOWN;
+		goto error_unlink;
+	}
+	return 0;
+
+error_unlink:
+	kdbus_node_unlink(bus->domain, &ep->node);
+error:
+	kdbus_node_deactivate(&ep->node);
+	return ret;
 }
 
 /**
@@ -36,47 +109,43 @@ static void kdbus_ep_free(struct kdbus_node *node)
 struct kdbus_ep *kdbus_ep_new(struct kdbus_bus *bus, const char *name,
 			      u64 access, kuid_t uid, kgid_t gid, bool custom)
 {
-	umode_t mode = 0600;
 	struct kdbus_ep *ep;
 	int ret;
 
-	if (access & (KDBUS_MAKE_ACCESS_GROUP | KDBUS_MAKE_ACCESS_WORLD))
-		mode |= 0060;
-	if (access & KDBUS_MAKE_ACCESS_WORLD)
-		mode |= 0006;
+	ep = kdbus_ep_alloc(bus, name, uid, gid, custom);
+	if (IS_ERR(ep))
+		return ep;
 
-	ep = kzalloc(sizeof(*ep), GFP_KERNEL_ACCOUNT);
-	if (!ep)
-		return ERR_PTR(-ENOMEM);
-
-	kdbus_node_init(&ep->node, KDBUS_NODE_ENDPOINT, kdbus_ep_free);
-	ep->bus = kdbus_bus_ref(bus);
-	ep->uid = uid;
-	ep->gid = gid;
-	ep->custom = custom;
-	ep->name = kstrdup(name, GFP_KERNEL_ACCOUNT);
-	if (!ep->name) {
-		ret = -ENOMEM;
-		goto error;
-	}
-
-	ret = kdbus_node_link(&ep->node, bus->node.dentry, name,
-			      S_IFREG | mode, uid, gid);
-	if (ret < 0)
-		goto error;
-
-	if (!kdbus_node_activate(&ep->node)) {
-		ret = -ESHUTDOWN;
-		goto error_unlink;
+	ret = kdbus_ep_publish(ep, access);
+	if (ret < 0) {
+		kdbus_ep_unref(ep);
+		return ERR_PTR(ret);
 	}
 	return ep;
+}
 
-error_unlink:
-	kdbus_node_unlink(bus->domain, &ep->node);
-error:
-	kdbus_node_deactivate(&ep->node);
-	kdbus_ep_unref(ep);
-	return ERR_PTR(ret);
+/*
+ * Connections live in the bus's table, not the endpoint's, so the
+ * connections of one endpoint are found by walking the bus's. Called after
+ * the endpoint is drained: HELLO runs inside an active reference on the
+ * endpoint, so no connection through it can appear any more.
+ */
+static void kdbus_ep_disconnect_all(struct kdbus_ep *ep)
+{
+	struct kdbus_bus *bus = ep->bus;
+	struct kdbus_conn *conn;
+	unsigned long id;
+
+	rcu_read_lock();
+	xa_for_each(&bus->conns, id, conn) {
+		if (conn->ep != ep || !kref_get_unless_zero(&conn->kref))
+			continue;
+		rcu_read_unlock();
+		kdbus_conn_disconnect(conn, false);
+		kdbus_conn_unref(conn);
+		rcu_read_lock();
+	}
+	rcu_read_unlock();
 }
 
 /**
@@ -84,31 +153,143 @@ error:
  * @ep:		endpoint to shut down
  *
  * Waits for operations running on the endpoint. Open files of the endpoint
- * fail with ESHUTDOWN afterwards.
+ * fail with ESHUTDOWN afterwards. The connections made through a custom
+ * endpoint are disconnected, as those of the default endpoint are when the
+ * bus goes: the endpoint's policy was the condition they were let in under.
  */
 void kdbus_ep_shutdown(struct kdbus_ep *ep)
 {
 	kdbus_node_deactivate(&ep->node);
 	kdbus_node_unlink(ep->bus->domain, &ep->node);
+	if (ep->custom)
+		kdbus_ep_disconnect_all(ep);
+}
+
+/**
+ * kdbus_ep_policy_query() - the access an endpoint grants to a name
+ * @ep:		endpoint a connection was made through
+ * @cred:	the connection's credentials (pinned at open)
+ * @name:	well-known name
+ *
+ * The default endpoint restricts nothing; a custom endpoint grants what
+ * its policy database grants. The bus's own policy applies on top of this.
+ *
+ * Return: the highest KDBUS_POLICY_* granted, or -EPERM if none.
+ */
+int kdbus_ep_policy_query(struct kdbus_ep *ep, const struct cred *cred,
+			  const char *name)
+{
+	if (!ep->custom)
+		return KDBUS_POLICY_OWN;
+	return kdbus_policy_query(&ep->policy_db, cred, name);
+}
+
+/*
+ * The maker's policy is in place before the file appears, so there is no
+ * moment in which a connection could come through under another one.
+ */
+static struct kdbus_ep *kdbus_ep_make(struct kdbus_bus *bus,
+				      const struct cred *cred,
+				      const char *name, u64 flags,
+				      struct kdbus_args *args)
+{
+	struct kdbus_ep *ep;
+	int ret;
+
+	ret = kdbus_check_uid_prefix(bus->domain, cred, name);
+	if (ret < 0)
+		return ERR_PTR(ret);
+
+	ep = kdbus_ep_alloc(bus, name, cred->euid, cred->egid, true);
+	if (IS_ERR(ep))
+		return ep;
+
+	ret = kdbus_policy_set(&ep->policy_db, args->items, args->items_size,
+			       KDBUS_POLICY_MAX, true, ep, cred->user_ns);
+	if (ret < 0)
+		goto error;
+
+	ret = kdbus_ep_publish(ep, flags);
+	if (ret < 0)
+		goto error;
+	return ep;
+
+error:
+	kdbus_ep_unref(ep);
+	return ERR_PTR(ret);
 }
 
 /**
  * kdbus_cmd_ep_make() - handle KDBUS_CMD_ENDPOINT_MAKE
- * @ep:		endpoint the command was issued on
+ * @ep:		endpoint the command was issued on; active for the call
  * @file:	its file; the opener owns the new endpoint
  * @privileged:	the opener was privileged at open()
  * @view:	what else was pinned at open()
  * @argp:	command payload
  *
+ * Only a privileged opener of a default endpoint (the bus owner, or
+ * CAP_IPC_OWNER over the domain) may make custom endpoints. The payload
+ * carries the name ("<uid>-..." with the opener's euid in the domain's
+ * user namespace) and optionally the endpoint's first policy, NAME and
+ * POLICY_ACCESS items whose ids are read in the opener's user namespace.
+ *
  * Return: the new endpoint, NULL if only negotiation was asked for, or
- * ERR_PTR.
+ * ERR_PTR: -EPERM (not privileged), -EINVAL (bad flags or items, a name
+ * without the opener's prefix, a bad policy), -ENAMETOOLONG, -E2BIG (more
+ * than KDBUS_POLICY_MAX policy names), -EEXIST (name taken, or a policy
+ * name given twice), -ESHUTDOWN, -EFAULT, -EMSGSIZE, -ENOMEM.
  */
 struct kdbus_ep *kdbus_cmd_ep_make(struct kdbus_ep *ep, struct file *file,
 				   bool privileged,
 				   const struct kdbus_meta_view *view,
 				   void __user *argp)
 {
-	return ERR_PTR(-ENOTTY);
+	struct kdbus_ep *new_ep = NULL;
+	struct kdbus_cmd *cmd;
+	int ret;
+
+	struct kdbus_arg argv[] = {
+		{ .type = KDBUS_ITEM_NEGOTIATE },
+		{ .type = KDBUS_ITEM_MAKE_NAME, .mandatory = true },
+		{ .type = KDBUS_ITEM_NAME, .multiple = true },
+		{ .type = KDBUS_ITEM_POLICY_ACCESS, .multiple = true },
+	};
+	struct kdbus_args args = {
+		.allowed_flags = KDBUS_FLAG_NEGOTIATE |
+				 KDBUS_MAKE_ACCESS_GROUP |
+				 KDBUS_MAKE_ACCESS_WORLD,
+		.argv = argv,
+		.argc = ARRAY_SIZE(argv),
+	};
+
+	/* a custom endpoint's openers are never privileged; be explicit */
+	if (!privileged || ep->custom)
+		return ERR_PTR(-EPERM);
+
+	ret = kdbus_args_parse(&args, argp, &cmd);
+	if (ret < 0)
+		return ERR_PTR(ret);
+	if (ret > 0) {
+		ret = kdbus_args_clear(&args, 0);
+		return ret < 0 ? ERR_PTR(ret) : NULL;
+	}
+
+	new_ep = kdbus_ep_make(ep->bus, file->f_cred, argv[1].item->str,
+			       cmd->flags, &args);
+	if (IS_ERR(new_ep)) {
+		ret = PTR_ERR(new_ep);
+		new_ep = NULL;
+	}
+
+	ret = kdbus_args_clear(&args, ret);
+	if (ret < 0) {
+		if (new_ep) {
+			kdbus_ep_shutdown(new_ep);
+			kdbus_ep_unref(new_ep);
+		}
+		return ERR_PTR(ret);
+	}
+	return new_ep;
 }
 
 /**
@@ -117,10 +298,49 @@ struct kdbus_ep *kdbus_cmd_ep_make(struct kdbus_ep *ep, struct file *file,
  * @file:	the owner's file
  * @argp:	command payload
  *
- * Return: 0 or a negative error code.
+ * Replaces the endpoint's whole policy with the NAME and POLICY_ACCESS
+ * items of the payload; ids are read in the user namespace of @file's
+ * opener. No items leaves the endpoint denying everything.
+ *
+ * Return: 0, or -EINVAL (bad flags, items or policy), -E2BIG, -EEXIST (a
+ * policy name given twice), -ESHUTDOWN (the bus is gone), -EFAULT,
+ * -EMSGSIZE, -ENOMEM.
  */
 int kdbus_cmd_ep_update(struct kdbus_ep *ep, struct file *file,
 			void __user *argp)
 {
-	return -ENOTTY;
+	struct kdbus_bus *bus = ep->bus;
+	struct kdbus_cmd *cmd;
+	int ret;
+
+	struct kdbus_arg argv[] = {
+		{ .type = KDBUS_ITEM_NEGOTIATE },
+		{ .type = KDBUS_ITEM_NAME, .multiple = true },
+		{ .type = KDBUS_ITEM_POLICY_ACCESS, .multiple = true },
+	};
+	struct kdbus_args args = {
+		.allowed_flags = KDBUS_FLAG_NEGOTIATE,
+		.argv = argv,
+		.argc = ARRAY_SIZE(argv),
+	};
+
+	/* a policy for a bus that is gone would protect nothing */
+	if (!kdbus_node_acquire(&bus->node))
+		return -ESHUTDOWN;
+
+	ret = kdbus_args_parse(&args, argp, &cmd);
+	if (ret != 0) {
+		if (ret > 0)
+			ret = kdbus_args_clear(&args, 0);
+		goto exit;
+	}
+
+	ret = kdbus_policy_set(&ep->policy_db, args.items, args.items_size,
+			       KDBUS_POLICY_MAX, true, ep,
+			       file->f_cred->user_ns);
+	ret = kdbus_args_clear(&args, ret);
+
+exit:
+	kdbus_node_release(&bus->node);
+	return ret;
 }

@@ -12,13 +12,26 @@
  *
  * The endpoint holds a reference on its bus. The bus holds a reference on
  * its default endpoint until the bus is shut down.
+ *
+ * A custom endpoint is made by KDBUS_CMD_ENDPOINT_MAKE on a default
+ * endpoint file that the bus owner (or a CAP_IPC_OWNER holder over the
+ * domain) opened, and lives exactly as long as that file: closing it
+ * removes the endpoint's file and disconnects every connection made
+ * through it. Its name carries the maker's "<uid>-" prefix like a bus
+ * name, its file belongs to the maker, and it has a policy database of its
+ * own, set at ENDPOINT_MAKE and replaced by ENDPOINT_UPDATE, which starts
+ * empty: a custom endpoint lets its connections see, talk to and own no
+ * name until its maker says otherwise. Connections through a custom
+ * endpoint are never privileged.
  */
 
 #include <linux/types.h>
 #include <linux/uidgid.h>
 
 #include "node.h"
+#include "policy.h"
 
+struct cred;
 struct file;
 struct kdbus_bus;
 struct kdbus_meta_view;
@@ -31,6 +44,8 @@ struct kdbus_meta_view;
  * @uid:	owner
  * @gid:	group
  * @custom:	made by ENDPOINT_MAKE; never grants the bus owner's privilege
+ * @policy_db:	the maker's policy for custom endpoints; unused (empty) for
+ *		the default endpoint
  */
 struct kdbus_ep {
 	struct kdbus_node node;
@@ -39,6 +54,7 @@ struct kdbus_ep {
 	kuid_t uid;
 	kgid_t gid;
 	bool custom;
+	struct kdbus_policy_db policy_db;
 };
 
 struct kdbus_ep *kdbus_cmd_ep_make(struct kdbus_ep *ep, struct file *file,
@@ -50,6 +66,8 @@ int kdbus_cmd_ep_update(struct kdbus_ep *ep, struct file *file,
 struct kdbus_ep *kdbus_ep_new(struct kdbus_bus *bus, const char *name,
 			      u64 access, kuid_t uid, kgid_t gid, bool custom);
 void kdbus_ep_shutdown(struct kdbus_ep *ep);
+int kdbus_ep_policy_query(struct kdbus_ep *ep, const struct cred *cred,
+			  const char *name);
 
 /**
  * kdbus_ep_ref() - take a memory reference on an endpoint

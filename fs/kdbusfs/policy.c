@@ -4,9 +4,54 @@
  */
 
 #include <linux/cred.h>
+#include <linux/err.h>
 #include <linux/kdbus.h>
+#include <linux/overflow.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/stringhash.h>
+#include <linux/uidgid.h>
+#include <linux/user_namespace.h>
 
+#include "item.h"
+#include "names.h"
 #include "policy.h"
+
+/*
+ * One rule of an entry. The id is resolved to a kuid/kgid when the rule is
+ * set, in the namespace the setter's file was opened in, so that queries
+ * compare kernel ids and never depend on who asks from where.
+ */
+struct kdbus_policy_rule {
+	u8 type;
+	u8 access;
+	union {
+		kuid_t uid;
+		kgid_t gid;
+	};
+};
+
+/*
+ * An entry is allocated in one piece: the rules, then the name. A wildcard
+ * entry stores its name without the trailing ".*", which is what a query
+ * for one of its children compares against.
+ */
+struct kdbus_policy_entry {
+	struct hlist_node hnode;
+	const void *owner;
+	char *name;
+	size_t len;
+	u32 hash;
+	bool wildcard;
+	unsigned int n_rules;
+	unsigned int max_rules;
+	struct kdbus_policy_rule rules[];
+};
+
+static u32 kdbus_policy_hash(const char *name, size_t len)
+{
+	return full_name_hash(NULL, name, len);
+}
 
 /**
  * kdbus_policy_db_init() - initialize an empty policy database
@@ -15,15 +60,157 @@
 void kdbus_policy_db_init(struct kdbus_policy_db *db)
 {
 	init_rwsem(&db->lock);
-	db->entries = NULL;
+	hash_init(db->entries);
+}
+
+static void kdbus_policy_free_list(struct hlist_head *list)
+{
+	struct kdbus_policy_entry *e;
+	struct hlist_node *tmp;
+
+	hlist_for_each_entry_safe(e, tmp, list, hnode) {
+		hlist_del(&e->hnode);
+		kfree(e);
+	}
+}
+
+/*
+ * Moves the entries of @owner out of the table onto @out, so that they can
+ * be freed after the lock is dropped.
+ */
+static void kdbus_policy_take_owner(struct kdbus_policy_db *db,
+				    const void *owner, struct hlist_head *out)
+{
+	struct kdbus_policy_entry *e;
+	struct hlist_node *tmp;
+	unsigned int bkt;
+
+	lockdep_assert_held_write(&db->lock);
+	hash_for_each_safe(db->entries, bkt, tmp, e, hnode) {
+		if (e->owner != owner)
+			continue;
+		hash_del(&e->hnode);
+		hlist_add_head(&e->hnode, out);
+	}
 }
 
 /**
  * kdbus_policy_db_clear() - drop every entry of a policy database
- * @db:		database
+ * @db:		database, no longer reachable by anyone else
+ *
+ * Called when the object embedding @db is freed. That can be the last
+ * reference dropped from any context, so this neither sleeps nor takes
+ * the database's lock: with nobody else able to reach @db there is
+ * nothing to exclude.
  */
 void kdbus_policy_db_clear(struct kdbus_policy_db *db)
 {
+	struct kdbus_policy_entry *e;
+	struct hlist_node *tmp;
+	unsigned int bkt;
+
+	hash_for_each_safe(db->entries, bkt, tmp, e, hnode) {
+		hash_del(&e->hnode);
+		kfree(e);
+	}
+}
+
+/**
+ * kdbus_policy_remove_owner() - drop every entry an owner has set
+ * @db:		database
+ * @owner:	the owner given to kdbus_policy_set()
+ */
+void kdbus_policy_remove_owner(struct kdbus_policy_db *db, const void *owner)
+{
+	HLIST_HEAD(gone);
+
+	if (WARN_ON(!owner))
+		return;
+
+	down_write(&db->lock);
+	kdbus_policy_take_owner(db, owner, &gone);
+	up_write(&db->lock);
+	kdbus_policy_free_list(&gone);
+}
+
+static struct kdbus_policy_entry *
+kdbus_policy_find(struct kdbus_policy_db *db, const char *name, size_t len,
+		  bool wildcard)
+{
+	struct kdbus_policy_entry *e;
+
+	hash_for_each_possible(db->entries, e, hnode,
+			       kdbus_policy_hash(name, len)) {
+		if (e->wildcard == wildcard && e->len == len &&
+		    !memcmp(e->name, name, len))
+			return e;
+	}
+	return NULL;
+}
+
+/* The exact entry wins; only without one does the parent's wildcard count. */
+static struct kdbus_policy_entry *
+kdbus_policy_lookup(struct kdbus_policy_db *db, const char *name)
+{
+	struct kdbus_policy_entry *e;
+	const char *dot;
+
+	e = kdbus_policy_find(db, name, strlen(name), false);
+	if (e)
+		return e;
+
+	dot = strrchr(name, '.');
+	if (!dot)
+		return NULL;
+	return kdbus_policy_find(db, name, dot - name, true);
+}
+
+/*
+ * The supplementary groups are sorted, but the kernel's binary search over
+ * them is not exported; a linear scan is cheap next to the rest of a send.
+ */
+static bool kdbus_policy_in_group(const struct cred *cred, kgid_t gid)
+{
+	const struct group_info *groups = cred->group_info;
+	int i;
+
+	if (gid_eq(cred->egid, gid))
+		return true;
+	for (i = 0; groups && i < groups->ngroups; i++)
+		if (gid_eq(groups->gid[i], gid))
+			return true;
+	return false;
+}
+
+static bool kdbus_policy_rule_applies(const struct kdbus_policy_rule *r,
+				      const struct cred *cred)
+{
+	switch (r->type) {
+	case KDBUS_POLICY_ACCESS_USER:
+		return uid_eq(cred->euid, r->uid);
+	case KDBUS_POLICY_ACCESS_GROUP:
+		return kdbus_policy_in_group(cred, r->gid);
+	case KDBUS_POLICY_ACCESS_WORLD:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static int kdbus_policy_entry_grant(const struct kdbus_policy_entry *e,
+				    const struct cred *cred)
+{
+	int highest = -EPERM;
+	unsigned int i;
+
+	for (i = 0; i < e->n_rules && highest < KDBUS_POLICY_OWN; i++) {
+		const struct kdbus_policy_rule *r = &e->rules[i];
+
+		if ((int)r->access > highest &&
+		    kdbus_policy_rule_applies(r, cred))
+			highest = r->access;
+	}
+	return highest;
 }
 
 /**
@@ -32,10 +219,300 @@ void kdbus_policy_db_clear(struct kdbus_policy_db *db)
  * @cred:	credentials asking (pinned at open)
  * @name:	well-known name
  *
+ * Only one entry is consulted: the one for exactly @name, or if there is
+ * none, the wildcard entry for @name's parent. USER rules match the euid,
+ * GROUP rules the egid or a supplementary group, WORLD rules everybody.
+ *
  * Return: the highest KDBUS_POLICY_* granted, or -EPERM if none.
  */
 int kdbus_policy_query(struct kdbus_policy_db *db, const struct cred *cred,
 		       const char *name)
 {
-	return -EPERM;
+	struct kdbus_policy_entry *e;
+	int ret = -EPERM;
+
+	down_read(&db->lock);
+	e = kdbus_policy_lookup(db, name);
+	if (e)
+		ret = kdbus_policy_entry_grant(e, cred);
+	up_read(&db->lock);
+	return ret;
+}
+
+/*
+ * Item walking. The chain may come straight from a command whose parser
+ * already checked it, but the framing is checked again here so that no
+ * caller has to guarantee it.
+ */
+static const struct kdbus_item *kdbus_policy_next_item(const void *items,
+						       size_t size, size_t *pos)
+{
+	const struct kdbus_item *item;
+
+	if (*pos >= size)
+		return NULL;
+	if (size - *pos < KDBUS_ITEM_HEADER_SIZE)
+		return ERR_PTR(-EINVAL);
+	item = (const void *)((const u8 *)items + *pos);
+	if (item->size < KDBUS_ITEM_HEADER_SIZE || item->size > size - *pos)
+		return ERR_PTR(-EINVAL);
+	*pos += KDBUS_ALIGN8(item->size);
+	return item;
+}
+
+/* Rules that follow a NAME, up to the next NAME, sizing its entry. */
+static int kdbus_policy_count_rules(const void *items, size_t size,
+				    size_t pos)
+{
+	const struct kdbus_item *item;
+	int n = 0;
+
+	while ((item = kdbus_policy_next_item(items, size, &pos))) {
+		if (IS_ERR(item))
+			return PTR_ERR(item);
+		if (item->type == KDBUS_ITEM_NAME)
+			break;
+		if (item->type == KDBUS_ITEM_POLICY_ACCESS)
+			n++;
+	}
+	return n;
+}
+
+static struct kdbus_policy_entry *
+kdbus_policy_entry_new(const struct kdbus_item *item, unsigned int n_rules,
+		       bool allow_wildcards, const void *owner)
+{
+	struct kdbus_policy_entry *e;
+	size_t len, size;
+	int ret;
+
+	ret = kdbus_item_validate(item);
+	if (ret < 0)
+		return ERR_PTR(ret);
+	if (!kdbus_name_is_valid(item->str, allow_wildcards))
+		return ERR_PTR(-EINVAL);
+
+	len = strlen(item->str);
+	size = size_add(struct_size(e, rules, n_rules), len + 1);
+	e = kzalloc(size, GFP_KERNEL_ACCOUNT);
+	if (!e)
+		return ERR_PTR(-ENOMEM);
+
+	INIT_HLIST_NODE(&e->hnode);
+	e->owner = owner;
+	e->max_rules = n_rules;
+	e->name = (char *)&e->rules[n_rules];
+	memcpy(e->name, item->str, len + 1);
+	/* kdbus_name_is_valid() allows '*' only as a whole last element */
+	if (len > 2 && e->name[len - 1] == '*') {
+		len -= 2;
+		e->name[len] = '\0';
+		e->wildcard = true;
+	}
+	e->len = len;
+	e->hash = kdbus_policy_hash(e->name, len);
+	return e;
+}
+
+static int kdbus_policy_rule_init(struct kdbus_policy_rule *r,
+				  const struct kdbus_item *item,
+				  struct user_namespace *ns)
+{
+	const struct kdbus_policy_access *a = &item->policy_access;
+	int ret;
+
+	ret = kdbus_item_validate(item);
+	if (ret < 0)
+		return ret;
+
+	switch (a->access) {
+	case KDBUS_POLICY_SEE:
+	case KDBUS_POLICY_TALK:
+	case KDBUS_POLICY_OWN:
+		r->access = a->access;
+		break;
+	default:
+		return -EINVAL;
+	}
+
+	/* an id that does not fit a uid_t must not be truncated into one */
+	switch (a->type) {
+	case KDBUS_POLICY_ACCESS_USER:
+		if (a->id > U32_MAX)
+			return -EINVAL;
+		r->uid = make_kuid(ns, a->id);
+		if (!uid_valid(r->uid))
+			return -EINVAL;
+		break;
+	case KDBUS_POLICY_ACCESS_GROUP:
+		if (a->id > U32_MAX)
+			return -EINVAL;
+		r->gid = make_kgid(ns, a->id);
+		if (!gid_valid(r->gid))
+			return -EINVAL;
+		break;
+	case KDBUS_POLICY_ACCESS_WORLD:
+		break;
+	default:
+		return -EINVAL;
+	}
+	r->type = a->type;
+	return 0;
+}
+
+/* Two entries for one name in a single set are as bad as across owners. */
+static bool kdbus_policy_list_has(struct hlist_head *list,
+				  const struct kdbus_policy_entry *e)
+{
+	struct kdbus_policy_entry *p;
+
+	hlist_for_each_entry(p, list, hnode)
+		if (p->wildcard == e->wildcard && p->len == e->len &&
+		    !memcmp(p->name, e->name, e->len))
+			return true;
+	return false;
+}
+
+static int kdbus_policy_add_name(struct hlist_head *staged,
+				 const struct kdbus_item *item,
+				 const void *items, size_t size, size_t pos,
+				 bool allow_wildcards, const void *owner,
+				 struct kdbus_policy_entry **out)
+{
+	struct kdbus_policy_entry *e;
+	int n;
+
+	n = kdbus_policy_count_rules(items, size, pos);
+	if (n < 0)
+		return n;
+	e = kdbus_policy_entry_new(item, n, allow_wildcards, owner);
+	if (IS_ERR(e))
+		return PTR_ERR(e);
+	if (kdbus_policy_list_has(staged, e)) {
+		kfree(e);
+		return -EEXIST;
+	}
+	hlist_add_head(&e->hnode, staged);
+	*out = e;
+	return 0;
+}
+
+/*
+ * Builds the new entries of a set outside the database lock, so that a
+ * failure leaves the database untouched and allocations never happen
+ * under the lock.
+ */
+static int kdbus_policy_parse(struct hlist_head *staged,
+			      const struct kdbus_item *items,
+			      size_t items_size, size_t max_policies,
+			      bool allow_wildcards, const void *owner,
+			      struct user_namespace *ns)
+{
+	struct kdbus_policy_entry *e = NULL;
+	const struct kdbus_item *item;
+	size_t pos = 0, count = 0;
+	int ret;
+
+	while ((item = kdbus_policy_next_item(items, items_size, &pos))) {
+		if (IS_ERR(item))
+			return PTR_ERR(item);
+
+		switch (item->type) {
+		case KDBUS_ITEM_NAME:
+			if (max_policies && ++count > max_policies)
+				return -E2BIG;
+			ret = kdbus_policy_add_name(staged, item, items,
+						    items_size, pos,
+						    allow_wildcards, owner,
+						    &e);
+			if (ret < 0)
+				return ret;
+			break;
+		case KDBUS_ITEM_POLICY_ACCESS:
+			if (!e || WARN_ON(e->n_rules >= e->max_rules))
+				return -EINVAL;
+			ret = kdbus_policy_rule_init(&e->rules[e->n_rules],
+						     item, ns);
+			if (ret < 0)
+				return ret;
+			e->n_rules++;
+			break;
+		default:
+			/* other items belong to the command, not the policy */
+			break;
+		}
+	}
+	return 0;
+}
+
+static int kdbus_policy_commit(struct kdbus_policy_db *db,
+			       struct hlist_head *staged, const void *owner,
+			       struct hlist_head *gone)
+{
+	struct kdbus_policy_entry *e, *p;
+	struct hlist_node *tmp;
+
+	lockdep_assert_held_write(&db->lock);
+
+	hlist_for_each_entry(e, staged, hnode) {
+		p = kdbus_policy_find(db, e->name, e->len, e->wildcard);
+		if (p && p->owner != owner)
+			return -EEXIST;
+	}
+
+	kdbus_policy_take_owner(db, owner, gone);
+	hlist_for_each_entry_safe(e, tmp, staged, hnode) {
+		hlist_del_init(&e->hnode);
+		hash_add(db->entries, &e->hnode, e->hash);
+	}
+	return 0;
+}
+
+/**
+ * kdbus_policy_set() - replace the entries an owner has set
+ * @db:			database
+ * @items:		item chain: each KDBUS_ITEM_NAME starts an entry, the
+ *			KDBUS_ITEM_POLICY_ACCESS items after it are its rules;
+ *			items of other types are skipped
+ * @items_size:		bytes in @items
+ * @max_policies:	most names in @items, 0 for no limit
+ * @allow_wildcards:	whether names may end in ".*"
+ * @owner:		owner of the new entries, not NULL
+ * @ns:			user namespace the ids in the rules are read in: the
+ *			one of the setter's file opener (f_cred->user_ns)
+ *
+ * Everything @owner had set before is replaced at once; on error the
+ * database is unchanged. An entry without rules is allowed: it grants
+ * nothing, and hides the wildcard entry of its parent.
+ *
+ * Return: 0, or -EINVAL (a rule before any name, an invalid name or
+ * wildcard, an unknown type or access, an id without a mapping in @ns, a
+ * malformed item), -E2BIG (more than @max_policies names), -EEXIST (a name
+ * twice in @items, or set by another owner), -ENOMEM.
+ */
+int kdbus_policy_set(struct kdbus_policy_db *db,
+		     const struct kdbus_item *items, size_t items_size,
+		     size_t max_policies, bool allow_wildcards,
+		     const void *owner, struct user_namespace *ns)
+{
+	HLIST_HEAD(staged);
+	HLIST_HEAD(gone);
+	int ret;
+
+	if (WARN_ON(!owner))
+		return -EINVAL;
+
+	ret = kdbus_policy_parse(&staged, items, items_size, max_policies,
+				 allow_wildcards, owner, ns);
+	if (ret < 0)
+		goto exit;
+
+	down_write(&db->lock);
+	ret = kdbus_policy_commit(db, &staged, owner, &gone);
+	up_write(&db->lock);
+
+exit:
+	kdbus_policy_free_list(&staged);
+	kdbus_policy_free_list(&gone);
+	return ret;
 }

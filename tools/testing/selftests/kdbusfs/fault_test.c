@@ -727,6 +727,105 @@ static const struct fault_op op_hello = {
 	"HELLO", true, hello_prepare, hello_run, hello_verify,
 };
 
+/* --- ENDPOINT_MAKE and ENDPOINT_UPDATE ---------------------------------- */
+
+/* a policy of two entries, an exact name and a wildcard, three rules */
+static void ep_policy(struct kdbus_cmd_buf *b)
+{
+	struct kdbus_policy_access a = {
+		.type = KDBUS_POLICY_ACCESS_USER,
+		.access = KDBUS_POLICY_OWN,
+		.id = KDBUS_TEST_UID,
+	};
+
+	kdbus_cmd_add(b, KDBUS_ITEM_NAME, "org.fault.Service",
+		      sizeof("org.fault.Service"));
+	kdbus_cmd_add(b, KDBUS_ITEM_POLICY_ACCESS, &a, sizeof(a));
+	a.type = KDBUS_POLICY_ACCESS_WORLD;
+	a.access = KDBUS_POLICY_SEE;
+	a.id = 0;
+	kdbus_cmd_add(b, KDBUS_ITEM_POLICY_ACCESS, &a, sizeof(a));
+	kdbus_cmd_add(b, KDBUS_ITEM_NAME, "org.fault.*", sizeof("org.fault.*"));
+	a.type = KDBUS_POLICY_ACCESS_GROUP;
+	a.access = KDBUS_POLICY_TALK;
+	a.id = KDBUS_TEST_GID;
+	kdbus_cmd_add(b, KDBUS_ITEM_POLICY_ACCESS, &a, sizeof(a));
+}
+
+static void ep_make_prepare(struct __test_metadata *_metadata,
+			    struct step *st)
+{
+	step_bus(_metadata, st, NULL);
+	st->fd = open(st->ep, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, st->fd);
+	/* st->ep becomes the custom endpoint's path */
+	snprintf(st->ep, sizeof(st->ep), "%s/%s/%u-custom", st->dir,
+		 st->name, geteuid());
+}
+
+static int ep_make_run(struct step *st)
+{
+	struct kdbus_cmd_buf b;
+	char name[64];
+
+	kdbus_bus_name(name, sizeof(name), "custom");
+	kdbus_cmd_init(&b, KDBUS_MAKE_ACCESS_WORLD);
+	kdbus_cmd_add(&b, KDBUS_ITEM_MAKE_NAME, name, strlen(name) + 1);
+	ep_policy(&b);
+	kdbus_cmd_finish(&b);
+	return kdbus_ioctl(st->fd, KDBUS_CMD_ENDPOINT_MAKE, b.data);
+}
+
+static void ep_make_verify(struct __test_metadata *_metadata,
+			   struct step *st, int ret)
+{
+	struct stat s;
+
+	if (ret) {
+		EXPECT_EQ(-1, stat(st->ep, &s));
+		EXPECT_EQ(ENOENT, errno);
+		/* the failure gave the file no role */
+		ASSERT_EQ(0, ep_make_run(st));
+	}
+	EXPECT_EQ(0, stat(st->ep, &s));
+	EXPECT_EQ(0, kdbus_hello(st->ep, 0, POOL_SIZE, &st->a));
+}
+
+static const struct fault_op op_ep_make = {
+	"ENDPOINT_MAKE", true, ep_make_prepare, ep_make_run, ep_make_verify,
+};
+
+static void ep_update_prepare(struct __test_metadata *_metadata,
+			      struct step *st)
+{
+	ep_make_prepare(_metadata, st);
+	ASSERT_EQ(0, ep_make_run(st));
+}
+
+static int ep_update_run(struct step *st)
+{
+	struct kdbus_cmd_buf b;
+
+	kdbus_cmd_init(&b, 0);
+	ep_policy(&b);
+	kdbus_cmd_finish(&b);
+	return kdbus_ioctl(st->fd, KDBUS_CMD_ENDPOINT_UPDATE, b.data);
+}
+
+static void ep_update_verify(struct __test_metadata *_metadata,
+			     struct step *st, int ret)
+{
+	/* all or nothing: the old policy stays, and can be replaced later */
+	if (ret)
+		ASSERT_EQ(0, ep_update_run(st));
+	EXPECT_EQ(0, kdbus_hello(st->ep, 0, POOL_SIZE, &st->a));
+}
+
+static const struct fault_op op_ep_update = {
+	"ENDPOINT_UPDATE", true, ep_update_prepare, ep_update_run,
+	ep_update_verify,
+};
+
 /* --- SEND with a PAYLOAD_VEC ------------------------------------------- */
 
 static void send_prepare(struct __test_metadata *_metadata, struct step *st)
@@ -1393,6 +1492,16 @@ TEST_F_TIMEOUT(fault, hello_leaves_the_file_reusable_and_no_charge,
 	       FAULT_TIMEOUT)
 {
 	sweep(_metadata, self->nth, &op_hello);
+}
+
+TEST_F_TIMEOUT(fault, endpoint_make_leaves_no_endpoint_behind, FAULT_TIMEOUT)
+{
+	sweep(_metadata, self->nth, &op_ep_make);
+}
+
+TEST_F_TIMEOUT(fault, endpoint_update_is_all_or_nothing, FAULT_TIMEOUT)
+{
+	sweep(_metadata, self->nth, &op_ep_update);
 }
 
 TEST_F_TIMEOUT(fault, send_payload_vec_is_all_or_nothing, FAULT_TIMEOUT)
