@@ -494,6 +494,8 @@ int kdbus_conn_disconnect(struct kdbus_conn *conn, bool ensure_queue_empty)
 
 	/* names go first: their owner changes before the owner leaves */
 	kdbus_name_release_all(conn);
+	if (kdbus_conn_is_policy_holder(conn))
+		kdbus_policy_remove_owner(&conn->bus->policy_db, conn);
 	if (!kdbus_conn_is_monitor(conn)) {
 		kdbus_notify_id_change(conn->bus, KDBUS_ITEM_ID_REMOVE,
 				       conn->id, conn->flags);
@@ -660,6 +662,44 @@ static int kdbus_conn_hello_info(struct kdbus_conn *conn,
 	return 0;
 }
 
+/*
+ * Roles: an activator (one name), a policy holder (names with policy) or
+ * a monitor, one at a time, each only for an opener privileged at open().
+ */
+static int kdbus_hello_check_role(const struct kdbus_cmd_hello *cmd,
+				  const struct kdbus_args *args,
+				  bool privileged)
+{
+	u64 roles = cmd->flags & (KDBUS_HELLO_ACTIVATOR |
+				  KDBUS_HELLO_POLICY_HOLDER |
+				  KDBUS_HELLO_MONITOR);
+	const struct kdbus_item *item;
+	unsigned int n_names = 0, n_policy = 0;
+	size_t pos;
+
+	for (pos = 0; pos < args->items_size;
+	     pos += KDBUS_ALIGN8(item->size)) {
+		item = (void *)((u8 *)args->items + pos);
+		if (item->type == KDBUS_ITEM_NAME)
+			n_names++;
+		else if (item->type == KDBUS_ITEM_POLICY_ACCESS)
+			n_policy++;
+	}
+
+	if (roles && !privileged)
+		return -EPERM;
+	if (hweight64(roles) > 1)
+		return -EINVAL;
+	switch (roles) {
+	case KDBUS_HELLO_ACTIVATOR:
+		return n_names == 1 && !n_policy ? 0 : -EINVAL;
+	case KDBUS_HELLO_POLICY_HOLDER:
+		return n_names ? 0 : -EINVAL;
+	default:
+		return n_names || n_policy ? -EINVAL : 0;
+	}
+}
+
 /**
  * kdbus_cmd_hello() - handle KDBUS_CMD_HELLO
  * @ep:		endpoint of the file; active for the call
@@ -691,7 +731,7 @@ struct kdbus_conn *kdbus_cmd_hello(struct kdbus_ep *ep, struct file *file,
 	struct kdbus_arg argv[] = {
 		{ .type = KDBUS_ITEM_NEGOTIATE },
 		{ .type = KDBUS_ITEM_CONN_DESCRIPTION },
-		{ .type = KDBUS_ITEM_NAME },
+		{ .type = KDBUS_ITEM_NAME, .multiple = true },
 		{ .type = KDBUS_ITEM_POLICY_ACCESS, .multiple = true },
 	};
 	struct kdbus_args args = {
@@ -712,37 +752,9 @@ struct kdbus_conn *kdbus_cmd_hello(struct kdbus_ep *ep, struct file *file,
 		return ret < 0 ? ERR_PTR(ret) : NULL;
 	}
 
-	if (cmd->flags & KDBUS_HELLO_POLICY_HOLDER) {
-		ret = -EOPNOTSUPP;
+	ret = kdbus_hello_check_role(cmd, &args, privileged);
+	if (ret < 0)
 		goto exit;
-	}
-	if ((cmd->flags & KDBUS_HELLO_MONITOR) &&
-	    (!privileged || (cmd->flags & KDBUS_HELLO_ACTIVATOR))) {
-		/* everything on the bus: the opener's privilege, at open() */
-		ret = privileged ? -EINVAL : -EPERM;
-		goto exit;
-	}
-	if (cmd->flags & KDBUS_HELLO_ACTIVATOR) {
-		/* decided by the opener's privilege, pinned at open() */
-		if (!privileged) {
-			ret = -EPERM;
-			goto exit;
-		}
-		if (!argv[2].item ||
-		    !kdbus_name_is_valid(argv[2].item->str, false)) {
-			ret = -EINVAL;
-			goto exit;
-		}
-	} else if (argv[2].item) {
-		/* a name only comes with an activator */
-		ret = -EINVAL;
-		goto exit;
-	}
-	if (argv[3].item) {
-		/* policy only comes with policy holders */
-		ret = -EINVAL;
-		goto exit;
-	}
 	if (!cmd->pool_size || !PAGE_ALIGNED(cmd->pool_size) ||
 	    cmd->pool_size > KDBUS_POOL_MAX_SIZE) {
 		ret = -EINVAL;
@@ -806,8 +818,17 @@ struct kdbus_conn *kdbus_cmd_hello(struct kdbus_ep *ep, struct file *file,
 				       conn->flags);
 		kdbus_notify_flush(bus);
 	}
-	if (kdbus_conn_is_activator(conn))
-		ret = kdbus_name_acquire_activator(conn, argv[2].item->str);
+	if (kdbus_conn_is_activator(conn)) {
+		if (kdbus_name_is_valid(argv[2].item->str, false))
+			ret = kdbus_name_acquire_activator(conn,
+							   argv[2].item->str);
+		else
+			ret = -EINVAL;
+	}
+	if (kdbus_conn_is_policy_holder(conn))
+		ret = kdbus_policy_set(&bus->policy_db, args.items,
+				       args.items_size, KDBUS_POLICY_MAX, true,
+				       conn, conn->cred->user_ns);
 	if (kdbus_conn_is_monitor(conn)) {
 		mutex_lock(&bus->monitors_lock);
 		list_add_tail(&conn->monitor_entry, &bus->monitors);
@@ -1117,6 +1138,11 @@ static int kdbus_conn_wait_reply(struct kdbus_conn *conn,
  */
 bool kdbus_conn_policy_talk(struct kdbus_conn *conn, struct kdbus_conn *to)
 {
+	/* a custom endpoint's policy is always enforced */
+	if (conn->ep->custom &&
+	    !kdbus_name_policy_any(conn, to, &conn->ep->policy_db,
+				   KDBUS_POLICY_TALK))
+		return false;
 	if (conn->privileged || uid_eq(conn->cred->euid, to->cred->euid))
 		return true;
 	/* or the bus policy lets it talk to a name @to owns */
@@ -1134,6 +1160,9 @@ bool kdbus_conn_policy_talk(struct kdbus_conn *conn, struct kdbus_conn *to)
  */
 bool kdbus_conn_policy_own_name(struct kdbus_conn *conn, const char *name)
 {
+	if (kdbus_ep_policy_query(conn->ep, conn->cred, name) <
+	    KDBUS_POLICY_OWN)
+		return false;
 	if (conn->privileged)
 		return true;
 	return kdbus_policy_query(&conn->bus->policy_db, conn->cred,
@@ -1149,7 +1178,10 @@ bool kdbus_conn_policy_own_name(struct kdbus_conn *conn, const char *name)
  */
 bool kdbus_conn_policy_see(struct kdbus_conn *conn, struct kdbus_conn *whom)
 {
-	return true;
+	/* through a custom endpoint only peers with a visible name exist */
+	return !conn->ep->custom ||
+	       kdbus_name_policy_any(conn, whom, &conn->ep->policy_db,
+				     KDBUS_POLICY_SEE);
 }
 
 /**
@@ -1161,7 +1193,8 @@ bool kdbus_conn_policy_see(struct kdbus_conn *conn, struct kdbus_conn *whom)
  */
 bool kdbus_conn_policy_see_name(struct kdbus_conn *conn, const char *name)
 {
-	return true;
+	return kdbus_ep_policy_query(conn->ep, conn->cred, name) >=
+	       KDBUS_POLICY_SEE;
 }
 
 /**
@@ -1175,7 +1208,18 @@ bool kdbus_conn_policy_see_name(struct kdbus_conn *conn, const char *name)
 bool kdbus_conn_policy_see_notification(struct kdbus_conn *conn, u64 type,
 					const void *payload)
 {
-	return true;
+	const struct kdbus_notify_name_change *nc = payload;
+
+	switch (type) {
+	case KDBUS_ITEM_NAME_ADD:
+	case KDBUS_ITEM_NAME_REMOVE:
+	case KDBUS_ITEM_NAME_CHANGE:
+		return kdbus_conn_policy_see_name(conn,
+						  (const char *)(nc + 1));
+	default:
+		/* connections coming and going are no secret */
+		return true;
+	}
 }
 
 /* The interrupted synchronous request that a restarted call resumes. */
@@ -1337,6 +1381,11 @@ static struct kdbus_conn *kdbus_conn_find_by_name(struct kdbus_conn *conn,
 		*err = -EINVAL;
 		return NULL;
 	}
+	/* a name the connection may not see is nobody's */
+	if (!kdbus_conn_policy_see_name(conn, name)) {
+		*err = -ESRCH;
+		return NULL;
+	}
 	dst = kdbus_name_lookup(conn->bus, name, &name_id);
 	if (!dst) {
 		*err = -ESRCH;
@@ -1384,8 +1433,9 @@ int kdbus_cmd_send(struct kdbus_conn *conn, struct file *file,
 		.argc = ARRAY_SIZE(argv),
 	};
 
-	/* monitors only listen */
-	if (kdbus_conn_is_monitor(conn))
+	/* monitors only listen; activators and policy holders hold */
+	if (conn->flags & (KDBUS_HELLO_MONITOR | KDBUS_HELLO_ACTIVATOR |
+			   KDBUS_HELLO_POLICY_HOLDER))
 		return -EOPNOTSUPP;
 
 	ret = kdbus_args_parse(&args, argp, &cmd);
@@ -1444,6 +1494,10 @@ int kdbus_cmd_send(struct kdbus_conn *conn, struct file *file,
 		goto exit;
 	} else {
 		dst = kdbus_bus_find_conn_by_id(conn->bus, msg->dst_id);
+		if (dst && !kdbus_conn_policy_see(conn, dst)) {
+			kdbus_conn_unref(dst);
+			dst = NULL;
+		}
 		if (!dst) {
 			ret = -ENXIO;
 			goto exit;
@@ -1467,11 +1521,12 @@ exit:
  * @conn:	connection
  * @argp:	command payload
  *
- * Changes the connection's attach masks. Policy updates are for policy
- * holders, which come with the policy database.
+ * Changes the connection's attach masks and, for a policy holder, replaces
+ * its part of the bus policy (NAME and POLICY_ACCESS items).
  *
  * Return: 0, -EINVAL (bad mask or item), -ECONNREFUSED (the send mask
- * lacks what the bus requires), -EOPNOTSUPP (policy items), or a parse
+ * lacks what the bus requires), -EOPNOTSUPP (policy items from a
+ * connection that holds no policy), -EEXIST, -E2BIG (policy), or a parse
  * error.
  */
 int kdbus_cmd_update(struct kdbus_conn *conn, void __user *argp)
@@ -1497,7 +1552,8 @@ int kdbus_cmd_update(struct kdbus_conn *conn, void __user *argp)
 	if (ret != 0)
 		return ret < 0 ? ret : 0;
 
-	if (argv[3].item || argv[4].item) {
+	if ((argv[3].item || argv[4].item) &&
+	    !kdbus_conn_is_policy_holder(conn)) {
 		ret = -EOPNOTSUPP;
 		goto exit;
 	}
@@ -1514,6 +1570,16 @@ int kdbus_cmd_update(struct kdbus_conn *conn, void __user *argp)
 	if (argv[2].item) {
 		ret = kdbus_sanitize_attach_flags(argv[2].item->data64[0],
 						  &recv);
+		if (ret < 0)
+			goto exit;
+	}
+
+	/* a holder's policy is replaced whole; ids read in its opener's ns */
+	if (kdbus_conn_is_policy_holder(conn) &&
+	    (argv[3].item || argv[4].item)) {
+		ret = kdbus_policy_set(&conn->bus->policy_db, args.items,
+				       args.items_size, KDBUS_POLICY_MAX, true,
+				       conn, conn->cred->user_ns);
 		if (ret < 0)
 			goto exit;
 	}
@@ -1663,8 +1729,10 @@ int kdbus_cmd_conn_info(struct kdbus_conn *conn, void __user *argp)
 			ret = -EINVAL;
 			goto exit;
 		}
-		peer = kdbus_name_lookup(conn->bus, argv[1].item->str,
-					 &name_id);
+		peer = NULL;
+		if (kdbus_conn_policy_see_name(conn, argv[1].item->str))
+			peer = kdbus_name_lookup(conn->bus, argv[1].item->str,
+						 &name_id);
 		if (!peer) {
 			ret = -ESRCH;
 			goto exit;

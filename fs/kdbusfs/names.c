@@ -605,6 +605,10 @@ void *kdbus_name_items(struct kdbus_conn *conn, size_t *size)
 	return need && !buf ? ERR_PTR(-ENOMEM) : buf;
 }
 
+static bool kdbus_name_policy_any_locked(struct kdbus_conn *conn,
+					 struct kdbus_conn *owner,
+					 struct kdbus_policy_db *db, int access);
+
 /* A growing buffer of struct kdbus_info records for KDBUS_CMD_LIST. */
 struct kdbus_list_buf {
 	u8 *data;
@@ -664,7 +668,10 @@ static void kdbus_list_conn(struct kdbus_conn *conn, struct kdbus_conn *c,
 	if (kdbus_conn_is_monitor(c) ||
 	    (kdbus_conn_is_activator(c) && !(flags & KDBUS_LIST_ACTIVATORS)))
 		return;
-	if (!kdbus_conn_policy_see(conn, c))
+	/* through a custom endpoint only peers with a visible name exist */
+	if (conn->ep->custom &&
+	    !kdbus_name_policy_any_locked(conn, c, &conn->ep->policy_db,
+					  KDBUS_POLICY_SEE))
 		return;
 
 	if (flags & (KDBUS_LIST_NAMES | KDBUS_LIST_ACTIVATORS)) {
@@ -781,6 +788,19 @@ exit:
 	return kdbus_args_clear(&args, ret);
 }
 
+static bool kdbus_name_policy_any_locked(struct kdbus_conn *conn,
+					 struct kdbus_conn *owner,
+					 struct kdbus_policy_db *db, int access)
+{
+	struct kdbus_name_entry *e;
+
+	lockdep_assert_held(&conn->bus->names.rwlock);
+	list_for_each_entry(e, &owner->names_list, conn_entry)
+		if (kdbus_policy_query(db, conn->cred, e->name) >= access)
+			return true;
+	return false;
+}
+
 /**
  * kdbus_name_policy_any() - whether a policy grants access to any owned name
  * @conn:	connection asking (its opener's credentials count)
@@ -794,16 +814,10 @@ bool kdbus_name_policy_any(struct kdbus_conn *conn, struct kdbus_conn *owner,
 			   struct kdbus_policy_db *db, int access)
 {
 	struct kdbus_name_registry *reg = &conn->bus->names;
-	struct kdbus_name_entry *e;
-	bool ret = false;
+	bool ret;
 
 	down_read(&reg->rwlock);
-	list_for_each_entry(e, &owner->names_list, conn_entry) {
-		if (kdbus_policy_query(db, conn->cred, e->name) >= access) {
-			ret = true;
-			break;
-		}
-	}
+	ret = kdbus_name_policy_any_locked(conn, owner, db, access);
 	up_read(&reg->rwlock);
 	return ret;
 }

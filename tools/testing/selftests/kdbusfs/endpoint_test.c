@@ -698,12 +698,27 @@ TEST_F(ep, endpoint_hello_and_messages_with_default_endpoint)
 	char name[64], path[256];
 	uint64_t size;
 
-	kdbus_bus_name(name, sizeof(name), "talk");
-	ASSERT_EQ(0, ep_make(self->maker, 0, name));
+	kdbus_bus_name(name, sizeof(name), "custom");
+	/* the endpoint's policy lets its connections talk to org.ep.Talk */
+	ASSERT_EQ(0, ep_make_policy(self->maker, "org.ep.Talk",
+				    KDBUS_POLICY_ACCESS_WORLD,
+				    KDBUS_POLICY_TALK, 0));
 	snprintf(path, sizeof(path), "%s/%s", self->bus_dir, name);
 	ASSERT_EQ(0, kdbus_hello(path, 0, KDBUS_TEST_POOL_SIZE, &c));
 	ASSERT_EQ(0, kdbus_hello(self->bus.ep, 0, KDBUS_TEST_POOL_SIZE, &d));
 	EXPECT_NE(c.id, d.id);
+	/* d has no name yet: through the endpoint it is not there */
+	a.cookie = 9;
+	EXPECT_EQ(-ENXIO, kdbus_send(&c, d.id, &a));
+	{
+		struct kdbus_cmd_buf b;
+
+		kdbus_cmd_init(&b, 0);
+		add_str(&b, KDBUS_ITEM_NAME, "org.ep.Talk");
+		kdbus_cmd_finish(&b);
+		ASSERT_EQ(0, kdbus_ioctl(d.fd, KDBUS_CMD_NAME_ACQUIRE,
+					 b.data));
+	}
 
 	a.cookie = 1;
 	a.data = ping;
