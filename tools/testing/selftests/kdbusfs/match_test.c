@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -766,6 +767,87 @@ TEST_F(match, broadcasts_are_charged_to_the_senders_user)
 	EXPECT_EQ(0, r.dropped_msgs);
 	kdbus_msg_free(&self->a, m);
 	EXPECT_EQ(CONN_MAX_MSGS + 43, drain(&self->a));
+}
+
+/* threads of the race below; each counts what went wrong */
+struct race {
+	const char *ep;
+	struct kdbus_conn *sender, *rcv;
+	uint64_t until_ns;
+	int errors;
+};
+
+static void *race_send(void *arg)
+{
+	struct race *r = arg;
+
+	while (kdbus_now_ns() < r->until_ns)
+		if (send_bit(r->sender, 0, 0))
+			r->errors++;
+	return NULL;
+}
+
+static void *race_rules(void *arg)
+{
+	struct race *r = arg;
+	int ret;
+
+	while (kdbus_now_ns() < r->until_ns) {
+		if (add_bloom_rule(r->rcv, KDBUS_MATCH_REPLACE, 1, zero_mask))
+			r->errors++;
+		drain(r->rcv);
+		ret = match_remove(r->rcv, 1);
+		if (ret && ret != -EBADSLT)
+			r->errors++;
+	}
+	return NULL;
+}
+
+static void *race_conns(void *arg)
+{
+	struct race *r = arg;
+	struct kdbus_conn c;
+
+	while (kdbus_now_ns() < r->until_ns) {
+		if (kdbus_hello(r->ep, 0, 64 * 1024, &c)) {
+			r->errors++;
+			continue;
+		}
+		if (add_empty_rule(&c, 1) ||
+		    add_id_rule(&c, 2, KDBUS_ITEM_ID_REMOVE, KDBUS_MATCH_ID_ANY))
+			r->errors++;
+		kdbus_conn_close(&c);
+	}
+	return NULL;
+}
+
+TEST_F(match, rules_broadcasts_and_disconnects_race_safely)
+{
+	static void *(*const fn[3])(void *) = {
+		race_send, race_rules, race_conns,
+	};
+	struct race r[3];
+	pthread_t t[3];
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		r[i] = (struct race){
+			.ep = self->bus.ep,
+			.sender = &self->a,
+			.rcv = &self->b,
+			.until_ns = kdbus_now_ns() + 1000000000ULL,
+		};
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, fn[i], &r[i]));
+	}
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, pthread_join(t[i], NULL));
+		EXPECT_EQ(0, r[i].errors);
+	}
+	/* the bus still works: one rule, one copy */
+	drain(&self->b);
+	ASSERT_EQ(0, add_bloom_rule(&self->b, 0, 9, zero_mask));
+	ASSERT_EQ(0, send_bit(&self->a, 0, 0));
+	EXPECT_EQ(1, drain(&self->b));
 }
 
 TEST_HARNESS_MAIN
