@@ -29,7 +29,6 @@
 #include "names.h"
 #include "notify.h"
 #include "policy.h"
-#include "notify.h"
 #include "pool.h"
 #include "queue.h"
 #include "reply.h"
@@ -875,7 +874,8 @@ int kdbus_cmd_byebye(struct kdbus_conn *conn, void __user *argp)
 
 	ret = kdbus_args_parse(&args, argp, &cmd);
 	if (ret != 0)
-		return ret < 0 ? ret : 0;
+		/* negotiation only: return flags go back, the copy is freed */
+		return ret < 0 ? ret : kdbus_args_clear(&args, 0);
 
 	ret = kdbus_conn_disconnect(conn, true);
 	return kdbus_args_clear(&args, ret);
@@ -905,7 +905,8 @@ int kdbus_cmd_free(struct kdbus_conn *conn, void __user *argp)
 
 	ret = kdbus_args_parse(&args, argp, &cmd);
 	if (ret != 0)
-		return ret < 0 ? ret : 0;
+		/* negotiation only: return flags go back, the copy is freed */
+		return ret < 0 ? ret : kdbus_args_clear(&args, 0);
 
 	ret = kdbus_pool_release_offset(conn->pool, cmd->offset);
 	return kdbus_args_clear(&args, ret);
@@ -982,7 +983,8 @@ int kdbus_cmd_recv(struct kdbus_conn *conn, void __user *argp)
 
 	ret = kdbus_args_parse(&args, argp, &cmd);
 	if (ret != 0)
-		return ret < 0 ? ret : 0;
+		/* negotiation only: return flags go back, the copy is freed */
+		return ret < 0 ? ret : kdbus_args_clear(&args, 0);
 
 	/* "no message" reads as an offset just past the pool */
 	info.offset = kdbus_pool_size(conn->pool);
@@ -1440,7 +1442,8 @@ int kdbus_cmd_send(struct kdbus_conn *conn, struct file *file,
 
 	ret = kdbus_args_parse(&args, argp, &cmd);
 	if (ret != 0)
-		return ret < 0 ? ret : 0;
+		/* negotiation only: return flags go back, the copy is freed */
+		return ret < 0 ? ret : kdbus_args_clear(&args, 0);
 	sync = cmd->flags & KDBUS_SEND_SYNC_REPLY;
 	/* a reply taken off the queue must have somewhere to go */
 	if (sync && clear_user(&usend->reply, sizeof(usend->reply))) {
@@ -1550,7 +1553,8 @@ int kdbus_cmd_update(struct kdbus_conn *conn, void __user *argp)
 
 	ret = kdbus_args_parse(&args, argp, &cmd);
 	if (ret != 0)
-		return ret < 0 ? ret : 0;
+		/* negotiation only: return flags go back, the copy is freed */
+		return ret < 0 ? ret : kdbus_args_clear(&args, 0);
 
 	if ((argv[3].item || argv[4].item) &&
 	    !kdbus_conn_is_policy_holder(conn)) {
@@ -1715,7 +1719,8 @@ int kdbus_cmd_conn_info(struct kdbus_conn *conn, void __user *argp)
 	ret = kdbus_conn_info_parse(&args, argv, ARRAY_SIZE(argv), argp, &cmd,
 				    &mask);
 	if (ret != 0)
-		return ret < 0 ? ret : 0;
+		/* negotiation only: return flags go back, the copy is freed */
+		return ret < 0 ? ret : kdbus_args_clear(&args, 0);
 
 	if (!cmd->id == !argv[1].item) {
 		/* by id or by name, exactly one */
@@ -1798,7 +1803,8 @@ int kdbus_cmd_bus_creator_info(struct kdbus_conn *conn, void __user *argp)
 	ret = kdbus_conn_info_parse(&args, argv, ARRAY_SIZE(argv), argp, &cmd,
 				    &mask);
 	if (ret != 0)
-		return ret < 0 ? ret : 0;
+		/* negotiation only: return flags go back, the copy is freed */
+		return ret < 0 ? ret : kdbus_args_clear(&args, 0);
 	ret = kdbus_conn_info_put(conn, cmd, argp, bus->id, bus->bus_flags,
 				  bus->name, &ident, bus->creator_proc,
 				  mask & bus->attach_flags_owner);

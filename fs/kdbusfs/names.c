@@ -447,7 +447,8 @@ int kdbus_cmd_name_acquire(struct kdbus_conn *conn, void __user *argp)
 
 	ret = kdbus_args_parse(&args, argp, &cmd);
 	if (ret != 0)
-		return ret < 0 ? ret : 0;
+		/* negotiation only: return flags go back, the copy is freed */
+		return ret < 0 ? ret : kdbus_args_clear(&args, 0);
 
 	name = argv[1].item->str;
 	if (!kdbus_name_is_valid(name, false)) {
@@ -503,7 +504,8 @@ int kdbus_cmd_name_release(struct kdbus_conn *conn, void __user *argp)
 
 	ret = kdbus_args_parse(&args, argp, &cmd);
 	if (ret != 0)
-		return ret < 0 ? ret : 0;
+		/* negotiation only: return flags go back, the copy is freed */
+		return ret < 0 ? ret : kdbus_args_clear(&args, 0);
 
 	down_write(&reg->rwlock);
 	e = kdbus_name_find(reg, argv[1].item->str);
@@ -741,7 +743,8 @@ int kdbus_cmd_list(struct kdbus_conn *conn, void __user *argp)
 
 	ret = kdbus_args_parse(&args, argp, &cmd);
 	if (ret != 0)
-		return ret < 0 ? ret : 0;
+		/* negotiation only: return flags go back, the copy is freed */
+		return ret < 0 ? ret : kdbus_args_clear(&args, 0);
 	if (put_user(0ULL, &ucmd->offset) || put_user(0ULL, &ucmd->list_size)) {
 		ret = -EFAULT;
 		goto exit;

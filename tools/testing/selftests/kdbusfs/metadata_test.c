@@ -535,6 +535,7 @@ struct xns {
 	const char *ep;
 	const char *name;	/* bus name, for a chroot into the mount */
 	const char *cgroup;
+	int sock2;		/* to the parent, from a grandchild */
 	uint64_t root_id;	/* the parent's receiver */
 	int sock;		/* to the parent */
 };
@@ -702,7 +703,7 @@ static int xns_pid_grandchild(struct xns *x)
 		return 21;
 	if (send_ping(&c, x->root_id))
 		return 23;
-	if (write(x->sock, &c.id, sizeof(c.id)) != sizeof(c.id))
+	if (write(x->sock2, &c.id, sizeof(c.id)) != sizeof(c.id))
 		return 22;
 	for (tries = 0; kdbus_recv(&c, 0, 0, &m, NULL); tries++) {
 		if (tries > 500)
@@ -744,19 +745,22 @@ TEST_F(meta, pids_are_translated_into_the_readers_pid_namespace)
 	uint64_t peer, all = _KDBUS_ATTACH_ALL;
 	struct kdbus_item *item;
 	struct kdbus_msg *m;
-	int sv[2], status;
+	int sv[2], sv2[2], status;
 	pid_t pid, gpid;
 
 	ASSERT_EQ(0, hello_meta(self->bus.ep, -1, all, all, NULL, &self->rcv));
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	/* the pid and the connection id come from two processes: two pipes */
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv2));
 	x.root_id = self->rcv.id;
 	x.sock = sv[1];
+	x.sock2 = sv2[1];
 	pid = fork();
 	ASSERT_GE(pid, 0);
 	if (pid == 0)
 		_exit(xns_pid_child(&x));
 	ASSERT_EQ(sizeof(gpid), read(sv[0], &gpid, sizeof(gpid)));
-	ASSERT_EQ(sizeof(peer), read(sv[0], &peer, sizeof(peer)));
+	ASSERT_EQ(sizeof(peer), read(sv2[0], &peer, sizeof(peer)));
 
 	ASSERT_EQ(0, kdbus_recv(&self->rcv, 0, 0, &m, NULL));
 	EXPECT_EQ(peer, m->src_id);
@@ -773,6 +777,8 @@ TEST_F(meta, pids_are_translated_into_the_readers_pid_namespace)
 	EXPECT_EQ(0, WEXITSTATUS(status));
 	close(sv[0]);
 	close(sv[1]);
+	close(sv2[0]);
+	close(sv2[1]);
 }
 
 /*
