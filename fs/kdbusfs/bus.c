@@ -295,6 +295,34 @@ struct kdbus_conn *kdbus_bus_find_conn_by_id(struct kdbus_bus *bus, u64 id)
 }
 
 /**
+ * kdbus_bus_next_conn() - step through a bus's connections
+ * @bus:	bus
+ * @id:		id of the connection returned last; 0 to start
+ * @prev:	connection returned last, its reference is dropped; or NULL
+ *
+ * Loop with for (conn = NULL, id = 0;
+ * (conn = kdbus_bus_next_conn(bus, &id, conn));): the body runs without
+ * RCU and may sleep, holding a reference on the connection. Leaving the
+ * loop early leaves that reference to the caller.
+ *
+ * Return: the next connection, with a reference, or NULL at the end.
+ */
+struct kdbus_conn *kdbus_bus_next_conn(struct kdbus_bus *bus,
+				       unsigned long *id,
+				       struct kdbus_conn *prev)
+{
+	struct kdbus_conn *conn;
+
+	kdbus_conn_unref(prev);
+	rcu_read_lock();
+	do {
+		conn = xa_find_after(&bus->conns, id, ULONG_MAX, XA_PRESENT);
+	} while (conn && !kref_get_unless_zero(&conn->kref));
+	rcu_read_unlock();
+	return conn;
+}
+
+/**
  * kdbus_bus_shutdown() - shut a bus down and remove its directory
  * @bus:	bus to shut down
  *
@@ -312,16 +340,9 @@ void kdbus_bus_shutdown(struct kdbus_bus *bus)
 	kdbus_node_deactivate(&bus->node);
 	kdbus_node_unlink(bus->domain, &bus->node);
 
-	rcu_read_lock();
-	xa_for_each(&bus->conns, id, conn) {
-		if (!kref_get_unless_zero(&conn->kref))
-			continue;
-		rcu_read_unlock();
+	for (conn = NULL, id = 0;
+	     (conn = kdbus_bus_next_conn(bus, &id, conn));)
 		kdbus_conn_disconnect(conn, false);
-		kdbus_conn_unref(conn);
-		rcu_read_lock();
-	}
-	rcu_read_unlock();
 
 	if (kdbus_active_cleanup(&bus->node.active)) {
 		if (bus->creator)
@@ -421,18 +442,16 @@ int kdbus_bus_broadcast(struct kdbus_bus *bus, struct kdbus_conn *src,
 	if (ret < 0)
 		return ret;
 
-	rcu_read_lock();
-	xa_for_each(&bus->conns, id, dst) {
-		if (dst == src || !kref_get_unless_zero(&dst->kref))
+	for (dst = NULL, id = 0;
+	     (dst = kdbus_bus_next_conn(bus, &id, dst));) {
+		if (dst == src)
 			continue;
-		rcu_read_unlock();
 		ret = kdbus_bus_broadcast_one(src, dst, staging);
-		kdbus_conn_unref(dst);
-		if (ret < 0)
+		if (ret < 0) {
+			kdbus_conn_unref(dst);
 			return ret;
-		rcu_read_lock();
+		}
 	}
-	rcu_read_unlock();
 	kdbus_conn_eavesdrop(src, staging);
 	return 0;
 }
@@ -473,14 +492,7 @@ void kdbus_bus_broadcast_kernel(struct kdbus_bus *bus, u64 type,
 	struct kdbus_conn *dst;
 	unsigned long id;
 
-	rcu_read_lock();
-	xa_for_each(&bus->conns, id, dst) {
-		if (!kref_get_unless_zero(&dst->kref))
-			continue;
-		rcu_read_unlock();
+	for (dst = NULL, id = 0;
+	     (dst = kdbus_bus_next_conn(bus, &id, dst));)
 		kdbus_bus_notify_one(dst, type, payload, size);
-		kdbus_conn_unref(dst);
-		rcu_read_lock();
-	}
-	rcu_read_unlock();
 }

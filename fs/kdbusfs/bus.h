@@ -99,6 +99,9 @@ struct kdbus_bus *kdbus_cmd_bus_make(struct kdbus_domain *domain,
 				     void __user *argp);
 void kdbus_bus_shutdown(struct kdbus_bus *bus);
 struct kdbus_conn *kdbus_bus_find_conn_by_id(struct kdbus_bus *bus, u64 id);
+struct kdbus_conn *kdbus_bus_next_conn(struct kdbus_bus *bus,
+				       unsigned long *id,
+				       struct kdbus_conn *prev);
 int kdbus_sanitize_attach_flags(u64 flags, u64 *attach_flags);
 int kdbus_check_uid_prefix(struct kdbus_domain *domain,
 			   const struct cred *cred, const char *name);

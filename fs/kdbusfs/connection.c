@@ -197,8 +197,13 @@ static int kdbus_conn_quota_inc(struct kdbus_conn *conn,
 	return 0;
 }
 
-static void kdbus_conn_quota_dec(struct kdbus_conn *conn,
-				 struct kdbus_queue_entry *entry)
+/*
+ * Give back (@sign -1) what a dequeued entry was charged, or charge it
+ * again (+1) when it goes back on the queue; quota records live until
+ * the connection goes.
+ */
+static void kdbus_conn_quota_adjust(struct kdbus_conn *conn,
+				    struct kdbus_queue_entry *entry, int sign)
 {
 	struct kdbus_quota *q;
 
@@ -209,28 +214,9 @@ static void kdbus_conn_quota_dec(struct kdbus_conn *conn,
 	q = xa_load(&conn->quota, __kuid_val(entry->user->uid));
 	if (WARN_ON(!q))
 		return;
-	q->msgs--;
-	q->fds -= entry->n_fds + entry->n_memfds;
-	q->memory -= entry->charged;
-}
-
-/* Charge a dequeued entry again when it goes back on the queue. */
-static void kdbus_conn_quota_restore(struct kdbus_conn *conn,
-				     struct kdbus_queue_entry *entry)
-{
-	struct kdbus_quota *q;
-
-	lockdep_assert_held(&conn->lock);
-
-	if (!entry->user)
-		return;
-	/* quota records live until the connection goes */
-	q = xa_load(&conn->quota, __kuid_val(entry->user->uid));
-	if (WARN_ON(!q))
-		return;
-	q->msgs++;
-	q->fds += entry->n_fds + entry->n_memfds;
-	q->memory += entry->charged;
+	q->msgs += sign;
+	q->fds += sign * (int)(entry->n_fds + entry->n_memfds);
+	q->memory += sign * (ssize_t)entry->charged;
 }
 
 /*
@@ -368,7 +354,7 @@ void kdbus_conn_move_messages(struct kdbus_conn *dst, struct kdbus_conn *src,
 		if (name_id && entry->dst_name_id != name_id)
 			continue;
 		kdbus_queue_remove(&src->queue, entry);
-		kdbus_conn_quota_dec(src, entry);
+		kdbus_conn_quota_adjust(src, entry, -1);
 		/* expected from @dst from now on; the entry keeps its ref */
 		if (entry->reply)
 			kdbus_reply_unlink(entry->reply);
@@ -419,11 +405,8 @@ static void kdbus_conn_purge_requests(struct kdbus_conn *conn)
 	unsigned long id;
 	LIST_HEAD(dead);
 
-	rcu_read_lock();
-	xa_for_each(&conn->bus->conns, id, peer) {
-		if (!kref_get_unless_zero(&peer->kref))
-			continue;
-		rcu_read_unlock();
+	for (peer = NULL, id = 0;
+	     (peer = kdbus_bus_next_conn(conn->bus, &id, peer));) {
 		mutex_lock(&peer->lock);
 		list_for_each_entry_safe(reply, tmp, &peer->reply_list, entry) {
 			if (reply->reply_src != conn)
@@ -433,10 +416,7 @@ static void kdbus_conn_purge_requests(struct kdbus_conn *conn)
 			atomic_dec(&conn->n_requests);
 		}
 		mutex_unlock(&peer->lock);
-		kdbus_conn_unref(peer);
-		rcu_read_lock();
 	}
-	rcu_read_unlock();
 	list_for_each_entry_safe(reply, tmp, &dead, entry) {
 		list_del_init(&reply->entry);
 		kdbus_reply_unref(reply);
@@ -1014,7 +994,7 @@ int kdbus_cmd_recv(struct kdbus_conn *conn, void __user *argp)
 		entry = NULL;
 	} else {
 		kdbus_queue_remove(&conn->queue, entry);
-		kdbus_conn_quota_dec(conn, entry);
+		kdbus_conn_quota_adjust(conn, entry, -1);
 		if ((cmd->flags & KDBUS_RECV_DROP) && entry->reply)
 			kdbus_reply_unlink(entry->reply);
 	}
@@ -1036,7 +1016,7 @@ int kdbus_cmd_recv(struct kdbus_conn *conn, void __user *argp)
 			/* nothing was installed: keep it for the next RECV */
 			mutex_lock(&conn->lock);
 			kdbus_queue_add_head(&conn->queue, entry);
-			kdbus_conn_quota_restore(conn, entry);
+			kdbus_conn_quota_adjust(conn, entry, 1);
 			mutex_unlock(&conn->lock);
 		}
 	}

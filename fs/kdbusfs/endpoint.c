@@ -136,16 +136,10 @@ static void kdbus_ep_disconnect_all(struct kdbus_ep *ep)
 	struct kdbus_conn *conn;
 	unsigned long id;
 
-	rcu_read_lock();
-	xa_for_each(&bus->conns, id, conn) {
-		if (conn->ep != ep || !kref_get_unless_zero(&conn->kref))
-			continue;
-		rcu_read_unlock();
-		kdbus_conn_disconnect(conn, false);
-		kdbus_conn_unref(conn);
-		rcu_read_lock();
-	}
-	rcu_read_unlock();
+	for (conn = NULL, id = 0;
+	     (conn = kdbus_bus_next_conn(bus, &id, conn));)
+		if (conn->ep == ep)
+			kdbus_conn_disconnect(conn, false);
 }
 
 /**

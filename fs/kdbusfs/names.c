@@ -751,17 +751,10 @@ int kdbus_cmd_list(struct kdbus_conn *conn, void __user *argp)
 	}
 
 	down_read(&reg->rwlock);
-	rcu_read_lock();
-	xa_for_each(&conn->bus->conns, id, c) {
-		if (!kref_get_unless_zero(&c->kref))
-			continue;
-		rcu_read_unlock();
+	for (c = NULL, id = 0;
+	     (c = kdbus_bus_next_conn(conn->bus, &id, c));)
 		if (kdbus_conn_active(c))
 			kdbus_list_conn(conn, c, cmd->flags, &b);
-		kdbus_conn_unref(c);
-		rcu_read_lock();
-	}
-	rcu_read_unlock();
 	up_read(&reg->rwlock);
 	ret = b.err;
 	if (ret < 0)

@@ -123,17 +123,10 @@ static void kdbus_notify_lost(struct kdbus_bus *bus)
 	struct kdbus_conn *conn;
 	unsigned long id;
 
-	rcu_read_lock();
-	xa_for_each(&bus->conns, id, conn) {
-		if (!kref_get_unless_zero(&conn->kref))
-			continue;
-		rcu_read_unlock();
+	for (conn = NULL, id = 0;
+	     (conn = kdbus_bus_next_conn(bus, &id, conn));)
 		if (kdbus_conn_active(conn))
 			kdbus_conn_lost_message(conn);
-		kdbus_conn_unref(conn);
-		rcu_read_lock();
-	}
-	rcu_read_unlock();
 }
 
 /**
