@@ -138,7 +138,6 @@ static struct kdbus_bus *kdbus_bus_new(struct kdbus_domain *domain,
 	spin_lock_init(&bus->notify_lock);
 	INIT_LIST_HEAD(&bus->notify_list);
 	mutex_init(&bus->notify_flush_lock);
-	atomic64_set(&bus->notify_lost, 0);
 	mutex_init(&bus->monitors_lock);
 	INIT_LIST_HEAD(&bus->monitors);
 

@@ -61,7 +61,6 @@ struct kdbus_user;
  * @notify_lock:	protects @notify_list
  * @notify_list:	notifications waiting for kdbus_notify_flush()
  * @notify_flush_lock:	keeps flushed notifications in order
- * @notify_lost:	notifications that could not be allocated
  * @monitors_lock:	protects @monitors
  * @monitors:		monitor connections, which see all traffic
  */
@@ -88,7 +87,6 @@ struct kdbus_bus {
 	spinlock_t notify_lock;		/* protects notify_list */
 	struct list_head notify_list;
 	struct mutex notify_flush_lock;	/* keeps flushes in order */
-	atomic64_t notify_lost;
 	struct mutex monitors_lock;	/* protects monitors */
 	struct list_head monitors;
 };

@@ -47,20 +47,23 @@ void kdbus_notify_reply(struct kdbus_conn *conn, u64 cookie, u64 item_type)
 	kdbus_conn_queue_kernel(conn, entry);
 }
 
-static void kdbus_notify_add(struct kdbus_bus *bus, u64 type,
-			     const void *payload, size_t size)
+/*
+ * Notifications are small and must not be lost: a connection that waits
+ * for a name would wait forever. They are allocated without failing.
+ */
+static struct kdbus_notification *kdbus_notify_new(u64 type, size_t size)
 {
 	struct kdbus_notification *n;
 
-	n = kmalloc(struct_size(n, payload, size), GFP_KERNEL);
-	if (!n) {
-		/* nobody can be told; those who asked see it as lost */
-		atomic64_inc(&bus->notify_lost);
-		return;
-	}
+	n = kzalloc(struct_size(n, payload, size), GFP_KERNEL | __GFP_NOFAIL);
 	n->type = type;
 	n->size = size;
-	memcpy(n->payload, payload, size);
+	return n;
+}
+
+static void kdbus_notify_add(struct kdbus_bus *bus,
+			     struct kdbus_notification *n)
+{
 	spin_lock(&bus->notify_lock);
 	list_add_tail(&n->entry, &bus->notify_list);
 	spin_unlock(&bus->notify_lock);
@@ -76,9 +79,14 @@ static void kdbus_notify_add(struct kdbus_bus *bus, u64 type,
 void kdbus_notify_id_change(struct kdbus_bus *bus, u64 type, u64 id,
 			    u64 flags)
 {
-	struct kdbus_notify_id_change c = { .id = id, .flags = flags };
+	struct kdbus_notification *n;
+	struct kdbus_notify_id_change *c;
 
-	kdbus_notify_add(bus, type, &c, sizeof(c));
+	n = kdbus_notify_new(type, sizeof(*c));
+	c = (void *)n->payload;
+	c->id = id;
+	c->flags = flags;
+	kdbus_notify_add(bus, n);
 }
 
 /**
@@ -90,7 +98,7 @@ void kdbus_notify_id_change(struct kdbus_bus *bus, u64 type, u64 id,
  * @new_id:	new owner, 0 for none
  * @old_flags:	previous owner's name flags
  * @new_flags:	new owner's name flags
- * @name:	the name
+ * @name:	the name, at most KDBUS_NAME_MAX_LEN characters
  */
 void kdbus_notify_name_change(struct kdbus_bus *bus, u64 type, u64 old_id,
 			      u64 new_id, u64 old_flags, u64 new_flags,
@@ -98,35 +106,16 @@ void kdbus_notify_name_change(struct kdbus_bus *bus, u64 type, u64 old_id,
 {
 	size_t len = strlen(name) + 1;
 	struct kdbus_notify_name_change *c;
-	size_t size = sizeof(*c) + len;
+	struct kdbus_notification *n;
 
-	c = kzalloc(size, GFP_KERNEL);
-	if (!c) {
-		atomic64_inc(&bus->notify_lost);
-		return;
-	}
+	n = kdbus_notify_new(type, sizeof(*c) + len);
+	c = (void *)n->payload;
 	c->old_id.id = old_id;
 	c->old_id.flags = old_flags;
 	c->new_id.id = new_id;
 	c->new_id.flags = new_flags;
-	memcpy((u8 *)c + sizeof(*c), name, len);
-	kdbus_notify_add(bus, type, c, size);
-	kfree(c);
-}
-
-/*
- * A notification could not even be allocated: whoever might have wanted it
- * learns that something was lost.
- */
-static void kdbus_notify_lost(struct kdbus_bus *bus)
-{
-	struct kdbus_conn *conn;
-	unsigned long id;
-
-	for (conn = NULL, id = 0;
-	     (conn = kdbus_bus_next_conn(bus, &id, conn));)
-		if (kdbus_conn_active(conn))
-			kdbus_conn_lost_message(conn);
+	memcpy(n->payload + sizeof(*c), name, len);
+	kdbus_notify_add(bus, n);
 }
 
 /**
@@ -150,8 +139,6 @@ void kdbus_notify_flush(struct kdbus_bus *bus)
 		kdbus_bus_broadcast_kernel(bus, n->type, n->payload, n->size);
 		kfree(n);
 	}
-	if (atomic64_xchg(&bus->notify_lost, 0))
-		kdbus_notify_lost(bus);
 	mutex_unlock(&bus->notify_flush_lock);
 }
 
