@@ -850,4 +850,38 @@ TEST_F(match, rules_broadcasts_and_disconnects_race_safely)
 	EXPECT_EQ(1, drain(&self->b));
 }
 
+TEST_F(match, name_rules_select_senders_that_own_the_name)
+{
+	struct bcast bc = { .cookie = 31 };
+	struct kdbus_cmd_buf b;
+	struct kdbus_msg *m;
+
+	match_init(&b, 0, 1);
+	kdbus_cmd_add(&b, KDBUS_ITEM_NAME, "org.sender.Name",
+		      sizeof("org.sender.Name"));
+	ASSERT_EQ(0, match_ioctl(&self->b, KDBUS_CMD_MATCH_ADD, &b));
+
+	/* before a owns the name its broadcast does not match */
+	ASSERT_EQ(0, bcast_send(&self->a, &bc));
+	EXPECT_EQ(-EAGAIN, kdbus_recv(&self->b, 0, 0, NULL, NULL));
+
+	kdbus_cmd_init(&b, 0);
+	kdbus_cmd_add(&b, KDBUS_ITEM_NAME, "org.sender.Name",
+		      sizeof("org.sender.Name"));
+	kdbus_cmd_finish(&b);
+	ASSERT_EQ(0, kdbus_ioctl(self->a.fd, KDBUS_CMD_NAME_ACQUIRE, b.data));
+	bc.cookie = 32;
+	ASSERT_EQ(0, bcast_send(&self->a, &bc));
+	ASSERT_EQ(0, kdbus_recv(&self->b, 0, 0, &m, NULL));
+	EXPECT_EQ(32, m->cookie);
+	EXPECT_EQ(self->a.id, m->src_id);
+	EXPECT_EQ(KDBUS_DST_ID_BROADCAST, m->dst_id);
+	EXPECT_EQ(0, kdbus_msg_free(&self->b, m));
+
+	/* another sender does not own it */
+	bc.cookie = 33;
+	ASSERT_EQ(0, bcast_send(&self->c, &bc));
+	EXPECT_EQ(-EAGAIN, kdbus_recv(&self->b, 0, 0, NULL, NULL));
+}
+
 TEST_HARNESS_MAIN

@@ -69,6 +69,12 @@ trinity_kdbusfs() {
 		echo "# trinity: stopped after ${KDBUSFS_TRINITY_SECONDS:-240} s"
 		st=0
 	fi
+	# its children outlive a stopped trinity and hold kdbusfs files
+	pkill -KILL -u 1000 2>/dev/null
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		pgrep -u 1000 >/dev/null || break
+		sleep 1
+	done
 	umount -l "$dir"
 	return $st
 }
