@@ -351,14 +351,6 @@ void kdbus_bus_shutdown(struct kdbus_bus *bus)
 	}
 }
 
-/* Connections that receive broadcasts; the others come later. */
-static bool kdbus_bus_conn_ordinary(const struct kdbus_conn *conn)
-{
-	return !kdbus_conn_is_monitor(conn) &&
-	       !kdbus_conn_is_activator(conn) &&
-	       !kdbus_conn_is_policy_holder(conn);
-}
-
 /*
  * A broadcast is a signal selected by its bloom filter (whose size the
  * staging checked against the bus's); it cannot be answered, and it
@@ -392,7 +384,7 @@ static int kdbus_bus_broadcast_one(struct kdbus_conn *src,
 	struct kdbus_queue_entry *entry;
 	int ret;
 
-	if (!kdbus_conn_active(dst) || !kdbus_bus_conn_ordinary(dst))
+	if (!kdbus_conn_active(dst) || !kdbus_conn_is_ordinary(dst))
 		return 0;
 	if (!kdbus_match_db_match_msg(dst->match_db, src, staging))
 		return 0;
@@ -460,7 +452,7 @@ static void kdbus_bus_notify_one(struct kdbus_conn *dst, u64 type,
 {
 	struct kdbus_queue_entry *entry;
 
-	if (!kdbus_conn_active(dst) || !kdbus_bus_conn_ordinary(dst))
+	if (!kdbus_conn_active(dst) || !kdbus_conn_is_ordinary(dst))
 		return;
 	if (!kdbus_match_db_match_kernel(dst->match_db, type, payload))
 		return;

@@ -1416,8 +1416,7 @@ int kdbus_cmd_send(struct kdbus_conn *conn, struct file *file,
 	};
 
 	/* monitors only listen; activators and policy holders hold */
-	if (conn->flags & (KDBUS_HELLO_MONITOR | KDBUS_HELLO_ACTIVATOR |
-			   KDBUS_HELLO_POLICY_HOLDER))
+	if (!kdbus_conn_is_ordinary(conn))
 		return -EOPNOTSUPP;
 
 	ret = kdbus_args_parse(&args, argp, &cmd);

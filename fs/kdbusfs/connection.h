@@ -176,6 +176,19 @@ static inline bool kdbus_conn_is_activator(const struct kdbus_conn *conn)
 }
 
 /**
+ * kdbus_conn_is_ordinary() - whether a connection takes part in traffic
+ * @conn:	connection
+ *
+ * Return: false for monitors, activators and policy holders, which send
+ * nothing, own no names this way and receive no broadcasts.
+ */
+static inline bool kdbus_conn_is_ordinary(const struct kdbus_conn *conn)
+{
+	return !(conn->flags & (KDBUS_HELLO_MONITOR | KDBUS_HELLO_ACTIVATOR |
+				KDBUS_HELLO_POLICY_HOLDER));
+}
+
+/**
  * kdbus_conn_is_policy_holder() - whether a connection holds bus policy
  * @conn:	connection
  *

@@ -57,14 +57,6 @@ kdbus_match_item(const struct kdbus_match_rule *rule, size_t pos)
 	return (const void *)((const u8 *)rule->items + pos);
 }
 
-/* Connections that receive broadcasts and may hold rules. */
-static bool kdbus_match_conn_ordinary(const struct kdbus_conn *conn)
-{
-	return !kdbus_conn_is_monitor(conn) &&
-	       !kdbus_conn_is_activator(conn) &&
-	       !kdbus_conn_is_policy_holder(conn);
-}
-
 /**
  * kdbus_match_db_new() - make an empty match database
  *
@@ -248,7 +240,7 @@ int kdbus_cmd_match_add(struct kdbus_conn *conn, void __user *argp)
 		.argc = ARRAY_SIZE(argv),
 	};
 
-	if (!kdbus_match_conn_ordinary(conn))
+	if (!kdbus_conn_is_ordinary(conn))
 		return -EOPNOTSUPP;
 
 	ret = kdbus_args_parse(&args, argp, &cmd);
@@ -308,7 +300,7 @@ int kdbus_cmd_match_remove(struct kdbus_conn *conn, void __user *argp)
 		.argc = ARRAY_SIZE(argv),
 	};
 
-	if (!kdbus_match_conn_ordinary(conn))
+	if (!kdbus_conn_is_ordinary(conn))
 		return -EOPNOTSUPP;
 
 	ret = kdbus_args_parse(&args, argp, &cmd);

@@ -441,8 +441,7 @@ int kdbus_cmd_name_acquire(struct kdbus_conn *conn, void __user *argp)
 		.argc = ARRAY_SIZE(argv),
 	};
 
-	if (conn->flags & (KDBUS_HELLO_ACTIVATOR | KDBUS_HELLO_MONITOR |
-			   KDBUS_HELLO_POLICY_HOLDER))
+	if (!kdbus_conn_is_ordinary(conn))
 		return -EOPNOTSUPP;
 
 	ret = kdbus_args_parse(&args, argp, &cmd);
@@ -498,8 +497,7 @@ int kdbus_cmd_name_release(struct kdbus_conn *conn, void __user *argp)
 		.argc = ARRAY_SIZE(argv),
 	};
 
-	if (conn->flags & (KDBUS_HELLO_ACTIVATOR | KDBUS_HELLO_MONITOR |
-			   KDBUS_HELLO_POLICY_HOLDER))
+	if (!kdbus_conn_is_ordinary(conn))
 		return -EOPNOTSUPP;
 
 	ret = kdbus_args_parse(&args, argp, &cmd);
