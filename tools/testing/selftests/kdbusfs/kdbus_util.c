@@ -269,6 +269,37 @@ int kdbus_hello(const char *path, uint64_t flags, size_t pool_size,
 	return ret;
 }
 
+void kdbus_hello_init(struct kdbus_cmd_buf *b, uint64_t flags,
+		      size_t pool_size)
+{
+	struct kdbus_cmd_hello *h = (void *)b->data;
+
+	kdbus_cmd_init(b, flags);
+	b->size = offsetof(struct kdbus_cmd_hello, items);
+	h->pool_size = pool_size;
+}
+
+int kdbus_hello_cmd(int fd, struct kdbus_cmd_buf *b, struct kdbus_conn *c)
+{
+	struct kdbus_cmd_hello *h = (void *)b->data;
+	int ret;
+
+	kdbus_cmd_finish(b);
+	ret = kdbus_ioctl(fd, KDBUS_CMD_HELLO, h);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	c->fd = fd;
+	c->id = h->id;
+	c->pool_size = h->pool_size;
+	c->pool = mmap(NULL, c->pool_size, PROT_READ, MAP_SHARED, fd, 0);
+	if (c->pool == MAP_FAILED)
+		return -errno;
+	/* the slice with the bus's bloom parameters */
+	return kdbus_free(c, h->offset);
+}
+
 void kdbus_conn_close(struct kdbus_conn *conn)
 {
 	if (conn->pool && conn->pool != MAP_FAILED)

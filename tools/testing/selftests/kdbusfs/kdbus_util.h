@@ -71,6 +71,12 @@ int kdbus_hello_fd(int fd, uint64_t flags, size_t pool_size,
 		   struct kdbus_conn *conn);
 void kdbus_conn_close(struct kdbus_conn *conn);
 
+/* HELLO with items: init @b, add items with kdbus_cmd_add(), then send */
+void kdbus_hello_init(struct kdbus_cmd_buf *b, uint64_t flags,
+		      size_t pool_size);
+/* on @fd (closed on failure); returns 0 or -errno */
+int kdbus_hello_cmd(int fd, struct kdbus_cmd_buf *b, struct kdbus_conn *c);
+
 /* what kdbus_send() puts in a message */
 struct kdbus_send_args {
 	uint64_t flags;			/* KDBUS_MSG_* */

@@ -31,35 +31,19 @@ static int hello_meta(const char *ep, int fd, uint64_t send, uint64_t recv,
 {
 	struct kdbus_cmd_hello *h;
 	struct kdbus_cmd_buf b;
-	int ret;
 
 	if (fd < 0)
 		fd = open(ep, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	kdbus_cmd_init(&b, 0);
-	/* the fixed part of kdbus_cmd_hello, then items */
-	b.size = offsetof(struct kdbus_cmd_hello, items);
+	kdbus_hello_init(&b, 0, KDBUS_TEST_POOL_SIZE);
 	h = (void *)b.data;
 	h->attach_flags_send = send;
 	h->attach_flags_recv = recv;
-	h->pool_size = KDBUS_TEST_POOL_SIZE;
 	if (description)
 		kdbus_cmd_add(&b, KDBUS_ITEM_CONN_DESCRIPTION, description,
 			      strlen(description) + 1);
-	kdbus_cmd_finish(&b);
-	ret = kdbus_ioctl(fd, KDBUS_CMD_HELLO, h);
-	if (ret) {
-		close(fd);
-		return ret;
-	}
-	c->fd = fd;
-	c->id = h->id;
-	c->pool_size = KDBUS_TEST_POOL_SIZE;
-	c->pool = mmap(NULL, c->pool_size, PROT_READ, MAP_SHARED, fd, 0);
-	if (c->pool == MAP_FAILED)
-		return -errno;
-	return kdbus_free(c, h->offset);
+	return kdbus_hello_cmd(fd, &b, c);
 }
 
 static int update_masks(struct kdbus_conn *c, const uint64_t *send,

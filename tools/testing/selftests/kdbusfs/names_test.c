@@ -316,30 +316,16 @@ TEST_F(names, messages_to_a_name_reach_its_owner)
 static int hello_activator(const char *ep, const char *name,
 			   struct kdbus_conn *c)
 {
-	struct kdbus_cmd_hello *h;
 	struct kdbus_cmd_buf b;
-	int fd, ret;
+	int fd;
 
 	fd = open(ep, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	kdbus_cmd_init(&b, KDBUS_HELLO_ACTIVATOR);
-	b.size = offsetof(struct kdbus_cmd_hello, items);
-	h = (void *)b.data;
-	h->pool_size = KDBUS_TEST_POOL_SIZE;
+	kdbus_hello_init(&b, KDBUS_HELLO_ACTIVATOR, KDBUS_TEST_POOL_SIZE);
 	if (name)
 		kdbus_cmd_add(&b, KDBUS_ITEM_NAME, name, strlen(name) + 1);
-	kdbus_cmd_finish(&b);
-	ret = kdbus_ioctl(fd, KDBUS_CMD_HELLO, h);
-	if (ret) {
-		close(fd);
-		return ret;
-	}
-	c->fd = fd;
-	c->id = h->id;
-	c->pool_size = KDBUS_TEST_POOL_SIZE;
-	c->pool = mmap(NULL, c->pool_size, PROT_READ, MAP_SHARED, fd, 0);
-	return c->pool == MAP_FAILED ? -errno : kdbus_free(c, h->offset);
+	return kdbus_hello_cmd(fd, &b, c);
 }
 
 TEST_F(names, activator_holds_messages_until_the_owner_comes)

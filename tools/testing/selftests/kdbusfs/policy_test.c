@@ -27,33 +27,6 @@ static void add_policy(struct kdbus_cmd_buf *b, const char *name,
 	kdbus_cmd_add(b, KDBUS_ITEM_POLICY_ACCESS, &pa, sizeof(pa));
 }
 
-static int hello_buf(int fd, struct kdbus_cmd_buf *b, struct kdbus_conn *c)
-{
-	struct kdbus_cmd_hello *h = (void *)b->data;
-	int ret;
-
-	kdbus_cmd_finish(b);
-	ret = kdbus_ioctl(fd, KDBUS_CMD_HELLO, h);
-	if (ret) {
-		close(fd);
-		return ret;
-	}
-	c->fd = fd;
-	c->id = h->id;
-	c->pool_size = KDBUS_TEST_POOL_SIZE;
-	c->pool = mmap(NULL, c->pool_size, PROT_READ, MAP_SHARED, fd, 0);
-	return c->pool == MAP_FAILED ? -errno : kdbus_free(c, h->offset);
-}
-
-static void hello_init(struct kdbus_cmd_buf *b, uint64_t flags)
-{
-	struct kdbus_cmd_hello *h = (void *)b->data;
-
-	kdbus_cmd_init(b, flags);
-	b->size = offsetof(struct kdbus_cmd_hello, items);
-	h->pool_size = KDBUS_TEST_POOL_SIZE;
-}
-
 static int name_cmd(struct kdbus_conn *c, unsigned long req, const char *name)
 {
 	struct kdbus_cmd_buf b;
@@ -212,8 +185,8 @@ TEST_F(policy, sandbox_endpoint_allows_one_name_and_nothing_else)
 	/* privileged opener, custom endpoint: the endpoint's policy rules */
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	ASSERT_GE(fd, 0);
-	hello_init(&b, 0);
-	ASSERT_EQ(0, hello_buf(fd, &b, &sbc));
+	kdbus_hello_init(&b, 0, KDBUS_TEST_POOL_SIZE);
+	ASSERT_EQ(0, kdbus_hello_cmd(fd, &b, &sbc));
 	sb.conn = &sbc;
 
 	pid = fork();
@@ -273,10 +246,10 @@ TEST_F(policy, unprivileged_fd_passed_to_root_stays_unprivileged)
 	/* the bus policy: org.root.Only may be owned by uid 0 only */
 	fd = open(self->bus.ep, O_RDWR | O_CLOEXEC);
 	ASSERT_GE(fd, 0);
-	hello_init(&b, KDBUS_HELLO_POLICY_HOLDER);
+	kdbus_hello_init(&b, KDBUS_HELLO_POLICY_HOLDER, KDBUS_TEST_POOL_SIZE);
 	add_policy(&b, root_only, ACCESS(KDBUS_POLICY_ACCESS_USER,
 					 KDBUS_POLICY_OWN, 0));
-	ASSERT_EQ(0, hello_buf(fd, &b, &holder));
+	ASSERT_EQ(0, kdbus_hello_cmd(fd, &b, &holder));
 
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
 	sb.svc_id = sv[1];
@@ -285,8 +258,8 @@ TEST_F(policy, unprivileged_fd_passed_to_root_stays_unprivileged)
 	ASSERT_GE(fd, 0);
 
 	/* root says HELLO on the user's fd: the connection is the user's */
-	hello_init(&b, 0);
-	ASSERT_EQ(0, hello_buf(fd, &b, &user));
+	kdbus_hello_init(&b, 0, KDBUS_TEST_POOL_SIZE);
+	ASSERT_EQ(0, kdbus_hello_cmd(fd, &b, &user));
 	EXPECT_EQ(-EPERM, name_cmd(&user, KDBUS_CMD_NAME_ACQUIRE, root_only));
 	/* the user could not talk to another user's unnamed connection */
 	EXPECT_EQ(-EPERM, send_id(&user, self->other.id, 5));
@@ -320,10 +293,10 @@ TEST_F(policy, policy_changes_apply_to_later_messages_only)
 
 	fd = open(self->bus.ep, O_RDWR | O_CLOEXEC);
 	ASSERT_GE(fd, 0);
-	hello_init(&b, KDBUS_HELLO_POLICY_HOLDER);
+	kdbus_hello_init(&b, KDBUS_HELLO_POLICY_HOLDER, KDBUS_TEST_POOL_SIZE);
 	add_policy(&b, "org.allowed", ACCESS(KDBUS_POLICY_ACCESS_WORLD,
 					     KDBUS_POLICY_TALK, 0));
-	ASSERT_EQ(0, hello_buf(fd, &b, &holder));
+	ASSERT_EQ(0, kdbus_hello_cmd(fd, &b, &holder));
 
 	/* allowed: queued */
 	EXPECT_EQ(0, in_child(user_sends_to_svc, self->bus.ep));
@@ -367,33 +340,33 @@ TEST_F(policy, policy_holder_rules_and_errors)
 
 	fd = open(self->bus.ep, O_RDWR | O_CLOEXEC);
 	ASSERT_GE(fd, 0);
-	hello_init(&b, KDBUS_HELLO_POLICY_HOLDER);
+	kdbus_hello_init(&b, KDBUS_HELLO_POLICY_HOLDER, KDBUS_TEST_POOL_SIZE);
 	add_policy(&b, "org.user.*", ACCESS(KDBUS_POLICY_ACCESS_USER,
 					    KDBUS_POLICY_OWN,
 					    KDBUS_TEST_UID));
-	ASSERT_EQ(0, hello_buf(fd, &b, &holder));
+	ASSERT_EQ(0, kdbus_hello_cmd(fd, &b, &holder));
 	EXPECT_EQ(0, in_child(user_owns, self->bus.ep));
 
 	/* another holder cannot claim the same name */
 	fd = open(self->bus.ep, O_RDWR | O_CLOEXEC);
 	ASSERT_GE(fd, 0);
-	hello_init(&b, KDBUS_HELLO_POLICY_HOLDER);
+	kdbus_hello_init(&b, KDBUS_HELLO_POLICY_HOLDER, KDBUS_TEST_POOL_SIZE);
 	add_policy(&b, "org.user.*", ACCESS(KDBUS_POLICY_ACCESS_WORLD,
 					    KDBUS_POLICY_OWN, 0));
-	EXPECT_EQ(-EEXIST, hello_buf(fd, &b, &h2));
+	EXPECT_EQ(-EEXIST, kdbus_hello_cmd(fd, &b, &h2));
 
 	/* bad entries */
 	fd = open(self->bus.ep, O_RDWR | O_CLOEXEC);
 	ASSERT_GE(fd, 0);
-	hello_init(&b, KDBUS_HELLO_POLICY_HOLDER);
+	kdbus_hello_init(&b, KDBUS_HELLO_POLICY_HOLDER, KDBUS_TEST_POOL_SIZE);
 	add_policy(&b, "bad", ACCESS(KDBUS_POLICY_ACCESS_WORLD,
 				     KDBUS_POLICY_OWN, 0));
-	EXPECT_EQ(-EINVAL, hello_buf(fd, &b, &h2));
+	EXPECT_EQ(-EINVAL, kdbus_hello_cmd(fd, &b, &h2));
 	fd = open(self->bus.ep, O_RDWR | O_CLOEXEC);
 	ASSERT_GE(fd, 0);
-	hello_init(&b, KDBUS_HELLO_POLICY_HOLDER);
+	kdbus_hello_init(&b, KDBUS_HELLO_POLICY_HOLDER, KDBUS_TEST_POOL_SIZE);
 	add_policy(&b, "org.x", ACCESS(99, KDBUS_POLICY_OWN, 0));
-	EXPECT_EQ(-EINVAL, hello_buf(fd, &b, &h2));
+	EXPECT_EQ(-EINVAL, kdbus_hello_cmd(fd, &b, &h2));
 
 	/* holders own no names and send nothing */
 	EXPECT_EQ(-EOPNOTSUPP, name_cmd(&holder, KDBUS_CMD_NAME_ACQUIRE,
@@ -413,10 +386,10 @@ static int user_holder(void *arg)
 	fd = open(ep, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return 11;
-	hello_init(&b, KDBUS_HELLO_POLICY_HOLDER);
+	kdbus_hello_init(&b, KDBUS_HELLO_POLICY_HOLDER, KDBUS_TEST_POOL_SIZE);
 	add_policy(&b, "org.any", ACCESS(KDBUS_POLICY_ACCESS_WORLD,
 					 KDBUS_POLICY_OWN, 0));
-	return -hello_buf(fd, &b, &c);
+	return -kdbus_hello_cmd(fd, &b, &c);
 }
 
 TEST_F(policy, policy_holders_need_privilege)
