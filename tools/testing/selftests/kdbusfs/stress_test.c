@@ -761,6 +761,7 @@ struct flow {
 	int *stop;
 	uint64_t deadline;
 	int sent, received;
+	int sender_done;
 	int send_bad, send_errno;
 	int recv_bad, recv_errno;
 	int corrupt, misordered;
@@ -785,6 +786,8 @@ static void *flow_sender(void *arg)
 			usleep(1000);
 		}
 	}
+	/* after the last count: every message counted is queued by now */
+	store_int(&f->sender_done, 1);
 	return NULL;
 }
 
@@ -798,7 +801,11 @@ static void *flow_receiver(void *arg)
 	int ret;
 
 	for (;;) {
-		bool stop = load_int(f->stop);
+		/*
+		 * Not f->stop: a send in flight when it is set may queue its
+		 * message after an EAGAIN here and be counted after that.
+		 */
+		bool stop = load_int(&f->sender_done);
 
 		ret = kdbus_recv(f->dst, 0, 0, &m, NULL);
 		if (ret == -EAGAIN) {
