@@ -2,7 +2,18 @@
 #ifndef __KDBUSFS_LIMITS_H
 #define __KDBUSFS_LIMITS_H
 
+/*
+ * The selftests and tools include this file too, so that they test the
+ * module's real limits instead of copies of them.
+ */
+#ifdef __KERNEL__
 #include <linux/sizes.h>
+#else
+#define SZ_4K	0x00001000
+#define SZ_32K	0x00008000
+#define SZ_2M	0x00200000
+#define SZ_1G	0x40000000
+#endif
 
 /* Largest ioctl payload copied in; upstream kdbus used the same bound. */
 #define KDBUS_CMD_MAX_SIZE		SZ_32K
