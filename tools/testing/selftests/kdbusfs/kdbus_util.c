@@ -19,7 +19,9 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <linux/capability.h>
+#include <linux/memfd.h>
 
 #include "kdbus_util.h"
 
@@ -83,9 +85,47 @@ struct kdbus_item *kdbus_cmd_add(struct kdbus_cmd_buf *b, uint64_t type,
 	return item;
 }
 
+struct kdbus_item *kdbus_cmd_add_str(struct kdbus_cmd_buf *b, uint64_t type,
+				     const char *str)
+{
+	return kdbus_cmd_add(b, type, str, strlen(str) + 1);
+}
+
+struct kdbus_item *kdbus_cmd_add_access(struct kdbus_cmd_buf *b,
+					uint64_t type, uint64_t access,
+					uint64_t id)
+{
+	struct kdbus_policy_access pa = {
+		.type = type,
+		.access = access,
+		.id = id,
+	};
+
+	return kdbus_cmd_add(b, KDBUS_ITEM_POLICY_ACCESS, &pa, sizeof(pa));
+}
+
 void kdbus_cmd_finish(struct kdbus_cmd_buf *b)
 {
 	((struct kdbus_cmd *)b->data)->size = b->size;
+}
+
+void kdbus_match_init(struct kdbus_cmd_buf *b, uint64_t flags,
+		      uint64_t cookie)
+{
+	kdbus_cmd_init(b, flags);
+	b->size = offsetof(struct kdbus_cmd_match, items);
+	((struct kdbus_cmd_match *)b->data)->cookie = cookie;
+}
+
+struct kdbus_item *kdbus_item_find(struct kdbus_item *first, const void *end,
+				   uint64_t type)
+{
+	struct kdbus_item *item;
+
+	KDBUS_FOREACH(item, kdbus_walk(first, end, KDBUS_ITEM_HEADER_SIZE))
+		if (item->type == type)
+			return item;
+	return NULL;
 }
 
 int kdbus_bus_make_bloom(int control_fd, uint64_t flags, const char *name,
@@ -125,6 +165,115 @@ int kdbus_drop_to(uid_t uid, gid_t gid)
 	/* a uid change already clears them; make sure */
 	return prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 ?
 	       -errno : 0;
+}
+
+pid_t kdbus_fork_as(uid_t uid, gid_t gid, kdbus_child_fn fn, void *arg,
+		    int *sock)
+{
+	int sv[2] = { -1, -1 };
+	pid_t pid;
+
+	if (sock && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		pid = -errno;
+		if (sock) {
+			close(sv[0]);
+			close(sv[1]);
+		}
+		return pid;
+	}
+	if (pid == 0) {
+		if (sock)
+			close(sv[0]);
+		if (uid != (uid_t)-1 && kdbus_drop_to(uid, gid))
+			_exit(KDBUS_CHILD_DROP_FAILED);
+		_exit(fn(arg, sv[1]));
+	}
+	if (sock) {
+		close(sv[1]);
+		*sock = sv[0];
+	}
+	return pid;
+}
+
+pid_t kdbus_fork(kdbus_child_fn fn, void *arg, int *sock)
+{
+	return kdbus_fork_as((uid_t)-1, (gid_t)-1, fn, arg, sock);
+}
+
+int kdbus_wait(pid_t pid)
+{
+	int status;
+
+	if (pid <= 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+int kdbus_run_as(uid_t uid, gid_t gid, kdbus_child_fn fn, void *arg)
+{
+	return kdbus_wait(kdbus_fork_as(uid, gid, fn, arg, NULL));
+}
+
+int kdbus_run(kdbus_child_fn fn, void *arg)
+{
+	return kdbus_wait(kdbus_fork(fn, arg, NULL));
+}
+
+static int open_and_pass(void *arg, int sock)
+{
+	int fd = open(arg, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return 11;
+	return kdbus_send_fd(sock, fd) ? 12 : 0;
+}
+
+int kdbus_open_as(uid_t uid, gid_t gid, const char *path)
+{
+	int fd, sock, status;
+	pid_t pid;
+
+	pid = kdbus_fork_as(uid, gid, open_and_pass, (void *)path, &sock);
+	if (pid < 0)
+		return pid;
+	/* the child sends nothing if it fails: EOF */
+	fd = kdbus_recv_fd(sock);
+	close(sock);
+	status = kdbus_wait(pid);
+	if (status) {
+		if (fd >= 0)
+			close(fd);
+		return -ECHILD;
+	}
+	return fd;
+}
+
+int kdbus_memfd_make(size_t size, unsigned int seals)
+{
+	int fd, err;
+	char *p;
+
+	fd = memfd_create("kdbus-test", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, size) < 0)
+		goto error;
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		goto error;
+	memset(p, 0x5a, size);
+	p[0] = 'S';
+	munmap(p, size);
+	if (seals && fcntl(fd, F_ADD_SEALS, seals) < 0)
+		goto error;
+	return fd;
+error:
+	err = -errno;
+	close(fd);
+	return err;
 }
 
 static int write_file(const char *path, const char *text)
@@ -197,10 +346,12 @@ int kdbus_recv_fd(int sock)
 		.msg_controllen = sizeof(cbuf),
 	};
 	struct cmsghdr *cmsg;
+	ssize_t n;
 	int fd;
 
-	if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1)
-		return -errno;
+	n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	if (n != 1)
+		return n ? -errno : -EPIPE;
 	cmsg = CMSG_FIRSTHDR(&msg);
 	if (!cmsg || cmsg->cmsg_type != SCM_RIGHTS)
 		return -EBADMSG;
@@ -232,8 +383,8 @@ bool kdbus_mountinfo_has(const char *mnt, const char *needle)
 	return found;
 }
 
-int kdbus_hello_fd(int fd, uint64_t flags, size_t pool_size,
-		   struct kdbus_conn *conn)
+int kdbus_hello_raw(int fd, uint64_t flags, size_t pool_size,
+		    struct kdbus_conn *conn, uint64_t *offset)
 {
 	struct kdbus_cmd_hello hello = {
 		.size = sizeof(hello),
@@ -247,12 +398,27 @@ int kdbus_hello_fd(int fd, uint64_t flags, size_t pool_size,
 		return ret;
 	conn->fd = fd;
 	conn->id = hello.id;
+	conn->pool = NULL;
 	conn->pool_size = pool_size;
+	if (offset)
+		*offset = hello.offset;
+	return 0;
+}
+
+int kdbus_hello_fd(int fd, uint64_t flags, size_t pool_size,
+		   struct kdbus_conn *conn)
+{
+	uint64_t offset;
+	int ret;
+
+	ret = kdbus_hello_raw(fd, flags, pool_size, conn, &offset);
+	if (ret)
+		return ret;
 	conn->pool = mmap(NULL, pool_size, PROT_READ, MAP_SHARED, fd, 0);
 	if (conn->pool == MAP_FAILED)
 		return -errno;
 	/* the slice with the bus's bloom parameters */
-	return kdbus_free(conn, hello.offset);
+	return kdbus_free(conn, offset);
 }
 
 int kdbus_hello(const char *path, uint64_t flags, size_t pool_size,
@@ -269,14 +435,15 @@ int kdbus_hello(const char *path, uint64_t flags, size_t pool_size,
 	return ret;
 }
 
-void kdbus_hello_init(struct kdbus_cmd_buf *b, uint64_t flags,
-		      size_t pool_size)
+struct kdbus_cmd_hello *kdbus_hello_init(struct kdbus_cmd_buf *b,
+					 uint64_t flags, size_t pool_size)
 {
 	struct kdbus_cmd_hello *h = (void *)b->data;
 
 	kdbus_cmd_init(b, flags);
 	b->size = offsetof(struct kdbus_cmd_hello, items);
 	h->pool_size = pool_size;
+	return h;
 }
 
 int kdbus_hello_cmd(int fd, struct kdbus_cmd_buf *b, struct kdbus_conn *c)
@@ -334,20 +501,34 @@ int kdbus_send(struct kdbus_conn *conn, uint64_t dst_id,
 		item->size = KDBUS_ITEM_HEADER_SIZE + sizeof(struct kdbus_vec);
 		item->vec.address = (uintptr_t)a->data;
 		item->vec.size = a->size;
-		item = (void *)((char *)item + KDBUS_ALIGN8(item->size));
+		item = kdbus_item_next(item);
 	}
 	if (a->memfd >= 0) {
 		item->type = KDBUS_ITEM_PAYLOAD_MEMFD;
 		item->size = KDBUS_ITEM_HEADER_SIZE + sizeof(struct kdbus_memfd);
 		item->memfd.fd = a->memfd;
 		item->memfd.size = a->memfd_size;
-		item = (void *)((char *)item + KDBUS_ALIGN8(item->size));
+		item = kdbus_item_next(item);
 	}
 	if (a->fds) {
 		item->type = KDBUS_ITEM_FDS;
 		item->size = KDBUS_ITEM_HEADER_SIZE + a->n_fds * sizeof(int);
 		memcpy(item->fds, a->fds, a->n_fds * sizeof(int));
-		item = (void *)((char *)item + KDBUS_ALIGN8(item->size));
+		item = kdbus_item_next(item);
+	}
+	if (a->bloom) {
+		item->type = KDBUS_ITEM_BLOOM_FILTER;
+		item->size = KDBUS_ITEM_HEADER_SIZE +
+			     sizeof(struct kdbus_bloom_filter) + a->bloom_size;
+		item->bloom_filter.generation = a->bloom_generation;
+		memcpy(item->bloom_filter.data, a->bloom, a->bloom_size);
+		item = kdbus_item_next(item);
+	}
+	if (a->dst_name) {
+		item->type = KDBUS_ITEM_DST_NAME;
+		item->size = KDBUS_ITEM_HEADER_SIZE + strlen(a->dst_name) + 1;
+		memcpy(item->str, a->dst_name, strlen(a->dst_name) + 1);
+		item = kdbus_item_next(item);
 	}
 	msg->size = (char *)item - (char *)msg;
 
@@ -395,14 +576,12 @@ int kdbus_msg_free(struct kdbus_conn *conn, struct kdbus_msg *msg)
 
 struct kdbus_item *kdbus_msg_item(struct kdbus_msg *msg, uint64_t type)
 {
-	struct kdbus_item *item = msg->items;
+	return kdbus_item_find(msg->items, (uint8_t *)msg + msg->size, type);
+}
 
-	while ((char *)item < (char *)msg + msg->size) {
-		if (item->type == type)
-			return item;
-		item = (void *)((char *)item + KDBUS_ALIGN8(item->size));
-	}
-	return NULL;
+struct kdbus_item *kdbus_info_item(struct kdbus_info *info, uint64_t type)
+{
+	return kdbus_item_find(info->items, (uint8_t *)info + info->size, type);
 }
 
 const void *kdbus_msg_payload(struct kdbus_conn *conn, struct kdbus_msg *msg,
@@ -431,7 +610,82 @@ int kdbus_byebye(struct kdbus_conn *conn)
 	return kdbus_ioctl(conn->fd, KDBUS_CMD_BYEBYE, &cmd);
 }
 
-int kdbus_test_bus_make(struct kdbus_test_bus *bus)
+int kdbus_name_cmd(struct kdbus_conn *conn, unsigned long request,
+		   const char *name, uint64_t flags, uint64_t *rflags)
+{
+	struct kdbus_cmd_buf b;
+	struct kdbus_cmd *cmd = (void *)b.data;
+	int ret;
+
+	kdbus_cmd_init(&b, flags);
+	kdbus_cmd_add_str(&b, KDBUS_ITEM_NAME, name);
+	kdbus_cmd_finish(&b);
+	ret = kdbus_ioctl(conn->fd, request, cmd);
+	if (rflags)
+		*rflags = cmd->return_flags;
+	return ret;
+}
+
+int kdbus_name_acquire(struct kdbus_conn *conn, const char *name,
+		       uint64_t flags, uint64_t *rflags)
+{
+	return kdbus_name_cmd(conn, KDBUS_CMD_NAME_ACQUIRE, name, flags,
+			      rflags);
+}
+
+int kdbus_name_release(struct kdbus_conn *conn, const char *name)
+{
+	return kdbus_name_cmd(conn, KDBUS_CMD_NAME_RELEASE, name, 0, NULL);
+}
+
+int kdbus_list(struct kdbus_conn *conn, uint64_t flags,
+	       struct kdbus_info **list, size_t *size)
+{
+	struct kdbus_cmd_list cmd = { .size = sizeof(cmd), .flags = flags };
+	int ret;
+
+	ret = kdbus_ioctl(conn->fd, KDBUS_CMD_LIST, &cmd);
+	if (ret)
+		return ret;
+	/* an empty list is a valid one, too */
+	*list = malloc(cmd.list_size + 8);
+	if (*list)
+		memcpy(*list, conn->pool + cmd.offset, cmd.list_size);
+	*size = cmd.list_size;
+	ret = kdbus_free(conn, cmd.offset);
+	if (!*list)
+		return -ENOMEM;
+	if (ret) {
+		free(*list);
+		*list = NULL;
+	}
+	return ret;
+}
+
+bool kdbus_list_has(struct kdbus_info *list, size_t size, uint64_t id,
+		    const char *name, uint64_t *name_flags)
+{
+	struct kdbus_info *info;
+
+	KDBUS_INFO_FOREACH(info, list, size) {
+		struct kdbus_item *item = info->items;
+		bool named = info->size > sizeof(*info);
+
+		if (id != KDBUS_MATCH_ID_ANY && info->id != id)
+			continue;
+		if (!name && !named)
+			return true;
+		if (name && named && item->type == KDBUS_ITEM_OWNED_NAME &&
+		    !strcmp(item->name.name, name)) {
+			if (name_flags)
+				*name_flags = item->name.flags;
+			return true;
+		}
+	}
+	return false;
+}
+
+int kdbus_test_bus_make_opts(struct kdbus_test_bus *bus, const char *opts)
 {
 	int ret;
 
@@ -439,7 +693,7 @@ int kdbus_test_bus_make(struct kdbus_test_bus *bus)
 	ret = kdbus_mkdtemp(bus->dir, sizeof(bus->dir));
 	if (ret)
 		return ret;
-	ret = kdbus_mount(bus->dir, NULL);
+	ret = kdbus_mount(bus->dir, opts);
 	if (ret)
 		return ret;
 	bus->control = kdbus_open_control(bus->dir);
@@ -451,6 +705,11 @@ int kdbus_test_bus_make(struct kdbus_test_bus *bus)
 		return ret;
 	snprintf(bus->ep, sizeof(bus->ep), "%s/%s/bus", bus->dir, bus->name);
 	return 0;
+}
+
+int kdbus_test_bus_make(struct kdbus_test_bus *bus)
+{
+	return kdbus_test_bus_make_opts(bus, NULL);
 }
 
 void kdbus_test_bus_close(struct kdbus_test_bus *bus)
