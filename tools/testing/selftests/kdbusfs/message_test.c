@@ -23,6 +23,12 @@
 
 #define MS	1000000ULL
 
+/* a buffer for a message above KDBUS_MSG_MAX_SIZE */
+#define BIG_MSG	(KDBUS_MSG_MAX_SIZE + 8 * 1024)
+
+/* files in one message: one is within a user's quota, two are beyond it */
+#define QUOTA_FDS	(KDBUS_CONN_MAX_FDS_PER_USER / 2 + 1)
+
 FIXTURE(msg) {
 	struct kdbus_test_bus bus;
 	struct kdbus_conn a, b;
@@ -69,6 +75,26 @@ static int send_request(struct kdbus_conn *c, uint64_t dst, uint64_t cookie,
 	return kdbus_send(c, dst, &a);
 }
 
+struct user_conn {
+	const char *ep;
+	uint64_t flags;
+	size_t pool;
+};
+
+/* the child of spawn_user_conn(): its connection lives until a byte comes */
+static int user_conn(void *arg, int sock)
+{
+	struct user_conn *u = arg;
+	struct kdbus_conn rcv;
+	char c;
+
+	if (kdbus_hello(u->ep, u->flags, u->pool, &rcv))
+		return 11;
+	if (write(sock, &rcv.id, sizeof(rcv.id)) != sizeof(rcv.id))
+		return 12;
+	return read(sock, &c, 1) == 1 ? 0 : 13;
+}
+
 /*
  * A connection of the unprivileged test user, in a child process that
  * keeps it until a byte arrives on *@sock. Returns the child, or -1.
@@ -76,28 +102,12 @@ static int send_request(struct kdbus_conn *c, uint64_t dst, uint64_t cookie,
 static pid_t spawn_user_conn(const char *ep, uint64_t flags, size_t pool,
 			     uint64_t *id, int *sock)
 {
-	int sv[2];
+	struct user_conn u = { .ep = ep, .flags = flags, .pool = pool };
 	pid_t pid;
-	char c;
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-		return -1;
-	pid = fork();
-	if (pid == 0) {
-		struct kdbus_conn rcv;
-
-		close(sv[0]);
-		if (kdbus_drop_to(KDBUS_TEST_UID, KDBUS_TEST_GID))
-			_exit(10);
-		if (kdbus_hello(ep, flags, pool, &rcv))
-			_exit(11);
-		if (write(sv[1], &rcv.id, sizeof(rcv.id)) != sizeof(rcv.id))
-			_exit(12);
-		_exit(read(sv[1], &c, 1) == 1 ? 0 : 13);
-	}
-	close(sv[1]);
-	*sock = sv[0];
-	if (pid < 0 || read(sv[0], id, sizeof(*id)) != sizeof(*id))
+	pid = kdbus_fork_as(KDBUS_TEST_UID, KDBUS_TEST_GID, user_conn, &u,
+			    sock);
+	if (pid < 0 || read(*sock, id, sizeof(*id)) != sizeof(*id))
 		return -1;
 	return pid;
 }
@@ -105,14 +115,10 @@ static pid_t spawn_user_conn(const char *ep, uint64_t flags, size_t pool,
 /* Let the child of spawn_user_conn() go; returns its exit status. */
 static int reap_user_conn(pid_t pid, int sock)
 {
-	int status = -1;
-
 	if (write(sock, "x", 1) != 1)
 		return -1;
 	close(sock);
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
+	return kdbus_wait(pid);
 }
 
 TEST_F(msg, unicast_payload_arrives_once_with_header_fields)
@@ -415,13 +421,13 @@ TEST_F(msg, receiver_that_never_reads_bounds_each_foreign_sender)
 
 	pid = spawn_user_conn(self->bus.ep, 0, 8 * 1024 * 1024, &id, &sock);
 	ASSERT_GT(pid, 0);
-	for (i = 0; i < 300; i++) {
+	for (i = 0; i < KDBUS_CONN_MAX_MSGS + 44; i++) {
 		ret = send_bytes(&self->a, id, i + 1, "m", 1);
 		if (ret)
 			break;
 	}
 	EXPECT_EQ(-ENOBUFS, ret);
-	EXPECT_EQ(256, i);
+	EXPECT_EQ(KDBUS_CONN_MAX_MSGS, i);
 	EXPECT_EQ(0, reap_user_conn(pid, sock));
 }
 
@@ -467,7 +473,7 @@ TEST_F(msg, fd_passing_refusals)
 {
 	struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
 	struct kdbus_conn nofd;
-	int fds[254], sv[2], i, bad = 9999;
+	int fds[KDBUS_MSG_MAX_FDS + 1], sv[2], i, bad = 9999;
 
 	ASSERT_EQ(0, kdbus_hello(self->bus.ep, 0, KDBUS_TEST_POOL_SIZE, &nofd));
 	a.data = "f";
@@ -493,34 +499,14 @@ TEST_F(msg, fd_passing_refusals)
 	a.fds = &bad;
 	EXPECT_EQ(-EBADF, kdbus_send(&self->a, self->b.id, &a));
 
-	for (i = 0; i < 254; i++)
+	/* one more than a message may carry */
+	for (i = 0; i < KDBUS_MSG_MAX_FDS + 1; i++)
 		fds[i] = 0;
 	a.fds = fds;
-	a.n_fds = 254;
+	a.n_fds = KDBUS_MSG_MAX_FDS + 1;
 	EXPECT_EQ(-EMFILE, kdbus_send(&self->a, self->b.id, &a));
 	EXPECT_EQ(-EAGAIN, kdbus_recv(&self->b, 0, 0, NULL, NULL));
 	kdbus_conn_close(&nofd);
-}
-
-static int make_memfd(size_t size, unsigned int seals)
-{
-	char *p;
-	int fd;
-
-	fd = memfd_create("kdbus-test", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (fd < 0)
-		return -errno;
-	if (ftruncate(fd, size) < 0)
-		return -errno;
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (p == MAP_FAILED)
-		return -errno;
-	memset(p, 0x5a, size);
-	p[0] = 'S';
-	munmap(p, size);
-	if (seals && fcntl(fd, F_ADD_SEALS, seals) < 0)
-		return -errno;
-	return fd;
 }
 
 TEST_F(msg, sealed_memfd_arrives_intact_and_read_only)
@@ -532,7 +518,7 @@ TEST_F(msg, sealed_memfd_arrives_intact_and_read_only)
 	char *p;
 	int fd;
 
-	fd = make_memfd(size, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE);
+	fd = kdbus_memfd_make(size, KDBUS_MEMFD_SEALS);
 	ASSERT_GE(fd, 0);
 	a.memfd = fd;
 	a.memfd_size = size;
@@ -566,7 +552,7 @@ TEST_F(msg, unsealed_or_foreign_memfds_are_refused)
 	struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
 	int fd, p[2];
 
-	fd = make_memfd(4096, 0);
+	fd = kdbus_memfd_make(4096, 0);
 	ASSERT_GE(fd, 0);
 	a.memfd = fd;
 	a.memfd_size = 4096;
@@ -574,13 +560,13 @@ TEST_F(msg, unsealed_or_foreign_memfds_are_refused)
 	close(fd);
 
 	/* sealed against writes only: it could still shrink */
-	fd = make_memfd(4096, F_SEAL_WRITE);
+	fd = kdbus_memfd_make(4096, F_SEAL_WRITE);
 	ASSERT_GE(fd, 0);
 	a.memfd = fd;
 	EXPECT_EQ(-ETXTBSY, kdbus_send(&self->a, self->b.id, &a));
 	close(fd);
 
-	fd = make_memfd(4096, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE);
+	fd = kdbus_memfd_make(4096, KDBUS_MEMFD_SEALS);
 	ASSERT_GE(fd, 0);
 	a.memfd = fd;
 	a.memfd_size = 8192;
@@ -843,65 +829,73 @@ TEST_F(msg, bus_shutdown_wakes_sync_caller)
 }
 
 /*
+ * The unprivileged side of the test below: tells its id, waits for the
+ * request, and answers it; only once, and only because it was asked.
+ */
+struct answer {
+	const char *ep;
+	uint64_t to;
+};
+
+static int answer_once(void *arg, int sock)
+{
+	struct kdbus_send_args r = KDBUS_SEND_ARGS_INIT;
+	struct answer *ans = arg;
+	struct kdbus_msg *req;
+	struct kdbus_conn u;
+	char c;
+
+	if (kdbus_hello(ans->ep, 0, KDBUS_TEST_POOL_SIZE, &u))
+		return 11;
+	if (write(sock, &u.id, sizeof(u.id)) != sizeof(u.id))
+		return 12;
+	if (read(sock, &c, 1) != 1)
+		return 13;
+	r.data = "r";
+	r.size = 1;
+	/* not allowed to talk to root on its own */
+	if (kdbus_send(&u, ans->to, &r) != -EPERM)
+		return 14;
+	if (kdbus_recv(&u, 0, 0, &req, NULL))
+		return 15;
+	r.cookie_reply = req->cookie;
+	if (kdbus_send(&u, ans->to, &r))
+		return 16;
+	/* the permission is used up: no request to answer */
+	if (kdbus_send(&u, ans->to, &r) != -EBADSLT)
+		return 17;
+	return 0;
+}
+
+/*
  * An expected reply lets an unprivileged peer answer a privileged caller
  * it could not otherwise talk to, once.
  */
 TEST_F(msg, expected_reply_grants_talk_back_once)
 {
+	struct answer ans = { .ep = self->bus.ep, .to = self->a.id };
 	struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
-	int sv[2], status;
 	struct kdbus_msg *m;
 	uint64_t id;
 	pid_t pid;
-	char c;
+	int sock;
 
-	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
-	pid = fork();
+	pid = kdbus_fork_as(KDBUS_TEST_UID, KDBUS_TEST_GID, answer_once, &ans,
+			    &sock);
 	ASSERT_GE(pid, 0);
-	if (pid == 0) {
-		struct kdbus_send_args r = KDBUS_SEND_ARGS_INIT;
-		struct kdbus_conn u;
-		struct kdbus_msg *req;
-
-		close(sv[0]);
-		if (kdbus_drop_to(KDBUS_TEST_UID, KDBUS_TEST_GID))
-			_exit(10);
-		if (kdbus_hello(self->bus.ep, 0, KDBUS_TEST_POOL_SIZE, &u))
-			_exit(11);
-		if (write(sv[1], &u.id, sizeof(u.id)) != sizeof(u.id))
-			_exit(12);
-		if (read(sv[1], &c, 1) != 1)
-			_exit(13);
-		r.data = "r";
-		r.size = 1;
-		/* not allowed to talk to root on its own */
-		if (kdbus_send(&u, self->a.id, &r) != -EPERM)
-			_exit(14);
-		if (kdbus_recv(&u, 0, 0, &req, NULL))
-			_exit(15);
-		r.cookie_reply = req->cookie;
-		if (kdbus_send(&u, self->a.id, &r))
-			_exit(16);
-		/* the permission is used up: no request to answer */
-		if (kdbus_send(&u, self->a.id, &r) != -EBADSLT)
-			_exit(17);
-		_exit(0);
-	}
-	close(sv[1]);
-	ASSERT_EQ(sizeof(id), read(sv[0], &id, sizeof(id)));
+	ASSERT_EQ(sizeof(id), read(sock, &id, sizeof(id)));
 	a.flags = KDBUS_MSG_EXPECT_REPLY;
 	a.cookie = 31;
 	a.timeout_ns = kdbus_now_ns() + 10000 * MS;
 	a.data = "q";
 	a.size = 1;
 	ASSERT_EQ(0, kdbus_send(&self->a, id, &a));
-	ASSERT_EQ(1, write(sv[0], "g", 1));
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_EQ(0, WEXITSTATUS(status));
+	ASSERT_EQ(1, write(sock, "g", 1));
+	EXPECT_EQ(0, kdbus_wait(pid));
 	ASSERT_EQ(0, kdbus_recv(&self->a, 0, 0, &m, NULL));
 	EXPECT_EQ(31, m->cookie_reply);
 	EXPECT_EQ(id, m->src_id);
-	close(sv[0]);
+	close(sock);
 }
 
 struct flood {
@@ -959,50 +953,50 @@ TEST_F(msg, size_and_count_limits)
 	static char big[1 << 20];
 	int i, fd;
 
-	buf = calloc(1, 40 * 1024);
+	buf = calloc(1, BIG_MSG);
 	ASSERT_NE(NULL, buf);
 	msg = (void *)buf;
 	msg->dst_id = self->b.id;
 	msg->payload_type = KDBUS_PAYLOAD_DBUS;
 	cmd.msg_address = (uintptr_t)msg;
 
-	/* three 1 MiB vectors: more than 2 MiB of payload */
+	/* 1 MiB vectors, one more than the payload limit allows */
 	item = msg->items;
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < KDBUS_MSG_MAX_PAYLOAD_VEC_SIZE / sizeof(big) + 1; i++) {
 		item->type = KDBUS_ITEM_PAYLOAD_VEC;
 		item->size = KDBUS_ITEM_HEADER_SIZE + sizeof(struct kdbus_vec);
 		item->vec.address = (uintptr_t)big;
 		item->vec.size = sizeof(big);
-		item = (void *)((char *)item + KDBUS_ALIGN8(item->size));
+		item = kdbus_item_next(item);
 	}
 	msg->size = (char *)item - (char *)msg;
 	EXPECT_EQ(-EMSGSIZE, kdbus_ioctl(self->a.fd, KDBUS_CMD_SEND, &cmd));
 
-	/* a message (header and items) above 32 KiB */
-	memset(buf, 0, 40 * 1024);
+	/* a message (header and items) above the limit */
+	memset(buf, 0, BIG_MSG);
 	msg->dst_id = self->b.id;
 	msg->payload_type = KDBUS_PAYLOAD_DBUS;
-	msg->size = 32 * 1024 + 8;
+	msg->size = KDBUS_MSG_MAX_SIZE + 8;
 	EXPECT_EQ(-EMSGSIZE, kdbus_ioctl(self->a.fd, KDBUS_CMD_SEND, &cmd));
 
-	/* seventeen memfds */
-	fd = make_memfd(4096, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE);
+	/* one memfd more than a message may carry */
+	fd = kdbus_memfd_make(4096, KDBUS_MEMFD_SEALS);
 	ASSERT_GE(fd, 0);
-	memset(buf, 0, 40 * 1024);
+	memset(buf, 0, BIG_MSG);
 	msg->dst_id = self->b.id;
 	msg->payload_type = KDBUS_PAYLOAD_DBUS;
 	item = msg->items;
-	for (i = 0; i < 17; i++) {
+	for (i = 0; i < KDBUS_MSG_MAX_MEMFD_ITEMS + 1; i++) {
 		item->type = KDBUS_ITEM_PAYLOAD_MEMFD;
 		item->size = KDBUS_ITEM_HEADER_SIZE +
 			     sizeof(struct kdbus_memfd);
 		item->memfd.fd = fd;
 		item->memfd.size = 4096;
-		item = (void *)((char *)item + KDBUS_ALIGN8(item->size));
+		item = kdbus_item_next(item);
 	}
 	msg->size = (char *)item - (char *)msg;
 	EXPECT_EQ(-E2BIG, kdbus_ioctl(self->a.fd, KDBUS_CMD_SEND, &cmd));
-	/* sixteen are fine */
+	/* as many as it may are fine */
 	msg->size -= KDBUS_ITEM_SIZE(sizeof(struct kdbus_memfd));
 	EXPECT_EQ(0, kdbus_ioctl(self->a.fd, KDBUS_CMD_SEND, &cmd));
 	close(fd);
@@ -1013,7 +1007,7 @@ TEST_F(msg, pending_requests_are_bounded)
 {
 	int i;
 
-	for (i = 0; i < 128; i++)
+	for (i = 0; i < KDBUS_CONN_MAX_REQUESTS_PENDING; i++)
 		ASSERT_EQ(0, send_request(&self->a, self->b.id, i + 1, 100000));
 	EXPECT_EQ(-EMLINK, send_request(&self->a, self->b.id, 1000, 100000));
 	/* a plain message still goes */
@@ -1037,7 +1031,7 @@ TEST_F(msg, recv_and_free_refuse_unknown_flags)
 TEST_F(msg, foreign_user_fd_quota_is_enforced)
 {
 	struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
-	int sock, fds[200], p[2], i, ret = 0, n = 0;
+	int sock, fds[QUOTA_FDS], p[2], i, ret = 0, n = 0;
 	uint64_t id;
 	pid_t pid;
 
@@ -1045,10 +1039,10 @@ TEST_F(msg, foreign_user_fd_quota_is_enforced)
 			      KDBUS_TEST_POOL_SIZE, &id, &sock);
 	ASSERT_GT(pid, 0);
 	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
-	for (i = 0; i < 200; i++)
+	for (i = 0; i < QUOTA_FDS; i++)
 		fds[i] = p[0];
 	a.fds = fds;
-	a.n_fds = 200;
+	a.n_fds = QUOTA_FDS;
 	a.data = "f";
 	a.size = 1;
 	for (i = 0; i < 3; i++) {
@@ -1057,7 +1051,7 @@ TEST_F(msg, foreign_user_fd_quota_is_enforced)
 			break;
 		n++;
 	}
-	/* 256 files in flight per sending user: a second message is too many */
+	/* a second message is more files in flight than one user may have */
 	EXPECT_EQ(1, n);
 	EXPECT_EQ(-EMFILE, ret);
 	EXPECT_EQ(0, reap_user_conn(pid, sock));
@@ -1116,35 +1110,15 @@ TEST_F(msg, lost_notifications_are_reported_as_dropped)
 TEST_F(msg, passed_connection_is_held_to_its_openers_quota)
 {
 	static char data[4096];
-	int sv[2], status, fd, i, own = 0, foreign = 0, ret = 0;
+	int sock, fd, i, own = 0, foreign = 0, ret = 0;
 	struct kdbus_conn as_user;
 	uint64_t id;
 	pid_t pid;
-	char c;
 
-	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
-	pid = fork();
-	ASSERT_GE(pid, 0);
-	if (pid == 0) {
-		struct kdbus_conn rcv;
-		int e;
-
-		close(sv[0]);
-		if (kdbus_drop_to(KDBUS_TEST_UID, KDBUS_TEST_GID))
-			_exit(10);
-		if (kdbus_hello(self->bus.ep, 0, 64 * 1024, &rcv))
-			_exit(11);
-		e = open(self->bus.ep, O_RDWR | O_CLOEXEC);
-		if (e < 0 || kdbus_send_fd(sv[1], e))
-			_exit(12);
-		if (write(sv[1], &rcv.id, sizeof(rcv.id)) != sizeof(rcv.id))
-			_exit(13);
-		_exit(read(sv[1], &c, 1) == 1 ? 0 : 14);
-	}
-	close(sv[1]);
-	fd = kdbus_recv_fd(sv[0]);
+	pid = spawn_user_conn(self->bus.ep, 0, 64 * 1024, &id, &sock);
+	ASSERT_GT(pid, 0);
+	fd = kdbus_open_as(KDBUS_TEST_UID, KDBUS_TEST_GID, self->bus.ep);
 	ASSERT_GE(fd, 0);
-	ASSERT_EQ(sizeof(id), read(sv[0], &id, sizeof(id)));
 	ASSERT_EQ(0, kdbus_hello_fd(fd, 0, KDBUS_TEST_POOL_SIZE, &as_user));
 
 	/* root's connection: a foreign user, held to its share */
@@ -1164,11 +1138,8 @@ TEST_F(msg, passed_connection_is_held_to_its_openers_quota)
 	}
 	EXPECT_EQ(-EXFULL, ret);
 	EXPECT_GE(own, 4);
-	ASSERT_EQ(1, write(sv[0], "x", 1));
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(0, reap_user_conn(pid, sock));
 	kdbus_conn_close(&as_user);
-	close(sv[0]);
 }
 
 TEST_F(msg, sync_call_with_a_far_deadline_waits_for_the_reply)
@@ -1214,12 +1185,12 @@ TEST_F(msg, wrapping_vector_sizes_are_refused)
 	item->size = KDBUS_ITEM_HEADER_SIZE + sizeof(struct kdbus_vec);
 	item->vec.address = (uintptr_t)data;
 	item->vec.size = -8ULL;
-	item = (void *)((char *)item + KDBUS_ALIGN8(item->size));
+	item = kdbus_item_next(item);
 	item->type = KDBUS_ITEM_PAYLOAD_VEC;
 	item->size = KDBUS_ITEM_HEADER_SIZE + sizeof(struct kdbus_vec);
 	item->vec.address = (uintptr_t)data;
 	item->vec.size = 16;
-	item = (void *)((char *)item + KDBUS_ALIGN8(item->size));
+	item = kdbus_item_next(item);
 	msg->size = (char *)item - (char *)msg;
 	EXPECT_EQ(-EMSGSIZE, kdbus_ioctl(self->a.fd, KDBUS_CMD_SEND, &cmd));
 	/* and one that is simply huge */
