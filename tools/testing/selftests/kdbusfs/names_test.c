@@ -17,100 +17,18 @@
 #include "kselftest_harness.h"
 #include "kdbus_util.h"
 
-static int name_cmd(struct kdbus_conn *c, unsigned long req,
-		    const char *name, uint64_t flags, uint64_t *rflags)
-{
-	struct kdbus_cmd_buf b;
-	struct kdbus_cmd *cmd;
-	int ret;
-
-	kdbus_cmd_init(&b, flags);
-	kdbus_cmd_add(&b, KDBUS_ITEM_NAME, name, strlen(name) + 1);
-	kdbus_cmd_finish(&b);
-	cmd = (void *)b.data;
-	ret = kdbus_ioctl(c->fd, req, cmd);
-	if (rflags)
-		*rflags = cmd->return_flags;
-	return ret;
-}
-
-static int acquire(struct kdbus_conn *c, const char *name, uint64_t flags,
-		   uint64_t *rflags)
-{
-	return name_cmd(c, KDBUS_CMD_NAME_ACQUIRE, name, flags, rflags);
-}
-
-static int release(struct kdbus_conn *c, const char *name)
-{
-	return name_cmd(c, KDBUS_CMD_NAME_RELEASE, name, 0, NULL);
-}
-
 /* send @cookie to @name (dst_id KDBUS_DST_ID_NAME unless @id) */
 static int send_to_name(struct kdbus_conn *c, const char *name, uint64_t id,
 			uint64_t msg_flags, uint64_t cookie)
 {
-	uint64_t buf[64] = {};
-	struct kdbus_msg *m = (void *)buf;
-	struct kdbus_cmd_send cmd = { .size = sizeof(cmd) };
-	struct kdbus_item *item = m->items;
+	struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
 
-	m->dst_id = id;
-	m->payload_type = KDBUS_PAYLOAD_DBUS;
-	m->cookie = cookie;
-	m->flags = msg_flags;
+	a.flags = msg_flags;
+	a.cookie = cookie;
 	if (msg_flags & KDBUS_MSG_EXPECT_REPLY)
-		m->timeout_ns = kdbus_now_ns() + 10000000000ULL;
-	if (name) {
-		item->type = KDBUS_ITEM_DST_NAME;
-		item->size = KDBUS_ITEM_HEADER_SIZE + strlen(name) + 1;
-		memcpy(item->str, name, strlen(name) + 1);
-		item = (void *)((char *)item + KDBUS_ALIGN8(item->size));
-	}
-	m->size = (char *)item - (char *)m;
-	cmd.msg_address = (uintptr_t)m;
-	return kdbus_ioctl(c->fd, KDBUS_CMD_SEND, &cmd);
-}
-
-/* one LIST call: a copy of the records (free() it), their size in *size */
-static struct kdbus_info *list(struct kdbus_conn *c, uint64_t flags,
-			       size_t *size)
-{
-	struct kdbus_cmd_list cmd = { .size = sizeof(cmd), .flags = flags };
-	struct kdbus_info *copy;
-
-	if (kdbus_ioctl(c->fd, KDBUS_CMD_LIST, &cmd))
-		return NULL;
-	copy = malloc(cmd.list_size + 8);
-	if (copy)
-		memcpy(copy, c->pool + cmd.offset, cmd.list_size);
-	*size = cmd.list_size;
-	kdbus_free(c, cmd.offset);
-	return copy;
-}
-
-/* whether LIST has a record of @id (with @name, or without a name) */
-static bool list_has(struct kdbus_info *infos, size_t size, uint64_t id,
-		     const char *name, uint64_t *name_flags)
-{
-	struct kdbus_info *info;
-
-	for (info = infos; (char *)info < (char *)infos + size;
-	     info = (void *)((char *)info + info->size)) {
-		struct kdbus_item *item = info->items;
-		bool has = (char *)item < (char *)info + info->size;
-
-		if (info->id != id)
-			continue;
-		if (!name && !has)
-			return true;
-		if (name && has && item->type == KDBUS_ITEM_OWNED_NAME &&
-		    !strcmp(item->name.name, name)) {
-			if (name_flags)
-				*name_flags = item->name.flags;
-			return true;
-		}
-	}
-	return false;
+		a.timeout_ns = kdbus_now_ns() + 10000000000ULL;
+	a.dst_name = name;
+	return kdbus_send(c, id, &a);
 }
 
 static int recv_cookie(struct kdbus_conn *c, uint64_t *cookie)
@@ -154,39 +72,43 @@ TEST_F(names, invalid_names_are_refused)
 		"", "org", ".org.x", "org.x.", "org..x", "org.1x", "org.x y",
 		"org.x*", "org.*", "org/x", "ö.x",
 	};
-	char longname[300];
+	char longname[KDBUS_NAME_MAX_LEN + 45];
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(bad); i++)
-		EXPECT_EQ(-EINVAL, acquire(&self->a, bad[i], 0, NULL))
+		EXPECT_EQ(-EINVAL, kdbus_name_acquire(&self->a, bad[i], 0,
+						      NULL))
 			TH_LOG("bad name #%u", i);
 	memset(longname, 'a', sizeof(longname));
 	longname[1] = '.';
-	longname[256] = '\0';
-	EXPECT_EQ(-EINVAL, acquire(&self->a, longname, 0, NULL));
-	longname[255] = '\0';
-	EXPECT_EQ(0, acquire(&self->a, longname, 0, NULL));
-	EXPECT_EQ(0, acquire(&self->a, "org.x1-_y.Z9", 0, NULL));
+	longname[KDBUS_NAME_MAX_LEN + 1] = '\0';
+	EXPECT_EQ(-EINVAL, kdbus_name_acquire(&self->a, longname, 0, NULL));
+	longname[KDBUS_NAME_MAX_LEN] = '\0';
+	EXPECT_EQ(0, kdbus_name_acquire(&self->a, longname, 0, NULL));
+	EXPECT_EQ(0, kdbus_name_acquire(&self->a, "org.x1-_y.Z9", 0, NULL));
 	/* unknown flags, state flags */
-	EXPECT_EQ(-EINVAL, acquire(&self->a, "org.ok", 1ULL << 40, NULL));
-	EXPECT_EQ(-EINVAL, acquire(&self->a, "org.ok", KDBUS_NAME_IN_QUEUE,
-				   NULL));
+	EXPECT_EQ(-EINVAL, kdbus_name_acquire(&self->a, "org.ok", 1ULL << 40,
+					      NULL));
+	EXPECT_EQ(-EINVAL, kdbus_name_acquire(&self->a, "org.ok",
+					      KDBUS_NAME_IN_QUEUE, NULL));
 }
 
 TEST_F(names, acquire_release_and_their_errors)
 {
 	uint64_t rflags = 0;
 
-	EXPECT_EQ(0, acquire(&self->a, "org.example.A", 0, &rflags));
+	EXPECT_EQ(0, kdbus_name_acquire(&self->a, "org.example.A", 0, &rflags));
 	EXPECT_TRUE(rflags & KDBUS_NAME_ACQUIRED);
 	EXPECT_TRUE(rflags & KDBUS_NAME_PRIMARY);
-	EXPECT_EQ(-EALREADY, acquire(&self->a, "org.example.A", 0, &rflags));
-	EXPECT_EQ(-EEXIST, acquire(&self->b, "org.example.A", 0, NULL));
-	EXPECT_EQ(-EADDRINUSE, release(&self->b, "org.example.A"));
-	EXPECT_EQ(-ESRCH, release(&self->b, "org.example.None"));
-	EXPECT_EQ(0, release(&self->a, "org.example.A"));
-	EXPECT_EQ(-ESRCH, release(&self->a, "org.example.A"));
-	EXPECT_EQ(0, acquire(&self->b, "org.example.A", 0, NULL));
+	EXPECT_EQ(-EALREADY, kdbus_name_acquire(&self->a, "org.example.A", 0,
+						&rflags));
+	EXPECT_EQ(-EEXIST, kdbus_name_acquire(&self->b, "org.example.A", 0,
+					      NULL));
+	EXPECT_EQ(-EADDRINUSE, kdbus_name_release(&self->b, "org.example.A"));
+	EXPECT_EQ(-ESRCH, kdbus_name_release(&self->b, "org.example.None"));
+	EXPECT_EQ(0, kdbus_name_release(&self->a, "org.example.A"));
+	EXPECT_EQ(-ESRCH, kdbus_name_release(&self->a, "org.example.A"));
+	EXPECT_EQ(0, kdbus_name_acquire(&self->b, "org.example.A", 0, NULL));
 }
 
 TEST_F(names, queue_and_replacement)
@@ -195,58 +117,63 @@ TEST_F(names, queue_and_replacement)
 	struct kdbus_info *l;
 	size_t size;
 
-	ASSERT_EQ(0, acquire(&self->a, "org.q", KDBUS_NAME_QUEUE, NULL));
-	ASSERT_EQ(0, acquire(&self->b, "org.q", KDBUS_NAME_QUEUE, &rflags));
+	ASSERT_EQ(0, kdbus_name_acquire(&self->a, "org.q", KDBUS_NAME_QUEUE,
+					NULL));
+	ASSERT_EQ(0, kdbus_name_acquire(&self->b, "org.q", KDBUS_NAME_QUEUE,
+					&rflags));
 	EXPECT_TRUE(rflags & KDBUS_NAME_IN_QUEUE);
-	EXPECT_EQ(-EALREADY, acquire(&self->b, "org.q", KDBUS_NAME_QUEUE,
-				     &rflags));
+	EXPECT_EQ(-EALREADY, kdbus_name_acquire(&self->b, "org.q",
+						KDBUS_NAME_QUEUE, &rflags));
 	EXPECT_TRUE(rflags & KDBUS_NAME_IN_QUEUE);
 
-	l = list(&self->c, KDBUS_LIST_NAMES | KDBUS_LIST_QUEUED, &size);
-	ASSERT_NE(NULL, l);
-	EXPECT_TRUE(list_has(l, size, self->a.id, "org.q", &f));
+	ASSERT_EQ(0, kdbus_list(&self->c, KDBUS_LIST_NAMES | KDBUS_LIST_QUEUED,
+				&l, &size));
+	EXPECT_TRUE(kdbus_list_has(l, size, self->a.id, "org.q", &f));
 	EXPECT_FALSE(f & KDBUS_NAME_IN_QUEUE);
-	EXPECT_TRUE(list_has(l, size, self->b.id, "org.q", &f));
+	EXPECT_TRUE(kdbus_list_has(l, size, self->b.id, "org.q", &f));
 	EXPECT_TRUE(f & KDBUS_NAME_IN_QUEUE);
 	free(l);
 
 	/* no replacement allowed: c cannot take it */
-	EXPECT_EQ(-EEXIST, acquire(&self->c, "org.q",
-				   KDBUS_NAME_REPLACE_EXISTING, NULL));
+	EXPECT_EQ(-EEXIST, kdbus_name_acquire(&self->c, "org.q",
+					      KDBUS_NAME_REPLACE_EXISTING,
+					      NULL));
 	/* the owner leaves: the first in line takes over */
-	EXPECT_EQ(0, release(&self->a, "org.q"));
-	EXPECT_EQ(-EALREADY, acquire(&self->b, "org.q", 0, &rflags));
+	EXPECT_EQ(0, kdbus_name_release(&self->a, "org.q"));
+	EXPECT_EQ(-EALREADY, kdbus_name_acquire(&self->b, "org.q", 0, &rflags));
 	EXPECT_TRUE(rflags & KDBUS_NAME_PRIMARY);
 
 	/* b now allows replacement and queues: c replaces, b waits */
-	EXPECT_EQ(-EALREADY, acquire(&self->b, "org.q",
-				     KDBUS_NAME_ALLOW_REPLACEMENT |
-				     KDBUS_NAME_QUEUE, NULL));
-	EXPECT_EQ(0, acquire(&self->c, "org.q", KDBUS_NAME_REPLACE_EXISTING,
-			     &rflags));
+	EXPECT_EQ(-EALREADY, kdbus_name_acquire(&self->b, "org.q",
+						KDBUS_NAME_ALLOW_REPLACEMENT |
+						KDBUS_NAME_QUEUE, NULL));
+	EXPECT_EQ(0, kdbus_name_acquire(&self->c, "org.q",
+					KDBUS_NAME_REPLACE_EXISTING, &rflags));
 	EXPECT_TRUE(rflags & KDBUS_NAME_PRIMARY);
-	l = list(&self->a, KDBUS_LIST_NAMES | KDBUS_LIST_QUEUED, &size);
-	ASSERT_NE(NULL, l);
-	EXPECT_TRUE(list_has(l, size, self->c.id, "org.q", NULL));
-	EXPECT_TRUE(list_has(l, size, self->b.id, "org.q", &f));
+	ASSERT_EQ(0, kdbus_list(&self->a, KDBUS_LIST_NAMES | KDBUS_LIST_QUEUED,
+				&l, &size));
+	EXPECT_TRUE(kdbus_list_has(l, size, self->c.id, "org.q", NULL));
+	EXPECT_TRUE(kdbus_list_has(l, size, self->b.id, "org.q", &f));
 	EXPECT_TRUE(f & KDBUS_NAME_IN_QUEUE);
 	free(l);
 	/* leaving the queue */
-	EXPECT_EQ(0, release(&self->b, "org.q"));
-	EXPECT_EQ(-EADDRINUSE, release(&self->b, "org.q"));
+	EXPECT_EQ(0, kdbus_name_release(&self->b, "org.q"));
+	EXPECT_EQ(-EADDRINUSE, kdbus_name_release(&self->b, "org.q"));
 }
 
 TEST_F(names, owner_dying_hands_the_name_on)
 {
 	uint64_t rflags = 0;
 
-	ASSERT_EQ(0, acquire(&self->a, "org.die", 0, NULL));
-	ASSERT_EQ(0, acquire(&self->b, "org.die", KDBUS_NAME_QUEUE, NULL));
+	ASSERT_EQ(0, kdbus_name_acquire(&self->a, "org.die", 0, NULL));
+	ASSERT_EQ(0, kdbus_name_acquire(&self->b, "org.die", KDBUS_NAME_QUEUE,
+					NULL));
 	kdbus_conn_close(&self->a);
-	EXPECT_EQ(-EALREADY, acquire(&self->b, "org.die", 0, &rflags));
+	EXPECT_EQ(-EALREADY, kdbus_name_acquire(&self->b, "org.die", 0,
+						&rflags));
 	EXPECT_TRUE(rflags & KDBUS_NAME_PRIMARY);
 	kdbus_conn_close(&self->b);
-	EXPECT_EQ(0, acquire(&self->c, "org.die", 0, NULL));
+	EXPECT_EQ(0, kdbus_name_acquire(&self->c, "org.die", 0, NULL));
 }
 
 TEST_F(names, per_connection_name_limit)
@@ -254,42 +181,37 @@ TEST_F(names, per_connection_name_limit)
 	char name[64];
 	int i;
 
-	for (i = 0; i < 256; i++) {
+	for (i = 0; i < KDBUS_CONN_MAX_NAMES; i++) {
 		snprintf(name, sizeof(name), "org.limit.n%d", i);
-		ASSERT_EQ(0, acquire(&self->a, name, 0, NULL));
+		ASSERT_EQ(0, kdbus_name_acquire(&self->a, name, 0, NULL));
 	}
-	EXPECT_EQ(-E2BIG, acquire(&self->a, "org.limit.over", 0, NULL));
+	EXPECT_EQ(-E2BIG, kdbus_name_acquire(&self->a, "org.limit.over", 0,
+					     NULL));
 	/* queue places count too */
-	ASSERT_EQ(0, acquire(&self->b, "org.limit.q", 0, NULL));
-	EXPECT_EQ(-E2BIG, acquire(&self->a, "org.limit.q", KDBUS_NAME_QUEUE,
-				  NULL));
-	EXPECT_EQ(0, release(&self->a, "org.limit.n0"));
-	EXPECT_EQ(0, acquire(&self->a, "org.limit.over", 0, NULL));
+	ASSERT_EQ(0, kdbus_name_acquire(&self->b, "org.limit.q", 0, NULL));
+	EXPECT_EQ(-E2BIG, kdbus_name_acquire(&self->a, "org.limit.q",
+					     KDBUS_NAME_QUEUE, NULL));
+	EXPECT_EQ(0, kdbus_name_release(&self->a, "org.limit.n0"));
+	EXPECT_EQ(0, kdbus_name_acquire(&self->a, "org.limit.over", 0, NULL));
 }
 
-static int own_as_user(void *arg)
+static int own_as_user(void *arg, int sock)
 {
 	const char *ep = arg;
 	struct kdbus_conn c;
 
-	if (kdbus_drop_to(KDBUS_TEST_UID, KDBUS_TEST_GID))
-		return 10;
 	if (kdbus_hello(ep, 0, KDBUS_TEST_POOL_SIZE, &c))
 		return 11;
 	/* no policy grants OWN: nobody unprivileged owns anything */
-	return acquire(&c, "org.user.Name", 0, NULL) == -EPERM ? 0 : 12;
+	if (kdbus_name_acquire(&c, "org.user.Name", 0, NULL) != -EPERM)
+		return 12;
+	return 0;
 }
 
 TEST_F(names, unprivileged_connection_owns_nothing_without_policy)
 {
-	int status;
-	pid_t pid = fork();
-
-	ASSERT_GE(pid, 0);
-	if (pid == 0)
-		_exit(own_as_user(self->bus.ep));
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(0, kdbus_run_as(KDBUS_TEST_UID, KDBUS_TEST_GID, own_as_user,
+				  self->bus.ep));
 }
 
 TEST_F(names, messages_to_a_name_reach_its_owner)
@@ -297,7 +219,7 @@ TEST_F(names, messages_to_a_name_reach_its_owner)
 	uint64_t cookie;
 
 	EXPECT_EQ(-ESRCH, send_to_name(&self->a, "org.dst", 0, 0, 1));
-	ASSERT_EQ(0, acquire(&self->b, "org.dst", 0, NULL));
+	ASSERT_EQ(0, kdbus_name_acquire(&self->b, "org.dst", 0, NULL));
 	EXPECT_EQ(0, send_to_name(&self->a, "org.dst", 0, 0, 2));
 	ASSERT_EQ(0, recv_cookie(&self->b, &cookie));
 	EXPECT_EQ(2, cookie);
@@ -324,7 +246,7 @@ static int hello_activator(const char *ep, const char *name,
 		return -errno;
 	kdbus_hello_init(&b, KDBUS_HELLO_ACTIVATOR, KDBUS_TEST_POOL_SIZE);
 	if (name)
-		kdbus_cmd_add(&b, KDBUS_ITEM_NAME, name, strlen(name) + 1);
+		kdbus_cmd_add_str(&b, KDBUS_ITEM_NAME, name);
 	return kdbus_hello_cmd(fd, &b, c);
 }
 
@@ -341,15 +263,14 @@ TEST_F(names, activator_holds_messages_until_the_owner_comes)
 	EXPECT_EQ(-EEXIST, hello_activator(self->bus.ep, "org.act", &self->c));
 
 	/* activators own no other names, and are listed only if asked */
-	EXPECT_EQ(-EOPNOTSUPP, acquire(&act, "org.other", 0, NULL));
-	l = list(&self->a, KDBUS_LIST_UNIQUE | KDBUS_LIST_NAMES, &size);
-	ASSERT_NE(NULL, l);
-	EXPECT_FALSE(list_has(l, size, act.id, NULL, NULL));
-	EXPECT_FALSE(list_has(l, size, act.id, "org.act", NULL));
+	EXPECT_EQ(-EOPNOTSUPP, kdbus_name_acquire(&act, "org.other", 0, NULL));
+	ASSERT_EQ(0, kdbus_list(&self->a, KDBUS_LIST_UNIQUE | KDBUS_LIST_NAMES,
+				&l, &size));
+	EXPECT_FALSE(kdbus_list_has(l, size, act.id, NULL, NULL));
+	EXPECT_FALSE(kdbus_list_has(l, size, act.id, "org.act", NULL));
 	free(l);
-	l = list(&self->a, KDBUS_LIST_ACTIVATORS, &size);
-	ASSERT_NE(NULL, l);
-	EXPECT_TRUE(list_has(l, size, act.id, "org.act", &f));
+	ASSERT_EQ(0, kdbus_list(&self->a, KDBUS_LIST_ACTIVATORS, &l, &size));
+	EXPECT_TRUE(kdbus_list_has(l, size, act.id, "org.act", &f));
 	EXPECT_TRUE(f & KDBUS_NAME_ACTIVATOR);
 	free(l);
 
@@ -361,7 +282,7 @@ TEST_F(names, activator_holds_messages_until_the_owner_comes)
 					       KDBUS_MSG_NO_AUTO_START, 12));
 
 	/* the real owner takes the name and the messages */
-	ASSERT_EQ(0, acquire(&self->b, "org.act", 0, NULL));
+	ASSERT_EQ(0, kdbus_name_acquire(&self->b, "org.act", 0, NULL));
 	EXPECT_EQ(-EAGAIN, kdbus_recv(&act, 0, 0, NULL, NULL));
 	ASSERT_EQ(0, recv_cookie(&self->b, &cookie));
 	EXPECT_EQ(10, cookie);
@@ -382,7 +303,7 @@ TEST_F(names, activator_holds_messages_until_the_owner_comes)
 
 	/* a message waits at b, the owner leaves: back to the activator */
 	EXPECT_EQ(0, send_to_name(&self->a, "org.act", 0, 0, 13));
-	EXPECT_EQ(0, release(&self->b, "org.act"));
+	EXPECT_EQ(0, kdbus_name_release(&self->b, "org.act"));
 	ASSERT_EQ(0, recv_cookie(&act, &cookie));
 	EXPECT_EQ(13, cookie);
 	EXPECT_EQ(-EAGAIN, kdbus_recv(&self->b, 0, 0, NULL, NULL));
@@ -392,26 +313,18 @@ TEST_F(names, activator_holds_messages_until_the_owner_comes)
 	EXPECT_EQ(-ESRCH, send_to_name(&self->a, "org.act", 0, 0, 14));
 }
 
-static int activator_as_user(void *arg)
+static int activator_as_user(void *arg, int sock)
 {
 	const char *ep = arg;
 	struct kdbus_conn c;
 
-	if (kdbus_drop_to(KDBUS_TEST_UID, KDBUS_TEST_GID))
-		return 10;
 	return hello_activator(ep, "org.user.Act", &c) == -EPERM ? 0 : 11;
 }
 
 TEST_F(names, activators_need_privilege)
 {
-	int status;
-	pid_t pid = fork();
-
-	ASSERT_GE(pid, 0);
-	if (pid == 0)
-		_exit(activator_as_user(self->bus.ep));
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(0, kdbus_run_as(KDBUS_TEST_UID, KDBUS_TEST_GID,
+				  activator_as_user, self->bus.ep));
 }
 
 TEST_F(names, list_reports_unique_ids_and_names)
@@ -419,21 +332,18 @@ TEST_F(names, list_reports_unique_ids_and_names)
 	struct kdbus_info *l;
 	size_t size;
 
-	ASSERT_EQ(0, acquire(&self->a, "org.list.A", 0, NULL));
-	l = list(&self->c, KDBUS_LIST_UNIQUE, &size);
-	ASSERT_NE(NULL, l);
-	EXPECT_TRUE(list_has(l, size, self->a.id, NULL, NULL));
-	EXPECT_TRUE(list_has(l, size, self->b.id, NULL, NULL));
-	EXPECT_TRUE(list_has(l, size, self->c.id, NULL, NULL));
+	ASSERT_EQ(0, kdbus_name_acquire(&self->a, "org.list.A", 0, NULL));
+	ASSERT_EQ(0, kdbus_list(&self->c, KDBUS_LIST_UNIQUE, &l, &size));
+	EXPECT_TRUE(kdbus_list_has(l, size, self->a.id, NULL, NULL));
+	EXPECT_TRUE(kdbus_list_has(l, size, self->b.id, NULL, NULL));
+	EXPECT_TRUE(kdbus_list_has(l, size, self->c.id, NULL, NULL));
 	free(l);
-	l = list(&self->c, KDBUS_LIST_NAMES, &size);
-	ASSERT_NE(NULL, l);
-	EXPECT_TRUE(list_has(l, size, self->a.id, "org.list.A", NULL));
-	EXPECT_FALSE(list_has(l, size, self->b.id, NULL, NULL));
+	ASSERT_EQ(0, kdbus_list(&self->c, KDBUS_LIST_NAMES, &l, &size));
+	EXPECT_TRUE(kdbus_list_has(l, size, self->a.id, "org.list.A", NULL));
+	EXPECT_FALSE(kdbus_list_has(l, size, self->b.id, NULL, NULL));
 	free(l);
 	/* nothing asked, nothing listed */
-	l = list(&self->c, 0, &size);
-	ASSERT_NE(NULL, l);
+	ASSERT_EQ(0, kdbus_list(&self->c, 0, &l, &size));
 	EXPECT_EQ(0, size);
 	free(l);
 	{
@@ -445,11 +355,6 @@ TEST_F(names, list_reports_unique_ids_and_names)
 	}
 }
 
-static struct kdbus_item *next_item(struct kdbus_item *item)
-{
-	return (void *)((char *)item + KDBUS_ALIGN8(item->size));
-}
-
 TEST_F(names, owned_names_in_metadata_and_conn_info)
 {
 	struct kdbus_cmd_info ci = { .size = sizeof(ci) };
@@ -459,17 +364,16 @@ TEST_F(names, owned_names_in_metadata_and_conn_info)
 	struct kdbus_item *item;
 	int n = 0;
 
-	ASSERT_EQ(0, acquire(&self->a, "org.meta.One", 0, NULL));
-	ASSERT_EQ(0, acquire(&self->a, "org.meta.Two",
-			     KDBUS_NAME_ALLOW_REPLACEMENT, NULL));
+	ASSERT_EQ(0, kdbus_name_acquire(&self->a, "org.meta.One", 0, NULL));
+	ASSERT_EQ(0, kdbus_name_acquire(&self->a, "org.meta.Two",
+					KDBUS_NAME_ALLOW_REPLACEMENT, NULL));
 
 	/* CONN_INFO by name, with the names (a allows nothing: none) */
 	kdbus_cmd_init(&b, 0);
 	b.size = offsetof(struct kdbus_cmd_info, items);
 	cip = (void *)b.data;
 	cip->attach_flags = KDBUS_ATTACH_NAMES;
-	kdbus_cmd_add(&b, KDBUS_ITEM_NAME, "org.meta.Two",
-		      sizeof("org.meta.Two"));
+	kdbus_cmd_add_str(&b, KDBUS_ITEM_NAME, "org.meta.Two");
 	kdbus_cmd_finish(&b);
 	ASSERT_EQ(0, kdbus_ioctl(self->b.fd, KDBUS_CMD_CONN_INFO, cip));
 	info = (void *)(self->b.pool + cip->offset);
@@ -480,8 +384,7 @@ TEST_F(names, owned_names_in_metadata_and_conn_info)
 	/* unknown names */
 	kdbus_cmd_init(&b, 0);
 	b.size = offsetof(struct kdbus_cmd_info, items);
-	kdbus_cmd_add(&b, KDBUS_ITEM_NAME, "org.meta.None",
-		      sizeof("org.meta.None"));
+	kdbus_cmd_add_str(&b, KDBUS_ITEM_NAME, "org.meta.None");
 	kdbus_cmd_finish(&b);
 	EXPECT_EQ(-ESRCH, kdbus_ioctl(self->b.fd, KDBUS_CMD_CONN_INFO,
 				      b.data));
@@ -501,8 +404,7 @@ TEST_F(names, owned_names_in_metadata_and_conn_info)
 	ci.attach_flags = KDBUS_ATTACH_NAMES;
 	ASSERT_EQ(0, kdbus_ioctl(self->b.fd, KDBUS_CMD_CONN_INFO, &ci));
 	info = (void *)(self->b.pool + ci.offset);
-	for (item = info->items; (char *)item < (char *)info + info->size;
-	     item = next_item(item)) {
+	KDBUS_ITEM_FOREACH(item, info) {
 		ASSERT_EQ(KDBUS_ITEM_OWNED_NAME, item->type);
 		if (!strcmp(item->name.name, "org.meta.Two")) {
 			EXPECT_EQ(KDBUS_NAME_ALLOW_REPLACEMENT,
@@ -521,13 +423,11 @@ static int hello_flags(const char *ep, uint64_t flags, struct kdbus_conn *c)
 	return kdbus_hello(ep, flags, KDBUS_TEST_POOL_SIZE, c);
 }
 
-static int monitor_as_user(void *arg)
+static int monitor_as_user(void *arg, int sock)
 {
 	const char *ep = arg;
 	struct kdbus_conn c;
 
-	if (kdbus_drop_to(KDBUS_TEST_UID, KDBUS_TEST_GID))
-		return 10;
 	return hello_flags(ep, KDBUS_HELLO_MONITOR, &c) == -EPERM ? 0 : 11;
 }
 
@@ -537,15 +437,13 @@ TEST_F(names, monitor_sees_all_traffic_and_says_nothing)
 	struct kdbus_info *l;
 	struct kdbus_msg *m;
 	uint64_t cookie;
-	int status;
 	size_t size;
-	pid_t pid;
 
 	ASSERT_EQ(0, hello_flags(self->bus.ep, KDBUS_HELLO_MONITOR, &mon));
 	EXPECT_EQ(-EINVAL, hello_flags(self->bus.ep, KDBUS_HELLO_MONITOR |
 				       KDBUS_HELLO_ACTIVATOR, &self->c));
 
-	ASSERT_EQ(0, acquire(&self->b, "org.mon", 0, NULL));
+	ASSERT_EQ(0, kdbus_name_acquire(&self->b, "org.mon", 0, NULL));
 	EXPECT_EQ(0, send_to_name(&self->a, "org.mon", 0, 0, 21));
 	ASSERT_EQ(0, recv_cookie(&self->b, &cookie));
 	EXPECT_EQ(21, cookie);
@@ -562,19 +460,14 @@ TEST_F(names, monitor_sees_all_traffic_and_says_nothing)
 		a.cookie = 22;
 		EXPECT_EQ(-EOPNOTSUPP, kdbus_send(&mon, self->a.id, &a));
 	}
-	EXPECT_EQ(-EOPNOTSUPP, acquire(&mon, "org.mon2", 0, NULL));
-	l = list(&self->a, KDBUS_LIST_UNIQUE, &size);
-	ASSERT_NE(NULL, l);
-	EXPECT_FALSE(list_has(l, size, mon.id, NULL, NULL));
+	EXPECT_EQ(-EOPNOTSUPP, kdbus_name_acquire(&mon, "org.mon2", 0, NULL));
+	ASSERT_EQ(0, kdbus_list(&self->a, KDBUS_LIST_UNIQUE, &l, &size));
+	EXPECT_FALSE(kdbus_list_has(l, size, mon.id, NULL, NULL));
 	free(l);
 	kdbus_conn_close(&mon);
 
-	pid = fork();
-	ASSERT_GE(pid, 0);
-	if (pid == 0)
-		_exit(monitor_as_user(self->bus.ep));
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(0, kdbus_run_as(KDBUS_TEST_UID, KDBUS_TEST_GID,
+				  monitor_as_user, self->bus.ep));
 }
 
 /* A match rule for every change of @name, and for every connection leaving. */
@@ -598,10 +491,8 @@ static int watch_name(struct kdbus_conn *c, const char *name)
 	nc.nc.new_id.id = KDBUS_MATCH_ID_ANY;
 	snprintf(nc.name, sizeof(nc.name), "%s", name);
 	for (i = 0; i <= ARRAY_SIZE(types); i++) {
-		kdbus_cmd_init(&b, 0);
-		b.size = offsetof(struct kdbus_cmd_match, items);
+		kdbus_match_init(&b, 0, i + 1);
 		m = (void *)b.data;
-		m->cookie = i + 1;
 		if (i < ARRAY_SIZE(types))
 			kdbus_cmd_add(&b, types[i], &nc,
 				      sizeof(nc.nc) + strlen(name) + 1);
@@ -646,10 +537,11 @@ TEST_F(names, owner_dying_notifies_in_order)
 	uint64_t type, old_id, new_id, a = self->a.id, b = self->b.id;
 
 	ASSERT_EQ(0, watch_name(&self->c, "org.order"));
-	ASSERT_EQ(0, acquire(&self->a, "org.order", 0, NULL));
-	ASSERT_EQ(0, acquire(&self->b, "org.order", KDBUS_NAME_QUEUE, NULL));
+	ASSERT_EQ(0, kdbus_name_acquire(&self->a, "org.order", 0, NULL));
+	ASSERT_EQ(0, kdbus_name_acquire(&self->b, "org.order", KDBUS_NAME_QUEUE,
+					NULL));
 	kdbus_conn_close(&self->a);
-	ASSERT_EQ(0, release(&self->b, "org.order"));
+	ASSERT_EQ(0, kdbus_name_release(&self->b, "org.order"));
 
 	ASSERT_EQ(0, next_notification(&self->c, &type, &old_id, &new_id));
 	EXPECT_EQ(KDBUS_ITEM_NAME_ADD, type);
