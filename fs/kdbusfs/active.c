@@ -4,18 +4,25 @@
  */
 
 #include <linux/atomic.h>
+#include <linux/lockdep.h>
 #include <linux/sched.h>
 #include <linux/wait.h>
 
 #include "active.h"
 
 /**
- * kdbus_active_init() - put a counter into the NEW state
+ * __kdbus_active_init() - put a counter into the NEW state
  * @active:	counter to initialize
+ * @name:	lockdep class name
+ * @key:	lockdep class key; use kdbus_active_init()
  */
-void kdbus_active_init(struct kdbus_active *active)
+void __kdbus_active_init(struct kdbus_active *active, const char *name,
+			 struct lock_class_key *key)
 {
 	atomic_set(&active->count, KDBUS_ACTIVE_NEW);
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	lockdep_init_map(&active->dep_map, name, key, 0);
+#endif
 }
 
 /**
@@ -66,6 +73,9 @@ void kdbus_active_deactivate(struct kdbus_active *active)
 void kdbus_active_drain(struct kdbus_active *active, wait_queue_head_t *waitq)
 {
 	WARN_ON(kdbus_active_is_active(active));
+	/* waiting for the readers is taking the lock for writing */
+	rwsem_acquire(&active->dep_map, 0, 0, _RET_IP_);
+	rwsem_release(&active->dep_map, _RET_IP_);
 	wait_event(*waitq, atomic_read(&active->count) <= KDBUS_ACTIVE_BIAS);
 }
 

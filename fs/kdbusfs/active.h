@@ -23,9 +23,18 @@
  *   RELEASED  cleanup claimed                     count == KDBUS_ACTIVE_RELEASED
  *
  * The memory of the object is kept alive by its kref, not by this counter.
+ *
+ * For lockdep an active reference is a read lock (taken as a trylock, it
+ * never waits) and draining is a write lock taken and dropped at once. So
+ * the rule "never drain an object while holding an active reference on
+ * it, or on an object whose drain waits for this one" is checked on the
+ * debug kernel, as it is for upstream kdbus and bus1, not left to comments.
+ * Each kind of object has a lockdep class of its own (the key given to
+ * kdbus_active_init()).
  */
 
 #include <linux/atomic.h>
+#include <linux/lockdep.h>
 #include <linux/types.h>
 #include <linux/wait.h>
 
@@ -36,12 +45,32 @@
 /**
  * struct kdbus_active - active-reference counter
  * @count:	state and number of active users, see the DOC block
+ * @dep_map:	lockdep's view of it, see the DOC block
  */
 struct kdbus_active {
 	atomic_t count;
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	struct lockdep_map dep_map;
+#endif
 };
 
-void kdbus_active_init(struct kdbus_active *active);
+void __kdbus_active_init(struct kdbus_active *active, const char *name,
+			 struct lock_class_key *key);
+
+/**
+ * kdbus_active_init() - put a counter into the NEW state
+ * @_active:	counter to initialize
+ * @_name:	lockdep class name
+ *
+ * Every call site is a lockdep class of its own.
+ */
+#define kdbus_active_init(_active, _name)				\
+	do {								\
+		static struct lock_class_key __key;			\
+									\
+		__kdbus_active_init((_active), (_name), &__key);	\
+	} while (0)
+
 bool kdbus_active_activate(struct kdbus_active *active);
 void kdbus_active_deactivate(struct kdbus_active *active);
 void kdbus_active_drain(struct kdbus_active *active, wait_queue_head_t *waitq);
@@ -66,7 +95,10 @@ static inline bool kdbus_active_is_active(struct kdbus_active *active)
  */
 static inline bool kdbus_active_acquire(struct kdbus_active *active)
 {
-	return atomic_inc_unless_negative(&active->count);
+	if (!atomic_inc_unless_negative(&active->count))
+		return false;
+	rwsem_acquire_read(&active->dep_map, 0, 1, _RET_IP_);
+	return true;
 }
 
 /**
@@ -77,6 +109,7 @@ static inline bool kdbus_active_acquire(struct kdbus_active *active)
 static inline void kdbus_active_release(struct kdbus_active *active,
 					wait_queue_head_t *waitq)
 {
+	rwsem_release(&active->dep_map, _RET_IP_);
 	if (atomic_dec_return(&active->count) == KDBUS_ACTIVE_BIAS)
 		wake_up_all(waitq);
 }

@@ -14,35 +14,13 @@
 #include <linux/uuid.h>
 
 #include "bus.h"
-#include "connection.h"
+#include "conn.h"
 #include "domain.h"
 #include "endpoint.h"
 #include "item.h"
 #include "limits.h"
-#include "match.h"
-#include "message.h"
 #include "metadata.h"
-#include "notify.h"
 #include "user.h"
-
-/**
- * kdbus_sanitize_attach_flags() - check a metadata mask from user space
- * @flags:		mask as given
- * @attach_flags:	set to the mask to use
- *
- * _KDBUS_ATTACH_ANY means every item the kernel knows.
- *
- * Return: 0 on success, -EINVAL if @flags has unknown bits.
- */
-int kdbus_sanitize_attach_flags(u64 flags, u64 *attach_flags)
-{
-	if (flags == _KDBUS_ATTACH_ANY)
-		flags = _KDBUS_ATTACH_ALL;
-	if (flags & ~_KDBUS_ATTACH_ALL)
-		return -EINVAL;
-	*attach_flags = flags;
-	return 0;
-}
 
 static void kdbus_bus_free(struct kdbus_node *node)
 {
@@ -58,7 +36,8 @@ static void kdbus_bus_free(struct kdbus_node *node)
 	kfree(bus->seclabel);
 	kdbus_meta_proc_unref(bus->creator_proc);
 	kdbus_policy_db_clear(&bus->policy_db);
-	kdbus_notify_free(bus);
+	/* whoever queues a notification flushes it before it returns */
+	WARN_ON(!list_empty(&bus->notify_list));
 	kfree(bus->name);
 	kfree(bus);
 }
@@ -196,12 +175,8 @@ struct kdbus_bus *kdbus_cmd_bus_make(struct kdbus_domain *domain,
 	};
 
 	ret = kdbus_args_parse(&args, argp, &cmd);
-	if (ret < 0)
-		return ERR_PTR(ret);
-	if (ret > 0) {
-		ret = kdbus_args_clear(&args, 0);
+	if (ret != 0)
 		return ret < 0 ? ERR_PTR(ret) : NULL;
-	}
 
 	name = argv[1].item->str;
 
@@ -294,30 +269,26 @@ struct kdbus_conn *kdbus_bus_find_conn_by_id(struct kdbus_bus *bus, u64 id)
 }
 
 /**
- * kdbus_bus_next_conn() - step through a bus's connections
- * @bus:	bus
- * @id:		id of the connection returned last; 0 to start
- * @prev:	connection returned last, its reference is dropped; or NULL
+ * kdbus_bus_iter_next() - step through a bus's connections
+ * @iter:	position; the connection returned last loses its reference
  *
- * Loop with for (conn = NULL, id = 0;
- * (conn = kdbus_bus_next_conn(bus, &id, conn));): the body runs without
- * RCU and may sleep, holding a reference on the connection. Leaving the
- * loop early leaves that reference to the caller.
+ * Use kdbus_bus_for_each_conn(). Connections that join during the walk
+ * have higher ids and are seen; those that leave may or may not be.
  *
  * Return: the next connection, with a reference, or NULL at the end.
  */
-struct kdbus_conn *kdbus_bus_next_conn(struct kdbus_bus *bus,
-				       unsigned long *id,
-				       struct kdbus_conn *prev)
+struct kdbus_conn *kdbus_bus_iter_next(struct kdbus_bus_iter *iter)
 {
 	struct kdbus_conn *conn;
 
-	kdbus_conn_unref(prev);
+	kdbus_conn_unref(iter->conn);
 	rcu_read_lock();
 	do {
-		conn = xa_find_after(&bus->conns, id, ULONG_MAX, XA_PRESENT);
+		conn = xa_find_after(&iter->bus->conns, &iter->id, ULONG_MAX,
+				     XA_PRESENT);
 	} while (conn && !kref_get_unless_zero(&conn->kref));
 	rcu_read_unlock();
+	iter->conn = conn;
 	return conn;
 }
 
@@ -326,22 +297,17 @@ struct kdbus_conn *kdbus_bus_next_conn(struct kdbus_bus *bus,
  * @bus:	bus to shut down
  *
  * Called once, when the control file that made the bus is released, or
- * when making it failed half-way. Waits for operations still running on it.
+ * when making it failed half-way. Waits for operations still running on
+ * it; no connection joins it afterwards. Its connections are the caller's
+ * to disconnect (kdbus_conn_disconnect_all()).
  */
 void kdbus_bus_shutdown(struct kdbus_bus *bus)
 {
-	struct kdbus_conn *conn;
-	unsigned long id;
-
 	if (bus->ep)
 		kdbus_ep_shutdown(bus->ep);
 	/* drains HELLOs in flight: no connection joins after this */
 	kdbus_node_deactivate(&bus->node);
 	kdbus_node_unlink(bus->domain, &bus->node);
-
-	for (conn = NULL, id = 0;
-	     (conn = kdbus_bus_next_conn(bus, &id, conn));)
-		kdbus_conn_disconnect(conn, false);
 
 	if (kdbus_active_cleanup(&bus->node.active)) {
 		if (bus->creator)
@@ -349,141 +315,4 @@ void kdbus_bus_shutdown(struct kdbus_bus *bus)
 		kdbus_ep_unref(bus->ep);
 		bus->ep = NULL;
 	}
-}
-
-/*
- * A broadcast is a signal selected by its bloom filter (whose size the
- * staging checked against the bus's); it cannot be answered, and it
- * carries no descriptors, which would be installed many times over.
- */
-static int kdbus_bus_broadcast_check(const struct kdbus_staging *staging)
-{
-	const struct kdbus_msg *msg = staging->msg;
-
-	if (!(msg->flags & KDBUS_MSG_SIGNAL))
-		return -EBADMSG;
-	/* timeout_ns shares its place with cookie_reply: no answer either */
-	if (msg->timeout_ns)
-		return -ENOTUNIQ;
-	if (!staging->bloom || staging->dst_name)
-		return -EBADMSG;
-	if (staging->n_fds)
-		return -ENOTUNIQ;
-	return 0;
-}
-
-/*
- * Give @dst its copy if it wants it. A receiver without room loses the
- * message and learns of it at its next RECV; only a fault in the sender's
- * own memory fails the broadcast.
- */
-static int kdbus_bus_broadcast_one(struct kdbus_conn *src,
-				   struct kdbus_conn *dst,
-				   struct kdbus_staging *staging)
-{
-	struct kdbus_queue_entry *entry;
-	int ret;
-
-	if (!kdbus_conn_active(dst) || !kdbus_conn_is_ordinary(dst))
-		return 0;
-	if (!kdbus_match_db_match_msg(dst->match_db, src, staging))
-		return 0;
-	/* anyone may broadcast; receiving needs the right to talk back */
-	if (!kdbus_conn_policy_talk(dst, src))
-		return 0;
-
-	entry = kdbus_staging_emit(staging, src, dst);
-	if (IS_ERR(entry)) {
-		ret = PTR_ERR(entry);
-		if (ret == -EFAULT)
-			return ret;
-		kdbus_conn_lost_message(dst);
-		return 0;
-	}
-	ret = kdbus_conn_queue_user(dst, src->user, entry);
-	if (ret < 0 && ret != -ECONNRESET)
-		kdbus_conn_lost_message(dst);
-	return 0;
-}
-
-/**
- * kdbus_bus_broadcast() - send a message to every connection that wants it
- * @bus:	bus
- * @src:	sending connection
- * @staging:	the message, dst_id KDBUS_DST_ID_BROADCAST
- *
- * One pass over the bus's connections: every other active connection with
- * a matching rule that may talk to @src gets a copy, charged to @src's
- * user. Receivers whose pool or quota is full lose it; the sender still
- * succeeds.
- *
- * Return: 0, -EBADMSG (not a signal, no bloom filter, or a destination
- * name), -ENOTUNIQ (a timeout or reply cookie, or file descriptors),
- * -EFAULT (the payload cannot be read; receivers before the fault got
- * it).
- */
-int kdbus_bus_broadcast(struct kdbus_bus *bus, struct kdbus_conn *src,
-			struct kdbus_staging *staging)
-{
-	struct kdbus_conn *dst;
-	unsigned long id;
-	int ret;
-
-	ret = kdbus_bus_broadcast_check(staging);
-	if (ret < 0)
-		return ret;
-
-	for (dst = NULL, id = 0;
-	     (dst = kdbus_bus_next_conn(bus, &id, dst));) {
-		if (dst == src)
-			continue;
-		ret = kdbus_bus_broadcast_one(src, dst, staging);
-		if (ret < 0) {
-			kdbus_conn_unref(dst);
-			return ret;
-		}
-	}
-	kdbus_conn_eavesdrop(src, staging);
-	return 0;
-}
-
-static void kdbus_bus_notify_one(struct kdbus_conn *dst, u64 type,
-				 const void *payload, size_t size)
-{
-	struct kdbus_queue_entry *entry;
-
-	if (!kdbus_conn_active(dst) || !kdbus_conn_is_ordinary(dst))
-		return;
-	if (!kdbus_match_db_match_kernel(dst->match_db, type, payload))
-		return;
-	if (!kdbus_conn_policy_see_notification(dst, type, payload))
-		return;
-
-	entry = kdbus_kmsg_emit(dst, 0, type, payload, size);
-	if (IS_ERR(entry)) {
-		kdbus_conn_lost_message(dst);
-		return;
-	}
-	kdbus_conn_queue_kernel(dst, entry);
-}
-
-/**
- * kdbus_bus_broadcast_kernel() - deliver a kernel notification
- * @bus:	bus
- * @type:	KDBUS_ITEM_* of the notification's item
- * @payload:	the item's payload
- * @size:	bytes in @payload
- *
- * Every connection with a matching rule that may see it gets a copy; one
- * without room counts it as lost.
- */
-void kdbus_bus_broadcast_kernel(struct kdbus_bus *bus, u64 type,
-				const void *payload, size_t size)
-{
-	struct kdbus_conn *dst;
-	unsigned long id;
-
-	for (dst = NULL, id = 0;
-	     (dst = kdbus_bus_next_conn(bus, &id, dst));)
-		kdbus_bus_notify_one(dst, type, payload, size);
 }

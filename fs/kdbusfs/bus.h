@@ -34,7 +34,6 @@ struct kdbus_conn;
 struct kdbus_ep;
 struct kdbus_meta_proc;
 struct kdbus_meta_view;
-struct kdbus_staging;
 struct kdbus_user;
 
 /**
@@ -97,16 +96,33 @@ struct kdbus_bus *kdbus_cmd_bus_make(struct kdbus_domain *domain,
 				     void __user *argp);
 void kdbus_bus_shutdown(struct kdbus_bus *bus);
 struct kdbus_conn *kdbus_bus_find_conn_by_id(struct kdbus_bus *bus, u64 id);
-struct kdbus_conn *kdbus_bus_next_conn(struct kdbus_bus *bus,
-				       unsigned long *id,
-				       struct kdbus_conn *prev);
-int kdbus_sanitize_attach_flags(u64 flags, u64 *attach_flags);
+/**
+ * struct kdbus_bus_iter - position in a walk over a bus's connections
+ * @bus:	the bus
+ * @id:		id of the connection returned last
+ * @conn:	connection returned last, referenced
+ */
+struct kdbus_bus_iter {
+	struct kdbus_bus *bus;
+	unsigned long id;
+	struct kdbus_conn *conn;
+};
+
+struct kdbus_conn *kdbus_bus_iter_next(struct kdbus_bus_iter *iter);
 int kdbus_check_uid_prefix(struct kdbus_domain *domain,
 			   const struct cred *cred, const char *name);
-int kdbus_bus_broadcast(struct kdbus_bus *bus, struct kdbus_conn *src,
-			struct kdbus_staging *staging);
-void kdbus_bus_broadcast_kernel(struct kdbus_bus *bus, u64 type,
-				const void *payload, size_t size);
+
+/**
+ * kdbus_bus_for_each_conn() - walk the connections of a bus, by id
+ * @_conn:	iterator, struct kdbus_conn *
+ * @_bus:	bus
+ *
+ * The body may sleep; it holds a memory reference on @_conn, which a
+ * break leaves to the caller (kdbus_conn_unref()).
+ */
+#define kdbus_bus_for_each_conn(_conn, _bus)				\
+	for (struct kdbus_bus_iter __iter = { .bus = (_bus) };		\
+	     ((_conn) = kdbus_bus_iter_next(&__iter));)
 
 /**
  * kdbus_bus_ref() - take a memory reference on a bus

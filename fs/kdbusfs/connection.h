@@ -3,208 +3,41 @@
 #define __KDBUSFS_CONNECTION_H
 
 /**
- * DOC: Connections
+ * DOC: Connection commands
  *
- * A connection is an endpoint file on which KDBUS_CMD_HELLO succeeded. Its
- * identity, its privilege and the user its resources are charged to are
- * those of whoever *opened* the endpoint file (the file's f_cred and the
- * handle's open-time privilege), not of the task that said HELLO: an fd
- * opened by an unprivileged user stays an unprivileged connection in a
- * root process's hands, and the reverse.
- *
- * Life cycle: HELLO makes the connection and activates it; every ioctl
- * runs inside an active reference. BYEBYE (only with an empty queue),
- * closing the file, or shutting the bus down deactivates it: waiters wake
- * up and fail, the connection leaves the bus, queued messages are dropped
- * (their senders told with REPLY_DEAD where they wait for an answer),
- * replies it owed die the same way, and its quota is given back.
- *
- * Locking: @lock protects the queue, the reply list, the quota table and
- * the lost-message count. Code holds at most one connection's lock at a
- * time; the bus's connection table has its own lock (the xarray's).
+ * The life cycle of a connection as user space drives it: HELLO makes the
+ * connection (conn.c) and puts it on its bus, every later ioctl runs
+ * inside an active reference on it, and BYEBYE (only with an empty queue),
+ * closing the file, or the end of its bus or custom endpoint disconnects
+ * it: waiters wake up and fail, the connection leaves the bus, queued
+ * messages are dropped (their senders told with REPLY_DEAD where they
+ * wait for an answer), replies it owed die the same way, and its quota is
+ * given back. SEND copies a message in and hands it to send.c; RECV and
+ * FREE work on the connection's own queue and pool.
  */
 
-#include <linux/cred.h>
-#include <linux/kdbus.h>
-#include <linux/kref.h>
-#include <linux/list.h>
-#include <linux/mutex.h>
-#include <linux/rcupdate.h>
 #include <linux/types.h>
-#include <linux/wait.h>
-#include <linux/workqueue.h>
-#include <linux/xarray.h>
-
-#include "active.h"
-#include "metadata.h"
-
-struct kdbus_match_db;
-struct kdbus_name_entry;
-struct kdbus_staging;
-#include "queue.h"
 
 struct file;
 struct kdbus_bus;
+struct kdbus_conn;
 struct kdbus_ep;
-struct kdbus_pool;
-struct kdbus_user;
+struct kdbus_meta_view;
 struct poll_table_struct;
-
-/**
- * struct kdbus_conn - a connection to a bus
- * @kref:		memory reference
- * @active:		active references
- * @rcu:		frees the connection after lock-free lookups
- * @id:			connection id, unique on the bus, never reused
- * @flags:		KDBUS_HELLO_* flags
- * @attach_flags_send:	metadata this connection lets receivers see
- * @attach_flags_recv:	metadata this connection wants with messages
- * @ep:			endpoint the connection was made through
- * @bus:		the endpoint's bus
- * @cred:		credentials of the endpoint file's opener
- * @user:		user the connection is charged to (the opener's)
- * @privileged:		the opener was privileged on the bus
- * @description:	KDBUS_ITEM_CONN_DESCRIPTION, or NULL
- * @seclabel:		security label of @cred, or NULL
- * @view:		namespaces of the opener, metadata is translated into
- * @proc:		task facts of the task that said HELLO
- * @match_db:		rules selecting the broadcasts it receives
- * @names_list:		names it owns (registry lock)
- * @names_queue_list:	names it waits for (registry lock)
- * @name_count:		names owned and waited for (registry lock)
- * @activator_of:	name entry it is the activator of (registry lock)
- * @monitor_entry:	in bus->monitors, for monitors
- * @pool:		receive pool
- * @lock:		see the DOC block
- * @wait:		poll() and synchronous senders wait here
- * @queue:		messages waiting for RECV
- * @reply_list:		replies this connection owes
- * @n_requests:		requests this connection waits for replies to
- * @interrupted:	synchronous requests whose wait a signal interrupted,
- *			kept for the restarted call to pick up
- * @n_interrupted:	number of them
- * @quota:		per sending user: messages, bytes and files queued here
- * @lost:		messages that could not be queued, for dropped_msgs
- * @work:		expires replies this connection owes
- */
-struct kdbus_conn {
-	struct kref kref;
-	struct kdbus_active active;
-	struct rcu_head rcu;
-	u64 id;
-	u64 flags;
-	u64 attach_flags_send;
-	u64 attach_flags_recv;
-	struct kdbus_ep *ep;
-	struct kdbus_bus *bus;
-	const struct cred *cred;
-	struct kdbus_user *user;
-	bool privileged;
-	char *description;
-	char *seclabel;
-	struct kdbus_meta_view view;
-	struct kdbus_meta_proc *proc;
-	struct kdbus_match_db *match_db;
-	struct list_head names_list;
-	struct list_head names_queue_list;
-	unsigned int name_count;
-	struct kdbus_name_entry *activator_of;
-	struct list_head monitor_entry;
-	struct kdbus_pool *pool;
-
-	struct mutex lock;	/* see the DOC block */
-	wait_queue_head_t wait;
-	struct kdbus_queue queue;
-	struct list_head reply_list;
-	atomic_t n_requests;
-	struct list_head interrupted;
-	unsigned int n_interrupted;
-	struct xarray quota;
-	u64 lost;
-	struct delayed_work work;
-};
-
-struct kdbus_conn *kdbus_conn_ref(struct kdbus_conn *conn);
-void kdbus_conn_unref(struct kdbus_conn *conn);
-bool kdbus_conn_acquire(struct kdbus_conn *conn);
-void kdbus_conn_release(struct kdbus_conn *conn);
-bool kdbus_conn_active(struct kdbus_conn *conn);
-int kdbus_conn_disconnect(struct kdbus_conn *conn, bool ensure_queue_empty);
-void kdbus_conn_lost_message(struct kdbus_conn *conn);
-void kdbus_conn_queue_kernel(struct kdbus_conn *conn,
-			     struct kdbus_queue_entry *entry);
-int kdbus_conn_queue_user(struct kdbus_conn *conn, struct kdbus_user *user,
-			  struct kdbus_queue_entry *entry);
-__poll_t kdbus_conn_poll(struct kdbus_conn *conn, struct file *file,
-			 struct poll_table_struct *wait);
 
 struct kdbus_conn *kdbus_cmd_hello(struct kdbus_ep *ep, struct file *file,
 				   bool privileged,
 				   const struct kdbus_meta_view *view,
 				   void __user *argp);
-int kdbus_cmd_update(struct kdbus_conn *conn, void __user *argp);
-void kdbus_conn_eavesdrop(struct kdbus_conn *src, struct kdbus_staging *s);
-void kdbus_conn_move_messages(struct kdbus_conn *dst, struct kdbus_conn *src,
-			      u64 name_id);
-bool kdbus_conn_policy_talk(struct kdbus_conn *conn, struct kdbus_conn *to);
-bool kdbus_conn_policy_own_name(struct kdbus_conn *conn, const char *name);
-bool kdbus_conn_policy_see(struct kdbus_conn *conn, struct kdbus_conn *whom);
-bool kdbus_conn_policy_see_name(struct kdbus_conn *conn, const char *name);
-bool kdbus_conn_policy_see_notification(struct kdbus_conn *conn, u64 type,
-					const void *payload);
-
-/**
- * kdbus_conn_is_monitor() - whether a connection is a monitor
- * @conn:	connection
- *
- * Return: true for monitors: they see all traffic and send nothing.
- */
-static inline bool kdbus_conn_is_monitor(const struct kdbus_conn *conn)
-{
-	return conn->flags & KDBUS_HELLO_MONITOR;
-}
-
-/**
- * kdbus_conn_is_activator() - whether a connection is an activator
- * @conn:	connection
- *
- * Return: true for activators, placeholders for one name.
- */
-static inline bool kdbus_conn_is_activator(const struct kdbus_conn *conn)
-{
-	return conn->flags & KDBUS_HELLO_ACTIVATOR;
-}
-
-/**
- * kdbus_conn_is_ordinary() - whether a connection takes part in traffic
- * @conn:	connection
- *
- * Return: false for monitors, activators and policy holders, which send
- * nothing, own no names this way and receive no broadcasts.
- */
-static inline bool kdbus_conn_is_ordinary(const struct kdbus_conn *conn)
-{
-	return !(conn->flags & (KDBUS_HELLO_MONITOR | KDBUS_HELLO_ACTIVATOR |
-				KDBUS_HELLO_POLICY_HOLDER));
-}
-
-/**
- * kdbus_conn_is_policy_holder() - whether a connection holds bus policy
- * @conn:	connection
- *
- * Return: true for policy holders.
- */
-static inline bool kdbus_conn_is_policy_holder(const struct kdbus_conn *conn)
-{
-	return conn->flags & KDBUS_HELLO_POLICY_HOLDER;
-}
-
-int kdbus_cmd_conn_info(struct kdbus_conn *conn, void __user *argp);
-int kdbus_cmd_bus_creator_info(struct kdbus_conn *conn, void __user *argp);
+int kdbus_conn_disconnect(struct kdbus_conn *conn, bool ensure_queue_empty);
+void kdbus_conn_disconnect_all(struct kdbus_bus *bus, struct kdbus_ep *ep);
 int kdbus_cmd_byebye(struct kdbus_conn *conn, void __user *argp);
+int kdbus_cmd_update(struct kdbus_conn *conn, void __user *argp);
 int kdbus_cmd_send(struct kdbus_conn *conn, struct file *file,
 		   void __user *argp);
 int kdbus_cmd_recv(struct kdbus_conn *conn, void __user *argp);
 int kdbus_cmd_free(struct kdbus_conn *conn, void __user *argp);
+__poll_t kdbus_conn_poll(struct kdbus_conn *conn, struct file *file,
+			 struct poll_table_struct *wait);
 
 #endif

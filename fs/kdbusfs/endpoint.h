@@ -31,7 +31,6 @@
 #include "node.h"
 #include "policy.h"
 
-struct cred;
 struct file;
 struct kdbus_bus;
 struct kdbus_meta_view;
@@ -66,8 +65,6 @@ int kdbus_cmd_ep_update(struct kdbus_ep *ep, struct file *file,
 struct kdbus_ep *kdbus_ep_new(struct kdbus_bus *bus, const char *name,
 			      u64 access, kuid_t uid, kgid_t gid, bool custom);
 void kdbus_ep_shutdown(struct kdbus_ep *ep);
-int kdbus_ep_policy_query(struct kdbus_ep *ep, const struct cred *cred,
-			  const char *name);
 
 /**
  * kdbus_ep_ref() - take a memory reference on an endpoint

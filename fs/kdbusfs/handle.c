@@ -14,12 +14,14 @@
 #include <linux/uaccess.h>
 
 #include "bus.h"
+#include "conn.h"
 #include "connection.h"
 #include "domain.h"
 #include "endpoint.h"
 #include "handle.h"
+#include "info.h"
 #include "match.h"
-#include "names.h"
+#include "names_cmd.h"
 #include "node.h"
 #include "pool.h"
 
@@ -121,10 +123,14 @@ static int kdbus_handle_release(struct inode *inode, struct file *file)
 	switch (handle->type) {
 	case KDBUS_HANDLE_BUS_OWNER:
 		kdbus_bus_shutdown(handle->bus_owner);
+		kdbus_conn_disconnect_all(handle->bus_owner, NULL);
 		kdbus_bus_unref(handle->bus_owner);
 		break;
 	case KDBUS_HANDLE_EP_OWNER:
+		/* its policy was the condition its connections came in under */
 		kdbus_ep_shutdown(handle->ep_owner);
+		kdbus_conn_disconnect_all(handle->ep_owner->bus,
+					  handle->ep_owner);
 		kdbus_ep_unref(handle->ep_owner);
 		break;
 	case KDBUS_HANDLE_CONNECTED:

@@ -14,10 +14,80 @@
 #include "item.h"
 #include "limits.h"
 
-/* A string payload: exactly one NUL, at its very end. */
-static bool kdbus_str_valid(const char *str, size_t size)
+/**
+ * kdbus_str_valid() - check a string payload
+ * @str:	the payload
+ * @size:	bytes in it
+ *
+ * Return: true if it holds exactly one NUL, at its very end.
+ */
+bool kdbus_str_valid(const char *str, size_t size)
 {
 	return size > 0 && memchr(str, '\0', size) == str + size - 1;
+}
+
+/**
+ * kdbus_item_set() - write an item into a kernel buffer
+ * @item:	where the item goes; room for KDBUS_ITEM_SIZE(@len) bytes
+ * @type:	KDBUS_ITEM_* type
+ * @data:	payload, or NULL to leave the payload zeroed
+ * @len:	bytes of payload
+ *
+ * The padding up to the next 8-byte boundary is zeroed: no kernel memory
+ * reaches user space through it.
+ *
+ * Return: the place of the next item.
+ */
+struct kdbus_item *kdbus_item_set(struct kdbus_item *item, u64 type,
+				  const void *data, size_t len)
+{
+	u8 *payload = (u8 *)item + KDBUS_ITEM_HEADER_SIZE;
+
+	item->type = type;
+	item->size = KDBUS_ITEM_HEADER_SIZE + len;
+	/* by address: FORTIFY takes item->data for a zero-sized field */
+	if (data)
+		memcpy(payload, data, len);
+	else
+		memset(payload, 0, len);
+	memset(payload + len, 0, KDBUS_ALIGN8(item->size) - item->size);
+	return (void *)((u8 *)item + KDBUS_ALIGN8(item->size));
+}
+
+/**
+ * kdbus_item_set_str() - write a string item
+ * @item:	where the item goes; room for KDBUS_ITEM_SIZE(strlen + 1)
+ * @type:	KDBUS_ITEM_* type
+ * @str:	the string, written with its NUL
+ *
+ * Return: the place of the next item.
+ */
+struct kdbus_item *kdbus_item_set_str(struct kdbus_item *item, u64 type,
+				      const char *str)
+{
+	return kdbus_item_set(item, type, str, strlen(str) + 1);
+}
+
+/**
+ * kdbus_item_set_name() - write an item of a struct kdbus_name
+ * @item:	where the item goes; room for kdbus_item_name_size(@name)
+ * @type:	KDBUS_ITEM_OWNED_NAME
+ * @flags:	the name's KDBUS_NAME_* flags
+ * @name:	the name
+ *
+ * Return: the place of the next item.
+ */
+struct kdbus_item *kdbus_item_set_name(struct kdbus_item *item, u64 type,
+				       u64 flags, const char *name)
+{
+	size_t len = strlen(name) + 1;
+	struct kdbus_item *next;
+
+	next = kdbus_item_set(item, type, NULL, sizeof(struct kdbus_name) + len);
+	item->name.flags = flags;
+	memcpy((u8 *)item + KDBUS_ITEM_HEADER_SIZE + sizeof(struct kdbus_name),
+	       name, len);
+	return next;
 }
 
 /**
@@ -124,6 +194,25 @@ int kdbus_item_validate(const struct kdbus_item *item)
 	}
 }
 
+/**
+ * kdbus_sanitize_attach_flags() - check a metadata mask from user space
+ * @flags:		mask as given
+ * @attach_flags:	set to the mask to use
+ *
+ * _KDBUS_ATTACH_ANY means every item the kernel knows.
+ *
+ * Return: 0 on success, -EINVAL if @flags has unknown bits.
+ */
+int kdbus_sanitize_attach_flags(u64 flags, u64 *attach_flags)
+{
+	if (flags == _KDBUS_ATTACH_ANY)
+		flags = _KDBUS_ATTACH_ALL;
+	if (flags & ~_KDBUS_ATTACH_ALL)
+		return -EINVAL;
+	*attach_flags = flags;
+	return 0;
+}
+
 static int kdbus_args_verify(struct kdbus_args *args)
 {
 	struct kdbus_item *item;
@@ -209,9 +298,11 @@ static int kdbus_args_negotiate(struct kdbus_args *args)
  * @items_offset:	offset of the item chain in the payload
  * @out:		set to the copied payload on success
  *
- * On success the caller must end with kdbus_args_clear().
+ * On success the caller must end with kdbus_args_clear(). A negotiation
+ * is answered here: return flags go back and the copy is freed.
  *
- * Return: 1 if only negotiation was asked for, 0 on success, or -EFAULT
+ * Return: 1 if only negotiation was asked for (nothing left to clear), 0
+ * on success, or -EFAULT
  * (bad or unaligned pointer), -EINVAL (size below the fixed part, size
  * changed while copying, unknown flag, malformed, unknown, duplicate or
  * missing item), -EMSGSIZE (payload above @args->max_size), -ENOMEM, or
@@ -279,8 +370,8 @@ int __kdbus_args_parse(struct kdbus_args *args, bool is_cmd, void __user *argp,
 		goto error;
 
 	if (args->cmd->flags & KDBUS_FLAG_NEGOTIATE) {
-		*out = args->cmd;
-		return 1;
+		ret = kdbus_args_clear(args, 0);
+		return ret < 0 ? ret : 1;
 	}
 
 	for (i = 0; i < args->argc; i++) {

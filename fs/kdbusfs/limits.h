@@ -34,7 +34,7 @@
 /*
  * What one sending user may have queued at one receiver: messages and
  * passed files. Bytes are bounded relative to the receiver's free pool
- * space (see kdbus_conn_quota_inc()).
+ * space (see kdbus_quota_charge()).
  */
 #define KDBUS_CONN_MAX_MSGS		256
 #define KDBUS_CONN_MAX_FDS_PER_USER	256

@@ -14,11 +14,10 @@
 #include <linux/uaccess.h>
 
 #include "bus.h"
-#include "connection.h"
+#include "conn.h"
 #include "item.h"
 #include "limits.h"
 #include "match.h"
-#include "message.h"
 #include "names.h"
 
 /**
@@ -49,13 +48,6 @@ struct kdbus_match_rule {
 	size_t items_size;
 	u64 items[];
 };
-
-/* An item of a rule: the first one is at @pos 0. */
-static const struct kdbus_item *
-kdbus_match_item(const struct kdbus_match_rule *rule, size_t pos)
-{
-	return (const void *)((const u8 *)rule->items + pos);
-}
 
 /**
  * kdbus_match_db_new() - make an empty match database
@@ -92,12 +84,6 @@ void kdbus_match_db_free(struct kdbus_match_db *db)
 	kfree(db);
 }
 
-/* A string payload of @size bytes: exactly one NUL, at its end. */
-static bool kdbus_match_str_valid(const char *str, size_t size)
-{
-	return size > 0 && memchr(str, '\0', size) == str + size - 1;
-}
-
 /*
  * Checks the generic item validation cannot make: a bloom mask depends on
  * the bus's filter size, the notification items on their structs.
@@ -123,7 +109,7 @@ static int kdbus_match_check_item(const struct kdbus_bus *bus,
 			return -EINVAL;
 		/* the name is optional: without one, any name matches */
 		if (size > fixed &&
-		    !kdbus_match_str_valid(item->name_change.name,
+		    !kdbus_str_valid(item->name_change.name,
 					   size - fixed))
 			return -EINVAL;
 		return 0;
@@ -148,12 +134,10 @@ static struct kdbus_match_rule *kdbus_match_rule_new(struct kdbus_bus *bus,
 {
 	const struct kdbus_item *item;
 	struct kdbus_match_rule *rule;
-	size_t pos, size = 0, off = 0;
+	size_t size = 0, off = 0;
 	int ret;
 
-	for (pos = 0; pos < args->items_size;
-	     pos += KDBUS_ALIGN8(item->size)) {
-		item = (void *)((u8 *)args->items + pos);
+	KDBUS_ARGS_FOREACH(item, args) {
 		if (item->type == KDBUS_ITEM_NEGOTIATE)
 			continue;
 		ret = kdbus_match_check_item(bus, item);
@@ -170,9 +154,7 @@ static struct kdbus_match_rule *kdbus_match_rule_new(struct kdbus_bus *bus,
 	rule->cookie = cookie;
 	rule->items_size = size;
 
-	for (pos = 0; pos < args->items_size;
-	     pos += KDBUS_ALIGN8(item->size)) {
-		item = (void *)((u8 *)args->items + pos);
+	KDBUS_ARGS_FOREACH(item, args) {
 		if (item->type == KDBUS_ITEM_NEGOTIATE)
 			continue;
 		/* the last item may lack its padding; kzalloc() zeroed it */
@@ -244,10 +226,8 @@ int kdbus_cmd_match_add(struct kdbus_conn *conn, void __user *argp)
 		return -EOPNOTSUPP;
 
 	ret = kdbus_args_parse(&args, argp, &cmd);
-	if (ret < 0)
-		return ret;
-	if (ret > 0)
-		return kdbus_args_clear(&args, 0);
+	if (ret != 0)
+		return min(ret, 0);
 
 	rule = kdbus_match_rule_new(conn->bus, &args, cmd->cookie);
 	if (IS_ERR(rule)) {
@@ -304,10 +284,8 @@ int kdbus_cmd_match_remove(struct kdbus_conn *conn, void __user *argp)
 		return -EOPNOTSUPP;
 
 	ret = kdbus_args_parse(&args, argp, &cmd);
-	if (ret < 0)
-		return ret;
-	if (ret > 0)
-		return kdbus_args_clear(&args, 0);
+	if (ret != 0)
+		return min(ret, 0);
 
 	down_write(&db->lock);
 	ret = kdbus_match_db_remove(db, cmd->cookie);
@@ -339,13 +317,12 @@ static bool kdbus_match_bloom(const struct kdbus_item *mask,
 
 static bool kdbus_match_item_msg(const struct kdbus_item *item,
 				 struct kdbus_conn *src,
-				 const struct kdbus_staging *staging)
+				 const struct kdbus_bloom_filter *bloom)
 {
 	switch (item->type) {
 	case KDBUS_ITEM_BLOOM_MASK:
-		return staging->bloom &&
-		       kdbus_match_bloom(item, &staging->bloom->bloom_filter,
-					 src->bus->bloom.size);
+		return bloom && kdbus_match_bloom(item, bloom,
+						  src->bus->bloom.size);
 	case KDBUS_ITEM_NAME:
 		return kdbus_conn_has_name(src, item->str);
 	case KDBUS_ITEM_ID:
@@ -358,15 +335,12 @@ static bool kdbus_match_item_msg(const struct kdbus_item *item,
 
 static bool kdbus_match_rule_msg(const struct kdbus_match_rule *rule,
 				 struct kdbus_conn *src,
-				 const struct kdbus_staging *staging)
+				 const struct kdbus_bloom_filter *bloom)
 {
 	const struct kdbus_item *item;
-	size_t pos;
 
-	for (pos = 0; pos < rule->items_size;
-	     pos += KDBUS_ALIGN8(item->size)) {
-		item = kdbus_match_item(rule, pos);
-		if (!kdbus_match_item_msg(item, src, staging))
+	KDBUS_ITEMS_FOREACH(item, rule->items, rule->items_size) {
+		if (!kdbus_match_item_msg(item, src, bloom))
 			return false;
 	}
 	return true;
@@ -376,7 +350,7 @@ static bool kdbus_match_rule_msg(const struct kdbus_match_rule *rule,
  * kdbus_match_db_match_msg() - whether a broadcast matches a rule
  * @db:		receiver's database
  * @src:	sender
- * @staging:	the message
+ * @bloom:	the message's bloom filter, or NULL
  *
  * May take the name registry's lock (NAME items); the caller must not
  * hold it.
@@ -385,14 +359,14 @@ static bool kdbus_match_rule_msg(const struct kdbus_match_rule *rule,
  */
 bool kdbus_match_db_match_msg(struct kdbus_match_db *db,
 			      struct kdbus_conn *src,
-			      const struct kdbus_staging *staging)
+			      const struct kdbus_bloom_filter *bloom)
 {
 	struct kdbus_match_rule *rule;
 	bool matched = false;
 
 	down_read(&db->lock);
 	list_for_each_entry(rule, &db->rules, entry) {
-		matched = kdbus_match_rule_msg(rule, src, staging);
+		matched = kdbus_match_rule_msg(rule, src, bloom);
 		if (matched)
 			break;
 	}
@@ -439,11 +413,8 @@ static bool kdbus_match_rule_kernel(const struct kdbus_match_rule *rule,
 				    u64 type, const void *payload)
 {
 	const struct kdbus_item *item;
-	size_t pos;
 
-	for (pos = 0; pos < rule->items_size;
-	     pos += KDBUS_ALIGN8(item->size)) {
-		item = kdbus_match_item(rule, pos);
+	KDBUS_ITEMS_FOREACH(item, rule->items, rule->items_size) {
 		if (!kdbus_match_item_kernel(item, type, payload))
 			return false;
 	}

@@ -25,7 +25,7 @@
 
 struct kdbus_conn;
 struct kdbus_match_db;
-struct kdbus_staging;
+struct kdbus_bloom_filter;
 
 struct kdbus_match_db *kdbus_match_db_new(void);
 void kdbus_match_db_free(struct kdbus_match_db *db);
@@ -33,7 +33,7 @@ int kdbus_cmd_match_add(struct kdbus_conn *conn, void __user *argp);
 int kdbus_cmd_match_remove(struct kdbus_conn *conn, void __user *argp);
 bool kdbus_match_db_match_msg(struct kdbus_match_db *db,
 			      struct kdbus_conn *src,
-			      const struct kdbus_staging *staging);
+			      const struct kdbus_bloom_filter *bloom);
 bool kdbus_match_db_match_kernel(struct kdbus_match_db *db, u64 type,
 				 const void *payload);
 

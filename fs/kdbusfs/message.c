@@ -15,28 +15,28 @@
 #include <uapi/linux/fcntl.h>
 
 #include "bus.h"
-#include "connection.h"
+#include "conn.h"
 #include "domain.h"
-#include "handle.h"
 #include "limits.h"
 #include "message.h"
 #include "metadata.h"
 #include "names.h"
 #include "pool.h"
 #include "queue.h"
+#include "super.h"
 
 #define KDBUS_MEMFD_SEALS	(F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW)
 
 /*
  * A passed file must not be able to carry kdbus messages itself: a
- * connection file, or a unix socket with its SCM_RIGHTS queue, could hold
+ * kdbusfs file, or a unix socket with its SCM_RIGHTS queue, could hold
  * the message that holds it, a cycle nothing would ever collect.
  */
 static bool kdbus_file_may_pass(struct file *file)
 {
 	struct socket *sock;
 
-	if (file->f_op == &kdbus_handle_ops)
+	if (file_inode(file)->i_sb->s_magic == KDBUSFS_SUPER_MAGIC)
 		return false;
 	sock = sock_from_file(file);
 	if (sock && sock->sk && sock->sk->sk_family == AF_UNIX)
@@ -69,15 +69,11 @@ static int kdbus_memfd_check(struct file *file, const struct kdbus_memfd *m)
 static int kdbus_staging_import_files(struct kdbus_staging *s)
 {
 	const struct kdbus_item *item;
-	size_t pos;
 
-	for (pos = 0; pos < s->args.items_size;
-	     pos += KDBUS_ALIGN8(item->size)) {
+	KDBUS_ARGS_FOREACH(item, &s->args) {
 		struct file *file;
 		unsigned int i;
 		int ret;
-
-		item = (void *)((u8 *)s->args.items + pos);
 
 		switch (item->type) {
 		case KDBUS_ITEM_PAYLOAD_MEMFD:
@@ -149,7 +145,6 @@ struct kdbus_staging *kdbus_staging_new_user(struct kdbus_conn *src,
 	const struct kdbus_item *item;
 	struct kdbus_staging *s;
 	u64 vec_total = 0;
-	size_t pos;
 	int ret;
 
 	s = kzalloc(sizeof(*s), GFP_KERNEL);
@@ -175,10 +170,7 @@ struct kdbus_staging *kdbus_staging_new_user(struct kdbus_conn *src,
 	s->bloom = argv[3].item;
 
 	s->msg_size = sizeof(struct kdbus_msg);
-	for (pos = 0; pos < s->args.items_size;
-	     pos += KDBUS_ALIGN8(item->size)) {
-		item = (void *)((u8 *)s->args.items + pos);
-
+	KDBUS_ARGS_FOREACH(item, &s->args) {
 		switch (item->type) {
 		case KDBUS_ITEM_PAYLOAD_VEC:
 			if (!item->vec.address && item->vec.size > 7) {
@@ -283,13 +275,10 @@ static void kdbus_staging_build(struct kdbus_staging *s,
 {
 	const struct kdbus_item *item;
 	struct kdbus_item *out = hdr->items;
-	size_t pos, payload = hdr->size;
+	size_t payload = hdr->size;
 	unsigned int memfd = 0;
 
-	for (pos = 0; pos < s->args.items_size;
-	     pos += KDBUS_ALIGN8(item->size)) {
-		item = (void *)((u8 *)s->args.items + pos);
-
+	KDBUS_ARGS_FOREACH(item, &s->args) {
 		switch (item->type) {
 		case KDBUS_ITEM_PAYLOAD_VEC:
 			out->type = KDBUS_ITEM_PAYLOAD_OFF;
@@ -339,15 +328,12 @@ static int kdbus_staging_copy_payload(struct kdbus_staging *s,
 				      size_t off)
 {
 	const struct kdbus_item *item;
-	size_t pos;
 	int ret;
 
-	for (pos = 0; pos < s->args.items_size;
-	     pos += KDBUS_ALIGN8(item->size)) {
+	KDBUS_ARGS_FOREACH(item, &s->args) {
 		struct iov_iter iter;
 		size_t pad;
 
-		item = (void *)((u8 *)s->args.items + pos);
 		if (item->type != KDBUS_ITEM_PAYLOAD_VEC || !item->vec.address)
 			continue;
 
@@ -435,8 +421,8 @@ struct kdbus_queue_entry *kdbus_staging_emit(struct kdbus_staging *staging,
 
 	entry = kdbus_queue_entry_new(staging->n_fds + staging->n_memfds,
 				      staging->n_memfds);
-	if (!entry)
-		return ERR_PTR(-ENOMEM);
+	if (IS_ERR(entry))
+		return entry;
 
 	/* metadata goes after the items; it is written when installed */
 	entry->meta = kdbus_staging_meta(src, dst);
@@ -530,8 +516,8 @@ struct kdbus_queue_entry *kdbus_kmsg_emit(struct kdbus_conn *dst,
 	int ret;
 
 	entry = kdbus_queue_entry_new(0, 0);
-	if (!entry)
-		return ERR_PTR(-ENOMEM);
+	if (IS_ERR(entry))
+		return entry;
 	msg = kzalloc(size, GFP_KERNEL);
 	if (!msg) {
 		ret = -ENOMEM;
@@ -543,12 +529,7 @@ struct kdbus_queue_entry *kdbus_kmsg_emit(struct kdbus_conn *dst,
 	msg->dst_id = dst->id;
 	msg->payload_type = KDBUS_PAYLOAD_KERNEL;
 	msg->cookie_reply = cookie_reply;
-	msg->items[0].type = item_type;
-	msg->items[0].size = KDBUS_ITEM_HEADER_SIZE + payload_size;
-	/* by address: FORTIFY takes items[0].data for an empty field */
-	if (payload_size)
-		memcpy((u8 *)msg->items + KDBUS_ITEM_HEADER_SIZE, payload,
-		       payload_size);
+	kdbus_item_set(msg->items, item_type, payload, payload_size);
 
 	entry->slice = kdbus_pool_slice_alloc(dst->pool, size);
 	if (IS_ERR(entry->slice)) {

@@ -10,18 +10,32 @@
  * an activator: a placeholder connection that holds the name, and the
  * messages sent to it, while no real owner does.
  *
- * Locking: the registry's rwsem protects every entry, every connection's
- * names_list, names_queue_list and activator_of. Notifications are queued
- * under it and sent after it is released.
+ * The registry is data: it sends nothing. An operation that changes who
+ * owns a name reports what happened as struct kdbus_name_change records
+ * on a list the caller passes; the caller, above, delivers them (moves
+ * the messages waiting for the name, queues the NAME_* notifications)
+ * while it still holds the registry lock, so that nobody finds the new
+ * owner before the messages have reached it, and flushes the
+ * notifications after unlocking.
+ *
+ * Locking: @rwlock protects every entry, every connection's names_list,
+ * names_queue_list, name_count and activator_of. Callers of the
+ * operations below take it with kdbus_names_lock() or hold it for
+ * reading to walk the lists.
  */
 
 #include <linux/hashtable.h>
+#include <linux/list.h>
 #include <linux/rwsem.h>
 #include <linux/types.h>
 
 struct kdbus_bus;
 struct kdbus_conn;
-struct kdbus_policy_db;
+
+/* flags a caller may ask for; the others are state */
+#define KDBUS_NAME_REQUEST_FLAGS	(KDBUS_NAME_REPLACE_EXISTING | \
+					 KDBUS_NAME_ALLOW_REPLACEMENT | \
+					 KDBUS_NAME_QUEUE)
 
 /**
  * struct kdbus_name_registry - the names of a bus
@@ -35,18 +49,88 @@ struct kdbus_name_registry {
 	u64 name_seq_last;
 };
 
+/**
+ * struct kdbus_name_entry - a well-known name with an owner
+ * @hentry:	in the registry's hash table
+ * @name_id:	registry-unique id; tells messages sent to this name apart
+ * @flags:	the owner's KDBUS_NAME_* flags
+ * @conn:	the owner (primary), holds a reference
+ * @activator:	activator connection for the name, holds a reference
+ * @queue:	connections waiting for the name (kdbus_name_pending)
+ * @conn_entry:	in the owner's names_list
+ * @name:	the name
+ */
+struct kdbus_name_entry {
+	struct hlist_node hentry;
+	u64 name_id;
+	u64 flags;
+	struct kdbus_conn *conn;
+	struct kdbus_conn *activator;
+	struct list_head queue;
+	struct list_head conn_entry;
+	char name[];
+};
+
+/**
+ * struct kdbus_name_pending - a connection waiting for a name
+ * @flags:	its KDBUS_NAME_* flags
+ * @conn:	the connection (the queue place is dropped before it goes)
+ * @entry:	the name
+ * @conn_entry:	in the connection's names_queue_list
+ * @name_entry:	in the name's queue
+ */
+struct kdbus_name_pending {
+	u64 flags;
+	struct kdbus_conn *conn;
+	struct kdbus_name_entry *entry;
+	struct list_head conn_entry;
+	struct list_head name_entry;
+};
+
+/**
+ * struct kdbus_name_change - what a registry operation did to one name
+ * @entry:	in the caller's list, in the order things happened
+ * @type:	KDBUS_ITEM_NAME_ADD, _REMOVE or _CHANGE
+ * @old_id:	previous owner, 0 for none
+ * @new_id:	new owner, 0 for none
+ * @old_flags:	previous owner's name flags
+ * @new_flags:	new owner's name flags
+ * @move_from:	messages sent to the name that wait here (a reference) ...
+ * @move_to:	... belong to this connection now (a reference); both NULL
+ *		if there is nothing to hand over
+ * @name_id:	the name entry those messages were sent to
+ * @name:	the name
+ */
+struct kdbus_name_change {
+	struct list_head entry;
+	u64 type;
+	u64 old_id;
+	u64 new_id;
+	u64 old_flags;
+	u64 new_flags;
+	struct kdbus_conn *move_from;
+	struct kdbus_conn *move_to;
+	u64 name_id;
+	char name[];
+};
+
 void kdbus_name_registry_init(struct kdbus_name_registry *reg);
 bool kdbus_name_is_valid(const char *p, bool allow_wildcard);
+void kdbus_names_lock(struct kdbus_name_registry *reg);
+void kdbus_names_unlock(struct kdbus_name_registry *reg);
+int kdbus_name_acquire(struct kdbus_name_registry *reg,
+		       struct kdbus_conn *conn, const char *name, u64 flags,
+		       u64 *rflags, struct list_head *changes);
+int kdbus_name_release(struct kdbus_name_registry *reg,
+		       struct kdbus_conn *conn, const char *name,
+		       struct list_head *changes);
+void kdbus_name_release_all(struct kdbus_name_registry *reg,
+			    struct kdbus_conn *conn, struct list_head *changes);
+void kdbus_name_changes_free(struct list_head *changes);
+
 bool kdbus_conn_has_name(struct kdbus_conn *conn, const char *name);
-void kdbus_name_release_all(struct kdbus_conn *conn);
-int kdbus_name_acquire_activator(struct kdbus_conn *conn, const char *name);
 struct kdbus_conn *kdbus_name_lookup(struct kdbus_bus *bus, const char *name,
 				     u64 *name_id);
 void *kdbus_name_items(struct kdbus_conn *conn, size_t *size);
-bool kdbus_name_policy_any(struct kdbus_conn *conn, struct kdbus_conn *owner,
-			   struct kdbus_policy_db *db, int access);
-int kdbus_cmd_name_acquire(struct kdbus_conn *conn, void __user *argp);
-int kdbus_cmd_name_release(struct kdbus_conn *conn, void __user *argp);
-int kdbus_cmd_list(struct kdbus_conn *conn, void __user *argp);
 
 #endif

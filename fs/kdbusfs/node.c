@@ -11,7 +11,6 @@
 #include <linux/string.h>
 
 #include "domain.h"
-#include "handle.h"
 #include "node.h"
 
 /*
@@ -36,16 +35,19 @@ static const struct inode_operations kdbus_node_file_iops = {
 };
 
 /**
- * kdbus_node_init() - initialize a node embedded in a new object
+ * __kdbus_node_init() - initialize a node embedded in a new object
  * @node:	node to initialize
  * @type:	type of the embedding object
  * @free_cb:	called to free the object when the last reference goes
+ * @name:	lockdep class name of its active references
+ * @key:	lockdep class key; use kdbus_node_init()
  */
-void kdbus_node_init(struct kdbus_node *node, enum kdbus_node_type type,
-		     void (*free_cb)(struct kdbus_node *node))
+void __kdbus_node_init(struct kdbus_node *node, enum kdbus_node_type type,
+		       void (*free_cb)(struct kdbus_node *node),
+		       const char *name, struct lock_class_key *key)
 {
 	kref_init(&node->kref);
-	kdbus_active_init(&node->active);
+	__kdbus_active_init(&node->active, name, key);
 	init_waitqueue_head(&node->waitq);
 	node->type = type;
 	node->dentry = NULL;
@@ -131,7 +133,8 @@ struct inode *kdbus_node_new_inode(struct super_block *sb,
 		inc_nlink(inode);
 	} else {
 		inode->i_op = &kdbus_node_file_iops;
-		inode->i_fop = &kdbus_handle_ops;
+		/* the mount's: files are opened a layer above the nodes */
+		inode->i_fop = domain->file_ops;
 	}
 	return inode;
 }

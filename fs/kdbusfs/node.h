@@ -54,8 +54,26 @@ struct kdbus_node {
 	void (*free_cb)(struct kdbus_node *node);
 };
 
-void kdbus_node_init(struct kdbus_node *node, enum kdbus_node_type type,
-		     void (*free_cb)(struct kdbus_node *node));
+void __kdbus_node_init(struct kdbus_node *node, enum kdbus_node_type type,
+		       void (*free_cb)(struct kdbus_node *node),
+		       const char *name, struct lock_class_key *key);
+
+/**
+ * kdbus_node_init() - initialize a node embedded in a new object
+ * @_node:	node to initialize
+ * @_type:	type of the embedding object
+ * @_free_cb:	called to free the object when the last reference goes
+ *
+ * The active references of the nodes initialized at one call site form
+ * one lockdep class (see active.h).
+ */
+#define kdbus_node_init(_node, _type, _free_cb)				\
+	do {								\
+		static struct lock_class_key __key;			\
+									\
+		__kdbus_node_init((_node), (_type), (_free_cb),		\
+				  #_node, &__key);			\
+	} while (0)
 struct kdbus_node *kdbus_node_ref(struct kdbus_node *node);
 void kdbus_node_unref(struct kdbus_node *node);
 void kdbus_node_deactivate(struct kdbus_node *node);

@@ -10,10 +10,11 @@
 #include <linux/string.h>
 
 #include "bus.h"
-#include "connection.h"
+#include "conn.h"
 #include "message.h"
 #include "notify.h"
 #include "queue.h"
+#include "send.h"
 
 /**
  * struct kdbus_notification - a notification waiting to be broadcast
@@ -44,7 +45,7 @@ void kdbus_notify_reply(struct kdbus_conn *conn, u64 cookie, u64 item_type)
 		kdbus_conn_lost_message(conn);
 		return;
 	}
-	kdbus_conn_queue_kernel(conn, entry);
+	kdbus_send_queue_kernel(conn, entry);
 }
 
 /*
@@ -136,22 +137,8 @@ void kdbus_notify_flush(struct kdbus_bus *bus)
 
 	list_for_each_entry_safe(n, tmp, &list, entry) {
 		list_del(&n->entry);
-		kdbus_bus_broadcast_kernel(bus, n->type, n->payload, n->size);
+		kdbus_send_broadcast_kernel(bus, n->type, n->payload, n->size);
 		kfree(n);
 	}
 	mutex_unlock(&bus->notify_flush_lock);
-}
-
-/**
- * kdbus_notify_free() - drop notifications nobody will flush
- * @bus:	bus being freed
- */
-void kdbus_notify_free(struct kdbus_bus *bus)
-{
-	struct kdbus_notification *n, *tmp;
-
-	list_for_each_entry_safe(n, tmp, &bus->notify_list, entry) {
-		list_del(&n->entry);
-		kfree(n);
-	}
 }

@@ -24,6 +24,5 @@ void kdbus_notify_name_change(struct kdbus_bus *bus, u64 type, u64 old_id,
 			      u64 new_id, u64 old_flags, u64 new_flags,
 			      const char *name);
 void kdbus_notify_flush(struct kdbus_bus *bus);
-void kdbus_notify_free(struct kdbus_bus *bus);
 
 #endif

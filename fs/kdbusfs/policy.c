@@ -13,6 +13,9 @@
 #include <linux/uidgid.h>
 #include <linux/user_namespace.h>
 
+#include "bus.h"
+#include "conn.h"
+#include "endpoint.h"
 #include "item.h"
 #include "names.h"
 #include "policy.h"
@@ -239,37 +242,18 @@ int kdbus_policy_query(struct kdbus_policy_db *db, const struct cred *cred,
 	return ret;
 }
 
-/*
- * Item walking. The chain may come straight from a command whose parser
- * already checked it, but the framing is checked again here so that no
- * caller has to guarantee it.
- */
-static const struct kdbus_item *kdbus_policy_next_item(const void *items,
-						       size_t size, size_t *pos)
+/* Rules that follow the NAME at @name, up to the next NAME: its size. */
+static unsigned int kdbus_policy_count_rules(const struct kdbus_item *name,
+					     const void *items, size_t size)
 {
+	const u8 *next = (const u8 *)name + KDBUS_ALIGN8(name->size);
+	const u8 *end = (const u8 *)items + size;
 	const struct kdbus_item *item;
+	unsigned int n = 0;
 
-	if (*pos >= size)
-		return NULL;
-	if (size - *pos < KDBUS_ITEM_HEADER_SIZE)
-		return ERR_PTR(-EINVAL);
-	item = (const void *)((const u8 *)items + *pos);
-	if (item->size < KDBUS_ITEM_HEADER_SIZE || item->size > size - *pos)
-		return ERR_PTR(-EINVAL);
-	*pos += KDBUS_ALIGN8(item->size);
-	return item;
-}
-
-/* Rules that follow a NAME, up to the next NAME, sizing its entry. */
-static int kdbus_policy_count_rules(const void *items, size_t size,
-				    size_t pos)
-{
-	const struct kdbus_item *item;
-	int n = 0;
-
-	while ((item = kdbus_policy_next_item(items, size, &pos))) {
-		if (IS_ERR(item))
-			return PTR_ERR(item);
+	if (next >= end)
+		return 0;
+	KDBUS_ITEMS_FOREACH(item, next, end - next) {
 		if (item->type == KDBUS_ITEM_NAME)
 			break;
 		if (item->type == KDBUS_ITEM_POLICY_ACCESS)
@@ -375,16 +359,14 @@ static bool kdbus_policy_list_has(struct hlist_head *list,
 
 static int kdbus_policy_add_name(struct hlist_head *staged,
 				 const struct kdbus_item *item,
-				 const void *items, size_t size, size_t pos,
+				 const void *items, size_t size,
 				 bool allow_wildcards, const void *owner,
 				 struct kdbus_policy_entry **out)
 {
 	struct kdbus_policy_entry *e;
-	int n;
+	unsigned int n;
 
-	n = kdbus_policy_count_rules(items, size, pos);
-	if (n < 0)
-		return n;
+	n = kdbus_policy_count_rules(item, items, size);
 	e = kdbus_policy_entry_new(item, n, allow_wildcards, owner);
 	if (IS_ERR(e))
 		return PTR_ERR(e);
@@ -410,19 +392,16 @@ static int kdbus_policy_parse(struct hlist_head *staged,
 {
 	struct kdbus_policy_entry *e = NULL;
 	const struct kdbus_item *item;
-	size_t pos = 0, count = 0;
+	size_t count = 0;
 	int ret;
 
-	while ((item = kdbus_policy_next_item(items, items_size, &pos))) {
-		if (IS_ERR(item))
-			return PTR_ERR(item);
-
+	KDBUS_ITEMS_FOREACH(item, items, items_size) {
 		switch (item->type) {
 		case KDBUS_ITEM_NAME:
 			if (max_policies && ++count > max_policies)
 				return -E2BIG;
 			ret = kdbus_policy_add_name(staged, item, items,
-						    items_size, pos,
+						    items_size,
 						    allow_wildcards, owner,
 						    &e);
 			if (ret < 0)
@@ -471,7 +450,8 @@ static int kdbus_policy_commit(struct kdbus_policy_db *db,
 /**
  * kdbus_policy_set() - replace the entries an owner has set
  * @db:			database
- * @items:		item chain: each KDBUS_ITEM_NAME starts an entry, the
+ * @items:		validated item chain (kdbus_args_parse()): each
+ *			KDBUS_ITEM_NAME starts an entry, the
  *			KDBUS_ITEM_POLICY_ACCESS items after it are its rules;
  *			items of other types are skipped
  * @items_size:		bytes in @items
@@ -515,4 +495,152 @@ exit:
 	kdbus_policy_free_list(&staged);
 	kdbus_policy_free_list(&gone);
 	return ret;
+}
+
+/* What an endpoint grants: everything by default, its policy if custom. */
+static int kdbus_policy_ep_query(struct kdbus_ep *ep, const struct cred *cred,
+				 const char *name)
+{
+	if (!ep->custom)
+		return KDBUS_POLICY_OWN;
+	return kdbus_policy_query(&ep->policy_db, cred, name);
+}
+
+/* Whether @db grants @conn @access to any name @owner owns. */
+static bool kdbus_policy_any_name_locked(struct kdbus_conn *conn,
+					 struct kdbus_conn *owner,
+					 struct kdbus_policy_db *db,
+					 int access)
+{
+	struct kdbus_name_entry *e;
+
+	lockdep_assert_held(&conn->bus->names.rwlock);
+	list_for_each_entry(e, &owner->names_list, conn_entry)
+		if (kdbus_policy_query(db, conn->cred, e->name) >= access)
+			return true;
+	return false;
+}
+
+static bool kdbus_policy_any_name(struct kdbus_conn *conn,
+				  struct kdbus_conn *owner,
+				  struct kdbus_policy_db *db, int access)
+{
+	struct kdbus_name_registry *reg = &conn->bus->names;
+	bool ret;
+
+	down_read(&reg->rwlock);
+	ret = kdbus_policy_any_name_locked(conn, owner, db, access);
+	up_read(&reg->rwlock);
+	return ret;
+}
+
+/**
+ * kdbus_policy_may_talk() - whether a connection may talk to another
+ * @conn:	the connection that wants to send
+ * @to:		the receiver
+ *
+ * Through a custom endpoint, its policy must grant TALK to a name @to
+ * owns. Then privileged connections and connections of the same user may
+ * talk; others need the bus policy's TALK for a name @to owns.
+ *
+ * Return: true if @conn may send to @to.
+ */
+bool kdbus_policy_may_talk(struct kdbus_conn *conn, struct kdbus_conn *to)
+{
+	if (conn->ep->custom &&
+	    !kdbus_policy_any_name(conn, to, &conn->ep->policy_db,
+				   KDBUS_POLICY_TALK))
+		return false;
+	if (conn->privileged || uid_eq(conn->cred->euid, to->cred->euid))
+		return true;
+	return kdbus_policy_any_name(conn, to, &conn->bus->policy_db,
+				     KDBUS_POLICY_TALK);
+}
+
+/**
+ * kdbus_policy_may_own() - whether a connection may own a name
+ * @conn:	connection
+ * @name:	well-known name
+ *
+ * Return: true if its endpoint grants OWN, and @conn is privileged or the
+ * bus policy lets its opener own @name.
+ */
+bool kdbus_policy_may_own(struct kdbus_conn *conn, const char *name)
+{
+	if (kdbus_policy_ep_query(conn->ep, conn->cred, name) <
+	    KDBUS_POLICY_OWN)
+		return false;
+	if (conn->privileged)
+		return true;
+	return kdbus_policy_query(&conn->bus->policy_db, conn->cred,
+				  name) >= KDBUS_POLICY_OWN;
+}
+
+/**
+ * kdbus_policy_may_see_locked() - kdbus_policy_may_see(), registry locked
+ * @conn:	connection looking
+ * @whom:	connection looked at
+ *
+ * The caller holds the name registry lock (for reading at least).
+ *
+ * Return: true if @conn may learn of @whom.
+ */
+bool kdbus_policy_may_see_locked(struct kdbus_conn *conn,
+				 struct kdbus_conn *whom)
+{
+	/* through a custom endpoint only peers with a visible name exist */
+	return !conn->ep->custom ||
+	       kdbus_policy_any_name_locked(conn, whom, &conn->ep->policy_db,
+					    KDBUS_POLICY_SEE);
+}
+
+/**
+ * kdbus_policy_may_see() - whether a connection may see another
+ * @conn:	connection looking
+ * @whom:	connection looked at
+ *
+ * Return: true if @conn may learn of @whom.
+ */
+bool kdbus_policy_may_see(struct kdbus_conn *conn, struct kdbus_conn *whom)
+{
+	return !conn->ep->custom ||
+	       kdbus_policy_any_name(conn, whom, &conn->ep->policy_db,
+				     KDBUS_POLICY_SEE);
+}
+
+/**
+ * kdbus_policy_may_see_name() - whether a connection may see a name
+ * @conn:	connection looking
+ * @name:	well-known name
+ *
+ * Return: true if @conn may learn of @name.
+ */
+bool kdbus_policy_may_see_name(struct kdbus_conn *conn, const char *name)
+{
+	return kdbus_policy_ep_query(conn->ep, conn->cred, name) >=
+	       KDBUS_POLICY_SEE;
+}
+
+/**
+ * kdbus_policy_may_see_notification() - whether a notification is visible
+ * @conn:	receiver
+ * @type:	KDBUS_ITEM_* of the notification
+ * @payload:	its payload
+ *
+ * Return: true if @conn may see what the notification tells.
+ */
+bool kdbus_policy_may_see_notification(struct kdbus_conn *conn, u64 type,
+				       const void *payload)
+{
+	const struct kdbus_notify_name_change *nc = payload;
+
+	switch (type) {
+	case KDBUS_ITEM_NAME_ADD:
+	case KDBUS_ITEM_NAME_REMOVE:
+	case KDBUS_ITEM_NAME_CHANGE:
+		return kdbus_policy_may_see_name(conn, nc->name);
+	default:
+		/* connections coming and going are no secret */
+		return true;
+	}
 }

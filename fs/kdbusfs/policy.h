@@ -21,6 +21,13 @@
  * implying the ones below; the answer is the highest level any of the
  * entry's rules grants.
  *
+ * Every access decision of the module is made here too, from the
+ * credentials both sides pinned at open(): whether a connection may TALK
+ * to another, SEE it, SEE a name or a notification about one, and OWN a
+ * name, through its endpoint (a custom endpoint's policy is enforced on
+ * everybody) and the bus's policy. The _locked variants are for callers
+ * that hold the name registry lock already.
+ *
  * Locking: @lock is taken inside whatever lock the caller holds and never
  * around anything else, so queries may come from under the name registry
  * lock or a connection lock.
@@ -31,6 +38,7 @@
 #include <linux/types.h>
 
 struct cred;
+struct kdbus_conn;
 struct kdbus_item;
 struct user_namespace;
 
@@ -55,5 +63,14 @@ int kdbus_policy_set(struct kdbus_policy_db *db,
 		     size_t max_policies, bool allow_wildcards,
 		     const void *owner, struct user_namespace *ns);
 void kdbus_policy_remove_owner(struct kdbus_policy_db *db, const void *owner);
+
+bool kdbus_policy_may_talk(struct kdbus_conn *conn, struct kdbus_conn *to);
+bool kdbus_policy_may_own(struct kdbus_conn *conn, const char *name);
+bool kdbus_policy_may_see(struct kdbus_conn *conn, struct kdbus_conn *whom);
+bool kdbus_policy_may_see_locked(struct kdbus_conn *conn,
+				 struct kdbus_conn *whom);
+bool kdbus_policy_may_see_name(struct kdbus_conn *conn, const char *name);
+bool kdbus_policy_may_see_notification(struct kdbus_conn *conn, u64 type,
+				       const void *payload);
 
 #endif

@@ -3,6 +3,7 @@
  * Receive queues and their entries.
  */
 
+#include <linux/err.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/kdbus.h>
@@ -15,17 +16,6 @@
 #include "queue.h"
 #include "reply.h"
 #include "user.h"
-
-/**
- * kdbus_queue_init() - initialize an empty queue
- * @queue:	queue to initialize
- */
-void kdbus_queue_init(struct kdbus_queue *queue)
-{
-	INIT_LIST_HEAD(&queue->msg_list);
-	queue->msg_prio = RB_ROOT;
-	queue->count = 0;
-}
 
 /**
  * kdbus_queue_add() - append an entry
@@ -121,7 +111,7 @@ struct kdbus_queue_entry *kdbus_queue_peek(struct kdbus_queue *queue,
  * @n_files:	files it will carry, FDS and MEMFD together
  * @n_memfds:	how many of them are MEMFD payloads
  *
- * Return: the entry or NULL.
+ * Return: the entry or ERR_PTR(-ENOMEM).
  */
 struct kdbus_queue_entry *kdbus_queue_entry_new(unsigned int n_files,
 						unsigned int n_memfds)
@@ -130,7 +120,7 @@ struct kdbus_queue_entry *kdbus_queue_entry_new(unsigned int n_files,
 
 	entry = kzalloc(sizeof(*entry), GFP_KERNEL_ACCOUNT);
 	if (!entry)
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	INIT_LIST_HEAD(&entry->entry);
 	RB_CLEAR_NODE(&entry->prio_node);
 	if (n_files) {
@@ -151,7 +141,7 @@ struct kdbus_queue_entry *kdbus_queue_entry_new(unsigned int n_files,
 error:
 	kfree(entry->files);
 	kfree(entry);
-	return NULL;
+	return ERR_PTR(-ENOMEM);
 }
 
 /**
@@ -249,4 +239,72 @@ int kdbus_queue_entry_install(struct kdbus_queue_entry *entry,
 	}
 	kfree(fds);
 	return ret;
+}
+
+/**
+ * kdbus_queue_entry_install_meta() - write an entry's metadata, once
+ * @entry:	entry at the head of its receiver's queue, or being received
+ * @reader:	the receiver's namespaces: ids are translated into them
+ *
+ * Return: 0, or the error of writing into the pool.
+ */
+int kdbus_queue_entry_install_meta(struct kdbus_queue_entry *entry,
+				   const struct kdbus_meta_view *reader)
+{
+	int ret;
+
+	if (!entry->meta)
+		return 0;
+	ret = kdbus_meta_install(entry->meta, entry->slice, reader);
+	if (ret < 0)
+		return ret;
+	kdbus_meta_free(entry->meta);
+	entry->meta = NULL;
+	return 0;
+}
+
+/**
+ * kdbus_queue_entry_deliver() - hand a dequeued entry to its receiver
+ * @entry:	entry taken off its queue, in the receiver's task
+ * @reader:	the receiver's namespaces
+ * @info:	set to the message's place in the pool; return_flags get
+ *		KDBUS_RECV_RETURN_INCOMPLETE_FDS if a descriptor was missing
+ *
+ * Writes the metadata, installs the files and publishes the slice.
+ *
+ * Return: 0 with the entry freed, or an error with the entry untouched,
+ * nothing installed, for the caller to requeue or free.
+ */
+int kdbus_queue_entry_deliver(struct kdbus_queue_entry *entry,
+			      const struct kdbus_meta_view *reader,
+			      struct kdbus_msg_info *info)
+{
+	bool incomplete;
+	int ret;
+
+	ret = kdbus_queue_entry_install_meta(entry, reader);
+	if (ret < 0)
+		return ret;
+	ret = kdbus_queue_entry_install(entry, &incomplete);
+	if (ret < 0)
+		return ret;
+	kdbus_pool_slice_publish(entry->slice, &info->offset, &info->msg_size);
+	if (incomplete)
+		info->return_flags |= KDBUS_RECV_RETURN_INCOMPLETE_FDS;
+	kdbus_queue_entry_free(entry);
+	return 0;
+}
+
+/**
+ * kdbus_queue_entry_quota() - give back, or charge again, an entry's quota
+ * @entry:	entry leaving (@sign -1) or going back on (+1) its queue
+ * @quota:	the receiver's quota table; the receiver's lock is held
+ * @sign:	-1 or +1
+ */
+void kdbus_queue_entry_quota(struct kdbus_queue_entry *entry,
+			     struct kdbus_quota_table *quota, int sign)
+{
+	if (entry->user)
+		kdbus_quota_adjust(quota, entry->user, entry->charged,
+				   entry->n_fds + entry->n_memfds, sign);
 }

@@ -22,7 +22,10 @@
 struct file;
 struct kdbus_conn;
 struct kdbus_meta;
+struct kdbus_meta_view;
+struct kdbus_msg_info;
 struct kdbus_pool_slice;
+struct kdbus_quota_table;
 struct kdbus_reply;
 struct kdbus_user;
 
@@ -78,7 +81,17 @@ struct kdbus_queue_entry {
 	u64 dst_name_id;
 };
 
-void kdbus_queue_init(struct kdbus_queue *queue);
+/**
+ * kdbus_queue_init() - initialize an empty queue
+ * @queue:	queue to initialize
+ */
+static inline void kdbus_queue_init(struct kdbus_queue *queue)
+{
+	INIT_LIST_HEAD(&queue->msg_list);
+	queue->msg_prio = RB_ROOT;
+	queue->count = 0;
+}
+
 void kdbus_queue_add(struct kdbus_queue *queue,
 		     struct kdbus_queue_entry *entry);
 void kdbus_queue_add_head(struct kdbus_queue *queue,
@@ -93,5 +106,12 @@ struct kdbus_queue_entry *kdbus_queue_entry_new(unsigned int n_files,
 void kdbus_queue_entry_free(struct kdbus_queue_entry *entry);
 int kdbus_queue_entry_install(struct kdbus_queue_entry *entry,
 			      bool *incomplete);
+void kdbus_queue_entry_quota(struct kdbus_queue_entry *entry,
+			     struct kdbus_quota_table *quota, int sign);
+int kdbus_queue_entry_install_meta(struct kdbus_queue_entry *entry,
+				   const struct kdbus_meta_view *reader);
+int kdbus_queue_entry_deliver(struct kdbus_queue_entry *entry,
+			      const struct kdbus_meta_view *reader,
+			      struct kdbus_msg_info *info);
 
 #endif

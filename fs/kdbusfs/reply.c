@@ -10,7 +10,8 @@
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 
-#include "connection.h"
+#include "bus.h"
+#include "conn.h"
 #include "notify.h"
 #include "queue.h"
 #include "reply.h"
@@ -23,7 +24,7 @@
  * @deadline_ns:	CLOCK_MONOTONIC deadline
  * @sync:		the sender waits for the answer
  *
- * Return: the reply, not linked yet, or NULL.
+ * Return: the reply, not linked yet, or ERR_PTR(-ENOMEM).
  */
 struct kdbus_reply *kdbus_reply_new(struct kdbus_conn *reply_src,
 				    struct kdbus_conn *reply_dst,
@@ -33,7 +34,7 @@ struct kdbus_reply *kdbus_reply_new(struct kdbus_conn *reply_src,
 
 	reply = kzalloc(sizeof(*reply), GFP_KERNEL_ACCOUNT);
 	if (!reply)
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	kref_init(&reply->kref);
 	INIT_LIST_HEAD(&reply->entry);
 	INIT_LIST_HEAD(&reply->src_entry);
@@ -199,15 +200,17 @@ void kdbus_reply_dead(struct kdbus_reply *reply)
 
 /**
  * kdbus_reply_work() - expire the replies a connection owes
- * @conn:	connection whose expiry work runs
+ * @work:	the connection's expiry work (conn->work)
  *
  * Requests that passed their deadline are removed: the sender of an
  * asynchronous one gets a KDBUS_ITEM_REPLY_TIMEOUT notification, a
  * synchronous one (waiting, or interrupted and maybe restarted later)
  * finishes with ETIMEDOUT. The work re-arms itself for the next deadline.
  */
-void kdbus_reply_work(struct kdbus_conn *conn)
+void kdbus_reply_work(struct work_struct *work)
 {
+	struct kdbus_conn *conn = container_of(to_delayed_work(work),
+					       struct kdbus_conn, work);
 	struct kdbus_reply *reply, *tmp;
 	u64 now = ktime_get_ns(), next = U64_MAX;
 	LIST_HEAD(expired);
@@ -235,6 +238,36 @@ void kdbus_reply_work(struct kdbus_conn *conn)
 		else
 			kdbus_notify_reply(reply->reply_src, reply->cookie,
 					   KDBUS_ITEM_REPLY_TIMEOUT);
+		kdbus_reply_unref(reply);
+	}
+}
+
+/**
+ * kdbus_reply_purge_requests() - forget the replies a connection waits for
+ * @conn:	disconnecting connection, the requester
+ *
+ * Nobody will take the answers: every peer that owes @conn one stops
+ * expecting it.
+ */
+void kdbus_reply_purge_requests(struct kdbus_conn *conn)
+{
+	struct kdbus_reply *reply, *tmp;
+	struct kdbus_conn *peer;
+	LIST_HEAD(dead);
+
+	kdbus_bus_for_each_conn(peer, conn->bus) {
+		mutex_lock(&peer->lock);
+		list_for_each_entry_safe(reply, tmp, &peer->reply_list, entry) {
+			if (reply->reply_src != conn)
+				continue;
+			list_move_tail(&reply->entry, &dead);
+			reply->linked = false;
+			atomic_dec(&conn->n_requests);
+		}
+		mutex_unlock(&peer->lock);
+	}
+	list_for_each_entry_safe(reply, tmp, &dead, entry) {
+		list_del_init(&reply->entry);
 		kdbus_reply_unref(reply);
 	}
 }

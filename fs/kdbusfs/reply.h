@@ -34,6 +34,7 @@
 
 struct kdbus_conn;
 struct kdbus_queue_entry;
+struct work_struct;
 
 /**
  * struct kdbus_reply - an expected reply
@@ -80,6 +81,7 @@ struct kdbus_reply *kdbus_reply_find(struct kdbus_conn *reply_dst,
 bool kdbus_reply_finish_sync(struct kdbus_reply *reply, int err,
 			     struct kdbus_queue_entry *entry);
 void kdbus_reply_dead(struct kdbus_reply *reply);
-void kdbus_reply_work(struct kdbus_conn *conn);
+void kdbus_reply_work(struct work_struct *work);
+void kdbus_reply_purge_requests(struct kdbus_conn *conn);
 
 #endif

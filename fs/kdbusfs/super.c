@@ -15,6 +15,7 @@
 #include <linux/user_namespace.h>
 
 #include "domain.h"
+#include "handle.h"
 #include "limits.h"
 #include "node.h"
 #include "super.h"
@@ -210,6 +211,7 @@ static int kdbusfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	if (IS_ERR(domain))
 		return PTR_ERR(domain);
 	sb->s_fs_info = domain;
+	domain->file_ops = &kdbus_handle_ops;
 
 	/* root of the mounter's namespace, or global root if unmapped */
 	uid = make_kuid(sb->s_user_ns, 0);

@@ -7,7 +7,20 @@
 #include <linux/xarray.h>
 
 #include "domain.h"
+#include "limits.h"
 #include "user.h"
+
+/**
+ * struct kdbus_quota - what one sending user has queued at one receiver
+ * @msgs:	queued messages
+ * @fds:	queued files
+ * @memory:	bytes of the receiver's pool those messages hold
+ */
+struct kdbus_quota {
+	unsigned int msgs;
+	unsigned int fds;
+	size_t memory;
+};
 
 /**
  * kdbus_user_lookup() - find or create the accounting object of a user
@@ -121,4 +134,102 @@ int kdbus_user_charge(struct kdbus_user *user, enum kdbus_user_resource res,
 void kdbus_user_uncharge(struct kdbus_user *user, enum kdbus_user_resource res)
 {
 	WARN_ON(atomic_dec_return(&user->count[res]) < 0);
+}
+
+/**
+ * kdbus_quota_init() - initialize an empty quota table
+ * @table:	table to initialize
+ */
+void kdbus_quota_init(struct kdbus_quota_table *table)
+{
+	xa_init(&table->users);
+}
+
+/**
+ * kdbus_quota_clear() - drop every record of a quota table
+ * @table:	table; its receiver's lock is held, or nobody else can reach it
+ *
+ * The table can be used again afterwards.
+ */
+void kdbus_quota_clear(struct kdbus_quota_table *table)
+{
+	struct kdbus_quota *q;
+	unsigned long key;
+
+	xa_for_each(&table->users, key, q) {
+		xa_erase(&table->users, key);
+		kfree(q);
+	}
+	xa_destroy(&table->users);
+}
+
+/**
+ * kdbus_quota_charge() - charge a message to its sender's quota
+ * @table:	the receiver's table; the receiver's lock is held
+ * @user:	sending user
+ * @size:	pool bytes the message takes, already allocated
+ * @n_files:	files it carries
+ * @pool_free:	bytes still free in the receiver's pool, after the message
+ *
+ * A user may have at most KDBUS_CONN_MAX_MSGS messages and
+ * KDBUS_CONN_MAX_FDS_PER_USER files queued at one receiver, and never more
+ * pool bytes than remain free after the message: at most half of the pool
+ * while alone, less as others queue too, so that no sender can starve the
+ * receiver of room for everybody else.
+ *
+ * Return: 0, -ENOBUFS (messages or bytes), -EMFILE (files), -ENOMEM.
+ */
+int kdbus_quota_charge(struct kdbus_quota_table *table,
+		       struct kdbus_user *user, size_t size,
+		       unsigned int n_files, size_t pool_free)
+{
+	unsigned long key = __kuid_val(user->uid);
+	struct kdbus_quota *q;
+
+	q = xa_load(&table->users, key);
+	if (!q) {
+		q = kzalloc(sizeof(*q), GFP_KERNEL_ACCOUNT);
+		if (!q)
+			return -ENOMEM;
+		if (xa_err(xa_store(&table->users, key, q,
+				    GFP_KERNEL_ACCOUNT))) {
+			kfree(q);
+			return -ENOMEM;
+		}
+	}
+
+	if (q->msgs >= KDBUS_CONN_MAX_MSGS || q->memory + size > pool_free)
+		return -ENOBUFS;
+	if (q->fds + n_files > KDBUS_CONN_MAX_FDS_PER_USER)
+		return -EMFILE;
+
+	q->msgs++;
+	q->fds += n_files;
+	q->memory += size;
+	return 0;
+}
+
+/**
+ * kdbus_quota_adjust() - give back a charge, or charge it again
+ * @table:	the receiver's table; the receiver's lock is held
+ * @user:	the user charged before
+ * @size:	bytes it was charged
+ * @n_files:	files it was charged
+ * @sign:	-1 to give back (the message left the queue), +1 to charge
+ *		again (it went back on the queue)
+ *
+ * Records stay until the table is cleared.
+ */
+void kdbus_quota_adjust(struct kdbus_quota_table *table,
+			struct kdbus_user *user, size_t size,
+			unsigned int n_files, int sign)
+{
+	struct kdbus_quota *q;
+
+	q = xa_load(&table->users, __kuid_val(user->uid));
+	if (WARN_ON(!q))
+		return;
+	q->msgs += sign;
+	q->fds += sign * (int)n_files;
+	q->memory += sign * (ssize_t)size;
 }

@@ -12,11 +12,17 @@
  *
  * Users live in the domain's xarray for as long as something charged to
  * them holds a reference.
+ *
+ * A quota table sits at every receiver: for each sending user, how many
+ * messages, passed files and pool bytes it has queued there. Senders
+ * charge it under the receiver's lock; receiving gives it back.
  */
 
 #include <linux/atomic.h>
 #include <linux/kref.h>
+#include <linux/types.h>
 #include <linux/uidgid.h>
+#include <linux/xarray.h>
 
 struct kdbus_domain;
 
@@ -47,5 +53,22 @@ int kdbus_user_charge(struct kdbus_user *user,
 		      enum kdbus_user_resource res, unsigned int max);
 void kdbus_user_uncharge(struct kdbus_user *user,
 			 enum kdbus_user_resource res);
+
+/**
+ * struct kdbus_quota_table - what each sending user has queued at a receiver
+ * @users:	struct kdbus_quota by kuid; protected by the receiver's lock
+ */
+struct kdbus_quota_table {
+	struct xarray users;
+};
+
+void kdbus_quota_init(struct kdbus_quota_table *table);
+void kdbus_quota_clear(struct kdbus_quota_table *table);
+int kdbus_quota_charge(struct kdbus_quota_table *table,
+		       struct kdbus_user *user, size_t size,
+		       unsigned int n_files, size_t pool_free);
+void kdbus_quota_adjust(struct kdbus_quota_table *table,
+			struct kdbus_user *user, size_t size,
+			unsigned int n_files, int sign);
 
 #endif

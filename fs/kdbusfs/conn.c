@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The connection object: what a connection holds, and its references.
+ */
+
+#include <linux/cred.h>
+#include <linux/err.h>
+#include <linux/poll.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "bus.h"
+#include "conn.h"
+#include "endpoint.h"
+#include "match.h"
+#include "metadata.h"
+#include "pool.h"
+#include "user.h"
+
+static void kdbus_conn_free_rcu(struct rcu_head *rcu)
+{
+	kfree(container_of(rcu, struct kdbus_conn, rcu));
+}
+
+static void kdbus_conn_free(struct kref *kref)
+{
+	struct kdbus_conn *conn = container_of(kref, struct kdbus_conn, kref);
+
+	WARN_ON(kdbus_conn_active(conn));
+	WARN_ON(conn->queue.count);
+	WARN_ON(!list_empty(&conn->reply_list));
+
+	kdbus_quota_clear(&conn->quota);
+	kdbus_pool_free(conn->pool);
+	kdbus_user_unref(conn->user);
+	kdbus_ep_unref(conn->ep);
+	put_cred(conn->cred);
+	kfree(conn->description);
+	kfree(conn->seclabel);
+	kdbus_meta_view_clear(&conn->view);
+	kdbus_meta_proc_unref(conn->proc);
+	kdbus_match_db_free(conn->match_db);
+	/* lookups by id run under RCU */
+	call_rcu(&conn->rcu, kdbus_conn_free_rcu);
+}
+
+/**
+ * kdbus_conn_new() - make a connection object, not on its bus yet
+ * @ep:		endpoint it is made through
+ * @cred:	credentials of the endpoint file's opener (f_cred)
+ * @privileged:	the opener was privileged at open()
+ * @view:	the opener's namespaces, pinned at open()
+ * @hello:	the checked HELLO command: flags, attach flags, pool size
+ * @description: KDBUS_ITEM_CONN_DESCRIPTION, or NULL
+ *
+ * Takes the identity from @cred and the task facts of the calling task
+ * (the one saying HELLO), makes the pool and finds the user to charge.
+ *
+ * Return: the connection in the NEW state, or ERR_PTR(-ENOMEM), or the
+ * error of making its pool.
+ */
+struct kdbus_conn *kdbus_conn_new(struct kdbus_ep *ep,
+				  const struct cred *cred, bool privileged,
+				  const struct kdbus_meta_view *view,
+				  const struct kdbus_cmd_hello *hello,
+				  const char *description)
+{
+	struct kdbus_bus *bus = ep->bus;
+	struct kdbus_conn *conn;
+	char name[64];
+	int ret;
+
+	conn = kzalloc(sizeof(*conn), GFP_KERNEL_ACCOUNT);
+	if (!conn)
+		return ERR_PTR(-ENOMEM);
+
+	kref_init(&conn->kref);
+	kdbus_active_init(&conn->active, "kdbus_conn.active");
+	mutex_init(&conn->lock);
+	init_waitqueue_head(&conn->wait);
+	kdbus_queue_init(&conn->queue);
+	INIT_LIST_HEAD(&conn->reply_list);
+	atomic_set(&conn->n_requests, 0);
+	INIT_LIST_HEAD(&conn->interrupted);
+	kdbus_quota_init(&conn->quota);
+	INIT_LIST_HEAD(&conn->names_list);
+	INIT_LIST_HEAD(&conn->names_queue_list);
+	INIT_LIST_HEAD(&conn->monitor_entry);
+
+	conn->flags = hello->flags;
+	conn->attach_flags_send = hello->attach_flags_send;
+	conn->attach_flags_recv = hello->attach_flags_recv;
+	conn->ep = kdbus_ep_ref(ep);
+	conn->bus = bus;
+	conn->cred = get_cred(cred);
+	conn->privileged = privileged;
+	kdbus_meta_view_copy(&conn->view, view);
+	conn->match_db = kdbus_match_db_new();
+	if (IS_ERR(conn->match_db)) {
+		ret = PTR_ERR(conn->match_db);
+		conn->match_db = NULL;
+		goto error;
+	}
+	if (view->seclabel) {
+		conn->seclabel = kstrdup(view->seclabel, GFP_KERNEL_ACCOUNT);
+		if (!conn->seclabel) {
+			ret = -ENOMEM;
+			goto error;
+		}
+	}
+	/* CONN_INFO describes the task that said HELLO */
+	conn->proc = kdbus_meta_proc_new(_KDBUS_ATTACH_ALL);
+	if (IS_ERR(conn->proc)) {
+		ret = PTR_ERR(conn->proc);
+		conn->proc = NULL;
+		goto error;
+	}
+
+	if (description) {
+		conn->description = kstrdup(description, GFP_KERNEL_ACCOUNT);
+		if (!conn->description) {
+			ret = -ENOMEM;
+			goto error;
+		}
+	}
+
+	conn->user = kdbus_user_lookup(bus->domain, conn->cred->euid);
+	if (IS_ERR(conn->user)) {
+		ret = PTR_ERR(conn->user);
+		conn->user = NULL;
+		goto error;
+	}
+
+	snprintf(name, sizeof(name), "kdbus-%s", bus->name);
+	conn->pool = kdbus_pool_new(name, hello->pool_size);
+	if (IS_ERR(conn->pool)) {
+		ret = PTR_ERR(conn->pool);
+		conn->pool = NULL;
+		goto error;
+	}
+	return conn;
+
+error:
+	kdbus_active_deactivate(&conn->active);
+	kdbus_conn_unref(conn);
+	return ERR_PTR(ret);
+}
+
+/**
+ * kdbus_conn_ref() - take a memory reference on a connection
+ * @conn:	connection, may be NULL
+ *
+ * Return: @conn
+ */
+struct kdbus_conn *kdbus_conn_ref(struct kdbus_conn *conn)
+{
+	if (conn)
+		kref_get(&conn->kref);
+	return conn;
+}
+
+/**
+ * kdbus_conn_unref() - drop a memory reference on a connection
+ * @conn:	connection, may be NULL
+ */
+void kdbus_conn_unref(struct kdbus_conn *conn)
+{
+	if (conn)
+		kref_put(&conn->kref, kdbus_conn_free);
+}
+
+/**
+ * kdbus_conn_lost_message() - count a message that could not be queued
+ * @conn:	connection that missed it
+ *
+ * The next RECV reports the count in dropped_msgs; poll() says EPOLLIN.
+ */
+void kdbus_conn_lost_message(struct kdbus_conn *conn)
+{
+	mutex_lock(&conn->lock);
+	conn->lost++;
+	mutex_unlock(&conn->lock);
+	wake_up_interruptible_poll(&conn->wait, EPOLLIN | EPOLLRDNORM);
+}

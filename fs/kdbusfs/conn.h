@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef __KDBUSFS_CONN_H
+#define __KDBUSFS_CONN_H
+
+/**
+ * DOC: The connection object
+ *
+ * A connection is an endpoint file on which KDBUS_CMD_HELLO succeeded.
+ * This header is the object: what a connection holds, its memory and
+ * active references, and the few state changes that are its own (the
+ * lost-message count). Its commands are in connection.c, sending in
+ * send.c.
+ *
+ * Its identity, its privilege and the user its resources are charged to
+ * are those of whoever *opened* the endpoint file (the file's f_cred and
+ * the handle's open-time privilege), not of the task that said HELLO: an
+ * fd opened by an unprivileged user stays an unprivileged connection in a
+ * root process's hands, and the reverse.
+ *
+ * States: NEW after kdbus_conn_new(), ACTIVE once HELLO put it on its bus;
+ * disconnecting deactivates, drains and cleans it up once (active.h). The
+ * memory lives until the last kdbus_conn_unref(); lookups by id run under
+ * RCU, so the memory itself is freed after a grace period.
+ *
+ * Locking: @lock protects the queue, the reply list, the interrupted
+ * list, the quota table and the lost-message count. Code holds at most
+ * one connection's lock at a time.
+ */
+
+#include <linux/cred.h>
+#include <linux/kdbus.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/rcupdate.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+
+#include "active.h"
+#include "metadata.h"
+#include "queue.h"
+#include "user.h"
+
+struct kdbus_bus;
+struct kdbus_ep;
+struct kdbus_match_db;
+struct kdbus_name_entry;
+struct kdbus_pool;
+
+/**
+ * struct kdbus_conn - a connection to a bus
+ * @kref:		memory reference
+ * @active:		active references
+ * @rcu:		frees the connection after lock-free lookups
+ * @id:			connection id, unique on the bus, never reused
+ * @flags:		KDBUS_HELLO_* flags
+ * @attach_flags_send:	metadata this connection lets receivers see
+ * @attach_flags_recv:	metadata this connection wants with messages
+ * @ep:			endpoint the connection was made through
+ * @bus:		the endpoint's bus
+ * @cred:		credentials of the endpoint file's opener
+ * @user:		user the connection is charged to (the opener's)
+ * @privileged:		the opener was privileged on the bus
+ * @description:	KDBUS_ITEM_CONN_DESCRIPTION, or NULL
+ * @seclabel:		security label of @cred, or NULL
+ * @view:		namespaces of the opener, metadata is translated into
+ * @proc:		task facts of the task that said HELLO
+ * @match_db:		rules selecting the broadcasts it receives
+ * @names_list:		names it owns (registry lock)
+ * @names_queue_list:	names it waits for (registry lock)
+ * @name_count:		names owned and waited for (registry lock)
+ * @activator_of:	name entry it is the activator of (registry lock)
+ * @monitor_entry:	in bus->monitors, for monitors
+ * @pool:		receive pool
+ * @lock:		see the DOC block
+ * @wait:		poll() and synchronous senders wait here
+ * @queue:		messages waiting for RECV
+ * @reply_list:		replies this connection owes
+ * @n_requests:		requests this connection waits for replies to
+ * @interrupted:	synchronous requests whose wait a signal interrupted,
+ *			kept for the restarted call to pick up
+ * @n_interrupted:	number of them
+ * @quota:		per sending user: messages, bytes and files queued here
+ * @lost:		messages that could not be queued, for dropped_msgs
+ * @work:		expires replies this connection owes (reply.c)
+ */
+struct kdbus_conn {
+	struct kref kref;
+	struct kdbus_active active;
+	struct rcu_head rcu;
+	u64 id;
+	u64 flags;
+	u64 attach_flags_send;
+	u64 attach_flags_recv;
+	struct kdbus_ep *ep;
+	struct kdbus_bus *bus;
+	const struct cred *cred;
+	struct kdbus_user *user;
+	bool privileged;
+	char *description;
+	char *seclabel;
+	struct kdbus_meta_view view;
+	struct kdbus_meta_proc *proc;
+	struct kdbus_match_db *match_db;
+	struct list_head names_list;
+	struct list_head names_queue_list;
+	unsigned int name_count;
+	struct kdbus_name_entry *activator_of;
+	struct list_head monitor_entry;
+	struct kdbus_pool *pool;
+
+	struct mutex lock;	/* see the DOC block */
+	wait_queue_head_t wait;
+	struct kdbus_queue queue;
+	struct list_head reply_list;
+	atomic_t n_requests;
+	struct list_head interrupted;
+	unsigned int n_interrupted;
+	struct kdbus_quota_table quota;
+	u64 lost;
+	struct delayed_work work;
+};
+
+struct kdbus_conn *kdbus_conn_new(struct kdbus_ep *ep,
+				  const struct cred *cred, bool privileged,
+				  const struct kdbus_meta_view *view,
+				  const struct kdbus_cmd_hello *hello,
+				  const char *description);
+struct kdbus_conn *kdbus_conn_ref(struct kdbus_conn *conn);
+void kdbus_conn_unref(struct kdbus_conn *conn);
+void kdbus_conn_lost_message(struct kdbus_conn *conn);
+
+/**
+ * kdbus_conn_acquire() - take an active reference for an operation
+ * @conn:	connection
+ *
+ * Return: true unless the connection is disconnected.
+ */
+static inline bool kdbus_conn_acquire(struct kdbus_conn *conn)
+{
+	return kdbus_active_acquire(&conn->active);
+}
+
+/**
+ * kdbus_conn_release() - end an operation on a connection
+ * @conn:	connection, may be NULL
+ */
+static inline void kdbus_conn_release(struct kdbus_conn *conn)
+{
+	if (conn)
+		kdbus_active_release(&conn->active, &conn->wait);
+}
+
+/**
+ * kdbus_conn_active() - whether a connection is connected
+ * @conn:	connection
+ *
+ * Return: true until it starts disconnecting.
+ */
+static inline bool kdbus_conn_active(struct kdbus_conn *conn)
+{
+	return kdbus_active_is_active(&conn->active);
+}
+
+/**
+ * kdbus_conn_is_monitor() - whether a connection is a monitor
+ * @conn:	connection
+ *
+ * Return: true for monitors: they see all traffic and send nothing.
+ */
+static inline bool kdbus_conn_is_monitor(const struct kdbus_conn *conn)
+{
+	return conn->flags & KDBUS_HELLO_MONITOR;
+}
+
+/**
+ * kdbus_conn_is_activator() - whether a connection is an activator
+ * @conn:	connection
+ *
+ * Return: true for activators, placeholders for one name.
+ */
+static inline bool kdbus_conn_is_activator(const struct kdbus_conn *conn)
+{
+	return conn->flags & KDBUS_HELLO_ACTIVATOR;
+}
+
+/**
+ * kdbus_conn_is_policy_holder() - whether a connection holds bus policy
+ * @conn:	connection
+ *
+ * Return: true for policy holders.
+ */
+static inline bool kdbus_conn_is_policy_holder(const struct kdbus_conn *conn)
+{
+	return conn->flags & KDBUS_HELLO_POLICY_HOLDER;
+}
+
+/**
+ * kdbus_conn_is_ordinary() - whether a connection takes part in traffic
+ * @conn:	connection
+ *
+ * Return: false for monitors, activators and policy holders, which send
+ * nothing, own no names this way and receive no broadcasts.
+ */
+static inline bool kdbus_conn_is_ordinary(const struct kdbus_conn *conn)
+{
+	return !(conn->flags & (KDBUS_HELLO_MONITOR | KDBUS_HELLO_ACTIVATOR |
+				KDBUS_HELLO_POLICY_HOLDER));
+}
+
+#endif

@@ -1,0 +1,385 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * CONN_INFO, BUS_CREATOR_INFO and LIST: struct kdbus_info records.
+ */
+
+#include <linux/err.h>
+#include <linux/kdbus.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/uio.h>
+
+#include "bus.h"
+#include "conn.h"
+#include "endpoint.h"
+#include "info.h"
+#include "item.h"
+#include "metadata.h"
+#include "names.h"
+#include "policy.h"
+#include "pool.h"
+
+/*
+ * Copy @size bytes of @buf into a new slice of @conn's pool and publish
+ * it; an empty answer still gets a (zero-sized) slice at a valid offset.
+ */
+static int kdbus_info_publish(struct kdbus_conn *conn, const void *buf,
+			      size_t size, u64 *offset, u64 *published)
+{
+	struct kdbus_pool_slice *slice;
+	struct kvec kvec = { .iov_base = (void *)buf, .iov_len = size };
+	int ret = 0;
+
+	slice = kdbus_pool_slice_alloc(conn->pool, size ?: 8);
+	if (IS_ERR(slice))
+		return PTR_ERR(slice);
+	if (size)
+		ret = kdbus_pool_slice_copy_kvec(slice, 0, &kvec, 1, size);
+	if (ret == 0)
+		kdbus_pool_slice_publish(slice, offset, published);
+	kdbus_pool_slice_release(slice);
+	return ret;
+}
+
+/*
+ * Put a struct kdbus_info into @conn's pool: an optional MAKE_NAME item,
+ * then the metadata of @ident and @proc selected by @mask, translated for
+ * @conn's opener.
+ */
+static int kdbus_info_put(struct kdbus_conn *conn,
+			  struct kdbus_cmd_info __user *ucmd, u64 id,
+			  u64 flags, const char *make_name,
+			  const struct kdbus_meta_ident *ident,
+			  struct kdbus_meta_proc *proc, u64 mask)
+{
+	struct kdbus_meta *meta;
+	struct kdbus_info *info;
+	struct kdbus_item *item;
+	u64 offset, published;
+	size_t size;
+	int ret;
+
+	/* describes a connection as it connected: no time stamp */
+	meta = kdbus_meta_new(ident, proc, mask & ~KDBUS_ATTACH_TIMESTAMP, 0,
+			      &conn->view);
+	if (IS_ERR(meta))
+		return PTR_ERR(meta);
+
+	size = sizeof(*info);
+	if (make_name)
+		size += KDBUS_ITEM_SIZE(strlen(make_name) + 1);
+	size += meta ? meta->size : 0;
+	info = kzalloc(size, GFP_KERNEL);
+	if (!info) {
+		ret = -ENOMEM;
+		goto exit;
+	}
+	info->size = size;
+	info->id = id;
+	info->flags = flags;
+	item = info->items;
+	if (make_name)
+		item = kdbus_item_set_str(item, KDBUS_ITEM_MAKE_NAME,
+					  make_name);
+	if (meta)
+		kdbus_meta_write(meta, item, &conn->view);
+
+	ret = kdbus_info_publish(conn, info, size, &offset, &published);
+	/* checked writable before: a fault here is user space's race */
+	if (ret == 0 && (put_user(offset, &ucmd->offset) ||
+			 put_user(published, &ucmd->info_size)))
+		ret = -EFAULT;
+exit:
+	kfree(info);
+	kdbus_meta_free(meta);
+	return ret;
+}
+
+/*
+ * Both info commands: parse, take the metadata mask and check that the
+ * answer can be written back before anything is allocated for it.
+ */
+static int kdbus_info_parse(struct kdbus_args *args, struct kdbus_arg *argv,
+			    size_t argc, void __user *argp,
+			    struct kdbus_cmd_info **cmd, u64 *mask)
+{
+	struct kdbus_cmd_info __user *ucmd = argp;
+	int ret;
+
+	args->allowed_flags = KDBUS_FLAG_NEGOTIATE;
+	args->argv = argv;
+	args->argc = argc;
+	ret = kdbus_args_parse(args, argp, cmd);
+	if (ret != 0)
+		return ret;
+	ret = kdbus_sanitize_attach_flags((*cmd)->attach_flags, mask);
+	if (ret == 0 && (put_user(0ULL, &ucmd->offset) ||
+			 put_user(0ULL, &ucmd->info_size)))
+		ret = -EFAULT;
+	if (ret < 0)
+		return kdbus_args_clear(args, ret);
+	return 0;
+}
+
+/* The connection CONN_INFO asks about, by id or by name, with a reference. */
+static struct kdbus_conn *kdbus_info_find(struct kdbus_conn *conn, u64 id,
+					  const char *name)
+{
+	struct kdbus_conn *peer = NULL;
+	u64 name_id;
+
+	if (!id == !name)
+		return ERR_PTR(-EINVAL);
+	if (name) {
+		if (!kdbus_name_is_valid(name, false))
+			return ERR_PTR(-EINVAL);
+		if (kdbus_policy_may_see_name(conn, name))
+			peer = kdbus_name_lookup(conn->bus, name, &name_id);
+	} else {
+		peer = kdbus_bus_find_conn_by_id(conn->bus, id);
+	}
+	if (peer && !kdbus_policy_may_see(conn, peer)) {
+		kdbus_conn_unref(peer);
+		peer = NULL;
+	}
+	/* what may not be seen does not exist */
+	if (!peer)
+		return ERR_PTR(name ? -ESRCH : -ENXIO);
+	return peer;
+}
+
+/**
+ * kdbus_cmd_conn_info() - handle KDBUS_CMD_CONN_INFO
+ * @conn:	connection asking
+ * @argp:	command payload
+ *
+ * Reports the peer's identity (pinned when its file was opened) and the
+ * facts of the task that said HELLO, as far as the peer's attach_flags_send
+ * allows.
+ *
+ * Return: 0, -ENXIO (no such id), -ESRCH (no such name), -EINVAL, -EXFULL
+ * (no room in the pool), -EFAULT, -ENOMEM.
+ */
+int kdbus_cmd_conn_info(struct kdbus_conn *conn, void __user *argp)
+{
+	struct kdbus_arg argv[] = {
+		{ .type = KDBUS_ITEM_NEGOTIATE },
+		{ .type = KDBUS_ITEM_NAME },
+	};
+	struct kdbus_args args = {};
+	struct kdbus_meta_ident ident = {};
+	struct kdbus_cmd_info *cmd;
+	struct kdbus_conn *peer;
+	u64 mask;
+	int ret;
+
+	ret = kdbus_info_parse(&args, argv, ARRAY_SIZE(argv), argp, &cmd,
+			       &mask);
+	if (ret != 0)
+		return min(ret, 0);
+
+	peer = kdbus_info_find(conn, cmd->id,
+			       argv[1].item ? argv[1].item->str : NULL);
+	if (IS_ERR(peer)) {
+		ret = PTR_ERR(peer);
+		goto exit;
+	}
+	mask &= READ_ONCE(peer->attach_flags_send);
+	ident.cred = peer->cred;
+	ident.seclabel = peer->seclabel;
+	ident.description = peer->description;
+	if (mask & KDBUS_ATTACH_NAMES) {
+		ident.names = kdbus_name_items(peer, &ident.names_size);
+		if (IS_ERR(ident.names)) {
+			ret = PTR_ERR(ident.names);
+			goto exit_unref;
+		}
+	}
+	ret = kdbus_info_put(conn, argp, peer->id, peer->flags, NULL, &ident,
+			     peer->proc, mask);
+	kfree(ident.names);
+exit_unref:
+	kdbus_conn_unref(peer);
+exit:
+	return kdbus_args_clear(&args, ret);
+}
+
+/**
+ * kdbus_cmd_bus_creator_info() - handle KDBUS_CMD_BUS_CREATOR_INFO
+ * @conn:	connection asking
+ * @argp:	command payload
+ *
+ * Reports the bus's name and its creator's identity and task facts, as far
+ * as the attach flags the creator gave at BUS_MAKE allow.
+ *
+ * Return: 0, -EINVAL, -EXFULL (no room in the pool), -EFAULT, -ENOMEM.
+ */
+int kdbus_cmd_bus_creator_info(struct kdbus_conn *conn, void __user *argp)
+{
+	struct kdbus_arg argv[] = {
+		{ .type = KDBUS_ITEM_NEGOTIATE },
+	};
+	struct kdbus_bus *bus = conn->bus;
+	struct kdbus_args args = {};
+	struct kdbus_meta_ident ident = {
+		.cred = bus->cred,
+		.seclabel = bus->seclabel,
+	};
+	struct kdbus_cmd_info *cmd;
+	u64 mask;
+	int ret;
+
+	ret = kdbus_info_parse(&args, argv, ARRAY_SIZE(argv), argp, &cmd,
+			       &mask);
+	if (ret != 0)
+		return min(ret, 0);
+	ret = kdbus_info_put(conn, argp, bus->id, bus->bus_flags, bus->name,
+			     &ident, bus->creator_proc,
+			     mask & bus->attach_flags_owner);
+	return kdbus_args_clear(&args, ret);
+}
+
+/* A growing buffer of struct kdbus_info records for KDBUS_CMD_LIST. */
+struct kdbus_list_buf {
+	u8 *data;
+	size_t size;
+	size_t cap;
+	int err;
+};
+
+static void kdbus_list_add(struct kdbus_list_buf *b, struct kdbus_conn *c,
+			   const struct kdbus_name_entry *e, u64 name_flags)
+{
+	size_t need = sizeof(struct kdbus_info);
+	struct kdbus_info *info;
+
+	if (b->err)
+		return;
+	if (e)
+		need += kdbus_item_name_size(e->name);
+	if (b->size + need > b->cap) {
+		size_t cap = max(2 * b->cap, b->size + need);
+		u8 *data = kvrealloc(b->data, cap, GFP_KERNEL | __GFP_ZERO);
+
+		if (!data) {
+			b->err = -ENOMEM;
+			return;
+		}
+		b->data = data;
+		b->cap = cap;
+	}
+	info = (void *)(b->data + b->size);
+	memset(info, 0, sizeof(*info));
+	info->size = need;
+	info->id = c->id;
+	info->flags = c->flags;
+	if (e)
+		kdbus_item_set_name(info->items, KDBUS_ITEM_OWNED_NAME,
+				    name_flags, e->name);
+	b->size += need;
+}
+
+/* One connection's records; the registry lock is held. */
+static void kdbus_list_conn(struct kdbus_conn *conn, struct kdbus_conn *c,
+			    u64 flags, struct kdbus_list_buf *b)
+{
+	struct kdbus_name_pending *p;
+	struct kdbus_name_entry *e;
+	bool added = false;
+
+	if (kdbus_conn_is_monitor(c) ||
+	    (kdbus_conn_is_activator(c) && !(flags & KDBUS_LIST_ACTIVATORS)))
+		return;
+	if (!kdbus_policy_may_see_locked(conn, c))
+		return;
+
+	if (flags & (KDBUS_LIST_NAMES | KDBUS_LIST_ACTIVATORS)) {
+		list_for_each_entry(e, &c->names_list, conn_entry) {
+			if (!kdbus_policy_may_see_name(conn, e->name))
+				continue;
+			if ((flags & KDBUS_LIST_ACTIVATORS) && e->activator &&
+			    e->activator != c) {
+				kdbus_list_add(b, e->activator, e,
+					       KDBUS_NAME_ACTIVATOR);
+				added = true;
+			}
+			if ((flags & KDBUS_LIST_NAMES) ||
+			    kdbus_conn_is_activator(c)) {
+				kdbus_list_add(b, c, e, e->flags);
+				added = true;
+			}
+		}
+	}
+	if (flags & KDBUS_LIST_QUEUED) {
+		list_for_each_entry(p, &c->names_queue_list, conn_entry) {
+			if (!kdbus_policy_may_see_name(conn, p->entry->name))
+				continue;
+			kdbus_list_add(b, c, p->entry,
+				       p->flags | KDBUS_NAME_IN_QUEUE);
+			added = true;
+		}
+	}
+	if ((flags & KDBUS_LIST_UNIQUE) && !added)
+		kdbus_list_add(b, c, NULL, 0);
+}
+
+/**
+ * kdbus_cmd_list() - handle KDBUS_CMD_LIST
+ * @conn:	connection
+ * @argp:	command payload
+ *
+ * Puts an array of struct kdbus_info into the caller's pool: with
+ * KDBUS_LIST_UNIQUE one per connection, with _NAMES one per owned name,
+ * with _ACTIVATORS those of activators, with _QUEUED those of waiting
+ * connections (IN_QUEUE set); what the caller may not see is left out.
+ *
+ * Return: 0, -EINVAL, -EXFULL (no room in the pool), -EFAULT, -ENOMEM.
+ */
+int kdbus_cmd_list(struct kdbus_conn *conn, void __user *argp)
+{
+	struct kdbus_cmd_list __user *ucmd = argp;
+	struct kdbus_name_registry *reg = &conn->bus->names;
+	struct kdbus_list_buf b = {};
+	struct kdbus_cmd_list *cmd;
+	struct kdbus_conn *c;
+	u64 offset, published;
+	int ret;
+
+	struct kdbus_arg argv[] = {
+		{ .type = KDBUS_ITEM_NEGOTIATE },
+	};
+	struct kdbus_args args = {
+		.allowed_flags = KDBUS_FLAG_NEGOTIATE | KDBUS_LIST_UNIQUE |
+				 KDBUS_LIST_NAMES | KDBUS_LIST_ACTIVATORS |
+				 KDBUS_LIST_QUEUED,
+		.argv = argv,
+		.argc = ARRAY_SIZE(argv),
+	};
+
+	ret = kdbus_args_parse(&args, argp, &cmd);
+	if (ret != 0)
+		return min(ret, 0);
+	if (put_user(0ULL, &ucmd->offset) || put_user(0ULL, &ucmd->list_size)) {
+		ret = -EFAULT;
+		goto exit;
+	}
+
+	down_read(&reg->rwlock);
+	kdbus_bus_for_each_conn(c, conn->bus)
+		if (kdbus_conn_active(c))
+			kdbus_list_conn(conn, c, cmd->flags, &b);
+	up_read(&reg->rwlock);
+	ret = b.err;
+	if (ret < 0)
+		goto exit;
+
+	ret = kdbus_info_publish(conn, b.data, b.size, &offset, &published);
+	if (ret == 0 && (put_user(offset, &ucmd->offset) ||
+			 put_user((u64)b.size, &ucmd->list_size)))
+		ret = -EFAULT;
+exit:
+	kvfree(b.data);
+	return kdbus_args_clear(&args, ret);
+}

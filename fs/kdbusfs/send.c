@@ -1,0 +1,673 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Sending: unicasts, replies, synchronous calls, broadcasts, notifications
+ * and monitor copies.
+ */
+
+#include <linux/err.h>
+#include <linux/kdbus.h>
+#include <linux/ktime.h>
+#include <linux/list.h>
+#include <linux/poll.h>
+#include <linux/wait.h>
+
+#include "bus.h"
+#include "conn.h"
+#include "limits.h"
+#include "match.h"
+#include "message.h"
+#include "names.h"
+#include "notify.h"
+#include "policy.h"
+#include "pool.h"
+#include "queue.h"
+#include "reply.h"
+#include "send.h"
+#include "user.h"
+
+/*
+ * Queue @entry at @dst. With @user, the entry is charged to that user's
+ * quota at @dst (a connection's traffic to its own user is not limited
+ * here); with @reply, the reply becomes expected from @dst. The entry is
+ * consumed either way.
+ */
+static int kdbus_send_insert(struct kdbus_conn *dst, struct kdbus_user *user,
+			     struct kdbus_queue_entry *entry,
+			     struct kdbus_reply *reply)
+{
+	size_t size = kdbus_pool_slice_size(entry->slice);
+	int ret = 0;
+
+	mutex_lock(&dst->lock);
+	if (!kdbus_conn_active(dst)) {
+		ret = -ECONNRESET;
+		goto exit;
+	}
+	if (user && user != dst->user) {
+		/* the slice is allocated already: what is free is left after */
+		ret = kdbus_quota_charge(&dst->quota, user, size,
+					 entry->n_fds + entry->n_memfds,
+					 kdbus_pool_size(dst->pool) -
+					 kdbus_pool_used(dst->pool));
+		if (ret < 0)
+			goto exit;
+		entry->user = kdbus_user_ref(user);
+		entry->charged = size;
+	}
+	if (reply) {
+		kdbus_reply_link(reply);
+		entry->reply = kdbus_reply_ref(reply);
+	}
+	kdbus_queue_add(&dst->queue, entry);
+	entry = NULL;
+
+exit:
+	mutex_unlock(&dst->lock);
+	if (entry)
+		kdbus_queue_entry_free(entry);
+	else
+		wake_up_interruptible_poll(&dst->wait, EPOLLIN | EPOLLRDNORM);
+	return ret;
+}
+
+/**
+ * kdbus_send_queue_kernel() - queue a kernel notification
+ * @conn:	receiving connection
+ * @entry:	notification, consumed
+ *
+ * A notification that cannot be queued counts as a lost message.
+ */
+void kdbus_send_queue_kernel(struct kdbus_conn *conn,
+			     struct kdbus_queue_entry *entry)
+{
+	if (kdbus_send_insert(conn, NULL, entry, NULL) < 0)
+		kdbus_conn_lost_message(conn);
+}
+
+/*
+ * Give every monitor of the bus a copy of @s, delivered to its receiver
+ * already. A monitor that has no room loses the copy (dropped_msgs); the
+ * sender never learns of monitors.
+ */
+static void kdbus_send_monitors(struct kdbus_conn *src, struct kdbus_staging *s)
+{
+	struct kdbus_bus *bus = src->bus;
+	struct kdbus_queue_entry *entry;
+	struct kdbus_conn *mon;
+
+	if (list_empty_careful(&bus->monitors))
+		return;
+	mutex_lock(&bus->monitors_lock);
+	list_for_each_entry(mon, &bus->monitors, monitor_entry) {
+		entry = kdbus_staging_emit(s, src, mon);
+		if (IS_ERR(entry) ||
+		    kdbus_send_insert(mon, src->user, entry, NULL) < 0)
+			kdbus_conn_lost_message(mon);
+	}
+	mutex_unlock(&bus->monitors_lock);
+}
+
+/*
+ * Put @entry, taken off another connection's queue, into @dst's pool and
+ * queue, charged to its sender again. A request keeps being expected, now
+ * from @dst. Consumes the entry.
+ */
+static int kdbus_send_move_entry(struct kdbus_conn *dst,
+				 struct kdbus_queue_entry *entry)
+{
+	struct kdbus_reply *reply = entry->reply;
+	struct kdbus_user *user = entry->user;
+	struct kdbus_pool_slice *slice;
+	int ret;
+
+	entry->reply = NULL;
+	entry->user = NULL;
+	slice = kdbus_pool_slice_alloc(dst->pool,
+				       kdbus_pool_slice_size(entry->slice));
+	if (IS_ERR(slice)) {
+		ret = PTR_ERR(slice);
+		goto error;
+	}
+	ret = kdbus_pool_slice_copy(slice, entry->slice);
+	if (ret < 0) {
+		kdbus_pool_slice_release(slice);
+		goto error;
+	}
+	kdbus_pool_slice_release(entry->slice);
+	entry->slice = slice;
+
+	if (reply) {
+		kdbus_conn_unref(reply->reply_dst);
+		reply->reply_dst = kdbus_conn_ref(dst);
+		atomic_inc(&reply->reply_src->n_requests);
+	}
+	ret = kdbus_send_insert(dst, user, entry, reply);
+	entry = NULL;
+	if (ret < 0 && reply)
+		atomic_dec(&reply->reply_src->n_requests);
+error:
+	if (ret < 0) {
+		kdbus_conn_lost_message(dst);
+		if (reply)
+			kdbus_reply_dead(reply);
+		kdbus_queue_entry_free(entry);
+	}
+	kdbus_reply_unref(reply);
+	kdbus_user_unref(user);
+	return ret;
+}
+
+/*
+ * Hand the messages sent to name entry @name_id that wait at @src to
+ * @dst, when the name changes hands between its activator and a real
+ * owner. A message that does not fit at @dst is lost there
+ * (dropped_msgs), and a request among them gets REPLY_DEAD.
+ */
+static void kdbus_send_move_messages(struct kdbus_conn *dst,
+				     struct kdbus_conn *src, u64 name_id)
+{
+	struct kdbus_queue_entry *entry, *tmp;
+	LIST_HEAD(list);
+
+	mutex_lock(&src->lock);
+	list_for_each_entry_safe(entry, tmp, &src->queue.msg_list, entry) {
+		if (entry->dst_name_id != name_id)
+			continue;
+		kdbus_queue_remove(&src->queue, entry);
+		kdbus_queue_entry_quota(entry, &src->quota, -1);
+		/* expected from @dst from now on; the entry keeps its ref */
+		if (entry->reply)
+			kdbus_reply_unlink(entry->reply);
+		list_add_tail(&entry->entry, &list);
+	}
+	mutex_unlock(&src->lock);
+
+	list_for_each_entry_safe(entry, tmp, &list, entry) {
+		list_del_init(&entry->entry);
+		kdbus_send_move_entry(dst, entry);
+	}
+}
+
+/**
+ * kdbus_send_name_changes() - deliver what a registry operation did
+ * @bus:	bus
+ * @changes:	struct kdbus_name_change records, in order; freed
+ *
+ * Called with the name registry locked, so that the messages waiting for
+ * a name reach its new owner before anybody can find that owner. The
+ * NAME_* notifications are queued, in order, for the caller to flush
+ * (kdbus_notify_flush()) once it has unlocked the registry.
+ */
+void kdbus_send_name_changes(struct kdbus_bus *bus, struct list_head *changes)
+{
+	struct kdbus_name_change *c;
+
+	lockdep_assert_held_write(&bus->names.rwlock);
+	list_for_each_entry(c, changes, entry) {
+		if (c->move_from)
+			kdbus_send_move_messages(c->move_to, c->move_from,
+						 c->name_id);
+		kdbus_notify_name_change(bus, c->type, c->old_id, c->new_id,
+					 c->old_flags, c->new_flags, c->name);
+	}
+	kdbus_name_changes_free(changes);
+}
+
+/* The interrupted synchronous request that a restarted call resumes. */
+static struct kdbus_reply *
+kdbus_send_find_interrupted(struct kdbus_conn *conn, struct kdbus_conn *dst,
+			    u64 cookie)
+{
+	struct kdbus_reply *reply;
+
+	mutex_lock(&conn->lock);
+	list_for_each_entry(reply, &conn->interrupted, src_entry) {
+		if (reply->reply_dst == dst && reply->cookie == cookie) {
+			list_del_init(&reply->src_entry);
+			reply->interrupted = false;
+			conn->n_interrupted--;
+			mutex_unlock(&conn->lock);
+			/* the list's reference is now the caller's */
+			return reply;
+		}
+	}
+	mutex_unlock(&conn->lock);
+	return NULL;
+}
+
+/*
+ * Keep an interrupted synchronous request for its restart. Callers that
+ * never restart must not pile them up: beyond the pending-request limit the
+ * oldest is forgotten (its answer, should it come, is dropped with it).
+ */
+static struct kdbus_reply *
+kdbus_send_keep_interrupted(struct kdbus_conn *conn, struct kdbus_reply *reply)
+{
+	struct kdbus_reply *old = NULL;
+
+	lockdep_assert_held(&conn->lock);
+	if (reply->interrupted)
+		return NULL;
+	reply->interrupted = true;
+	list_add_tail(&reply->src_entry, &conn->interrupted);
+	kdbus_reply_ref(reply);
+	if (++conn->n_interrupted > KDBUS_CONN_MAX_REQUESTS_PENDING) {
+		old = list_first_entry(&conn->interrupted, struct kdbus_reply,
+				       src_entry);
+		list_del_init(&old->src_entry);
+		old->interrupted = false;
+		conn->n_interrupted--;
+	}
+	/* the caller drops it once it released conn->lock */
+	return old;
+}
+
+/*
+ * A synchronous sender waits here for its reply. The wait ends when the
+ * reply object is finished, the deadline passes, a signal arrives, or the
+ * sender's own connection goes away.
+ */
+static int kdbus_send_wait_reply(struct kdbus_conn *conn,
+				 struct kdbus_reply *reply,
+				 struct kdbus_msg_info *info)
+{
+	struct kdbus_queue_entry *entry = NULL;
+	struct kdbus_reply *evicted = NULL;
+	u64 now = ktime_get_ns(), left = 0;
+	bool unlink = false;
+	int ret, err;
+
+	/* a deadline centuries away is a long wait, not an overflow */
+	if (reply->deadline_ns > now)
+		left = min_t(u64, reply->deadline_ns - now, KTIME_MAX);
+	ret = wait_event_interruptible_hrtimeout(conn->wait,
+						 !READ_ONCE(reply->waiting) ||
+						 !kdbus_conn_active(conn),
+						 ns_to_ktime(left));
+
+	mutex_lock(&conn->lock);
+	if (!reply->waiting) {
+		entry = reply->queue_entry;
+		reply->queue_entry = NULL;
+		err = reply->err;
+	} else if (ret == -ERESTARTSYS) {
+		/* stays expected: a restarted SEND picks the wait up again */
+		evicted = kdbus_send_keep_interrupted(conn, reply);
+		err = -ERESTARTSYS;
+	} else {
+		reply->waiting = false;
+		unlink = true;
+		err = ret == -ETIME ? -ETIMEDOUT : -ECONNRESET;
+	}
+	mutex_unlock(&conn->lock);
+	kdbus_reply_unref(evicted);
+
+	if (unlink) {
+		mutex_lock(&reply->reply_dst->lock);
+		kdbus_reply_unlink(reply);
+		mutex_unlock(&reply->reply_dst->lock);
+	}
+	if (!entry)
+		return err;
+	ret = kdbus_queue_entry_deliver(entry, &conn->view, info);
+	if (ret < 0)
+		kdbus_queue_entry_free(entry);	/* no caller to retry it */
+	return ret;
+}
+
+/*
+ * Send @s as the answer @reply expected. A synchronous caller learns of an
+ * answer that cannot reach it: EREMOTEIO if it does not take the files the
+ * answer carries, the replier's own error otherwise.
+ */
+static int kdbus_send_answer(struct kdbus_conn *conn, struct kdbus_conn *dst,
+			     struct kdbus_staging *s,
+			     struct kdbus_reply *reply)
+{
+	struct kdbus_queue_entry *entry;
+
+	if (s->n_fds && !(dst->flags & KDBUS_HELLO_ACCEPT_FD)) {
+		if (reply->sync)
+			kdbus_reply_finish_sync(reply, -EREMOTEIO, NULL);
+		return -ECOMM;
+	}
+
+	entry = kdbus_staging_emit(s, conn, dst);
+	if (IS_ERR(entry)) {
+		if (reply->sync)
+			kdbus_reply_finish_sync(reply, PTR_ERR(entry), NULL);
+		return PTR_ERR(entry);
+	}
+	if (reply->sync && kdbus_reply_finish_sync(reply, 0, entry))
+		return 0;
+	/* asynchronous, or the caller gave up waiting: an ordinary message */
+	return kdbus_send_insert(dst, conn->user, entry, NULL);
+}
+
+/*
+ * A reply travels on the right to talk back that the request granted. One
+ * that fails leaves its caller without a request to wait for: tell it, so
+ * that it does not wait for a timeout that will never come.
+ */
+static int kdbus_send_reply(struct kdbus_conn *conn, struct kdbus_conn *dst,
+			    struct kdbus_staging *s)
+{
+	struct kdbus_reply *reply;
+	int ret;
+
+	mutex_lock(&conn->lock);
+	reply = kdbus_reply_find(conn, dst, s->msg->cookie_reply);
+	if (reply) {
+		kdbus_reply_ref(reply);
+		kdbus_reply_unlink(reply);
+	}
+	mutex_unlock(&conn->lock);
+	if (!reply)
+		return -EBADSLT;
+
+	ret = kdbus_send_answer(conn, dst, s, reply);
+	if (ret < 0 && !reply->sync)
+		kdbus_notify_reply(dst, reply->cookie, KDBUS_ITEM_REPLY_DEAD);
+	if (ret == 0)
+		kdbus_send_monitors(conn, s);
+	kdbus_reply_unref(reply);
+	return ret;
+}
+
+/*
+ * A request or a one-way message to @dst. A request makes a reply object;
+ * a synchronous one then waits for it, and a restarted one (after a
+ * signal) picks up the wait it left instead of sending again.
+ */
+static int kdbus_send_unicast(struct kdbus_conn *conn, struct kdbus_conn *dst,
+			      struct kdbus_staging *s, bool sync,
+			      struct kdbus_msg_info *info)
+{
+	struct kdbus_msg *msg = s->msg;
+	struct kdbus_queue_entry *entry;
+	struct kdbus_reply *reply = NULL;
+	int ret;
+
+	if (s->n_fds && !(dst->flags & KDBUS_HELLO_ACCEPT_FD))
+		return -ECOMM;
+	if (!kdbus_policy_may_talk(conn, dst))
+		return -EPERM;
+
+	if (msg->flags & KDBUS_MSG_EXPECT_REPLY) {
+		if (sync) {
+			reply = kdbus_send_find_interrupted(conn, dst,
+							    msg->cookie);
+			if (reply)
+				goto wait;
+		}
+		if (atomic_inc_return(&conn->n_requests) >
+		    KDBUS_CONN_MAX_REQUESTS_PENDING) {
+			atomic_dec(&conn->n_requests);
+			return -EMLINK;
+		}
+		reply = kdbus_reply_new(conn, dst, msg->cookie,
+					msg->timeout_ns, sync);
+		if (IS_ERR(reply)) {
+			atomic_dec(&conn->n_requests);
+			return PTR_ERR(reply);
+		}
+	}
+
+	entry = kdbus_staging_emit(s, conn, dst);
+	if (IS_ERR(entry)) {
+		ret = PTR_ERR(entry);
+		goto exit_unaccount;
+	}
+	ret = kdbus_send_insert(dst, conn->user, entry, reply);
+	if (ret < 0)
+		goto exit_unaccount;
+	kdbus_send_monitors(conn, s);
+	if (!sync)
+		goto exit;
+
+wait:
+	ret = kdbus_send_wait_reply(conn, reply, info);
+	goto exit;
+
+exit_unaccount:
+	if (reply)
+		atomic_dec(&conn->n_requests);
+exit:
+	kdbus_reply_unref(reply);
+	return ret;
+}
+
+/*
+ * The receiver of a message sent to a well-known name: its owner, or its
+ * activator while it has none. A given dst_id must be the owner's.
+ */
+static struct kdbus_conn *kdbus_send_find_by_name(struct kdbus_conn *conn,
+						  struct kdbus_staging *s)
+{
+	const char *name = s->dst_name->str;
+	struct kdbus_conn *dst;
+	u64 name_id = 0;
+	int ret;
+
+	if (!kdbus_name_is_valid(name, false))
+		return ERR_PTR(-EINVAL);
+	/* a name the connection may not see is nobody's */
+	if (!kdbus_policy_may_see_name(conn, name))
+		return ERR_PTR(-ESRCH);
+	dst = kdbus_name_lookup(conn->bus, name, &name_id);
+	if (!dst)
+		return ERR_PTR(-ESRCH);
+
+	if (s->msg->dst_id != KDBUS_DST_ID_NAME && s->msg->dst_id != dst->id) {
+		ret = -EREMCHG;
+	} else if (kdbus_conn_is_activator(dst) &&
+		   (s->msg->flags & KDBUS_MSG_NO_AUTO_START)) {
+		ret = -EADDRNOTAVAIL;
+	} else {
+		s->dst_name_id = name_id;
+		return dst;
+	}
+	kdbus_conn_unref(dst);
+	return ERR_PTR(ret);
+}
+
+/* The receiver of a unicast, by name or by id, with a reference. */
+static struct kdbus_conn *kdbus_send_find_dst(struct kdbus_conn *conn,
+					      struct kdbus_staging *s)
+{
+	struct kdbus_conn *dst;
+
+	if (s->dst_name)
+		return kdbus_send_find_by_name(conn, s);
+	if (s->msg->dst_id == KDBUS_DST_ID_NAME)
+		return ERR_PTR(-EDESTADDRREQ);
+
+	dst = kdbus_bus_find_conn_by_id(conn->bus, s->msg->dst_id);
+	if (dst && !kdbus_policy_may_see(conn, dst)) {
+		kdbus_conn_unref(dst);
+		dst = NULL;
+	}
+	return dst ?: ERR_PTR(-ENXIO);
+}
+
+/*
+ * A broadcast is a signal selected by its bloom filter (whose size the
+ * staging checked against the bus's); it cannot be answered, and it
+ * carries no descriptors, which would be installed many times over.
+ */
+static int kdbus_send_broadcast_check(const struct kdbus_staging *staging)
+{
+	const struct kdbus_msg *msg = staging->msg;
+
+	if (!(msg->flags & KDBUS_MSG_SIGNAL))
+		return -EBADMSG;
+	/* timeout_ns shares its place with cookie_reply: no answer either */
+	if (msg->timeout_ns)
+		return -ENOTUNIQ;
+	if (!staging->bloom || staging->dst_name)
+		return -EBADMSG;
+	if (staging->n_fds)
+		return -ENOTUNIQ;
+	return 0;
+}
+
+/*
+ * Give @dst its copy if it wants it. A receiver without room loses the
+ * message and learns of it at its next RECV; only a fault in the sender's
+ * own memory fails the broadcast.
+ */
+static int kdbus_send_broadcast_one(struct kdbus_conn *src,
+				    struct kdbus_conn *dst,
+				    struct kdbus_staging *staging)
+{
+	struct kdbus_queue_entry *entry;
+	int ret;
+
+	if (!kdbus_conn_active(dst) || !kdbus_conn_is_ordinary(dst))
+		return 0;
+	if (!kdbus_match_db_match_msg(dst->match_db, src,
+				      &staging->bloom->bloom_filter))
+		return 0;
+	/* anyone may broadcast; receiving needs the right to talk back */
+	if (!kdbus_policy_may_talk(dst, src))
+		return 0;
+
+	entry = kdbus_staging_emit(staging, src, dst);
+	if (IS_ERR(entry)) {
+		ret = PTR_ERR(entry);
+		if (ret == -EFAULT)
+			return ret;
+		kdbus_conn_lost_message(dst);
+		return 0;
+	}
+	ret = kdbus_send_insert(dst, src->user, entry, NULL);
+	if (ret < 0 && ret != -ECONNRESET)
+		kdbus_conn_lost_message(dst);
+	return 0;
+}
+
+/*
+ * One pass over the bus's connections: every other active connection with
+ * a matching rule that may talk to @src gets a copy, charged to @src's
+ * user. Receivers whose pool or quota is full lose it; the sender still
+ * succeeds. Only -EFAULT fails it (receivers before the fault got it).
+ */
+static int kdbus_send_broadcast(struct kdbus_conn *src,
+				struct kdbus_staging *staging)
+{
+	struct kdbus_conn *dst;
+	int ret;
+
+	ret = kdbus_send_broadcast_check(staging);
+	if (ret < 0)
+		return ret;
+
+	kdbus_bus_for_each_conn(dst, src->bus) {
+		if (dst == src)
+			continue;
+		ret = kdbus_send_broadcast_one(src, dst, staging);
+		if (ret < 0) {
+			kdbus_conn_unref(dst);
+			return ret;
+		}
+	}
+	kdbus_send_monitors(src, staging);
+	return 0;
+}
+
+static void kdbus_send_notify_one(struct kdbus_conn *dst, u64 type,
+				  const void *payload, size_t size)
+{
+	struct kdbus_queue_entry *entry;
+
+	if (!kdbus_conn_active(dst) || !kdbus_conn_is_ordinary(dst))
+		return;
+	if (!kdbus_match_db_match_kernel(dst->match_db, type, payload))
+		return;
+	if (!kdbus_policy_may_see_notification(dst, type, payload))
+		return;
+
+	entry = kdbus_kmsg_emit(dst, 0, type, payload, size);
+	if (IS_ERR(entry)) {
+		kdbus_conn_lost_message(dst);
+		return;
+	}
+	kdbus_send_queue_kernel(dst, entry);
+}
+
+/**
+ * kdbus_send_broadcast_kernel() - deliver a kernel notification
+ * @bus:	bus
+ * @type:	KDBUS_ITEM_* of the notification's item
+ * @payload:	the item's payload
+ * @size:	bytes in @payload
+ *
+ * Every connection with a matching rule that may see it gets a copy; one
+ * without room counts it as lost.
+ */
+void kdbus_send_broadcast_kernel(struct kdbus_bus *bus, u64 type,
+				 const void *payload, size_t size)
+{
+	struct kdbus_conn *dst;
+
+	kdbus_bus_for_each_conn(dst, bus)
+		kdbus_send_notify_one(dst, type, payload, size);
+}
+
+/* What a message must be before it goes anywhere. */
+static int kdbus_send_check(struct kdbus_conn *conn,
+			    const struct kdbus_msg *msg, bool sync)
+{
+	if (msg->payload_type == KDBUS_PAYLOAD_KERNEL ||
+	    (msg->src_id && msg->src_id != conn->id))
+		return -EINVAL;
+	if (!(msg->flags & KDBUS_MSG_EXPECT_REPLY))
+		return sync ? -EINVAL : 0;
+	if (!msg->timeout_ns)
+		return -EINVAL;
+	/* a request to everybody, or a signal, has no one answer */
+	if ((msg->flags & KDBUS_MSG_SIGNAL) ||
+	    msg->dst_id == KDBUS_DST_ID_BROADCAST)
+		return -ENOTUNIQ;
+	if (sync && ktime_get_ns() >= msg->timeout_ns)
+		return -ETIMEDOUT;
+	return 0;
+}
+
+/**
+ * kdbus_send() - send a staged message
+ * @conn:	sending connection, active for the call
+ * @staging:	the message, validated
+ * @sync:	KDBUS_SEND_SYNC_REPLY: wait for the reply
+ * @info:	for @sync, set to where the reply is in @conn's pool
+ *
+ * A broadcast goes to every connection that matches it; a message with a
+ * reply cookie (and no EXPECT_REPLY) is the answer to a request; anything
+ * else is a unicast to a name or an id.
+ *
+ * Return: 0 or a negative error code; see Documentation's send errors.
+ */
+int kdbus_send(struct kdbus_conn *conn, struct kdbus_staging *staging,
+	       bool sync, struct kdbus_msg_info *info)
+{
+	struct kdbus_msg *msg = staging->msg;
+	struct kdbus_conn *dst;
+	int ret;
+
+	ret = kdbus_send_check(conn, msg, sync);
+	if (ret < 0)
+		return ret;
+	if (msg->dst_id == KDBUS_DST_ID_BROADCAST)
+		return kdbus_send_broadcast(conn, staging);
+
+	dst = kdbus_send_find_dst(conn, staging);
+	if (IS_ERR(dst))
+		return PTR_ERR(dst);
+	staging->dst_id = dst->id;
+	if (!(msg->flags & KDBUS_MSG_EXPECT_REPLY) && msg->cookie_reply)
+		ret = kdbus_send_reply(conn, dst, staging);
+	else
+		ret = kdbus_send_unicast(conn, dst, staging, sync, info);
+	kdbus_conn_unref(dst);
+	return ret;
+}
