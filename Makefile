@@ -11,6 +11,7 @@
 #                     with fault injection and a leak scan
 #   make bench        kdbusfs against AF_UNIX in the guest (ratios)
 #   make checkpatch   checkpatch.pl --strict over the project's C
+#   make check-layers no file of the module calls into a higher layer
 #   make clean
 #
 # KDIR=/path/to/kernel/build overrides the kernel tree to build against.
@@ -21,7 +22,7 @@ KDIR ?=
 MOD := fs/kdbusfs/kdbusfs.ko
 SELFTESTS := tools/testing/selftests/kdbusfs
 
-.PHONY: all module tests tools check check-debug check-creds checkpatch run bench clean
+.PHONY: all module tests tools check check-debug check-creds check-layers checkpatch run bench clean
 
 all: module
 
@@ -43,10 +44,14 @@ check-creds:
 	@scripts/check-creds --self-test
 	@scripts/check-creds fs/kdbusfs
 
+# calls go down the layers of the Code map; reads the built objects
+check-layers: module
+	@scripts/check-layers fs/kdbusfs
+
 checkpatch:
 	@$(SETUP); scripts/checkpatch "$$CHECKPATCH"
 
-check: module tests tools check-creds checkpatch
+check: module tests tools check-creds check-layers checkpatch
 	@scripts/check
 
 # The debug kernel is built once and cached (scripts/build-debug-kernel);
