@@ -12,6 +12,7 @@
 #   make bench        kdbusfs against AF_UNIX in the guest (ratios)
 #   make checkpatch   checkpatch.pl --strict over the project's C
 #   make check-layers no file of the module calls into a higher layer
+#   make kernel-doc   scripts/kernel-doc -Wall over the module
 #   make clean
 #
 # KDIR=/path/to/kernel/build overrides the kernel tree to build against.
@@ -22,7 +23,7 @@ KDIR ?=
 MOD := fs/kdbusfs/kdbusfs.ko
 SELFTESTS := tools/testing/selftests/kdbusfs
 
-.PHONY: all module tests tools check check-debug check-creds check-layers checkpatch run bench clean
+.PHONY: all module tests tools check check-debug check-creds check-layers checkpatch kernel-doc run bench clean
 
 all: module
 
@@ -51,7 +52,13 @@ check-layers: module
 checkpatch:
 	@$(SETUP); scripts/checkpatch "$$CHECKPATCH"
 
-check: module tests tools check-creds check-layers checkpatch
+# kernel-doc of the module, every warning (-Wall) an error
+kernel-doc:
+	@$(SETUP); out=$$("$$KERNELDOC" -Wall -none fs/kdbusfs/*.[ch] 2>&1); \
+	if [ -n "$$out" ]; then echo "$$out"; exit 1; fi; \
+	echo "kernel-doc: fs/kdbusfs clean (-Wall)"
+
+check: module tests tools check-creds check-layers checkpatch kernel-doc
 	@scripts/check
 
 # The debug kernel is built once and cached (scripts/build-debug-kernel);

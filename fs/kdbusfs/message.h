@@ -45,6 +45,8 @@ struct kdbus_queue_entry;
  * @payload_size:	bytes of payload in the receiver's slice
  * @msg_size:		header and items in the receiver's slice
  * @dst_name:		KDBUS_ITEM_DST_NAME, or NULL
+ * @dst_name_id:	name entry @dst_name resolved to, set when sending
+ * @dst_id:		receiver's id, set when sending a unicast
  * @bloom:		KDBUS_ITEM_BLOOM_FILTER, or NULL
  */
 struct kdbus_staging {

@@ -479,22 +479,19 @@ void kdbus_meta_free(struct kdbus_meta *meta)
 	kfree(meta);
 }
 
+/* The next item at *@pos, its payload zeroed, for the caller to fill. */
 static struct kdbus_item *kdbus_meta_item(struct kdbus_item **pos, u64 type,
 					  size_t payload)
 {
 	struct kdbus_item *item = *pos;
 
-	item->type = type;
-	item->size = KDBUS_ITEM_HEADER_SIZE + payload;
-	*pos = (void *)((u8 *)item + KDBUS_ALIGN8(item->size));
+	*pos = kdbus_item_set(item, type, NULL, payload);
 	return item;
 }
 
 static void kdbus_meta_str(struct kdbus_item **pos, u64 type, const char *s)
 {
-	struct kdbus_item *item = kdbus_meta_item(pos, type, strlen(s) + 1);
-
-	memcpy((u8 *)item + KDBUS_ITEM_HEADER_SIZE, s, strlen(s) + 1);
+	*pos = kdbus_item_set_str(*pos, type, s);
 }
 
 /*

@@ -106,7 +106,7 @@ void kdbus_node_deactivate(struct kdbus_node *node)
  * @uid:	owner
  * @gid:	group
  *
- * Return: the new inode, or NULL if out of memory.
+ * Return: the new inode, or ERR_PTR(-ENOMEM).
  */
 struct inode *kdbus_node_new_inode(struct super_block *sb,
 				   struct kdbus_node *node, umode_t mode,
@@ -117,7 +117,7 @@ struct inode *kdbus_node_new_inode(struct super_block *sb,
 
 	inode = new_inode(sb);
 	if (!inode)
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 
 	/* Numbered per domain, so two mounts never share inode numbers. */
 	inode->i_ino = atomic_long_inc_return(&domain->last_ino);
@@ -166,8 +166,8 @@ int kdbus_node_link(struct kdbus_node *node, struct dentry *parent,
 	int ret = 0;
 
 	inode = kdbus_node_new_inode(parent->d_sb, node, mode, uid, gid);
-	if (!inode)
-		return -ENOMEM;
+	if (IS_ERR(inode))
+		return PTR_ERR(inode);
 
 	mutex_lock(&domain->node_lock);
 	inode_lock(dir);

@@ -67,7 +67,7 @@ static struct kdbus_pool_slice *kdbus_pool_slice_new(struct kdbus_pool *pool,
 
 	slice = kzalloc(sizeof(*slice), GFP_KERNEL_ACCOUNT);
 	if (!slice)
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	slice->pool = pool;
 	slice->off = off;
 	slice->size = size;
@@ -138,10 +138,10 @@ struct kdbus_pool *kdbus_pool_new(const char *name, size_t size)
 	}
 
 	slice = kdbus_pool_slice_new(pool, 0, size);
-	if (!slice) {
+	if (IS_ERR(slice)) {
 		fput(f);
 		kfree(pool);
-		return ERR_PTR(-ENOMEM);
+		return ERR_CAST(slice);
 	}
 
 	mutex_init(&pool->lock);
@@ -246,8 +246,8 @@ struct kdbus_pool_slice *kdbus_pool_slice_alloc(struct kdbus_pool *pool,
 	if (slice->size > size) {
 		rest = kdbus_pool_slice_new(pool, slice->off + size,
 					    slice->size - size);
-		if (!rest) {
-			slice = ERR_PTR(-ENOMEM);
+		if (IS_ERR(rest)) {
+			slice = ERR_CAST(rest);
 			goto exit;
 		}
 		list_add(&rest->entry, &slice->entry);

@@ -223,8 +223,8 @@ static int kdbusfs_fill_super(struct super_block *sb, struct fs_context *fc)
 
 	inode = kdbus_node_new_inode(sb, &domain->node,
 				     S_IFDIR | KDBUSFS_DEFAULT_MODE, uid, gid);
-	if (!inode)
-		return -ENOMEM;
+	if (IS_ERR(inode))
+		return PTR_ERR(inode);
 
 	sb->s_root = d_make_root(inode);
 	if (!sb->s_root)

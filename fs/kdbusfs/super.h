@@ -13,6 +13,53 @@
  * the per-user limits of the domain; all can change on remount.
  */
 
+/**
+ * DOC: Layers
+ *
+ * Each file belongs to one layer and calls only into its own layer or the
+ * ones below it (scripts/check-layers checks the built objects):
+ *
+ *   base:      active, item, pool, user, node, limits.h
+ *   objects:   domain, bus, conn, endpoint, names, match, policy, metadata
+ *              (data with their locks; they send nothing)
+ *   delivery:  message, queue, reply, notify, send
+ *   commands:  connection, names_cmd, info, handle, super
+ *
+ * Where an object's change has a consequence above it (a name changing
+ * owner moves messages and notifies), the object reports what happened
+ * and the command layer delivers it.
+ */
+
+/**
+ * DOC: Locking
+ *
+ * Locks nest in this order, outermost first; a lock is never taken while
+ * one below it in the list is held:
+ *
+ *  1. handle->lock: the setup ioctls of one file (BUS_MAKE, ENDPOINT_MAKE,
+ *     HELLO).
+ *  2. Active references (active.h) behave as read locks taken by trylock;
+ *     draining is the write side. Nothing drains an object while holding
+ *     an active reference on it or on an object below it in this chain:
+ *     domain -> bus, default endpoint -> custom endpoint, endpoint ->
+ *     connection. lockdep checks it on the debug kernel.
+ *  3. domain->node_lock, then the directory inode's lock (node.c).
+ *  4. bus->notify_flush_lock, held while notifications are delivered.
+ *  5. bus->monitors_lock, held while monitors get their copies.
+ *  6. A receiver's match database rwsem (match.c).
+ *  7. The bus's name registry rwsem (names.h); under it the messages
+ *     sent to a name move to its new owner.
+ *  8. conn->lock of one connection; code never holds two.
+ *  9. A pool's lock (pool.c).
+ * 10. A policy database's rwsem (policy.h), domain->user_lock, the
+ *     quota table's xarray lock and bus->notify_lock: innermost, nothing
+ *     is taken under them.
+ *
+ * Payloads are copied from the sender's memory into a receiver's pool
+ * with no lock held, except the copies for monitors, which are made under
+ * bus->monitors_lock.
+ */
+
 /* "DBus", as upstream kdbus used */
 #define KDBUSFS_SUPER_MAGIC	0x44427573
 
