@@ -128,6 +128,25 @@ struct kdbus_item *kdbus_item_find(struct kdbus_item *first, const void *end,
 	return NULL;
 }
 
+uint64_t kdbus_meta_mask(struct kdbus_item *first, const void *end,
+			 unsigned int *count)
+{
+	struct kdbus_item *item;
+	unsigned int n = 0;
+	uint64_t mask = 0;
+
+	KDBUS_FOREACH(item, kdbus_walk(first, end, KDBUS_ITEM_HEADER_SIZE)) {
+		if (item->type < _KDBUS_ITEM_ATTACH_BASE ||
+		    item->type >= _KDBUS_ITEM_ATTACH_BASE + 64)
+			continue;
+		mask |= 1ULL << (item->type - _KDBUS_ITEM_ATTACH_BASE);
+		n++;
+	}
+	if (count)
+		*count = n;
+	return mask;
+}
+
 int kdbus_bus_make_bloom(int control_fd, uint64_t flags, const char *name,
 			 uint64_t bloom_size, uint64_t n_hash)
 {
@@ -276,37 +295,63 @@ error:
 	return err;
 }
 
-static int write_file(const char *path, const char *text)
+int kdbus_write_file(const char *path, const char *text)
 {
-	int fd, ret = 0;
+	ssize_t len = strlen(text), n;
+	int fd;
 
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text))
-		ret = -errno;
+	n = write(fd, text, len);
+	if (n < 0)
+		n = -errno;
 	close(fd);
-	return ret;
+	return n == len ? 0 : n < 0 ? n : -EIO;
 }
 
-int kdbus_unshare_userns_as_root(void)
+ssize_t kdbus_read_file(const char *path, char *buf, size_t size)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	if (n < 0)
+		n = -errno;
+	else
+		buf[n] = '\0';
+	close(fd);
+	return n;
+}
+
+int kdbus_unshare_userns(int flags, uid_t inner)
 {
 	uid_t uid = geteuid();
 	gid_t gid = getegid();
 	char map[64];
 	int ret;
 
-	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
+	if (unshare(CLONE_NEWUSER | flags) < 0)
 		return -errno;
-	snprintf(map, sizeof(map), "0 %u 1", uid);
-	ret = write_file("/proc/self/uid_map", map);
+	snprintf(map, sizeof(map), "%u %u 1", inner, uid);
+	ret = kdbus_write_file("/proc/self/uid_map", map);
 	if (ret)
 		return ret;
-	ret = write_file("/proc/self/setgroups", "deny");
+	ret = kdbus_write_file("/proc/self/setgroups", "deny");
 	if (ret)
 		return ret;
-	snprintf(map, sizeof(map), "0 %u 1", gid);
-	ret = write_file("/proc/self/gid_map", map);
+	snprintf(map, sizeof(map), "%u %u 1", inner, gid);
+	return kdbus_write_file("/proc/self/gid_map", map);
+}
+
+int kdbus_unshare_userns_as_root(void)
+{
+	int ret;
+
+	ret = kdbus_unshare_userns(CLONE_NEWNS, 0);
 	if (ret)
 		return ret;
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)

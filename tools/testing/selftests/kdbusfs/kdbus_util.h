@@ -14,6 +14,9 @@
 /* the module's own limits: the tests check those, not copies of them */
 #include "../../../../fs/kdbusfs/limits.h"
 
+/* statfs()'s f_type on a kdbusfs mount, KDBUSFS_SUPER_MAGIC of the module */
+#define KDBUSFS_SUPER_MAGIC	0x44427573
+
 /* an unprivileged uid that every test environment maps */
 #define KDBUS_TEST_UID		1000
 #define KDBUS_TEST_GID		1000
@@ -143,6 +146,12 @@ static inline void kdbus_walk_step(struct kdbus_walk *w)
 /* the first item of @type from @first to @end, or NULL */
 struct kdbus_item *kdbus_item_find(struct kdbus_item *first, const void *end,
 				   uint64_t type);
+/*
+ * The KDBUS_ATTACH_* bits of the metadata items from @first to @end; how
+ * many such items there are in *@count unless it is NULL
+ */
+uint64_t kdbus_meta_mask(struct kdbus_item *first, const void *end,
+			 unsigned int *count);
 
 /* switch to an unprivileged uid/gid, dropping every capability */
 int kdbus_drop_to(uid_t uid, gid_t gid);
@@ -182,8 +191,18 @@ int kdbus_open_as(uid_t uid, gid_t gid, const char *path);
  */
 int kdbus_memfd_make(size_t size, unsigned int seals);
 
+/*
+ * Unshare the user namespace (and the namespaces in CLONE_* @flags), where
+ * the caller's euid and egid read as @inner and nobody else is mapped
+ */
+int kdbus_unshare_userns(int flags, uid_t inner);
 /* unshare user and mount namespaces as the current user, mapping it to 0 */
 int kdbus_unshare_userns_as_root(void);
+
+/* write @text to @path: 0 or -errno */
+int kdbus_write_file(const char *path, const char *text);
+/* @path's first @size - 1 bytes, NUL-terminated: their length, or -errno */
+ssize_t kdbus_read_file(const char *path, char *buf, size_t size);
 
 /* fd passing over a unix socket */
 int kdbus_send_fd(int sock, int fd);
