@@ -15,7 +15,6 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 #include "kselftest_harness.h"
 #include "kdbus_util.h"
@@ -132,11 +131,11 @@ TEST_F(bus, bus_make_refuses_bad_names)
 	kdbus_bus_name(name, sizeof(name),
 		       "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
 	EXPECT_EQ(-ENAMETOOLONG, kdbus_bus_make(self->control, 0, name));
-	/* 63 characters is the longest name */
+	/* the longest name */
 	memset(name, 'a', sizeof(name));
 	snprintf(name, sizeof(name), "%u-", geteuid());
 	name[strlen(name)] = 'a';
-	name[63] = '\0';
+	name[KDBUS_SYSNAME_MAX_LEN] = '\0';
 	EXPECT_EQ(0, kdbus_bus_make(self->control, 0, name));
 }
 
@@ -148,9 +147,12 @@ TEST_F(bus, bus_make_refuses_bad_bloom_parameters)
 	EXPECT_EQ(-EINVAL, kdbus_bus_make_bloom(self->control, 0, name, 0, 1));
 	EXPECT_EQ(-EINVAL, kdbus_bus_make_bloom(self->control, 0, name, 7, 1));
 	EXPECT_EQ(-EINVAL, kdbus_bus_make_bloom(self->control, 0, name, 12, 1));
-	EXPECT_EQ(-EINVAL, kdbus_bus_make_bloom(self->control, 0, name, 4104, 1));
+	EXPECT_EQ(-EINVAL, kdbus_bus_make_bloom(self->control, 0, name,
+						KDBUS_BUS_BLOOM_MAX_SIZE + 8,
+						1));
 	EXPECT_EQ(-EINVAL, kdbus_bus_make_bloom(self->control, 0, name, 64, 0));
-	EXPECT_EQ(0, kdbus_bus_make_bloom(self->control, 0, name, 4096, 8));
+	EXPECT_EQ(0, kdbus_bus_make_bloom(self->control, 0, name,
+					  KDBUS_BUS_BLOOM_MAX_SIZE, 8));
 }
 
 TEST_F(bus, bus_make_refuses_unknown_flags_and_negotiates)
@@ -273,12 +275,12 @@ TEST_F(bus, malformed_ioctl_payloads_get_precise_errors)
 	EXPECT_EQ(-EINVAL, kdbus_ioctl(self->control, KDBUS_CMD_BUS_MAKE, cmd));
 
 	/* size above the limit */
-	big = mmap(NULL, 65536, PROT_READ | PROT_WRITE,
+	big = mmap(NULL, 2 * KDBUS_CMD_MAX_SIZE, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, big);
-	((struct kdbus_cmd *)big)->size = 32768 + 8;
+	((struct kdbus_cmd *)big)->size = KDBUS_CMD_MAX_SIZE + 8;
 	EXPECT_EQ(-EMSGSIZE, kdbus_ioctl(self->control, KDBUS_CMD_BUS_MAKE, big));
-	munmap(big, 65536);
+	munmap(big, 2 * KDBUS_CMD_MAX_SIZE);
 
 	/* unaligned and bad pointers */
 	EXPECT_EQ(-EFAULT, kdbus_ioctl(self->control, KDBUS_CMD_BUS_MAKE,
@@ -450,11 +452,21 @@ TEST(per_user_bus_limit_is_enforced_and_leaks_nothing)
 	rmdir(dir);
 }
 
+/* another user makes a bus in the mount @arg */
+static int make_theirs(void *arg, int sock)
+{
+	int c;
+
+	c = kdbus_open_control(arg);
+	if (c < 0)
+		return 11;
+	return kdbus_bus_make(c, 0, "1000-theirs") ? 12 : 0;
+}
+
 TEST(bus_limit_is_per_user)
 {
 	char dir[64], name[64];
-	pid_t pid;
-	int fd, status;
+	int fd;
 
 	ASSERT_EQ(0, kdbus_mkdtemp(dir, sizeof(dir)));
 	ASSERT_EQ(0, kdbus_mount(dir, "max_buses=1"));
@@ -463,23 +475,8 @@ TEST(bus_limit_is_per_user)
 	kdbus_bus_name(name, sizeof(name), "mine");
 	ASSERT_EQ(0, kdbus_bus_make(fd, 0, name));
 
-	pid = fork();
-	ASSERT_GE(pid, 0);
-	if (pid == 0) {
-		int c;
-
-		if (kdbus_drop_to(KDBUS_TEST_UID, KDBUS_TEST_GID))
-			_exit(10);
-		c = kdbus_open_control(dir);
-		if (c < 0)
-			_exit(11);
-		if (kdbus_bus_make(c, 0, "1000-theirs"))
-			_exit(12);
-		_exit(0);
-	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_TRUE(WIFEXITED(status));
-	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(0, kdbus_run_as(KDBUS_TEST_UID, KDBUS_TEST_GID, make_theirs,
+				  dir));
 	close(fd);
 	kdbus_umount(dir);
 	rmdir(dir);
@@ -495,32 +492,12 @@ TEST_F(bus, control_fd_passed_to_root_acts_as_its_opener)
 {
 	char path[256];
 	struct stat st;
-	int sv[2], fd, status;
-	pid_t pid;
+	int fd;
 
 	ASSERT_EQ(0, geteuid());
-	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
-
-	pid = fork();
-	ASSERT_GE(pid, 0);
-	if (pid == 0) {
-		int c;
-
-		close(sv[0]);
-		if (kdbus_drop_to(KDBUS_TEST_UID, KDBUS_TEST_GID))
-			_exit(10);
-		c = kdbus_open_control(self->dir);
-		if (c < 0)
-			_exit(11);
-		if (kdbus_send_fd(sv[1], c))
-			_exit(12);
-		_exit(0);
-	}
-	close(sv[1]);
-	fd = kdbus_recv_fd(sv[0]);
+	snprintf(path, sizeof(path), "%s/control", self->dir);
+	fd = kdbus_open_as(KDBUS_TEST_UID, KDBUS_TEST_GID, path);
 	ASSERT_GE(fd, 0);
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	ASSERT_EQ(0, WEXITSTATUS(status));
 
 	EXPECT_EQ(-EINVAL, kdbus_bus_make(fd, 0, "0-stolen"));
 	EXPECT_EQ(0, kdbus_bus_make(fd, KDBUS_MAKE_ACCESS_WORLD, "1000-given"));
@@ -534,8 +511,28 @@ TEST_F(bus, control_fd_passed_to_root_acts_as_its_opener)
 	EXPECT_EQ(KDBUS_TEST_UID, st.st_uid);
 
 	close(fd);
-	close(sv[0]);
 	EXPECT_EQ(-1, stat(path, &st));
+}
+
+/* As the test user: make a bus through the control fd that comes. */
+static int make_through_roots_fd(void *arg, int sock)
+{
+	char c;
+	int fd;
+
+	fd = kdbus_recv_fd(sock);
+	if (fd < 0)
+		return 11;
+	if (kdbus_bus_make(fd, 0, "1000-mine") != -EINVAL)
+		return 12;
+	if (kdbus_bus_make(fd, 0, "0-roots"))
+		return 13;
+	/* keep the bus alive until the parent looked */
+	if (write(sock, "k", 1) != 1)
+		return 14;
+	if (read(sock, &c, 1) != 1)
+		return 15;
+	return 0;
 }
 
 /* The reverse: a root-opened control fd keeps root's identity. */
@@ -543,43 +540,21 @@ TEST_F(bus, control_fd_passed_to_unprivileged_keeps_opener_identity)
 {
 	char path[256];
 	struct stat st;
-	int sv[2], status;
 	pid_t pid;
+	int sock;
 
 	ASSERT_EQ(0, geteuid());
-	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
-	pid = fork();
+	pid = kdbus_fork_as(KDBUS_TEST_UID, KDBUS_TEST_GID,
+			    make_through_roots_fd, NULL, &sock);
 	ASSERT_GE(pid, 0);
-	if (pid == 0) {
-		int c;
-
-		close(sv[0]);
-		if (kdbus_drop_to(KDBUS_TEST_UID, KDBUS_TEST_GID))
-			_exit(10);
-		c = kdbus_recv_fd(sv[1]);
-		if (c < 0)
-			_exit(11);
-		if (kdbus_bus_make(c, 0, "1000-mine") != -EINVAL)
-			_exit(12);
-		if (kdbus_bus_make(c, 0, "0-roots"))
-			_exit(13);
-		/* keep the bus alive until the parent looked */
-		if (write(sv[1], "k", 1) != 1)
-			_exit(14);
-		if (read(sv[1], path, 1) != 1)
-			_exit(15);
-		_exit(0);
-	}
-	close(sv[1]);
-	ASSERT_EQ(0, kdbus_send_fd(sv[0], self->control));
-	ASSERT_EQ(1, read(sv[0], path, 1));
+	ASSERT_EQ(0, kdbus_send_fd(sock, self->control));
+	ASSERT_EQ(1, read(sock, path, 1));
 	snprintf(path, sizeof(path), "%s/0-roots", self->dir);
 	ASSERT_EQ(0, stat(path, &st));
 	EXPECT_EQ(0, st.st_uid);
-	ASSERT_EQ(1, write(sv[0], "k", 1));
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_EQ(0, WEXITSTATUS(status));
-	close(sv[0]);
+	ASSERT_EQ(1, write(sock, "k", 1));
+	EXPECT_EQ(0, kdbus_wait(pid));
+	close(sock);
 }
 
 TEST_HARNESS_MAIN

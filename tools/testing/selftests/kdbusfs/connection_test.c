@@ -13,8 +13,6 @@
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 
 #include "kselftest_harness.h"
 #include "kdbus_util.h"
@@ -95,7 +93,7 @@ TEST_F(conn, hello_refuses_bad_pool_sizes_flags_and_items)
 	EXPECT_EQ(-EINVAL, kdbus_ioctl(fd, KDBUS_CMD_HELLO, &hello));
 	hello.pool_size = 4096 + 8;
 	EXPECT_EQ(-EINVAL, kdbus_ioctl(fd, KDBUS_CMD_HELLO, &hello));
-	hello.pool_size = 2ULL << 30;
+	hello.pool_size = 2ULL * KDBUS_POOL_MAX_SIZE;
 	EXPECT_EQ(-EINVAL, kdbus_ioctl(fd, KDBUS_CMD_HELLO, &hello));
 
 	hello.pool_size = KDBUS_TEST_POOL_SIZE;
@@ -255,13 +253,7 @@ TEST(connection_limit_per_user)
 	struct kdbus_test_bus bus;
 	struct kdbus_conn c[3];
 
-	ASSERT_EQ(0, kdbus_mkdtemp(bus.dir, sizeof(bus.dir)));
-	ASSERT_EQ(0, kdbus_mount(bus.dir, "max_connections=2"));
-	bus.control = kdbus_open_control(bus.dir);
-	ASSERT_GE(bus.control, 0);
-	kdbus_bus_name(bus.name, sizeof(bus.name), "limited");
-	ASSERT_EQ(0, kdbus_bus_make(bus.control, 0, bus.name));
-	snprintf(bus.ep, sizeof(bus.ep), "%s/%s/bus", bus.dir, bus.name);
+	ASSERT_EQ(0, kdbus_test_bus_make_opts(&bus, "max_connections=2"));
 
 	ASSERT_EQ(0, kdbus_hello(bus.ep, 0, 4096, &c[0]));
 	ASSERT_EQ(0, kdbus_hello(bus.ep, 0, 4096, &c[1]));
@@ -282,32 +274,12 @@ TEST_F(conn, connection_fd_passed_to_root_keeps_its_openers_identity)
 {
 	struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
 	struct kdbus_conn root, user_conn, peer;
-	int sv[2], fd, status;
-	pid_t pid;
+	int fd;
 
 	ASSERT_EQ(0, geteuid());
 	ASSERT_EQ(0, kdbus_hello(self->bus.ep, 0, KDBUS_TEST_POOL_SIZE, &root));
-	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
-
-	pid = fork();
-	ASSERT_GE(pid, 0);
-	if (pid == 0) {
-		int e;
-
-		close(sv[0]);
-		if (kdbus_drop_to(KDBUS_TEST_UID, KDBUS_TEST_GID))
-			_exit(10);
-		e = open(self->bus.ep, O_RDWR | O_CLOEXEC);
-		if (e < 0)
-			_exit(11);
-		_exit(kdbus_send_fd(sv[1], e) ? 12 : 0);
-	}
-	close(sv[1]);
-	fd = kdbus_recv_fd(sv[0]);
+	fd = kdbus_open_as(KDBUS_TEST_UID, KDBUS_TEST_GID, self->bus.ep);
 	ASSERT_GE(fd, 0);
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	ASSERT_EQ(0, WEXITSTATUS(status));
-	close(sv[0]);
 
 	/* root says HELLO on the unprivileged user's fd */
 	ASSERT_EQ(0, kdbus_hello_fd(fd, 0, KDBUS_TEST_POOL_SIZE, &user_conn));
@@ -328,46 +300,45 @@ TEST_F(conn, connection_fd_passed_to_root_keeps_its_openers_identity)
 	kdbus_conn_close(&peer);
 }
 
-TEST_F(conn, connection_fd_passed_to_unprivileged_stays_privileged)
+/* As the test user: HELLO on the fd that comes, send to *@arg with it. */
+static int send_on_roots_fd(void *arg, int sock)
 {
 	struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
+	const uint64_t *target = arg;
+	struct kdbus_conn c;
+	int fd;
+
+	fd = kdbus_recv_fd(sock);
+	if (fd < 0)
+		return 11;
+	if (kdbus_hello_fd(fd, 0, KDBUS_TEST_POOL_SIZE, &c))
+		return 12;
+	a.data = "y";
+	a.size = 1;
+	/* root's connection, in uid 1000's hands, talks to root */
+	return kdbus_send(&c, *target, &a) ? 13 : 0;
+}
+
+TEST_F(conn, connection_fd_passed_to_unprivileged_stays_privileged)
+{
 	struct kdbus_conn target;
-	int sv[2], status, fd;
+	int sock, fd;
 	pid_t pid;
 
 	ASSERT_EQ(0, geteuid());
-	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
 	ASSERT_EQ(0, kdbus_hello(self->bus.ep, 0, KDBUS_TEST_POOL_SIZE,
 				 &target));
 
 	fd = open(self->bus.ep, O_RDWR | O_CLOEXEC);
 	ASSERT_GE(fd, 0);
 
-	pid = fork();
+	pid = kdbus_fork_as(KDBUS_TEST_UID, KDBUS_TEST_GID, send_on_roots_fd,
+			    &target.id, &sock);
 	ASSERT_GE(pid, 0);
-	if (pid == 0) {
-		struct kdbus_conn c;
-		int r;
-
-		close(sv[0]);
-		if (kdbus_drop_to(KDBUS_TEST_UID, KDBUS_TEST_GID))
-			_exit(10);
-		r = kdbus_recv_fd(sv[1]);
-		if (r < 0)
-			_exit(11);
-		if (kdbus_hello_fd(r, 0, KDBUS_TEST_POOL_SIZE, &c))
-			_exit(12);
-		a.data = "y";
-		a.size = 1;
-		/* root's connection, in uid 1000's hands, talks to root */
-		_exit(kdbus_send(&c, target.id, &a) ? 13 : 0);
-	}
-	close(sv[1]);
-	ASSERT_EQ(0, kdbus_send_fd(sv[0], fd));
+	ASSERT_EQ(0, kdbus_send_fd(sock, fd));
 	close(fd);
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_EQ(0, WEXITSTATUS(status));
-	close(sv[0]);
+	EXPECT_EQ(0, kdbus_wait(pid));
+	close(sock);
 	kdbus_conn_close(&target);
 }
 

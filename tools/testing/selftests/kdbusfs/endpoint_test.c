@@ -10,14 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 #include "kselftest_harness.h"
 #include "kdbus_util.h"
-
-#define POLICY_MAX	256
 
 FIXTURE(ep) {
 	struct kdbus_test_bus bus;
@@ -41,30 +37,13 @@ FIXTURE_TEARDOWN(ep)
 	kdbus_test_bus_close(&self->bus);
 }
 
-static void add_str(struct kdbus_cmd_buf *b, uint64_t type, const char *s)
-{
-	kdbus_cmd_add(b, type, s, strlen(s) + 1);
-}
-
-static void add_access(struct kdbus_cmd_buf *b, uint64_t type,
-		       uint64_t access, uint64_t id)
-{
-	struct kdbus_policy_access a = {
-		.type = type,
-		.access = access,
-		.id = id,
-	};
-
-	kdbus_cmd_add(b, KDBUS_ITEM_POLICY_ACCESS, &a, sizeof(a));
-}
-
 /* ENDPOINT_MAKE with just a name; returns 0 or -errno */
 static int ep_make(int fd, uint64_t flags, const char *name)
 {
 	struct kdbus_cmd_buf b;
 
 	kdbus_cmd_init(&b, flags);
-	add_str(&b, KDBUS_ITEM_MAKE_NAME, name);
+	kdbus_cmd_add_str(&b, KDBUS_ITEM_MAKE_NAME, name);
 	kdbus_cmd_finish(&b);
 	return kdbus_ioctl(fd, KDBUS_CMD_ENDPOINT_MAKE, b.data);
 }
@@ -78,9 +57,9 @@ static int ep_make_policy(int fd, const char *policy_name, uint64_t type,
 
 	kdbus_bus_name(name, sizeof(name), "custom");
 	kdbus_cmd_init(&b, 0);
-	add_str(&b, KDBUS_ITEM_MAKE_NAME, name);
-	add_str(&b, KDBUS_ITEM_NAME, policy_name);
-	add_access(&b, type, access, id);
+	kdbus_cmd_add_str(&b, KDBUS_ITEM_MAKE_NAME, name);
+	kdbus_cmd_add_str(&b, KDBUS_ITEM_NAME, policy_name);
+	kdbus_cmd_add_access(&b, type, access, id);
 	kdbus_cmd_finish(&b);
 	return kdbus_ioctl(fd, KDBUS_CMD_ENDPOINT_MAKE, b.data);
 }
@@ -212,7 +191,7 @@ TEST_F(ep, endpoint_make_refuses_bad_flags_and_negotiates)
 	EXPECT_EQ(-EINVAL, ep_make(self->maker, 1ULL << 2, name));
 
 	kdbus_cmd_init(&b, KDBUS_FLAG_NEGOTIATE);
-	add_str(&b, KDBUS_ITEM_MAKE_NAME, name);
+	kdbus_cmd_add_str(&b, KDBUS_ITEM_MAKE_NAME, name);
 	kdbus_cmd_finish(&b);
 	ASSERT_EQ(0, kdbus_ioctl(self->maker, KDBUS_CMD_ENDPOINT_MAKE, b.data));
 	EXPECT_EQ(KDBUS_MAKE_ACCESS_GROUP | KDBUS_MAKE_ACCESS_WORLD,
@@ -238,7 +217,7 @@ TEST_F(ep, endpoint_make_refuses_bad_items)
 
 	/* an item ENDPOINT_MAKE does not take */
 	kdbus_cmd_init(&b, 0);
-	add_str(&b, KDBUS_ITEM_MAKE_NAME, name);
+	kdbus_cmd_add_str(&b, KDBUS_ITEM_MAKE_NAME, name);
 	kdbus_cmd_add(&b, KDBUS_ITEM_BLOOM_PARAMETER, &bloom, sizeof(bloom));
 	kdbus_cmd_finish(&b);
 	EXPECT_EQ(-EINVAL,
@@ -246,7 +225,7 @@ TEST_F(ep, endpoint_make_refuses_bad_items)
 
 	/* an unknown item type */
 	kdbus_cmd_init(&b, 0);
-	add_str(&b, KDBUS_ITEM_MAKE_NAME, name);
+	kdbus_cmd_add_str(&b, KDBUS_ITEM_MAKE_NAME, name);
 	kdbus_cmd_add(&b, 0x7777, &bloom, sizeof(bloom));
 	kdbus_cmd_finish(&b);
 	EXPECT_EQ(-EINVAL,
@@ -254,16 +233,16 @@ TEST_F(ep, endpoint_make_refuses_bad_items)
 
 	/* two names */
 	kdbus_cmd_init(&b, 0);
-	add_str(&b, KDBUS_ITEM_MAKE_NAME, name);
-	add_str(&b, KDBUS_ITEM_MAKE_NAME, name);
+	kdbus_cmd_add_str(&b, KDBUS_ITEM_MAKE_NAME, name);
+	kdbus_cmd_add_str(&b, KDBUS_ITEM_MAKE_NAME, name);
 	kdbus_cmd_finish(&b);
 	EXPECT_EQ(-EINVAL,
 		  kdbus_ioctl(self->maker, KDBUS_CMD_ENDPOINT_MAKE, b.data));
 
 	/* a POLICY_ACCESS of the wrong size */
 	kdbus_cmd_init(&b, 0);
-	add_str(&b, KDBUS_ITEM_MAKE_NAME, name);
-	add_str(&b, KDBUS_ITEM_NAME, "org.example");
+	kdbus_cmd_add_str(&b, KDBUS_ITEM_MAKE_NAME, name);
+	kdbus_cmd_add_str(&b, KDBUS_ITEM_NAME, "org.example");
 	kdbus_cmd_add(&b, KDBUS_ITEM_POLICY_ACCESS, &bloom, sizeof(bloom));
 	kdbus_cmd_finish(&b);
 	EXPECT_EQ(-EINVAL,
@@ -287,17 +266,19 @@ TEST_F(ep, endpoint_make_accepts_valid_policy)
 
 	kdbus_bus_name(name, sizeof(name), "policy");
 	kdbus_cmd_init(&b, 0);
-	add_str(&b, KDBUS_ITEM_MAKE_NAME, name);
-	add_str(&b, KDBUS_ITEM_NAME, "org.example.Service");
-	add_access(&b, KDBUS_POLICY_ACCESS_USER, KDBUS_POLICY_OWN,
-		   KDBUS_TEST_UID);
-	add_access(&b, KDBUS_POLICY_ACCESS_GROUP, KDBUS_POLICY_TALK,
-		   KDBUS_TEST_GID);
-	add_access(&b, KDBUS_POLICY_ACCESS_WORLD, KDBUS_POLICY_SEE, 0);
-	add_str(&b, KDBUS_ITEM_NAME, "org.example.*");
-	add_access(&b, KDBUS_POLICY_ACCESS_WORLD, KDBUS_POLICY_TALK, 0);
+	kdbus_cmd_add_str(&b, KDBUS_ITEM_MAKE_NAME, name);
+	kdbus_cmd_add_str(&b, KDBUS_ITEM_NAME, "org.example.Service");
+	kdbus_cmd_add_access(&b, KDBUS_POLICY_ACCESS_USER, KDBUS_POLICY_OWN,
+			     KDBUS_TEST_UID);
+	kdbus_cmd_add_access(&b, KDBUS_POLICY_ACCESS_GROUP, KDBUS_POLICY_TALK,
+			     KDBUS_TEST_GID);
+	kdbus_cmd_add_access(&b, KDBUS_POLICY_ACCESS_WORLD, KDBUS_POLICY_SEE,
+			     0);
+	kdbus_cmd_add_str(&b, KDBUS_ITEM_NAME, "org.example.*");
+	kdbus_cmd_add_access(&b, KDBUS_POLICY_ACCESS_WORLD, KDBUS_POLICY_TALK,
+			     0);
 	/* an entry without rules is allowed: it grants nothing */
-	add_str(&b, KDBUS_ITEM_NAME, "org.example.Hidden");
+	kdbus_cmd_add_str(&b, KDBUS_ITEM_NAME, "org.example.Hidden");
 	kdbus_cmd_finish(&b);
 	ASSERT_EQ(0, kdbus_ioctl(self->maker, KDBUS_CMD_ENDPOINT_MAKE, b.data));
 	ASSERT_EQ(0, stat_ep(self->bus_dir, name, &st));
@@ -366,9 +347,10 @@ TEST_F(ep, endpoint_policy_refuses_bad_rules)
 	/* a rule before any name */
 	kdbus_bus_name(name, sizeof(name), "custom");
 	kdbus_cmd_init(&b, 0);
-	add_str(&b, KDBUS_ITEM_MAKE_NAME, name);
-	add_access(&b, KDBUS_POLICY_ACCESS_WORLD, KDBUS_POLICY_SEE, 0);
-	add_str(&b, KDBUS_ITEM_NAME, "org.example");
+	kdbus_cmd_add_str(&b, KDBUS_ITEM_MAKE_NAME, name);
+	kdbus_cmd_add_access(&b, KDBUS_POLICY_ACCESS_WORLD, KDBUS_POLICY_SEE,
+			     0);
+	kdbus_cmd_add_str(&b, KDBUS_ITEM_NAME, "org.example");
 	kdbus_cmd_finish(&b);
 	EXPECT_EQ(-EINVAL,
 		  kdbus_ioctl(self->maker, KDBUS_CMD_ENDPOINT_MAKE, b.data));
@@ -406,11 +388,12 @@ TEST_F(ep, endpoint_policy_refuses_name_given_twice)
 
 	kdbus_bus_name(name, sizeof(name), "twice");
 	kdbus_cmd_init(&b, 0);
-	add_str(&b, KDBUS_ITEM_MAKE_NAME, name);
-	add_str(&b, KDBUS_ITEM_NAME, "org.example");
-	add_access(&b, KDBUS_POLICY_ACCESS_WORLD, KDBUS_POLICY_SEE, 0);
-	add_str(&b, KDBUS_ITEM_NAME, "org.example.*");
-	add_str(&b, KDBUS_ITEM_NAME, "org.example");
+	kdbus_cmd_add_str(&b, KDBUS_ITEM_MAKE_NAME, name);
+	kdbus_cmd_add_str(&b, KDBUS_ITEM_NAME, "org.example");
+	kdbus_cmd_add_access(&b, KDBUS_POLICY_ACCESS_WORLD, KDBUS_POLICY_SEE,
+			     0);
+	kdbus_cmd_add_str(&b, KDBUS_ITEM_NAME, "org.example.*");
+	kdbus_cmd_add_str(&b, KDBUS_ITEM_NAME, "org.example");
 	kdbus_cmd_finish(&b);
 	EXPECT_EQ(-EEXIST,
 		  kdbus_ioctl(self->maker, KDBUS_CMD_ENDPOINT_MAKE, b.data));
@@ -474,16 +457,16 @@ TEST_F(ep, endpoint_policy_refuses_too_many_names)
 
 	kdbus_bus_name(name, sizeof(name), "many");
 	EXPECT_EQ(-E2BIG, big_ioctl(self->maker, KDBUS_CMD_ENDPOINT_MAKE,
-				    name, POLICY_MAX + 1));
+				    name, KDBUS_POLICY_MAX + 1));
 	EXPECT_EQ(-ENOENT, stat_ep(self->bus_dir, name, &(struct stat){}));
 	EXPECT_EQ(0, big_ioctl(self->maker, KDBUS_CMD_ENDPOINT_MAKE, name,
-			       POLICY_MAX));
+			       KDBUS_POLICY_MAX));
 
 	/* UPDATE has the same bound */
 	EXPECT_EQ(-E2BIG, big_ioctl(self->maker, KDBUS_CMD_ENDPOINT_UPDATE,
-				    NULL, POLICY_MAX + 1));
+				    NULL, KDBUS_POLICY_MAX + 1));
 	EXPECT_EQ(0, big_ioctl(self->maker, KDBUS_CMD_ENDPOINT_UPDATE, NULL,
-			       POLICY_MAX));
+			       KDBUS_POLICY_MAX));
 }
 
 TEST_F(ep, endpoint_file_removed_when_maker_closes)
@@ -579,9 +562,9 @@ TEST_F(ep, endpoint_update_only_on_the_making_fd)
 	close(fd);
 
 	kdbus_cmd_init(&b, 0);
-	add_str(&b, KDBUS_ITEM_NAME, "org.example");
-	add_access(&b, KDBUS_POLICY_ACCESS_USER, KDBUS_POLICY_OWN,
-		   KDBUS_TEST_UID);
+	kdbus_cmd_add_str(&b, KDBUS_ITEM_NAME, "org.example");
+	kdbus_cmd_add_access(&b, KDBUS_POLICY_ACCESS_USER, KDBUS_POLICY_OWN,
+			     KDBUS_TEST_UID);
 	EXPECT_EQ(0, ep_update(self->maker, &b));
 	/* replacing its own entries is no conflict */
 	EXPECT_EQ(0, ep_update(self->maker, &b));
@@ -591,42 +574,46 @@ TEST_F(ep, endpoint_update_only_on_the_making_fd)
 
 	/* UPDATE takes no MAKE_NAME, no flags, and parses like MAKE */
 	kdbus_cmd_init(&b, 0);
-	add_str(&b, KDBUS_ITEM_MAKE_NAME, name);
+	kdbus_cmd_add_str(&b, KDBUS_ITEM_MAKE_NAME, name);
 	EXPECT_EQ(-EINVAL, ep_update(self->maker, &b));
 	kdbus_cmd_init(&b, KDBUS_MAKE_ACCESS_WORLD);
 	EXPECT_EQ(-EINVAL, ep_update(self->maker, &b));
 	kdbus_cmd_init(&b, 0);
-	add_access(&b, KDBUS_POLICY_ACCESS_WORLD, KDBUS_POLICY_SEE, 0);
+	kdbus_cmd_add_access(&b, KDBUS_POLICY_ACCESS_WORLD, KDBUS_POLICY_SEE,
+			     0);
 	EXPECT_EQ(-EINVAL, ep_update(self->maker, &b));
 	kdbus_cmd_init(&b, 0);
-	add_str(&b, KDBUS_ITEM_NAME, "org.example");
-	add_access(&b, KDBUS_POLICY_ACCESS_USER, KDBUS_POLICY_OWN,
-		   (uint32_t)-1);
+	kdbus_cmd_add_str(&b, KDBUS_ITEM_NAME, "org.example");
+	kdbus_cmd_add_access(&b, KDBUS_POLICY_ACCESS_USER, KDBUS_POLICY_OWN,
+			     (uint32_t)-1);
 	EXPECT_EQ(-EINVAL, ep_update(self->maker, &b));
+}
+
+struct ep_make_args {
+	const char *ep_path;
+	const char *name;
+};
+
+static int ep_make_child(void *arg, int sock)
+{
+	struct ep_make_args *a = arg;
+	int fd;
+
+	fd = open(a->ep_path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return 201;
+	return -ep_make(fd, 0, a->name);
 }
 
 /* ENDPOINT_MAKE in a child that dropped to the test user; its -errno */
 static int make_as_unprivileged(const char *ep_path, const char *name)
 {
+	struct ep_make_args a = { .ep_path = ep_path, .name = name };
 	int status;
-	pid_t pid;
 
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		int fd;
-
-		if (kdbus_drop_to(KDBUS_TEST_UID, KDBUS_TEST_GID))
-			_exit(200);
-		fd = open(ep_path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			_exit(201);
-		_exit(-ep_make(fd, 0, name));
-	}
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return -ECHILD;
-	return -WEXITSTATUS(status);
+	status = kdbus_run_as(KDBUS_TEST_UID, KDBUS_TEST_GID, ep_make_child,
+			      &a);
+	return status < 0 ? -ECHILD : -status;
 }
 
 TEST_F(ep, endpoint_make_needs_bus_owner_or_privilege)
@@ -656,30 +643,11 @@ TEST_F(ep, endpoint_make_needs_bus_owner_or_privilege)
  */
 TEST_F(ep, endpoint_fd_passed_to_root_acts_as_its_opener)
 {
-	int sv[2], fd, status;
 	char name[64];
-	pid_t pid;
+	int fd;
 
-	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
-	pid = fork();
-	ASSERT_GE(pid, 0);
-	if (pid == 0) {
-		int c;
-
-		close(sv[0]);
-		if (kdbus_drop_to(KDBUS_TEST_UID, KDBUS_TEST_GID))
-			_exit(10);
-		c = open(self->bus.ep, O_RDWR | O_CLOEXEC);
-		if (c < 0)
-			_exit(11);
-		_exit(kdbus_send_fd(sv[1], c) ? 12 : 0);
-	}
-	close(sv[1]);
-	fd = kdbus_recv_fd(sv[0]);
+	fd = kdbus_open_as(KDBUS_TEST_UID, KDBUS_TEST_GID, self->bus.ep);
 	ASSERT_GE(fd, 0);
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	ASSERT_EQ(0, WEXITSTATUS(status));
-	close(sv[0]);
 
 	kdbus_bus_name(name, sizeof(name), "stolen");
 	EXPECT_EQ(-EPERM, ep_make(fd, 0, name));
@@ -710,15 +678,7 @@ TEST_F(ep, endpoint_hello_and_messages_with_default_endpoint)
 	/* d has no name yet: through the endpoint it is not there */
 	a.cookie = 9;
 	EXPECT_EQ(-ENXIO, kdbus_send(&c, d.id, &a));
-	{
-		struct kdbus_cmd_buf b;
-
-		kdbus_cmd_init(&b, 0);
-		add_str(&b, KDBUS_ITEM_NAME, "org.ep.Talk");
-		kdbus_cmd_finish(&b);
-		ASSERT_EQ(0, kdbus_ioctl(d.fd, KDBUS_CMD_NAME_ACQUIRE,
-					 b.data));
-	}
+	ASSERT_EQ(0, kdbus_name_acquire(&d, "org.ep.Talk", 0, NULL));
 
 	a.cookie = 1;
 	a.data = ping;

@@ -31,7 +31,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <linux/memfd.h>
 
 #include "kselftest_harness.h"
 #include "kdbus_util.h"
@@ -44,8 +43,6 @@
 #define MEMFD_SIZE	(16 * 1024)
 #define PAYLOAD_SIZE	200
 #define N_ERRNO		256
-/* KDBUS_CONN_MAX_MSGS: messages one user may queue at a connection */
-#define QUOTA_MSGS	256
 
 /* counted across the test processes: a shared mapping made by main() */
 struct fault_stats {
@@ -98,34 +95,15 @@ static int knob_path(char *buf, size_t size, const struct knob *k)
 	return snprintf(buf, size, DEBUGFS "/%s/%s", k->dir, k->file);
 }
 
-static int read_text(const char *path, char *buf, size_t size)
+/* the first line of @path, without its newline: 0 or -errno */
+static int read_line(const char *path, char *buf, size_t size)
 {
-	ssize_t len;
-	int fd;
+	ssize_t len = kdbus_read_file(path, buf, size);
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	len = read(fd, buf, size - 1);
-	close(fd);
 	if (len < 0)
-		return -errno;
-	buf[len] = '\0';
+		return len;
 	buf[strcspn(buf, "\n")] = '\0';
 	return 0;
-}
-
-static int write_text(const char *path, const char *text)
-{
-	ssize_t len;
-	int fd;
-
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	len = write(fd, text, strlen(text));
-	close(fd);
-	return len == (ssize_t)strlen(text) ? 0 : -EIO;
 }
 
 static void knobs_restore(void)
@@ -137,7 +115,7 @@ static void knobs_restore(void)
 		if (!knobs[i].changed)
 			continue;
 		knob_path(path, sizeof(path), &knobs[i]);
-		write_text(path, knobs[i].old);
+		kdbus_write_file(path, knobs[i].old);
 		knobs[i].changed = false;
 	}
 }
@@ -170,8 +148,8 @@ static const char *injection_setup(void)
 		if (access(path, F_OK))
 			continue;	/* that kind of fault is not built */
 		knob_path(path, sizeof(path), k);
-		if (read_text(path, k->old, sizeof(k->old)) ||
-		    write_text(path, k->value)) {
+		if (read_line(path, k->old, sizeof(k->old)) ||
+		    kdbus_write_file(path, k->value)) {
 			snprintf(why, sizeof(why), "cannot set %s%s", path,
 				 strcmp(k->dir, "fail_usercopy") ? "" :
 				 " (CONFIG_FAULT_INJECTION_STACKTRACE_FILTER)");
@@ -362,31 +340,6 @@ static void step_payload(struct step *st)
 	st->args.cookie = st->cookie;
 	st->args.data = st->data;
 	st->args.size = sizeof(st->data);
-}
-
-static int make_memfd(size_t size)
-{
-	char *p;
-	int fd;
-
-	fd = memfd_create("kdbus-fault", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (fd < 0)
-		return -errno;
-	if (ftruncate(fd, size) < 0)
-		goto error;
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (p == MAP_FAILED)
-		goto error;
-	memset(p, 0x5a, size);
-	p[0] = 'S';
-	munmap(p, size);
-	if (fcntl(fd, F_ADD_SEALS,
-		  F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
-		goto error;
-	return fd;
-error:
-	close(fd);
-	return -errno;
 }
 
 /* No message, and none lost, is waiting on C. */
@@ -905,7 +858,7 @@ static void send_memfd_prepare(struct __test_metadata *_metadata,
 			       struct step *st)
 {
 	send_prepare(_metadata, st);
-	st->memfd = make_memfd(MEMFD_SIZE);
+	st->memfd = kdbus_memfd_make(MEMFD_SIZE, KDBUS_MEMFD_SEALS);
 	ASSERT_LE(0, st->memfd);
 	st->args.memfd = st->memfd;
 	st->args.memfd_size = MEMFD_SIZE;
@@ -1197,7 +1150,7 @@ static void queue_for_close(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, kdbus_send(&st->a, st->b.id, &a));
 	close_fd(&st->pipe[0]);
 
-	st->memfd = make_memfd(MEMFD_SIZE);
+	st->memfd = kdbus_memfd_make(MEMFD_SIZE, KDBUS_MEMFD_SEALS);
 	ASSERT_LE(0, st->memfd);
 	a = (struct kdbus_send_args)KDBUS_SEND_ARGS_INIT;
 	a.memfd = st->memfd;
@@ -1270,13 +1223,8 @@ static const struct fault_op op_close = {
 static int hello_as(struct step *st, struct kdbus_conn *c, uid_t opener,
 		    uint64_t attach)
 {
-	struct kdbus_cmd_hello h = {
-		.size = sizeof(h),
-		.flags = KDBUS_HELLO_ACCEPT_FD,
-		.attach_flags_send = attach,
-		.attach_flags_recv = attach,
-		.pool_size = POOL_SIZE,
-	};
+	struct kdbus_cmd_hello *h;
+	struct kdbus_cmd_buf b;
 	int fd, ret;
 
 	if (setresuid(-1, opener, -1))
@@ -1289,33 +1237,16 @@ static int hello_as(struct step *st, struct kdbus_conn *c, uid_t opener,
 		close_fd(&fd);
 		return ret;
 	}
-	ret = kdbus_ioctl(fd, KDBUS_CMD_HELLO, &h);
-	if (ret) {
-		close(fd);
-		return ret;
-	}
-	c->fd = fd;
-	c->id = h.id;
-	c->pool_size = POOL_SIZE;
-	c->pool = mmap(NULL, POOL_SIZE, PROT_READ, MAP_SHARED, fd, 0);
-	if (c->pool == MAP_FAILED)
-		return -errno;
-	return kdbus_free(c, h.offset);
+	h = kdbus_hello_init(&b, KDBUS_HELLO_ACCEPT_FD, POOL_SIZE);
+	h->attach_flags_send = attach;
+	h->attach_flags_recv = attach;
+	return kdbus_hello_cmd(fd, &b, c);
 }
 
 /* the metadata item types of M, bit n for _KDBUS_ITEM_ATTACH_BASE + n */
 static uint64_t meta_types(struct kdbus_msg *m)
 {
-	struct kdbus_item *item = m->items;
-	uint64_t types = 0;
-
-	while ((char *)item < (char *)m + m->size) {
-		if (item->type >= _KDBUS_ITEM_ATTACH_BASE &&
-		    item->type < _KDBUS_ITEM_ATTACH_BASE + 64)
-			types |= 1ULL << (item->type - _KDBUS_ITEM_ATTACH_BASE);
-		item = (void *)((char *)item + KDBUS_ALIGN8(item->size));
-	}
-	return types;
+	return kdbus_meta_mask(m->items, (uint8_t *)m + m->size, NULL);
 }
 
 /* what a message carries without faults, learnt in step 0 */
@@ -1411,13 +1342,13 @@ static void quota_verify(struct __test_metadata *_metadata, struct step *st,
 	expect_empty(_metadata, &st->b);
 
 	/* the user's quota is whole again: no message less, none more */
-	for (i = 0; i < QUOTA_MSGS; i++) {
+	for (i = 0; i < KDBUS_CONN_MAX_MSGS; i++) {
 		a.cookie = i + 1;
 		ret = kdbus_send(&st->a, st->b.id, &a);
 		if (ret)
 			break;
 	}
-	EXPECT_EQ(QUOTA_MSGS, i);
+	EXPECT_EQ(KDBUS_CONN_MAX_MSGS, i);
 	EXPECT_EQ(-ENOBUFS, kdbus_send(&st->a, st->b.id, &a));
 }
 

@@ -21,8 +21,6 @@
 /* kdbus_test_bus_make() makes buses with 64-byte bloom filters */
 #define BLOOM_SIZE	64
 #define BLOOM_WORDS	(BLOOM_SIZE / 8)
-/* fs/kdbusfs/limits.h */
-#define MATCH_MAX	256
 
 /* a mask without bits: every broadcast matches it, no notification does */
 static const uint64_t zero_mask[BLOOM_WORDS];
@@ -51,15 +49,6 @@ FIXTURE_TEARDOWN(match)
 	kdbus_test_bus_close(&self->bus);
 }
 
-/* a MATCH_ADD or MATCH_REMOVE payload: struct kdbus_cmd_match, then items */
-static void match_init(struct kdbus_cmd_buf *b, uint64_t flags,
-		       uint64_t cookie)
-{
-	kdbus_cmd_init(b, flags);
-	b->size = sizeof(struct kdbus_cmd_match);
-	((struct kdbus_cmd_match *)b->data)->cookie = cookie;
-}
-
 static int match_ioctl(struct kdbus_conn *c, unsigned long req,
 		       struct kdbus_cmd_buf *b)
 {
@@ -71,7 +60,7 @@ static int match_remove(struct kdbus_conn *c, uint64_t cookie)
 {
 	struct kdbus_cmd_buf b;
 
-	match_init(&b, 0, cookie);
+	kdbus_match_init(&b, 0, cookie);
 	return match_ioctl(c, KDBUS_CMD_MATCH_REMOVE, &b);
 }
 
@@ -81,7 +70,7 @@ static int add_bloom_rule(struct kdbus_conn *c, uint64_t flags,
 {
 	struct kdbus_cmd_buf b;
 
-	match_init(&b, flags, cookie);
+	kdbus_match_init(&b, flags, cookie);
 	kdbus_cmd_add(&b, KDBUS_ITEM_BLOOM_MASK, mask, BLOOM_SIZE);
 	return match_ioctl(c, KDBUS_CMD_MATCH_ADD, &b);
 }
@@ -91,7 +80,7 @@ static int add_empty_rule(struct kdbus_conn *c, uint64_t cookie)
 {
 	struct kdbus_cmd_buf b;
 
-	match_init(&b, 0, cookie);
+	kdbus_match_init(&b, 0, cookie);
 	return match_ioctl(c, KDBUS_CMD_MATCH_ADD, &b);
 }
 
@@ -101,7 +90,7 @@ static int add_id_rule(struct kdbus_conn *c, uint64_t cookie, uint64_t type,
 	struct kdbus_notify_id_change ic = { .id = id };
 	struct kdbus_cmd_buf b;
 
-	match_init(&b, 0, cookie);
+	kdbus_match_init(&b, 0, cookie);
 	if (type == KDBUS_ITEM_ID)
 		kdbus_cmd_add(&b, type, &id, sizeof(id));
 	else
@@ -114,7 +103,7 @@ struct bcast {
 	uint64_t msg_flags;		/* added to KDBUS_MSG_SIGNAL */
 	bool not_signal;
 	uint64_t generation;
-	uint64_t filter[BLOOM_WORDS];
+	uint64_t filter[2 * BLOOM_WORDS];	/* the rest zero */
 	bool no_bloom;
 	size_t bloom_size;		/* bytes; 0 means BLOOM_SIZE */
 	const void *data;
@@ -125,56 +114,28 @@ struct bcast {
 	uint64_t timeout_ns;		/* also cookie_reply: a union */
 };
 
-static struct kdbus_item *item_next(struct kdbus_item *item)
-{
-	return (void *)((char *)item + KDBUS_ALIGN8(item->size));
-}
-
 static int bcast_send(struct kdbus_conn *c, const struct bcast *bc)
 {
-	static uint64_t buf[8192 / 8];
-	struct kdbus_msg *msg = (void *)buf;
-	struct kdbus_item *item = msg->items;
-	struct kdbus_cmd_send cmd = { .size = sizeof(cmd) };
-	size_t bloom_size = bc->bloom_size ?: BLOOM_SIZE;
+	struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
 
-	memset(buf, 0, sizeof(buf));
-	msg->flags = bc->msg_flags | (bc->not_signal ? 0 : KDBUS_MSG_SIGNAL);
-	msg->dst_id = KDBUS_DST_ID_BROADCAST;
-	msg->payload_type = KDBUS_PAYLOAD_DBUS;
-	msg->cookie = bc->cookie ?: 1;
-	msg->timeout_ns = bc->timeout_ns;
-	if (bc->data) {
-		item->type = KDBUS_ITEM_PAYLOAD_VEC;
-		item->size = KDBUS_ITEM_HEADER_SIZE + sizeof(struct kdbus_vec);
-		item->vec.address = (uintptr_t)bc->data;
-		item->vec.size = bc->size;
-		item = item_next(item);
-	}
+	a.flags = bc->msg_flags | (bc->not_signal ? 0 : KDBUS_MSG_SIGNAL);
+	a.cookie = bc->cookie ?: 1;
+	/* whichever of the two kdbus_send() writes: they share their place */
+	a.timeout_ns = bc->timeout_ns;
+	a.cookie_reply = bc->timeout_ns;
+	a.data = bc->data;
+	a.size = bc->size;
 	if (!bc->no_bloom) {
-		item->type = KDBUS_ITEM_BLOOM_FILTER;
-		item->size = KDBUS_ITEM_HEADER_SIZE +
-			     sizeof(struct kdbus_bloom_filter) + bloom_size;
-		item->bloom_filter.generation = bc->generation;
-		memcpy(item->bloom_filter.data, bc->filter,
-		       bloom_size < BLOOM_SIZE ? bloom_size : BLOOM_SIZE);
-		item = item_next(item);
+		a.bloom = bc->filter;
+		a.bloom_size = bc->bloom_size ?: BLOOM_SIZE;
+		a.bloom_generation = bc->generation;
 	}
 	if (bc->fd > 0) {
-		item->type = KDBUS_ITEM_FDS;
-		item->size = KDBUS_ITEM_HEADER_SIZE + sizeof(int);
-		item->fds[0] = bc->fd;
-		item = item_next(item);
+		a.fds = &bc->fd;
+		a.n_fds = 1;
 	}
-	if (bc->dst_name) {
-		item->type = KDBUS_ITEM_DST_NAME;
-		item->size = KDBUS_ITEM_HEADER_SIZE + strlen(bc->dst_name) + 1;
-		memcpy(item->str, bc->dst_name, strlen(bc->dst_name) + 1);
-		item = item_next(item);
-	}
-	msg->size = (char *)item - (char *)msg;
-	cmd.msg_address = (uintptr_t)msg;
-	return kdbus_ioctl(c->fd, KDBUS_CMD_SEND, &cmd);
+	a.dst_name = bc->dst_name;
+	return kdbus_send(c, KDBUS_DST_ID_BROADCAST, &a);
 }
 
 /* a signal whose filter has bit @bit set, in generation @gen */
@@ -216,43 +177,43 @@ TEST_F(match, match_add_and_remove_report_upstream_errnos)
 	struct kdbus_cmd_buf b;
 
 	/* unknown flag */
-	match_init(&b, 1ULL << 10, 1);
+	kdbus_match_init(&b, 1ULL << 10, 1);
 	EXPECT_EQ(-EINVAL, match_ioctl(&self->b, KDBUS_CMD_MATCH_ADD, &b));
 	/* an item a rule cannot hold */
-	match_init(&b, 0, 1);
+	kdbus_match_init(&b, 0, 1);
 	kdbus_cmd_add(&b, KDBUS_ITEM_ATTACH_FLAGS_SEND, &id, sizeof(id));
 	EXPECT_EQ(-EINVAL, match_ioctl(&self->b, KDBUS_CMD_MATCH_ADD, &b));
 	/* bloom masks: empty, shorter, or not a multiple of the bus's size */
-	match_init(&b, 0, 1);
+	kdbus_match_init(&b, 0, 1);
 	kdbus_cmd_add(&b, KDBUS_ITEM_BLOOM_MASK, NULL, 0);
 	EXPECT_EQ(-EDOM, match_ioctl(&self->b, KDBUS_CMD_MATCH_ADD, &b));
-	match_init(&b, 0, 1);
+	kdbus_match_init(&b, 0, 1);
 	kdbus_cmd_add(&b, KDBUS_ITEM_BLOOM_MASK, mask, BLOOM_SIZE / 2);
 	EXPECT_EQ(-EDOM, match_ioctl(&self->b, KDBUS_CMD_MATCH_ADD, &b));
-	match_init(&b, 0, 1);
+	kdbus_match_init(&b, 0, 1);
 	kdbus_cmd_add(&b, KDBUS_ITEM_BLOOM_MASK, mask, BLOOM_SIZE + 8);
 	EXPECT_EQ(-EDOM, match_ioctl(&self->b, KDBUS_CMD_MATCH_ADD, &b));
 	/* names: not a well-known name */
-	match_init(&b, 0, 1);
+	kdbus_match_init(&b, 0, 1);
 	kdbus_cmd_add(&b, KDBUS_ITEM_NAME, "nodots", 7);
 	EXPECT_EQ(-EINVAL, match_ioctl(&self->b, KDBUS_CMD_MATCH_ADD, &b));
 	/* ID: a u64 */
-	match_init(&b, 0, 1);
+	kdbus_match_init(&b, 0, 1);
 	kdbus_cmd_add(&b, KDBUS_ITEM_ID, &id, 4);
 	EXPECT_EQ(-EINVAL, match_ioctl(&self->b, KDBUS_CMD_MATCH_ADD, &b));
 	/* ID_ADD / ID_REMOVE: exactly a struct kdbus_notify_id_change */
-	match_init(&b, 0, 1);
+	kdbus_match_init(&b, 0, 1);
 	kdbus_cmd_add(&b, KDBUS_ITEM_ID_ADD, &ic, sizeof(ic) - 8);
 	EXPECT_EQ(-EINVAL, match_ioctl(&self->b, KDBUS_CMD_MATCH_ADD, &b));
-	match_init(&b, 0, 1);
+	kdbus_match_init(&b, 0, 1);
 	kdbus_cmd_add(&b, KDBUS_ITEM_ID_REMOVE, mask, sizeof(ic) + 8);
 	EXPECT_EQ(-EINVAL, match_ioctl(&self->b, KDBUS_CMD_MATCH_ADD, &b));
 	/* NAME_*: the struct, then an optional NUL-terminated name */
-	match_init(&b, 0, 1);
+	kdbus_match_init(&b, 0, 1);
 	kdbus_cmd_add(&b, KDBUS_ITEM_NAME_ADD, &nc, sizeof(nc.nc) - 8);
 	EXPECT_EQ(-EINVAL, match_ioctl(&self->b, KDBUS_CMD_MATCH_ADD, &b));
 	memset(nc.name, 'x', sizeof(nc.name));
-	match_init(&b, 0, 1);
+	kdbus_match_init(&b, 0, 1);
 	kdbus_cmd_add(&b, KDBUS_ITEM_NAME_CHANGE, &nc, sizeof(nc));
 	EXPECT_EQ(-EINVAL, match_ioctl(&self->b, KDBUS_CMD_MATCH_ADD, &b));
 
@@ -261,7 +222,7 @@ TEST_F(match, match_add_and_remove_report_upstream_errnos)
 
 	/* every kind of item, two bloom generations */
 	snprintf(nc.name, sizeof(nc.name), "org.example.a");
-	match_init(&b, 0, 7);
+	kdbus_match_init(&b, 0, 7);
 	kdbus_cmd_add(&b, KDBUS_ITEM_BLOOM_MASK, mask, 2 * BLOOM_SIZE);
 	kdbus_cmd_add(&b, KDBUS_ITEM_NAME, "org.example.a", 14);
 	kdbus_cmd_add(&b, KDBUS_ITEM_ID, &id, sizeof(id));
@@ -273,9 +234,9 @@ TEST_F(match, match_add_and_remove_report_upstream_errnos)
 	EXPECT_EQ(0, match_ioctl(&self->b, KDBUS_CMD_MATCH_ADD, &b));
 
 	/* REMOVE takes no flags but NEGOTIATE, and no items */
-	match_init(&b, KDBUS_MATCH_REPLACE, 7);
+	kdbus_match_init(&b, KDBUS_MATCH_REPLACE, 7);
 	EXPECT_EQ(-EINVAL, match_ioctl(&self->b, KDBUS_CMD_MATCH_REMOVE, &b));
-	match_init(&b, 0, 7);
+	kdbus_match_init(&b, 0, 7);
 	kdbus_cmd_add(&b, KDBUS_ITEM_ID, &id, sizeof(id));
 	EXPECT_EQ(-EINVAL, match_ioctl(&self->b, KDBUS_CMD_MATCH_REMOVE, &b));
 	/* another connection's cookie is not ours */
@@ -284,7 +245,7 @@ TEST_F(match, match_add_and_remove_report_upstream_errnos)
 	EXPECT_EQ(-EBADSLT, match_remove(&self->b, 7));
 
 	/* negotiation reports REPLACE and adds nothing */
-	match_init(&b, KDBUS_FLAG_NEGOTIATE, 8);
+	kdbus_match_init(&b, KDBUS_FLAG_NEGOTIATE, 8);
 	EXPECT_EQ(0, match_ioctl(&self->b, KDBUS_CMD_MATCH_ADD, &b));
 	EXPECT_EQ(KDBUS_MATCH_REPLACE, ((struct kdbus_cmd_match *)b.data)->flags);
 	EXPECT_EQ(-EBADSLT, match_remove(&self->b, 8));
@@ -354,7 +315,7 @@ TEST_F(match, bloom_masks_apply_per_generation_and_the_last_to_newer)
 	/* generation 0 wants bit 1, generation 1 wants bit 2 */
 	mask_bit(mask, 1);
 	mask_bit(mask + BLOOM_WORDS, 2);
-	match_init(&b, 0, 1);
+	kdbus_match_init(&b, 0, 1);
 	kdbus_cmd_add(&b, KDBUS_ITEM_BLOOM_MASK, mask, 2 * BLOOM_SIZE);
 	ASSERT_EQ(0, match_ioctl(&self->b, KDBUS_CMD_MATCH_ADD, &b));
 
@@ -382,7 +343,7 @@ TEST_F(match, sender_id_rules_and_rules_without_bloom_mask)
 	ASSERT_EQ(0, add_id_rule(&self->b, 1, KDBUS_ITEM_ID, self->a.id));
 	/* c: broadcasts from anyone, with bit 4 */
 	mask_bit(mask, 4);
-	match_init(&b, 0, 1);
+	kdbus_match_init(&b, 0, 1);
 	kdbus_cmd_add(&b, KDBUS_ITEM_BLOOM_MASK, mask, BLOOM_SIZE);
 	kdbus_cmd_add(&b, KDBUS_ITEM_ID, &(uint64_t){ KDBUS_MATCH_ID_ANY },
 		      sizeof(uint64_t));
@@ -400,7 +361,7 @@ TEST_F(match, sender_id_rules_and_rules_without_bloom_mask)
 	EXPECT_EQ(0, drain(&self->a));
 
 	/* items of one rule AND: bit 4 from b only */
-	match_init(&b, 0, 2);
+	kdbus_match_init(&b, 0, 2);
 	kdbus_cmd_add(&b, KDBUS_ITEM_BLOOM_MASK, mask, BLOOM_SIZE);
 	kdbus_cmd_add(&b, KDBUS_ITEM_ID, &self->b.id, sizeof(uint64_t));
 	ASSERT_EQ(0, match_ioctl(&self->a, KDBUS_CMD_MATCH_ADD, &b));
@@ -464,7 +425,7 @@ TEST_F(match, rule_limit_is_kdbus_match_max)
 	uint64_t mask[BLOOM_WORDS] = { 0 };
 	int i;
 
-	for (i = 0; i < MATCH_MAX; i++)
+	for (i = 0; i < KDBUS_MATCH_MAX; i++)
 		ASSERT_EQ(0, add_bloom_rule(&self->b, 0, 1000 + i, mask));
 	EXPECT_EQ(-EMFILE, add_bloom_rule(&self->b, 0, 1, mask));
 	/* replacing a rule at the limit makes room for its successor */
@@ -618,44 +579,11 @@ TEST_F(match, broadcast_errnos_and_nothing_delivered)
 }
 
 /*
- * Run @fn as the unprivileged test user on @ep in a child; it returns its
- * result as exit status. The parent talks to it over *@sock.
- */
-static pid_t spawn_user(const char *ep, int *sock,
-			int (*fn)(const char *ep, int sock))
-{
-	int sv[2];
-	pid_t pid;
-
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-		return -1;
-	pid = fork();
-	if (pid == 0) {
-		close(sv[0]);
-		if (kdbus_drop_to(KDBUS_TEST_UID, KDBUS_TEST_GID))
-			_exit(100);
-		_exit(fn(ep, sv[1]));
-	}
-	close(sv[1]);
-	*sock = sv[0];
-	return pid;
-}
-
-static int wait_child(pid_t pid)
-{
-	int status;
-
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
-}
-
-/*
  * The unprivileged side: a rule for every broadcast, then tell the parent
  * our id;
  * after the parent's broadcast, nothing must be queued; then broadcast.
  */
-static int user_side(const char *ep, int sock)
+static int user_side(void *ep, int sock)
 {
 	struct kdbus_conn c;
 	char x;
@@ -689,7 +617,8 @@ TEST_F(match, receiver_needs_talk_access_to_the_sender)
 
 	/* a is the bus owner's (privileged): it may talk to anyone */
 	ASSERT_EQ(0, add_bloom_rule(&self->a, 0, 1, zero_mask));
-	pid = spawn_user(self->bus.ep, &sock, user_side);
+	pid = kdbus_fork_as(KDBUS_TEST_UID, KDBUS_TEST_GID, user_side,
+			    (void *)self->bus.ep, &sock);
 	ASSERT_LT(0, pid);
 	ASSERT_EQ(sizeof(id), read(sock, &id, sizeof(id)));
 
@@ -707,14 +636,11 @@ TEST_F(match, receiver_needs_talk_access_to_the_sender)
 	kdbus_msg_free(&self->a, m);
 	EXPECT_EQ(0, drain(&self->a));
 	close(sock);
-	EXPECT_EQ(0, wait_child(pid));
+	EXPECT_EQ(0, kdbus_wait(pid));
 }
 
-/* fs/kdbusfs/limits.h: messages one user may queue at a foreign receiver */
-#define CONN_MAX_MSGS	256
-
 /* The unprivileged side: tell the parent our id, then broadcast a lot. */
-static int user_flood(const char *ep, int sock)
+static int user_flood(void *ep, int sock)
 {
 	struct kdbus_conn c;
 	char x;
@@ -724,7 +650,7 @@ static int user_flood(const char *ep, int sock)
 		return 10;
 	if (write(sock, &c.id, sizeof(c.id)) != sizeof(c.id))
 		return 11;
-	for (i = 0; i < CONN_MAX_MSGS + 44; i++)
+	for (i = 0; i < KDBUS_CONN_MAX_MSGS + 44; i++)
 		if (send_bit(&c, 0, 0))
 			return 12;
 	if (write(sock, "x", 1) != 1 || read(sock, &x, 1) != 1)
@@ -744,29 +670,30 @@ TEST_F(match, broadcasts_are_charged_to_the_senders_user)
 
 	/* the privileged a hears everyone; b, root too, charges nothing */
 	ASSERT_EQ(0, add_bloom_rule(&self->a, 0, 1, zero_mask));
-	pid = spawn_user(self->bus.ep, &sock, user_flood);
+	pid = kdbus_fork_as(KDBUS_TEST_UID, KDBUS_TEST_GID, user_flood,
+			    (void *)self->bus.ep, &sock);
 	ASSERT_LT(0, pid);
 	ASSERT_EQ(sizeof(id), read(sock, &id, sizeof(id)));
 	ASSERT_EQ(1, read(sock, &x, 1));
 
-	/* uid 1000's quota at a ends after CONN_MAX_MSGS; the rest is lost */
+	/* uid 1000's quota at a ends after KDBUS_CONN_MAX_MSGS; the rest is lost */
 	ASSERT_EQ(0, kdbus_recv(&self->a, 0, 0, &m, &r));
 	EXPECT_EQ(id, m->src_id);
 	EXPECT_EQ(44, r.dropped_msgs);
 	kdbus_msg_free(&self->a, m);
 	got = 1 + drain(&self->a);
-	EXPECT_EQ(CONN_MAX_MSGS, got);
+	EXPECT_EQ(KDBUS_CONN_MAX_MSGS, got);
 	ASSERT_EQ(1, write(sock, "x", 1));
 	close(sock);
-	EXPECT_EQ(0, wait_child(pid));
+	EXPECT_EQ(0, kdbus_wait(pid));
 
 	/* the same number from b, a's own user, is all queued */
-	for (got = 0; got < CONN_MAX_MSGS + 44; got++)
+	for (got = 0; got < KDBUS_CONN_MAX_MSGS + 44; got++)
 		ASSERT_EQ(0, send_bit(&self->b, 0, 0));
 	ASSERT_EQ(0, kdbus_recv(&self->a, 0, 0, &m, &r));
 	EXPECT_EQ(0, r.dropped_msgs);
 	kdbus_msg_free(&self->a, m);
-	EXPECT_EQ(CONN_MAX_MSGS + 43, drain(&self->a));
+	EXPECT_EQ(KDBUS_CONN_MAX_MSGS + 43, drain(&self->a));
 }
 
 /* threads of the race below; each counts what went wrong */
@@ -856,20 +783,15 @@ TEST_F(match, name_rules_select_senders_that_own_the_name)
 	struct kdbus_cmd_buf b;
 	struct kdbus_msg *m;
 
-	match_init(&b, 0, 1);
-	kdbus_cmd_add(&b, KDBUS_ITEM_NAME, "org.sender.Name",
-		      sizeof("org.sender.Name"));
+	kdbus_match_init(&b, 0, 1);
+	kdbus_cmd_add_str(&b, KDBUS_ITEM_NAME, "org.sender.Name");
 	ASSERT_EQ(0, match_ioctl(&self->b, KDBUS_CMD_MATCH_ADD, &b));
 
 	/* before a owns the name its broadcast does not match */
 	ASSERT_EQ(0, bcast_send(&self->a, &bc));
 	EXPECT_EQ(-EAGAIN, kdbus_recv(&self->b, 0, 0, NULL, NULL));
 
-	kdbus_cmd_init(&b, 0);
-	kdbus_cmd_add(&b, KDBUS_ITEM_NAME, "org.sender.Name",
-		      sizeof("org.sender.Name"));
-	kdbus_cmd_finish(&b);
-	ASSERT_EQ(0, kdbus_ioctl(self->a.fd, KDBUS_CMD_NAME_ACQUIRE, b.data));
+	ASSERT_EQ(0, kdbus_name_acquire(&self->a, "org.sender.Name", 0, NULL));
 	bc.cookie = 32;
 	ASSERT_EQ(0, bcast_send(&self->a, &bc));
 	ASSERT_EQ(0, kdbus_recv(&self->b, 0, 0, &m, NULL));

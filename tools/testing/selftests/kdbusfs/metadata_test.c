@@ -36,13 +36,11 @@ static int hello_meta(const char *ep, int fd, uint64_t send, uint64_t recv,
 		fd = open(ep, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	kdbus_hello_init(&b, 0, KDBUS_TEST_POOL_SIZE);
-	h = (void *)b.data;
+	h = kdbus_hello_init(&b, 0, KDBUS_TEST_POOL_SIZE);
 	h->attach_flags_send = send;
 	h->attach_flags_recv = recv;
 	if (description)
-		kdbus_cmd_add(&b, KDBUS_ITEM_CONN_DESCRIPTION, description,
-			      strlen(description) + 1);
+		kdbus_cmd_add_str(&b, KDBUS_ITEM_CONN_DESCRIPTION, description);
 	return kdbus_hello_cmd(fd, &b, c);
 }
 
@@ -72,41 +70,9 @@ static int send_ping(struct kdbus_conn *c, uint64_t dst)
 	return kdbus_send(c, dst, &a);
 }
 
-/* KDBUS_ATTACH_* bits of the metadata items in an item chain */
-static uint64_t meta_items(struct kdbus_item *item, const void *end,
-			   unsigned int *count)
-{
-	uint64_t mask = 0;
-
-	*count = 0;
-	for (; (const char *)item < (const char *)end;
-	     item = (void *)((char *)item + KDBUS_ALIGN8(item->size))) {
-		if (item->type < _KDBUS_ITEM_ATTACH_BASE ||
-		    item->type >= _KDBUS_ITEM_ATTACH_BASE + 64)
-			continue;
-		mask |= 1ULL << (item->type - _KDBUS_ITEM_ATTACH_BASE);
-		(*count)++;
-	}
-	return mask;
-}
-
 static uint64_t msg_meta(struct kdbus_msg *m, unsigned int *count)
 {
-	return meta_items(m->items, (char *)m + m->size, count);
-}
-
-static ssize_t read_text(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, size - 1);
-	close(fd);
-	if (n >= 0)
-		buf[n] = '\0';
-	return n;
+	return kdbus_meta_mask(m->items, (uint8_t *)m + m->size, count);
 }
 
 static void chomp(char *s)
@@ -118,7 +84,7 @@ static unsigned long long read_ull(const char *path, int base)
 {
 	char buf[64];
 
-	if (read_text(path, buf, sizeof(buf)) <= 0)
+	if (kdbus_read_file(path, buf, sizeof(buf)) <= 0)
 		return ~0ULL;
 	return strtoull(buf, NULL, base);
 }
@@ -128,7 +94,7 @@ static uint64_t cap_eff(void)
 {
 	char buf[4096], *p;
 
-	if (read_text("/proc/self/status", buf, sizeof(buf)) <= 0)
+	if (kdbus_read_file("/proc/self/status", buf, sizeof(buf)) <= 0)
 		return ~0ULL;
 	p = strstr(buf, "CapEff:");
 	return p ? strtoull(p + 7, NULL, 16) : ~0ULL;
@@ -202,7 +168,8 @@ static void check_item(struct __test_metadata *_metadata, uint64_t flag,
 		break;
 	case KDBUS_ATTACH_TID_COMM:
 	case KDBUS_ATTACH_PID_COMM:
-		ASSERT_GT(read_text("/proc/self/comm", buf, sizeof(buf)), 0);
+		ASSERT_GT(kdbus_read_file("/proc/self/comm", buf, sizeof(buf)),
+			  0);
 		chomp(buf);
 		EXPECT_STREQ(buf, item->str);
 		break;
@@ -213,14 +180,15 @@ static void check_item(struct __test_metadata *_metadata, uint64_t flag,
 		EXPECT_STREQ(path, item->str);
 		break;
 	case KDBUS_ATTACH_CMDLINE:
-		n = read_text("/proc/self/cmdline", buf, sizeof(buf));
+		n = kdbus_read_file("/proc/self/cmdline", buf, sizeof(buf));
 		ASSERT_GT(n, 0);
 		ASSERT_EQ(n, item->size - KDBUS_ITEM_HEADER_SIZE);
 		EXPECT_EQ(0, memcmp(buf, item->str, n));
 		break;
 	case KDBUS_ATTACH_CGROUP:
 		/* "0::/path" on the unified hierarchy */
-		ASSERT_GT(read_text("/proc/self/cgroup", buf, sizeof(buf)), 0);
+		ASSERT_GT(kdbus_read_file("/proc/self/cgroup", buf,
+					  sizeof(buf)), 0);
 		chomp(buf);
 		ASSERT_EQ(0, strncmp(buf, "0::", 3));
 		EXPECT_STREQ(buf + 3, item->str);
@@ -289,7 +257,7 @@ TEST_F(meta, security_label_is_the_openers_when_there_is_one)
 	ASSERT_EQ(0, send_ping(&self->snd, self->rcv.id));
 	ASSERT_EQ(0, kdbus_recv(&self->rcv, 0, 0, &m, NULL));
 	item = kdbus_msg_item(m, KDBUS_ITEM_SECLABEL);
-	n = read_text("/proc/self/attr/current", label, sizeof(label));
+	n = kdbus_read_file("/proc/self/attr/current", label, sizeof(label));
 	if (n > 0) {
 		chomp(label);
 		ASSERT_NE(NULL, item);
@@ -502,55 +470,13 @@ TEST_F(meta, module_mask_limits_everything)
 	EXPECT_EQ(_KDBUS_ATTACH_ALL, read_ull(MASK_PARAM, 0));
 }
 
-/* Run @fn in a child; returns its exit status, or -1. */
-static int in_child(int (*fn)(void *), void *arg)
-{
-	int status;
-	pid_t pid = fork();
-
-	if (pid == 0)
-		_exit(fn(arg));
-	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
-}
-
 struct xns {
 	const char *ep;
 	const char *name;	/* bus name, for a chroot into the mount */
 	const char *cgroup;
 	int sock2;		/* to the parent, from a grandchild */
 	uint64_t root_id;	/* the parent's receiver */
-	int sock;		/* to the parent */
 };
-
-static int write_text(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), ok;
-
-	if (fd < 0)
-		return -1;
-	ok = write(fd, text, strlen(text)) == (ssize_t)strlen(text);
-	close(fd);
-	return ok ? 0 : -1;
-}
-
-/* A user namespace where our uid reads as 5000 and nobody else is mapped. */
-static int unshare_user_as_5000(void)
-{
-	char map[64];
-	uid_t uid = geteuid();
-	gid_t gid = getegid();
-
-	if (unshare(CLONE_NEWUSER) < 0)
-		return -1;
-	snprintf(map, sizeof(map), "5000 %u 1", uid);
-	if (write_text("/proc/self/uid_map", map) ||
-	    write_text("/proc/self/setgroups", "deny"))
-		return -1;
-	snprintf(map, sizeof(map), "5000 %u 1", gid);
-	return write_text("/proc/self/gid_map", map);
-}
 
 static unsigned long overflow_id(void)
 {
@@ -564,7 +490,7 @@ static unsigned long overflow_id(void)
  * and nobody else is mapped: its own message shows 5000, root's request
  * the overflow uid; it answers root's request.
  */
-static int xns_user_child(void *arg)
+static int xns_user_child(void *arg, int sock)
 {
 	struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
 	uint64_t all = _KDBUS_ATTACH_ALL;
@@ -575,8 +501,7 @@ static int xns_user_child(void *arg)
 	uint64_t request = 0;
 	int i;
 
-	if (kdbus_drop_to(KDBUS_TEST_UID, KDBUS_TEST_GID) ||
-	    unshare_user_as_5000())
+	if (kdbus_unshare_userns(0, 5000))
 		return 10;
 	if (hello_meta(x->ep, -1, all, all, NULL, &c))
 		return 11;
@@ -585,7 +510,7 @@ static int xns_user_child(void *arg)
 	a.size = 5;
 	if (kdbus_send(&c, c.id, &a))
 		return 12;
-	if (write(x->sock, &c.id, sizeof(c.id)) != sizeof(c.id))
+	if (write(sock, &c.id, sizeof(c.id)) != sizeof(c.id))
 		return 13;
 	for (i = 0; i < 2; i++) {
 		uint64_t want;
@@ -624,18 +549,15 @@ TEST_F(meta, ids_are_translated_into_the_readers_user_namespace)
 	struct kdbus_item *item;
 	uint64_t peer, all = _KDBUS_ATTACH_ALL;
 	struct kdbus_msg *m;
-	int sv[2], status, tries;
+	int sock, tries;
 	pid_t pid;
 
 	ASSERT_EQ(0, hello_meta(self->bus.ep, -1, all, all, NULL, &self->rcv));
-	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
 	x.root_id = self->rcv.id;
-	x.sock = sv[1];
-	pid = fork();
+	pid = kdbus_fork_as(KDBUS_TEST_UID, KDBUS_TEST_GID, xns_user_child, &x,
+			    &sock);
 	ASSERT_GE(pid, 0);
-	if (pid == 0)
-		_exit(xns_user_child(&x));
-	ASSERT_EQ(sizeof(peer), read(sv[0], &peer, sizeof(peer)));
+	ASSERT_EQ(sizeof(peer), read(sock, &peer, sizeof(peer)));
 
 	/* a request lets the unprivileged child answer us */
 	a.flags = KDBUS_MSG_EXPECT_REPLY;
@@ -661,10 +583,8 @@ TEST_F(meta, ids_are_translated_into_the_readers_user_namespace)
 	EXPECT_EQ(0, item_caps_eff(item));
 	EXPECT_EQ(0, kdbus_msg_free(&self->rcv, m));
 
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_EQ(0, WEXITSTATUS(status));
-	close(sv[0]);
-	close(sv[1]);
+	EXPECT_EQ(0, kdbus_wait(pid));
+	close(sock);
 }
 
 /*
@@ -673,8 +593,9 @@ TEST_F(meta, ids_are_translated_into_the_readers_user_namespace)
  * parent's namespace through the socket first (SCM credentials would do;
  * the fork() in the middle child tells it).
  */
-static int xns_pid_grandchild(struct xns *x)
+static int xns_pid_grandchild(void *arg, int sock)
 {
+	struct xns *x = arg;
 	struct kdbus_conn c;
 	struct kdbus_item *item;
 	struct kdbus_msg *m;
@@ -702,25 +623,21 @@ static int xns_pid_grandchild(struct xns *x)
 	return 0;
 }
 
-static int xns_pid_child(void *arg)
+static int xns_pid_child(void *arg, int sock)
 {
-	struct xns *x = arg;
 	int status;
 	pid_t pid;
 
 	if (unshare(CLONE_NEWPID) < 0)
 		return 30;
-	pid = fork();
-	if (pid == 0)
-		_exit(xns_pid_grandchild(x));
+	pid = kdbus_fork(xns_pid_grandchild, arg, NULL);
 	if (pid < 0)
 		return 31;
 	/* our parent learns the grandchild's pid in its namespace */
-	if (write(x->sock, &pid, sizeof(pid)) != sizeof(pid))
+	if (write(sock, &pid, sizeof(pid)) != sizeof(pid))
 		return 32;
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return 33;
-	return WEXITSTATUS(status);
+	status = kdbus_wait(pid);
+	return status < 0 ? 33 : status;
 }
 
 TEST_F(meta, pids_are_translated_into_the_readers_pid_namespace)
@@ -729,21 +646,17 @@ TEST_F(meta, pids_are_translated_into_the_readers_pid_namespace)
 	uint64_t peer, all = _KDBUS_ATTACH_ALL;
 	struct kdbus_item *item;
 	struct kdbus_msg *m;
-	int sv[2], sv2[2], status;
+	int sock, sv2[2];
 	pid_t pid, gpid;
 
 	ASSERT_EQ(0, hello_meta(self->bus.ep, -1, all, all, NULL, &self->rcv));
-	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
 	/* the pid and the connection id come from two processes: two pipes */
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv2));
 	x.root_id = self->rcv.id;
-	x.sock = sv[1];
 	x.sock2 = sv2[1];
-	pid = fork();
+	pid = kdbus_fork(xns_pid_child, &x, &sock);
 	ASSERT_GE(pid, 0);
-	if (pid == 0)
-		_exit(xns_pid_child(&x));
-	ASSERT_EQ(sizeof(gpid), read(sv[0], &gpid, sizeof(gpid)));
+	ASSERT_EQ(sizeof(gpid), read(sock, &gpid, sizeof(gpid)));
 	ASSERT_EQ(sizeof(peer), read(sv2[0], &peer, sizeof(peer)));
 
 	ASSERT_EQ(0, kdbus_recv(&self->rcv, 0, 0, &m, NULL));
@@ -757,10 +670,8 @@ TEST_F(meta, pids_are_translated_into_the_readers_pid_namespace)
 	EXPECT_EQ(0, kdbus_msg_free(&self->rcv, m));
 
 	ASSERT_EQ(0, send_ping(&self->rcv, peer));
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_EQ(0, WEXITSTATUS(status));
-	close(sv[0]);
-	close(sv[1]);
+	EXPECT_EQ(0, kdbus_wait(pid));
+	close(sock);
 	close(sv2[0]);
 	close(sv2[1]);
 }
@@ -769,7 +680,7 @@ TEST_F(meta, pids_are_translated_into_the_readers_pid_namespace)
  * Chrooted into the kdbusfs mount itself: the parent's executable is not
  * below this root and reads as "".
  */
-static int chrooted_child(void *arg)
+static int chrooted_child(void *arg, int sock)
 {
 	uint64_t all = _KDBUS_ATTACH_ALL;
 	struct xns *x = arg;
@@ -786,7 +697,7 @@ static int chrooted_child(void *arg)
 		return 11;
 	if (send_ping(&c, x->root_id))
 		return 12;
-	if (write(x->sock, &c.id, sizeof(c.id)) != sizeof(c.id))
+	if (write(sock, &c.id, sizeof(c.id)) != sizeof(c.id))
 		return 13;
 	for (tries = 0; kdbus_recv(&c, 0, 0, &m, NULL); tries++) {
 		if (tries > 500)
@@ -806,22 +717,18 @@ TEST_F(meta, paths_outside_the_readers_root_read_as_empty)
 	struct kdbus_item *item;
 	struct kdbus_msg *m;
 	char exe[4096];
-	int sv[2], status;
 	ssize_t n;
 	pid_t pid;
+	int sock;
 
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	ASSERT_GT(n, 0);
 	exe[n] = '\0';
 	ASSERT_EQ(0, hello_meta(self->bus.ep, -1, all, all, NULL, &self->rcv));
-	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
 	x.root_id = self->rcv.id;
-	x.sock = sv[1];
-	pid = fork();
+	pid = kdbus_fork(chrooted_child, &x, &sock);
 	ASSERT_GE(pid, 0);
-	if (pid == 0)
-		_exit(chrooted_child(&x));
-	ASSERT_EQ(sizeof(peer), read(sv[0], &peer, sizeof(peer)));
+	ASSERT_EQ(sizeof(peer), read(sock, &peer, sizeof(peer)));
 
 	/* the chrooted sender's executable is where we see it */
 	ASSERT_EQ(0, kdbus_recv(&self->rcv, 0, 0, &m, NULL));
@@ -831,17 +738,15 @@ TEST_F(meta, paths_outside_the_readers_root_read_as_empty)
 	EXPECT_EQ(0, kdbus_msg_free(&self->rcv, m));
 
 	ASSERT_EQ(0, send_ping(&self->rcv, peer));
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_EQ(0, WEXITSTATUS(status));
-	close(sv[0]);
-	close(sv[1]);
+	EXPECT_EQ(0, kdbus_wait(pid));
+	close(sock);
 }
 
 /*
  * In a cgroup of its own and a cgroup namespace rooted there: its own
  * cgroup reads as "/", the parent's (outside) as "".
  */
-static int cgroupns_child(void *arg)
+static int cgroupns_child(void *arg, int sock)
 {
 	uint64_t all = _KDBUS_ATTACH_ALL;
 	struct xns *x = arg;
@@ -852,13 +757,13 @@ static int cgroupns_child(void *arg)
 	int i, tries;
 
 	snprintf(procs, sizeof(procs), "%s/cgroup.procs", x->cgroup);
-	if (write_text(procs, "0") || unshare(CLONE_NEWCGROUP))
+	if (kdbus_write_file(procs, "0") || unshare(CLONE_NEWCGROUP))
 		return 10;
 	if (hello_meta(x->ep, -1, all, all, NULL, &c))
 		return 11;
 	if (send_ping(&c, c.id) || send_ping(&c, x->root_id))
 		return 12;
-	if (write(x->sock, &c.id, sizeof(c.id)) != sizeof(c.id))
+	if (write(sock, &c.id, sizeof(c.id)) != sizeof(c.id))
 		return 13;
 	for (i = 0; i < 2; i++) {
 		for (tries = 0; kdbus_recv(&c, 0, 0, &m, NULL); tries++) {
@@ -883,22 +788,18 @@ TEST_F(meta, cgroups_are_relative_to_the_readers_cgroup_namespace)
 	struct kdbus_item *item;
 	char dir[128], want[160];
 	struct kdbus_msg *m;
-	int sv[2], status;
 	pid_t pid;
+	int sock;
 
 	snprintf(dir, sizeof(dir), "/sys/fs/cgroup/kdbus-meta-%d", getpid());
 	if (mkdir(dir, 0755) < 0)
 		SKIP(return, "cannot make a cgroup here (%d)", errno);
 	x.cgroup = dir;
 	ASSERT_EQ(0, hello_meta(self->bus.ep, -1, all, all, NULL, &self->rcv));
-	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
 	x.root_id = self->rcv.id;
-	x.sock = sv[1];
-	pid = fork();
+	pid = kdbus_fork(cgroupns_child, &x, &sock);
 	ASSERT_GE(pid, 0);
-	if (pid == 0)
-		_exit(cgroupns_child(&x));
-	ASSERT_EQ(sizeof(peer), read(sv[0], &peer, sizeof(peer)));
+	ASSERT_EQ(sizeof(peer), read(sock, &peer, sizeof(peer)));
 
 	ASSERT_EQ(0, kdbus_recv(&self->rcv, 0, 0, &m, NULL));
 	item = kdbus_msg_item(m, KDBUS_ITEM_CGROUP);
@@ -908,14 +809,12 @@ TEST_F(meta, cgroups_are_relative_to_the_readers_cgroup_namespace)
 	EXPECT_EQ(0, kdbus_msg_free(&self->rcv, m));
 
 	ASSERT_EQ(0, send_ping(&self->rcv, peer));
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(0, kdbus_wait(pid));
 	EXPECT_EQ(0, rmdir(dir));
-	close(sv[0]);
-	close(sv[1]);
+	close(sock);
 }
 
-static int send_and_exit(void *arg)
+static int send_and_exit(void *arg, int sock)
 {
 	struct xns *x = arg;
 	struct kdbus_conn c;
@@ -931,18 +830,14 @@ TEST_F(meta, metadata_outlives_the_sender)
 	struct kdbus_item *item;
 	struct kdbus_msg *m;
 	char comm[64];
-	int status;
 	pid_t pid;
 
 	ASSERT_EQ(0, hello_meta(self->bus.ep, -1, 0, _KDBUS_ATTACH_ALL, NULL,
 				&self->rcv));
 	x.root_id = self->rcv.id;
-	pid = fork();
+	pid = kdbus_fork(send_and_exit, &x, NULL);
 	ASSERT_GE(pid, 0);
-	if (pid == 0)
-		_exit(send_and_exit(&x));
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	ASSERT_EQ(0, WEXITSTATUS(status));
+	ASSERT_EQ(0, kdbus_wait(pid));
 
 	/* the sender is gone and reaped; its message still tells who it was */
 	ASSERT_EQ(0, kdbus_recv(&self->rcv, 0, 0, &m, NULL));
@@ -955,26 +850,12 @@ TEST_F(meta, metadata_outlives_the_sender)
 	EXPECT_EQ(geteuid(), item->creds.euid);
 	item = kdbus_msg_item(m, KDBUS_ITEM_TID_COMM);
 	ASSERT_NE(NULL, item);
-	ASSERT_GT(read_text("/proc/self/comm", comm, sizeof(comm)), 0);
+	ASSERT_GT(kdbus_read_file("/proc/self/comm", comm, sizeof(comm)), 0);
 	chomp(comm);
 	EXPECT_STREQ(comm, item->str);
 	ASSERT_NE(NULL, kdbus_msg_item(m, KDBUS_ITEM_EXE));
 	ASSERT_NE(NULL, kdbus_msg_item(m, KDBUS_ITEM_CMDLINE));
 	EXPECT_EQ(0, kdbus_msg_free(&self->rcv, m));
-}
-
-/* opens the endpoint as the test user and passes the unconnected fd */
-static int open_as_user_and_pass(void *arg)
-{
-	struct xns *x = arg;
-	int fd;
-
-	if (kdbus_drop_to(KDBUS_TEST_UID, KDBUS_TEST_GID))
-		return 10;
-	fd = open(x->ep, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return 11;
-	return kdbus_send_fd(x->sock, fd) ? 12 : 0;
 }
 
 static int conn_info(struct kdbus_conn *c, unsigned long cmd, uint64_t id,
@@ -995,39 +876,22 @@ static int conn_info(struct kdbus_conn *c, unsigned long cmd, uint64_t id,
 	return ret;
 }
 
-static struct kdbus_item *info_item(struct kdbus_info *info, uint64_t type)
-{
-	struct kdbus_item *item = info->items;
-
-	while ((char *)item < (char *)info + info->size) {
-		if (item->type == type)
-			return item;
-		item = (void *)((char *)item + KDBUS_ALIGN8(item->size));
-	}
-	return NULL;
-}
-
 TEST_F(meta, passed_fd_keeps_its_openers_identity)
 {
-	struct xns x = { .ep = self->bus.ep };
 	struct kdbus_info *info;
 	struct kdbus_item *item;
 	struct kdbus_msg *m;
-	int sv[2], fd;
+	int fd, fd2;
 
-	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
-	x.sock = sv[1];
-	ASSERT_EQ(0, in_child(open_as_user_and_pass, &x));
-	ASSERT_EQ(0, in_child(open_as_user_and_pass, &x));
+	fd = kdbus_open_as(KDBUS_TEST_UID, KDBUS_TEST_GID, self->bus.ep);
+	ASSERT_GE(fd, 0);
+	fd2 = kdbus_open_as(KDBUS_TEST_UID, KDBUS_TEST_GID, self->bus.ep);
+	ASSERT_GE(fd2, 0);
 
 	/* we (root) say HELLO and send on the user's fds */
-	fd = kdbus_recv_fd(sv[0]);
-	ASSERT_GE(fd, 0);
 	ASSERT_EQ(0, hello_meta(NULL, fd, _KDBUS_ATTACH_ALL, 0, NULL,
 				&self->snd));
-	fd = kdbus_recv_fd(sv[0]);
-	ASSERT_GE(fd, 0);
-	ASSERT_EQ(0, hello_meta(NULL, fd, 0, _KDBUS_ATTACH_ALL, NULL,
+	ASSERT_EQ(0, hello_meta(NULL, fd2, 0, _KDBUS_ATTACH_ALL, NULL,
 				&self->rcv));
 	ASSERT_EQ(0, send_ping(&self->snd, self->rcv.id));
 	ASSERT_EQ(0, kdbus_recv(&self->rcv, 0, 0, &m, NULL));
@@ -1049,12 +913,10 @@ TEST_F(meta, passed_fd_keeps_its_openers_identity)
 	ASSERT_EQ(0, conn_info(&self->rcv, KDBUS_CMD_CONN_INFO, self->snd.id,
 			       _KDBUS_ATTACH_ALL, &info));
 	EXPECT_EQ(self->snd.id, info->id);
-	item = info_item(info, KDBUS_ITEM_CREDS);
+	item = kdbus_info_item(info, KDBUS_ITEM_CREDS);
 	ASSERT_NE(NULL, item);
 	EXPECT_EQ(KDBUS_TEST_UID, item->creds.euid);
 	EXPECT_EQ(0, kdbus_free(&self->rcv, (uint8_t *)info - self->rcv.pool));
-	close(sv[0]);
-	close(sv[1]);
 }
 
 TEST_F(meta, conn_info_reports_what_the_peer_allows)
@@ -1076,12 +938,13 @@ TEST_F(meta, conn_info_reports_what_the_peer_allows)
 	EXPECT_EQ(self->snd.id, info->id);
 	EXPECT_EQ(KDBUS_ATTACH_CREDS | KDBUS_ATTACH_PIDS |
 		  KDBUS_ATTACH_CONN_DESCRIPTION,
-		  meta_items(info->items, (char *)info + info->size, &count));
-	item = info_item(info, KDBUS_ITEM_PIDS);
+		  kdbus_meta_mask(info->items, (uint8_t *)info + info->size,
+				  &count));
+	item = kdbus_info_item(info, KDBUS_ITEM_PIDS);
 	ASSERT_NE(NULL, item);
 	/* the task that said HELLO: this one */
 	EXPECT_EQ(getpid(), item->pids.pid);
-	item = info_item(info, KDBUS_ITEM_CONN_DESCRIPTION);
+	item = kdbus_info_item(info, KDBUS_ITEM_CONN_DESCRIPTION);
 	ASSERT_NE(NULL, item);
 	EXPECT_STREQ(DESCRIPTION, item->str);
 	EXPECT_EQ(0, kdbus_free(&self->rcv, (uint8_t *)info - self->rcv.pool));
@@ -1090,7 +953,8 @@ TEST_F(meta, conn_info_reports_what_the_peer_allows)
 	ASSERT_EQ(0, conn_info(&self->rcv, KDBUS_CMD_CONN_INFO, self->snd.id,
 			       KDBUS_ATTACH_PIDS | KDBUS_ATTACH_CAPS, &info));
 	EXPECT_EQ(KDBUS_ATTACH_PIDS,
-		  meta_items(info->items, (char *)info + info->size, &count));
+		  kdbus_meta_mask(info->items, (uint8_t *)info + info->size,
+				  &count));
 	EXPECT_EQ(0, kdbus_free(&self->rcv, (uint8_t *)info - self->rcv.pool));
 
 	EXPECT_EQ(-ENXIO, conn_info(&self->rcv, KDBUS_CMD_CONN_INFO, 9999, 0,
@@ -1121,18 +985,18 @@ TEST_F(meta, bus_creator_info_reports_what_the_creator_allows)
 
 	ASSERT_EQ(0, conn_info(&self->rcv, KDBUS_CMD_BUS_CREATOR_INFO, 0,
 			       _KDBUS_ATTACH_ALL, &info));
-	item = info_item(info, KDBUS_ITEM_MAKE_NAME);
+	item = kdbus_info_item(info, KDBUS_ITEM_MAKE_NAME);
 	ASSERT_NE(NULL, item);
 	kdbus_bus_name(name, sizeof(name), "required");
 	EXPECT_STREQ(name, item->str);
-	EXPECT_EQ(req, meta_items(info->items, (char *)info + info->size,
-				  &count));
-	item = info_item(info, KDBUS_ITEM_CREDS);
+	EXPECT_EQ(req, kdbus_meta_mask(info->items,
+				       (uint8_t *)info + info->size, &count));
+	item = kdbus_info_item(info, KDBUS_ITEM_CREDS);
 	ASSERT_NE(NULL, item);
 	EXPECT_EQ(geteuid(), item->creds.euid);
-	item = info_item(info, KDBUS_ITEM_PID_COMM);
+	item = kdbus_info_item(info, KDBUS_ITEM_PID_COMM);
 	ASSERT_NE(NULL, item);
-	ASSERT_GT(read_text("/proc/self/comm", comm, sizeof(comm)), 0);
+	ASSERT_GT(kdbus_read_file("/proc/self/comm", comm, sizeof(comm)), 0);
 	chomp(comm);
 	EXPECT_STREQ(comm, item->str);
 	EXPECT_EQ(0, kdbus_free(&self->rcv, (uint8_t *)info - self->rcv.pool));

@@ -15,7 +15,6 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
-#include <sys/wait.h>
 
 #include "kselftest_harness.h"
 #include "kdbus_util.h"
@@ -59,7 +58,7 @@ TEST_F(mnt, statfs_reports_kdbusfs_magic)
 	struct statfs sfs;
 
 	ASSERT_EQ(0, statfs(self->dir, &sfs));
-	EXPECT_EQ(0x44427573, sfs.f_type);
+	EXPECT_EQ(KDBUSFS_SUPER_MAGIC, sfs.f_type);
 }
 
 TEST_F(mnt, no_file_has_a_device_number_and_inodes_are_unique)
@@ -187,7 +186,7 @@ TEST(sysfs_mount_point_exists)
 
 TEST(mount_options_show_in_mountinfo_and_remount_changes_them)
 {
-	char dir[64];
+	char dir[64], defaults[128];
 	struct stat st;
 
 	ASSERT_EQ(0, kdbus_mkdtemp(dir, sizeof(dir)));
@@ -209,8 +208,10 @@ TEST(mount_options_show_in_mountinfo_and_remount_changes_them)
 	EXPECT_EQ(0750, st.st_mode & 07777);
 
 	/* back to the defaults: nothing is shown */
-	ASSERT_EQ(0, mount(NULL, dir, NULL, MS_REMOUNT,
-			   "max_buses=16,mode=755,max_connections=256"));
+	snprintf(defaults, sizeof(defaults),
+		 "max_buses=%d,mode=755,max_connections=%d",
+		 KDBUS_USER_MAX_BUSES, KDBUS_USER_MAX_CONN);
+	ASSERT_EQ(0, mount(NULL, dir, NULL, MS_REMOUNT, defaults));
 	EXPECT_FALSE(kdbus_mountinfo_has(dir, "max_buses="));
 	EXPECT_FALSE(kdbus_mountinfo_has(dir, "mode="));
 	kdbus_umount(dir);
@@ -257,6 +258,34 @@ TEST(unknown_and_bad_mount_options_are_refused)
 	rmdir(dir);
 }
 
+/* As the test user: mount @arg in a user namespace of its own, make a bus. */
+static int mount_in_own_userns(void *arg, int sock)
+{
+	const char *dir = arg;
+	char path[256];
+	struct stat st;
+	int fd;
+
+	/* not privileged yet: a plain mount must fail */
+	if (kdbus_mount(dir, NULL) != -EPERM)
+		return 11;
+	if (kdbus_unshare_userns_as_root())
+		return 12;
+	if (kdbus_mount(dir, NULL))
+		return 13;
+	fd = kdbus_open_control(dir);
+	if (fd < 0)
+		return 14;
+	if (kdbus_bus_make(fd, 0, "1000-mine") != -EINVAL)
+		return 15;
+	if (kdbus_bus_make(fd, 0, "0-mine"))
+		return 16;
+	snprintf(path, sizeof(path), "%s/0-mine/bus", dir);
+	if (stat(path, &st) || st.st_uid != 0 || st.st_rdev)
+		return 17;
+	return 0;
+}
+
 /*
  * An unprivileged uid makes its own user namespace, mounts kdbusfs there
  * and makes a bus; its bus-name prefix is its uid inside that namespace.
@@ -264,43 +293,11 @@ TEST(unknown_and_bad_mount_options_are_refused)
 TEST(unprivileged_user_mounts_in_own_userns_and_makes_bus)
 {
 	char dir[64];
-	pid_t pid;
-	int status;
 
 	ASSERT_EQ(0, kdbus_mkdtemp(dir, sizeof(dir)));
 	ASSERT_EQ(0, chmod(dir, 0777));
-
-	pid = fork();
-	ASSERT_GE(pid, 0);
-	if (pid == 0) {
-		char path[256];
-		struct stat st;
-		int fd;
-
-		if (kdbus_drop_to(KDBUS_TEST_UID, KDBUS_TEST_GID))
-			_exit(10);
-		/* not privileged yet: a plain mount must fail */
-		if (kdbus_mount(dir, NULL) != -EPERM)
-			_exit(11);
-		if (kdbus_unshare_userns_as_root())
-			_exit(12);
-		if (kdbus_mount(dir, NULL))
-			_exit(13);
-		fd = kdbus_open_control(dir);
-		if (fd < 0)
-			_exit(14);
-		if (kdbus_bus_make(fd, 0, "1000-mine") != -EINVAL)
-			_exit(15);
-		if (kdbus_bus_make(fd, 0, "0-mine"))
-			_exit(16);
-		snprintf(path, sizeof(path), "%s/0-mine/bus", dir);
-		if (stat(path, &st) || st.st_uid != 0 || st.st_rdev)
-			_exit(17);
-		_exit(0);
-	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_TRUE(WIFEXITED(status));
-	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(0, kdbus_run_as(KDBUS_TEST_UID, KDBUS_TEST_GID,
+				  mount_in_own_userns, dir));
 	rmdir(dir);
 }
 

@@ -10,9 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/mman.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 
 #include "kselftest_harness.h"
 #include "kdbus_util.h"
@@ -20,40 +17,21 @@
 #define ACCESS(t, a, i)	((struct kdbus_policy_access){ .type = (t), \
 				 .access = (a), .id = (i) })
 
+/* an entry of one rule: a NAME and a POLICY_ACCESS item */
 static void add_policy(struct kdbus_cmd_buf *b, const char *name,
 		       struct kdbus_policy_access pa)
 {
-	kdbus_cmd_add(b, KDBUS_ITEM_NAME, name, strlen(name) + 1);
-	kdbus_cmd_add(b, KDBUS_ITEM_POLICY_ACCESS, &pa, sizeof(pa));
-}
-
-static int name_cmd(struct kdbus_conn *c, unsigned long req, const char *name)
-{
-	struct kdbus_cmd_buf b;
-
-	kdbus_cmd_init(&b, 0);
-	kdbus_cmd_add(&b, KDBUS_ITEM_NAME, name, strlen(name) + 1);
-	kdbus_cmd_finish(&b);
-	return kdbus_ioctl(c->fd, req, b.data);
+	kdbus_cmd_add_str(b, KDBUS_ITEM_NAME, name);
+	kdbus_cmd_add_access(b, pa.type, pa.access, pa.id);
 }
 
 static int send_name(struct kdbus_conn *c, const char *name, uint64_t cookie)
 {
-	uint64_t buf[64] = {};
-	struct kdbus_msg *m = (void *)buf;
-	struct kdbus_cmd_send cmd = { .size = sizeof(cmd) };
-	struct kdbus_item *item = m->items;
+	struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
 
-	m->dst_id = KDBUS_DST_ID_NAME;
-	m->payload_type = KDBUS_PAYLOAD_DBUS;
-	m->cookie = cookie;
-	item->type = KDBUS_ITEM_DST_NAME;
-	item->size = KDBUS_ITEM_HEADER_SIZE + strlen(name) + 1;
-	memcpy(item->str, name, strlen(name) + 1);
-	item = (void *)((char *)item + KDBUS_ALIGN8(item->size));
-	m->size = (char *)item - (char *)m;
-	cmd.msg_address = (uintptr_t)m;
-	return kdbus_ioctl(c->fd, KDBUS_CMD_SEND, &cmd);
+	a.cookie = cookie;
+	a.dst_name = name;
+	return kdbus_send(c, KDBUS_DST_ID_NAME, &a);
 }
 
 static int send_id(struct kdbus_conn *c, uint64_t id, uint64_t cookie)
@@ -69,26 +47,16 @@ static int send_id(struct kdbus_conn *c, uint64_t id, uint64_t cookie)
 /* whether LIST (names) shows @name */
 static int list_shows(struct kdbus_conn *c, const char *name)
 {
-	struct kdbus_cmd_list cmd = { .size = sizeof(cmd),
-				      .flags = KDBUS_LIST_NAMES };
-	struct kdbus_info *info, *end;
-	int found = 0, ret;
+	struct kdbus_info *list;
+	size_t size;
+	int ret;
 
-	ret = kdbus_ioctl(c->fd, KDBUS_CMD_LIST, &cmd);
+	ret = kdbus_list(c, KDBUS_LIST_NAMES, &list, &size);
 	if (ret)
 		return ret;
-	info = (void *)(c->pool + cmd.offset);
-	end = (void *)((char *)info + cmd.list_size);
-	for (; info < end; info = (void *)((char *)info + info->size)) {
-		struct kdbus_item *item = info->items;
-
-		if ((char *)item < (char *)info + info->size &&
-		    item->type == KDBUS_ITEM_OWNED_NAME &&
-		    !strcmp(item->name.name, name))
-			found = 1;
-	}
-	kdbus_free(c, cmd.offset);
-	return found;
+	ret = kdbus_list_has(list, size, KDBUS_MATCH_ID_ANY, name, NULL);
+	free(list);
+	return ret;
 }
 
 FIXTURE(policy) {
@@ -107,10 +75,8 @@ FIXTURE_SETUP(policy)
 				 &self->svc));
 	ASSERT_EQ(0, kdbus_hello(self->bus.ep, 0, KDBUS_TEST_POOL_SIZE,
 				 &self->other));
-	ASSERT_EQ(0, name_cmd(&self->svc, KDBUS_CMD_NAME_ACQUIRE,
-			      "org.allowed"));
-	ASSERT_EQ(0, name_cmd(&self->other, KDBUS_CMD_NAME_ACQUIRE,
-			      "org.hidden"));
+	ASSERT_EQ(0, kdbus_name_acquire(&self->svc, "org.allowed", 0, NULL));
+	ASSERT_EQ(0, kdbus_name_acquire(&self->other, "org.hidden", 0, NULL));
 }
 
 FIXTURE_TEARDOWN(policy)
@@ -140,13 +106,11 @@ struct sandbox {
 };
 
 /* The unprivileged child's view through the sandbox connection. */
-static int sandboxed(void *arg)
+static int sandboxed(void *arg, int sock)
 {
 	struct sandbox *sb = arg;
 	struct kdbus_conn *c = sb->conn;
 
-	if (kdbus_drop_to(KDBUS_TEST_UID, KDBUS_TEST_GID))
-		return 10;
 	if (send_name(c, "org.allowed", 1))
 		return 11;
 	if (send_name(c, "org.hidden", 2) != -ESRCH)
@@ -158,9 +122,9 @@ static int sandboxed(void *arg)
 		return 14;
 	if (list_shows(c, "org.hidden") != 0)
 		return 15;
-	if (name_cmd(c, KDBUS_CMD_NAME_ACQUIRE, "org.mine") != -EPERM)
+	if (kdbus_name_acquire(c, "org.mine", 0, NULL) != -EPERM)
 		return 16;
-	if (name_cmd(c, KDBUS_CMD_NAME_ACQUIRE, "org.allowed") != -EPERM)
+	if (kdbus_name_acquire(c, "org.allowed", 0, NULL) != -EPERM)
 		return 17;
 	return 0;
 }
@@ -172,9 +136,8 @@ TEST_F(policy, sandbox_endpoint_allows_one_name_and_nothing_else)
 	struct kdbus_cmd_buf b;
 	struct kdbus_conn sbc;
 	char epname[64], path[4300];
-	int owner, fd, status;
 	struct kdbus_msg *m;
-	pid_t pid;
+	int owner, fd;
 
 	owner = open(self->bus.ep, O_RDWR | O_CLOEXEC);
 	ASSERT_GE(owner, 0);
@@ -189,12 +152,8 @@ TEST_F(policy, sandbox_endpoint_allows_one_name_and_nothing_else)
 	ASSERT_EQ(0, kdbus_hello_cmd(fd, &b, &sbc));
 	sb.conn = &sbc;
 
-	pid = fork();
-	ASSERT_GE(pid, 0);
-	if (pid == 0)
-		_exit(sandboxed(&sb));
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(0, kdbus_run_as(KDBUS_TEST_UID, KDBUS_TEST_GID, sandboxed,
+				  &sb));
 
 	ASSERT_EQ(0, kdbus_recv(&self->svc, 0, 0, &m, NULL));
 	EXPECT_EQ(1, m->cookie);
@@ -208,40 +167,12 @@ TEST_F(policy, sandbox_endpoint_allows_one_name_and_nothing_else)
 	EXPECT_EQ(-1, open(path, O_RDWR | O_CLOEXEC));
 }
 
-/* Open the endpoint as the test user and pass the unconnected fd. */
-static int open_as_user(void *arg)
-{
-	struct sandbox *sb = arg;
-	const char *ep = (const char *)sb->conn;
-	int fd;
-
-	if (kdbus_drop_to(KDBUS_TEST_UID, KDBUS_TEST_GID))
-		return 10;
-	fd = open(ep, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return 11;
-	return kdbus_send_fd((int)sb->svc_id, fd) ? 12 : 0;
-}
-
-static int in_child(int (*fn)(void *), void *arg)
-{
-	int status;
-	pid_t pid = fork();
-
-	if (pid == 0)
-		_exit(fn(arg));
-	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
-}
-
 TEST_F(policy, unprivileged_fd_passed_to_root_stays_unprivileged)
 {
-	struct sandbox sb = { .conn = (void *)self->bus.ep };
 	struct kdbus_conn holder, user;
 	struct kdbus_cmd_buf b;
 	char root_only[] = "org.root.Only";
-	int sv[2], fd;
+	int fd;
 
 	/* the bus policy: org.root.Only may be owned by uid 0 only */
 	fd = open(self->bus.ep, O_RDWR | O_CLOEXEC);
@@ -251,34 +182,27 @@ TEST_F(policy, unprivileged_fd_passed_to_root_stays_unprivileged)
 					 KDBUS_POLICY_OWN, 0));
 	ASSERT_EQ(0, kdbus_hello_cmd(fd, &b, &holder));
 
-	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
-	sb.svc_id = sv[1];
-	ASSERT_EQ(0, in_child(open_as_user, &sb));
-	fd = kdbus_recv_fd(sv[0]);
+	fd = kdbus_open_as(KDBUS_TEST_UID, KDBUS_TEST_GID, self->bus.ep);
 	ASSERT_GE(fd, 0);
 
 	/* root says HELLO on the user's fd: the connection is the user's */
 	kdbus_hello_init(&b, 0, KDBUS_TEST_POOL_SIZE);
 	ASSERT_EQ(0, kdbus_hello_cmd(fd, &b, &user));
-	EXPECT_EQ(-EPERM, name_cmd(&user, KDBUS_CMD_NAME_ACQUIRE, root_only));
+	EXPECT_EQ(-EPERM, kdbus_name_acquire(&user, root_only, 0, NULL));
 	/* the user could not talk to another user's unnamed connection */
 	EXPECT_EQ(-EPERM, send_id(&user, self->other.id, 5));
 	/* root itself may own it */
-	EXPECT_EQ(0, name_cmd(&self->svc, KDBUS_CMD_NAME_ACQUIRE, root_only));
+	EXPECT_EQ(0, kdbus_name_acquire(&self->svc, root_only, 0, NULL));
 
 	kdbus_conn_close(&user);
 	kdbus_conn_close(&holder);
-	close(sv[0]);
-	close(sv[1]);
 }
 
-static int user_sends_to_svc(void *arg)
+static int user_sends_to_svc(void *arg, int sock)
 {
 	const char *ep = arg;
 	struct kdbus_conn c;
 
-	if (kdbus_drop_to(KDBUS_TEST_UID, KDBUS_TEST_GID))
-		return 10;
 	if (kdbus_hello(ep, 0, KDBUS_TEST_POOL_SIZE, &c))
 		return 11;
 	return -send_name(&c, "org.allowed", 7);
@@ -299,14 +223,16 @@ TEST_F(policy, policy_changes_apply_to_later_messages_only)
 	ASSERT_EQ(0, kdbus_hello_cmd(fd, &b, &holder));
 
 	/* allowed: queued */
-	EXPECT_EQ(0, in_child(user_sends_to_svc, self->bus.ep));
+	EXPECT_EQ(0, kdbus_run_as(KDBUS_TEST_UID, KDBUS_TEST_GID,
+				  user_sends_to_svc, self->bus.ep));
 	/* the holder takes TALK away */
 	kdbus_cmd_init(&b, 0);
 	add_policy(&b, "org.allowed", ACCESS(KDBUS_POLICY_ACCESS_WORLD,
 					     KDBUS_POLICY_SEE, 0));
 	kdbus_cmd_finish(&b);
 	ASSERT_EQ(0, kdbus_ioctl(holder.fd, KDBUS_CMD_UPDATE, b.data));
-	EXPECT_EQ(EPERM, in_child(user_sends_to_svc, self->bus.ep));
+	EXPECT_EQ(EPERM, kdbus_run_as(KDBUS_TEST_UID, KDBUS_TEST_GID,
+				      user_sends_to_svc, self->bus.ep));
 	/* what was queued stays */
 	ASSERT_EQ(0, kdbus_recv(&self->svc, 0, 0, &m, NULL));
 	EXPECT_EQ(7, m->cookie);
@@ -315,19 +241,18 @@ TEST_F(policy, policy_changes_apply_to_later_messages_only)
 
 	/* the holder goes, its policy goes */
 	kdbus_conn_close(&holder);
-	EXPECT_EQ(EPERM, in_child(user_sends_to_svc, self->bus.ep));
+	EXPECT_EQ(EPERM, kdbus_run_as(KDBUS_TEST_UID, KDBUS_TEST_GID,
+				      user_sends_to_svc, self->bus.ep));
 }
 
-static int user_owns(void *arg)
+static int user_owns(void *arg, int sock)
 {
 	const char *ep = arg;
 	struct kdbus_conn c;
 
-	if (kdbus_drop_to(KDBUS_TEST_UID, KDBUS_TEST_GID))
-		return 10;
 	if (kdbus_hello(ep, 0, KDBUS_TEST_POOL_SIZE, &c))
 		return 11;
-	return -name_cmd(&c, KDBUS_CMD_NAME_ACQUIRE, "org.user.Svc");
+	return -kdbus_name_acquire(&c, "org.user.Svc", 0, NULL);
 }
 
 TEST_F(policy, policy_holder_rules_and_errors)
@@ -336,7 +261,8 @@ TEST_F(policy, policy_holder_rules_and_errors)
 	struct kdbus_cmd_buf b;
 	int fd;
 
-	EXPECT_EQ(EPERM, in_child(user_owns, self->bus.ep));
+	EXPECT_EQ(EPERM, kdbus_run_as(KDBUS_TEST_UID, KDBUS_TEST_GID, user_owns,
+				      self->bus.ep));
 
 	fd = open(self->bus.ep, O_RDWR | O_CLOEXEC);
 	ASSERT_GE(fd, 0);
@@ -345,7 +271,8 @@ TEST_F(policy, policy_holder_rules_and_errors)
 					    KDBUS_POLICY_OWN,
 					    KDBUS_TEST_UID));
 	ASSERT_EQ(0, kdbus_hello_cmd(fd, &b, &holder));
-	EXPECT_EQ(0, in_child(user_owns, self->bus.ep));
+	EXPECT_EQ(0, kdbus_run_as(KDBUS_TEST_UID, KDBUS_TEST_GID, user_owns,
+				  self->bus.ep));
 
 	/* another holder cannot claim the same name */
 	fd = open(self->bus.ep, O_RDWR | O_CLOEXEC);
@@ -369,20 +296,17 @@ TEST_F(policy, policy_holder_rules_and_errors)
 	EXPECT_EQ(-EINVAL, kdbus_hello_cmd(fd, &b, &h2));
 
 	/* holders own no names and send nothing */
-	EXPECT_EQ(-EOPNOTSUPP, name_cmd(&holder, KDBUS_CMD_NAME_ACQUIRE,
-					"org.h"));
+	EXPECT_EQ(-EOPNOTSUPP, kdbus_name_acquire(&holder, "org.h", 0, NULL));
 	kdbus_conn_close(&holder);
 }
 
-static int user_holder(void *arg)
+static int user_holder(void *arg, int sock)
 {
 	const char *ep = arg;
 	struct kdbus_cmd_buf b;
 	struct kdbus_conn c;
 	int fd;
 
-	if (kdbus_drop_to(KDBUS_TEST_UID, KDBUS_TEST_GID))
-		return 10;
 	fd = open(ep, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return 11;
@@ -394,7 +318,8 @@ static int user_holder(void *arg)
 
 TEST_F(policy, policy_holders_need_privilege)
 {
-	EXPECT_EQ(EPERM, in_child(user_holder, self->bus.ep));
+	EXPECT_EQ(EPERM, kdbus_run_as(KDBUS_TEST_UID, KDBUS_TEST_GID,
+				      user_holder, self->bus.ep));
 }
 
 TEST_HARNESS_MAIN

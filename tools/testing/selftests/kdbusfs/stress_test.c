@@ -29,7 +29,6 @@
 #include "kdbus_util.h"
 
 #define MS			1000000ULL
-#define KDBUSFS_MAGIC		0x44427573
 
 /* how long the traffic phase of one test may take, well below 10 s */
 #define TRAFFIC_MS		4000
@@ -57,27 +56,6 @@ static void store_int(int *p, int v)
 static void add_int(int *p, int v)
 {
 	__atomic_add_fetch(p, v, __ATOMIC_ACQ_REL);
-}
-
-/* HELLO on an open endpoint fd without mapping the pool */
-static int raw_hello(int fd, uint64_t flags, uint64_t pool_size,
-		     struct kdbus_conn *conn)
-{
-	struct kdbus_cmd_hello hello = {
-		.size = sizeof(hello),
-		.flags = flags,
-		.pool_size = pool_size,
-	};
-	int ret;
-
-	ret = kdbus_ioctl(fd, KDBUS_CMD_HELLO, &hello);
-	if (ret)
-		return ret;
-	conn->fd = fd;
-	conn->id = hello.id;
-	conn->pool = NULL;
-	conn->pool_size = pool_size;
-	return 0;
 }
 
 /*
@@ -155,29 +133,6 @@ static size_t stress_len(uint32_t seq)
 	return 16 + (seq * 397) % (STRESS_MAX_PAYLOAD - 16);
 }
 
-/* a mount with options and one world-accessible bus */
-static int bus_make_opts(struct kdbus_test_bus *bus, const char *opts)
-{
-	int ret;
-
-	bus->control = -1;
-	ret = kdbus_mkdtemp(bus->dir, sizeof(bus->dir));
-	if (ret)
-		return ret;
-	ret = kdbus_mount(bus->dir, opts);
-	if (ret)
-		return ret;
-	bus->control = kdbus_open_control(bus->dir);
-	if (bus->control < 0)
-		return bus->control;
-	kdbus_bus_name(bus->name, sizeof(bus->name), "stress");
-	ret = kdbus_bus_make(bus->control, KDBUS_MAKE_ACCESS_WORLD, bus->name);
-	if (ret)
-		return ret;
-	snprintf(bus->ep, sizeof(bus->ep), "%s/%s/bus", bus->dir, bus->name);
-	return 0;
-}
-
 static const char *hang_msg = "# stress: test did not finish in time\n";
 
 static void on_hang(int sig)
@@ -245,9 +200,9 @@ static void *churn_thread(void *arg)
 			c->hello_errno = errno;
 			goto next;
 		}
-		ret = raw_hello(fa, 0, 4096, &ca);
+		ret = kdbus_hello_raw(fa, 0, 4096, &ca, NULL);
 		if (!ret)
-			ret = raw_hello(fb, 0, 4096, &cb);
+			ret = kdbus_hello_raw(fb, 0, 4096, &cb, NULL);
 		if (ret) {
 			c->hello_fail++;
 			c->hello_errno = -ret;
@@ -285,7 +240,7 @@ TEST(concurrent_hello_close_cycles_leave_no_connection_charged)
 	int i, total = 0;
 
 	watchdog(30);
-	ASSERT_EQ(0, bus_make_opts(&bus, "max_connections=8"));
+	ASSERT_EQ(0, kdbus_test_bus_make_opts(&bus, "max_connections=8"));
 	for (i = 0; i < CHURN_THREADS; i++) {
 		memset(&ch[i], 0, sizeof(ch[i]));
 		ch[i].ep = bus.ep;
@@ -508,7 +463,7 @@ TEST_F(stress, sends_racing_with_receiver_close_fail_only_as_documented)
 	EXPECT_EQ(r[0].n_req, dead);
 
 	/* the sender is unharmed and waits for no reply any more */
-	for (i = 0; i < 128; i++) {
+	for (i = 0; i < KDBUS_CONN_MAX_REQUESTS_PENDING; i++) {
 		struct kdbus_send_args s = KDBUS_SEND_ARGS_INIT;
 
 		s.flags = KDBUS_MSG_EXPECT_REPLY;
@@ -517,7 +472,8 @@ TEST_F(stress, sends_racing_with_receiver_close_fail_only_as_documented)
 		s.data = "q";
 		s.size = 1;
 		ASSERT_EQ(0, kdbus_send(&a, c.id, &s))
-			TH_LOG("request %d of 128 after the race", i + 1);
+			TH_LOG("request %d of %d after the race", i + 1,
+			       KDBUS_CONN_MAX_REQUESTS_PENDING);
 	}
 	{
 		struct kdbus_send_args s = KDBUS_SEND_ARGS_INIT;
@@ -869,7 +825,7 @@ TEST_F(stress, lazy_unmount_during_traffic_keeps_open_files_working)
 
 	/* the mount is gone from the namespace */
 	ASSERT_EQ(0, statfs(self->bus.dir, &sfs));
-	EXPECT_NE(KDBUSFS_MAGIC, sfs.f_type);
+	EXPECT_NE(KDBUSFS_SUPER_MAGIC, sfs.f_type);
 	EXPECT_EQ(-1, open(self->bus.ep, O_RDWR | O_CLOEXEC));
 
 	/* while its files go on working */
@@ -879,7 +835,7 @@ TEST_F(stress, lazy_unmount_during_traffic_keeps_open_files_working)
 	EXPECT_GE(load_int(&f.received), at_umount + 200)
 		TH_LOG("only %d messages after the unmount",
 		       load_int(&f.received) - at_umount);
-	ASSERT_EQ(0, raw_hello(spare, 0, 4096, &late));
+	ASSERT_EQ(0, kdbus_hello_raw(spare, 0, 4096, &late, NULL));
 	sa.cookie = 5;
 	sa.data = "late";
 	sa.size = 4;
@@ -1099,18 +1055,6 @@ TEST_F(stress, full_pool_under_load_delivers_every_message_intact_in_order)
 
 enum { ORIGIN_THREAD, ORIGIN_CHILD, ORIGIN_PARENT, ORIGIN_N };
 
-/* like kdbus_recv_fd(), but EOF is -EPIPE */
-static int recv_fd(int sock)
-{
-	int fd;
-
-	errno = 0;
-	fd = kdbus_recv_fd(sock);
-	if (fd == 0 && errno == 0)
-		return -EPIPE;
-	return fd;
-}
-
 static int send_retry(struct kdbus_conn *c, uint64_t dst, uint32_t origin,
 		      uint32_t seq)
 {
@@ -1126,16 +1070,26 @@ static int send_retry(struct kdbus_conn *c, uint64_t dst, uint32_t origin,
 	return ret;
 }
 
+struct pass_child {
+	struct kdbus_conn *conn;	/* the connection passed back and forth */
+	uint64_t dst;
+};
+
 /* the other process: take the fd, send on it, hand it back */
-static int pass_child(int sock, uint64_t id, uint64_t dst)
+static int pass_child(void *arg, int sock)
 {
+	struct pass_child *p = arg;
+	uint64_t id = p->conn->id, dst = p->dst;
 	uint32_t seq = 0;
 	int round, i, fd;
 
+	/* only the copies it is handed */
+	munmap(p->conn->pool, p->conn->pool_size);
+	close(p->conn->fd);
 	for (round = 0; round < PASS_ROUNDS; round++) {
 		struct kdbus_conn c = { .id = id };
 
-		fd = recv_fd(sock);
+		fd = kdbus_recv_fd(sock);
 		if (fd < 0)
 			return 10;
 		c.fd = fd;
@@ -1227,29 +1181,24 @@ static void *pass_drain_thread(void *arg)
 TEST_F(stress, connection_fd_passed_between_processes_while_in_use)
 {
 	struct kdbus_send_args sa = KDBUS_SEND_ARGS_INIT;
+	struct pass_child child;
 	struct kdbus_conn c, r;
 	struct pass_sender ps = { 0 };
 	struct pass_drain d = { 0 };
 	pthread_t tsend, tdrain;
-	int sv[2], stop = 0, drained = 0, status, round, i, cur;
+	int sock, stop = 0, drained = 0, round, i, cur;
 	uint32_t seq = 0;
 	pid_t pid;
 
 	watchdog(60);
 	ASSERT_EQ(0, kdbus_hello(self->bus.ep, 0, 64 * 1024, &c));
 	ASSERT_EQ(0, kdbus_hello(self->bus.ep, 0, KDBUS_TEST_POOL_SIZE, &r));
-	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
 
 	/* fork before any thread exists */
-	pid = fork();
+	child.conn = &c;
+	child.dst = r.id;
+	pid = kdbus_fork(pass_child, &child, &sock);
 	ASSERT_GE(pid, 0);
-	if (pid == 0) {
-		close(sv[0]);
-		munmap(c.pool, c.pool_size);
-		close(c.fd);
-		_exit(pass_child(sv[1], c.id, r.id));
-	}
-	close(sv[1]);
 
 	d.conn = &r;
 	d.src_id = c.id;
@@ -1265,10 +1214,10 @@ TEST_F(stress, connection_fd_passed_between_processes_while_in_use)
 	for (round = 0; round < PASS_ROUNDS; round++) {
 		struct kdbus_conn back = { .id = c.id };
 
-		ASSERT_EQ(0, kdbus_send_fd(sv[0], cur));
+		ASSERT_EQ(0, kdbus_send_fd(sock, cur));
 		if (cur != c.fd)
 			close(cur);
-		cur = recv_fd(sv[0]);
+		cur = kdbus_recv_fd(sock);
 		ASSERT_GE(cur, 0) TH_LOG("round %d", round);
 		back.fd = cur;
 		for (i = 0; i < PASS_PER_ROUND; i++) {
@@ -1278,10 +1227,8 @@ TEST_F(stress, connection_fd_passed_between_processes_while_in_use)
 	}
 	if (cur != c.fd)
 		close(cur);
-	close(sv[0]);
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_TRUE(WIFEXITED(status));
-	EXPECT_EQ(0, WEXITSTATUS(status));
+	close(sock);
+	EXPECT_EQ(0, kdbus_wait(pid));
 
 	store_int(&stop, 1);
 	ASSERT_EQ(0, pthread_join(tsend, NULL));
