@@ -55,7 +55,6 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
-#include <linux/memfd.h>
 
 #include "kdbus_util.h"
 
@@ -74,8 +73,9 @@
 
 #define CMD_AREA		(64 * 1024)
 #define MSG_AREA		(64 * 1024)
-#define DATA_AREA		(2 * 1024 * 1024 + PAGE)
-#define BUILD_MAX		(40 * 1024)
+#define DATA_AREA		(KDBUS_MSG_MAX_PAYLOAD_VEC_SIZE + PAGE)
+/* room for commands above KDBUS_CMD_MAX_SIZE */
+#define BUILD_MAX		(KDBUS_CMD_MAX_SIZE + 8 * 1024)
 
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 
@@ -638,15 +638,10 @@ static void spare_reopen(int i)
 
 static int make_memfd(unsigned int seals)
 {
-	int fd;
+	int fd = kdbus_memfd_make(2 * PAGE, seals);
 
-	fd = memfd_create("fuzz", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fd < 0)
-		die("memfd_create", errno);
-	if (ftruncate(fd, 2 * PAGE) < 0)
-		die("ftruncate", errno);
-	if (seals && fcntl(fd, F_ADD_SEALS, seals) < 0)
-		die("F_ADD_SEALS", errno);
+		die("memfd", -fd);
 	return track(fd);
 }
 
@@ -669,12 +664,11 @@ static void respond(struct kdbus_conn *c, int pipe_fd)
 		_exit(1);
 	}
 	/* files are installed; close them */
-	for (item = m->items; (uint8_t *)item < (uint8_t *)m + m->size;
-	     item = (void *)((uint8_t *)item + KDBUS_ALIGN8(item->size))) {
-		if (item->size < KDBUS_ITEM_HEADER_SIZE)
-			break;
+	KDBUS_ITEM_FOREACH(item, m) {
 		if (item->type == KDBUS_ITEM_FDS)
-			for (i = 0; i < (int)((item->size - 16) / 4); i++)
+			for (i = 0; i < (int)((item->size -
+					       KDBUS_ITEM_HEADER_SIZE) /
+					      sizeof(int)); i++)
 				if (item->fds[i] >= 0)
 					close(item->fds[i]);
 		if (item->type == KDBUS_ITEM_PAYLOAD_MEMFD &&
@@ -818,8 +812,7 @@ static void setup(bool responder)
 		die("socketpair", errno);
 	fz.sock = track(sv[0]);
 	track(sv[1]);
-	fz.memfd_sealed = make_memfd(F_SEAL_SHRINK | F_SEAL_GROW |
-				     F_SEAL_WRITE);
+	fz.memfd_sealed = make_memfd(KDBUS_MEMFD_SEALS);
 	fz.memfd_unsealed = make_memfd(0);
 	fz.memfd_wseal = make_memfd(F_SEAL_WRITE);
 	fz.opath = track(open(fz.bus[0].ep, O_PATH | O_CLOEXEC));
@@ -984,15 +977,15 @@ static uint64_t pick_size(uint64_t len, uint64_t fixed)
 	case 9:
 		return ~0ULL - below(16);
 	case 10:
-		return 32 * 1024 - 8;
+		return KDBUS_CMD_MAX_SIZE - 8;
 	case 11:
-		return 32 * 1024;
+		return KDBUS_CMD_MAX_SIZE;
 	case 12:
-		return 32 * 1024 + 8;
+		return KDBUS_CMD_MAX_SIZE + 8;
 	case 13:
 		return len + 1;
 	case 14:
-		return below(40 * 1024);
+		return below(BUILD_MAX);
 	default:
 		return len;
 	}
@@ -1080,9 +1073,9 @@ static uint64_t pick_vec_size(void)
 	case 1:
 		return 1 + below(7);
 	case 2:
-		return 2 * 1024 * 1024;
+		return KDBUS_MSG_MAX_PAYLOAD_VEC_SIZE;
 	case 3:
-		return 2 * 1024 * 1024 + 1;
+		return KDBUS_MSG_MAX_PAYLOAD_VEC_SIZE + 1;
 	case 4:
 		return ~0ULL;
 	case 5:
@@ -1209,7 +1202,7 @@ static void item_of_type(struct builder *b, uint64_t type)
 	case KDBUS_ITEM_FDS:
 		switch (valid ? 9 : below(10)) {
 		case 0:
-			n = 253 + below(3);
+			n = KDBUS_MSG_MAX_FDS + below(3);
 			break;
 		case 1:
 			n = 0;
@@ -1490,8 +1483,9 @@ static void build_hello(struct builder *b)
 {
 	struct kdbus_cmd_hello *h = (void *)b->buf;
 	static const uint64_t bad_pools[] = {
-		0, 1, 4095, 4096 + 8, 1ULL << 30, (1ULL << 30) + 4096,
-		1ULL << 31, ~0ULL & ~4095ULL,
+		0, 1, 4095, 4096 + 8, KDBUS_POOL_MAX_SIZE,
+		KDBUS_POOL_MAX_SIZE + 4096, 2ULL * KDBUS_POOL_MAX_SIZE,
+		~0ULL & ~4095ULL,
 	};
 
 	b->fixed = sizeof(*h);
@@ -1946,16 +1940,10 @@ static void check_published(int ci, uint64_t off, uint64_t size,
 	if (m->dst_id != c->id)
 		bad("message for %llu in the pool of %llu",
 		    (unsigned long long)m->dst_id, (unsigned long long)c->id);
-	for (pos = sizeof(*m); pos < m->size;
-	     pos += KDBUS_ALIGN8(item->size)) {
-		item = (const void *)((const uint8_t *)m + pos);
-		if (item->size < KDBUS_ITEM_HEADER_SIZE ||
-		    item->size > m->size - pos) {
-			bad("malformed item at %llu of a received message",
-			    (unsigned long long)pos);
-			hexdump("message", m, m->size);
-			return;
-		}
+	pos = sizeof(*m);
+	KDBUS_ITEM_FOREACH(item, m) {
+		pos = (const uint8_t *)kdbus_item_next(item) -
+		      (const uint8_t *)m;
 		switch (item->type) {
 		case KDBUS_ITEM_PAYLOAD_OFF:
 			if (item->vec.offset != ~0ULL &&
@@ -1978,6 +1966,13 @@ static void check_published(int ci, uint64_t off, uint64_t size,
 		default:
 			break;
 		}
+	}
+	/* the walk stops before an item that is not whole */
+	if (pos < m->size) {
+		bad("malformed item at %llu of a received message",
+		    (unsigned long long)pos);
+		hexdump("message", m, m->size);
+		return;
 	}
 	if (pos != m->size)
 		bad("items overrun the message");
