@@ -31,13 +31,13 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <linux/kdbus.h>
-#include <linux/memfd.h>
+
+#include "kdbus_util.h"
 
 #define POOL_SIZE	(32UL << 20)
 #define BULK_SIZE	(64UL << 20)
@@ -52,12 +52,6 @@
 
 static double budget = 1.0;
 
-struct conn {
-	int fd;
-	uint64_t id;
-	uint8_t *pool;
-};
-
 static double now(void)
 {
 	struct timespec ts;
@@ -66,120 +60,84 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 static void die(const char *what)
 {
 	perror(what);
 	exit(1);
 }
 
-static void hello(const char *ep, struct conn *c, uint64_t attach)
+/* dies of a -errno from kdbus_util */
+static void check(int ret, const char *what)
 {
-	struct kdbus_cmd_hello h = {
-		.size = sizeof(h),
-		.flags = KDBUS_HELLO_ACCEPT_FD,
-		.attach_flags_send = attach,
-		.attach_flags_recv = attach,
-		.pool_size = POOL_SIZE,
-	};
-	struct kdbus_cmd_free f = { .size = sizeof(f) };
-
-	c->fd = open(ep, O_RDWR | O_CLOEXEC);
-	if (c->fd < 0)
-		die(ep);
-	if (ioctl(c->fd, KDBUS_CMD_HELLO, &h) < 0)
-		die("HELLO");
-	c->id = h.id;
-	c->pool = mmap(NULL, POOL_SIZE, PROT_READ, MAP_SHARED, c->fd, 0);
-	if (c->pool == MAP_FAILED)
-		die("mmap");
-	f.offset = h.offset;
-	ioctl(c->fd, KDBUS_CMD_FREE, &f);
+	if (ret < 0) {
+		errno = -ret;
+		die(what);
+	}
 }
 
-static void kfree_off(struct conn *c, uint64_t off)
+static void hello(const char *ep, struct kdbus_conn *c, uint64_t attach)
 {
-	struct kdbus_cmd_free f = { .size = sizeof(f), .offset = off };
+	struct kdbus_cmd_hello *h;
+	struct kdbus_cmd_buf b;
+	int fd;
 
-	if (ioctl(c->fd, KDBUS_CMD_FREE, &f) < 0)
-		die("FREE");
+	fd = open(ep, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		die(ep);
+	h = kdbus_hello_init(&b, KDBUS_HELLO_ACCEPT_FD, POOL_SIZE);
+	h->attach_flags_send = attach;
+	h->attach_flags_recv = attach;
+	check(kdbus_hello_cmd(fd, &b, c), "HELLO");
+}
+
+static void kfree_off(struct kdbus_conn *c, uint64_t off)
+{
+	check(kdbus_free(c, off), "FREE");
 }
 
 /* send one message; with @sync wait for and return the reply's offset */
-static int ksend(struct conn *c, uint64_t dst, uint64_t cookie,
+static int ksend(struct kdbus_conn *c, uint64_t dst, uint64_t cookie,
 		 uint64_t reply_to, const void *data, size_t size, int memfd,
 		 size_t memfd_size, int sync, uint64_t *reply_off)
 {
-	uint64_t buf[32] = { 0 };
-	struct kdbus_msg *m = (void *)buf;
-	struct kdbus_item *it = m->items;
-	struct kdbus_cmd_send cmd = { .size = sizeof(cmd) };
+	struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
+	int ret;
 
-	m->dst_id = dst;
-	m->payload_type = KDBUS_PAYLOAD_DBUS;
-	m->cookie = cookie;
+	a.cookie = cookie;
 	if (sync) {
-		m->flags = KDBUS_MSG_EXPECT_REPLY;
-		m->timeout_ns = now_ns() + 60ULL * 1000000000ULL;
-		cmd.flags = KDBUS_SEND_SYNC_REPLY;
+		a.flags = KDBUS_MSG_EXPECT_REPLY;
+		a.send_flags = KDBUS_SEND_SYNC_REPLY;
+		a.timeout_ns = kdbus_now_ns() + 60ULL * 1000000000ULL;
 	} else {
-		m->cookie_reply = reply_to;
+		a.cookie_reply = reply_to;
 	}
 	if (size) {
-		it->type = KDBUS_ITEM_PAYLOAD_VEC;
-		it->size = KDBUS_ITEM_HEADER_SIZE + sizeof(struct kdbus_vec);
-		it->vec.address = (uintptr_t)data;
-		it->vec.size = size;
-		it = (void *)((char *)it + KDBUS_ALIGN8(it->size));
+		a.data = data;
+		a.size = size;
 	}
-	if (memfd >= 0) {
-		it->type = KDBUS_ITEM_PAYLOAD_MEMFD;
-		it->size = KDBUS_ITEM_HEADER_SIZE + sizeof(struct kdbus_memfd);
-		it->memfd.fd = memfd;
-		it->memfd.size = memfd_size;
-		it = (void *)((char *)it + KDBUS_ALIGN8(it->size));
-	}
-	m->size = (char *)it - (char *)m;
-	cmd.msg_address = (uintptr_t)m;
-	if (ioctl(c->fd, KDBUS_CMD_SEND, &cmd) < 0)
-		return -errno;
-	if (reply_off)
-		*reply_off = cmd.reply.offset;
-	return 0;
+	a.memfd = memfd;
+	a.memfd_size = memfd_size;
+	ret = kdbus_send(c, dst, &a);
+	if (ret == 0 && reply_off)
+		*reply_off = a.reply.offset;
+	return ret;
 }
 
-static struct kdbus_msg *krecv(struct conn *c)
+static struct kdbus_msg *krecv(struct kdbus_conn *c)
 {
-	struct kdbus_cmd_recv r = { .size = sizeof(r) };
 	struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
+	struct kdbus_msg *m;
+	int ret;
 
 	for (;;) {
-		if (ioctl(c->fd, KDBUS_CMD_RECV, &r) == 0)
-			return (struct kdbus_msg *)(c->pool + r.msg.offset);
-		if (errno != EAGAIN)
-			die("RECV");
+		ret = kdbus_recv(c, 0, 0, &m, NULL);
+		if (ret == 0)
+			return m;
+		if (ret != -EAGAIN)
+			check(ret, "RECV");
 		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
 			die("poll");
 	}
-}
-
-static struct kdbus_item *item_of(struct kdbus_msg *m, uint64_t type)
-{
-	struct kdbus_item *it = m->items;
-
-	while ((char *)it < (char *)m + m->size) {
-		if (it->type == type)
-			return it;
-		it = (void *)((char *)it + KDBUS_ALIGN8(it->size));
-	}
-	return NULL;
 }
 
 /* touch a payload the way a consumer would: first and last byte */
@@ -192,12 +150,12 @@ static unsigned int touch(const uint8_t *p, size_t size)
 static unsigned int sink;
 
 /* kdbusfs server: answer every call with a payload of the same size */
-static void kserver(struct conn *c, const uint8_t *buf)
+static void kserver(struct kdbus_conn *c, const uint8_t *buf)
 {
 	for (;;) {
 		struct kdbus_msg *m = krecv(c);
-		struct kdbus_item *it = item_of(m, KDBUS_ITEM_PAYLOAD_OFF);
-		struct kdbus_item *mf = item_of(m, KDBUS_ITEM_PAYLOAD_MEMFD);
+		struct kdbus_item *it = kdbus_msg_item(m, KDBUS_ITEM_PAYLOAD_OFF);
+		struct kdbus_item *mf = kdbus_msg_item(m, KDBUS_ITEM_PAYLOAD_MEMFD);
 		uint64_t size = it ? it->vec.size : 0;
 		uint64_t cookie = m->cookie, src = m->src_id;
 
@@ -242,7 +200,7 @@ static void userver(int sock, uint8_t *buf, size_t max)
 	}
 }
 
-static double kdbus_rt(struct conn *cli, uint64_t dst, const uint8_t *buf,
+static double kdbus_rt(struct kdbus_conn *cli, uint64_t dst, const uint8_t *buf,
 		       size_t size, long *iters)
 {
 	double t0, t;
@@ -257,7 +215,7 @@ static double kdbus_rt(struct conn *cli, uint64_t dst, const uint8_t *buf,
 		if (ksend(cli, dst, 2 * n + 2, 0, buf, size, -1, 0, 1, &off))
 			die("call");
 		m = (struct kdbus_msg *)(cli->pool + off);
-		it = item_of(m, KDBUS_ITEM_PAYLOAD_OFF);
+		it = kdbus_msg_item(m, KDBUS_ITEM_PAYLOAD_OFF);
 		if (it)
 			sink += touch((uint8_t *)m + it->vec.offset,
 				      it->vec.size);
@@ -298,23 +256,13 @@ static double unix_rt(int sock, uint8_t *buf, uint8_t *rbuf, size_t size,
  */
 static int bulk_memfd(void)
 {
-	int fd = memfd_create("bench", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	uint8_t *p;
+	int fd = kdbus_memfd_make(BULK_SIZE, KDBUS_MEMFD_SEALS);
 
-	if (fd < 0 || ftruncate(fd, BULK_SIZE) < 0)
-		die("memfd");
-	p = mmap(NULL, BULK_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (p == MAP_FAILED)
-		die("mmap");
-	memset(p, 0x5a, BULK_SIZE);
-	munmap(p, BULK_SIZE);
-	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
-		  F_SEAL_WRITE) < 0)
-		die("seal");
+	check(fd, "memfd");
 	return fd;
 }
 
-static double kdbus_bulk(struct conn *cli, uint64_t dst, int fd, long *iters)
+static double kdbus_bulk(struct kdbus_conn *cli, uint64_t dst, int fd, long *iters)
 {
 	double t0, t;
 	long n = 0;
@@ -395,78 +343,54 @@ static void report(const char *name, double k, long kn, double u, long un)
  */
 static int bcast_receiver(const char *ep, int matching)
 {
-	struct kdbus_cmd_hello h = {
-		.size = sizeof(h),
-		.pool_size = BCAST_POOL,
-	};
-	struct kdbus_cmd_free f = { .size = sizeof(f) };
-	uint64_t buf[(sizeof(struct kdbus_cmd_match) +
-		      KDBUS_ITEM_HEADER_SIZE + BLOOM_SIZE) / 8] = { 0 };
-	struct kdbus_cmd_match *m = (void *)buf;
-	struct kdbus_item *it = m->items;
+	uint64_t mask[BLOOM_SIZE / 8] = { 0 };
+	struct kdbus_cmd_buf b;
+	struct kdbus_conn c;
+	uint64_t off;
 	int fd;
 
 	fd = open(ep, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		die(ep);
-	if (ioctl(fd, KDBUS_CMD_HELLO, &h) < 0)
-		die("HELLO (receiver)");
-	f.offset = h.offset;
-	if (ioctl(fd, KDBUS_CMD_FREE, &f) < 0)
-		die("FREE");
+	check(kdbus_hello_raw(fd, 0, BCAST_POOL, &c, &off), "HELLO (receiver)");
+	check(kdbus_free(&c, off), "FREE");
 
-	m->size = sizeof(buf);
-	m->cookie = 1;
-	it->type = KDBUS_ITEM_BLOOM_MASK;
-	it->size = KDBUS_ITEM_HEADER_SIZE + BLOOM_SIZE;
-	it->data64[0] = matching ? 1ULL << 1 : 1ULL << 2;
-	if (ioctl(fd, KDBUS_CMD_MATCH_ADD, m) < 0)
-		die("MATCH_ADD");
+	mask[0] = matching ? 1ULL << 1 : 1ULL << 2;
+	kdbus_match_init(&b, 0, 1);
+	kdbus_cmd_add(&b, KDBUS_ITEM_BLOOM_MASK, mask, BLOOM_SIZE);
+	kdbus_cmd_finish(&b);
+	check(kdbus_ioctl(fd, KDBUS_CMD_MATCH_ADD, b.data), "MATCH_ADD");
 	return fd;
 }
 
 /* a signal to everybody, bit 1 in its filter, 8 bytes of payload */
-static void bcast_send(struct conn *c, uint64_t cookie, const void *data)
+static void bcast_send(struct kdbus_conn *c, uint64_t cookie, const void *data)
 {
-	uint64_t buf[(sizeof(struct kdbus_msg) +
-		      KDBUS_ITEM_SIZE(sizeof(struct kdbus_vec)) +
-		      KDBUS_ITEM_SIZE(sizeof(struct kdbus_bloom_filter) +
-				      BLOOM_SIZE)) / 8] = { 0 };
-	struct kdbus_msg *m = (void *)buf;
-	struct kdbus_item *it = m->items;
-	struct kdbus_cmd_send cmd = { .size = sizeof(cmd) };
+	static const uint64_t filter[BLOOM_SIZE / 8] = { 1ULL << 1 };
+	struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
 
-	m->size = sizeof(buf);
-	m->flags = KDBUS_MSG_SIGNAL;
-	m->dst_id = KDBUS_DST_ID_BROADCAST;
-	m->payload_type = KDBUS_PAYLOAD_DBUS;
-	m->cookie = cookie;
-	it->type = KDBUS_ITEM_PAYLOAD_VEC;
-	it->size = KDBUS_ITEM_HEADER_SIZE + sizeof(struct kdbus_vec);
-	it->vec.address = (uintptr_t)data;
-	it->vec.size = 8;
-	it = (void *)((char *)it + KDBUS_ALIGN8(it->size));
-	it->type = KDBUS_ITEM_BLOOM_FILTER;
-	it->size = KDBUS_ITEM_HEADER_SIZE + sizeof(struct kdbus_bloom_filter) +
-		   BLOOM_SIZE;
-	/* the filter's bits follow its generation */
-	it->data64[1] = 1ULL << 1;
-	cmd.msg_address = (uintptr_t)m;
-	if (ioctl(c->fd, KDBUS_CMD_SEND, &cmd) < 0)
-		die("SEND (broadcast)");
+	a.flags = KDBUS_MSG_SIGNAL;
+	a.cookie = cookie;
+	a.data = data;
+	a.size = 8;
+	a.bloom = filter;
+	a.bloom_size = BLOOM_SIZE;
+	check(kdbus_send(c, KDBUS_DST_ID_BROADCAST, &a), "SEND (broadcast)");
 }
 
 /* drop what a receiver got; returns how many messages and lost ones */
 static long bcast_drain(int fd)
 {
-	struct kdbus_cmd_recv r = { .size = sizeof(r) };
+	struct kdbus_conn c = { .fd = fd };
+	struct kdbus_cmd_recv r;
 	long n = 0;
+	int ret;
 
 	for (;;) {
-		r.flags = KDBUS_RECV_DROP;
-		if (ioctl(fd, KDBUS_CMD_RECV, &r) < 0) {
-			if (errno != EAGAIN)
-				die("RECV (receiver)");
+		ret = kdbus_recv(&c, KDBUS_RECV_DROP, 0, NULL, &r);
+		if (ret) {
+			if (ret != -EAGAIN)
+				check(ret, "RECV (receiver)");
 			return n + r.dropped_msgs;
 		}
 		n += 1 + r.dropped_msgs;
@@ -478,7 +402,7 @@ static long bcast_drain(int fd)
  * even) in batches, timing only the SENDs; between batches every receiver
  * is emptied and checked. Returns microseconds per SEND.
  */
-static double bcast_case(struct conn *src, const int *fds, int n,
+static double bcast_case(struct kdbus_conn *src, const int *fds, int n,
 			 const uint8_t *data, long *iters, int *matching)
 {
 	double t0, spent = 0;
@@ -505,7 +429,7 @@ static double bcast_case(struct conn *src, const int *fds, int n,
 	return spent * 1e6 / sent;
 }
 
-static void bcast_bench(const char *ep, struct conn *src, const uint8_t *data)
+static void bcast_bench(const char *ep, struct kdbus_conn *src, const uint8_t *data)
 {
 	static const int sizes[] = { 1, 100, BCAST_MAX };
 	struct rlimit rl = { BCAST_MAX + 256, BCAST_MAX + 256 };
@@ -545,7 +469,7 @@ int main(int argc, char **argv)
 	};
 	double kres[5], ures[5];
 	long kns[5], uns[5];
-	struct conn cli, srv, mcli, msrv;
+	struct kdbus_conn cli, srv, mcli, msrv;
 	int sv[2], bufsz = 8 << 20, i, status, bulk_fd;
 	uint8_t *buf, *rbuf, *bulk;
 	long kn, un;
