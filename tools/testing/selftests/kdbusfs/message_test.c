@@ -16,7 +16,6 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/wait.h>
-#include <linux/memfd.h>
 
 #include "kselftest_harness.h"
 #include "kdbus_util.h"
