@@ -36,6 +36,7 @@ static void kdbus_bus_free(struct kdbus_node *node)
 	kfree(bus->seclabel);
 	kdbus_meta_proc_unref(bus->creator_proc);
 	kdbus_policy_db_clear(&bus->policy_db);
+	kdbus_name_registry_destroy(&bus->names);
 	/* whoever queues a notification flushes it before it returns */
 	WARN_ON(!list_empty(&bus->notify_list));
 	kfree(bus->name);
@@ -101,6 +102,11 @@ static struct kdbus_bus *kdbus_bus_new(struct kdbus_domain *domain,
 	bus = kzalloc(sizeof(*bus), GFP_KERNEL_ACCOUNT);
 	if (!bus)
 		return ERR_PTR(-ENOMEM);
+	/* first: every later failure frees through kdbus_bus_free() */
+	if (kdbus_name_registry_init(&bus->names) < 0) {
+		kfree(bus);
+		return ERR_PTR(-ENOMEM);
+	}
 
 	kdbus_node_init(&bus->node, KDBUS_NODE_BUS, kdbus_bus_free);
 	bus->domain = kdbus_domain_ref(domain);
@@ -112,7 +118,6 @@ static struct kdbus_bus *kdbus_bus_new(struct kdbus_domain *domain,
 	atomic64_set(&bus->last_conn_id, 0);
 	xa_init(&bus->conns);
 	generate_random_uuid(bus->id128);
-	kdbus_name_registry_init(&bus->names);
 	kdbus_policy_db_init(&bus->policy_db);
 	spin_lock_init(&bus->notify_lock);
 	INIT_LIST_HEAD(&bus->notify_list);

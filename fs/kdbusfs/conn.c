@@ -84,7 +84,6 @@ struct kdbus_conn *kdbus_conn_new(struct kdbus_ep *ep,
 	INIT_LIST_HEAD(&conn->interrupted);
 	kdbus_quota_init(&conn->quota);
 	INIT_LIST_HEAD(&conn->names_list);
-	INIT_LIST_HEAD(&conn->names_queue_list);
 	INIT_LIST_HEAD(&conn->monitor_entry);
 
 	conn->flags = hello->flags;

@@ -45,7 +45,6 @@
 struct kdbus_bus;
 struct kdbus_ep;
 struct kdbus_match_db;
-struct kdbus_name_entry;
 struct kdbus_pool;
 
 /**
@@ -67,10 +66,9 @@ struct kdbus_pool;
  * @view:		namespaces of the opener, metadata is translated into
  * @proc:		task facts of the task that said HELLO
  * @match_db:		rules selecting the broadcasts it receives
- * @names_list:		names it owns (registry lock)
- * @names_queue_list:	names it waits for (registry lock)
- * @name_count:		names owned and waited for (registry lock)
- * @activator_of:	name entry it is the activator of (registry lock)
+ * @names_list:		its owner records: names it owns, waits for, or is
+ *			the activator of (registry lock)
+ * @name_count:		number of them (registry lock)
  * @monitor_entry:	in bus->monitors, for monitors
  * @pool:		receive pool
  * @lock:		see the DOC block
@@ -104,9 +102,7 @@ struct kdbus_conn {
 	struct kdbus_meta_proc *proc;
 	struct kdbus_match_db *match_db;
 	struct list_head names_list;
-	struct list_head names_queue_list;
 	unsigned int name_count;
-	struct kdbus_name_entry *activator_of;
 	struct list_head monitor_entry;
 	struct kdbus_pool *pool;
 

@@ -250,15 +250,15 @@ struct kdbus_list_buf {
 };
 
 static void kdbus_list_add(struct kdbus_list_buf *b, struct kdbus_conn *c,
-			   const struct kdbus_name_entry *e, u64 name_flags)
+			   const struct kdbus_name_owner *o)
 {
 	size_t need = sizeof(struct kdbus_info);
 	struct kdbus_info *info;
 
 	if (b->err)
 		return;
-	if (e)
-		need += kdbus_item_name_size(e->name);
+	if (o)
+		need += kdbus_item_name_size(o->name->name);
 	if (b->size + need > b->cap) {
 		size_t cap = max(2 * b->cap, b->size + need);
 		u8 *data = kvrealloc(b->data, cap, GFP_KERNEL | __GFP_ZERO);
@@ -275,54 +275,46 @@ static void kdbus_list_add(struct kdbus_list_buf *b, struct kdbus_conn *c,
 	info->size = need;
 	info->id = c->id;
 	info->flags = c->flags;
-	if (e)
+	if (o)
 		kdbus_item_set_name(info->items, KDBUS_ITEM_OWNED_NAME,
-				    name_flags, e->name);
+				    o->flags, o->name->name);
 	b->size += need;
 }
 
-/* One connection's records; the registry lock is held. */
+/* Which LIST flag selects an owner record: activator, queued or owner. */
+static u64 kdbus_list_flag(const struct kdbus_name_owner *o)
+{
+	if (o->flags & KDBUS_NAME_ACTIVATOR)
+		return KDBUS_LIST_ACTIVATORS;
+	if (o->flags & KDBUS_NAME_IN_QUEUE)
+		return KDBUS_LIST_QUEUED;
+	return KDBUS_LIST_NAMES;
+}
+
+/*
+ * One connection's records; the registry lock is held. Each owner record
+ * selected by the flags is one record with its name and flags; a
+ * connection with none of them is one record without a name under
+ * KDBUS_LIST_UNIQUE.
+ */
 static void kdbus_list_conn(struct kdbus_conn *conn, struct kdbus_conn *c,
 			    u64 flags, struct kdbus_list_buf *b)
 {
-	struct kdbus_name_pending *p;
-	struct kdbus_name_entry *e;
+	struct kdbus_name_owner *o;
 	bool added = false;
 
-	if (kdbus_conn_is_monitor(c) ||
-	    (kdbus_conn_is_activator(c) && !(flags & KDBUS_LIST_ACTIVATORS)))
-		return;
-	if (!kdbus_policy_may_see_locked(conn, c))
+	if (kdbus_conn_is_monitor(c) || !kdbus_policy_may_see_locked(conn, c))
 		return;
 
-	if (flags & (KDBUS_LIST_NAMES | KDBUS_LIST_ACTIVATORS)) {
-		list_for_each_entry(e, &c->names_list, conn_entry) {
-			if (!kdbus_policy_may_see_name(conn, e->name))
-				continue;
-			if ((flags & KDBUS_LIST_ACTIVATORS) && e->activator &&
-			    e->activator != c) {
-				kdbus_list_add(b, e->activator, e,
-					       KDBUS_NAME_ACTIVATOR);
-				added = true;
-			}
-			if ((flags & KDBUS_LIST_NAMES) ||
-			    kdbus_conn_is_activator(c)) {
-				kdbus_list_add(b, c, e, e->flags);
-				added = true;
-			}
-		}
-	}
-	if (flags & KDBUS_LIST_QUEUED) {
-		list_for_each_entry(p, &c->names_queue_list, conn_entry) {
-			if (!kdbus_policy_may_see_name(conn, p->entry->name))
-				continue;
-			kdbus_list_add(b, c, p->entry,
-				       p->flags | KDBUS_NAME_IN_QUEUE);
-			added = true;
-		}
+	list_for_each_entry(o, &c->names_list, conn_entry) {
+		if (!(flags & kdbus_list_flag(o)) ||
+		    !kdbus_policy_may_see_name(conn, o->name->name))
+			continue;
+		kdbus_list_add(b, c, o);
+		added = true;
 	}
 	if ((flags & KDBUS_LIST_UNIQUE) && !added)
-		kdbus_list_add(b, c, NULL, 0);
+		kdbus_list_add(b, c, NULL);
 }
 
 /**
@@ -331,9 +323,10 @@ static void kdbus_list_conn(struct kdbus_conn *conn, struct kdbus_conn *c,
  * @argp:	command payload
  *
  * Puts an array of struct kdbus_info into the caller's pool: with
- * KDBUS_LIST_UNIQUE one per connection, with _NAMES one per owned name,
- * with _ACTIVATORS those of activators, with _QUEUED those of waiting
- * connections (IN_QUEUE set); what the caller may not see is left out.
+ * KDBUS_LIST_NAMES one per owned name, with _ACTIVATORS one per
+ * activator's name, with _QUEUED one per queue place, each with the owner
+ * record's flags; with _UNIQUE one for every other connection (monitors
+ * are never listed). What the caller may not see is left out.
  *
  * Return: 0, -EINVAL, -EXFULL (no room in the pool), -EFAULT, -ENOMEM.
  */

@@ -7,24 +7,14 @@
 #include <linux/kdbus.h>
 #include <linux/slab.h>
 #include <linux/string.h>
-#include <linux/stringhash.h>
+#include <linux/jhash.h>
+#include <linux/rhashtable.h>
 
 #include "bus.h"
 #include "conn.h"
 #include "item.h"
 #include "limits.h"
 #include "names.h"
-
-/**
- * kdbus_name_registry_init() - initialize an empty registry
- * @reg:	registry
- */
-void kdbus_name_registry_init(struct kdbus_name_registry *reg)
-{
-	init_rwsem(&reg->rwlock);
-	hash_init(reg->entries);
-	reg->name_seq_last = 0;
-}
 
 /* ASCII letters, '_' and '-'; digits except first (isalpha() is Latin-1) */
 static bool kdbus_name_char_ok(char c, bool first)
@@ -70,45 +60,56 @@ bool kdbus_name_is_valid(const char *p, bool allow_wildcard)
 	return dots && !elem_start && q - p <= KDBUS_NAME_MAX_LEN;
 }
 
-static u32 kdbus_name_hash(const char *name)
+/* The table's key is the name itself, a NUL-terminated string. */
+static u32 kdbus_name_hashfn(const void *key, u32 len, u32 seed)
 {
-	return full_name_hash(NULL, name, strlen(name));
+	return jhash(key, strlen(key), seed);
 }
 
-static struct kdbus_name_entry *kdbus_name_find(struct kdbus_name_registry *reg,
-						const char *name)
+static u32 kdbus_name_obj_hashfn(const void *obj, u32 len, u32 seed)
 {
-	struct kdbus_name_entry *e;
+	const struct kdbus_name_entry *e = obj;
 
-	lockdep_assert_held(&reg->rwlock);
-	hash_for_each_possible(reg->entries, e, hentry, kdbus_name_hash(name))
-		if (!strcmp(e->name, name))
-			return e;
-	return NULL;
+	return jhash(e->name, strlen(e->name), seed);
 }
 
-static struct kdbus_name_entry *kdbus_name_entry_new(struct kdbus_name_registry *reg,
-						     const char *name)
+static int kdbus_name_obj_cmpfn(struct rhashtable_compare_arg *arg,
+				const void *obj)
 {
-	size_t len = strlen(name) + 1;
-	struct kdbus_name_entry *e;
+	const struct kdbus_name_entry *e = obj;
 
-	e = kzalloc(struct_size(e, name, len), GFP_KERNEL_ACCOUNT);
-	if (!e)
-		return ERR_PTR(-ENOMEM);
-	e->name_id = ++reg->name_seq_last;
-	INIT_LIST_HEAD(&e->queue);
-	INIT_LIST_HEAD(&e->conn_entry);
-	memcpy(e->name, name, len);
-	hash_add(reg->entries, &e->hentry, kdbus_name_hash(name));
-	return e;
+	return strcmp(e->name, arg->key);
 }
 
-static void kdbus_name_entry_free(struct kdbus_name_entry *e)
+static const struct rhashtable_params kdbus_name_params = {
+	.head_offset		= offsetof(struct kdbus_name_entry, hnode),
+	.hashfn			= kdbus_name_hashfn,
+	.obj_hashfn		= kdbus_name_obj_hashfn,
+	.obj_cmpfn		= kdbus_name_obj_cmpfn,
+	.automatic_shrinking	= true,
+};
+
+/**
+ * kdbus_name_registry_init() - initialize an empty registry
+ * @reg:	registry
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int kdbus_name_registry_init(struct kdbus_name_registry *reg)
 {
-	WARN_ON(e->conn || e->activator || !list_empty(&e->queue));
-	hash_del(&e->hentry);
-	kfree(e);
+	init_rwsem(&reg->rwlock);
+	reg->name_seq_last = 0;
+	return rhashtable_init(&reg->entries, &kdbus_name_params);
+}
+
+/**
+ * kdbus_name_registry_destroy() - free the table of an empty registry
+ * @reg:	registry; every connection of the bus released its names
+ */
+void kdbus_name_registry_destroy(struct kdbus_name_registry *reg)
+{
+	WARN_ON(atomic_read(&reg->entries.nelems));
+	rhashtable_destroy(&reg->entries);
 }
 
 /**
@@ -129,30 +130,135 @@ void kdbus_names_unlock(struct kdbus_name_registry *reg)
 	up_write(&reg->rwlock);
 }
 
+static struct kdbus_name_entry *kdbus_name_find(struct kdbus_name_registry *reg,
+						const char *name)
+{
+	lockdep_assert_held(&reg->rwlock);
+	return rhashtable_lookup_fast(&reg->entries, name, kdbus_name_params);
+}
+
+static struct kdbus_name_entry *kdbus_name_entry_new(struct kdbus_name_registry *reg,
+						     const char *name)
+{
+	size_t len = strlen(name) + 1;
+	struct kdbus_name_entry *e;
+
+	e = kzalloc(struct_size(e, name, len), GFP_KERNEL_ACCOUNT);
+	if (!e)
+		return ERR_PTR(-ENOMEM);
+	INIT_LIST_HEAD(&e->queue);
+	memcpy(e->name, name, len);
+	/* the table grows in the background; a failed insert is no room */
+	if (rhashtable_insert_fast(&reg->entries, &e->hnode,
+				   kdbus_name_params)) {
+		kfree(e);
+		return ERR_PTR(-ENOMEM);
+	}
+	e->name_id = ++reg->name_seq_last;
+	return e;
+}
+
+static bool kdbus_name_entry_is_used(const struct kdbus_name_entry *e)
+{
+	return !list_empty(&e->queue) || e->activator;
+}
+
+static void kdbus_name_entry_free(struct kdbus_name_registry *reg,
+				  struct kdbus_name_entry *e)
+{
+	WARN_ON(kdbus_name_entry_is_used(e));
+	rhashtable_remove_fast(&reg->entries, &e->hnode, kdbus_name_params);
+	kfree_rcu(e, rcu);
+}
+
+/* The primary owner: the first in line, else the activator. */
+static struct kdbus_name_owner *kdbus_name_primary(struct kdbus_name_entry *e)
+{
+	return list_first_entry_or_null(&e->queue, struct kdbus_name_owner,
+					name_entry) ?: e->activator;
+}
+
+static struct kdbus_name_owner *kdbus_name_owner_new(struct kdbus_conn *conn,
+						     struct kdbus_name_entry *e)
+{
+	struct kdbus_name_owner *o;
+
+	if (conn->name_count >= KDBUS_CONN_MAX_NAMES)
+		return ERR_PTR(-E2BIG);
+	o = kzalloc(sizeof(*o), GFP_KERNEL_ACCOUNT);
+	if (!o)
+		return ERR_PTR(-ENOMEM);
+	o->conn = conn;
+	o->name = e;
+	INIT_LIST_HEAD(&o->name_entry);
+	list_add_tail(&o->conn_entry, &conn->names_list);
+	conn->name_count++;
+	return o;
+}
+
+static bool kdbus_name_owner_is_used(const struct kdbus_name_owner *o)
+{
+	return !list_empty(&o->name_entry) || o->name->activator == o;
+}
+
+static void kdbus_name_owner_free(struct kdbus_name_owner *o)
+{
+	WARN_ON(kdbus_name_owner_is_used(o));
+	list_del(&o->conn_entry);
+	o->conn->name_count--;
+	kfree(o);
+}
+
+/* The record of @conn's hold on @e; bounded by what @conn holds. */
+static struct kdbus_name_owner *
+kdbus_name_owner_find(struct kdbus_name_entry *e, struct kdbus_conn *conn)
+{
+	struct kdbus_name_owner *o;
+
+	list_for_each_entry(o, &conn->names_list, conn_entry)
+		if (o->name == e)
+			return o;
+	return NULL;
+}
+
 /*
  * Record a change for the caller to deliver. The records are bounded by
- * the names one connection holds (KDBUS_CONN_MAX_NAMES, and one activator
- * name), and losing one would leave a peer waiting for a name forever:
- * they are allocated without failing.
+ * the names one connection holds (KDBUS_CONN_MAX_NAMES), and losing one
+ * would leave a peer waiting for a name forever: they are allocated
+ * without failing.
  */
 static struct kdbus_name_change *
 kdbus_name_changed(struct list_head *changes, u64 type,
-		   const struct kdbus_name_entry *e, u64 old_id, u64 new_id,
-		   u64 old_flags, u64 new_flags)
+		   const struct kdbus_name_entry *e,
+		   const struct kdbus_name_owner *from,
+		   const struct kdbus_name_owner *to)
 {
 	size_t len = strlen(e->name) + 1;
 	struct kdbus_name_change *c;
 
 	c = kzalloc(struct_size(c, name, len), GFP_KERNEL | __GFP_NOFAIL);
 	c->type = type;
-	c->old_id = old_id;
-	c->new_id = new_id;
-	c->old_flags = old_flags;
-	c->new_flags = new_flags;
+	if (from) {
+		c->old_id = from->conn->id;
+		c->old_flags = from->flags;
+	}
+	if (to) {
+		c->new_id = to->conn->id;
+		c->new_flags = to->flags;
+	}
 	c->name_id = e->name_id;
 	memcpy(c->name, e->name, len);
 	list_add_tail(&c->entry, changes);
 	return c;
+}
+
+/* The messages sent to the name that wait at @from go to @to. */
+static void kdbus_name_hand_over(struct kdbus_name_change *c,
+				 struct kdbus_conn *from,
+				 struct kdbus_conn *to)
+{
+	c->move_from = kdbus_conn_ref(from);
+	c->move_to = kdbus_conn_ref(to);
 }
 
 /**
@@ -171,75 +277,6 @@ void kdbus_name_changes_free(struct list_head *changes)
 	}
 }
 
-static void kdbus_name_set_owner(struct kdbus_name_entry *e,
-				 struct kdbus_conn *conn, u64 flags)
-{
-	e->conn = kdbus_conn_ref(conn);
-	e->flags = flags;
-	conn->name_count++;
-	list_add_tail(&e->conn_entry, &conn->names_list);
-}
-
-static void kdbus_name_remove_owner(struct kdbus_name_entry *e)
-{
-	list_del_init(&e->conn_entry);
-	e->conn->name_count--;
-	e->flags = 0;
-	kdbus_conn_unref(e->conn);
-	e->conn = NULL;
-}
-
-/*
- * Hand @e from its owner to @conn. With @move, the messages sent to the
- * name that wait at the old owner go to @conn too.
- */
-static void kdbus_name_replace_owner(struct kdbus_name_entry *e,
-				     struct kdbus_conn *conn, u64 flags,
-				     bool move, struct list_head *changes)
-{
-	struct kdbus_name_change *c;
-
-	c = kdbus_name_changed(changes, KDBUS_ITEM_NAME_CHANGE, e, e->conn->id,
-			       conn->id, e->flags, flags);
-	if (move) {
-		c->move_from = kdbus_conn_ref(e->conn);
-		c->move_to = kdbus_conn_ref(conn);
-	}
-	kdbus_name_remove_owner(e);
-	kdbus_name_set_owner(e, conn, flags);
-}
-
-static void kdbus_name_pending_add(struct kdbus_name_pending *p,
-				   struct kdbus_name_entry *e,
-				   struct kdbus_conn *conn, u64 flags)
-{
-	p->flags = flags;
-	p->conn = conn;
-	p->entry = e;
-	list_add_tail(&p->conn_entry, &conn->names_queue_list);
-	list_add_tail(&p->name_entry, &e->queue);
-	conn->name_count++;
-}
-
-static void kdbus_name_pending_free(struct kdbus_name_pending *p)
-{
-	list_del(&p->conn_entry);
-	list_del(&p->name_entry);
-	p->conn->name_count--;
-	kfree(p);
-}
-
-static struct kdbus_name_pending *
-kdbus_name_pending_find(struct kdbus_name_entry *e, struct kdbus_conn *conn)
-{
-	struct kdbus_name_pending *p;
-
-	list_for_each_entry(p, &e->queue, name_entry)
-		if (p->conn == conn)
-			return p;
-	return NULL;
-}
-
 /**
  * kdbus_conn_has_name() - whether a connection owns a name
  * @conn:	connection
@@ -250,49 +287,113 @@ kdbus_name_pending_find(struct kdbus_name_entry *e, struct kdbus_conn *conn)
 bool kdbus_conn_has_name(struct kdbus_conn *conn, const char *name)
 {
 	struct kdbus_name_registry *reg = &conn->bus->names;
-	struct kdbus_name_entry *e;
-	bool ret;
+	struct kdbus_name_owner *o;
+	bool ret = false;
 
 	down_read(&reg->rwlock);
-	e = kdbus_name_find(reg, name);
-	ret = e && e->conn == conn;
+	list_for_each_entry(o, &conn->names_list, conn_entry) {
+		if (!(o->flags & KDBUS_NAME_IN_QUEUE) &&
+		    !strcmp(o->name->name, name)) {
+			ret = true;
+			break;
+		}
+	}
 	up_read(&reg->rwlock);
 	return ret;
 }
 
-/*
- * The owner of @e goes: the first in line takes the name, else its
- * activator (with the messages sent to the name), else the name is gone.
- */
-static void kdbus_name_release_entry(struct kdbus_name_registry *reg,
-				     struct kdbus_name_entry *e,
-				     struct list_head *changes)
+/* An activator registers as the name's placeholder. */
+static int kdbus_name_become_activator(struct kdbus_name_owner *o,
+				       u64 *rflags, struct list_head *changes)
 {
-	struct kdbus_name_pending *p;
+	struct kdbus_name_entry *e = o->name;
 
-	lockdep_assert_held_write(&reg->rwlock);
+	if (kdbus_name_owner_is_used(o))
+		return -EALREADY;
+	if (e->activator)
+		return -EEXIST;
 
-	p = list_first_entry_or_null(&e->queue, struct kdbus_name_pending,
-				     name_entry);
-	if (p) {
-		struct kdbus_conn *next = p->conn;
-		u64 flags = p->flags;
-
-		kdbus_name_pending_free(p);
-		kdbus_name_replace_owner(e, next, flags, false, changes);
-	} else if (e->activator && e->activator != e->conn) {
-		kdbus_name_replace_owner(e, e->activator, KDBUS_NAME_ACTIVATOR,
-					 true, changes);
+	e->activator = o;
+	o->flags = KDBUS_NAME_ACTIVATOR;
+	if (!list_empty(&e->queue)) {
+		o->flags |= KDBUS_NAME_IN_QUEUE;
 	} else {
-		kdbus_name_changed(changes, KDBUS_ITEM_NAME_REMOVE, e,
-				   e->conn->id, 0, e->flags, 0);
-		if (e->activator) {
-			kdbus_conn_unref(e->activator);
-			e->activator = NULL;
-		}
-		kdbus_name_remove_owner(e);
-		kdbus_name_entry_free(e);
+		o->flags |= KDBUS_NAME_PRIMARY;
+		kdbus_name_changed(changes, KDBUS_ITEM_NAME_ADD, e, NULL, o);
 	}
+	*rflags = o->flags | KDBUS_NAME_ACQUIRED;
+	return 0;
+}
+
+/*
+ * An ordinary connection asks for a name it may or may not hold already:
+ * take it, take it over, queue, stay, or leave the queue, as the flags
+ * and the current owner allow.
+ */
+static int kdbus_name_update(struct kdbus_name_owner *o, u64 flags,
+			     u64 *rflags, struct list_head *changes)
+{
+	struct kdbus_name_entry *e = o->name;
+	struct kdbus_name_owner *primary, *activator = e->activator;
+	struct kdbus_name_change *c;
+	u64 acquired = 0;
+	int ret = 0;
+
+	primary = list_first_entry_or_null(&e->queue, struct kdbus_name_owner,
+					   name_entry);
+	o->flags = flags & KDBUS_NAME_SAVED_MASK;
+
+	if (!primary) {
+		/* nobody, or only the activator: take the name */
+		list_add(&o->name_entry, &e->queue);
+		o->flags |= KDBUS_NAME_PRIMARY;
+		acquired = KDBUS_NAME_ACQUIRED;
+		if (activator) {
+			/* what waited at the activator is the owner's now */
+			c = kdbus_name_changed(changes, KDBUS_ITEM_NAME_CHANGE,
+					       e, activator, o);
+			kdbus_name_hand_over(c, activator->conn, o->conn);
+			activator->flags &= ~KDBUS_NAME_PRIMARY;
+			activator->flags |= KDBUS_NAME_IN_QUEUE;
+		} else {
+			kdbus_name_changed(changes, KDBUS_ITEM_NAME_ADD, e,
+					   NULL, o);
+		}
+	} else if (o == primary) {
+		/* owned already: only the saved flags change */
+		o->flags |= KDBUS_NAME_PRIMARY;
+	} else if ((primary->flags & KDBUS_NAME_ALLOW_REPLACEMENT) &&
+		   (flags & KDBUS_NAME_REPLACE_EXISTING)) {
+		/* take it over, ahead of anybody waiting */
+		list_del_init(&o->name_entry);
+		list_add(&o->name_entry, &e->queue);
+		o->flags |= KDBUS_NAME_PRIMARY;
+		acquired = KDBUS_NAME_ACQUIRED;
+		kdbus_name_changed(changes, KDBUS_ITEM_NAME_CHANGE, e, primary,
+				   o);
+		/* the old owner waits in line if it asked to, or lets go */
+		if (primary->flags & KDBUS_NAME_QUEUE) {
+			primary->flags &= ~KDBUS_NAME_PRIMARY;
+			primary->flags |= KDBUS_NAME_IN_QUEUE;
+		} else {
+			list_del_init(&primary->name_entry);
+			kdbus_name_owner_free(primary);
+		}
+	} else if (flags & KDBUS_NAME_QUEUE) {
+		o->flags |= KDBUS_NAME_IN_QUEUE;
+		if (list_empty(&o->name_entry)) {
+			list_add_tail(&o->name_entry, &e->queue);
+			acquired = KDBUS_NAME_ACQUIRED;
+		}
+	} else if (!list_empty(&o->name_entry)) {
+		/* queued, and no longer asking to be: leave the queue */
+		list_del_init(&o->name_entry);
+	} else {
+		ret = -EEXIST;
+	}
+
+	*rflags = o->flags | acquired;
+	return ret;
 }
 
 /**
@@ -301,90 +402,97 @@ static void kdbus_name_release_entry(struct kdbus_name_registry *reg,
  * @conn:	connection; an activator registers as the name's placeholder
  * @name:	valid well-known name
  * @flags:	KDBUS_NAME_* flags asked for
- * @rflags:	set to KDBUS_NAME_* flags describing the outcome
+ * @rflags:	set to the owner record's flags, KDBUS_NAME_ACQUIRED added
+ *		if the call took the name or a new place in its queue
  * @changes:	what happened is appended here, for the caller to deliver
  *
- * Return: 0 with *@rflags set, or -EALREADY (owned, or queued, already;
- * *@rflags tells which), -EEXIST (taken, no queueing asked for, or an
- * activator exists), -ENOMEM.
+ * Asking again for a name already owned or waited for is no error: the
+ * saved flags change, and the connection stays (or, asking without
+ * KDBUS_NAME_QUEUE, leaves the queue; with REPLACE_EXISTING, takes the
+ * name where the owner allows it).
+ *
+ * Return: 0 with *@rflags set, or -EEXIST (taken, no queueing asked for;
+ * or, for an activator, the name has one), -EALREADY (an activator for
+ * its own name again), -E2BIG (the connection holds KDBUS_CONN_MAX_NAMES
+ * names), -ENOMEM.
  */
 int kdbus_name_acquire(struct kdbus_name_registry *reg,
 		       struct kdbus_conn *conn, const char *name, u64 flags,
 		       u64 *rflags, struct list_head *changes)
 {
-	struct kdbus_name_pending *p, *place;
+	struct kdbus_name_owner *o = NULL;
 	struct kdbus_name_entry *e;
-	int ret = 0;
+	int ret;
 
 	lockdep_assert_held_write(&reg->rwlock);
 	*rflags = 0;
 
-	/* allocated first: a name taken over must not lose its queue place */
-	place = kmalloc(sizeof(*place), GFP_KERNEL_ACCOUNT);
-	if (!place)
-		return -ENOMEM;
-
 	e = kdbus_name_find(reg, name);
-	p = e ? kdbus_name_pending_find(e, conn) : NULL;
-	if (!e) {
-		e = kdbus_name_entry_new(reg, name);
-		if (IS_ERR(e)) {
-			ret = PTR_ERR(e);
-			goto exit;
-		}
-		if (kdbus_conn_is_activator(conn)) {
-			e->activator = kdbus_conn_ref(conn);
-			conn->activator_of = e;
-			flags = KDBUS_NAME_ACTIVATOR;
-		}
-		kdbus_name_set_owner(e, conn, flags);
-		kdbus_name_changed(changes, KDBUS_ITEM_NAME_ADD, e, 0, conn->id,
-				   0, flags);
-		*rflags = KDBUS_NAME_ACQUIRED | KDBUS_NAME_PRIMARY;
-	} else if (e->conn == conn) {
-		/* the owner may change how it holds the name */
-		if (!kdbus_conn_is_activator(conn))
-			e->flags = flags;
-		*rflags = KDBUS_NAME_PRIMARY;
-		ret = -EALREADY;
-	} else if (p) {
-		p->flags = flags;
-		*rflags = KDBUS_NAME_IN_QUEUE;
-		ret = -EALREADY;
-	} else if (kdbus_conn_is_activator(conn)) {
-		if (e->activator) {
-			ret = -EEXIST;
-			goto exit;
-		}
-		e->activator = kdbus_conn_ref(conn);
-		conn->activator_of = e;
-		*rflags = KDBUS_NAME_ACQUIRED;
-	} else if (e->flags & KDBUS_NAME_ACTIVATOR) {
-		/* the real owner arrives: what waited at the activator is its */
-		kdbus_name_replace_owner(e, conn, flags, true, changes);
-		*rflags = KDBUS_NAME_ACQUIRED | KDBUS_NAME_PRIMARY;
-	} else if ((flags & KDBUS_NAME_REPLACE_EXISTING) &&
-		   (e->flags & KDBUS_NAME_ALLOW_REPLACEMENT)) {
-		struct kdbus_conn *old = e->conn;
-		u64 old_flags = e->flags;
-
-		kdbus_name_replace_owner(e, conn, flags, false, changes);
-		/* the old owner waits in line if it asked to */
-		if (old_flags & KDBUS_NAME_QUEUE) {
-			kdbus_name_pending_add(place, e, old, old_flags);
-			place = NULL;
-		}
-		*rflags = KDBUS_NAME_ACQUIRED | KDBUS_NAME_PRIMARY;
-	} else if (flags & KDBUS_NAME_QUEUE) {
-		kdbus_name_pending_add(place, e, conn, flags);
-		place = NULL;
-		*rflags = KDBUS_NAME_ACQUIRED | KDBUS_NAME_IN_QUEUE;
+	if (e) {
+		o = kdbus_name_owner_find(e, conn);
 	} else {
-		ret = -EEXIST;
+		e = kdbus_name_entry_new(reg, name);
+		if (IS_ERR(e))
+			return PTR_ERR(e);
 	}
+	if (!o) {
+		o = kdbus_name_owner_new(conn, e);
+		if (IS_ERR(o)) {
+			ret = PTR_ERR(o);
+			o = NULL;
+			goto exit;
+		}
+	}
+
+	if (kdbus_conn_is_activator(conn))
+		ret = kdbus_name_become_activator(o, rflags, changes);
+	else
+		ret = kdbus_name_update(o, flags, rflags, changes);
+
 exit:
-	kfree(place);
+	if (o && !kdbus_name_owner_is_used(o))
+		kdbus_name_owner_free(o);
+	if (!kdbus_name_entry_is_used(e))
+		kdbus_name_entry_free(reg, e);
 	return ret;
+}
+
+/*
+ * Drop one owner record. If it held the name, the next in line takes it,
+ * else the activator (with the messages sent to the name), else the name
+ * is gone.
+ */
+static void kdbus_name_release_owner(struct kdbus_name_registry *reg,
+				     struct kdbus_name_owner *o,
+				     struct list_head *changes)
+{
+	struct kdbus_name_entry *e = o->name;
+	struct kdbus_name_owner *primary, *next;
+	struct kdbus_name_change *c;
+
+	primary = kdbus_name_primary(e);
+	list_del_init(&o->name_entry);
+	if (e->activator == o)
+		e->activator = NULL;
+
+	if (o == primary) {
+		next = kdbus_name_primary(e);
+		if (next) {
+			next->flags &= ~KDBUS_NAME_IN_QUEUE;
+			next->flags |= KDBUS_NAME_PRIMARY;
+			c = kdbus_name_changed(changes, KDBUS_ITEM_NAME_CHANGE,
+					       e, o, next);
+			if (next == e->activator)
+				kdbus_name_hand_over(c, o->conn, next->conn);
+		} else {
+			kdbus_name_changed(changes, KDBUS_ITEM_NAME_REMOVE, e,
+					   o, NULL);
+		}
+	}
+
+	kdbus_name_owner_free(o);
+	if (!kdbus_name_entry_is_used(e))
+		kdbus_name_entry_free(reg, e);
 }
 
 /**
@@ -401,7 +509,7 @@ int kdbus_name_release(struct kdbus_name_registry *reg,
 		       struct kdbus_conn *conn, const char *name,
 		       struct list_head *changes)
 {
-	struct kdbus_name_pending *p;
+	struct kdbus_name_owner *o;
 	struct kdbus_name_entry *e;
 
 	lockdep_assert_held_write(&reg->rwlock);
@@ -409,14 +517,10 @@ int kdbus_name_release(struct kdbus_name_registry *reg,
 	e = kdbus_name_find(reg, name);
 	if (!e)
 		return -ESRCH;
-	if (e->conn == conn) {
-		kdbus_name_release_entry(reg, e, changes);
-		return 0;
-	}
-	p = kdbus_name_pending_find(e, conn);
-	if (!p)
+	o = kdbus_name_owner_find(e, conn);
+	if (!o)
 		return -EADDRINUSE;
-	kdbus_name_pending_free(p);
+	kdbus_name_release_owner(reg, o, changes);
 	return 0;
 }
 
@@ -429,33 +533,14 @@ int kdbus_name_release(struct kdbus_name_registry *reg,
 void kdbus_name_release_all(struct kdbus_name_registry *reg,
 			    struct kdbus_conn *conn, struct list_head *changes)
 {
-	struct kdbus_name_pending *p;
-	struct kdbus_name_entry *e;
+	struct kdbus_name_owner *o;
 
 	lockdep_assert_held_write(&reg->rwlock);
 
-	while ((p = list_first_entry_or_null(&conn->names_queue_list,
-					     struct kdbus_name_pending,
+	while ((o = list_first_entry_or_null(&conn->names_list,
+					     struct kdbus_name_owner,
 					     conn_entry)))
-		kdbus_name_pending_free(p);
-	if (conn->activator_of) {
-		e = conn->activator_of;
-		conn->activator_of = NULL;
-		/* owned by itself: released with its other names below */
-		if (e->conn != conn) {
-			kdbus_conn_unref(e->activator);
-			e->activator = NULL;
-		}
-	}
-	while ((e = list_first_entry_or_null(&conn->names_list,
-					     struct kdbus_name_entry,
-					     conn_entry))) {
-		if (e->activator == conn) {
-			kdbus_conn_unref(e->activator);
-			e->activator = NULL;
-		}
-		kdbus_name_release_entry(reg, e, changes);
-	}
+		kdbus_name_release_owner(reg, o, changes);
 }
 
 /**
@@ -464,20 +549,22 @@ void kdbus_name_release_all(struct kdbus_name_registry *reg,
  * @name:	well-known name
  * @name_id:	set to the name entry's id
  *
- * Return: the owner (an activator while no real owner has the name), with
- * a reference, or NULL if nobody owns @name.
+ * Return: the primary owner (an activator while no real owner has the
+ * name), with a reference, or NULL if nobody owns @name.
  */
 struct kdbus_conn *kdbus_name_lookup(struct kdbus_bus *bus, const char *name,
 				     u64 *name_id)
 {
 	struct kdbus_name_registry *reg = &bus->names;
 	struct kdbus_conn *owner = NULL;
+	struct kdbus_name_owner *o;
 	struct kdbus_name_entry *e;
 
 	down_read(&reg->rwlock);
 	e = kdbus_name_find(reg, name);
-	if (e) {
-		owner = kdbus_conn_ref(e->conn);
+	o = e ? kdbus_name_primary(e) : NULL;
+	if (o) {
+		owner = kdbus_conn_ref(o->conn);
 		*name_id = e->name_id;
 	}
 	up_read(&reg->rwlock);
@@ -489,21 +576,25 @@ struct kdbus_conn *kdbus_name_lookup(struct kdbus_bus *bus, const char *name,
  * @conn:	connection
  * @size:	set to the bytes returned
  *
- * Return: a buffer of KDBUS_ITEM_OWNED_NAME items (kfree() it), NULL with
- * *@size 0 if it owns none, or ERR_PTR(-ENOMEM).
+ * Names it waits for are left out; an activator's name is in while it
+ * holds it.
+ *
+ * Return: a buffer of KDBUS_ITEM_OWNED_NAME items with their flags
+ * (kfree() it), NULL with *@size 0 if it owns none, or ERR_PTR(-ENOMEM).
  */
 void *kdbus_name_items(struct kdbus_conn *conn, size_t *size)
 {
 	struct kdbus_name_registry *reg = &conn->bus->names;
-	struct kdbus_name_entry *e;
+	struct kdbus_name_owner *o;
 	struct kdbus_item *item;
 	size_t need = 0;
 	void *buf = NULL;
 
 	*size = 0;
 	down_read(&reg->rwlock);
-	list_for_each_entry(e, &conn->names_list, conn_entry)
-		need += kdbus_item_name_size(e->name);
+	list_for_each_entry(o, &conn->names_list, conn_entry)
+		if (!(o->flags & KDBUS_NAME_IN_QUEUE))
+			need += kdbus_item_name_size(o->name->name);
 	if (need) {
 		buf = kmalloc(need, GFP_KERNEL);
 		if (!buf) {
@@ -511,9 +602,12 @@ void *kdbus_name_items(struct kdbus_conn *conn, size_t *size)
 			return ERR_PTR(-ENOMEM);
 		}
 		item = buf;
-		list_for_each_entry(e, &conn->names_list, conn_entry)
-			item = kdbus_item_set_name(item, KDBUS_ITEM_OWNED_NAME,
-						   e->flags, e->name);
+		list_for_each_entry(o, &conn->names_list, conn_entry)
+			if (!(o->flags & KDBUS_NAME_IN_QUEUE))
+				item = kdbus_item_set_name(item,
+							   KDBUS_ITEM_OWNED_NAME,
+							   o->flags,
+							   o->name->name);
 		*size = need;
 	}
 	up_read(&reg->rwlock);

@@ -18,71 +18,86 @@
  * owner before the messages have reached it, and flushes the
  * notifications after unlocking.
  *
- * Locking: @rwlock protects every entry, every connection's names_list,
- * names_queue_list, name_count and activator_of. Callers of the
- * operations below take it with kdbus_names_lock() or hold it for
- * reading to walk the lists.
+ * A connection's hold on a name is an owner record: the primary owner's,
+ * a queued one's, or the activator's. Its flags say which (PRIMARY,
+ * IN_QUEUE, ACTIVATOR) besides the ALLOW_REPLACEMENT and QUEUE flags the
+ * connection asked for; they are what LIST, notifications and metadata
+ * report.
+ *
+ * Locking: @rwlock protects every entry and owner record, and every
+ * connection's names_list and name_count. Callers of the operations
+ * below take it with kdbus_names_lock() or hold it for reading to walk
+ * the lists.
  */
 
-#include <linux/hashtable.h>
 #include <linux/list.h>
+#include <linux/rcupdate.h>
+#include <linux/rhashtable-types.h>
 #include <linux/rwsem.h>
 #include <linux/types.h>
 
 struct kdbus_bus;
 struct kdbus_conn;
+struct kdbus_name_owner;
 
 /* flags a caller may ask for; the others are state */
 #define KDBUS_NAME_REQUEST_FLAGS	(KDBUS_NAME_REPLACE_EXISTING | \
 					 KDBUS_NAME_ALLOW_REPLACEMENT | \
 					 KDBUS_NAME_QUEUE)
 
+/* what an owner record keeps of them: REPLACE_EXISTING is a one-off */
+#define KDBUS_NAME_SAVED_MASK		(KDBUS_NAME_ALLOW_REPLACEMENT | \
+					 KDBUS_NAME_QUEUE)
+
 /**
  * struct kdbus_name_registry - the names of a bus
  * @rwlock:	see the DOC block
- * @entries:	name entries by hash of the name
+ * @entries:	struct kdbus_name_entry by name; it grows and shrinks
  * @name_seq_last: last name entry id handed out
  */
 struct kdbus_name_registry {
 	struct rw_semaphore rwlock;
-	DECLARE_HASHTABLE(entries, 8);
+	struct rhashtable entries;
 	u64 name_seq_last;
 };
 
 /**
- * struct kdbus_name_entry - a well-known name with an owner
- * @hentry:	in the registry's hash table
+ * struct kdbus_name_entry - a well-known name somebody owns or waits for
+ * @hnode:	in the registry's table
+ * @rcu:	the table's walkers may still see it after removal
  * @name_id:	registry-unique id; tells messages sent to this name apart
- * @flags:	the owner's KDBUS_NAME_* flags
- * @conn:	the owner (primary), holds a reference
- * @activator:	activator connection for the name, holds a reference
- * @queue:	connections waiting for the name (kdbus_name_pending)
- * @conn_entry:	in the owner's names_list
+ * @activator:	the activator's owner record, or NULL
+ * @queue:	owner records: the first is the primary owner, the others
+ *		wait in line; the activator is not in it
  * @name:	the name
+ *
+ * The primary owner is the first of @queue or, while that is empty, the
+ * activator: messages sent to the name go there.
  */
 struct kdbus_name_entry {
-	struct hlist_node hentry;
+	struct rhash_head hnode;
+	struct rcu_head rcu;
 	u64 name_id;
-	u64 flags;
-	struct kdbus_conn *conn;
-	struct kdbus_conn *activator;
+	struct kdbus_name_owner *activator;
 	struct list_head queue;
-	struct list_head conn_entry;
 	char name[];
 };
 
 /**
- * struct kdbus_name_pending - a connection waiting for a name
- * @flags:	its KDBUS_NAME_* flags
- * @conn:	the connection (the queue place is dropped before it goes)
- * @entry:	the name
- * @conn_entry:	in the connection's names_queue_list
- * @name_entry:	in the name's queue
+ * struct kdbus_name_owner - one connection's hold on one name
+ * @flags:	KDBUS_NAME_ALLOW_REPLACEMENT and KDBUS_NAME_QUEUE as asked
+ *		for, and the state: KDBUS_NAME_PRIMARY, KDBUS_NAME_IN_QUEUE,
+ *		KDBUS_NAME_ACTIVATOR
+ * @conn:	the connection; it releases every record before it goes, so
+ *		the record holds no reference
+ * @name:	the name
+ * @conn_entry:	in the connection's names_list
+ * @name_entry:	in the name's queue, unless it is the activator's
  */
-struct kdbus_name_pending {
+struct kdbus_name_owner {
 	u64 flags;
 	struct kdbus_conn *conn;
-	struct kdbus_name_entry *entry;
+	struct kdbus_name_entry *name;
 	struct list_head conn_entry;
 	struct list_head name_entry;
 };
@@ -114,7 +129,8 @@ struct kdbus_name_change {
 	char name[];
 };
 
-void kdbus_name_registry_init(struct kdbus_name_registry *reg);
+int kdbus_name_registry_init(struct kdbus_name_registry *reg);
+void kdbus_name_registry_destroy(struct kdbus_name_registry *reg);
 bool kdbus_name_is_valid(const char *p, bool allow_wildcard);
 void kdbus_names_lock(struct kdbus_name_registry *reg);
 void kdbus_names_unlock(struct kdbus_name_registry *reg);

@@ -9,7 +9,6 @@
 #include "bus.h"
 #include "conn.h"
 #include "item.h"
-#include "limits.h"
 #include "names.h"
 #include "names_cmd.h"
 #include "notify.h"
@@ -37,8 +36,8 @@ void kdbus_names_finish(struct kdbus_bus *bus, struct list_head *changes)
  * @conn:	connection
  * @argp:	command payload
  *
- * Return: 0 (return_flags: KDBUS_NAME_ACQUIRED with PRIMARY or IN_QUEUE),
- * -EALREADY (owned or queued already; return_flags tell which), -EEXIST
+ * Return: 0 (return_flags: the saved flags with PRIMARY or IN_QUEUE, and
+ * KDBUS_NAME_ACQUIRED if the name or a queue place was new), -EEXIST
  * (taken), -EPERM (policy), -EINVAL (bad name or flags), -E2BIG (too many
  * names), -EOPNOTSUPP (activators, monitors and policy holders own no
  * names this way), -ENOMEM.
@@ -81,11 +80,8 @@ int kdbus_cmd_name_acquire(struct kdbus_conn *conn, void __user *argp)
 	}
 
 	kdbus_names_lock(reg);
-	if (conn->name_count >= KDBUS_CONN_MAX_NAMES)
-		ret = -E2BIG;
-	else
-		ret = kdbus_name_acquire(reg, conn, name, cmd->flags, &rflags,
-					 &changes);
+	ret = kdbus_name_acquire(reg, conn, name, cmd->flags, &rflags,
+				 &changes);
 	kdbus_names_finish(conn->bus, &changes);
 	cmd->return_flags = rflags;
 exit:

@@ -512,12 +512,16 @@ static bool kdbus_policy_any_name_locked(struct kdbus_conn *conn,
 					 struct kdbus_policy_db *db,
 					 int access)
 {
-	struct kdbus_name_entry *e;
+	struct kdbus_name_owner *o;
 
 	lockdep_assert_held(&conn->bus->names.rwlock);
-	list_for_each_entry(e, &owner->names_list, conn_entry)
-		if (kdbus_policy_query(db, conn->cred, e->name) >= access)
+	list_for_each_entry(o, &owner->names_list, conn_entry) {
+		/* names it waits for are not its own */
+		if (o->flags & KDBUS_NAME_IN_QUEUE)
+			continue;
+		if (kdbus_policy_query(db, conn->cred, o->name->name) >= access)
 			return true;
+	}
 	return false;
 }
 
@@ -540,8 +544,10 @@ static bool kdbus_policy_any_name(struct kdbus_conn *conn,
  * @to:		the receiver
  *
  * Through a custom endpoint, its policy must grant TALK to a name @to
- * owns. Then privileged connections and connections of the same user may
- * talk; others need the bus policy's TALK for a name @to owns.
+ * owns. Then privileged connections may talk, and so may a connection
+ * whose effective uid is the receiver's real uid (upstream's rule, on the
+ * credentials both pinned at open); others need the bus policy's TALK for
+ * a name @to owns.
  *
  * Return: true if @conn may send to @to.
  */
@@ -551,7 +557,7 @@ bool kdbus_policy_may_talk(struct kdbus_conn *conn, struct kdbus_conn *to)
 	    !kdbus_policy_any_name(conn, to, &conn->ep->policy_db,
 				   KDBUS_POLICY_TALK))
 		return false;
-	if (conn->privileged || uid_eq(conn->cred->euid, to->cred->euid))
+	if (conn->privileged || uid_eq(conn->cred->euid, to->cred->uid))
 		return true;
 	return kdbus_policy_any_name(conn, to, &conn->bus->policy_db,
 				     KDBUS_POLICY_TALK);
