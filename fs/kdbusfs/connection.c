@@ -6,6 +6,7 @@
 
 #include <linux/cred.h>
 #include <linux/err.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/kdbus.h>
 #include <linux/mm.h>
@@ -92,8 +93,8 @@ int kdbus_conn_disconnect(struct kdbus_conn *conn, bool ensure_queue_empty)
 	kdbus_names_lock(&bus->names);
 	kdbus_name_release_all(&bus->names, conn, &changes);
 	kdbus_names_finish(bus, &changes);
-	if (kdbus_conn_is_policy_holder(conn))
-		kdbus_policy_remove_owner(&bus->policy_db, conn);
+	/* an activator's or a policy holder's share of the bus policy */
+	kdbus_policy_remove_owner(&bus->policy_db, conn);
 	if (!kdbus_conn_is_monitor(conn)) {
 		kdbus_notify_id_change(bus, KDBUS_ITEM_ID_REMOVE, conn->id,
 				       conn->flags);
@@ -174,10 +175,13 @@ static int kdbus_conn_hello_info(struct kdbus_conn *conn,
 }
 
 /*
- * Roles: an activator (one name), a policy holder (names with policy) or
- * a monitor, one at a time, each only for an opener privileged at open().
+ * Roles: an activator (its name, and maybe its policy), a policy holder
+ * (a name with policy) or a monitor, one at a time, each only for an
+ * opener privileged at open(). Monitors cannot come through a custom
+ * endpoint at all, privileged or not: that is checked first.
  */
-static int kdbus_hello_check_role(const struct kdbus_cmd_hello *cmd,
+static int kdbus_hello_check_role(const struct kdbus_ep *ep,
+				  const struct kdbus_cmd_hello *cmd,
 				  const struct kdbus_args *args,
 				  bool privileged)
 {
@@ -194,13 +198,14 @@ static int kdbus_hello_check_role(const struct kdbus_cmd_hello *cmd,
 			n_policy++;
 	}
 
-	if (roles && !privileged)
-		return -EPERM;
 	if (hweight64(roles) > 1)
 		return -EINVAL;
+	if ((roles & KDBUS_HELLO_MONITOR) && ep->custom)
+		return -EOPNOTSUPP;
+	if (roles && !privileged)
+		return -EPERM;
 	switch (roles) {
 	case KDBUS_HELLO_ACTIVATOR:
-		return n_names == 1 && !n_policy ? 0 : -EINVAL;
 	case KDBUS_HELLO_POLICY_HOLDER:
 		return n_names ? 0 : -EINVAL;
 	default:
@@ -225,13 +230,14 @@ static int kdbus_hello_activator(struct kdbus_conn *conn, const char *name)
 }
 
 /* Check what HELLO asks for; the attach masks are sanitized in place. */
-static int kdbus_hello_check(struct kdbus_bus *bus,
+static int kdbus_hello_check(struct kdbus_ep *ep,
 			     struct kdbus_cmd_hello *cmd,
 			     const struct kdbus_args *args, bool privileged)
 {
+	struct kdbus_bus *bus = ep->bus;
 	int ret;
 
-	ret = kdbus_hello_check_role(cmd, args, privileged);
+	ret = kdbus_hello_check_role(ep, cmd, args, privileged);
 	if (ret < 0)
 		return ret;
 	if (!cmd->pool_size || !PAGE_ALIGNED(cmd->pool_size) ||
@@ -261,7 +267,8 @@ static int kdbus_hello_check(struct kdbus_bus *bus,
  *
  * Return: the new, active connection, NULL if only negotiation was asked
  * for, or ERR_PTR: -EINVAL (bad flags, items, attach flags, pool size, an
- * activator's name), -EPERM (a role asked for by an unprivileged opener),
+ * activator's name), -EOPNOTSUPP (a monitor through a custom endpoint),
+ * -EPERM (a role asked for by an unprivileged opener),
  * -EMFILE (the opener's user has max_connections), -ECONNREFUSED
  * (attach_flags_send lacks what the bus requires), -EEXIST (the name has
  * an activator, or another policy holder set its policy), -E2BIG,
@@ -282,7 +289,7 @@ struct kdbus_conn *kdbus_cmd_hello(struct kdbus_ep *ep, struct file *file,
 	struct kdbus_arg argv[] = {
 		{ .type = KDBUS_ITEM_NEGOTIATE },
 		{ .type = KDBUS_ITEM_CONN_DESCRIPTION },
-		{ .type = KDBUS_ITEM_NAME, .multiple = true },
+		{ .type = KDBUS_ITEM_NAME },
 		{ .type = KDBUS_ITEM_POLICY_ACCESS, .multiple = true },
 	};
 	struct kdbus_args args = {
@@ -299,7 +306,7 @@ struct kdbus_conn *kdbus_cmd_hello(struct kdbus_ep *ep, struct file *file,
 	if (ret != 0)
 		return ret < 0 ? ERR_PTR(ret) : NULL;
 
-	ret = kdbus_hello_check(bus, cmd, &args, privileged);
+	ret = kdbus_hello_check(ep, cmd, &args, privileged);
 	if (ret < 0)
 		goto exit;
 
@@ -350,9 +357,16 @@ struct kdbus_conn *kdbus_cmd_hello(struct kdbus_ep *ep, struct file *file,
 	}
 	if (kdbus_conn_is_activator(conn))
 		ret = kdbus_hello_activator(conn, argv[2].item->str);
-	if (kdbus_conn_is_policy_holder(conn))
+	/*
+	 * An activator's and a policy holder's share of the bus policy: its
+	 * one name, with the rules given (an activator's none if it gave
+	 * none); only a policy holder's may be a wildcard.
+	 */
+	if (ret == 0 && (kdbus_conn_is_activator(conn) ||
+			 kdbus_conn_is_policy_holder(conn)))
 		ret = kdbus_policy_set(&bus->policy_db, args.items,
-				       args.items_size, KDBUS_POLICY_MAX, true,
+				       args.items_size, KDBUS_POLICY_HOLDER_MAX,
+				       kdbus_conn_is_policy_holder(conn),
 				       conn, conn->cred->user_ns);
 	if (kdbus_conn_is_monitor(conn)) {
 		mutex_lock(&bus->monitors_lock);
@@ -554,7 +568,8 @@ exit:
  * @file:	its file
  * @argp:	command payload
  *
- * Copies the message in once (message.c) and sends it (send.c).
+ * Copies the message in once (message.c) and sends it (send.c). A
+ * KDBUS_ITEM_CANCEL_FD names a file that cancels a synchronous wait.
  *
  * Return: 0 or a negative error code; see Documentation.
  */
@@ -565,11 +580,13 @@ int kdbus_cmd_send(struct kdbus_conn *conn, struct file *file,
 	struct kdbus_staging *staging = NULL;
 	struct kdbus_msg_info info = {};
 	struct kdbus_cmd_send *cmd;
+	struct file *cancel = NULL;
 	bool sync;
 	int ret;
 
 	struct kdbus_arg argv[] = {
 		{ .type = KDBUS_ITEM_NEGOTIATE },
+		{ .type = KDBUS_ITEM_CANCEL_FD },
 	};
 	struct kdbus_args args = {
 		.allowed_flags = KDBUS_FLAG_NEGOTIATE | KDBUS_SEND_SYNC_REPLY,
@@ -591,6 +608,19 @@ int kdbus_cmd_send(struct kdbus_conn *conn, struct file *file,
 		goto exit;
 	}
 
+	/* a synchronous wait also ends when this file becomes readable */
+	if (argv[1].item) {
+		cancel = fget(argv[1].item->fds[0]);
+		if (!cancel) {
+			ret = -EBADF;
+			goto exit;
+		}
+		if (!file_can_poll(cancel)) {
+			ret = -EINVAL;
+			goto exit;
+		}
+	}
+
 	staging = kdbus_staging_new_user(conn, cmd->msg_address);
 	if (IS_ERR(staging)) {
 		ret = PTR_ERR(staging);
@@ -598,12 +628,14 @@ int kdbus_cmd_send(struct kdbus_conn *conn, struct file *file,
 		goto exit;
 	}
 
-	ret = kdbus_send(conn, staging, sync, &info);
+	ret = kdbus_send(conn, staging, sync, cancel, &info);
 	if (ret == 0 && sync &&
 	    copy_to_user(&usend->reply, &info, sizeof(info)))
 		ret = -EFAULT;
 
 exit:
+	if (cancel)
+		fput(cancel);
 	kdbus_staging_free(staging);
 	return kdbus_args_clear(&args, ret);
 }
@@ -670,8 +702,8 @@ int kdbus_cmd_update(struct kdbus_conn *conn, void __user *argp)
 	if (kdbus_conn_is_policy_holder(conn) &&
 	    (argv[3].item || argv[4].item)) {
 		ret = kdbus_policy_set(&conn->bus->policy_db, args.items,
-				       args.items_size, KDBUS_POLICY_MAX, true,
-				       conn, conn->cred->user_ns);
+				       args.items_size, KDBUS_POLICY_HOLDER_MAX,
+				       true, conn, conn->cred->user_ns);
 		if (ret < 0)
 			goto exit;
 	}

@@ -55,8 +55,11 @@
 /* Match rules one connection may hold. */
 #define KDBUS_MATCH_MAX			256
 
-/* Policy entries (names) one policy holder or endpoint may set. */
+/* Policy entries (names) a custom endpoint may set. */
 #define KDBUS_POLICY_MAX		256
+
+/* Policy entries a policy holder or an activator sets: its one name. */
+#define KDBUS_POLICY_HOLDER_MAX		1
 
 /* Bloom filter size bounds for BUS_MAKE, in bytes. */
 #define KDBUS_BUS_BLOOM_MAX_SIZE	SZ_4K

@@ -403,7 +403,9 @@ static struct kdbus_meta *kdbus_staging_meta(struct kdbus_conn *src,
  * @src:	sending connection
  * @dst:	receiving connection
  *
- * Runs in the sender's task: the payload is copied from its memory.
+ * Runs in the sender's task: the payload is copied from its memory. A
+ * monitor gets the sealed memfds, which are payload, but not the passed
+ * files, which are capabilities: its FDS item reads -1 for each.
  *
  * Return: a queue entry holding the message and references to its files,
  * or ERR_PTR: -EXFULL if the receiver's pool has no room, -EFAULT, -ENOMEM.
@@ -412,6 +414,7 @@ struct kdbus_queue_entry *kdbus_staging_emit(struct kdbus_staging *staging,
 					     struct kdbus_conn *src,
 					     struct kdbus_conn *dst)
 {
+	unsigned int n_fds = kdbus_conn_is_monitor(dst) ? 0 : staging->n_fds;
 	struct kdbus_queue_entry *entry;
 	size_t msg_size = staging->msg_size;
 	struct kdbus_msg *hdr;
@@ -419,7 +422,7 @@ struct kdbus_queue_entry *kdbus_staging_emit(struct kdbus_staging *staging,
 	unsigned int i;
 	int ret;
 
-	entry = kdbus_queue_entry_new(staging->n_fds + staging->n_memfds,
+	entry = kdbus_queue_entry_new(n_fds + staging->n_memfds,
 				      staging->n_memfds);
 	if (IS_ERR(entry))
 		return entry;
@@ -478,13 +481,12 @@ struct kdbus_queue_entry *kdbus_staging_emit(struct kdbus_staging *staging,
 	entry->priority = hdr->priority;
 	entry->src_id = src->id;
 	entry->cookie = hdr->cookie;
-	entry->n_fds = staging->n_fds;
+	entry->n_fds = n_fds;
 	entry->n_memfds = staging->n_memfds;
-	for (i = 0; i < staging->n_fds; i++)
+	for (i = 0; i < n_fds; i++)
 		entry->files[i] = get_file(staging->fds[i]);
 	for (i = 0; i < staging->n_memfds; i++)
-		entry->files[staging->n_fds + i] =
-			get_file(staging->memfds[i]);
+		entry->files[n_fds + i] = get_file(staging->memfds[i]);
 	kfree(hdr);
 	return entry;
 

@@ -5,10 +5,14 @@
  */
 
 #include <linux/err.h>
+#include <linux/fs.h>
+#include <linux/hrtimer.h>
 #include <linux/kdbus.h>
 #include <linux/ktime.h>
 #include <linux/list.h>
 #include <linux/poll.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
 #include <linux/wait.h>
 
 #include "bus.h"
@@ -262,28 +266,141 @@ kdbus_send_keep_interrupted(struct kdbus_conn *conn, struct kdbus_reply *reply)
 	return old;
 }
 
+/**
+ * struct kdbus_cancel - a synchronous wait on a cancel fd's wait queues
+ * @pt:		poll table that puts @entries on the file's wait queues
+ * @task:	the waiting sender
+ * @n:		entries in use
+ * @entries:	one per wait queue the file's poll registers; a file with
+ *		more (none known) is still polled each time the sender wakes
+ */
+struct kdbus_cancel {
+	poll_table pt;
+	struct task_struct *task;
+	unsigned int n;
+	struct {
+		wait_queue_entry_t wait;
+		wait_queue_head_t *wqh;
+	} entries[2];
+};
+
+/*
+ * Wakes the sender. A wait queue that is going away (POLLFREE) takes our
+ * entry off first, as epoll's does; it is freed only after an RCU grace
+ * period, which the teardown relies on.
+ */
+static int kdbus_cancel_wake(wait_queue_entry_t *wait, unsigned int mode,
+			     int sync, void *key)
+{
+	struct kdbus_cancel *c = wait->private;
+	unsigned int i;
+
+	if (key_to_poll(key) & POLLFREE) {
+		list_del_init(&wait->entry);
+		for (i = 0; i < c->n; i++)
+			if (&c->entries[i].wait == wait)
+				/* pairs with the acquire in kdbus_cancel_remove() */
+				smp_store_release(&c->entries[i].wqh, NULL);
+	}
+	wake_up_process(c->task);
+	return 1;
+}
+
+static void kdbus_cancel_queue(struct file *file, wait_queue_head_t *wqh,
+			       poll_table *pt)
+{
+	struct kdbus_cancel *c = container_of(pt, struct kdbus_cancel, pt);
+
+	if (c->n >= ARRAY_SIZE(c->entries))
+		return;
+	init_waitqueue_func_entry(&c->entries[c->n].wait, kdbus_cancel_wake);
+	c->entries[c->n].wait.private = c;
+	c->entries[c->n].wqh = wqh;
+	add_wait_queue(wqh, &c->entries[c->n].wait);
+	c->n++;
+}
+
+static void kdbus_cancel_remove(struct kdbus_cancel *c)
+{
+	wait_queue_head_t *wqh;
+	unsigned int i;
+
+	rcu_read_lock();
+	for (i = 0; i < c->n; i++) {
+		/* pairs with the release in kdbus_cancel_wake() */
+		wqh = smp_load_acquire(&c->entries[i].wqh);
+		if (wqh)
+			remove_wait_queue(wqh, &c->entries[i].wait);
+	}
+	rcu_read_unlock();
+}
+
+/*
+ * Sleep until the reply object is finished, the sender's connection goes,
+ * @cancel becomes readable, a signal arrives or @deadline passes, on the
+ * connection's wait queue and @cancel's together.
+ *
+ * Return: 0 (finished or disconnected: the caller looks), -ECANCELED,
+ * -ERESTARTSYS, -ETIMEDOUT.
+ */
+static int kdbus_send_sleep(struct kdbus_conn *conn, struct kdbus_reply *reply,
+			    struct file *cancel, ktime_t deadline)
+{
+	struct kdbus_cancel c = { .task = current };
+	wait_queue_entry_t wait;
+	int ret = 0;
+
+	init_waitqueue_entry(&wait, current);
+	add_wait_queue(&conn->wait, &wait);
+	if (cancel) {
+		init_poll_funcptr(&c.pt, kdbus_cancel_queue);
+		vfs_poll(cancel, &c.pt);
+	}
+
+	for (;;) {
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (!READ_ONCE(reply->waiting) || !kdbus_conn_active(conn))
+			break;
+		if (cancel && (vfs_poll(cancel, NULL) & EPOLLIN)) {
+			ret = -ECANCELED;
+			break;
+		}
+		if (signal_pending(current)) {
+			ret = -ERESTARTSYS;
+			break;
+		}
+		if (!schedule_hrtimeout(&deadline, HRTIMER_MODE_ABS)) {
+			ret = -ETIMEDOUT;
+			break;
+		}
+	}
+	__set_current_state(TASK_RUNNING);
+
+	remove_wait_queue(&conn->wait, &wait);
+	if (cancel)
+		kdbus_cancel_remove(&c);
+	return ret;
+}
+
 /*
  * A synchronous sender waits here for its reply. The wait ends when the
- * reply object is finished, the deadline passes, a signal arrives, or the
- * sender's own connection goes away.
+ * reply object is finished, the deadline passes, the cancel fd becomes
+ * readable, a signal arrives, or the sender's own connection goes away.
  */
 static int kdbus_send_wait_reply(struct kdbus_conn *conn,
 				 struct kdbus_reply *reply,
+				 struct file *cancel,
 				 struct kdbus_msg_info *info)
 {
 	struct kdbus_queue_entry *entry = NULL;
 	struct kdbus_reply *evicted = NULL;
-	u64 now = ktime_get_ns(), left = 0;
 	bool unlink = false;
 	int ret, err;
 
 	/* a deadline centuries away is a long wait, not an overflow */
-	if (reply->deadline_ns > now)
-		left = min_t(u64, reply->deadline_ns - now, KTIME_MAX);
-	ret = wait_event_interruptible_hrtimeout(conn->wait,
-						 !READ_ONCE(reply->waiting) ||
-						 !kdbus_conn_active(conn),
-						 ns_to_ktime(left));
+	ret = kdbus_send_sleep(conn, reply, cancel,
+			       ns_to_ktime(min_t(u64, reply->deadline_ns,
+						 KTIME_MAX)));
 
 	mutex_lock(&conn->lock);
 	if (!reply->waiting) {
@@ -297,7 +414,7 @@ static int kdbus_send_wait_reply(struct kdbus_conn *conn,
 	} else {
 		reply->waiting = false;
 		unlink = true;
-		err = ret == -ETIME ? -ETIMEDOUT : -ECONNRESET;
+		err = ret ?: -ECONNRESET;
 	}
 	mutex_unlock(&conn->lock);
 	kdbus_reply_unref(evicted);
@@ -381,7 +498,7 @@ static int kdbus_send_reply(struct kdbus_conn *conn, struct kdbus_conn *dst,
  */
 static int kdbus_send_unicast(struct kdbus_conn *conn, struct kdbus_conn *dst,
 			      struct kdbus_staging *s, bool sync,
-			      struct kdbus_msg_info *info)
+			      struct file *cancel, struct kdbus_msg_info *info)
 {
 	struct kdbus_msg *msg = s->msg;
 	struct kdbus_queue_entry *entry;
@@ -426,7 +543,7 @@ static int kdbus_send_unicast(struct kdbus_conn *conn, struct kdbus_conn *dst,
 		goto exit;
 
 wait:
-	ret = kdbus_send_wait_reply(conn, reply, info);
+	ret = kdbus_send_wait_reply(conn, reply, cancel, info);
 	goto exit;
 
 exit_unaccount:
@@ -482,8 +599,10 @@ static struct kdbus_conn *kdbus_send_find_dst(struct kdbus_conn *conn,
 	if (s->msg->dst_id == KDBUS_DST_ID_NAME)
 		return ERR_PTR(-EDESTADDRREQ);
 
+	/* activators, monitors and policy holders take no unicasts by id */
 	dst = kdbus_bus_find_conn_by_id(conn->bus, s->msg->dst_id);
-	if (dst && !kdbus_policy_may_see(conn, dst)) {
+	if (dst && (!kdbus_conn_is_ordinary(dst) ||
+		    !kdbus_policy_may_see(conn, dst))) {
 		kdbus_conn_unref(dst);
 		dst = NULL;
 	}
@@ -547,8 +666,8 @@ static int kdbus_send_broadcast_one(struct kdbus_conn *src,
 }
 
 /*
- * One pass over the bus's connections: every other active connection with
- * a matching rule that may talk to @src gets a copy, charged to @src's
+ * One pass over the bus's connections: every active connection with a
+ * matching rule that may talk to @src gets a copy, charged to @src's
  * user. Receivers whose pool or quota is full lose it; the sender still
  * succeeds. Only -EFAULT fails it (receivers before the fault got it).
  */
@@ -562,9 +681,8 @@ static int kdbus_send_broadcast(struct kdbus_conn *src,
 	if (ret < 0)
 		return ret;
 
+	/* the sender too, if one of its rules selects its own broadcast */
 	kdbus_bus_for_each_conn(dst, src->bus) {
-		if (dst == src)
-			continue;
 		ret = kdbus_send_broadcast_one(src, dst, staging);
 		if (ret < 0) {
 			kdbus_conn_unref(dst);
@@ -639,6 +757,8 @@ static int kdbus_send_check(struct kdbus_conn *conn,
  * @conn:	sending connection, active for the call
  * @staging:	the message, validated
  * @sync:	KDBUS_SEND_SYNC_REPLY: wait for the reply
+ * @cancel:	for @sync, a file whose becoming readable ends the wait with
+ *		-ECANCELED; or NULL
  * @info:	for @sync, set to where the reply is in @conn's pool
  *
  * A broadcast goes to every connection that matches it; a message with a
@@ -648,7 +768,7 @@ static int kdbus_send_check(struct kdbus_conn *conn,
  * Return: 0 or a negative error code; see Documentation's send errors.
  */
 int kdbus_send(struct kdbus_conn *conn, struct kdbus_staging *staging,
-	       bool sync, struct kdbus_msg_info *info)
+	       bool sync, struct file *cancel, struct kdbus_msg_info *info)
 {
 	struct kdbus_msg *msg = staging->msg;
 	struct kdbus_conn *dst;
@@ -667,7 +787,8 @@ int kdbus_send(struct kdbus_conn *conn, struct kdbus_staging *staging,
 	if (!(msg->flags & KDBUS_MSG_EXPECT_REPLY) && msg->cookie_reply)
 		ret = kdbus_send_reply(conn, dst, staging);
 	else
-		ret = kdbus_send_unicast(conn, dst, staging, sync, info);
+		ret = kdbus_send_unicast(conn, dst, staging, sync, cancel,
+					 info);
 	kdbus_conn_unref(dst);
 	return ret;
 }

@@ -21,6 +21,7 @@
 #include <linux/list.h>
 #include <linux/types.h>
 
+struct file;
 struct kdbus_bus;
 struct kdbus_conn;
 struct kdbus_msg_info;
@@ -28,7 +29,7 @@ struct kdbus_queue_entry;
 struct kdbus_staging;
 
 int kdbus_send(struct kdbus_conn *conn, struct kdbus_staging *staging,
-	       bool sync, struct kdbus_msg_info *info);
+	       bool sync, struct file *cancel, struct kdbus_msg_info *info);
 void kdbus_send_queue_kernel(struct kdbus_conn *conn,
 			     struct kdbus_queue_entry *entry);
 void kdbus_send_broadcast_kernel(struct kdbus_bus *bus, u64 type,
