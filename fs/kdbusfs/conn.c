@@ -39,6 +39,7 @@ static void kdbus_conn_free(struct kref *kref)
 	kfree(conn->seclabel);
 	kdbus_meta_view_clear(&conn->view);
 	kdbus_meta_proc_unref(conn->proc);
+	kfree(conn->fake_creds);
 	kdbus_match_db_free(conn->match_db);
 	/* lookups by id run under RCU */
 	call_rcu(&conn->rcu, kdbus_conn_free_rcu);
@@ -52,21 +53,31 @@ static void kdbus_conn_free(struct kref *kref)
  * @view:	the opener's namespaces, pinned at open()
  * @hello:	the checked HELLO command: flags, attach flags, pool size
  * @description: KDBUS_ITEM_CONN_DESCRIPTION, or NULL
+ * @fake:	what a proxy presents for its client (@privileged only), with
+ *		every member NULL otherwise
  *
  * Takes the identity from @cred and the task facts of the calling task
  * (the one saying HELLO), makes the pool and finds the user to charge.
+ * With anything in @fake, peers learn that instead, no task facts of the
+ * caller, and the connection is charged to the presented euid; it is
+ * not privileged: a proxy lends its clients no privilege. Its access
+ * decisions are still made from @cred.
  *
- * Return: the connection in the NEW state, or ERR_PTR(-ENOMEM), or the
+ * Return: the connection in the NEW state, or ERR_PTR: -EINVAL (an id or
+ * pid in @fake that the opener's namespaces do not know), -ENOMEM, or the
  * error of making its pool.
  */
 struct kdbus_conn *kdbus_conn_new(struct kdbus_ep *ep,
 				  const struct cred *cred, bool privileged,
 				  const struct kdbus_meta_view *view,
 				  const struct kdbus_cmd_hello *hello,
-				  const char *description)
+				  const char *description,
+				  const struct kdbus_conn_fake *fake)
 {
 	struct kdbus_bus *bus = ep->bus;
 	struct kdbus_conn *conn;
+	const char *seclabel;
+	kuid_t charged_uid;
 	char name[64];
 	int ret;
 
@@ -92,7 +103,8 @@ struct kdbus_conn *kdbus_conn_new(struct kdbus_ep *ep,
 	conn->ep = kdbus_ep_ref(ep);
 	conn->bus = bus;
 	conn->cred = get_cred(cred);
-	conn->privileged = privileged;
+	conn->faked = fake->creds || fake->pids || fake->seclabel;
+	conn->privileged = privileged && !conn->faked;
 	kdbus_meta_view_copy(&conn->view, view);
 	conn->match_db = kdbus_match_db_new();
 	if (IS_ERR(conn->match_db)) {
@@ -100,15 +112,32 @@ struct kdbus_conn *kdbus_conn_new(struct kdbus_ep *ep,
 		conn->match_db = NULL;
 		goto error;
 	}
-	if (view->seclabel) {
-		conn->seclabel = kstrdup(view->seclabel, GFP_KERNEL_ACCOUNT);
+	seclabel = fake->seclabel ?: view->seclabel;
+	if (seclabel) {
+		conn->seclabel = kstrdup(seclabel, GFP_KERNEL_ACCOUNT);
 		if (!conn->seclabel) {
 			ret = -ENOMEM;
 			goto error;
 		}
 	}
-	/* CONN_INFO describes the task that said HELLO */
-	conn->proc = kdbus_meta_proc_new(_KDBUS_ATTACH_ALL);
+	if (fake->creds) {
+		conn->fake_creds = kmalloc(sizeof(*conn->fake_creds),
+					   GFP_KERNEL_ACCOUNT);
+		if (!conn->fake_creds) {
+			ret = -ENOMEM;
+			goto error;
+		}
+		/* ids are read in the proxy's namespace, like policy ids */
+		ret = kdbus_meta_creds_import(conn->fake_creds, fake->creds,
+					      cred->user_ns);
+		if (ret < 0)
+			goto error;
+	}
+	/* CONN_INFO describes the task that said HELLO, or the client */
+	if (fake->pids)
+		conn->proc = kdbus_meta_proc_fake(fake->pids, view->pid_ns);
+	else if (!conn->faked)
+		conn->proc = kdbus_meta_proc_new(_KDBUS_ATTACH_ALL);
 	if (IS_ERR(conn->proc)) {
 		ret = PTR_ERR(conn->proc);
 		conn->proc = NULL;
@@ -123,7 +152,10 @@ struct kdbus_conn *kdbus_conn_new(struct kdbus_ep *ep,
 		}
 	}
 
-	conn->user = kdbus_user_lookup(bus->domain, conn->cred->euid);
+	charged_uid = conn->cred->euid;
+	if (conn->fake_creds && uid_valid(conn->fake_creds->euid))
+		charged_uid = conn->fake_creds->euid;
+	conn->user = kdbus_user_lookup(bus->domain, charged_uid);
 	if (IS_ERR(conn->user)) {
 		ret = PTR_ERR(conn->user);
 		conn->user = NULL;

@@ -60,11 +60,17 @@ struct kdbus_pool;
  * @bus:		the endpoint's bus
  * @cred:		credentials of the endpoint file's opener
  * @user:		user the connection is charged to (the opener's)
- * @privileged:		the opener was privileged on the bus
+ * @privileged:		the opener was privileged on the bus, and the
+ *			connection presents nobody else's identity
  * @description:	KDBUS_ITEM_CONN_DESCRIPTION, or NULL
- * @seclabel:		security label of @cred, or NULL
+ * @seclabel:		security label of @cred (or the one a proxy gave), or
+ *			NULL
  * @view:		namespaces of the opener, metadata is translated into
- * @proc:		task facts of the task that said HELLO
+ * @proc:		task facts of the task that said HELLO, or the ones a
+ *			proxy gave (only PIDS), or NULL
+ * @faked:		a proxy gave CREDS, PIDS or SECLABEL at HELLO: peers
+ *			learn those, and no task facts of the proxy
+ * @fake_creds:		the ids it gave, or NULL
  * @match_db:		rules selecting the broadcasts it receives
  * @names_list:		its owner records: names it owns, waits for, or is
  *			the activator of (registry lock)
@@ -100,6 +106,8 @@ struct kdbus_conn {
 	char *seclabel;
 	struct kdbus_meta_view view;
 	struct kdbus_meta_proc *proc;
+	bool faked;
+	struct kdbus_meta_creds *fake_creds;
 	struct kdbus_match_db *match_db;
 	struct list_head names_list;
 	unsigned int name_count;
@@ -118,11 +126,24 @@ struct kdbus_conn {
 	struct delayed_work work;
 };
 
+/**
+ * struct kdbus_conn_fake - what a proxy presents for its client at HELLO
+ * @creds:	KDBUS_ITEM_CREDS payload, or NULL
+ * @pids:	KDBUS_ITEM_PIDS payload, or NULL
+ * @seclabel:	KDBUS_ITEM_SECLABEL, or NULL
+ */
+struct kdbus_conn_fake {
+	const struct kdbus_creds *creds;
+	const struct kdbus_pids *pids;
+	const char *seclabel;
+};
+
 struct kdbus_conn *kdbus_conn_new(struct kdbus_ep *ep,
 				  const struct cred *cred, bool privileged,
 				  const struct kdbus_meta_view *view,
 				  const struct kdbus_cmd_hello *hello,
-				  const char *description);
+				  const char *description,
+				  const struct kdbus_conn_fake *fake);
 struct kdbus_conn *kdbus_conn_ref(struct kdbus_conn *conn);
 void kdbus_conn_unref(struct kdbus_conn *conn);
 void kdbus_conn_lost_message(struct kdbus_conn *conn);

@@ -291,7 +291,11 @@ struct kdbus_conn *kdbus_cmd_hello(struct kdbus_ep *ep, struct file *file,
 		{ .type = KDBUS_ITEM_CONN_DESCRIPTION },
 		{ .type = KDBUS_ITEM_NAME },
 		{ .type = KDBUS_ITEM_POLICY_ACCESS, .multiple = true },
+		{ .type = KDBUS_ITEM_CREDS },
+		{ .type = KDBUS_ITEM_PIDS },
+		{ .type = KDBUS_ITEM_SECLABEL },
 	};
+	struct kdbus_conn_fake fake = {};
 	struct kdbus_args args = {
 		.allowed_flags = KDBUS_FLAG_NEGOTIATE |
 				 KDBUS_HELLO_ACCEPT_FD |
@@ -310,8 +314,20 @@ struct kdbus_conn *kdbus_cmd_hello(struct kdbus_ep *ep, struct file *file,
 	if (ret < 0)
 		goto exit;
 
+	if (argv[4].item)
+		fake.creds = &argv[4].item->creds;
+	if (argv[5].item)
+		fake.pids = &argv[5].item->pids;
+	if (argv[6].item)
+		fake.seclabel = argv[6].item->str;
+	/* a proxy may present its client's identity, if privileged at open */
+	if ((fake.creds || fake.pids || fake.seclabel) && !privileged) {
+		ret = -EPERM;
+		goto exit;
+	}
+
 	conn = kdbus_conn_new(ep, file->f_cred, privileged, view, cmd,
-			      argv[1].item ? argv[1].item->str : NULL);
+			      argv[1].item ? argv[1].item->str : NULL, &fake);
 	if (IS_ERR(conn)) {
 		ret = PTR_ERR(conn);
 		conn = NULL;

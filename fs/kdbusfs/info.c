@@ -188,6 +188,7 @@ int kdbus_cmd_conn_info(struct kdbus_conn *conn, void __user *argp)
 	}
 	mask &= READ_ONCE(peer->attach_flags_send);
 	ident.cred = peer->cred;
+	ident.creds = peer->fake_creds;
 	ident.seclabel = peer->seclabel;
 	ident.description = peer->description;
 	if (mask & KDBUS_ATTACH_NAMES) {

@@ -189,6 +189,12 @@ int kdbus_item_validate(const struct kdbus_item *item)
 		return size != sizeof(struct kdbus_policy_access) ?
 		       -EINVAL : 0;
 
+	case KDBUS_ITEM_CREDS:
+		return size != sizeof(struct kdbus_creds) ? -EINVAL : 0;
+
+	case KDBUS_ITEM_PIDS:
+		return size != sizeof(struct kdbus_pids) ? -EINVAL : 0;
+
 	default:
 		return 0;
 	}

@@ -360,7 +360,8 @@ static int kdbus_staging_copy_payload(struct kdbus_staging *s,
 
 /*
  * Metadata about @src for @dst: what @dst asked for and @src allows, facts
- * of the sending (current) task, paths as @dst's opener sees them.
+ * of the sending (current) task, paths as @dst's opener sees them. For a
+ * proxy's connection, what the proxy presented for its client instead.
  */
 static struct kdbus_meta *kdbus_staging_meta(struct kdbus_conn *src,
 					     struct kdbus_conn *dst)
@@ -370,6 +371,7 @@ static struct kdbus_meta *kdbus_staging_meta(struct kdbus_conn *src,
 		   READ_ONCE(kdbus_meta_attach_mask);
 	struct kdbus_meta_ident ident = {
 		.cred = src->cred,
+		.creds = src->fake_creds,
 		.seclabel = src->seclabel,
 		.description = src->description,
 	};
@@ -384,7 +386,10 @@ static struct kdbus_meta *kdbus_staging_meta(struct kdbus_conn *src,
 		if (IS_ERR(ident.names))
 			return ERR_CAST(ident.names);
 	}
-	proc = kdbus_meta_proc_new(mask);
+	if (src->faked)
+		proc = kdbus_meta_proc_ref(src->proc);
+	else
+		proc = kdbus_meta_proc_new(mask);
 	if (IS_ERR(proc)) {
 		kfree(ident.names);
 		return ERR_CAST(proc);

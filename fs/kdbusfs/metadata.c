@@ -256,6 +256,79 @@ struct kdbus_meta_proc *kdbus_meta_proc_new(u64 what)
 }
 
 /**
+ * kdbus_meta_proc_fake() - task facts a proxy presents for its client
+ * @pids:	pid, tid and ppid as numbers, 0 for "not given"
+ * @ns:		PID namespace they are read in (the proxy's, pinned at open)
+ *
+ * Only KDBUS_ATTACH_PIDS: the proxy cannot vouch for the rest.
+ *
+ * Return: the facts, or ERR_PTR(-EINVAL) if a number names no process in
+ * @ns, or ERR_PTR(-ENOMEM).
+ */
+struct kdbus_meta_proc *kdbus_meta_proc_fake(const struct kdbus_pids *pids,
+					     struct pid_namespace *ns)
+{
+	struct kdbus_meta_proc *mp;
+
+	if (pids->pid > INT_MAX || pids->tid > INT_MAX || pids->ppid > INT_MAX)
+		return ERR_PTR(-EINVAL);
+	mp = kzalloc(sizeof(*mp), GFP_KERNEL_ACCOUNT);
+	if (!mp)
+		return ERR_PTR(-ENOMEM);
+	kref_init(&mp->kref);
+	mp->mask = KDBUS_ATTACH_PIDS;
+	rcu_read_lock();
+	mp->pid = pids->pid ? get_pid(find_pid_ns(pids->pid, ns)) : NULL;
+	mp->tid = pids->tid ? get_pid(find_pid_ns(pids->tid, ns)) : NULL;
+	mp->ppid = pids->ppid ? get_pid(find_pid_ns(pids->ppid, ns)) : NULL;
+	rcu_read_unlock();
+	if ((pids->pid && !mp->pid) || (pids->tid && !mp->tid) ||
+	    (pids->ppid && !mp->ppid)) {
+		kdbus_meta_proc_unref(mp);
+		return ERR_PTR(-EINVAL);
+	}
+	return mp;
+}
+
+/**
+ * kdbus_meta_creds_import() - read the ids of a KDBUS_ITEM_CREDS
+ * @out:	set to the kernel's ids
+ * @in:		the item's payload; (uid_t)-1 for "not given"
+ * @ns:		user namespace they are read in (the proxy's, pinned at open)
+ *
+ * Return: 0, or -EINVAL if an id that is given has no mapping in @ns.
+ */
+int kdbus_meta_creds_import(struct kdbus_meta_creds *out,
+			    const struct kdbus_creds *in,
+			    struct user_namespace *ns)
+{
+	static const u64 unset = (uid_t)-1;
+
+	if (in->uid > unset || in->euid > unset || in->suid > unset ||
+	    in->fsuid > unset || in->gid > unset || in->egid > unset ||
+	    in->sgid > unset || in->fsgid > unset)
+		return -EINVAL;
+	out->uid = make_kuid(ns, in->uid);
+	out->euid = make_kuid(ns, in->euid);
+	out->suid = make_kuid(ns, in->suid);
+	out->fsuid = make_kuid(ns, in->fsuid);
+	out->gid = make_kgid(ns, in->gid);
+	out->egid = make_kgid(ns, in->egid);
+	out->sgid = make_kgid(ns, in->sgid);
+	out->fsgid = make_kgid(ns, in->fsgid);
+	if ((in->uid != unset && !uid_valid(out->uid)) ||
+	    (in->euid != unset && !uid_valid(out->euid)) ||
+	    (in->suid != unset && !uid_valid(out->suid)) ||
+	    (in->fsuid != unset && !uid_valid(out->fsuid)) ||
+	    (in->gid != unset && !gid_valid(out->gid)) ||
+	    (in->egid != unset && !gid_valid(out->egid)) ||
+	    (in->sgid != unset && !gid_valid(out->sgid)) ||
+	    (in->fsgid != unset && !gid_valid(out->fsgid)))
+		return -EINVAL;
+	return 0;
+}
+
+/**
  * kdbus_meta_proc_ref() - take a reference on task facts
  * @mp:		facts, may be NULL
  *
@@ -393,6 +466,18 @@ struct kdbus_meta *kdbus_meta_new(const struct kdbus_meta_ident *ident,
 		return ERR_PTR(-ENOMEM);
 	meta->mask = mask;
 	meta->cred = get_cred(ident->cred);
+	if (ident->creds) {
+		meta->creds = *ident->creds;
+	} else {
+		meta->creds.uid = ident->cred->uid;
+		meta->creds.euid = ident->cred->euid;
+		meta->creds.suid = ident->cred->suid;
+		meta->creds.fsuid = ident->cred->fsuid;
+		meta->creds.gid = ident->cred->gid;
+		meta->creds.egid = ident->cred->egid;
+		meta->creds.sgid = ident->cred->sgid;
+		meta->creds.fsgid = ident->cred->fsgid;
+	}
 	meta->proc = kdbus_meta_proc_ref(proc);
 
 	if (mask & KDBUS_ATTACH_TIMESTAMP) {
@@ -566,14 +651,14 @@ void kdbus_meta_write(const struct kdbus_meta *meta, void *buf,
 	if (meta->mask & KDBUS_ATTACH_CREDS) {
 		item = kdbus_meta_item(&pos, KDBUS_ITEM_CREDS,
 				       sizeof(struct kdbus_creds));
-		item->creds.uid = from_kuid_munged(ns, cred->uid);
-		item->creds.euid = from_kuid_munged(ns, cred->euid);
-		item->creds.suid = from_kuid_munged(ns, cred->suid);
-		item->creds.fsuid = from_kuid_munged(ns, cred->fsuid);
-		item->creds.gid = from_kgid_munged(ns, cred->gid);
-		item->creds.egid = from_kgid_munged(ns, cred->egid);
-		item->creds.sgid = from_kgid_munged(ns, cred->sgid);
-		item->creds.fsgid = from_kgid_munged(ns, cred->fsgid);
+		item->creds.uid = from_kuid_munged(ns, meta->creds.uid);
+		item->creds.euid = from_kuid_munged(ns, meta->creds.euid);
+		item->creds.suid = from_kuid_munged(ns, meta->creds.suid);
+		item->creds.fsuid = from_kuid_munged(ns, meta->creds.fsuid);
+		item->creds.gid = from_kgid_munged(ns, meta->creds.gid);
+		item->creds.egid = from_kgid_munged(ns, meta->creds.egid);
+		item->creds.sgid = from_kgid_munged(ns, meta->creds.sgid);
+		item->creds.fsgid = from_kgid_munged(ns, meta->creds.fsgid);
 	}
 	if (meta->mask & KDBUS_ATTACH_PIDS) {
 		item = kdbus_meta_item(&pos, KDBUS_ITEM_PIDS,

@@ -19,10 +19,13 @@
 
 #include <linux/path.h>
 #include <linux/types.h>
+#include <linux/uidgid.h>
 
 struct cgroup_namespace;
 struct cred;
 struct kdbus_meta_proc;
+struct kdbus_creds;
+struct kdbus_pids;
 struct kdbus_pool_slice;
 struct pid_namespace;
 
@@ -45,8 +48,34 @@ struct kdbus_meta_view {
 };
 
 /**
+ * struct kdbus_meta_creds - the user and group ids in a KDBUS_ITEM_CREDS
+ * @uid:	real uid
+ * @euid:	effective uid
+ * @suid:	saved uid
+ * @fsuid:	file system uid
+ * @gid:	real gid
+ * @egid:	effective gid
+ * @sgid:	saved gid
+ * @fsgid:	file system gid
+ *
+ * Read from a cred, or given by a proxy for its client at HELLO.
+ */
+struct kdbus_meta_creds {
+	kuid_t uid;
+	kuid_t euid;
+	kuid_t suid;
+	kuid_t fsuid;
+	kgid_t gid;
+	kgid_t egid;
+	kgid_t sgid;
+	kgid_t fsgid;
+};
+
+/**
  * struct kdbus_meta_ident - identity and description of a connection or bus
  * @cred:		credentials pinned at open
+ * @creds:		ids a proxy presented at HELLO instead of @cred's, or
+ *			NULL
  * @seclabel:		security label of @cred, or NULL if there is none
  * @description:	KDBUS_ITEM_CONN_DESCRIPTION, or NULL
  * @names:		KDBUS_ITEM_OWNED_NAME items of the names it owns, or NULL
@@ -54,6 +83,7 @@ struct kdbus_meta_view {
  */
 struct kdbus_meta_ident {
 	const struct cred *cred;
+	const struct kdbus_meta_creds *creds;
 	const char *seclabel;
 	const char *description;
 	const void *names;
@@ -69,6 +99,7 @@ struct kdbus_meta_ident {
  * @mono_ns:	CLOCK_MONOTONIC time of the send
  * @real_ns:	CLOCK_REALTIME time of the send
  * @cred:	identity of the sender
+ * @creds:	its ids, from @cred or as a proxy presented them
  * @proc:	task facts of the sender
  * @seclabel:	copy of the sender's label
  * @description: copy of the sender's description
@@ -86,6 +117,7 @@ struct kdbus_meta {
 	u64 mono_ns;
 	u64 real_ns;
 	const struct cred *cred;
+	struct kdbus_meta_creds creds;
 	struct kdbus_meta_proc *proc;
 	char *seclabel;
 	char *description;
@@ -105,6 +137,11 @@ void kdbus_meta_view_copy(struct kdbus_meta_view *dst,
 void kdbus_meta_view_clear(struct kdbus_meta_view *view);
 
 struct kdbus_meta_proc *kdbus_meta_proc_new(u64 what);
+struct kdbus_meta_proc *kdbus_meta_proc_fake(const struct kdbus_pids *pids,
+					     struct pid_namespace *ns);
+int kdbus_meta_creds_import(struct kdbus_meta_creds *out,
+			    const struct kdbus_creds *in,
+			    struct user_namespace *ns);
 struct kdbus_meta_proc *kdbus_meta_proc_ref(struct kdbus_meta_proc *mp);
 void kdbus_meta_proc_unref(struct kdbus_meta_proc *mp);
 
