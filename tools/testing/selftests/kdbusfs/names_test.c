@@ -100,8 +100,9 @@ TEST_F(names, acquire_release_and_their_errors)
 	EXPECT_EQ(0, kdbus_name_acquire(&self->a, "org.example.A", 0, &rflags));
 	EXPECT_TRUE(rflags & KDBUS_NAME_ACQUIRED);
 	EXPECT_TRUE(rflags & KDBUS_NAME_PRIMARY);
-	EXPECT_EQ(-EALREADY, kdbus_name_acquire(&self->a, "org.example.A", 0,
-						&rflags));
+	/* asking again for an owned name is no error; nothing new acquired */
+	EXPECT_EQ(0, kdbus_name_acquire(&self->a, "org.example.A", 0, &rflags));
+	EXPECT_EQ(KDBUS_NAME_PRIMARY, rflags);
 	EXPECT_EQ(-EEXIST, kdbus_name_acquire(&self->b, "org.example.A", 0,
 					      NULL));
 	EXPECT_EQ(-EADDRINUSE, kdbus_name_release(&self->b, "org.example.A"));
@@ -122,9 +123,10 @@ TEST_F(names, queue_and_replacement)
 	ASSERT_EQ(0, kdbus_name_acquire(&self->b, "org.q", KDBUS_NAME_QUEUE,
 					&rflags));
 	EXPECT_TRUE(rflags & KDBUS_NAME_IN_QUEUE);
-	EXPECT_EQ(-EALREADY, kdbus_name_acquire(&self->b, "org.q",
-						KDBUS_NAME_QUEUE, &rflags));
-	EXPECT_TRUE(rflags & KDBUS_NAME_IN_QUEUE);
+	/* asking again with QUEUE: still queued, nothing new acquired */
+	EXPECT_EQ(0, kdbus_name_acquire(&self->b, "org.q", KDBUS_NAME_QUEUE,
+					&rflags));
+	EXPECT_EQ(KDBUS_NAME_QUEUE | KDBUS_NAME_IN_QUEUE, rflags);
 
 	ASSERT_EQ(0, kdbus_list(&self->c, KDBUS_LIST_NAMES | KDBUS_LIST_QUEUED,
 				&l, &size));
@@ -140,13 +142,13 @@ TEST_F(names, queue_and_replacement)
 					      NULL));
 	/* the owner leaves: the first in line takes over */
 	EXPECT_EQ(0, kdbus_name_release(&self->a, "org.q"));
-	EXPECT_EQ(-EALREADY, kdbus_name_acquire(&self->b, "org.q", 0, &rflags));
-	EXPECT_TRUE(rflags & KDBUS_NAME_PRIMARY);
+	EXPECT_EQ(0, kdbus_name_acquire(&self->b, "org.q", 0, &rflags));
+	EXPECT_EQ(KDBUS_NAME_PRIMARY, rflags);
 
 	/* b now allows replacement and queues: c replaces, b waits */
-	EXPECT_EQ(-EALREADY, kdbus_name_acquire(&self->b, "org.q",
-						KDBUS_NAME_ALLOW_REPLACEMENT |
-						KDBUS_NAME_QUEUE, NULL));
+	EXPECT_EQ(0, kdbus_name_acquire(&self->b, "org.q",
+					KDBUS_NAME_ALLOW_REPLACEMENT |
+					KDBUS_NAME_QUEUE, NULL));
 	EXPECT_EQ(0, kdbus_name_acquire(&self->c, "org.q",
 					KDBUS_NAME_REPLACE_EXISTING, &rflags));
 	EXPECT_TRUE(rflags & KDBUS_NAME_PRIMARY);
@@ -169,8 +171,7 @@ TEST_F(names, owner_dying_hands_the_name_on)
 	ASSERT_EQ(0, kdbus_name_acquire(&self->b, "org.die", KDBUS_NAME_QUEUE,
 					NULL));
 	kdbus_conn_close(&self->a);
-	EXPECT_EQ(-EALREADY, kdbus_name_acquire(&self->b, "org.die", 0,
-						&rflags));
+	EXPECT_EQ(0, kdbus_name_acquire(&self->b, "org.die", 0, &rflags));
 	EXPECT_TRUE(rflags & KDBUS_NAME_PRIMARY);
 	kdbus_conn_close(&self->b);
 	EXPECT_EQ(0, kdbus_name_acquire(&self->c, "org.die", 0, NULL));
@@ -262,16 +263,17 @@ TEST_F(names, activator_holds_messages_until_the_owner_comes)
 	ASSERT_EQ(0, hello_activator(self->bus.ep, "org.act", &act));
 	EXPECT_EQ(-EEXIST, hello_activator(self->bus.ep, "org.act", &self->c));
 
-	/* activators own no other names, and are listed only if asked */
+	/* activators own no other names; their name is listed if asked */
 	EXPECT_EQ(-EOPNOTSUPP, kdbus_name_acquire(&act, "org.other", 0, NULL));
 	ASSERT_EQ(0, kdbus_list(&self->a, KDBUS_LIST_UNIQUE | KDBUS_LIST_NAMES,
 				&l, &size));
-	EXPECT_FALSE(kdbus_list_has(l, size, act.id, NULL, NULL));
+	EXPECT_TRUE(kdbus_list_has(l, size, act.id, NULL, NULL));
 	EXPECT_FALSE(kdbus_list_has(l, size, act.id, "org.act", NULL));
 	free(l);
 	ASSERT_EQ(0, kdbus_list(&self->a, KDBUS_LIST_ACTIVATORS, &l, &size));
 	EXPECT_TRUE(kdbus_list_has(l, size, act.id, "org.act", &f));
-	EXPECT_TRUE(f & KDBUS_NAME_ACTIVATOR);
+	/* it holds the name while nobody else does */
+	EXPECT_EQ(KDBUS_NAME_ACTIVATOR | KDBUS_NAME_PRIMARY, f);
 	free(l);
 
 	/* queued at the activator; NO_AUTO_START refuses */
@@ -407,8 +409,8 @@ TEST_F(names, owned_names_in_metadata_and_conn_info)
 	KDBUS_ITEM_FOREACH(item, info) {
 		ASSERT_EQ(KDBUS_ITEM_OWNED_NAME, item->type);
 		if (!strcmp(item->name.name, "org.meta.Two")) {
-			EXPECT_EQ(KDBUS_NAME_ALLOW_REPLACEMENT,
-				  item->name.flags);
+			EXPECT_EQ(KDBUS_NAME_ALLOW_REPLACEMENT |
+				  KDBUS_NAME_PRIMARY, item->name.flags);
 		} else {
 			EXPECT_STREQ("org.meta.One", item->name.name);
 		}
