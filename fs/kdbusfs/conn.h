@@ -68,6 +68,8 @@ struct kdbus_pool;
  * @view:		namespaces of the opener, metadata is translated into
  * @proc:		task facts of the task that said HELLO, or the ones a
  *			proxy gave (only PIDS), or NULL
+ * @announced:		peers were told of it (ID_ADD), so they are told when
+ *			it goes (ID_REMOVE)
  * @faked:		a proxy gave CREDS, PIDS or SECLABEL at HELLO: peers
  *			learn those, and no task facts of the proxy
  * @fake_creds:		the ids it gave, or NULL
@@ -106,6 +108,7 @@ struct kdbus_conn {
 	char *seclabel;
 	struct kdbus_meta_view view;
 	struct kdbus_meta_proc *proc;
+	bool announced;
 	bool faked;
 	struct kdbus_meta_creds *fake_creds;
 	struct kdbus_match_db *match_db;

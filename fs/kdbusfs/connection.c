@@ -95,7 +95,8 @@ int kdbus_conn_disconnect(struct kdbus_conn *conn, bool ensure_queue_empty)
 	kdbus_names_finish(bus, &changes);
 	/* an activator's or a policy holder's share of the bus policy */
 	kdbus_policy_remove_owner(&bus->policy_db, conn);
-	if (!kdbus_conn_is_monitor(conn)) {
+	/* a HELLO that failed before ID_ADD was never heard of */
+	if (conn->announced) {
 		kdbus_notify_id_change(bus, KDBUS_ITEM_ID_REMOVE, conn->id,
 				       conn->flags);
 		kdbus_notify_flush(bus);
@@ -367,6 +368,7 @@ struct kdbus_conn *kdbus_cmd_hello(struct kdbus_ep *ep, struct file *file,
 		goto exit;
 	}
 	if (!kdbus_conn_is_monitor(conn)) {
+		conn->announced = true;
 		kdbus_notify_id_change(bus, KDBUS_ITEM_ID_ADD, conn->id,
 				       conn->flags);
 		kdbus_notify_flush(bus);

@@ -7,6 +7,7 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/kdbus.h>
+#include <linux/magic.h>
 #include <linux/net.h>
 #include <linux/shmem_fs.h>
 #include <linux/slab.h>
@@ -28,15 +29,23 @@
 #define KDBUS_MEMFD_SEALS	(F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW)
 
 /*
- * A passed file must not be able to carry kdbus messages itself: a
- * kdbusfs file, or a unix socket with its SCM_RIGHTS queue, could hold
- * the message that holds it, a cycle nothing would ever collect.
+ * A passed file must not be able to hold the message that holds it: a
+ * cycle nothing would ever collect, keeping a connection, its pool, its
+ * bus and its mount until reboot. kdbusfs files and unix sockets (their
+ * SCM_RIGHTS queue) could, and so could an io_uring (its fixed files),
+ * which is why SCM_RIGHTS refuses those too. io_is_uring_fops() is not
+ * exported: io_uring files are the anonymous inodes named "[io_uring]".
+ * An epoll file holds no reference on what it watches.
  */
 static bool kdbus_file_may_pass(struct file *file)
 {
+	struct inode *inode = file_inode(file);
 	struct socket *sock;
 
-	if (file_inode(file)->i_sb->s_magic == KDBUSFS_SUPER_MAGIC)
+	if (inode->i_sb->s_magic == KDBUSFS_SUPER_MAGIC)
+		return false;
+	if (inode->i_sb->s_magic == ANON_INODE_FS_MAGIC &&
+	    !strcmp(file->f_path.dentry->d_name.name, "[io_uring]"))
 		return false;
 	sock = sock_from_file(file);
 	if (sock && sock->sk && sock->sk->sk_family == AF_UNIX)

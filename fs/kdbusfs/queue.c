@@ -4,6 +4,7 @@
  */
 
 #include <linux/err.h>
+#include <linux/fdtable.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/kdbus.h>
@@ -183,11 +184,14 @@ static int kdbus_queue_entry_write_fd(struct kdbus_queue_entry *entry,
  * @entry:	entry being received
  * @incomplete:	set if a descriptor could not be installed
  *
- * Runs in the receiver's task. Each file gets a new O_CLOEXEC descriptor
- * whose number is written into the message in the pool; a file that cannot
- * get one (the task is out of descriptors) is reported as -1. Descriptors
- * are reserved and written first and installed last, so a failure leaves
- * the task's descriptor table as it was. The files move to the receiver.
+ * Runs in the receiver's task. Each file is received as SCM_RIGHTS
+ * receives one (receive_fd(): the security module's file_receive check,
+ * the socket's cgroup data), with a new O_CLOEXEC descriptor whose number
+ * is written into the message in the pool; a file that is refused, or
+ * cannot get a descriptor, is reported as -1. The pool was written at
+ * send time, so writing the numbers only fails if the memory behind it
+ * cannot be had back: then the descriptors are closed again and the
+ * message stays queued.
  *
  * Return: 0 on success, negative error code if the pool cannot be written.
  */
@@ -206,7 +210,7 @@ int kdbus_queue_entry_install(struct kdbus_queue_entry *entry,
 		return -ENOMEM;
 
 	for (i = 0; i < n; i++) {
-		fds[i] = get_unused_fd_flags(O_CLOEXEC);
+		fds[i] = receive_fd(entry->files[i], NULL, O_CLOEXEC);
 		if (fds[i] < 0) {
 			fds[i] = -1;
 			*incomplete = true;
@@ -227,16 +231,9 @@ int kdbus_queue_entry_install(struct kdbus_queue_entry *entry,
 						 entry->memfd_offs[i - entry->n_fds],
 						 fds[i]);
 
-	for (i = 0; i < n; i++) {
-		if (fds[i] < 0)
-			continue;
-		if (ret < 0) {
-			put_unused_fd(fds[i]);
-			continue;
-		}
-		fd_install(fds[i], entry->files[i]);
-		entry->files[i] = NULL;
-	}
+	for (i = 0; i < n && ret < 0; i++)
+		if (fds[i] >= 0)
+			close_fd(fds[i]);
 	kfree(fds);
 	return ret;
 }

@@ -9,6 +9,7 @@
 #include <linux/init.h>
 #include <linux/kobject.h>
 #include <linux/module.h>
+#include <linux/rcupdate.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
@@ -326,6 +327,8 @@ static void __exit kdbusfs_exit(void)
 {
 	unregister_filesystem(&kdbusfs_type);
 	sysfs_remove_mount_point(fs_kobj, "kdbus");
+	/* connections are freed by RCU callbacks, which live in this module */
+	rcu_barrier();
 }
 
 module_init(kdbusfs_init);
