@@ -161,13 +161,6 @@ static const char *injection_setup(void)
 	return NULL;
 }
 
-static const char *errno_name(int e)
-{
-	const char *name = strerrorname_np(e);
-
-	return name ? name : "E?";
-}
-
 static void fault_summary(void)
 {
 	const char *sep = "";
@@ -181,7 +174,7 @@ static void fault_summary(void)
 	for (e = 1; e < N_ERRNO; e++) {
 		if (!stats->errnos[e])
 			continue;
-		printf("%s%s:%llu", sep, errno_name(e), stats->errnos[e]);
+		printf("%s%s:%llu", sep, kdbus_errno_name(e), stats->errnos[e]);
 		sep = ",";
 	}
 	printf("}\n");
@@ -481,13 +474,13 @@ static void sweep(struct __test_metadata *_metadata, int nth,
 			}
 			if (ret != 0 && ret != -ENOMEM)
 				TH_LOG("%s: n=%u: failed with %s, not ENOMEM",
-				       op->name, n, errno_name(-ret));
+				       op->name, n, kdbus_errno_name(-ret));
 			EXPECT_TRUE(ret == 0 || ret == -ENOMEM);
 		} else {
 			/* it never reached fault point n: nothing failed */
 			if (ret)
 				TH_LOG("%s: n=%u: failed with %s without a fault",
-				       op->name, n, errno_name(-ret));
+				       op->name, n, kdbus_errno_name(-ret));
 			EXPECT_EQ(0, ret);
 		}
 		op->verify(_metadata, &st, ret);

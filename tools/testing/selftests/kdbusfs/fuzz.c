@@ -21,14 +21,21 @@
  * longer than HANG_SECONDS and exits.
  *
  * A result is impossible, and reported with the seed and the iteration,
- * if an ioctl returns anything but 0 or -1, fails with an errno the ABI
- * does not document, fails with another errno than the file's state
+ * if an ioctl returns anything but 0 or -1, fails with an errno that the
+ * error tables of Documentation/filesystems/kdbusfs.rst do not list for
+ * that command (kdbus_doc_errnos.h, which scripts/doc-errnos generates
+ * from them), fails with another errno than the file's state
  * dictates (EBADF, EBADFD, ENOTTY, ESHUTDOWN, ECONNRESET), succeeds where
  * it cannot (or with its argument in read-only memory), times out a
  * synchronous call before its deadline, leaves malformed data in a pool,
  * or hands out a writable pool mapping. Where /dev/kmsg is readable, a
  * kernel report (WARNING, BUG, KASAN, lockdep, ...) that follows a step
- * is reported with that step and its command bytes. The last line is
+ * is reported with that step and its command bytes. At the end, one line
+ * per command tells what it failed with,
+ *
+ *   fuzz: errors of SEND={ENXIO:n,...}
+ *
+ * and the last line is
  *
  *   fuzz: iterations=N seed=S errors_by_errno={EINVAL:n,...}
  *
@@ -57,6 +64,7 @@
 #include <sys/wait.h>
 
 #include "kdbus_util.h"
+#include "kdbus_doc_errnos.h"
 
 #define HANG_SECONDS		20
 #define WATCHDOG_US		20000
@@ -200,6 +208,8 @@ static bool ours[FD_TRACK];
 static uint64_t seed, iteration, n_ok, n_bad, n_conns_made, n_buses_made;
 static uint64_t n_sends_ok, n_recv_ok, n_mmaps_ok, n_intr;
 static uint64_t errno_hist[256];
+/* the errnos of each command of kdbus_doc_errnos[], of other ioctls last */
+static uint64_t cmd_errno_hist[KDBUS_DOC_N_CMDS + 1][256];
 static uint64_t progress;
 
 /* what runs now, for the hang and crash reports */
@@ -211,53 +221,7 @@ static struct {
 } cur;
 
 /* ---------------------------------------------------------------------- */
-/* errno names and the ABI's list */
-
-#define E(x)	{ x, #x }
-static const struct {
-	int err;
-	const char *name;
-} errnames[] = {
-	E(EPERM), E(ENOENT), E(EINTR), E(EBADF), E(EAGAIN), E(ENOMEM),
-	E(EACCES), E(EFAULT), E(EBUSY), E(EEXIST), E(EINVAL), E(EMFILE),
-	E(ENOTTY), E(ETXTBSY), E(EMLINK), E(EPIPE), E(E2BIG), E(ENXIO),
-	E(ENAMETOOLONG), E(EBADFD), E(EMSGSIZE), E(EOPNOTSUPP), E(ENOBUFS),
-	E(ECONNRESET), E(ESHUTDOWN), E(ETIMEDOUT), E(EALREADY), E(EXFULL),
-	E(ECOMM), E(EMEDIUMTYPE), E(EBADSLT), E(ENOTUNIQ), E(EREMOTEIO),
-	E(ENODEV), E(EOVERFLOW), E(ESRCH), E(EADDRNOTAVAIL),
-	E(EBADMSG), E(ENOTCONN), E(ECANCELED), E(ESTALE), E(EDOM),
-	E(EREMCHG), E(EDESTADDRREQ), E(EADDRINUSE), E(ECONNREFUSED),
-};
-
-static const char *errname(int err)
-{
-	static char buf[16];
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(errnames); i++)
-		if (errnames[i].err == err)
-			return errnames[i].name;
-	snprintf(buf, sizeof(buf), "%d", err);
-	return buf;
-}
-
-/* what the ABI documents for any command */
-static const int abi_errnos[] = {
-	EINVAL, EFAULT, EMSGSIZE, ENAMETOOLONG, EEXIST, EMFILE, EBADFD,
-	ENOTTY, ESHUTDOWN, ECONNRESET, ENXIO, EAGAIN, EBUSY, EALREADY, EPERM,
-	EXFULL, ENOBUFS, EBADF, ECOMM, EOPNOTSUPP, ETXTBSY, EMEDIUMTYPE, E2BIG,
-	EMLINK, ETIMEDOUT, EINTR, ENOMEM, EACCES, ENOENT,
-	/* names, matches, broadcasts, metadata masks */
-	EDOM, EBADMSG, EBADSLT, ESRCH, EREMCHG, EDESTADDRREQ, EADDRNOTAVAIL,
-	EADDRINUSE, ENOTUNIQ, ECONNREFUSED, EREMOTEIO, EPIPE,
-};
-
-/*
- * and for SEND only: an answer without a request (EBADSLT), a request
- * that cannot have one answer (ENOTUNIQ), a synchronous call whose answer
- * could not reach it (EREMOTEIO) or whose peer died (EPIPE)
- */
-static const int send_errnos[] = { EBADSLT, ENOTUNIQ, EREMOTEIO, EPIPE };
+/* errnos: what the documentation's error tables list for each command */
 
 static bool in_list(int err, const int *list, size_t n)
 {
@@ -267,6 +231,49 @@ static bool in_list(int err, const int *list, size_t n)
 		if (list[i] == err)
 			return true;
 	return false;
+}
+
+/* the 0-terminated errnos of @cmd's tables, or NULL for no command */
+static const int *cmd_errnos(unsigned long cmd, const char **name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(kdbus_doc_errnos); i++) {
+		if (kdbus_doc_errnos[i].cmd == cmd) {
+			*name = kdbus_doc_errnos[i].name;
+			return kdbus_doc_errnos[i].errnos;
+		}
+	}
+	*name = "an unknown ioctl";
+	return NULL;
+}
+
+static bool in_zlist(int err, const int *list)
+{
+	for (; list && *list; list++)
+		if (*list == err)
+			return true;
+	return false;
+}
+
+/*
+ * Whether Documentation/filesystems/kdbusfs.rst lists @err for @cmd, in
+ * the command's tables or in the one for every command.
+ */
+static bool documented(unsigned long cmd, int err)
+{
+	const char *name;
+
+	return in_zlist(err, kdbus_doc_errnos_every) ||
+	       in_zlist(err, cmd_errnos(cmd, &name));
+}
+
+static const char *cmd_name(unsigned long cmd)
+{
+	const char *name;
+
+	cmd_errnos(cmd, &name);
+	return name;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -539,7 +546,7 @@ static bool conn_register(int fd, int bus, uint64_t id, uint64_t pool_size,
 	c->pool = mmap(NULL, pool_size, PROT_READ, MAP_SHARED, fd, 0);
 	if (c->pool == MAP_FAILED) {
 		bad("pool of a new connection cannot be mapped: %s",
-		    errname(errno));
+		    kdbus_errno_name(errno));
 		c->pool = NULL;
 	}
 	conn_add_offset(c, hello_off);
@@ -565,12 +572,12 @@ static void conn_make(int i)
 	fd = open_ep(bus);
 	if (fd < 0) {
 		bad("cannot open the endpoint of a live bus: %s",
-		    errname(errno));
+		    kdbus_errno_name(errno));
 		return;
 	}
 	ret = kdbus_ioctl(fd, KDBUS_CMD_HELLO, &hello);
 	if (ret) {
-		bad("valid HELLO failed: %s", errname(-ret));
+		bad("valid HELLO failed: %s", kdbus_errno_name(-ret));
 		fz_close(fd);
 		return;
 	}
@@ -611,7 +618,7 @@ static void ep_reopen(int i)
 	fz.ep[i].gen = fz.bus_gen[bus];
 	if (fz.ep[i].fd < 0)
 		bad("cannot open the endpoint of a live bus: %s",
-		    errname(errno));
+		    kdbus_errno_name(errno));
 }
 
 /* close a bus's control file: the bus and its connections go away */
@@ -633,7 +640,8 @@ static void spare_reopen(int i)
 	fz.spare[i].fd = track(kdbus_open_control(fz.dir));
 	fz.spare[i].has_bus = false;
 	if (fz.spare[i].fd < 0)
-		bad("cannot open control: %s", errname(-fz.spare[i].fd));
+		bad("cannot open control: %s",
+		    kdbus_errno_name(-fz.spare[i].fd));
 }
 
 static int make_memfd(unsigned int seals)
@@ -660,7 +668,7 @@ static void respond(struct kdbus_conn *c, int pipe_fd)
 		return;
 	if (ret) {
 		fprintf(stderr, "fuzz: BAD responder RECV: %s\n",
-			errname(-ret));
+			kdbus_errno_name(-ret));
 		_exit(1);
 	}
 	/* files are installed; close them */
@@ -689,17 +697,16 @@ static void respond(struct kdbus_conn *c, int pipe_fd)
 			a.n_fds = 1;
 		}
 		ret = kdbus_send(c, m->src_id, &a);
-		if (ret && !in_list(-ret, abi_errnos, ARRAY_SIZE(abi_errnos)) &&
-		    !in_list(-ret, send_errnos, ARRAY_SIZE(send_errnos))) {
+		if (ret && !documented(KDBUS_CMD_SEND, -ret)) {
 			fprintf(stderr, "fuzz: BAD responder reply: %s\n",
-				errname(-ret));
+				kdbus_errno_name(-ret));
 			_exit(1);
 		}
 	}
 	ret = kdbus_msg_free(c, m);
 	if (ret) {
 		fprintf(stderr, "fuzz: BAD responder FREE: %s\n",
-			errname(-ret));
+			kdbus_errno_name(-ret));
 		_exit(1);
 	}
 }
@@ -1860,7 +1867,8 @@ static void conn_add_offset(struct fz_conn *c, uint64_t off)
 
 		if (ret && !(ret == -ECONNRESET && c->dead))
 			bad("FREE of published offset %llu failed: %s",
-			    (unsigned long long)c->offsets[0], errname(-ret));
+			    (unsigned long long)c->offsets[0],
+			    kdbus_errno_name(-ret));
 		memmove(c->offsets, c->offsets + 1,
 			(N_OFFSETS - 1) * sizeof(c->offsets[0]));
 		c->n_offsets--;
@@ -2001,7 +2009,7 @@ static void drain(int ci)
 		if (c->dead && ret == -ECONNRESET)
 			return;
 		if (ret) {
-			bad("valid RECV failed: %s", errname(-ret));
+			bad("valid RECV failed: %s", kdbus_errno_name(-ret));
 			break;
 		}
 		check_published(ci, rc.msg.offset, rc.msg.msg_size, true);
@@ -2012,7 +2020,7 @@ static void drain(int ci)
 		ret = kdbus_free(&kc, off);
 		if (ret)
 			bad("FREE of published offset %llu failed: %s",
-			    (unsigned long long)off, errname(-ret));
+			    (unsigned long long)off, kdbus_errno_name(-ret));
 	}
 }
 
@@ -2022,6 +2030,16 @@ static void drain(int ci)
 static void count_errno(int err)
 {
 	errno_hist[err > 0 && err < 256 ? err : 0]++;
+}
+
+static void count_cmd_errno(unsigned long cmd, int err)
+{
+	size_t i;
+
+	for (i = 0; i < KDBUS_DOC_N_CMDS; i++)
+		if (kdbus_doc_errnos[i].cmd == cmd)
+			break;
+	cmd_errno_hist[i][err > 0 && err < 256 ? err : 0]++;
 }
 
 static void after_success(const struct pick *p, struct op *op)
@@ -2258,7 +2276,8 @@ static void do_ioctl(void)
 		if (op.ro)
 			bad("succeeded with its argument in read-only memory");
 		if (want) {
-			bad("succeeded where %s was due", errname(want));
+			bad("succeeded where %s was due",
+			    kdbus_errno_name(want));
 			dump_last();
 			return;
 		}
@@ -2267,15 +2286,16 @@ static void do_ioctl(void)
 	}
 
 	count_errno(err);
+	count_cmd_errno(op.cmd, err);
 	if (err == EINTR)
 		n_intr++;
 	if (want && err != want) {
-		bad("%s where %s was due", errname(err), errname(want));
+		bad("%s where %s was due", kdbus_errno_name(err),
+		    kdbus_errno_name(want));
 		dump_last();
-	} else if (!in_list(err, abi_errnos, ARRAY_SIZE(abi_errnos)) &&
-		   !(op.cmd == KDBUS_CMD_SEND &&
-		     in_list(err, send_errnos, ARRAY_SIZE(send_errnos)))) {
-		bad("errno %s is not in the ABI", errname(err));
+	} else if (!documented(op.cmd, err)) {
+		bad("errno %s is not documented for %s", kdbus_errno_name(err),
+		    cmd_name(op.cmd));
 		dump_last();
 	}
 	if (p.kind == K_CONN && err == ECONNRESET && !fz.conn[p.idx].dead &&
@@ -2361,7 +2381,7 @@ static void do_mmap(void)
 	if (m == MAP_FAILED) {
 		count_errno(errno);
 		if (!in_list(errno, mmap_errnos, ARRAY_SIZE(mmap_errnos)))
-			bad("mmap failed with %s", errname(errno));
+			bad("mmap failed with %s", kdbus_errno_name(errno));
 		return;
 	}
 	n_ok++;
@@ -2414,7 +2434,7 @@ static void do_poll(void)
 	disarm();
 	if (ret < 0) {
 		if (errno != EINTR)
-			bad("poll failed with %s", errname(errno));
+			bad("poll failed with %s", kdbus_errno_name(errno));
 		return;
 	}
 	for (i = 0; i < n; i++) {
@@ -2495,6 +2515,30 @@ static void step(void)
 	}
 }
 
+/* "EINVAL:12,ENOTTY:3", most frequent first; empties @hist */
+static void print_hist(uint64_t *hist)
+{
+	bool first = true;
+	int i;
+
+	for (;;) {
+		uint64_t best = 0;
+		int e = -1;
+
+		for (i = 0; i < 256; i++)
+			if (hist[i] > best) {
+				best = hist[i];
+				e = i;
+			}
+		if (e < 0)
+			break;
+		printf("%s%s:%llu", first ? "" : ",",
+		       e ? kdbus_errno_name(e) : "?", (unsigned long long)best);
+		hist[e] = 0;
+		first = false;
+	}
+}
+
 static void print_help(void)
 {
 	fprintf(stderr,
@@ -2505,7 +2549,7 @@ static void print_help(void)
 int main(int argc, char **argv)
 {
 	uint64_t max_iter = 20000, max_sec = 60, t0, elapsed;
-	bool responder = true, first = true;
+	bool responder = true;
 	int opt, i, status;
 
 	seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
@@ -2578,24 +2622,16 @@ int main(int argc, char **argv)
 	       (unsigned long long)n_intr, (unsigned long long)n_conns_made,
 	       (unsigned long long)n_buses_made, elapsed / 1e9,
 	       iteration / (elapsed / 1e9));
+	/* what each command failed with: all of it documented for it */
+	for (i = 0; i <= KDBUS_DOC_N_CMDS; i++) {
+		printf("fuzz: errors of %s={", i < KDBUS_DOC_N_CMDS ?
+		       kdbus_doc_errnos[i].name : "other ioctls");
+		print_hist(cmd_errno_hist[i]);
+		printf("}\n");
+	}
 	printf("fuzz: iterations=%llu seed=%llu errors_by_errno={",
 	       (unsigned long long)iteration, (unsigned long long)seed);
-	for (;;) {
-		uint64_t best = 0;
-		int e = -1;
-
-		for (i = 0; i < 256; i++)
-			if (errno_hist[i] > best) {
-				best = errno_hist[i];
-				e = i;
-			}
-		if (e < 0)
-			break;
-		printf("%s%s:%llu", first ? "" : ",", e ? errname(e) : "?",
-		       (unsigned long long)best);
-		errno_hist[e] = 0;
-		first = false;
-	}
+	print_hist(errno_hist);
 	printf("}\n");
 	return n_bad ? 1 : 0;
 }

@@ -640,6 +640,17 @@ const void *kdbus_msg_payload(struct kdbus_conn *conn, struct kdbus_msg *msg,
 	return (const uint8_t *)msg + item->vec.offset;
 }
 
+const char *kdbus_errno_name(int err)
+{
+	static char buf[16];
+	const char *name = strerrorname_np(err);
+
+	if (name)
+		return name;
+	snprintf(buf, sizeof(buf), "%d", err);
+	return buf;
+}
+
 uint64_t kdbus_now_ns(void)
 {
 	struct timespec ts;

@@ -282,6 +282,8 @@ struct kdbus_item *kdbus_info_item(struct kdbus_info *info, uint64_t type);
 const void *kdbus_msg_payload(struct kdbus_conn *conn, struct kdbus_msg *msg,
 			      uint64_t *size);
 uint64_t kdbus_now_ns(void);
+/* "EINVAL" for EINVAL; the number for an errno without a name */
+const char *kdbus_errno_name(int err);
 int kdbus_byebye(struct kdbus_conn *conn);
 
 /*
