@@ -38,8 +38,13 @@ module:
 tests:
 	@$(SETUP); $(MAKE) -C $(SELFTESTS) HARNESS_DIR="$$HARNESS_DIR"
 
+# libkdbus (and its tests), the kdbusfs command, the samples; a machine
+# set up before libkdbus's packages were in scripts/setup gets them here
 tools:
-	@$(SETUP); $(MAKE) -C tools/kdbusfs
+	@$(SETUP); pkg-config --exists gio-unix-2.0 libsodium || \
+		KDBUSFS_SETUP_FORCE=1 scripts/setup >/dev/null; \
+	$(MAKE) -C tools/lib/kdbus && $(MAKE) -C tools/kdbusfs && \
+	$(MAKE) -C samples
 
 check-creds:
 	@scripts/check-creds --self-test
@@ -81,3 +86,5 @@ clean:
 	$(MAKE) -C "$$k" M="$(CURDIR)/fs/kdbusfs" clean
 	@$(MAKE) -C $(SELFTESTS) clean
 	@$(MAKE) -C tools/kdbusfs clean
+	@$(MAKE) -C tools/lib/kdbus clean
+	@$(MAKE) -C samples clean

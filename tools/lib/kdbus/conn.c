@@ -481,6 +481,45 @@ KDB_EXPORT int kdb_conn_open(const char *path, const struct kdb_hello *hello,
 	return kdb_conn_open_fd(fd, hello, conn);
 }
 
+KDB_EXPORT int kdb_conn_adopt(int fd, uint64_t id, size_t pool_size,
+			      struct kdb_conn **conn)
+{
+	struct kdb_conn *c;
+
+	if (fd < 0)
+		return -EBADF;
+	if (!conn || !pool_size) {
+		close(fd);
+		return -EINVAL;
+	}
+	*conn = NULL;
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		close(fd);
+		return -ENOMEM;
+	}
+	c->fd = fd;
+	c->id = id;
+	c->can_cancel = -1;
+	c->pool_size = pool_size;
+	c->pool = mmap(NULL, pool_size, PROT_READ, MAP_SHARED, fd, 0);
+	if (c->pool == MAP_FAILED) {
+		int ret = -errno;
+
+		kdb_conn_free(c);
+		return ret;
+	}
+	snprintf(c->unique_name, sizeof(c->unique_name), ":1.%llu",
+		 (unsigned long long)id);
+	*conn = c;
+	return 0;
+}
+
+KDB_EXPORT size_t kdb_conn_pool_size(const struct kdb_conn *conn)
+{
+	return conn ? conn->pool_size : 0;
+}
+
 KDB_EXPORT void kdb_conn_free(struct kdb_conn *conn)
 {
 	if (!conn)

@@ -187,6 +187,16 @@ int kdb_conn_open(const char *path, const struct kdb_hello *hello,
  */
 int kdb_conn_open_fd(int fd, const struct kdb_hello *hello,
 		     struct kdb_conn **conn);
+/*
+ * Use @fd, a connection made elsewhere (said HELLO, passed over a unix
+ * socket), with its id and pool size as its maker reports them: the pool
+ * is mapped again here. The bloom geometry is unknown (no broadcasts).
+ * The connection owns @fd from then on, also on failure.
+ */
+int kdb_conn_adopt(int fd, uint64_t id, size_t pool_size,
+		   struct kdb_conn **conn);
+/* the size of the connection's pool */
+size_t kdb_conn_pool_size(const struct kdb_conn *conn);
 /* unmap, close; NULL is fine */
 void kdb_conn_free(struct kdb_conn *conn);
 /* disconnect while the connection is still open: -EBUSY if messages wait */

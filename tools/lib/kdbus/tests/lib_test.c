@@ -235,6 +235,30 @@ static void test_conn(void)
 	tap_ok(b && kdb_conn_id(b) > kdb_conn_id(a),
 	       "conn_open_fd: a later id");
 
+	{
+		struct kdb_conn *c2 = NULL;
+
+		tap_ok(kdb_conn_pool_size(a) == 8 << 20,
+		       "conn_pool_size: 8 MiB by default");
+		tap_is(kdb_conn_adopt(dup(kdb_conn_fd(a)), kdb_conn_id(a),
+				      kdb_conn_pool_size(a), &c2), 0,
+		       "conn_adopt: the same connection through another fd");
+		send_bytes(b, kdb_conn_id(a), NULL, "adopted", 7);
+		if (c2) {
+			struct kdb_msg *m = NULL;
+
+			tap_is(kdb_recv(c2, 0, &m, NULL), 0,
+			       "conn_adopt: receives through its own map");
+			tap_ok(m && kdb_msg_src_id(m) == kdb_conn_id(b),
+			       "conn_adopt: the message");
+			kdb_msg_free(m);
+		}
+		kdb_conn_free(c2);
+		tap_is(kdb_conn_adopt(-1, 1, 4096, &c2), -EBADF,
+		       "conn_adopt: -1");
+		tap_is(kdb_conn_adopt(dup(kdb_conn_fd(a)), 1, 0, &c2),
+		       -EINVAL, "conn_adopt: no pool size");
+	}
 	tap_is(kdb_conn_update_attach(a, KDB_ATTACH_CREDS, KDB_ATTACH_CREDS),
 	       0, "conn_update_attach");
 	tap_is(kdb_conn_update_attach(a, 1ULL << 40, 0), -EINVAL,
