@@ -39,6 +39,7 @@ struct kdbus_reply *kdbus_reply_new(struct kdbus_conn *reply_src,
 	INIT_LIST_HEAD(&reply->entry);
 	INIT_LIST_HEAD(&reply->src_entry);
 	reply->reply_src = kdbus_conn_ref(reply_src);
+	spin_lock_init(&reply->dst_lock);
 	reply->reply_dst = kdbus_conn_ref(reply_dst);
 	reply->cookie = cookie;
 	reply->deadline_ns = deadline_ns;
@@ -131,6 +132,67 @@ void kdbus_reply_unlink(struct kdbus_reply *reply)
 	reply->linked = false;
 	atomic_dec(&reply->reply_src->n_requests);
 	kdbus_reply_unref(reply);
+}
+
+/**
+ * kdbus_reply_get_dst() - the connection that owes a reply now
+ * @reply:	reply
+ *
+ * Return: reply_dst, with a reference; it may have changed by the time
+ * the caller looks at it again.
+ */
+struct kdbus_conn *kdbus_reply_get_dst(struct kdbus_reply *reply)
+{
+	struct kdbus_conn *dst;
+
+	spin_lock(&reply->dst_lock);
+	dst = kdbus_conn_ref(reply->reply_dst);
+	spin_unlock(&reply->dst_lock);
+	return dst;
+}
+
+/**
+ * kdbus_reply_set_dst() - hand a request over to another connection
+ * @reply:	unlinked reply
+ * @dst:	the connection that owes it from now on
+ */
+void kdbus_reply_set_dst(struct kdbus_reply *reply, struct kdbus_conn *dst)
+{
+	struct kdbus_conn *old;
+
+	kdbus_conn_ref(dst);
+	spin_lock(&reply->dst_lock);
+	old = reply->reply_dst;
+	/* kdbus_reply_unlink_any() reads it under the owner's lock only */
+	WRITE_ONCE(reply->reply_dst, dst);
+	spin_unlock(&reply->dst_lock);
+	kdbus_conn_unref(old);
+}
+
+/**
+ * kdbus_reply_unlink_any() - unlink a reply from whoever owes it
+ * @reply:	reply; the caller holds a reference and no lock
+ *
+ * The owner can change while its lock is taken (a name moving to its
+ * owner): the lock taken must be the lock of the connection that owes the
+ * reply when it is held, so the owner is read again under it. A reply in
+ * the middle of such a move is unlinked already; it is linked again at
+ * its new owner, where it expires.
+ */
+void kdbus_reply_unlink_any(struct kdbus_reply *reply)
+{
+	struct kdbus_conn *dst;
+	bool done;
+
+	do {
+		dst = kdbus_reply_get_dst(reply);
+		mutex_lock(&dst->lock);
+		done = READ_ONCE(reply->reply_dst) == dst;
+		if (done)
+			kdbus_reply_unlink(reply);
+		mutex_unlock(&dst->lock);
+		kdbus_conn_unref(dst);
+	} while (!done);
 }
 
 /**

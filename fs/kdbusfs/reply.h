@@ -30,6 +30,7 @@
 
 #include <linux/kref.h>
 #include <linux/list.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 
 struct kdbus_conn;
@@ -42,6 +43,7 @@ struct work_struct;
  * @entry:		in reply_dst->reply_list while linked
  * @src_entry:		in reply_src->interrupted while interrupted
  * @reply_src:		connection that expects the reply
+ * @dst_lock:		protects @reply_dst
  * @reply_dst:		connection that owes it
  * @cookie:		cookie of the request
  * @deadline_ns:	CLOCK_MONOTONIC deadline
@@ -57,6 +59,7 @@ struct kdbus_reply {
 	struct list_head entry;
 	struct list_head src_entry;
 	struct kdbus_conn *reply_src;
+	spinlock_t dst_lock;	/* protects reply_dst */
 	struct kdbus_conn *reply_dst;
 	u64 cookie;
 	u64 deadline_ns;
@@ -75,6 +78,9 @@ struct kdbus_reply *kdbus_reply_ref(struct kdbus_reply *reply);
 void kdbus_reply_unref(struct kdbus_reply *reply);
 void kdbus_reply_link(struct kdbus_reply *reply);
 void kdbus_reply_unlink(struct kdbus_reply *reply);
+struct kdbus_conn *kdbus_reply_get_dst(struct kdbus_reply *reply);
+void kdbus_reply_set_dst(struct kdbus_reply *reply, struct kdbus_conn *dst);
+void kdbus_reply_unlink_any(struct kdbus_reply *reply);
 struct kdbus_reply *kdbus_reply_find(struct kdbus_conn *reply_dst,
 				     struct kdbus_conn *reply_src,
 				     u64 cookie);

@@ -141,8 +141,7 @@ static int kdbus_send_move_entry(struct kdbus_conn *dst,
 	entry->slice = slice;
 
 	if (reply) {
-		kdbus_conn_unref(reply->reply_dst);
-		reply->reply_dst = kdbus_conn_ref(dst);
+		kdbus_reply_set_dst(reply, dst);
 		atomic_inc(&reply->reply_src->n_requests);
 	}
 	ret = kdbus_send_insert(dst, user, entry, reply);
@@ -179,9 +178,18 @@ static void kdbus_send_move_messages(struct kdbus_conn *dst,
 			continue;
 		kdbus_queue_remove(&src->queue, entry);
 		kdbus_queue_entry_quota(entry, &src->quota, -1);
-		/* expected from @dst from now on; the entry keeps its ref */
-		if (entry->reply)
+		if (entry->reply && entry->reply->linked) {
+			/* expected from @dst from now on; the entry keeps its ref */
 			kdbus_reply_unlink(entry->reply);
+		} else if (entry->reply) {
+			/*
+			 * It expired, or its requester went, and whoever took
+			 * it off the list still holds it: it must not be
+			 * linked anywhere again. The message moves alone.
+			 */
+			kdbus_reply_unref(entry->reply);
+			entry->reply = NULL;
+		}
 		list_add_tail(&entry->entry, &list);
 	}
 	mutex_unlock(&src->lock);
@@ -226,7 +234,9 @@ kdbus_send_find_interrupted(struct kdbus_conn *conn, struct kdbus_conn *dst,
 
 	mutex_lock(&conn->lock);
 	list_for_each_entry(reply, &conn->interrupted, src_entry) {
-		if (reply->reply_dst == dst && reply->cookie == cookie) {
+		/* a pointer compare: the owner may move on meanwhile */
+		if (READ_ONCE(reply->reply_dst) == dst &&
+		    reply->cookie == cookie) {
 			list_del_init(&reply->src_entry);
 			reply->interrupted = false;
 			conn->n_interrupted--;
@@ -419,11 +429,8 @@ static int kdbus_send_wait_reply(struct kdbus_conn *conn,
 	mutex_unlock(&conn->lock);
 	kdbus_reply_unref(evicted);
 
-	if (unlink) {
-		mutex_lock(&reply->reply_dst->lock);
-		kdbus_reply_unlink(reply);
-		mutex_unlock(&reply->reply_dst->lock);
-	}
+	if (unlink)
+		kdbus_reply_unlink_any(reply);
 	if (!entry)
 		return err;
 	ret = kdbus_queue_entry_deliver(entry, &conn->view, info);

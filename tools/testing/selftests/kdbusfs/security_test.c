@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <linux/io_uring.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,6 +162,96 @@ TEST_F(sec, a_hello_that_fails_late_announces_nothing)
 	EXPECT_EQ(c.id, id);
 	kdbus_conn_close(&c);
 	munmap(mem, 2 * page);
+}
+
+/*
+ * The reply race: A's synchronous request waits at the activator X of a
+ * name; as A's deadline passes, Y takes the name and with it the request,
+ * while another thread keeps taking X's lock. A must unlink the reply
+ * from whoever owes it then, holding that one's lock (before the fix it
+ * unlocked a mutex it never held, or none at all: lockdep on the debug
+ * kernel, or a hang).
+ */
+struct race {
+	struct kdbus_conn x, y, a;
+	const char *name;
+	unsigned int delay_us;
+	volatile int stop;
+};
+
+static void *race_x_busy(void *arg)
+{
+	struct race *r = arg;
+
+	while (!r->stop)
+		kdbus_recv(&r->x, KDBUS_RECV_PEEK, 0, NULL, NULL);
+	return NULL;
+}
+
+static void *race_y_takes(void *arg)
+{
+	struct race *r = arg;
+
+	usleep(r->delay_us);
+	kdbus_name_acquire(&r->y, r->name, 0, NULL);
+	return NULL;
+}
+
+static void race_drain(struct kdbus_conn *c)
+{
+	while (kdbus_recv(c, KDBUS_RECV_DROP, 0, NULL, NULL) == 0)
+		;
+}
+
+TEST_F(sec, a_request_moving_to_a_new_owner_as_its_wait_ends)
+{
+	struct kdbus_cmd_buf b;
+	struct race r = { .name = "org.sec.race" };
+	pthread_t busy, taker;
+	unsigned int i, timedout = 0;
+	int fd, ret;
+
+	fd = open(self->bus.ep, O_RDWR | O_CLOEXEC);
+	ASSERT_GE(fd, 0);
+	kdbus_hello_init(&b, KDBUS_HELLO_ACTIVATOR, KDBUS_TEST_POOL_SIZE);
+	kdbus_cmd_add_str(&b, KDBUS_ITEM_NAME, r.name);
+	ASSERT_EQ(0, kdbus_hello_cmd(fd, &b, &r.x));
+	ASSERT_EQ(0, kdbus_hello(self->bus.ep, 0, KDBUS_TEST_POOL_SIZE, &r.y));
+	ASSERT_EQ(0, kdbus_hello(self->bus.ep, 0, KDBUS_TEST_POOL_SIZE, &r.a));
+	ASSERT_EQ(0, pthread_create(&busy, NULL, race_x_busy, &r));
+
+	for (i = 0; i < 100; i++) {
+		struct kdbus_send_args args = KDBUS_SEND_ARGS_INIT;
+
+		/* Y comes around the deadline: before, at, after */
+		r.delay_us = 1000 + (i % 7) * 500;
+		ASSERT_EQ(0, pthread_create(&taker, NULL, race_y_takes, &r));
+		args.flags = KDBUS_MSG_EXPECT_REPLY;
+		args.send_flags = KDBUS_SEND_SYNC_REPLY;
+		args.cookie = i + 1;
+		args.timeout_ns = kdbus_now_ns() + 2500 * 1000;
+		args.dst_name = r.name;
+		ret = kdbus_send(&r.a, KDBUS_DST_ID_NAME, &args);
+		/* nobody answers: it times out (or fails to be sent at all) */
+		if (ret == -ETIMEDOUT)
+			timedout++;
+		else if (ret != -EPIPE)
+			EXPECT_EQ(-ETIMEDOUT, ret);
+		ASSERT_EQ(0, pthread_join(taker, NULL));
+		/* the name goes back to X, with what waited at Y */
+		kdbus_name_release(&r.y, r.name);
+		race_drain(&r.x);
+		race_drain(&r.y);
+		race_drain(&r.a);
+	}
+	r.stop = 1;
+	ASSERT_EQ(0, pthread_join(busy, NULL));
+	EXPECT_GT(timedout, 0);
+	race_drain(&r.x);
+	/* everybody can still leave: no connection's lock stayed taken */
+	kdbus_conn_close(&r.a);
+	kdbus_conn_close(&r.y);
+	kdbus_conn_close(&r.x);
 }
 
 TEST_HARNESS_MAIN
