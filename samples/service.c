@@ -10,7 +10,7 @@
  *   service BUS [NAME]        (NAME: org.example.Echo)
  *
  * Interface org.example.Echo at /org/example/Echo:
- *   Echo(s) -> s              the string back
+ *   Echo(...) -> ...          its arguments back, whatever they are
  *   Add(ii) -> i              the sum
  *   Whoami() -> (tu)          the caller's connection id and uid, as the
  *                             kernel vouches for them (CONN_INFO)
@@ -38,9 +38,10 @@ static GDBusMessage *answer(struct kdb_conn *c, GDBusMessage *call,
 	GVariant *body = g_dbus_message_get_body(call);
 	GDBusMessage *r;
 
-	if (!strcmp(member, "Echo") && !strcmp(sig, "s")) {
+	if (!strcmp(member, "Echo")) {
 		r = g_dbus_message_new_method_reply(call);
-		g_dbus_message_set_body(r, g_variant_ref(body));
+		if (body)
+			g_dbus_message_set_body(r, g_variant_ref(body));
 	} else if (!strcmp(member, "Add") && !strcmp(sig, "ii")) {
 		gint32 a, b;
 

@@ -444,6 +444,8 @@ static void print_value(GVariant *v)
 			print_string(g_variant_get_string(v, NULL));
 		} else if (g_variant_type_equal(t, G_VARIANT_TYPE_BOOLEAN)) {
 			printf(g_variant_get_boolean(v) ? "true" : "false");
+		} else if (g_variant_type_equal(t, G_VARIANT_TYPE_BYTE)) {
+			printf("%u", g_variant_get_byte(v));
 		} else {
 			gchar *s = g_variant_print(v, FALSE);
 
@@ -811,6 +813,8 @@ static void json_value(GVariant *v)
 		json_string(g_variant_get_string(v, NULL));
 	} else if (g_variant_type_equal(t, G_VARIANT_TYPE_BOOLEAN)) {
 		printf(g_variant_get_boolean(v) ? "true" : "false");
+	} else if (g_variant_type_equal(t, G_VARIANT_TYPE_BYTE)) {
+		printf("%u", g_variant_get_byte(v));
 	} else if (g_variant_type_is_basic(t)) {
 		gchar *s = g_variant_print(v, FALSE);
 

@@ -138,10 +138,25 @@ PY
 		"call: one line on stderr, the errno's meaning"
 	ok $(($(wc -l <"$err") != 1)) "call: exactly one line"
 	"$k" call "$bus" org.example.Echo /org/example/Echo org.example.Echo \
-		Echo as 2 a b >"$out" 2>"$err"
+		Add s x >"$out" 2>"$err"
 	ok $(($? != 1)) "call: an error reply exits 1"
-	ok_grep '^kdbusfs: call failed: org\.freedesktop\.DBus\.Error\.UnknownMethod: no method Echo\(as\)$' \
+	ok_grep '^kdbusfs: call failed: org\.freedesktop\.DBus\.Error\.UnknownMethod: no method Add\(s\)$' \
 		"$err" "call: the D-Bus error's name and text"
+	"$k" call "$bus" org.example.Echo /org/example/Echo org.example.Echo \
+		Echo 'a{sv}' 2 one i 1 two as 2 x y >"$out" 2>"$err"
+	ok_grep '^a\{sv\} 2 "one" i 1 "two" as 2 "x" "y"$' "$out" \
+		"call: a dictionary of variants, there and back"
+	"$k" call "$bus" org.example.Echo /org/example/Echo org.example.Echo \
+		Echo '(ib)yqntxud' -5 true 255 65535 -32768 9 -9 7 2.5 >"$out" 2>"$err"
+	ok_grep '^\(ib\)yqntxud -5 true 255 65535 -32768 9 -9 7 2\.5$' "$out" \
+		"call: a struct and every number type, there and back"
+	"$k" call "$bus" org.example.Echo /org/example/Echo org.example.Echo \
+		Echo og /a/b 'a(ss)' >"$out" 2>"$err"
+	ok_grep '^og "/a/b" "a\(ss\)"$' "$out" "call: an object path and a signature"
+	"$k" call "$bus" org.example.Echo /org/example/Echo org.example.Echo \
+		Echo b maybe >"$out" 2>"$err"
+	ok_grep '^kdbusfs: call: arguments b: Invalid argument$' "$err" \
+		"call: not a boolean"
 	"$k" call "$bus" org.example.Echo /org/example/Echo org.example.Echo \
 		Echo s >"$out" 2>"$err"
 	ok_grep '^kdbusfs: call: arguments s: Invalid argument$' "$err" \
