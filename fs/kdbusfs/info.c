@@ -192,7 +192,7 @@ int kdbus_cmd_conn_info(struct kdbus_conn *conn, void __user *argp)
 	ident.seclabel = peer->seclabel;
 	ident.description = peer->description;
 	if (mask & KDBUS_ATTACH_NAMES) {
-		ident.names = kdbus_name_items(peer, &ident.names_size);
+		ident.names = kdbus_name_items(peer, conn, &ident.names_size);
 		if (IS_ERR(ident.names)) {
 			ret = PTR_ERR(ident.names);
 			goto exit_unref;

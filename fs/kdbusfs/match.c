@@ -19,6 +19,7 @@
 #include "limits.h"
 #include "match.h"
 #include "names.h"
+#include "policy.h"
 
 /**
  * struct kdbus_match_db - the match rules of one connection
@@ -316,7 +317,7 @@ static bool kdbus_match_bloom(const struct kdbus_item *mask,
 }
 
 static bool kdbus_match_item_msg(const struct kdbus_item *item,
-				 struct kdbus_conn *src,
+				 struct kdbus_conn *src, struct kdbus_conn *dst,
 				 const struct kdbus_bloom_filter *bloom)
 {
 	switch (item->type) {
@@ -324,7 +325,9 @@ static bool kdbus_match_item_msg(const struct kdbus_item *item,
 		return bloom && kdbus_match_bloom(item, bloom,
 						  src->bus->bloom.size);
 	case KDBUS_ITEM_NAME:
-		return kdbus_conn_has_name(src, item->str);
+		/* a rule must not tell who owns a name hidden from its holder */
+		return kdbus_policy_may_see_name(dst, item->str) &&
+		       kdbus_conn_has_name(src, item->str);
 	case KDBUS_ITEM_ID:
 		return item->id == KDBUS_MATCH_ID_ANY || item->id == src->id;
 	default:
@@ -334,13 +337,13 @@ static bool kdbus_match_item_msg(const struct kdbus_item *item,
 }
 
 static bool kdbus_match_rule_msg(const struct kdbus_match_rule *rule,
-				 struct kdbus_conn *src,
+				 struct kdbus_conn *src, struct kdbus_conn *dst,
 				 const struct kdbus_bloom_filter *bloom)
 {
 	const struct kdbus_item *item;
 
 	KDBUS_ITEMS_FOREACH(item, rule->items, rule->items_size) {
-		if (!kdbus_match_item_msg(item, src, bloom))
+		if (!kdbus_match_item_msg(item, src, dst, bloom))
 			return false;
 	}
 	return true;
@@ -350,6 +353,7 @@ static bool kdbus_match_rule_msg(const struct kdbus_match_rule *rule,
  * kdbus_match_db_match_msg() - whether a broadcast matches a rule
  * @db:		receiver's database
  * @src:	sender
+ * @dst:	the receiver whose database it is (for what it may see)
  * @bloom:	the message's bloom filter, or NULL
  *
  * May take the name registry's lock (NAME items); the caller must not
@@ -358,7 +362,7 @@ static bool kdbus_match_rule_msg(const struct kdbus_match_rule *rule,
  * Return: true if a rule of @db matches.
  */
 bool kdbus_match_db_match_msg(struct kdbus_match_db *db,
-			      struct kdbus_conn *src,
+			      struct kdbus_conn *src, struct kdbus_conn *dst,
 			      const struct kdbus_bloom_filter *bloom)
 {
 	struct kdbus_match_rule *rule;
@@ -366,7 +370,7 @@ bool kdbus_match_db_match_msg(struct kdbus_match_db *db,
 
 	down_read(&db->lock);
 	list_for_each_entry(rule, &db->rules, entry) {
-		matched = kdbus_match_rule_msg(rule, src, bloom);
+		matched = kdbus_match_rule_msg(rule, src, dst, bloom);
 		if (matched)
 			break;
 	}

@@ -32,7 +32,7 @@ void kdbus_match_db_free(struct kdbus_match_db *db);
 int kdbus_cmd_match_add(struct kdbus_conn *conn, void __user *argp);
 int kdbus_cmd_match_remove(struct kdbus_conn *conn, void __user *argp);
 bool kdbus_match_db_match_msg(struct kdbus_match_db *db,
-			      struct kdbus_conn *src,
+			      struct kdbus_conn *src, struct kdbus_conn *dst,
 			      const struct kdbus_bloom_filter *bloom);
 bool kdbus_match_db_match_kernel(struct kdbus_match_db *db, u64 type,
 				 const void *payload);

@@ -391,7 +391,7 @@ static struct kdbus_meta *kdbus_staging_meta(struct kdbus_conn *src,
 	if (!mask)
 		return NULL;
 	if (mask & KDBUS_ATTACH_NAMES) {
-		ident.names = kdbus_name_items(src, &ident.names_size);
+		ident.names = kdbus_name_items(src, dst, &ident.names_size);
 		if (IS_ERR(ident.names))
 			return ERR_CAST(ident.names);
 	}

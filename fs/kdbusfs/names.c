@@ -15,6 +15,7 @@
 #include "item.h"
 #include "limits.h"
 #include "names.h"
+#include "policy.h"
 
 /* ASCII letters, '_' and '-'; digits except first (isalpha() is Latin-1) */
 static bool kdbus_name_char_ok(char c, bool first)
@@ -571,18 +572,29 @@ struct kdbus_conn *kdbus_name_lookup(struct kdbus_bus *bus, const char *name,
 	return owner;
 }
 
+/* An owned name @reader may see, for OWNED_NAME metadata. */
+static bool kdbus_name_item_shown(const struct kdbus_name_owner *o,
+				  struct kdbus_conn *reader)
+{
+	return !(o->flags & KDBUS_NAME_IN_QUEUE) &&
+	       kdbus_policy_may_see_name(reader, o->name->name);
+}
+
 /**
  * kdbus_name_items() - the names a connection owns, as metadata items
  * @conn:	connection
+ * @reader:	the connection they are for: only names it may see
  * @size:	set to the bytes returned
  *
  * Names it waits for are left out; an activator's name is in while it
- * holds it.
+ * holds it. Names that @reader's endpoint hides are left out too: a
+ * sandbox learns of no name it may not see.
  *
  * Return: a buffer of KDBUS_ITEM_OWNED_NAME items with their flags
  * (kfree() it), NULL with *@size 0 if it owns none, or ERR_PTR(-ENOMEM).
  */
-void *kdbus_name_items(struct kdbus_conn *conn, size_t *size)
+void *kdbus_name_items(struct kdbus_conn *conn, struct kdbus_conn *reader,
+		       size_t *size)
 {
 	struct kdbus_name_registry *reg = &conn->bus->names;
 	struct kdbus_name_owner *o;
@@ -593,7 +605,7 @@ void *kdbus_name_items(struct kdbus_conn *conn, size_t *size)
 	*size = 0;
 	down_read(&reg->rwlock);
 	list_for_each_entry(o, &conn->names_list, conn_entry)
-		if (!(o->flags & KDBUS_NAME_IN_QUEUE))
+		if (kdbus_name_item_shown(o, reader))
 			need += kdbus_item_name_size(o->name->name);
 	if (need) {
 		buf = kmalloc(need, GFP_KERNEL);
@@ -603,7 +615,7 @@ void *kdbus_name_items(struct kdbus_conn *conn, size_t *size)
 		}
 		item = buf;
 		list_for_each_entry(o, &conn->names_list, conn_entry)
-			if (!(o->flags & KDBUS_NAME_IN_QUEUE))
+			if (kdbus_name_item_shown(o, reader))
 				item = kdbus_item_set_name(item,
 							   KDBUS_ITEM_OWNED_NAME,
 							   o->flags,

@@ -147,6 +147,7 @@ void kdbus_name_changes_free(struct list_head *changes);
 bool kdbus_conn_has_name(struct kdbus_conn *conn, const char *name);
 struct kdbus_conn *kdbus_name_lookup(struct kdbus_bus *bus, const char *name,
 				     u64 *name_id);
-void *kdbus_name_items(struct kdbus_conn *conn, size_t *size);
+void *kdbus_name_items(struct kdbus_conn *conn, struct kdbus_conn *reader,
+		       size_t *size);
 
 #endif

@@ -93,8 +93,9 @@ exit:
  * @conn:	connection
  * @argp:	command payload
  *
- * Return: 0, -ESRCH (nobody owns the name), -EADDRINUSE (somebody else
- * owns it and the caller is not waiting for it), -EINVAL, -EOPNOTSUPP.
+ * Return: 0, -ESRCH (nobody owns the name, or none the caller may see),
+ * -EADDRINUSE (somebody else owns it and the caller is not waiting for
+ * it), -EINVAL, -EOPNOTSUPP.
  */
 int kdbus_cmd_name_release(struct kdbus_conn *conn, void __user *argp)
 {
@@ -123,5 +124,9 @@ int kdbus_cmd_name_release(struct kdbus_conn *conn, void __user *argp)
 	kdbus_names_lock(reg);
 	ret = kdbus_name_release(reg, conn, argv[1].item->str, &changes);
 	kdbus_names_finish(conn->bus, &changes);
+	/* whether somebody else owns a hidden name is no business of ours */
+	if (ret == -EADDRINUSE &&
+	    !kdbus_policy_may_see_name(conn, argv[1].item->str))
+		ret = -ESRCH;
 	return kdbus_args_clear(&args, ret);
 }

@@ -651,7 +651,7 @@ static int kdbus_send_broadcast_one(struct kdbus_conn *src,
 
 	if (!kdbus_conn_active(dst) || !kdbus_conn_is_ordinary(dst))
 		return 0;
-	if (!kdbus_match_db_match_msg(dst->match_db, src,
+	if (!kdbus_match_db_match_msg(dst->match_db, src, dst,
 				      &staging->bloom->bloom_filter))
 		return 0;
 	/* anyone may broadcast; receiving needs the right to talk back */

@@ -253,4 +253,123 @@ TEST_F(sec, a_request_moving_to_a_new_owner_as_its_wait_ends)
 	kdbus_conn_close(&r.x);
 }
 
+/* a custom endpoint granting everybody TALK (and so SEE) on @name only */
+static int sandbox_ep(struct kdbus_test_bus *bus, const char *name,
+		      int *maker, char *path, size_t size)
+{
+	struct kdbus_cmd_buf b;
+	char ep[64];
+	int ret;
+
+	*maker = open(bus->ep, O_RDWR | O_CLOEXEC);
+	if (*maker < 0)
+		return -errno;
+	kdbus_bus_name(ep, sizeof(ep), "sandbox");
+	kdbus_cmd_init(&b, KDBUS_MAKE_ACCESS_WORLD);
+	kdbus_cmd_add_str(&b, KDBUS_ITEM_MAKE_NAME, ep);
+	kdbus_cmd_add_str(&b, KDBUS_ITEM_NAME, name);
+	kdbus_cmd_add_access(&b, KDBUS_POLICY_ACCESS_WORLD, KDBUS_POLICY_TALK,
+			     0);
+	kdbus_cmd_finish(&b);
+	ret = kdbus_ioctl(*maker, KDBUS_CMD_ENDPOINT_MAKE, b.data);
+	snprintf(path, size, "%s/%s/%s", bus->dir, bus->name, ep);
+	return ret;
+}
+
+/* the names in the OWNED_NAME items from @first to @end, joined by ' ' */
+static void owned_names(struct kdbus_item *first, const void *end, char *buf,
+			size_t size)
+{
+	struct kdbus_item *item = first;
+
+	buf[0] = '\0';
+	while ((item = kdbus_item_find(item, end, KDBUS_ITEM_OWNED_NAME))) {
+		strncat(buf, item->name.name, size - strlen(buf) - 2);
+		strcat(buf, " ");
+		item = kdbus_item_next(item);
+	}
+}
+
+TEST_F(sec, names_a_sandbox_may_not_see_stay_hidden)
+{
+	struct kdbus_cmd_info ci = { .size = sizeof(ci) };
+	uint64_t names = KDBUS_ATTACH_NAMES, mask[8];
+	struct kdbus_send_args args = KDBUS_SEND_ARGS_INIT;
+	struct kdbus_conn sb, owner;
+	struct kdbus_cmd_buf b;
+	struct kdbus_info *info;
+	struct kdbus_msg *m;
+	char path[256], seen[256];
+	int maker;
+
+	memset(mask, 0xff, sizeof(mask));
+	ASSERT_EQ(0, sandbox_ep(&self->bus, "org.sec.visible", &maker, path,
+				sizeof(path)));
+	/* the owner lets receivers see its names */
+	ASSERT_EQ(0, kdbus_hello(self->bus.ep, 0, KDBUS_TEST_POOL_SIZE,
+				 &owner));
+	kdbus_cmd_init(&b, 0);
+	kdbus_cmd_add(&b, KDBUS_ITEM_ATTACH_FLAGS_SEND, &names, sizeof(names));
+	kdbus_cmd_finish(&b);
+	ASSERT_EQ(0, kdbus_ioctl(owner.fd, KDBUS_CMD_UPDATE, b.data));
+	ASSERT_EQ(0, kdbus_name_acquire(&owner, "org.sec.visible", 0, NULL));
+	ASSERT_EQ(0, kdbus_name_acquire(&owner, "org.sec.hidden", 0, NULL));
+	/* the sandboxed connection wants names with messages */
+	ASSERT_EQ(0, kdbus_hello(path, 0, KDBUS_TEST_POOL_SIZE, &sb));
+	kdbus_cmd_init(&b, 0);
+	kdbus_cmd_add(&b, KDBUS_ITEM_ATTACH_FLAGS_RECV, &names, sizeof(names));
+	kdbus_cmd_finish(&b);
+	ASSERT_EQ(0, kdbus_ioctl(sb.fd, KDBUS_CMD_UPDATE, b.data));
+
+	/* CONN_INFO: only the visible name */
+	ci.id = owner.id;
+	ci.attach_flags = KDBUS_ATTACH_NAMES;
+	ASSERT_EQ(0, kdbus_ioctl(sb.fd, KDBUS_CMD_CONN_INFO, &ci));
+	info = (void *)(sb.pool + ci.offset);
+	owned_names(info->items, (uint8_t *)info + info->size, seen,
+		    sizeof(seen));
+	EXPECT_STREQ("org.sec.visible ", seen);
+	kdbus_free(&sb, ci.offset);
+
+	/* NAMES metadata of a message: the same */
+	args.cookie = 3;
+	ASSERT_EQ(0, kdbus_send(&owner, sb.id, &args));
+	ASSERT_EQ(0, kdbus_recv(&sb, 0, 0, &m, NULL));
+	owned_names(m->items, (uint8_t *)m + m->size, seen, sizeof(seen));
+	EXPECT_STREQ("org.sec.visible ", seen);
+	kdbus_msg_free(&sb, m);
+
+	/* a NAME rule for the hidden name selects nothing */
+	kdbus_match_init(&b, 0, 1);
+	kdbus_cmd_add_str(&b, KDBUS_ITEM_NAME, "org.sec.hidden");
+	kdbus_cmd_finish(&b);
+	ASSERT_EQ(0, kdbus_ioctl(sb.fd, KDBUS_CMD_MATCH_ADD, b.data));
+	memset(&args, 0, sizeof(args));
+	args.memfd = -1;
+	args.flags = KDBUS_MSG_SIGNAL;
+	args.cookie = 4;
+	args.bloom = mask;
+	args.bloom_size = sizeof(mask);
+	ASSERT_EQ(0, kdbus_send(&owner, KDBUS_DST_ID_BROADCAST, &args));
+	EXPECT_EQ(-EAGAIN, kdbus_recv(&sb, 0, 0, NULL, NULL));
+	/* one for the visible name does */
+	kdbus_match_init(&b, 0, 2);
+	kdbus_cmd_add_str(&b, KDBUS_ITEM_NAME, "org.sec.visible");
+	kdbus_cmd_finish(&b);
+	ASSERT_EQ(0, kdbus_ioctl(sb.fd, KDBUS_CMD_MATCH_ADD, b.data));
+	args.cookie = 5;
+	ASSERT_EQ(0, kdbus_send(&owner, KDBUS_DST_ID_BROADCAST, &args));
+	ASSERT_EQ(0, kdbus_recv(&sb, 0, 0, &m, NULL));
+	EXPECT_EQ(5, m->cookie);
+	kdbus_msg_free(&sb, m);
+
+	/* releasing: a hidden name is nobody's, a visible one somebody's */
+	EXPECT_EQ(-ESRCH, kdbus_name_release(&sb, "org.sec.hidden"));
+	EXPECT_EQ(-EADDRINUSE, kdbus_name_release(&sb, "org.sec.visible"));
+
+	kdbus_conn_close(&sb);
+	kdbus_conn_close(&owner);
+	close(maker);
+}
+
 TEST_HARNESS_MAIN
