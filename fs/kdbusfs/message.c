@@ -290,9 +290,8 @@ static void kdbus_staging_build(struct kdbus_staging *s,
 	KDBUS_ARGS_FOREACH(item, &s->args) {
 		switch (item->type) {
 		case KDBUS_ITEM_PAYLOAD_VEC:
-			out->type = KDBUS_ITEM_PAYLOAD_OFF;
-			out->size = KDBUS_ITEM_HEADER_SIZE +
-				    sizeof(struct kdbus_vec);
+			kdbus_item_set(out, KDBUS_ITEM_PAYLOAD_OFF, NULL,
+				       sizeof(struct kdbus_vec));
 			out->vec.size = item->vec.size;
 			if (item->vec.address) {
 				out->vec.offset = payload;
@@ -302,9 +301,8 @@ static void kdbus_staging_build(struct kdbus_staging *s,
 			}
 			break;
 		case KDBUS_ITEM_PAYLOAD_MEMFD:
-			out->type = KDBUS_ITEM_PAYLOAD_MEMFD;
-			out->size = KDBUS_ITEM_HEADER_SIZE +
-				    sizeof(struct kdbus_memfd);
+			kdbus_item_set(out, KDBUS_ITEM_PAYLOAD_MEMFD, NULL,
+				       sizeof(struct kdbus_memfd));
 			out->memfd.start = item->memfd.start;
 			out->memfd.size = item->memfd.size;
 			out->memfd.fd = -1;
@@ -319,9 +317,8 @@ static void kdbus_staging_build(struct kdbus_staging *s,
 		case KDBUS_ITEM_FDS:
 			if (!s->n_fds)
 				continue;
-			out->type = KDBUS_ITEM_FDS;
-			out->size = KDBUS_ITEM_HEADER_SIZE +
-				    s->n_fds * sizeof(int);
+			kdbus_item_set(out, KDBUS_ITEM_FDS, NULL,
+				       s->n_fds * sizeof(int));
 			memset(out->fds, 0xff, s->n_fds * sizeof(int));
 			entry->fds_off = (u8 *)out->fds - (u8 *)hdr;
 			break;

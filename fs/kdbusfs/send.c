@@ -13,6 +13,7 @@
 #include <linux/poll.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
+#include <linux/slab.h>
 #include <linux/wait.h>
 
 #include "bus.h"
@@ -91,24 +92,43 @@ void kdbus_send_queue_kernel(struct kdbus_conn *conn,
 /*
  * Give every monitor of the bus a copy of @s, delivered to its receiver
  * already. A monitor that has no room loses the copy (dropped_msgs); the
- * sender never learns of monitors.
+ * sender never learns of monitors. The copies read the sender's memory,
+ * which may fault for as long as its owner likes: they are made after
+ * the monitors were counted, without bus->monitors_lock, so that one
+ * sender cannot stall every other one.
  */
 static void kdbus_send_monitors(struct kdbus_conn *src, struct kdbus_staging *s)
 {
 	struct kdbus_bus *bus = src->bus;
 	struct kdbus_queue_entry *entry;
-	struct kdbus_conn *mon;
+	struct kdbus_conn *mon, **mons;
+	unsigned int i, n = 0;
 
 	if (list_empty_careful(&bus->monitors))
 		return;
 	mutex_lock(&bus->monitors_lock);
-	list_for_each_entry(mon, &bus->monitors, monitor_entry) {
-		entry = kdbus_staging_emit(s, src, mon);
-		if (IS_ERR(entry) ||
-		    kdbus_send_insert(mon, src->user, entry, NULL) < 0)
+	list_for_each_entry(mon, &bus->monitors, monitor_entry)
+		n++;
+	mons = kmalloc_array(n, sizeof(*mons), GFP_KERNEL);
+	if (!mons) {
+		list_for_each_entry(mon, &bus->monitors, monitor_entry)
 			kdbus_conn_lost_message(mon);
+		mutex_unlock(&bus->monitors_lock);
+		return;
 	}
+	n = 0;
+	list_for_each_entry(mon, &bus->monitors, monitor_entry)
+		mons[n++] = kdbus_conn_ref(mon);
 	mutex_unlock(&bus->monitors_lock);
+
+	for (i = 0; i < n; i++) {
+		entry = kdbus_staging_emit(s, src, mons[i]);
+		if (IS_ERR(entry) ||
+		    kdbus_send_insert(mons[i], src->user, entry, NULL) < 0)
+			kdbus_conn_lost_message(mons[i]);
+		kdbus_conn_unref(mons[i]);
+	}
+	kfree(mons);
 }
 
 /*

@@ -45,7 +45,7 @@
  *     connection. lockdep checks it on the debug kernel.
  *  3. domain->node_lock, then the directory inode's lock (node.c).
  *  4. bus->notify_flush_lock, held while notifications are delivered.
- *  5. bus->monitors_lock, held while monitors get their copies.
+ *  5. bus->monitors_lock, held while the monitors are counted.
  *  6. A receiver's match database rwsem (match.c).
  *  7. The bus's name registry rwsem (names.h); under it the messages
  *     sent to a name move to its new owner.
@@ -55,9 +55,9 @@
  *     quota table's xarray lock and bus->notify_lock: innermost, nothing
  *     is taken under them.
  *
- * Payloads are copied from the sender's memory into a receiver's pool
- * with no lock held, except the copies for monitors, which are made under
- * bus->monitors_lock.
+ * Payloads, and the command line for metadata, are read from the
+ * sender's memory with no lock held (only the sender's active reference),
+ * monitor copies included: a fault that never ends stalls nobody else.
  */
 
 /* "DBus", as upstream kdbus used */

@@ -552,6 +552,27 @@ TEST_F(conf, proxy_presents_its_clients_credentials)
 	kdbus_conn_close(&proxy);
 }
 
+TEST(presented_credentials_are_charged_to_the_presented_user)
+{
+	struct kdbus_conn own, fake[3];
+	struct kdbus_test_bus bus;
+	int i;
+
+	/* two connections per user in this domain */
+	ASSERT_EQ(0, kdbus_test_bus_make_opts(&bus, "max_connections=2"));
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, hello_fake(bus.ep, KDBUS_TEST_UID, NULL,
+					&fake[i]));
+	/* the third for uid 1000 is over its limit, root still has room */
+	EXPECT_EQ(-EMFILE, hello_fake(bus.ep, KDBUS_TEST_UID, NULL,
+				      &fake[2]));
+	EXPECT_EQ(0, kdbus_hello(bus.ep, 0, KDBUS_TEST_POOL_SIZE, &own));
+	kdbus_conn_close(&own);
+	for (i = 0; i < 2; i++)
+		kdbus_conn_close(&fake[i]);
+	kdbus_test_bus_close(&bus);
+}
+
 static int user_fakes(void *arg, int sock)
 {
 	struct kdbus_conn c;

@@ -11,7 +11,9 @@
 #include <linux/io_uring.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/userfaultfd.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -370,6 +372,81 @@ TEST_F(sec, names_a_sandbox_may_not_see_stay_hidden)
 	kdbus_conn_close(&sb);
 	kdbus_conn_close(&owner);
 	close(maker);
+}
+
+struct stalled {
+	struct kdbus_conn *a;
+	void *payload;
+	uint64_t mask[8];
+	int ret;
+};
+
+/* a broadcast whose payload faults and is not served for now */
+static void *stalled_broadcast(void *arg)
+{
+	struct kdbus_send_args args = KDBUS_SEND_ARGS_INIT;
+	struct stalled *st = arg;
+
+	args.flags = KDBUS_MSG_SIGNAL;
+	args.cookie = 9;
+	args.data = st->payload;
+	args.size = 64;
+	args.bloom = st->mask;
+	args.bloom_size = sizeof(st->mask);
+	st->ret = kdbus_send(st->a, KDBUS_DST_ID_BROADCAST, &args);
+	return NULL;
+}
+
+TEST_F(sec, a_payload_that_never_faults_in_stalls_only_its_sender)
+{
+	struct kdbus_send_args args = KDBUS_SEND_ARGS_INIT;
+	struct uffdio_api api = { .api = UFFD_API };
+	long page = sysconf(_SC_PAGESIZE);
+	struct uffdio_register reg = { 0 };
+	struct uffdio_zeropage zero = { 0 };
+	struct stalled st = { .a = &self->a };
+	struct kdbus_conn mon, b;
+	pthread_t thread;
+	uint64_t t0;
+	int uffd;
+
+	uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (uffd < 0)
+		SKIP(return, "no userfaultfd for this user (%s)",
+		     strerror(errno));
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
+	st.payload = mmap(NULL, page, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, st.payload);
+	reg.range.start = (uintptr_t)st.payload;
+	reg.range.len = page;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg));
+	memset(st.mask, 0xff, sizeof(st.mask));
+
+	/* nobody matches the broadcast: the monitor's copy faults first */
+	ASSERT_EQ(0, kdbus_hello(self->bus.ep, KDBUS_HELLO_MONITOR,
+				 KDBUS_TEST_POOL_SIZE, &mon));
+	ASSERT_EQ(0, kdbus_hello(self->bus.ep, 0, KDBUS_TEST_POOL_SIZE, &b));
+	ASSERT_EQ(0, pthread_create(&thread, NULL, stalled_broadcast, &st));
+	usleep(300 * 1000);
+
+	/* another sender, whose message the monitor sees too, is not held */
+	t0 = kdbus_now_ns();
+	args.cookie = 10;
+	EXPECT_EQ(0, kdbus_send(&b, self->a.id, &args));
+	EXPECT_LT(kdbus_now_ns() - t0, 5000000000ULL);
+
+	/* serve the fault: the stalled broadcast completes */
+	zero.range.start = (uintptr_t)st.payload;
+	zero.range.len = page;
+	EXPECT_EQ(0, ioctl(uffd, UFFDIO_ZEROPAGE, &zero));
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	EXPECT_EQ(0, st.ret);
+	kdbus_conn_close(&b);
+	kdbus_conn_close(&mon);
+	close(uffd);
+	munmap(st.payload, page);
 }
 
 TEST_HARNESS_MAIN
