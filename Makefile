@@ -23,7 +23,7 @@ KDIR ?=
 MOD := fs/kdbusfs/kdbusfs.ko
 SELFTESTS := tools/testing/selftests/kdbusfs
 
-.PHONY: all module tests tools check check-debug check-creds check-layers checkpatch kernel-doc run bench clean
+.PHONY: all module tests tools install check-install check check-debug check-creds check-layers checkpatch kernel-doc run bench clean
 
 all: module
 
@@ -45,6 +45,32 @@ tools:
 		KDBUSFS_SETUP_FORCE=1 scripts/setup >/dev/null; \
 	$(MAKE) -C tools/lib/kdbus && $(MAKE) -C tools/kdbusfs && \
 	$(MAKE) -C samples
+
+# The module (into /lib/modules/KVER/updates, for the kernel KDIR is),
+# libkdbus, its header and pkg-config file, the command, the man pages,
+# and the module's source with dkms.conf in /usr/src/kdbusfs-VERSION.
+# PREFIX (/usr/local) and DESTDIR are honoured; depmod runs without DESTDIR.
+PREFIX ?= /usr/local
+VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+install: module tools
+	@$(SETUP); k="$(KDIR)"; k="$${k:-$$KDIR}"; \
+	kver=$$(cat "$$k/include/config/kernel.release"); \
+	install -D -m 0644 $(MOD) "$(DESTDIR)/lib/modules/$$kver/updates/kdbusfs.ko"; \
+	if [ -z "$(DESTDIR)" ]; then depmod -a "$$kver"; fi; \
+	src="$(DESTDIR)/usr/src/kdbusfs-$(VERSION)"; \
+	install -d "$$src/fs/kdbusfs" "$$src/include/uapi/linux"; \
+	install -m 0644 dkms.conf "$$src/"; \
+	install -m 0644 fs/kdbusfs/Kbuild fs/kdbusfs/*.[ch] "$$src/fs/kdbusfs/"; \
+	rm -f "$$src/fs/kdbusfs/kdbusfs.mod.c"; \
+	install -m 0644 include/uapi/linux/kdbus.h "$$src/include/uapi/linux/"; \
+	$(MAKE) -C tools/lib/kdbus install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR); \
+	$(MAKE) -C tools/kdbusfs install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+
+# make install into a scratch DESTDIR, programs built against the installed
+# library, the module built by dkms from the installed source, both run in
+# the guest
+check-install: module tools
+	@scripts/check-install
 
 check-creds:
 	@scripts/check-creds --self-test
