@@ -899,6 +899,7 @@ static void show_notify(struct kdb_msg *msg, bool json)
 
 static void show_dbus(struct kdb_msg *msg, GDBusMessage *m, bool json)
 {
+	GString *fields;
 	char dst[32];
 	const char *d;
 	bool first = true;
@@ -947,15 +948,22 @@ static void show_dbus(struct kdb_msg *msg, GDBusMessage *m, bool json)
 	if (g_dbus_message_get_reply_serial(m))
 		printf("  ReplyCookie=%u", g_dbus_message_get_reply_serial(m));
 	printf("\n");
+	fields = g_string_new(NULL);
 	if (g_dbus_message_get_path(m))
-		printf("  Path=%s", g_dbus_message_get_path(m));
+		g_string_append_printf(fields, "  Path=%s",
+				       g_dbus_message_get_path(m));
 	if (g_dbus_message_get_interface(m))
-		printf("  Interface=%s", g_dbus_message_get_interface(m));
+		g_string_append_printf(fields, "  Interface=%s",
+				       g_dbus_message_get_interface(m));
 	if (g_dbus_message_get_member(m))
-		printf("  Member=%s", g_dbus_message_get_member(m));
+		g_string_append_printf(fields, "  Member=%s",
+				       g_dbus_message_get_member(m));
 	if (g_dbus_message_get_error_name(m))
-		printf("  ErrorName=%s", g_dbus_message_get_error_name(m));
-	printf("\n");
+		g_string_append_printf(fields, "  ErrorName=%s",
+				       g_dbus_message_get_error_name(m));
+	if (fields->len)
+		printf("%s\n", fields->str);
+	g_string_free(fields, TRUE);
 	if (g_dbus_message_get_body(m)) {
 		printf("  ");
 		print_body(m);
@@ -987,11 +995,7 @@ static int cmd_monitor(int argc, char **argv)
 	if (connect_bus(argv[optind], KDB_HELLO_MONITOR |
 			KDB_HELLO_ACCEPT_FD, &c))
 		return 1;
-	/* the kernel's notifications, too */
-	ret = kdb_match_notifications(c, 1);
-	if (ret < 0 && ret != -EINVAL)
-		fprintf(stderr, "%s: notifications: %s\n", prog,
-			kdb_strerror(ret));
+	/* a monitor takes no match rules: it gets a copy of everything */
 	if (!json)
 		printf("Monitoring bus %s\n", argv[optind]);
 	fflush(stdout);
