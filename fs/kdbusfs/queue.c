@@ -164,7 +164,6 @@ void kdbus_queue_entry_free(struct kdbus_queue_entry *entry)
 	kdbus_pool_slice_release(entry->slice);
 	kdbus_meta_free(entry->meta);
 	kdbus_reply_unref(entry->reply);
-	kdbus_user_unref(entry->user);
 	kfree(entry->memfd_offs);
 	kfree(entry->files);
 	kfree(entry);
@@ -301,7 +300,7 @@ int kdbus_queue_entry_deliver(struct kdbus_queue_entry *entry,
 void kdbus_queue_entry_quota(struct kdbus_queue_entry *entry,
 			     struct kdbus_quota_table *quota, int sign)
 {
-	if (entry->user)
-		kdbus_quota_adjust(quota, entry->user, entry->charged,
+	if (entry->charged)
+		kdbus_quota_adjust(quota, entry->sender, entry->charged_size,
 				   entry->n_fds + entry->n_memfds, sign);
 }

@@ -18,6 +18,7 @@
 #include <linux/list.h>
 #include <linux/rbtree.h>
 #include <linux/types.h>
+#include <linux/uidgid.h>
 
 struct file;
 struct kdbus_conn;
@@ -50,8 +51,9 @@ struct kdbus_queue {
  * @msg_size:	size of the message in the slice
  * @src_id:	sender's id, 0 for the kernel
  * @cookie:	sender's cookie
- * @user:	sending user the receiver's quota is charged to, or NULL
- * @charged:	bytes charged to @user
+ * @charged:	it is charged to @sender's quota at the receiver
+ * @sender:	uid charged (KDBUS_QUOTA_KERNEL for notifications)
+ * @charged_size: bytes charged
  * @reply:	reply the receiver owes for this message, or NULL
  * @files:	files of the FDS item, then those of the MEMFD items
  * @n_fds:	number of files of the FDS item
@@ -69,8 +71,9 @@ struct kdbus_queue_entry {
 	size_t msg_size;
 	u64 src_id;
 	u64 cookie;
-	struct kdbus_user *user;
-	size_t charged;
+	bool charged;
+	kuid_t sender;
+	size_t charged_size;
 	struct kdbus_reply *reply;
 	struct file **files;
 	unsigned int n_fds;

@@ -31,12 +31,11 @@
 #include "user.h"
 
 /*
- * Queue @entry at @dst. With @user, the entry is charged to that user's
- * quota at @dst (a connection's traffic to its own user is not limited
- * here); with @reply, the reply becomes expected from @dst. The entry is
- * consumed either way.
+ * Queue @entry at @dst, charged to @sender's quota there (a user's uid,
+ * the receiver's own too, or KDBUS_QUOTA_KERNEL); with @reply, the reply
+ * becomes expected from @dst. The entry is consumed either way.
  */
-static int kdbus_send_insert(struct kdbus_conn *dst, struct kdbus_user *user,
+static int kdbus_send_insert(struct kdbus_conn *dst, kuid_t sender,
 			     struct kdbus_queue_entry *entry,
 			     struct kdbus_reply *reply)
 {
@@ -48,17 +47,16 @@ static int kdbus_send_insert(struct kdbus_conn *dst, struct kdbus_user *user,
 		ret = -ECONNRESET;
 		goto exit;
 	}
-	if (user && user != dst->user) {
-		/* the slice is allocated already: what is free is left after */
-		ret = kdbus_quota_charge(&dst->quota, user, size,
-					 entry->n_fds + entry->n_memfds,
-					 kdbus_pool_size(dst->pool) -
-					 kdbus_pool_used(dst->pool));
-		if (ret < 0)
-			goto exit;
-		entry->user = kdbus_user_ref(user);
-		entry->charged = size;
-	}
+	/* the slice is allocated already: what is free is left after */
+	ret = kdbus_quota_charge(&dst->quota, sender, size,
+				 entry->n_fds + entry->n_memfds,
+				 kdbus_pool_size(dst->pool) -
+				 kdbus_pool_used(dst->pool));
+	if (ret < 0)
+		goto exit;
+	entry->charged = true;
+	entry->sender = sender;
+	entry->charged_size = size;
 	if (reply) {
 		kdbus_reply_link(reply);
 		entry->reply = kdbus_reply_ref(reply);
@@ -80,12 +78,13 @@ exit:
  * @conn:	receiving connection
  * @entry:	notification, consumed
  *
- * A notification that cannot be queued counts as a lost message.
+ * Notifications are charged to the kernel's own quota at @conn: one that
+ * does not fit, or cannot be queued, counts as a lost message.
  */
 void kdbus_send_queue_kernel(struct kdbus_conn *conn,
 			     struct kdbus_queue_entry *entry)
 {
-	if (kdbus_send_insert(conn, NULL, entry, NULL) < 0)
+	if (kdbus_send_insert(conn, KDBUS_QUOTA_KERNEL, entry, NULL) < 0)
 		kdbus_conn_lost_message(conn);
 }
 
@@ -124,7 +123,8 @@ static void kdbus_send_monitors(struct kdbus_conn *src, struct kdbus_staging *s)
 	for (i = 0; i < n; i++) {
 		entry = kdbus_staging_emit(s, src, mons[i]);
 		if (IS_ERR(entry) ||
-		    kdbus_send_insert(mons[i], src->user, entry, NULL) < 0)
+		    kdbus_send_insert(mons[i], src->user->uid, entry,
+				      NULL) < 0)
 			kdbus_conn_lost_message(mons[i]);
 		kdbus_conn_unref(mons[i]);
 	}
@@ -140,12 +140,12 @@ static int kdbus_send_move_entry(struct kdbus_conn *dst,
 				 struct kdbus_queue_entry *entry)
 {
 	struct kdbus_reply *reply = entry->reply;
-	struct kdbus_user *user = entry->user;
+	kuid_t sender = entry->sender;
 	struct kdbus_pool_slice *slice;
 	int ret;
 
 	entry->reply = NULL;
-	entry->user = NULL;
+	entry->charged = false;
 	slice = kdbus_pool_slice_alloc(dst->pool,
 				       kdbus_pool_slice_size(entry->slice));
 	if (IS_ERR(slice)) {
@@ -164,7 +164,7 @@ static int kdbus_send_move_entry(struct kdbus_conn *dst,
 		kdbus_reply_set_dst(reply, dst);
 		atomic_inc(&reply->reply_src->n_requests);
 	}
-	ret = kdbus_send_insert(dst, user, entry, reply);
+	ret = kdbus_send_insert(dst, sender, entry, reply);
 	entry = NULL;
 	if (ret < 0 && reply)
 		atomic_dec(&reply->reply_src->n_requests);
@@ -176,7 +176,6 @@ error:
 		kdbus_queue_entry_free(entry);
 	}
 	kdbus_reply_unref(reply);
-	kdbus_user_unref(user);
 	return ret;
 }
 
@@ -485,7 +484,7 @@ static int kdbus_send_answer(struct kdbus_conn *conn, struct kdbus_conn *dst,
 	if (reply->sync && kdbus_reply_finish_sync(reply, 0, entry))
 		return 0;
 	/* asynchronous, or the caller gave up waiting: an ordinary message */
-	return kdbus_send_insert(dst, conn->user, entry, NULL);
+	return kdbus_send_insert(dst, conn->user->uid, entry, NULL);
 }
 
 /*
@@ -562,7 +561,7 @@ static int kdbus_send_unicast(struct kdbus_conn *conn, struct kdbus_conn *dst,
 		ret = PTR_ERR(entry);
 		goto exit_unaccount;
 	}
-	ret = kdbus_send_insert(dst, conn->user, entry, reply);
+	ret = kdbus_send_insert(dst, conn->user->uid, entry, reply);
 	if (ret < 0)
 		goto exit_unaccount;
 	kdbus_send_monitors(conn, s);
@@ -686,7 +685,7 @@ static int kdbus_send_broadcast_one(struct kdbus_conn *src,
 		kdbus_conn_lost_message(dst);
 		return 0;
 	}
-	ret = kdbus_send_insert(dst, src->user, entry, NULL);
+	ret = kdbus_send_insert(dst, src->user->uid, entry, NULL);
 	if (ret < 0 && ret != -ECONNRESET)
 		kdbus_conn_lost_message(dst);
 	return 0;

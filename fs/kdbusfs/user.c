@@ -166,24 +166,25 @@ void kdbus_quota_clear(struct kdbus_quota_table *table)
 /**
  * kdbus_quota_charge() - charge a message to its sender's quota
  * @table:	the receiver's table; the receiver's lock is held
- * @user:	sending user
+ * @sender:	sending user's uid, or KDBUS_QUOTA_KERNEL
  * @size:	pool bytes the message takes, already allocated
  * @n_files:	files it carries
  * @pool_free:	bytes still free in the receiver's pool, after the message
  *
- * A user may have at most KDBUS_CONN_MAX_MSGS messages and
- * KDBUS_CONN_MAX_FDS_PER_USER files queued at one receiver, and never more
- * pool bytes than remain free after the message: at most half of the pool
+ * A user, the receiver's own too, and the kernel may have at most
+ * KDBUS_CONN_MAX_MSGS messages and KDBUS_CONN_MAX_FDS_PER_USER files
+ * queued at one receiver, and, beyond its first message, never more pool
+ * bytes than remain free after the message: at most half of the pool
  * while alone, less as others queue too, so that no sender can starve the
- * receiver of room for everybody else.
+ * receiver of room for everybody else, and nothing a receiver does not
+ * read grows without bound.
  *
  * Return: 0, -ENOBUFS (messages or bytes), -EMFILE (files), -ENOMEM.
  */
-int kdbus_quota_charge(struct kdbus_quota_table *table,
-		       struct kdbus_user *user, size_t size,
-		       unsigned int n_files, size_t pool_free)
+int kdbus_quota_charge(struct kdbus_quota_table *table, kuid_t sender,
+		       size_t size, unsigned int n_files, size_t pool_free)
 {
-	unsigned long key = __kuid_val(user->uid);
+	unsigned long key = __kuid_val(sender);
 	struct kdbus_quota *q;
 
 	q = xa_load(&table->users, key);
@@ -198,7 +199,13 @@ int kdbus_quota_charge(struct kdbus_quota_table *table,
 		}
 	}
 
-	if (q->msgs >= KDBUS_CONN_MAX_MSGS || q->memory + size > pool_free)
+	/*
+	 * One message that fits is always let in: a receiver that keeps the
+	 * slices it received must see its pool fill up (EXFULL), not its
+	 * senders refused while nothing of theirs is queued.
+	 */
+	if (q->msgs >= KDBUS_CONN_MAX_MSGS ||
+	    (q->msgs && q->memory + size > pool_free))
 		return -ENOBUFS;
 	if (q->fds + n_files > KDBUS_CONN_MAX_FDS_PER_USER)
 		return -EMFILE;
@@ -212,7 +219,7 @@ int kdbus_quota_charge(struct kdbus_quota_table *table,
 /**
  * kdbus_quota_adjust() - give back a charge, or charge it again
  * @table:	the receiver's table; the receiver's lock is held
- * @user:	the user charged before
+ * @sender:	the uid charged before
  * @size:	bytes it was charged
  * @n_files:	files it was charged
  * @sign:	-1 to give back (the message left the queue), +1 to charge
@@ -220,13 +227,12 @@ int kdbus_quota_charge(struct kdbus_quota_table *table,
  *
  * Records stay until the table is cleared.
  */
-void kdbus_quota_adjust(struct kdbus_quota_table *table,
-			struct kdbus_user *user, size_t size,
-			unsigned int n_files, int sign)
+void kdbus_quota_adjust(struct kdbus_quota_table *table, kuid_t sender,
+			size_t size, unsigned int n_files, int sign)
 {
 	struct kdbus_quota *q;
 
-	q = xa_load(&table->users, __kuid_val(user->uid));
+	q = xa_load(&table->users, __kuid_val(sender));
 	if (WARN_ON(!q))
 		return;
 	q->msgs += sign;

@@ -14,8 +14,10 @@
  * them holds a reference.
  *
  * A quota table sits at every receiver: for each sending user, how many
- * messages, passed files and pool bytes it has queued there. Senders
- * charge it under the receiver's lock; receiving gives it back.
+ * messages, passed files and pool bytes it has queued there, the
+ * receiver's own user included, and the kernel's notifications under a
+ * pseudo-user of their own (KDBUS_QUOTA_KERNEL). Senders charge it under
+ * the receiver's lock; receiving gives it back.
  */
 
 #include <linux/atomic.h>
@@ -64,11 +66,12 @@ struct kdbus_quota_table {
 
 void kdbus_quota_init(struct kdbus_quota_table *table);
 void kdbus_quota_clear(struct kdbus_quota_table *table);
-int kdbus_quota_charge(struct kdbus_quota_table *table,
-		       struct kdbus_user *user, size_t size,
-		       unsigned int n_files, size_t pool_free);
-void kdbus_quota_adjust(struct kdbus_quota_table *table,
-			struct kdbus_user *user, size_t size,
-			unsigned int n_files, int sign);
+/* the sender of kernel notifications, in quota tables: no user's uid */
+#define KDBUS_QUOTA_KERNEL	INVALID_UID
+
+int kdbus_quota_charge(struct kdbus_quota_table *table, kuid_t sender,
+		       size_t size, unsigned int n_files, size_t pool_free);
+void kdbus_quota_adjust(struct kdbus_quota_table *table, kuid_t sender,
+			size_t size, unsigned int n_files, int sign);
 
 #endif

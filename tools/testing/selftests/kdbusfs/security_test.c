@@ -449,4 +449,47 @@ TEST_F(sec, a_payload_that_never_faults_in_stalls_only_its_sender)
 	munmap(st.payload, page);
 }
 
+TEST_F(sec, traffic_to_ones_own_connections_is_bounded)
+{
+	struct kdbus_send_args args = KDBUS_SEND_ARGS_INIT;
+	struct kdbus_conn own;
+	int i, ret = 0;
+
+	/* the same user (root) on both sides: a quota all the same */
+	ASSERT_EQ(0, kdbus_hello(self->bus.ep, 0, KDBUS_TEST_POOL_SIZE, &own));
+	for (i = 0; i < KDBUS_CONN_MAX_MSGS + 10; i++) {
+		args.cookie = i + 1;
+		ret = kdbus_send(&self->a, own.id, &args);
+		if (ret)
+			break;
+	}
+	EXPECT_EQ(-ENOBUFS, ret);
+	EXPECT_EQ(KDBUS_CONN_MAX_MSGS, i);
+	/* one taken off the queue gives one back */
+	EXPECT_EQ(0, kdbus_recv(&own, KDBUS_RECV_DROP, 0, NULL, NULL));
+	EXPECT_EQ(0, kdbus_send(&self->a, own.id, &args));
+	kdbus_conn_close(&own);
+}
+
+TEST_F(sec, notifications_nobody_reads_are_bounded_and_counted)
+{
+	struct kdbus_cmd_recv r;
+	struct kdbus_conn c;
+	int i, queued = 0;
+
+	/* the watcher never reads while peers come and go */
+	for (i = 0; i < KDBUS_CONN_MAX_MSGS; i++) {
+		ASSERT_EQ(0, kdbus_hello(self->bus.ep, 0, 16 * 4096, &c));
+		kdbus_conn_close(&c);
+	}
+	/* the kernel's quota at it: what did not fit is counted as lost */
+	ASSERT_EQ(0, kdbus_recv(&self->watcher, KDBUS_RECV_DROP, 0, NULL, &r));
+	EXPECT_TRUE(r.return_flags & KDBUS_RECV_RETURN_DROPPED_MSGS);
+	EXPECT_EQ(KDBUS_CONN_MAX_MSGS, r.dropped_msgs);
+	queued = 1;
+	while (kdbus_recv(&self->watcher, KDBUS_RECV_DROP, 0, NULL, NULL) == 0)
+		queued++;
+	EXPECT_EQ(KDBUS_CONN_MAX_MSGS, queued);
+}
+
 TEST_HARNESS_MAIN

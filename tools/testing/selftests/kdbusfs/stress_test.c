@@ -534,7 +534,7 @@ static void td_send(struct teardown_worker *w)
 			add_int(&w->progress, 1);
 		else if (ret == -ECONNRESET && hung_up(w->conn))
 			break;
-		else if (ret == -EXFULL || ret == -ENXIO ||
+		else if (ret == -EXFULL || ret == -ENOBUFS || ret == -ENXIO ||
 			 ret == -ECONNRESET)
 			usleep(100);	/* full, or the receiver goes first */
 		else
@@ -734,7 +734,8 @@ static void *flow_sender(void *arg)
 		if (ret == 0) {
 			seq++;
 			add_int(&f->sent, 1);
-		} else if (ret == -EXFULL) {
+		} else if (ret == -EXFULL || ret == -ENOBUFS) {
+			/* the pool, or this sender's quota at it, is full */
 			usleep(200);
 		} else {
 			f->send_bad++;
@@ -895,8 +896,8 @@ static void *flooder_thread(void *arg)
 		if (ret == 0) {
 			seq++;
 			add_int(&f->sent, 1);
-		} else if (ret == -EXFULL) {
-			/* the pool is full: the receiver makes room */
+		} else if (ret == -EXFULL || ret == -ENOBUFS) {
+			/* the pool or the quota is full: the receiver makes room */
 			f->exfull++;
 			usleep(300);
 		} else {
@@ -1063,7 +1064,8 @@ static int send_retry(struct kdbus_conn *c, uint64_t dst, uint32_t origin,
 	/* up to 10 s: the drain runs slowly on a debug kernel under load */
 	for (i = 0; i < 20000; i++) {
 		ret = stress_send(c, dst, origin, seq, stress_len(seq + origin));
-		if (ret != -EXFULL)
+		/* a full pool, or the sender's quota there: the drain catches up */
+		if (ret != -EXFULL && ret != -ENOBUFS)
 			return ret;
 		usleep(500);
 	}
