@@ -4,7 +4,13 @@
  * socketpair, in the same run, and a bulk transfer by sealed memfd against
  * the same bytes through the socket.
  *
- *   kdbus-bench ENDPOINT [SECONDS_PER_CASE]
+ *   kdbus-bench ENDPOINT [SECONDS_PER_CASE [icount|wall]]
+ *
+ * The third argument only names the unit the run's clock has, for the
+ * output: "icount" (scripts/vm-run --icount, the default of make bench)
+ * counts guest instructions, one per nanosecond, so every "us" below is
+ * a thousand guest instructions, not a microsecond; "wall" (the default
+ * here) is the guest's wall clock, itself running under emulation.
  *
  * Prints a table and, per case, one line
  *   bench: <case> kdbusfs_us=<us per round trip> af_unix_us=<us> ratio=<k/u>
@@ -16,8 +22,19 @@
  *   bench: bcast-<N> total_us=<us per SEND> per_receiver_us=<us/N>
  *          matching=<receivers that got it>
  *   bench: bcast-ratio per_receiver_1000_vs_100=<ratio>
- * The broadcast must cost the same per receiver however many there are;
- * the bus needs room for the receivers (mount option max_connections).
+ * The broadcast must cost the same per receiver however many there are.
+ * Then the scale cases, the cost of one operation at each size of the bus
+ * (a "# " line per size) and the largest size's cost over the smallest's:
+ *   bench: scale-hello conns=500..16000 ratio=<ratio>
+ *   bench: scale-close conns=500..16000 ratio=<ratio>
+ *   bench: scale-name-send names=5000..100000 ratio=<ratio>
+ *   bench: scale-name-acquire names=5000..100000 ratio=<ratio>
+ * HELLO and close() with up to 16000 connections on the bus (pool 64 KiB),
+ * a unicast SEND by well-known name and a NAME_ACQUIRE + NAME_RELEASE
+ * with up to 100000 names on it, 250 to a connection (so 20 to 400
+ * connections hold them, on the "# " lines as holders=). The bus needs room
+ * for the connections (mount option max_connections=16384) and the
+ * process a raised RLIMIT_NOFILE (it raises it: run it as root).
  * Absolute numbers mean little under emulation; the ratio is the result.
  */
 #define _GNU_SOURCE
@@ -31,6 +48,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -461,6 +479,279 @@ static void bcast_bench(const char *ep, struct kdbus_conn *src, const uint8_t *d
 	free(fds);
 }
 
+/*
+ * Scale cases: the cost of one operation as the bus grows, all in this
+ * process. At each size SCALE_WINDOW operations, their commands built
+ * beforehand, are timed together: the HELLOs that bring the bus to that
+ * size, the close()s that take it down from it, and the name operations
+ * while it holds that many names. What brings the bus from one size to the
+ * next is not timed.
+ */
+#define SCALE_POOL	(64UL << 10)
+#define SCALE_WINDOW	100
+#define SCALE_CONNS	16000
+#define SCALE_NAMES	100000
+/* names one holder owns, below KDBUS_CONN_MAX_NAMES */
+#define NAMES_PER_CONN	250
+/* SENDs by name between two drains of their receivers */
+#define SEND_BATCH	25
+
+static const int conn_sizes[] = { 500, 1000, 2000, 4000, 8000, SCALE_CONNS };
+static const int name_sizes[] = { 5000, 10000, 20000, 40000, 80000,
+				  SCALE_NAMES };
+
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
+#define N_CONN_SIZES	((int)ARRAY_SIZE(conn_sizes))
+#define N_NAME_SIZES	((int)ARRAY_SIZE(name_sizes))
+
+/* @holders: how many connections hold the names at each size, or NULL */
+static void scale_report(const char *name, const char *what, const int *sizes,
+			 const int *holders, const double *per, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		printf("# %s %s=%d", name, what, sizes[i]);
+		if (holders)
+			printf(" holders=%d", holders[i]);
+		printf(" us_per_op=%.2f\n", per[i]);
+	}
+	printf("bench: %s %s=%d..%d ratio=%.2f\n", name, what, sizes[0],
+	       sizes[n - 1], per[n - 1] / per[0]);
+	fflush(stdout);
+}
+
+static void raise_nofile(rlim_t n)
+{
+	struct rlimit rl = { n, n };
+
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		die("setrlimit");
+}
+
+static int open_ep(const char *ep)
+{
+	int fd = open(ep, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		die(ep);
+	return fd;
+}
+
+/* a connection with a SCALE_POOL pool, never mapped */
+static int scale_conn(const char *ep)
+{
+	struct kdbus_conn c;
+	uint64_t off;
+	int fd = open_ep(ep);
+
+	check(kdbus_hello_raw(fd, 0, SCALE_POOL, &c, &off), "HELLO (scale)");
+	check(kdbus_free(&c, off), "FREE");
+	return fd;
+}
+
+/*
+ * HELLO of SCALE_WINDOW connections (opened beforehand) as the bus fills
+ * to each of conn_sizes, then close() of SCALE_WINDOW of them, newest
+ * first, as it empties from each size.
+ */
+static void scale_conns(const char *ep)
+{
+	struct kdbus_cmd_hello h[SCALE_WINDOW];
+	double hello[N_CONN_SIZES], bye[N_CONN_SIZES], t0;
+	int *fds, n = 0, i, j;
+
+	raise_nofile(SCALE_CONNS + 256);
+	fds = calloc(SCALE_CONNS, sizeof(*fds));
+	if (!fds)
+		die("calloc");
+
+	for (i = 0; i < N_CONN_SIZES; i++) {
+		for (; n < conn_sizes[i] - SCALE_WINDOW; n++)
+			fds[n] = scale_conn(ep);
+		for (j = 0; j < SCALE_WINDOW; j++) {
+			fds[n + j] = open_ep(ep);
+			memset(&h[j], 0, sizeof(h[j]));
+			h[j].size = sizeof(h[j]);
+			h[j].pool_size = SCALE_POOL;
+		}
+		t0 = now();
+		for (j = 0; j < SCALE_WINDOW; j++)
+			if (ioctl(fds[n + j], KDBUS_CMD_HELLO, &h[j]) < 0)
+				die("HELLO (scale)");
+		hello[i] = (now() - t0) * 1e6 / SCALE_WINDOW;
+		for (j = 0; j < SCALE_WINDOW; j++) {
+			struct kdbus_conn c = { .fd = fds[n + j] };
+
+			check(kdbus_free(&c, h[j].offset), "FREE");
+		}
+		n += SCALE_WINDOW;
+	}
+
+	for (i = N_CONN_SIZES - 1; i >= 0; i--) {
+		for (; n > conn_sizes[i]; n--)
+			close(fds[n - 1]);
+		t0 = now();
+		for (j = 0; j < SCALE_WINDOW; j++)
+			if (close(fds[--n]) < 0)
+				die("close");
+		bye[i] = (now() - t0) * 1e6 / SCALE_WINDOW;
+	}
+	while (n > 0)
+		close(fds[--n]);
+	free(fds);
+
+	scale_report("scale-hello", "conns", conn_sizes, NULL, hello,
+		     N_CONN_SIZES);
+	scale_report("scale-close", "conns", conn_sizes, NULL, bye,
+		     N_CONN_SIZES);
+}
+
+static void name_of(char *buf, size_t size, const char *kind, unsigned int i)
+{
+	snprintf(buf, size, "org.kdbusfs.bench.%s%u", kind, i);
+}
+
+/* a NAME_ACQUIRE or NAME_RELEASE of one name, built ahead of its timing */
+struct name_cmd {
+	uint64_t data[16];
+};
+
+static struct kdbus_cmd *name_cmd(struct name_cmd *b, const char *kind,
+				  unsigned int i)
+{
+	struct kdbus_cmd *cmd = (void *)b->data;
+	struct kdbus_item *it = cmd->items;
+
+	memset(b, 0, sizeof(*b));
+	name_of(it->str, sizeof(*b) - sizeof(*cmd) - KDBUS_ITEM_HEADER_SIZE,
+		kind, i);
+	it->type = KDBUS_ITEM_NAME;
+	it->size = KDBUS_ITEM_HEADER_SIZE + strlen(it->str) + 1;
+	cmd->size = sizeof(*cmd) + KDBUS_ALIGN8(it->size);
+	return cmd;
+}
+
+/* an 8-byte message to the name "n<i>", built ahead of its timing */
+struct name_msg {
+	uint64_t data[32];
+	struct kdbus_cmd_send cmd;
+};
+
+static void name_msg(struct name_msg *b, const uint8_t *data, unsigned int i,
+		     uint64_t cookie)
+{
+	struct kdbus_msg *msg = (void *)b->data;
+	struct kdbus_item *it = msg->items;
+
+	memset(b, 0, sizeof(*b));
+	msg->dst_id = KDBUS_DST_ID_NAME;
+	msg->payload_type = KDBUS_PAYLOAD_DBUS;
+	msg->cookie = cookie;
+	it->type = KDBUS_ITEM_PAYLOAD_VEC;
+	it->size = KDBUS_ITEM_HEADER_SIZE + sizeof(struct kdbus_vec);
+	it->vec.address = (uintptr_t)data;
+	it->vec.size = 8;
+	it = kdbus_item_next(it);
+	name_of(it->str, 64, "n", i);
+	it->type = KDBUS_ITEM_DST_NAME;
+	it->size = KDBUS_ITEM_HEADER_SIZE + strlen(it->str) + 1;
+	it = kdbus_item_next(it);
+	msg->size = (uint8_t *)it - (uint8_t *)msg;
+	b->cmd.size = sizeof(b->cmd);
+	b->cmd.msg_address = (uintptr_t)msg;
+}
+
+/* a fixed pseudo-random sequence, the same in every run */
+static unsigned int lcg(unsigned int *state)
+{
+	*state = *state * 1103515245u + 12345u;
+	return *state >> 8;
+}
+
+/*
+ * With each of name_sizes well-known names on the bus, NAMES_PER_CONN to
+ * a connection: SCALE_WINDOW unicast SENDs from @src to names drawn at
+ * random among them (their owners emptied between batches, untimed), then
+ * SCALE_WINDOW NAME_ACQUIRE + NAME_RELEASE by @src of names nobody holds.
+ */
+static void scale_names(const char *ep, struct kdbus_conn *src,
+			const uint8_t *data)
+{
+	int n_holders = (SCALE_NAMES + NAMES_PER_CONN - 1) / NAMES_PER_CONN;
+	double send[N_NAME_SIZES], acq[N_NAME_SIZES], t0, spent;
+	int held[N_NAME_SIZES];
+	static struct name_cmd probes[SCALE_WINDOW];
+	static struct name_msg msgs[SEND_BATCH];
+	unsigned int seed = 1, probe = 0, pick[SEND_BATCH];
+	int *holders, n = 0, i, j, sent;
+	uint64_t cookie = 1;
+	struct name_cmd b;
+	long got;
+
+	raise_nofile(n_holders + 256);
+	holders = calloc(n_holders, sizeof(*holders));
+	if (!holders)
+		die("calloc");
+
+	for (i = 0; i < N_NAME_SIZES; i++) {
+		for (; n < name_sizes[i]; n++) {
+			int h = n / NAMES_PER_CONN;
+
+			if (n % NAMES_PER_CONN == 0)
+				holders[h] = scale_conn(ep);
+			if (ioctl(holders[h], KDBUS_CMD_NAME_ACQUIRE,
+				  name_cmd(&b, "n", n)) < 0)
+				die("NAME_ACQUIRE (scale)");
+		}
+		held[i] = (n + NAMES_PER_CONN - 1) / NAMES_PER_CONN;
+
+		for (sent = 0, spent = 0; sent < SCALE_WINDOW;
+		     sent += SEND_BATCH) {
+			for (j = 0; j < SEND_BATCH; j++) {
+				pick[j] = lcg(&seed) % n;
+				name_msg(&msgs[j], data, pick[j], cookie++);
+			}
+			t0 = now();
+			for (j = 0; j < SEND_BATCH; j++)
+				if (ioctl(src->fd, KDBUS_CMD_SEND,
+					  &msgs[j].cmd) < 0)
+					die("SEND (by name)");
+			spent += now() - t0;
+			for (j = 0, got = 0; j < SEND_BATCH; j++)
+				got += bcast_drain(holders[pick[j] /
+							   NAMES_PER_CONN]);
+			if (got != SEND_BATCH) {
+				fprintf(stderr, "scale-name-send: %ld of %d delivered\n",
+					got, SEND_BATCH);
+				exit(1);
+			}
+		}
+		send[i] = spent * 1e6 / sent;
+
+		for (j = 0; j < SCALE_WINDOW; j++)
+			name_cmd(&probes[j], "probe", probe++);
+		t0 = now();
+		for (j = 0; j < SCALE_WINDOW; j++)
+			if (ioctl(src->fd, KDBUS_CMD_NAME_ACQUIRE,
+				  probes[j].data) < 0 ||
+			    ioctl(src->fd, KDBUS_CMD_NAME_RELEASE,
+				  probes[j].data) < 0)
+				die("NAME_ACQUIRE/RELEASE (probe)");
+		acq[i] = (now() - t0) * 1e6 / SCALE_WINDOW;
+	}
+	for (i = 0; i < n_holders; i++)
+		close(holders[i]);
+	free(holders);
+
+	scale_report("scale-name-send", "names", name_sizes, held, send,
+		     N_NAME_SIZES);
+	scale_report("scale-name-acquire", "names", name_sizes, held, acq,
+		     N_NAME_SIZES);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct { const char *name; size_t size; } cases[] = {
@@ -477,11 +768,17 @@ int main(int argc, char **argv)
 	pid_t pid;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: %s ENDPOINT [SECONDS]\n", argv[0]);
+		fprintf(stderr, "usage: %s ENDPOINT [SECONDS [icount|wall]]\n",
+			argv[0]);
 		return 2;
 	}
 	if (argc > 2)
 		budget = atof(argv[2]);
+	if (argc > 3 && !strcmp(argv[3], "icount"))
+		printf("# mode icount: guest time, 1 ns = 1 guest instruction:\n"
+		       "# every _us figure is thousands of guest instructions, not microseconds\n");
+	else
+		printf("# mode wall: the guest's wall clock, under emulation\n");
 
 	buf = malloc(1 << 20);
 	rbuf = malloc(1 << 20);
@@ -568,6 +865,8 @@ int main(int argc, char **argv)
 	bcast_bench(argv[1], &cli, buf);
 
 	waitpid(pid, &status, 0);
+	scale_conns(argv[1]);
+	scale_names(argv[1], &cli, buf);
 	printf("# touched-bytes checksum %u\n", sink);
 	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : 1;
 }
