@@ -41,7 +41,7 @@ tests:
 # libkdbus (and its tests), the kdbusfs command, the samples; a machine
 # set up before libkdbus's packages were in scripts/setup gets them here
 tools:
-	@$(SETUP); pkg-config --exists gio-unix-2.0 libsodium || \
+	@$(SETUP); pkg-config --exists gio-unix-2.0 libsodium dbus-1 libsystemd || \
 		KDBUSFS_SETUP_FORCE=1 scripts/setup >/dev/null; \
 	$(MAKE) -C tools/lib/kdbus && $(MAKE) -C tools/kdbusfs && \
 	$(MAKE) -C samples
@@ -106,6 +106,7 @@ run: module tools
 
 bench: module tools
 	@scripts/bench $(BENCH_SECONDS)
+	@scripts/dbus-bench $(BENCH_SECONDS)
 
 clean:
 	@$(SETUP); k="$(KDIR)"; k="$${k:-$$KDIR}"; \
