@@ -4,6 +4,7 @@
  */
 
 #include <linux/cred.h>
+#include <linux/bits.h>
 #include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/kdbus.h>
@@ -98,6 +99,7 @@ static struct kdbus_bus *kdbus_bus_new(struct kdbus_domain *domain,
 				       const char *name, u64 flags)
 {
 	struct kdbus_bus *bus;
+	unsigned int i;
 
 	bus = kzalloc(sizeof(*bus), GFP_KERNEL_ACCOUNT);
 	if (!bus)
@@ -124,6 +126,9 @@ static struct kdbus_bus *kdbus_bus_new(struct kdbus_domain *domain,
 	mutex_init(&bus->notify_flush_lock);
 	mutex_init(&bus->monitors_lock);
 	INIT_LIST_HEAD(&bus->monitors);
+	spin_lock_init(&bus->subscribers_lock);
+	for (i = 0; i < KDBUS_MATCH_KINDS; i++)
+		INIT_LIST_HEAD(&bus->subscribers[i]);
 
 	if (view->seclabel)
 		bus->seclabel = kstrdup(view->seclabel, GFP_KERNEL_ACCOUNT);
@@ -320,4 +325,68 @@ void kdbus_bus_shutdown(struct kdbus_bus *bus)
 		kdbus_ep_unref(bus->ep);
 		bus->ep = NULL;
 	}
+}
+
+/**
+ * kdbus_bus_subscribe() - put a connection on the subscriber lists it needs
+ * @conn:	connection; its match database is locked for writing (or it is
+ *		disconnecting, and nobody changes its rules any more)
+ * @kinds:	bit per enum kdbus_match_kind it has rules for; 0 takes it
+ *		off every list
+ */
+void kdbus_bus_subscribe(struct kdbus_conn *conn, unsigned int kinds)
+{
+	struct kdbus_bus *bus = conn->bus;
+	unsigned int i;
+
+	spin_lock(&bus->subscribers_lock);
+	for (i = 0; i < KDBUS_MATCH_KINDS; i++) {
+		struct list_head *e = &conn->subscribed[i];
+
+		if ((kinds & BIT(i)) && list_empty(e))
+			list_add_tail(e, &bus->subscribers[i]);
+		else if (!(kinds & BIT(i)) && !list_empty(e))
+			list_del_init(e);
+	}
+	spin_unlock(&bus->subscribers_lock);
+}
+
+/**
+ * kdbus_bus_subscribers() - the connections a notification may be for
+ * @bus:	bus
+ * @kind:	kind of the notification
+ * @n:		set to the number returned
+ *
+ * Taken with references, so that delivering to them needs no lock of
+ * the lists (delivery matches under the databases' locks, which are
+ * taken before the lists' when rules change).
+ *
+ * Return: an array of @n referenced connections (kfree() it after
+ * dropping them), ZERO_SIZE_PTR for none, or NULL without memory.
+ */
+struct kdbus_conn **kdbus_bus_subscribers(struct kdbus_bus *bus,
+					  enum kdbus_match_kind kind,
+					  unsigned int *n)
+{
+	struct kdbus_conn *conn, **conns;
+	unsigned int count = 0, i = 0;
+
+	spin_lock(&bus->subscribers_lock);
+	list_for_each_entry(conn, &bus->subscribers[kind], subscribed[kind])
+		count++;
+	spin_unlock(&bus->subscribers_lock);
+
+	/* GFP_KERNEL outside the spinlock; late joiners are not offered it */
+	conns = kmalloc_array(count, sizeof(*conns), GFP_KERNEL);
+	if (!conns)
+		return NULL;
+	spin_lock(&bus->subscribers_lock);
+	list_for_each_entry(conn, &bus->subscribers[kind], subscribed[kind]) {
+		if (i == count)
+			break;
+		conns[i++] = kdbus_conn_ref(conn);
+	}
+	spin_unlock(&bus->subscribers_lock);
+	*n = i;
+	return conns;
 }

@@ -24,6 +24,7 @@
 #include <linux/uidgid.h>
 #include <linux/xarray.h>
 
+#include "match.h"
 #include "names.h"
 #include "node.h"
 #include "policy.h"
@@ -62,6 +63,9 @@ struct kdbus_user;
  * @notify_flush_lock:	keeps flushed notifications in order
  * @monitors_lock:	protects @monitors
  * @monitors:		monitor connections, which see all traffic
+ * @subscribers_lock:	protects @subscribers
+ * @subscribers:	per kind of notification, the connections with a
+ *			rule for it (kdbus_bus_subscribe())
  */
 struct kdbus_bus {
 	struct kdbus_node node;
@@ -88,6 +92,8 @@ struct kdbus_bus {
 	struct mutex notify_flush_lock;	/* keeps flushes in order */
 	struct mutex monitors_lock;	/* protects monitors */
 	struct list_head monitors;
+	spinlock_t subscribers_lock;	/* protects subscribers */
+	struct list_head subscribers[KDBUS_MATCH_KINDS];
 };
 
 struct kdbus_bus *kdbus_cmd_bus_make(struct kdbus_domain *domain,
@@ -111,6 +117,10 @@ struct kdbus_bus_iter {
 struct kdbus_conn *kdbus_bus_iter_next(struct kdbus_bus_iter *iter);
 int kdbus_check_uid_prefix(struct kdbus_domain *domain,
 			   const struct cred *cred, const char *name);
+void kdbus_bus_subscribe(struct kdbus_conn *conn, unsigned int kinds);
+struct kdbus_conn **kdbus_bus_subscribers(struct kdbus_bus *bus,
+					  enum kdbus_match_kind kind,
+					  unsigned int *n);
 
 /**
  * kdbus_bus_for_each_conn() - walk the connections of a bus, by id

@@ -79,6 +79,7 @@ struct kdbus_conn *kdbus_conn_new(struct kdbus_ep *ep,
 	const char *seclabel;
 	kuid_t charged_uid;
 	char name[64];
+	unsigned int i;
 	int ret;
 
 	conn = kzalloc(sizeof(*conn), GFP_KERNEL_ACCOUNT);
@@ -96,6 +97,8 @@ struct kdbus_conn *kdbus_conn_new(struct kdbus_ep *ep,
 	kdbus_quota_init(&conn->quota);
 	INIT_LIST_HEAD(&conn->names_list);
 	INIT_LIST_HEAD(&conn->monitor_entry);
+	for (i = 0; i < KDBUS_MATCH_KINDS; i++)
+		INIT_LIST_HEAD(&conn->subscribed[i]);
 
 	conn->flags = hello->flags;
 	conn->attach_flags_send = hello->attach_flags_send;

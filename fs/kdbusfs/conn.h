@@ -38,6 +38,7 @@
 #include <linux/workqueue.h>
 
 #include "active.h"
+#include "match.h"
 #include "metadata.h"
 #include "queue.h"
 #include "user.h"
@@ -74,6 +75,8 @@ struct kdbus_pool;
  *			learn those, and no task facts of the proxy
  * @fake_creds:		the ids it gave, or NULL
  * @match_db:		rules selecting the broadcasts it receives
+ * @subscribed:		in the bus's subscriber list of each kind of
+ *			notification its rules select (bus->subscribers_lock)
  * @names_list:		its owner records: names it owns, waits for, or is
  *			the activator of (registry lock)
  * @name_count:		number of them (registry lock)
@@ -112,6 +115,7 @@ struct kdbus_conn {
 	bool faked;
 	struct kdbus_meta_creds *fake_creds;
 	struct kdbus_match_db *match_db;
+	struct list_head subscribed[KDBUS_MATCH_KINDS];
 	struct list_head names_list;
 	unsigned int name_count;
 	struct list_head monitor_entry;

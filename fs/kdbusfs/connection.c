@@ -83,6 +83,8 @@ int kdbus_conn_disconnect(struct kdbus_conn *conn, bool ensure_queue_empty)
 
 	cancel_delayed_work_sync(&conn->work);
 	xa_erase(&bus->conns, conn->id);
+	/* no rule changes any more: its active references are drained */
+	kdbus_bus_subscribe(conn, 0);
 	if (kdbus_conn_is_monitor(conn)) {
 		mutex_lock(&bus->monitors_lock);
 		list_del_init(&conn->monitor_entry);

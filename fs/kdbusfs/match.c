@@ -3,6 +3,7 @@
  * Match rules: which broadcasts and notifications a connection receives.
  */
 
+#include <linux/bits.h>
 #include <linux/err.h>
 #include <linux/kdbus.h>
 #include <linux/list.h>
@@ -26,17 +27,21 @@
  * @lock:	protects @rules and @n_rules; senders read, the owner writes
  * @rules:	struct kdbus_match_rule, oldest first
  * @n_rules:	number of rules, at most KDBUS_MATCH_MAX
+ * @n_kind:	rules that can select each kind of kernel notification
  */
 struct kdbus_match_db {
 	struct rw_semaphore lock;
 	struct list_head rules;
 	unsigned int n_rules;
+	unsigned int n_kind[KDBUS_MATCH_KINDS];
 };
 
 /**
  * struct kdbus_match_rule - one rule: every one of its items must match
  * @entry:	in the database's list
  * @cookie:	tag given by user space, for MATCH_REMOVE and REPLACE
+ * @kinds:	bit per enum kdbus_match_kind of the notifications it can
+ *		select
  * @items_size:	bytes in @items
  * @items:	copies of the rule's items, each 8-byte aligned
  *
@@ -46,9 +51,74 @@ struct kdbus_match_db {
 struct kdbus_match_rule {
 	struct list_head entry;
 	u64 cookie;
+	unsigned int kinds;
 	size_t items_size;
 	u64 items[];
 };
+
+/**
+ * kdbus_match_kind() - the kind of a kernel notification
+ * @item_type:	KDBUS_ITEM_* of the notification's item
+ *
+ * Return: its enum kdbus_match_kind, or -1 for no notification.
+ */
+int kdbus_match_kind(u64 item_type)
+{
+	switch (item_type) {
+	case KDBUS_ITEM_ID_ADD:
+		return KDBUS_MATCH_KIND_ID_ADD;
+	case KDBUS_ITEM_ID_REMOVE:
+		return KDBUS_MATCH_KIND_ID_REMOVE;
+	case KDBUS_ITEM_NAME_ADD:
+		return KDBUS_MATCH_KIND_NAME_ADD;
+	case KDBUS_ITEM_NAME_REMOVE:
+		return KDBUS_MATCH_KIND_NAME_REMOVE;
+	case KDBUS_ITEM_NAME_CHANGE:
+		return KDBUS_MATCH_KIND_NAME_CHANGE;
+	default:
+		return -1;
+	}
+}
+
+/*
+ * Every item of a rule must match, and a notification has one item: a
+ * rule selects a kind only if all its items are of it, or if it has none.
+ */
+static unsigned int kdbus_match_rule_kinds(const struct kdbus_match_rule *rule)
+{
+	const struct kdbus_item *item;
+	int kind = -1;
+
+	KDBUS_ITEMS_FOREACH(item, rule->items, rule->items_size) {
+		int k = kdbus_match_kind(item->type);
+
+		if (k < 0 || (kind >= 0 && k != kind))
+			return 0;
+		kind = k;
+	}
+	return kind < 0 ? BIT(KDBUS_MATCH_KINDS) - 1 : BIT(kind);
+}
+
+/* The kinds @db has rules for; kdbus_bus_subscribe() takes them. */
+static unsigned int kdbus_match_db_kinds(const struct kdbus_match_db *db)
+{
+	unsigned int i, kinds = 0;
+
+	for (i = 0; i < KDBUS_MATCH_KINDS; i++)
+		if (db->n_kind[i])
+			kinds |= BIT(i);
+	return kinds;
+}
+
+static void kdbus_match_db_count(struct kdbus_match_db *db,
+				 const struct kdbus_match_rule *rule, int sign)
+{
+	unsigned int i;
+
+	for (i = 0; i < KDBUS_MATCH_KINDS; i++)
+		if (rule->kinds & BIT(i))
+			db->n_kind[i] += sign;
+}
 
 /**
  * kdbus_match_db_new() - make an empty match database
@@ -162,6 +232,7 @@ static struct kdbus_match_rule *kdbus_match_rule_new(struct kdbus_bus *bus,
 		memcpy((u8 *)rule->items + off, item, item->size);
 		off += KDBUS_ALIGN8(item->size);
 	}
+	rule->kinds = kdbus_match_rule_kinds(rule);
 	return rule;
 }
 
@@ -177,6 +248,7 @@ static int kdbus_match_db_remove(struct kdbus_match_db *db, u64 cookie)
 		if (rule->cookie != cookie)
 			continue;
 		list_del(&rule->entry);
+		kdbus_match_db_count(db, rule, -1);
 		kfree(rule);
 		db->n_rules--;
 		found = true;
@@ -245,9 +317,11 @@ int kdbus_cmd_match_add(struct kdbus_conn *conn, void __user *argp)
 		ret = -EMFILE;
 	} else {
 		list_add_tail(&rule->entry, &db->rules);
+		kdbus_match_db_count(db, rule, 1);
 		db->n_rules++;
 		rule = NULL;
 	}
+	kdbus_bus_subscribe(conn, kdbus_match_db_kinds(db));
 	up_write(&db->lock);
 
 exit:
@@ -290,6 +364,7 @@ int kdbus_cmd_match_remove(struct kdbus_conn *conn, void __user *argp)
 
 	down_write(&db->lock);
 	ret = kdbus_match_db_remove(db, cmd->cookie);
+	kdbus_bus_subscribe(conn, kdbus_match_db_kinds(db));
 	up_write(&db->lock);
 	return kdbus_args_clear(&args, ret);
 }

@@ -16,17 +16,35 @@
  * NAME_CHANGE select kernel notifications. A rule without items matches
  * everything. Rules are tagged with a cookie, by which they are removed.
  *
+ * Each database counts its rules per kind of kernel notification they can
+ * select (an empty rule selects all; one whose items are all of one kind,
+ * that kind; any other none), and keeps its connection on the bus's list
+ * of subscribers of each kind it has rules for: a notification is offered
+ * only to those, not to every connection of the bus.
+ *
  * Locking: each database has an rwsem; senders match under it for
  * reading, from their own send path, while its owner adds and removes
- * rules. Matching NAME items takes the name registry's lock inside it.
+ * rules. Matching NAME items takes the name registry's lock inside it;
+ * the bus's subscriber lists are changed under it.
  */
 
 #include <linux/types.h>
+
+/* the kinds of kernel notification a rule can select */
+enum kdbus_match_kind {
+	KDBUS_MATCH_KIND_ID_ADD,
+	KDBUS_MATCH_KIND_ID_REMOVE,
+	KDBUS_MATCH_KIND_NAME_ADD,
+	KDBUS_MATCH_KIND_NAME_REMOVE,
+	KDBUS_MATCH_KIND_NAME_CHANGE,
+	KDBUS_MATCH_KINDS,
+};
 
 struct kdbus_conn;
 struct kdbus_match_db;
 struct kdbus_bloom_filter;
 
+int kdbus_match_kind(u64 item_type);
 struct kdbus_match_db *kdbus_match_db_new(void);
 void kdbus_match_db_free(struct kdbus_match_db *db);
 int kdbus_cmd_match_add(struct kdbus_conn *conn, void __user *argp);

@@ -309,13 +309,20 @@ void kdbus_reply_work(struct work_struct *work)
  * @conn:	disconnecting connection, the requester
  *
  * Nobody will take the answers: every peer that owes @conn one stops
- * expecting it.
+ * expecting it. A connection that waits for nothing (the count is taken
+ * before a request is linked and given back after it is unlinked) costs
+ * nothing here; one that does walks the bus. A request being handed
+ * from an activator to a new owner right now may be missed: it expires
+ * at its new owner.
  */
 void kdbus_reply_purge_requests(struct kdbus_conn *conn)
 {
 	struct kdbus_reply *reply, *tmp;
 	struct kdbus_conn *peer;
 	LIST_HEAD(dead);
+
+	if (!atomic_read(&conn->n_requests))
+		return;
 
 	kdbus_bus_for_each_conn(peer, conn->bus) {
 		mutex_lock(&peer->lock);

@@ -746,16 +746,34 @@ static void kdbus_send_notify_one(struct kdbus_conn *dst, u64 type,
  * @payload:	the item's payload
  * @size:	bytes in @payload
  *
- * Every connection with a matching rule that may see it gets a copy; one
- * without room counts it as lost.
+ * Offered only to the connections with a rule for its kind (the bus's
+ * subscriber lists), so that a connection coming or going costs what
+ * its notifications cost, not a walk over the bus. Every one with a
+ * matching rule that may see it gets a copy; one without room counts it
+ * as lost, and so does every subscriber if there is no memory to find
+ * them.
  */
 void kdbus_send_broadcast_kernel(struct kdbus_bus *bus, u64 type,
 				 const void *payload, size_t size)
 {
-	struct kdbus_conn *dst;
+	int kind = kdbus_match_kind(type);
+	struct kdbus_conn **conns, *dst;
+	unsigned int i, n;
 
-	kdbus_bus_for_each_conn(dst, bus)
-		kdbus_send_notify_one(dst, type, payload, size);
+	if (WARN_ON(kind < 0))
+		return;
+	conns = kdbus_bus_subscribers(bus, kind, &n);
+	if (!conns) {
+		kdbus_bus_for_each_conn(dst, bus)
+			if (!list_empty_careful(&dst->subscribed[kind]))
+				kdbus_conn_lost_message(dst);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		kdbus_send_notify_one(conns[i], type, payload, size);
+		kdbus_conn_unref(conns[i]);
+	}
+	kfree(conns);
 }
 
 /* What a message must be before it goes anywhere. */

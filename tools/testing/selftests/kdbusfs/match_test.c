@@ -806,4 +806,90 @@ TEST_F(match, name_rules_select_senders_that_own_the_name)
 	EXPECT_EQ(-EAGAIN, kdbus_recv(&self->b, 0, 0, NULL, NULL));
 }
 
+/* the next message's item type and the id it is about, or -errno */
+static int next_kernel(struct kdbus_conn *c, uint64_t *type, uint64_t *id)
+{
+	struct kdbus_msg *m;
+	int ret;
+
+	ret = kdbus_recv(c, 0, 0, &m, NULL);
+	if (ret)
+		return ret;
+	*type = m->items[0].type;
+	*id = m->items[0].id_change.id;
+	kdbus_msg_free(c, m);
+	return 0;
+}
+
+/*
+ * Notifications are offered only to the connections that subscribed to
+ * their kind (bus subscriber lists): the result must be the same as
+ * offering them to everybody.
+ */
+TEST_F(match, notifications_reach_exactly_the_matching_connections)
+{
+	struct kdbus_notify_id_change ic = { .id = KDBUS_MATCH_ID_ANY };
+	struct kdbus_notify_name_change nc = {
+		.old_id.id = KDBUS_MATCH_ID_ANY,
+		.new_id.id = KDBUS_MATCH_ID_ANY,
+	};
+	struct kdbus_conn add, all, mixed, gone, x;
+	uint64_t type, id, mask[8] = { 0 };
+	struct kdbus_cmd_buf b;
+
+	ASSERT_EQ(0, kdbus_hello(self->bus.ep, 0, KDBUS_TEST_POOL_SIZE, &add));
+	ASSERT_EQ(0, kdbus_hello(self->bus.ep, 0, KDBUS_TEST_POOL_SIZE, &all));
+	ASSERT_EQ(0, kdbus_hello(self->bus.ep, 0, KDBUS_TEST_POOL_SIZE,
+				 &mixed));
+	ASSERT_EQ(0, kdbus_hello(self->bus.ep, 0, KDBUS_TEST_POOL_SIZE, &gone));
+	/* ID_ADD only */
+	kdbus_match_init(&b, 0, 1);
+	kdbus_cmd_add(&b, KDBUS_ITEM_ID_ADD, &ic, sizeof(ic));
+	ASSERT_EQ(0, match_ioctl(&add, KDBUS_CMD_MATCH_ADD, &b));
+	/* an empty rule: everything */
+	kdbus_match_init(&b, 0, 1);
+	ASSERT_EQ(0, match_ioctl(&all, KDBUS_CMD_MATCH_ADD, &b));
+	/* two kinds in one rule: no notification has both; a bloom rule */
+	kdbus_match_init(&b, 0, 1);
+	kdbus_cmd_add(&b, KDBUS_ITEM_ID_ADD, &ic, sizeof(ic));
+	kdbus_cmd_add(&b, KDBUS_ITEM_NAME_ADD, &nc, sizeof(nc));
+	ASSERT_EQ(0, match_ioctl(&mixed, KDBUS_CMD_MATCH_ADD, &b));
+	kdbus_match_init(&b, 0, 2);
+	kdbus_cmd_add(&b, KDBUS_ITEM_BLOOM_MASK, mask, sizeof(mask));
+	ASSERT_EQ(0, match_ioctl(&mixed, KDBUS_CMD_MATCH_ADD, &b));
+	/* ID_REMOVE, then removed again; REPLACE keeps one of two */
+	kdbus_match_init(&b, 0, 1);
+	kdbus_cmd_add(&b, KDBUS_ITEM_ID_REMOVE, &ic, sizeof(ic));
+	ASSERT_EQ(0, match_ioctl(&gone, KDBUS_CMD_MATCH_ADD, &b));
+	ASSERT_EQ(0, match_remove(&gone, 1));
+	kdbus_match_init(&b, 0, 3);
+	kdbus_cmd_add(&b, KDBUS_ITEM_ID_REMOVE, &ic, sizeof(ic));
+	ASSERT_EQ(0, match_ioctl(&add, KDBUS_CMD_MATCH_ADD, &b));
+	kdbus_match_init(&b, KDBUS_MATCH_REPLACE, 3);
+	kdbus_cmd_add(&b, KDBUS_ITEM_NAME_ADD, &nc, sizeof(nc));
+	ASSERT_EQ(0, match_ioctl(&add, KDBUS_CMD_MATCH_ADD, &b));
+
+	ASSERT_EQ(0, kdbus_hello(self->bus.ep, 0, KDBUS_TEST_POOL_SIZE, &x));
+	id = x.id;
+	kdbus_conn_close(&x);
+
+	ASSERT_EQ(0, next_kernel(&add, &type, &x.id));
+	EXPECT_EQ(KDBUS_ITEM_ID_ADD, type);
+	EXPECT_EQ(id, x.id);
+	EXPECT_EQ(-EAGAIN, next_kernel(&add, &type, &x.id));
+	ASSERT_EQ(0, next_kernel(&all, &type, &x.id));
+	EXPECT_EQ(KDBUS_ITEM_ID_ADD, type);
+	ASSERT_EQ(0, next_kernel(&all, &type, &x.id));
+	EXPECT_EQ(KDBUS_ITEM_ID_REMOVE, type);
+	EXPECT_EQ(id, x.id);
+	EXPECT_EQ(-EAGAIN, next_kernel(&all, &type, &x.id));
+	EXPECT_EQ(-EAGAIN, next_kernel(&mixed, &type, &x.id));
+	EXPECT_EQ(-EAGAIN, next_kernel(&gone, &type, &x.id));
+
+	kdbus_conn_close(&add);
+	kdbus_conn_close(&all);
+	kdbus_conn_close(&mixed);
+	kdbus_conn_close(&gone);
+}
+
 TEST_HARNESS_MAIN
