@@ -32,6 +32,8 @@ static void kdbus_conn_free(struct kref *kref)
 
 	kdbus_quota_clear(&conn->quota);
 	kdbus_pool_free(conn->pool);
+	if (conn->charged)
+		kdbus_user_uncharge(conn->user, KDBUS_USER_CONNECTIONS);
 	kdbus_user_unref(conn->user);
 	kdbus_ep_unref(conn->ep);
 	put_cred(conn->cred);

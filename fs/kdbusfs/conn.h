@@ -69,6 +69,8 @@ struct kdbus_pool;
  * @view:		namespaces of the opener, metadata is translated into
  * @proc:		task facts of the task that said HELLO, or the ones a
  *			proxy gave (only PIDS), or NULL
+ * @charged:		it holds one of its user's max_connections, until it is
+ *			freed
  * @announced:		peers were told of it (ID_ADD), so they are told when
  *			it goes (ID_REMOVE)
  * @faked:		a proxy gave CREDS, PIDS or SECLABEL at HELLO: peers
@@ -111,6 +113,7 @@ struct kdbus_conn {
 	char *seclabel;
 	struct kdbus_meta_view view;
 	struct kdbus_meta_proc *proc;
+	bool charged;
 	bool announced;
 	bool faked;
 	struct kdbus_meta_creds *fake_creds;

@@ -48,8 +48,10 @@
  * Then, once: its names pass on (with the messages sent to them, where an
  * activator takes them), its policy goes, peers are told (ID_REMOVE),
  * queued messages are dropped (requests among them get REPLY_DEAD),
- * replies it owed and replies it waited for die, and its quota is given
- * back.
+ * replies it owed and replies it waited for die, and its quota at others
+ * is given back. Its max_connections slot is given back only when its
+ * memory goes: while anything holds it (its file, a reply, a message in
+ * flight), its pool may live on too.
  *
  * Return: 0, -EBUSY, or -EALREADY if it is disconnected already.
  */
@@ -134,8 +136,8 @@ int kdbus_conn_disconnect(struct kdbus_conn *conn, bool ensure_queue_empty)
 		kdbus_queue_entry_free(entry);
 	}
 
+	/* its max_connections slot goes with its memory (kdbus_conn_free()) */
 	kdbus_reply_purge_requests(conn);
-	kdbus_user_uncharge(conn->user, KDBUS_USER_CONNECTIONS);
 	return 0;
 }
 
@@ -286,7 +288,6 @@ struct kdbus_conn *kdbus_cmd_hello(struct kdbus_ep *ep, struct file *file,
 	struct kdbus_bus *bus = ep->bus;
 	struct kdbus_conn *conn = NULL;
 	struct kdbus_cmd_hello *cmd;
-	bool charged = false;
 	int ret;
 
 	struct kdbus_arg argv[] = {
@@ -342,7 +343,7 @@ struct kdbus_conn *kdbus_cmd_hello(struct kdbus_ep *ep, struct file *file,
 				READ_ONCE(bus->domain->max_connections));
 	if (ret < 0)
 		goto exit;
-	charged = true;
+	conn->charged = true;
 
 	ret = kdbus_conn_hello_info(conn, cmd);
 	if (ret < 0)
@@ -397,14 +398,10 @@ struct kdbus_conn *kdbus_cmd_hello(struct kdbus_ep *ep, struct file *file,
 exit:
 	ret = kdbus_args_clear(&args, ret);
 	if (ret < 0) {
-		if (conn && kdbus_conn_active(conn)) {
+		if (conn && kdbus_conn_active(conn))
 			kdbus_conn_disconnect(conn, false);
-		} else if (conn) {
+		else if (conn)
 			kdbus_active_deactivate(&conn->active);
-			if (charged)
-				kdbus_user_uncharge(conn->user,
-						    KDBUS_USER_CONNECTIONS);
-		}
 		kdbus_conn_unref(conn);
 		return ERR_PTR(ret);
 	}

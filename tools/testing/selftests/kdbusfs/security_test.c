@@ -492,4 +492,24 @@ TEST_F(sec, notifications_nobody_reads_are_bounded_and_counted)
 	EXPECT_EQ(KDBUS_CONN_MAX_MSGS, queued);
 }
 
+TEST(a_disconnected_connection_keeps_its_slot_while_it_lives)
+{
+	struct kdbus_conn c[3];
+	struct kdbus_test_bus bus;
+
+	/* two connections per user; a third only once one is really gone */
+	ASSERT_EQ(0, kdbus_test_bus_make_opts(&bus, "max_connections=2"));
+	ASSERT_EQ(0, kdbus_hello(bus.ep, 0, KDBUS_TEST_POOL_SIZE, &c[0]));
+	ASSERT_EQ(0, kdbus_hello(bus.ep, 0, KDBUS_TEST_POOL_SIZE, &c[1]));
+	/* BYEBYE, the file kept open: its pool lives, and is charged */
+	ASSERT_EQ(0, kdbus_byebye(&c[0]));
+	EXPECT_EQ(-EMFILE, kdbus_hello(bus.ep, 0, KDBUS_TEST_POOL_SIZE,
+				       &c[2]));
+	kdbus_conn_close(&c[0]);
+	EXPECT_EQ(0, kdbus_hello(bus.ep, 0, KDBUS_TEST_POOL_SIZE, &c[2]));
+	kdbus_conn_close(&c[1]);
+	kdbus_conn_close(&c[2]);
+	kdbus_test_bus_close(&bus);
+}
+
 TEST_HARNESS_MAIN
