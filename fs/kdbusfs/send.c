@@ -89,8 +89,8 @@ void kdbus_send_queue_kernel(struct kdbus_conn *conn,
 }
 
 /*
- * Give every monitor of the bus a copy of @s, delivered to its receiver
- * already. A monitor that has no room loses the copy (dropped_msgs); the
+ * Give every monitor of the bus a copy of @s, about to be delivered to its
+ * receiver. A monitor that has no room loses the copy (dropped_msgs); the
  * sender never learns of monitors. The copies read the sender's memory,
  * which may fault for as long as its owner likes: they are made after
  * the monitors were counted, without bus->monitors_lock, so that one
@@ -481,6 +481,8 @@ static int kdbus_send_answer(struct kdbus_conn *conn, struct kdbus_conn *dst,
 			kdbus_reply_finish_sync(reply, PTR_ERR(entry), NULL);
 		return PTR_ERR(entry);
 	}
+	/* monitors see the answer before anybody can act on it */
+	kdbus_send_monitors(conn, s);
 	if (reply->sync && kdbus_reply_finish_sync(reply, 0, entry))
 		return 0;
 	/* asynchronous, or the caller gave up waiting: an ordinary message */
@@ -511,8 +513,6 @@ static int kdbus_send_reply(struct kdbus_conn *conn, struct kdbus_conn *dst,
 	ret = kdbus_send_answer(conn, dst, s, reply);
 	if (ret < 0 && !reply->sync)
 		kdbus_notify_reply(dst, reply->cookie, KDBUS_ITEM_REPLY_DEAD);
-	if (ret == 0)
-		kdbus_send_monitors(conn, s);
 	kdbus_reply_unref(reply);
 	return ret;
 }
@@ -561,10 +561,15 @@ static int kdbus_send_unicast(struct kdbus_conn *conn, struct kdbus_conn *dst,
 		ret = PTR_ERR(entry);
 		goto exit_unaccount;
 	}
+	/*
+	 * Monitors get their copy before the receiver can answer: they see a
+	 * call before its reply, as upstream's do (and, like those, also a
+	 * message its receiver then has no room for).
+	 */
+	kdbus_send_monitors(conn, s);
 	ret = kdbus_send_insert(dst, conn->user->uid, entry, reply);
 	if (ret < 0)
 		goto exit_unaccount;
-	kdbus_send_monitors(conn, s);
 	if (!sync)
 		goto exit;
 
