@@ -996,8 +996,8 @@ static int cmd_monitor(int argc, char **argv)
 			KDB_HELLO_ACCEPT_FD, &c))
 		return 1;
 	/* a monitor takes no match rules: it gets a copy of everything */
-	if (!json)
-		printf("Monitoring bus %s\n", argv[optind]);
+	/* with --json, stdout is JSON only: the status line goes to stderr */
+	fprintf(json ? stderr : stdout, "Monitoring bus %s\n", argv[optind]);
 	fflush(stdout);
 	while (count < 0 || seen < count) {
 		struct kdb_msg *msg = NULL;

@@ -76,9 +76,9 @@ if [ "${1:-}" = --inner ]; then
 	ok_grep '^Type=method_return  Sender=:1\.[0-9]+  Destination=:1\.[0-9]+  Cookie=[0-9]+  ReplyCookie=1$' \
 		"$mon" "monitor: the reply"
 
-	"$k" monitor --json --count=2 "$bus" >"$js" 2>&1 &
+	timeout 30 "$k" monitor --json --count=3 "$bus" >"$js" 2>"$err" &
 	mon_pid=$!
-	sleep 0.5
+	wait_for '^Monitoring' "$err"
 	"$k" emit "$bus" /org/example/Obj org.example.Iface Changed sas \
 		thing 2 a b 2>"$err"
 	ok $? "emit: a signal with a string and a string array"
@@ -87,7 +87,7 @@ if [ "${1:-}" = --inner ]; then
 	wait "$mon_pid"
 	python3 - "$js" >"$out" 2>&1 <<'PY'
 import json, sys
-msgs = [json.loads(l) for l in open(sys.argv[1]) if l.startswith('{')]
+msgs = [json.loads(l) for l in open(sys.argv[1])]
 sig = [m for m in msgs if m.get('type') == 'signal']
 assert sig, msgs
 s = sig[0]

@@ -311,8 +311,8 @@ struct kdb_msg;
  * Send a message. With @reply NULL it is queued and kdb_send() returns;
  * with @reply (for KDB_MSG_EXPECT_REPLY only) it waits in the kernel for
  * the answer until the timeout: -ETIMEDOUT, -EPIPE if the peer dropped the
- * call or went away, -ECANCELED if @cancel_fd was signalled, -EOPNOTSUPP
- * for a @cancel_fd the kernel cannot watch. The cookie used is returned
+ * call or went away, -ECANCELED if @cancel_fd became readable, -EOPNOTSUPP
+ * for a @cancel_fd on a kernel without KDBUS_ITEM_CANCEL_FD. The cookie used is returned
  * in *@cookie if not NULL.
  */
 int kdb_send(struct kdb_conn *conn, const struct kdb_send_args *args,

@@ -159,6 +159,19 @@ static void test_calls(void)
 	       "dbus_call: nobody answers");
 	kdb_recv(b, KDB_RECV_DROP, NULL, NULL);
 	g_object_unref(m);
+	if (kdb_conn_can_cancel(a) && pipe(p) == 0) {
+		m = call("org.example.Test", "Echo");
+		tap_ok(write(p[1], "c", 1) == 1, "pipe");
+		tap_is(kdb_dbus_call(a, m, 5000000, p[0], &r), -ECANCELED,
+		       "dbus_call: cancelled by its cancel fd");
+		kdb_recv(b, KDB_RECV_DROP, NULL, NULL);
+		g_object_unref(m);
+		close(p[0]);
+		close(p[1]);
+	} else {
+		tap_skip("this kernel has no KDBUS_ITEM_CANCEL_FD",
+			 "dbus_call: cancelled by its cancel fd");
+	}
 	m = call("org.example.Nobody", "Echo");
 	tap_is(kdb_dbus_call(a, m, 100000, -1, &r), -ESRCH,
 	       "dbus_call: a name nobody owns");

@@ -8,12 +8,21 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <time.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "tap.h"
 
 static struct test_env env;
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
+}
 
 static struct kdb_conn *conn_new(uint64_t flags, const char *desc)
 {
@@ -497,6 +506,43 @@ static void drain_kernel(struct kdb_conn *c)
 	}
 }
 
+/* synchronous calls ended by their cancel fd (KDBUS_ITEM_CANCEL_FD) */
+static void test_cancel(struct kdb_conn *a, struct kdb_conn *b,
+			struct kdb_send_args *s)
+{
+	struct kdb_msg *r = NULL;
+	uint64_t t0;
+	int p[2];
+	pid_t pid;
+
+	if (pipe(p) < 0)
+		return;
+	tap_ok(true, "conn_can_cancel: this kernel watches cancel fds");
+	s->cancel_fd = p[0];
+	s->timeout_us = 10000000;
+	pid = fork();
+	if (pid == 0) {
+		usleep(200000);
+		_exit(write(p[1], "c", 1) == 1 ? 0 : 1);
+	}
+	t0 = now_ms();
+	tap_is(kdb_send(a, s, NULL, &r), -ECANCELED,
+	       "send: the cancel fd ends a synchronous call");
+	tap_ok(now_ms() - t0 < 5000,
+	       "send: cancelled long before its 10 s deadline");
+	test_wait(pid);
+	tap_is(kdb_send(a, s, NULL, &r), -ECANCELED,
+	       "send: a cancel fd readable already");
+	close(p[0]);
+	close(p[1]);
+	s->cancel_fd = 999;
+	tap_is(kdb_send(a, s, NULL, &r), -EBADF, "send: a cancel fd not open");
+	s->cancel_fd = -1;
+	while (kdb_recv(b, KDB_RECV_DROP, NULL, NULL) == 0)
+		;
+	drain_kernel(a);
+}
+
 static void test_calls(void)
 {
 	struct kdb_conn *a = conn_new(0, "caller"), *b = conn_new(0, "srv");
@@ -556,15 +602,12 @@ static void test_calls(void)
 	}
 	kdb_recv(b, KDB_RECV_DROP, NULL, NULL);
 
-	if (pipe(p) == 0) {
+	if (kdb_conn_can_cancel(a))
+		test_cancel(a, b, &s);
+	else if (pipe(p) == 0) {
 		s.cancel_fd = p[0];
-		if (kdb_conn_can_cancel(a)) {
-			tap_skip("the kernel honours cancel fds; not tested",
-				 "send: cancel fd");
-		} else {
-			tap_is(kdb_send(a, &s, NULL, &r), -EOPNOTSUPP,
-			       "send: a cancel fd this kernel cannot watch");
-		}
+		tap_is(kdb_send(a, &s, NULL, &r), -EOPNOTSUPP,
+		       "send: a cancel fd this kernel cannot watch");
 		close(p[0]);
 		close(p[1]);
 	}
