@@ -602,9 +602,9 @@ static void test_calls(void)
 	}
 	kdb_recv(b, KDB_RECV_DROP, NULL, NULL);
 
-	if (kdb_conn_can_cancel(a))
+	if (kdb_conn_can_cancel(a)) {
 		test_cancel(a, b, &s);
-	else if (pipe(p) == 0) {
+	} else if (pipe(p) == 0) {
 		s.cancel_fd = p[0];
 		tap_is(kdb_send(a, &s, NULL, &r), -EOPNOTSUPP,
 		       "send: a cancel fd this kernel cannot watch");
