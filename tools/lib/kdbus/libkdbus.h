@@ -388,8 +388,9 @@ const char *kdb_notify_type_name(enum kdb_notify_type type);
 /*
  * Acquire well-known name @name with KDB_NAME_* @flags. *@state (if not
  * NULL) gets the kernel's answer: KDB_NAME_ACQUIRED | KDB_NAME_PRIMARY
- * (owned), KDB_NAME_ACQUIRED | KDB_NAME_IN_QUEUE (waiting). -EEXIST if
- * taken (without KDB_NAME_QUEUE), -EALREADY if owned or queued already.
+ * (owned), KDB_NAME_ACQUIRED | KDB_NAME_IN_QUEUE (waiting); asking
+ * again for a name held or queued for already succeeds with PRIMARY or
+ * IN_QUEUE but not ACQUIRED. -EEXIST if taken (without KDB_NAME_QUEUE).
  */
 int kdb_name_acquire(struct kdb_conn *conn, const char *name, uint64_t flags,
 		     uint64_t *state);
