@@ -249,13 +249,21 @@ bool kdbus_reply_finish_sync(struct kdbus_reply *reply, int err,
  * kdbus_reply_dead() - the destination will never answer
  * @reply:	unlinked reply; the caller holds a reference and no lock
  *
- * A waiting synchronous sender fails with EPIPE; anyone else gets a
- * KDBUS_ITEM_REPLY_DEAD notification.
+ * A waiting synchronous sender fails with EPIPE (one no longer waiting
+ * hears nothing); an asynchronous one gets a KDBUS_ITEM_REPLY_DEAD
+ * notification.
  */
 void kdbus_reply_dead(struct kdbus_reply *reply)
 {
-	if (reply->sync && kdbus_reply_finish_sync(reply, -EPIPE, NULL))
+	/*
+	 * A synchronous caller learns it from its wait; one that gave up
+	 * waiting (timed out, cancelled, gone) has been told already and
+	 * is told nothing more.
+	 */
+	if (reply->sync) {
+		kdbus_reply_finish_sync(reply, -EPIPE, NULL);
 		return;
+	}
 	kdbus_notify_reply(reply->reply_src, reply->cookie,
 			   KDBUS_ITEM_REPLY_DEAD);
 }
