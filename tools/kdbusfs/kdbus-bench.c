@@ -32,9 +32,11 @@
  * HELLO and close() with up to 16000 connections on the bus (pool 64 KiB),
  * a unicast SEND by well-known name and a NAME_ACQUIRE + NAME_RELEASE
  * with up to 100000 names on it, 250 to a connection (so 20 to 400
- * connections hold them, on the "# " lines as holders=). The bus needs room
- * for the connections (mount option max_connections=16384) and the
- * process a raised RLIMIT_NOFILE (it raises it: run it as root).
+ * connections hold them, on the "# " lines as holders=); each figure is
+ * the median of five windows of 100 operations (see "Scale cases" below).
+ * The bus needs room for the connections (mount option
+ * max_connections=16384) and the process a raised RLIMIT_NOFILE (it raises
+ * it: run it as root).
  * Absolute numbers mean little under emulation; the ratio is the result.
  */
 #define _GNU_SOURCE
@@ -481,14 +483,20 @@ static void bcast_bench(const char *ep, struct kdbus_conn *src, const uint8_t *d
 
 /*
  * Scale cases: the cost of one operation as the bus grows, all in this
- * process. At each size SCALE_WINDOW operations, their commands built
- * beforehand, are timed together: the HELLOs that bring the bus to that
- * size, the close()s that take it down from it, and the name operations
- * while it holds that many names. What brings the bus from one size to the
- * next is not timed.
+ * process. At each size, SCALE_ROUNDS windows of SCALE_WINDOW operations
+ * (their commands built beforehand) are timed, each window as a whole: the
+ * HELLOs that bring the bus to that size (the connections are closed again,
+ * untimed, between two windows), the close()s that take it down from it
+ * (HELLO again between two windows), and the name operations while it
+ * holds that many names. The figure of a size is the median of its
+ * windows: the guest's background work (a kworker, a batch of RCU
+ * callbacks) lands in one window or another from run to run and makes it
+ * up to 40% dearer; the mean and the dearest window are printed too.
+ * What brings the bus from one size to the next is not timed.
  */
 #define SCALE_POOL	(64UL << 10)
 #define SCALE_WINDOW	100
+#define SCALE_ROUNDS	5
 #define SCALE_CONNS	16000
 #define SCALE_NAMES	100000
 /* names one holder owns, below KDBUS_CONN_MAX_NAMES */
@@ -506,20 +514,47 @@ static const int name_sizes[] = { 5000, 10000, 20000, 40000, 80000,
 #define N_CONN_SIZES	((int)ARRAY_SIZE(conn_sizes))
 #define N_NAME_SIZES	((int)ARRAY_SIZE(name_sizes))
 
+/* the cost of one operation at one size, in us, window by window */
+struct scale_point {
+	double win[SCALE_ROUNDS];
+};
+
+static double scale_median(const struct scale_point *p)
+{
+	double v[SCALE_ROUNDS], t;
+	int i, j;
+
+	for (i = 0; i < SCALE_ROUNDS; i++) {
+		t = p->win[i];
+		for (j = i; j > 0 && v[j - 1] > t; j--)
+			v[j] = v[j - 1];
+		v[j] = t;
+	}
+	return v[SCALE_ROUNDS / 2];
+}
+
 /* @holders: how many connections hold the names at each size, or NULL */
 static void scale_report(const char *name, const char *what, const int *sizes,
-			 const int *holders, const double *per, int n)
+			 const int *holders, const struct scale_point *p,
+			 int n)
 {
-	int i;
+	double sum, max;
+	int i, r;
 
 	for (i = 0; i < n; i++) {
+		for (r = 0, sum = 0, max = 0; r < SCALE_ROUNDS; r++) {
+			sum += p[i].win[r];
+			if (p[i].win[r] > max)
+				max = p[i].win[r];
+		}
 		printf("# %s %s=%d", name, what, sizes[i]);
 		if (holders)
 			printf(" holders=%d", holders[i]);
-		printf(" us_per_op=%.2f\n", per[i]);
+		printf(" us_per_op=%.2f mean=%.2f max=%.2f\n",
+		       scale_median(&p[i]), sum / SCALE_ROUNDS, max);
 	}
 	printf("bench: %s %s=%d..%d ratio=%.2f\n", name, what, sizes[0],
-	       sizes[n - 1], per[n - 1] / per[0]);
+	       sizes[n - 1], scale_median(&p[n - 1]) / scale_median(&p[0]));
 	fflush(stdout);
 }
 
@@ -552,16 +587,52 @@ static int scale_conn(const char *ep)
 	return fd;
 }
 
+/* HELLO on SCALE_WINDOW new fds[n...], opened first; us per HELLO */
+static double hello_window(const char *ep, int *fds, int n)
+{
+	struct kdbus_cmd_hello h[SCALE_WINDOW];
+	double t0, us;
+	int j;
+
+	for (j = 0; j < SCALE_WINDOW; j++) {
+		fds[n + j] = open_ep(ep);
+		memset(&h[j], 0, sizeof(h[j]));
+		h[j].size = sizeof(h[j]);
+		h[j].pool_size = SCALE_POOL;
+	}
+	t0 = now();
+	for (j = 0; j < SCALE_WINDOW; j++)
+		if (ioctl(fds[n + j], KDBUS_CMD_HELLO, &h[j]) < 0)
+			die("HELLO (scale)");
+	us = (now() - t0) * 1e6 / SCALE_WINDOW;
+	for (j = 0; j < SCALE_WINDOW; j++) {
+		struct kdbus_conn c = { .fd = fds[n + j] };
+
+		check(kdbus_free(&c, h[j].offset), "FREE");
+	}
+	return us;
+}
+
+/* close() the SCALE_WINDOW newest of fds[0..n-1]; us per close() */
+static double close_window(const int *fds, int n)
+{
+	double t0 = now();
+	int j;
+
+	for (j = 1; j <= SCALE_WINDOW; j++)
+		if (close(fds[n - j]) < 0)
+			die("close");
+	return (now() - t0) * 1e6 / SCALE_WINDOW;
+}
+
 /*
- * HELLO of SCALE_WINDOW connections (opened beforehand) as the bus fills
- * to each of conn_sizes, then close() of SCALE_WINDOW of them, newest
+ * HELLO as the bus fills to each of conn_sizes, then close(), newest
  * first, as it empties from each size.
  */
 static void scale_conns(const char *ep)
 {
-	struct kdbus_cmd_hello h[SCALE_WINDOW];
-	double hello[N_CONN_SIZES], bye[N_CONN_SIZES], t0;
-	int *fds, n = 0, i, j;
+	struct scale_point hello[N_CONN_SIZES], bye[N_CONN_SIZES];
+	int *fds, n = 0, i, j, r;
 
 	raise_nofile(SCALE_CONNS + 256);
 	fds = calloc(SCALE_CONNS, sizeof(*fds));
@@ -571,33 +642,27 @@ static void scale_conns(const char *ep)
 	for (i = 0; i < N_CONN_SIZES; i++) {
 		for (; n < conn_sizes[i] - SCALE_WINDOW; n++)
 			fds[n] = scale_conn(ep);
-		for (j = 0; j < SCALE_WINDOW; j++) {
-			fds[n + j] = open_ep(ep);
-			memset(&h[j], 0, sizeof(h[j]));
-			h[j].size = sizeof(h[j]);
-			h[j].pool_size = SCALE_POOL;
+		for (r = 0; r < SCALE_ROUNDS; r++) {
+			hello[i].win[r] = hello_window(ep, fds, n);
+			if (r == SCALE_ROUNDS - 1)
+				n += SCALE_WINDOW;
+			else
+				for (j = 0; j < SCALE_WINDOW; j++)
+					close(fds[n + j]);
 		}
-		t0 = now();
-		for (j = 0; j < SCALE_WINDOW; j++)
-			if (ioctl(fds[n + j], KDBUS_CMD_HELLO, &h[j]) < 0)
-				die("HELLO (scale)");
-		hello[i] = (now() - t0) * 1e6 / SCALE_WINDOW;
-		for (j = 0; j < SCALE_WINDOW; j++) {
-			struct kdbus_conn c = { .fd = fds[n + j] };
-
-			check(kdbus_free(&c, h[j].offset), "FREE");
-		}
-		n += SCALE_WINDOW;
 	}
 
 	for (i = N_CONN_SIZES - 1; i >= 0; i--) {
 		for (; n > conn_sizes[i]; n--)
 			close(fds[n - 1]);
-		t0 = now();
-		for (j = 0; j < SCALE_WINDOW; j++)
-			if (close(fds[--n]) < 0)
-				die("close");
-		bye[i] = (now() - t0) * 1e6 / SCALE_WINDOW;
+		for (r = 0; r < SCALE_ROUNDS; r++) {
+			bye[i].win[r] = close_window(fds, n);
+			if (r == SCALE_ROUNDS - 1)
+				n -= SCALE_WINDOW;
+			else
+				for (j = 1; j <= SCALE_WINDOW; j++)
+					fds[n - j] = scale_conn(ep);
+		}
 	}
 	while (n > 0)
 		close(fds[--n]);
@@ -672,24 +737,74 @@ static unsigned int lcg(unsigned int *state)
 }
 
 /*
+ * SCALE_WINDOW unicast SENDs from @src to names drawn at random among the
+ * @n on the bus, in batches; their owners are emptied between batches,
+ * untimed. Returns us per SEND.
+ */
+static double send_window(struct kdbus_conn *src, const int *holders, int n,
+			  const uint8_t *data, unsigned int *seed,
+			  uint64_t *cookie)
+{
+	static struct name_msg msgs[SEND_BATCH];
+	unsigned int pick[SEND_BATCH];
+	double t0, spent = 0;
+	int j, sent;
+	long got;
+
+	for (sent = 0; sent < SCALE_WINDOW; sent += SEND_BATCH) {
+		for (j = 0; j < SEND_BATCH; j++) {
+			pick[j] = lcg(seed) % n;
+			name_msg(&msgs[j], data, pick[j], (*cookie)++);
+		}
+		t0 = now();
+		for (j = 0; j < SEND_BATCH; j++)
+			if (ioctl(src->fd, KDBUS_CMD_SEND, &msgs[j].cmd) < 0)
+				die("SEND (by name)");
+		spent += now() - t0;
+		for (j = 0, got = 0; j < SEND_BATCH; j++)
+			got += bcast_drain(holders[pick[j] / NAMES_PER_CONN]);
+		if (got != SEND_BATCH) {
+			fprintf(stderr, "scale-name-send: %ld of %d delivered\n",
+				got, SEND_BATCH);
+			exit(1);
+		}
+	}
+	return spent * 1e6 / sent;
+}
+
+/*
+ * SCALE_WINDOW NAME_ACQUIRE + NAME_RELEASE by @src of names nobody holds,
+ * "probe<*probe>" on; us per pair.
+ */
+static double acquire_window(struct kdbus_conn *src, unsigned int *probe)
+{
+	static struct name_cmd probes[SCALE_WINDOW];
+	double t0;
+	int j;
+
+	for (j = 0; j < SCALE_WINDOW; j++)
+		name_cmd(&probes[j], "probe", (*probe)++);
+	t0 = now();
+	for (j = 0; j < SCALE_WINDOW; j++)
+		if (ioctl(src->fd, KDBUS_CMD_NAME_ACQUIRE, probes[j].data) < 0 ||
+		    ioctl(src->fd, KDBUS_CMD_NAME_RELEASE, probes[j].data) < 0)
+			die("NAME_ACQUIRE/RELEASE (probe)");
+	return (now() - t0) * 1e6 / SCALE_WINDOW;
+}
+
+/*
  * With each of name_sizes well-known names on the bus, NAMES_PER_CONN to
- * a connection: SCALE_WINDOW unicast SENDs from @src to names drawn at
- * random among them (their owners emptied between batches, untimed), then
- * SCALE_WINDOW NAME_ACQUIRE + NAME_RELEASE by @src of names nobody holds.
+ * a connection: SENDs by name, then NAME_ACQUIRE + NAME_RELEASE.
  */
 static void scale_names(const char *ep, struct kdbus_conn *src,
 			const uint8_t *data)
 {
 	int n_holders = (SCALE_NAMES + NAMES_PER_CONN - 1) / NAMES_PER_CONN;
-	double send[N_NAME_SIZES], acq[N_NAME_SIZES], t0, spent;
-	int held[N_NAME_SIZES];
-	static struct name_cmd probes[SCALE_WINDOW];
-	static struct name_msg msgs[SEND_BATCH];
-	unsigned int seed = 1, probe = 0, pick[SEND_BATCH];
-	int *holders, n = 0, i, j, sent;
+	struct scale_point send[N_NAME_SIZES], acq[N_NAME_SIZES];
+	unsigned int seed = 1, probe = 0;
+	int held[N_NAME_SIZES], *holders, n = 0, i, r;
 	uint64_t cookie = 1;
 	struct name_cmd b;
-	long got;
 
 	raise_nofile(n_holders + 256);
 	holders = calloc(n_holders, sizeof(*holders));
@@ -707,40 +822,11 @@ static void scale_names(const char *ep, struct kdbus_conn *src,
 				die("NAME_ACQUIRE (scale)");
 		}
 		held[i] = (n + NAMES_PER_CONN - 1) / NAMES_PER_CONN;
-
-		for (sent = 0, spent = 0; sent < SCALE_WINDOW;
-		     sent += SEND_BATCH) {
-			for (j = 0; j < SEND_BATCH; j++) {
-				pick[j] = lcg(&seed) % n;
-				name_msg(&msgs[j], data, pick[j], cookie++);
-			}
-			t0 = now();
-			for (j = 0; j < SEND_BATCH; j++)
-				if (ioctl(src->fd, KDBUS_CMD_SEND,
-					  &msgs[j].cmd) < 0)
-					die("SEND (by name)");
-			spent += now() - t0;
-			for (j = 0, got = 0; j < SEND_BATCH; j++)
-				got += bcast_drain(holders[pick[j] /
-							   NAMES_PER_CONN]);
-			if (got != SEND_BATCH) {
-				fprintf(stderr, "scale-name-send: %ld of %d delivered\n",
-					got, SEND_BATCH);
-				exit(1);
-			}
-		}
-		send[i] = spent * 1e6 / sent;
-
-		for (j = 0; j < SCALE_WINDOW; j++)
-			name_cmd(&probes[j], "probe", probe++);
-		t0 = now();
-		for (j = 0; j < SCALE_WINDOW; j++)
-			if (ioctl(src->fd, KDBUS_CMD_NAME_ACQUIRE,
-				  probes[j].data) < 0 ||
-			    ioctl(src->fd, KDBUS_CMD_NAME_RELEASE,
-				  probes[j].data) < 0)
-				die("NAME_ACQUIRE/RELEASE (probe)");
-		acq[i] = (now() - t0) * 1e6 / SCALE_WINDOW;
+		for (r = 0; r < SCALE_ROUNDS; r++)
+			send[i].win[r] = send_window(src, holders, n, data,
+						     &seed, &cookie);
+		for (r = 0; r < SCALE_ROUNDS; r++)
+			acq[i].win[r] = acquire_window(src, &probe);
 	}
 	for (i = 0; i < n_holders; i++)
 		close(holders[i]);
