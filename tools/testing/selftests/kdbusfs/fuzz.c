@@ -2,7 +2,7 @@
 /*
  * fuzz - a structure-aware ioctl fuzzer for kdbusfs
  *
- *   fuzz [-s SEED] [-n ITERATIONS] [-t SECONDS] [-v] [-R]
+ *   fuzz [-s SEED] [-n ITERATIONS] [-t SECONDS] [-v] [-R] [--kcov[=count|auto]]
  *
  * Mounts kdbusfs on a temporary directory (as root, or else as root of a
  * new user namespace), makes buses, endpoint files and connections with
@@ -39,12 +39,36 @@
  *
  *   fuzz: iterations=N seed=S errors_by_errno={EINVAL:n,...}
  *
+ * With --kcov, on a kernel with KCOV and a module built with
+ * scripts/build-module --coverage (the debug kernel instruments nothing
+ * else), the fuzzer is guided by coverage. The main thread, which makes
+ * every call of a step, is traced; the PCs inside the module's memory
+ * (/proc/modules) make edges, hashes of consecutive PCs in a bitmap. A
+ * step is recorded as its tape, the PRNG draws it took; a step that
+ * reached new edges is kept in a corpus (CORPUS_MAX tapes), and half of
+ * the steps replay a kept tape mutated (a draw drawn again, nudged, bit
+ * flipped, dropped or added; the rest drawn afresh or spliced from another
+ * tape) where the others are generated. The generator makes every
+ * decision either way, so a mutated step is checked like any other. Its
+ * inputs then depend on the coverage too: the seed reproduces a guided
+ * run only as far as the coverage repeats. --kcov=count counts edges and
+ * guides nothing, the inputs of a seed stay those of a run without
+ * --kcov; --kcov=auto guides where KCOV and an instrumented module are
+ * there and runs unguided otherwise. Every PROGRESS_SECONDS a line and,
+ * before the last line, one line tell
+ *
+ *   fuzz: kcov edges=E corpus=C iterations=N mode=M pcs=P mutated=...
+ *
+ * where pcs counts the distinct PCs. --kcov or --kcov=count without KCOV
+ * or without an instrumented module is a setup error.
+ *
  * Exit status: 0, 1 if anything impossible was seen, 2 on setup errors,
  * 3 if a step hung.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -62,6 +86,7 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
+#include <linux/kcov.h>
 
 #include "kdbus_util.h"
 #include "kdbus_doc_errnos.h"
@@ -92,12 +117,41 @@
 
 static uint64_t rng;
 
+static uint64_t xorshift(uint64_t *state)
+{
+	*state ^= *state >> 12;
+	*state ^= *state << 25;
+	*state ^= *state >> 27;
+	return *state * 0x2545F4914F6CDD1DULL;
+}
+
+/*
+ * With coverage guidance, a step is its tape: the draws it took. A step
+ * that reached new edges is kept as its tape; a mutated tape replays as
+ * the first draws of a later step, and the PRNG supplies what follows.
+ * Every decision is the generator's, so a mutated input is built and
+ * checked as any other. Without guidance no tape is played or recorded.
+ */
+#define TAPE_MAX		8192
+
+static struct {
+	uint64_t in[TAPE_MAX];	/* to replay */
+	uint64_t out[TAPE_MAX];	/* recorded */
+	unsigned int n_in, pos, n_out;
+	bool record;
+} tape;
+
 static uint64_t rnd(void)
 {
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return rng * 0x2545F4914F6CDD1DULL;
+	uint64_t v;
+
+	if (tape.pos < tape.n_in)
+		v = tape.in[tape.pos++];
+	else
+		v = xorshift(&rng);
+	if (tape.record && tape.n_out < TAPE_MAX)
+		tape.out[tape.n_out++] = v;
+	return v;
 }
 
 static uint64_t below(uint64_t n)
@@ -211,6 +265,8 @@ static uint64_t errno_hist[256];
 /* the errnos of each command of kdbus_doc_errnos[], of other ioctls last */
 static uint64_t cmd_errno_hist[KDBUS_DOC_N_CMDS + 1][256];
 static uint64_t progress;
+/* what else the reproducing command line needs */
+static const char *repro_args = "";
 
 /* what runs now, for the hang and crash reports */
 static struct {
@@ -305,8 +361,9 @@ static void bad(const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nfuzz:   reproduce: fuzz -s %llu -n %llu -v\n",
-		(unsigned long long)seed, (unsigned long long)iteration + 1);
+	fprintf(stderr, "\nfuzz:   reproduce: fuzz -s %llu -n %llu%s -v\n",
+		(unsigned long long)seed, (unsigned long long)iteration + 1,
+		repro_args);
 }
 
 static void die(const char *what, int err)
@@ -440,9 +497,9 @@ static void *hang_watch(void *arg)
 			(unsigned long long)cur.iteration,
 			cur.what ? cur.what : "-", cur.kind ? cur.kind : "-",
 			cur.cmd, HANG_SECONDS);
-		fprintf(stderr, "fuzz:   reproduce: fuzz -s %llu -n %llu -v\n",
+		fprintf(stderr, "fuzz:   reproduce: fuzz -s %llu -n %llu%s -v\n",
 			(unsigned long long)seed,
-			(unsigned long long)cur.iteration + 1);
+			(unsigned long long)cur.iteration + 1, repro_args);
 		_exit(3);
 	}
 	return NULL;
@@ -2470,6 +2527,367 @@ static void do_poll(void)
 }
 
 /* ---------------------------------------------------------------------- */
+/* coverage: KCOV on the debug kernel, where only kdbusfs is instrumented */
+
+#define KCOV_PATH		"/sys/kernel/debug/kcov"
+#define KCOV_WORDS		262144UL	/* trace entries of a thread */
+#define EDGE_BITS		1048576UL
+#define CORPUS_MAX		1024
+#define MUTATE_PERCENT		50
+#define PROGRESS_SECONDS	30
+
+enum kcov_mode { KC_OFF, KC_AUTO, KC_COUNT, KC_GUIDED };
+
+static enum kcov_mode kcov_mode;
+static const char * const kcov_mode_name[] = {
+	"off", "auto", "count", "guided",
+};
+
+/* the trace of a thread: the main thread makes every call of a step */
+struct kcov_thread {
+	int fd;
+	unsigned long *area;
+};
+
+static __thread struct kcov_thread kct = { .fd = -1 };
+
+static struct {
+	uint64_t lo, hi;		/* the module's memory, if known */
+	uint64_t edge[EDGE_BITS / 64];	/* hashes of (previous, this) PC */
+	uint64_t *pc;			/* bit pc - lo, with lo known */
+	uint64_t n_edges, n_pcs, n_outside, n_overflows;
+	uint64_t mrng;			/* the mutator's draws */
+	uint64_t n_mutated, n_new_mutated, n_new_fresh;
+} cov;
+
+/* a tape that reached new edges */
+struct corpus_entry {
+	uint64_t *v;
+	unsigned int n;
+	unsigned int found;		/* edges it was the first to reach */
+};
+
+static struct corpus_entry corpus[CORPUS_MAX];
+static unsigned int n_corpus;
+
+/* where kdbusfs lies, from /proc/modules (root sees the address) */
+static void kcov_module_range(void)
+{
+	unsigned long long size, addr;
+	char line[512], name[64];
+	FILE *f = fopen("/proc/modules", "re");
+
+	if (!f)
+		return;
+	/* name size refcount users state address */
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %llu %*s %*s %*s %llx", name, &size,
+			   &addr) == 3 && !strcmp(name, "kdbusfs") && addr) {
+			cov.lo = addr;
+			cov.hi = addr + size;
+		}
+	fclose(f);
+}
+
+/* trace the calling thread; 0 or -errno */
+static int kcov_thread_start(void)
+{
+	size_t len = KCOV_WORDS * sizeof(unsigned long);
+	unsigned long *area;
+	int fd, err;
+
+	fd = open(KCOV_PATH, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, KCOV_INIT_TRACE, KCOV_WORDS))
+		goto fail;
+	area = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (area == MAP_FAILED)
+		goto fail;
+	if (ioctl(fd, KCOV_ENABLE, KCOV_TRACE_PC)) {
+		err = errno;
+		munmap(area, len);
+		close(fd);
+		return -err;
+	}
+	kct.fd = fd;
+	kct.area = area;
+	return 0;
+fail:
+	err = errno;
+	close(fd);
+	return -err;
+}
+
+static void kcov_thread_stop(void)
+{
+	if (kct.fd < 0)
+		return;
+	ioctl(kct.fd, KCOV_DISABLE, 0);
+	munmap(kct.area, KCOV_WORDS * sizeof(unsigned long));
+	close(kct.fd);
+	kct.fd = -1;
+}
+
+static void kcov_begin(void)
+{
+	__atomic_store_n(&kct.area[0], 0, __ATOMIC_RELAXED);
+}
+
+static unsigned long kcov_count(void)
+{
+	unsigned long n = __atomic_load_n(&kct.area[0], __ATOMIC_RELAXED);
+
+	return n < KCOV_WORDS - 1 ? n : KCOV_WORDS - 1;
+}
+
+static bool bit_set(uint64_t *map, uint64_t bit)
+{
+	uint64_t mask = 1ULL << (bit % 64);
+
+	if (map[bit / 64] & mask)
+		return false;
+	map[bit / 64] |= mask;
+	return true;
+}
+
+static uint64_t edge_hash(uint64_t prev, uint64_t pc)
+{
+	uint64_t x = prev * 0x9e3779b97f4a7c15ULL ^ pc;
+
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	return x % EDGE_BITS;
+}
+
+/* the edges of the trace since kcov_begin() that no step reached before */
+static unsigned int kcov_end(void)
+{
+	unsigned long n = kcov_count(), i;
+	unsigned int fresh = 0;
+	uint64_t prev = 0, pc;
+
+	if (n == KCOV_WORDS - 1)
+		cov.n_overflows++;
+	for (i = 1; i <= n; i++) {
+		pc = kct.area[i];
+		if (cov.lo && (pc < cov.lo || pc >= cov.hi)) {
+			cov.n_outside++;
+			continue;
+		}
+		if (cov.pc && bit_set(cov.pc, pc - cov.lo))
+			cov.n_pcs++;
+		if (bit_set(cov.edge, edge_hash(prev, pc)))
+			fresh++;
+		prev = pc;
+	}
+	cov.n_edges += fresh;
+	return fresh;
+}
+
+/*
+ * Trace the main thread and see the module in the trace: NULL, or why
+ * there is no coverage to be had.
+ */
+static const char *kcov_setup(void)
+{
+	static char why[256];
+	unsigned long n, i;
+	bool inside = false;
+	int ret;
+
+	ret = kcov_thread_start();
+	if (ret) {
+		snprintf(why, sizeof(why), "no KCOV: %s: %s", KCOV_PATH,
+			 strerror(-ret));
+		return why;
+	}
+	kcov_module_range();
+	/* an ioctl no kdbusfs file takes: the module's ioctl handler */
+	kcov_begin();
+	ioctl(fz.bus[0].control, _IO(KDBUS_IOCTL_MAGIC, 0xff), 0);
+	n = kcov_count();
+	for (i = 1; i <= n; i++)
+		if (kct.area[i] >= cov.lo && kct.area[i] < cov.hi)
+			inside = true;
+	if (!n) {
+		kcov_thread_stop();
+		return "kdbusfs.ko has no KCOV calls (scripts/build-module --coverage)";
+	}
+	if (cov.lo && !inside) {
+		printf("fuzz: kcov: the trace is outside kdbusfs at 0x%llx+%llu: not filtered\n",
+		       (unsigned long long)cov.lo,
+		       (unsigned long long)(cov.hi - cov.lo));
+		cov.lo = 0;
+		cov.hi = 0;
+	}
+	if (cov.lo) {
+		cov.pc = calloc((cov.hi - cov.lo) / 64 + 1, sizeof(uint64_t));
+		if (!cov.pc)
+			die("calloc", ENOMEM);
+	}
+	cov.mrng = (seed ? seed : 1) ^ 0x6a09e667f3bcc909ULL;
+	return NULL;
+}
+
+static uint64_t mbelow(uint64_t n)
+{
+	return n ? xorshift(&cov.mrng) % n : 0;
+}
+
+static unsigned int corpus_pick(void)
+{
+	/* while it grows, the latest entries half of the time */
+	if (n_corpus < CORPUS_MAX && n_corpus > 16 && mbelow(2))
+		return n_corpus - 1 - mbelow(16);
+	return mbelow(n_corpus);
+}
+
+/* the tape of a corpus entry, mutated, to replay */
+static void tape_mutate(void)
+{
+	const struct corpus_entry *e = &corpus[corpus_pick()], *o;
+	unsigned int n = e->n, ops = 1 + mbelow(3), i, j, k;
+	uint64_t *t = tape.in;
+
+	memcpy(t, e->v, n * sizeof(*t));
+	while (ops-- && n) {
+		i = mbelow(n);
+		switch (mbelow(10)) {
+		case 0:
+		case 1:
+			/* that decision again */
+			t[i] = xorshift(&cov.mrng);
+			break;
+		case 2:
+			/* the next or the previous choice: below() is a % */
+			t[i] += mbelow(2) ? 1 : -1;
+			break;
+		case 3:
+			t[i] += mbelow(17) - 8;
+			break;
+		case 4:
+			t[i] ^= 1ULL << mbelow(64);
+			break;
+		case 5:
+			t[i] = mbelow(2) ? 0 : ~0ULL;
+			break;
+		case 6:
+			/* the rest afresh */
+			n = i + 1;
+			break;
+		case 7:
+			/* the rest from another entry, from there or anywhere */
+			o = &corpus[mbelow(n_corpus)];
+			j = i < o->n && mbelow(2) ? i : mbelow(o->n);
+			k = o->n - j;
+			if (k > TAPE_MAX - i)
+				k = TAPE_MAX - i;
+			memcpy(t + i, o->v + j, k * sizeof(*t));
+			n = i + k;
+			break;
+		case 8:
+			/* a draw more: what follows shifts */
+			if (n == TAPE_MAX)
+				break;
+			memmove(t + i + 1, t + i, (n - i) * sizeof(*t));
+			t[i] = xorshift(&cov.mrng);
+			n++;
+			break;
+		default:
+			/* a draw less */
+			memmove(t + i, t + i + 1, (n - i - 1) * sizeof(*t));
+			n--;
+			break;
+		}
+	}
+	tape.n_in = n;
+	tape.pos = 0;
+}
+
+/* keep the tape just recorded, which reached @found new edges */
+static void corpus_add(unsigned int found)
+{
+	struct corpus_entry *e;
+	unsigned int i, j;
+
+	if (!tape.n_out)
+		return;
+	if (n_corpus < CORPUS_MAX) {
+		e = &corpus[n_corpus++];
+	} else {
+		/* of a few, the one that was first to the fewest edges */
+		e = &corpus[mbelow(CORPUS_MAX)];
+		for (i = 0; i < 3; i++) {
+			j = mbelow(CORPUS_MAX);
+			if (corpus[j].found < e->found)
+				e = &corpus[j];
+		}
+		free(e->v);
+	}
+	e->v = malloc(tape.n_out * sizeof(*e->v));
+	if (!e->v)
+		die("malloc", ENOMEM);
+	memcpy(e->v, tape.out, tape.n_out * sizeof(*e->v));
+	e->n = tape.n_out;
+	e->found = found;
+}
+
+static void step(void);
+
+/* a step under coverage: generated or mutated, counted, maybe kept */
+static void covered_step(void)
+{
+	bool guided = kcov_mode == KC_GUIDED, mutated = false;
+	unsigned int fresh;
+
+	if (guided) {
+		if (n_corpus && mbelow(100) < MUTATE_PERCENT) {
+			tape_mutate();
+			mutated = true;
+			cov.n_mutated++;
+			if (fz.verbose)
+				fprintf(stderr, "fuzz: %llu replays %u mutated draws\n",
+					(unsigned long long)iteration,
+					tape.n_in);
+		}
+		tape.n_out = 0;
+		tape.record = true;
+	}
+	kcov_begin();
+	step();
+	fresh = kcov_end();
+	tape.record = false;
+	tape.n_in = 0;
+	tape.pos = 0;
+	if (!fresh || !guided)
+		return;
+	if (mutated)
+		cov.n_new_mutated++;
+	else
+		cov.n_new_fresh++;
+	corpus_add(fresh);
+}
+
+static void kcov_report(const char *what)
+{
+	printf("fuzz: kcov %sedges=%llu corpus=%u iterations=%llu mode=%s",
+	       what, (unsigned long long)cov.n_edges, n_corpus,
+	       (unsigned long long)iteration, kcov_mode_name[kcov_mode]);
+	printf(" pcs=%llu mutated=%llu new_by_mutated=%llu new_by_fresh=%llu",
+	       (unsigned long long)cov.n_pcs,
+	       (unsigned long long)cov.n_mutated,
+	       (unsigned long long)cov.n_new_mutated,
+	       (unsigned long long)cov.n_new_fresh);
+	if (cov.n_overflows || cov.n_outside)
+		printf(" overflows=%llu outside=%llu",
+		       (unsigned long long)cov.n_overflows,
+		       (unsigned long long)cov.n_outside);
+	printf("\n");
+}
+
+/* ---------------------------------------------------------------------- */
 /* the loop */
 
 static void step(void)
@@ -2542,19 +2960,90 @@ static void print_hist(uint64_t *hist)
 static void print_help(void)
 {
 	fprintf(stderr,
-		"usage: fuzz [-s SEED] [-n ITERATIONS] [-t SECONDS] [-v] [-R]\n");
+		"usage: fuzz [-s SEED] [-n ITERATIONS] [-t SECONDS] [-v] [-R] [--kcov[=count|auto]]\n");
 	exit(2);
 }
 
+static void teardown(void)
+{
+	int i, status;
+
+	if (fz.resp_pid > 0) {
+		kill(fz.resp_pid, SIGKILL);
+		if (waitpid(fz.resp_pid, &status, 0) == fz.resp_pid &&
+		    WIFEXITED(status) && WEXITSTATUS(status)) {
+			fprintf(stderr, "fuzz: responder exited with %d\n",
+				WEXITSTATUS(status));
+			n_bad++;
+		}
+	}
+	for (i = 0; i < N_CONNS; i++)
+		conn_free_slot(&fz.conn[i]);
+	for (i = 0; i < N_BUSES; i++)
+		fz_close(fz.bus[i].control);
+	for (i = 0; i < N_SPARE_CONTROLS; i++)
+		fz_close(fz.spare[i].fd);
+	for (i = 0; i < N_ENDPOINTS; i++)
+		fz_close(fz.ep[i].fd);
+	fz_close(fz.opath);
+	fz_close(fz.root_fd);
+	kdbus_umount(fz.dir);
+	rmdir(fz.dir);
+}
+
+/* trace the main thread, as --kcov asked */
+static void start_coverage(void)
+{
+	const char *why;
+
+	if (kcov_mode == KC_OFF)
+		return;
+	why = kcov_setup();
+	if (!why) {
+		if (kcov_mode == KC_AUTO)
+			kcov_mode = KC_GUIDED;
+		if (kcov_mode == KC_GUIDED)
+			repro_args = " --kcov";
+		printf("fuzz: kcov: %s, kdbusfs at 0x%llx+%llu\n",
+		       kcov_mode_name[kcov_mode], (unsigned long long)cov.lo,
+		       (unsigned long long)(cov.hi - cov.lo));
+		return;
+	}
+	if (kcov_mode == KC_AUTO) {
+		printf("fuzz: kcov: %s; not guided\n", why);
+		kcov_mode = KC_OFF;
+		return;
+	}
+	fprintf(stderr, "fuzz: --kcov: %s\n", why);
+	teardown();
+	exit(2);
+}
+
+static const struct option long_options[] = {
+	{ "kcov", optional_argument, NULL, 'K' },
+	{ NULL, 0, NULL, 0 },
+};
+
 int main(int argc, char **argv)
 {
-	uint64_t max_iter = 20000, max_sec = 60, t0, elapsed;
+	uint64_t max_iter = 20000, max_sec = 60, t0, elapsed, now, shown;
 	bool responder = true;
-	int opt, i, status;
+	int opt, i;
 
 	seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
-	while ((opt = getopt(argc, argv, "s:n:t:vR")) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:n:t:vR", long_options,
+				  NULL)) != -1) {
 		switch (opt) {
+		case 'K':
+			if (!optarg || !strcmp(optarg, "guided"))
+				kcov_mode = KC_GUIDED;
+			else if (!strcmp(optarg, "count"))
+				kcov_mode = KC_COUNT;
+			else if (!strcmp(optarg, "auto"))
+				kcov_mode = KC_AUTO;
+			else
+				print_help();
+			break;
 		case 's':
 			seed = strtoull(optarg, NULL, 0);
 			break;
@@ -2578,41 +3067,33 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	setup(responder);
+	start_coverage();
 	kmsg_open();
 	setup_signals();
 	t0 = kdbus_now_ns();
+	shown = t0;
 	for (iteration = 0; iteration < max_iter; iteration++) {
-		if ((iteration & 15) == 0 &&
-		    kdbus_now_ns() - t0 >= max_sec * 1000000000ULL)
-			break;
+		if ((iteration & 15) == 0) {
+			now = kdbus_now_ns();
+			if (now - t0 >= max_sec * 1000000000ULL)
+				break;
+			if (kcov_mode != KC_OFF &&
+			    now - shown >= PROGRESS_SECONDS * 1000000000ULL) {
+				shown = now;
+				kcov_report("progress ");
+			}
+		}
 		cur.iteration = iteration;
-		step();
+		if (kcov_mode != KC_OFF)
+			covered_step();
+		else
+			step();
 		kmsg_check();
 		__atomic_add_fetch(&progress, 1, __ATOMIC_RELAXED);
 	}
 	elapsed = kdbus_now_ns() - t0;
-
-	if (fz.resp_pid > 0) {
-		kill(fz.resp_pid, SIGKILL);
-		if (waitpid(fz.resp_pid, &status, 0) == fz.resp_pid &&
-		    WIFEXITED(status) && WEXITSTATUS(status)) {
-			fprintf(stderr, "fuzz: responder exited with %d\n",
-				WEXITSTATUS(status));
-			n_bad++;
-		}
-	}
-	for (i = 0; i < N_CONNS; i++)
-		conn_free_slot(&fz.conn[i]);
-	for (i = 0; i < N_BUSES; i++)
-		fz_close(fz.bus[i].control);
-	for (i = 0; i < N_SPARE_CONTROLS; i++)
-		fz_close(fz.spare[i].fd);
-	for (i = 0; i < N_ENDPOINTS; i++)
-		fz_close(fz.ep[i].fd);
-	fz_close(fz.opath);
-	fz_close(fz.root_fd);
-	kdbus_umount(fz.dir);
-	rmdir(fz.dir);
+	kcov_thread_stop();
+	teardown();
 
 	printf("fuzz: ok=%llu bad=%llu sends=%llu recvs=%llu mmaps=%llu ",
 	       (unsigned long long)n_ok, (unsigned long long)n_bad,
@@ -2629,6 +3110,8 @@ int main(int argc, char **argv)
 		print_hist(cmd_errno_hist[i]);
 		printf("}\n");
 	}
+	if (kcov_mode != KC_OFF)
+		kcov_report("");
 	printf("fuzz: iterations=%llu seed=%llu errors_by_errno={",
 	       (unsigned long long)iteration, (unsigned long long)seed);
 	print_hist(errno_hist);
