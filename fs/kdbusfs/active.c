@@ -66,9 +66,9 @@ void kdbus_active_deactivate(struct kdbus_active *active)
  * @active:	deactivated counter
  * @waitq:	wait queue that kdbus_active_release() wakes
  *
- * Sleeps uninterruptibly: active references are only held for the span of
- * one operation, and every blocking operation inside one must be woken by
- * the deactivation that precedes the drain.
+ * Sleeps uninterruptibly: only for counters whose references are held
+ * for spans that touch no user memory and whose blocking operations are
+ * woken by the deactivation that precedes the drain.
  */
 void kdbus_active_drain(struct kdbus_active *active, wait_queue_head_t *waitq)
 {
@@ -77,6 +77,29 @@ void kdbus_active_drain(struct kdbus_active *active, wait_queue_head_t *waitq)
 	rwsem_acquire(&active->dep_map, 0, 0, _RET_IP_);
 	rwsem_release(&active->dep_map, _RET_IP_);
 	wait_event(*waitq, atomic_read(&active->count) <= KDBUS_ACTIVE_BIAS);
+}
+
+/**
+ * kdbus_active_drain_killable() - wait for the active references, killably
+ * @active:	deactivated counter
+ * @waitq:	wait queue that kdbus_active_release() wakes
+ *
+ * For counters whose users may sleep on things user space controls (a page
+ * fault in a FUSE mapping): the waiter can be killed, and the cleanup is
+ * then left to the last user (see kdbus_active_release()).
+ *
+ * Return: 0 once drained, -EINTR on a fatal signal.
+ */
+int kdbus_active_drain_killable(struct kdbus_active *active,
+				wait_queue_head_t *waitq)
+{
+	WARN_ON(kdbus_active_is_active(active));
+	rwsem_acquire(&active->dep_map, 0, 0, _RET_IP_);
+	rwsem_release(&active->dep_map, _RET_IP_);
+	if (wait_event_killable(*waitq, atomic_read(&active->count) <=
+				KDBUS_ACTIVE_BIAS))
+		return -EINTR;
+	return 0;
 }
 
 /**

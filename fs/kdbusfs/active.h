@@ -74,6 +74,8 @@ void __kdbus_active_init(struct kdbus_active *active, const char *name,
 bool kdbus_active_activate(struct kdbus_active *active);
 void kdbus_active_deactivate(struct kdbus_active *active);
 void kdbus_active_drain(struct kdbus_active *active, wait_queue_head_t *waitq);
+int kdbus_active_drain_killable(struct kdbus_active *active,
+				wait_queue_head_t *waitq);
 bool kdbus_active_cleanup(struct kdbus_active *active);
 
 /**
@@ -105,13 +107,19 @@ static inline bool kdbus_active_acquire(struct kdbus_active *active)
  * kdbus_active_release() - drop an active reference
  * @active:	counter the reference was taken on
  * @waitq:	wait queue a drainer may sleep on
+ *
+ * Return: true if it was the last reference of a deactivated counter, so
+ * that a cleanup the deactivation left to the last user is due now
+ * (kdbus_active_cleanup() tells who runs it).
  */
-static inline void kdbus_active_release(struct kdbus_active *active,
+static inline bool kdbus_active_release(struct kdbus_active *active,
 					wait_queue_head_t *waitq)
 {
 	rwsem_release(&active->dep_map, _RET_IP_);
-	if (atomic_dec_return(&active->count) == KDBUS_ACTIVE_BIAS)
-		wake_up_all(waitq);
+	if (atomic_dec_return(&active->count) != KDBUS_ACTIVE_BIAS)
+		return false;
+	wake_up_all(waitq);
+	return true;
 }
 
 #endif

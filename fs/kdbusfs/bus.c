@@ -145,7 +145,8 @@ static struct kdbus_bus *kdbus_bus_new(struct kdbus_domain *domain,
 
 /**
  * kdbus_cmd_bus_make() - handle KDBUS_CMD_BUS_MAKE
- * @domain:	domain to make the bus in; active for the call
+ * @domain:	domain to make the bus in; the control file pins its mount,
+ *		so it is not torn down during the call
  * @file:	the control file; its opener's credentials are used
  * @view:	what else was pinned when it was opened
  * @argp:	command payload

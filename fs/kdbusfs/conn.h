@@ -171,12 +171,15 @@ static inline bool kdbus_conn_acquire(struct kdbus_conn *conn)
 
 /**
  * kdbus_conn_release() - end an operation on a connection
- * @conn:	connection, may be NULL
+ * @conn:	connection
+ *
+ * Return: true if it was the last operation of a connection that was
+ * disconnected meanwhile: the caller finishes the disconnection
+ * (kdbus_conn_end_op()).
  */
-static inline void kdbus_conn_release(struct kdbus_conn *conn)
+static inline bool kdbus_conn_release(struct kdbus_conn *conn)
 {
-	if (conn)
-		kdbus_active_release(&conn->active, &conn->wait);
+	return kdbus_active_release(&conn->active, &conn->wait);
 }
 
 /**

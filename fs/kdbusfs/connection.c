@@ -35,27 +35,11 @@
 #include "send.h"
 #include "user.h"
 
-/**
- * kdbus_conn_disconnect() - disconnect a connection
- * @conn:		connection
- * @ensure_queue_empty:	fail with -EBUSY if messages are queued (BYEBYE)
- *
- * The emptiness check and the deactivation happen under the connection's
- * lock, which every sender takes to queue: nothing can slip in between, so
- * a successful BYEBYE never loses a message. The caller must not hold an
- * active reference on @conn (lockdep checks it on the debug kernel).
- *
- * Then, once: its names pass on (with the messages sent to them, where an
- * activator takes them), its policy goes, peers are told (ID_REMOVE),
- * queued messages are dropped (requests among them get REPLY_DEAD),
- * replies it owed and replies it waited for die, and its quota at others
- * is given back. Its max_connections slot is given back only when its
- * memory goes: while anything holds it (its file, a reply, a message in
- * flight), its pool may live on too.
- *
- * Return: 0, -EBUSY, or -EALREADY if it is disconnected already.
+/*
+ * The second half of a disconnection, run once, by the disconnecting caller
+ * or, if operations were in flight, by the last of them to end.
  */
-int kdbus_conn_disconnect(struct kdbus_conn *conn, bool ensure_queue_empty)
+static void kdbus_conn_cleanup(struct kdbus_conn *conn)
 {
 	struct kdbus_queue_entry *entry, *etmp;
 	struct kdbus_reply *reply, *rtmp;
@@ -64,24 +48,6 @@ int kdbus_conn_disconnect(struct kdbus_conn *conn, bool ensure_queue_empty)
 	LIST_HEAD(entries);
 	LIST_HEAD(replies);
 	LIST_HEAD(changes);
-
-	mutex_lock(&conn->lock);
-	if (!kdbus_conn_active(conn)) {
-		mutex_unlock(&conn->lock);
-		return -EALREADY;
-	}
-	if (ensure_queue_empty && conn->queue.count) {
-		mutex_unlock(&conn->lock);
-		return -EBUSY;
-	}
-	kdbus_active_deactivate(&conn->active);
-	mutex_unlock(&conn->lock);
-
-	/* synchronous senders and pollers see the deactivation and leave */
-	wake_up_all(&conn->wait);
-	kdbus_active_drain(&conn->active, &conn->wait);
-	if (!kdbus_active_cleanup(&conn->active))
-		return 0;
 
 	cancel_delayed_work_sync(&conn->work);
 	xa_erase(&bus->conns, conn->id);
@@ -138,7 +104,71 @@ int kdbus_conn_disconnect(struct kdbus_conn *conn, bool ensure_queue_empty)
 
 	/* its max_connections slot goes with its memory (kdbus_conn_free()) */
 	kdbus_reply_purge_requests(conn);
+}
+
+/**
+ * kdbus_conn_disconnect() - disconnect a connection
+ * @conn:	connection
+ * @byebye:	for KDBUS_CMD_BYEBYE: fail with -EBUSY if messages are
+ *		queued, and wait for the connection's operations in flight
+ *
+ * The emptiness check and the deactivation happen under the connection's
+ * lock, which every sender takes to queue: nothing can slip in between, so
+ * a successful BYEBYE never loses a message. For BYEBYE the caller must not
+ * hold an active reference on @conn (lockdep checks it on the debug
+ * kernel); others may (a HELLO that fails).
+ *
+ * Then, once: its names pass on (with the messages sent to them, where an
+ * activator takes them), its policy goes, peers are told (ID_REMOVE),
+ * queued messages are dropped (requests among them get REPLY_DEAD),
+ * replies it owed and replies it waited for die, and its quota at others
+ * is given back. Its max_connections slot is given back only when its
+ * memory goes: while anything holds it (its file, a reply, a message in
+ * flight), its pool may live on too.
+ *
+ * That second half runs here if no operation of the connection is in
+ * flight, else when the last one ends (kdbus_conn_end_op()). Nobody waits
+ * for them but BYEBYE, and it can be killed: an operation may be stuck in
+ * a page fault that user space controls, and the bus owner's close() or
+ * another process must not hang on it.
+ *
+ * Return: 0, -EBUSY, or -EALREADY if it is disconnected already.
+ */
+int kdbus_conn_disconnect(struct kdbus_conn *conn, bool byebye)
+{
+	mutex_lock(&conn->lock);
+	if (!kdbus_conn_active(conn)) {
+		mutex_unlock(&conn->lock);
+		return -EALREADY;
+	}
+	if (byebye && conn->queue.count) {
+		mutex_unlock(&conn->lock);
+		return -EBUSY;
+	}
+	kdbus_active_deactivate(&conn->active);
+	mutex_unlock(&conn->lock);
+
+	/* synchronous senders and pollers see the deactivation and leave */
+	wake_up_all(&conn->wait);
+	/* killed: the last operation to end cleans up */
+	if (byebye)
+		kdbus_active_drain_killable(&conn->active, &conn->wait);
+	if (kdbus_active_cleanup(&conn->active))
+		kdbus_conn_cleanup(conn);
 	return 0;
+}
+
+/**
+ * kdbus_conn_end_op() - end an operation on a connection
+ * @conn:	connection the operation ran on (kdbus_conn_acquire())
+ *
+ * If the connection was disconnected meanwhile and this was its last
+ * operation, the disconnection is finished here.
+ */
+void kdbus_conn_end_op(struct kdbus_conn *conn)
+{
+	if (kdbus_conn_release(conn) && kdbus_active_cleanup(&conn->active))
+		kdbus_conn_cleanup(conn);
 }
 
 /**
@@ -264,7 +294,7 @@ static int kdbus_hello_check(struct kdbus_ep *ep,
 
 /**
  * kdbus_cmd_hello() - handle KDBUS_CMD_HELLO
- * @ep:		endpoint of the file; active for the call
+ * @ep:		endpoint of the file
  * @file:	the endpoint file; its opener becomes the connection's owner
  * @privileged:	the opener was privileged at open()
  * @view:	the opener's namespaces, pinned at open()
@@ -300,6 +330,7 @@ struct kdbus_conn *kdbus_cmd_hello(struct kdbus_ep *ep, struct file *file,
 		{ .type = KDBUS_ITEM_SECLABEL },
 	};
 	struct kdbus_conn_fake fake = {};
+	bool held = false;
 	struct kdbus_args args = {
 		.allowed_flags = KDBUS_FLAG_NEGOTIATE |
 				 KDBUS_HELLO_ACCEPT_FD |
@@ -349,16 +380,32 @@ struct kdbus_conn *kdbus_cmd_hello(struct kdbus_ep *ep, struct file *file,
 	if (ret < 0)
 		goto exit;
 
-	/* the bus's shutdown drains this before it disconnects everyone */
+	/*
+	 * The shutdown of the endpoint and of the bus drain these before they
+	 * disconnect everyone: held for the insertion only, no user memory.
+	 */
+	if (!kdbus_node_acquire(&ep->node)) {
+		ret = -ESHUTDOWN;
+		goto exit;
+	}
 	if (!kdbus_node_acquire(&bus->node)) {
+		kdbus_node_release(&ep->node);
 		ret = -ESHUTDOWN;
 		goto exit;
 	}
 	conn->id = atomic64_inc_return(&bus->last_conn_id);
 	ret = xa_insert(&bus->conns, conn->id, conn, GFP_KERNEL_ACCOUNT);
-	if (ret == 0)
+	if (ret == 0) {
+		/*
+		 * The rest of HELLO is an operation on the connection: a
+		 * disconnection from now on (the bus's shutdown) is finished
+		 * when it ends. Nothing can deactivate it before this.
+		 */
 		kdbus_active_activate(&conn->active);
+		held = kdbus_conn_acquire(conn);
+	}
 	kdbus_node_release(&bus->node);
+	kdbus_node_release(&ep->node);
 	if (ret < 0)
 		goto exit;
 
@@ -397,11 +444,13 @@ struct kdbus_conn *kdbus_cmd_hello(struct kdbus_ep *ep, struct file *file,
 
 exit:
 	ret = kdbus_args_clear(&args, ret);
+	if (ret < 0 && held)
+		kdbus_conn_disconnect(conn, false);
+	else if (ret < 0 && conn)
+		kdbus_active_deactivate(&conn->active);
+	if (held)
+		kdbus_conn_end_op(conn);
 	if (ret < 0) {
-		if (conn && kdbus_conn_active(conn))
-			kdbus_conn_disconnect(conn, false);
-		else if (conn)
-			kdbus_active_deactivate(&conn->active);
 		kdbus_conn_unref(conn);
 		return ERR_PTR(ret);
 	}

@@ -29,7 +29,8 @@ struct kdbus_conn *kdbus_cmd_hello(struct kdbus_ep *ep, struct file *file,
 				   bool privileged,
 				   const struct kdbus_meta_view *view,
 				   void __user *argp);
-int kdbus_conn_disconnect(struct kdbus_conn *conn, bool ensure_queue_empty);
+int kdbus_conn_disconnect(struct kdbus_conn *conn, bool byebye);
+void kdbus_conn_end_op(struct kdbus_conn *conn);
 void kdbus_conn_disconnect_all(struct kdbus_bus *bus, struct kdbus_ep *ep);
 int kdbus_cmd_byebye(struct kdbus_conn *conn, void __user *argp);
 int kdbus_cmd_update(struct kdbus_conn *conn, void __user *argp);

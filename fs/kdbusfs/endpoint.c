@@ -183,7 +183,7 @@ error:
 
 /**
  * kdbus_cmd_ep_make() - handle KDBUS_CMD_ENDPOINT_MAKE
- * @ep:		endpoint the command was issued on; active for the call
+ * @ep:		endpoint the command was issued on
  * @file:	its file; the opener owns the new endpoint
  * @privileged:	the opener was privileged at open()
  * @view:	what else was pinned at open()
@@ -232,8 +232,14 @@ struct kdbus_ep *kdbus_cmd_ep_make(struct kdbus_ep *ep, struct file *file,
 	if (ret != 0)
 		return ret < 0 ? ERR_PTR(ret) : NULL;
 
-	new_ep = kdbus_ep_make(ep->bus, file->f_cred, argv[1].item->str,
-			       cmd->flags, &args);
+	/* held for the linking only: the bus's shutdown drains it */
+	if (kdbus_node_acquire(&ep->node)) {
+		new_ep = kdbus_ep_make(ep->bus, file->f_cred,
+				       argv[1].item->str, cmd->flags, &args);
+		kdbus_node_release(&ep->node);
+	} else {
+		new_ep = ERR_PTR(-ESHUTDOWN);
+	}
 	if (IS_ERR(new_ep)) {
 		ret = PTR_ERR(new_ep);
 		new_ep = NULL;
@@ -282,22 +288,21 @@ int kdbus_cmd_ep_update(struct kdbus_ep *ep, struct file *file,
 		.argc = ARRAY_SIZE(argv),
 	};
 
-	/* a policy for a bus that is gone would protect nothing */
-	if (!kdbus_node_acquire(&bus->node))
-		return -ESHUTDOWN;
-
 	ret = kdbus_args_parse(&args, argp, &cmd);
-	if (ret != 0) {
-		ret = min(ret, 0);
-		goto exit;
+	if (ret != 0)
+		return min(ret, 0);
+
+	/*
+	 * A policy for a bus that is gone would protect nothing. Held around
+	 * the kernel's copy only: the bus's shutdown drains it.
+	 */
+	if (kdbus_node_acquire(&bus->node)) {
+		ret = kdbus_policy_set(&ep->policy_db, args.items,
+				       args.items_size, KDBUS_POLICY_MAX, true,
+				       ep, file->f_cred->user_ns);
+		kdbus_node_release(&bus->node);
+	} else {
+		ret = -ESHUTDOWN;
 	}
-
-	ret = kdbus_policy_set(&ep->policy_db, args.items, args.items_size,
-			       KDBUS_POLICY_MAX, true, ep,
-			       file->f_cred->user_ns);
-	ret = kdbus_args_clear(&args, ret);
-
-exit:
-	kdbus_node_release(&bus->node);
-	return ret;
+	return kdbus_args_clear(&args, ret);
 }

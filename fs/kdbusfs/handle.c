@@ -212,7 +212,13 @@ static long kdbus_handle_ioctl_setup(struct file *file, unsigned int cmd,
 		ret = -EBADFD;
 		goto exit;
 	}
-	if (!kdbus_node_acquire(node)) {
+	/*
+	 * No active reference across the command: it reads and writes user
+	 * memory, whose faults user space controls (a FUSE mapping that never
+	 * answers), and the shutdown of the node would wait for them. The
+	 * commands take one only where they link something into the node.
+	 */
+	if (!kdbus_node_is_active(node)) {
 		ret = -ESHUTDOWN;
 		goto exit;
 	}
@@ -228,7 +234,6 @@ static long kdbus_handle_ioctl_setup(struct file *file, unsigned int cmd,
 		ret = -EBADFD;
 		break;
 	}
-	kdbus_node_release(node);
 
 	if (ret > 0) {
 		/* pairs with smp_load_acquire() of the role by other ioctls */
@@ -295,7 +300,7 @@ static long kdbus_handle_ioctl_connected(struct file *file,
 		break;
 	}
 
-	kdbus_conn_release(conn);
+	kdbus_conn_end_op(conn);
 	return ret;
 }
 

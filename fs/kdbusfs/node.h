@@ -119,6 +119,17 @@ static inline void kdbus_node_release(struct kdbus_node *node)
 }
 
 /**
+ * kdbus_node_is_active() - tell whether a node is still active
+ * @node:	node to test
+ *
+ * Return: true until it is deactivated; the answer can be stale at once.
+ */
+static inline bool kdbus_node_is_active(struct kdbus_node *node)
+{
+	return kdbus_active_is_active(&node->active);
+}
+
+/**
  * kdbus_node_activate() - make a new node usable
  * @node:	node in the NEW state
  *

@@ -421,7 +421,7 @@ static int kdbus_send_wait_reply(struct kdbus_conn *conn,
 				 struct file *cancel,
 				 struct kdbus_msg_info *info)
 {
-	struct kdbus_queue_entry *entry = NULL;
+	struct kdbus_queue_entry *entry = NULL, *stale = NULL;
 	struct kdbus_reply *evicted = NULL;
 	bool unlink = false;
 	int ret, err;
@@ -436,6 +436,15 @@ static int kdbus_send_wait_reply(struct kdbus_conn *conn,
 		entry = reply->queue_entry;
 		reply->queue_entry = NULL;
 		err = reply->err;
+		/*
+		 * Disconnected: its caller learns that, whatever the peers'
+		 * disconnection (it may be finished first) did to the reply.
+		 */
+		if (!kdbus_conn_active(conn)) {
+			stale = entry;
+			entry = NULL;
+			err = -ECONNRESET;
+		}
 	} else if (ret == -ERESTARTSYS) {
 		/* stays expected: a restarted SEND picks the wait up again */
 		evicted = kdbus_send_keep_interrupted(conn, reply);
@@ -447,6 +456,8 @@ static int kdbus_send_wait_reply(struct kdbus_conn *conn,
 	}
 	mutex_unlock(&conn->lock);
 	kdbus_reply_unref(evicted);
+	if (stale)
+		kdbus_queue_entry_free(stale);
 
 	if (unlink)
 		kdbus_reply_unlink_any(reply);

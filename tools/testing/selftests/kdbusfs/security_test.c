@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/userfaultfd.h>
+#include <poll.h>
+#include <time.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -374,8 +376,86 @@ TEST_F(sec, names_a_sandbox_may_not_see_stay_hidden)
 	close(maker);
 }
 
+/*
+ * A page whose first touch faults into userfaultfd and waits there until
+ * the test serves it: what a FUSE mapping whose server never answers does
+ * to the kernel. Returns the userfaultfd, or -errno.
+ */
+static int stuck_page(void **mem)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	long page = sysconf(_SC_PAGESIZE);
+	struct uffdio_register reg = { 0 };
+	int uffd;
+
+	uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (uffd < 0)
+		return -errno;
+	*mem = mmap(NULL, page, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	reg.range.start = (uintptr_t)*mem;
+	reg.range.len = page;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	if (*mem == MAP_FAILED || ioctl(uffd, UFFDIO_API, &api) ||
+	    ioctl(uffd, UFFDIO_REGISTER, &reg)) {
+		close(uffd);
+		return -EIO;
+	}
+	return uffd;
+}
+
+/* wait until somebody is stuck on the page: 0, or -ETIMEDOUT */
+static int wait_stuck(int uffd)
+{
+	struct pollfd p = { .fd = uffd, .events = POLLIN };
+
+	return poll(&p, 1, 10000) == 1 ? 0 : -ETIMEDOUT;
+}
+
+/* serve the fault with a copy of @src (a page), or zeros if NULL */
+static int unstick(int uffd, void *mem, const void *src)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	struct uffdio_zeropage zero = { 0 };
+	struct uffdio_copy copy = { 0 };
+
+	if (!src) {
+		zero.range.start = (uintptr_t)mem;
+		zero.range.len = page;
+		return ioctl(uffd, UFFDIO_ZEROPAGE, &zero);
+	}
+	copy.dst = (uintptr_t)mem;
+	copy.src = (uintptr_t)src;
+	copy.len = page;
+	return ioctl(uffd, UFFDIO_COPY, &copy);
+}
+
+static void *close_fd(void *arg)
+{
+	close(*(int *)arg);
+	return NULL;
+}
+
+/*
+ * Close @fd in another thread: 0 if that returned (and was joined) within
+ * 5 s, else the thread is still to be joined.
+ */
+static int close_within_5s(int fd, pthread_t *thread)
+{
+	static int fd_arg;
+	struct timespec t;
+
+	fd_arg = fd;
+	if (pthread_create(thread, NULL, close_fd, &fd_arg))
+		return -EAGAIN;
+	clock_gettime(CLOCK_REALTIME, &t);
+	t.tv_sec += 5;
+	return -pthread_timedjoin_np(*thread, NULL, &t);
+}
+
 struct stalled {
 	struct kdbus_conn *a;
+	uint64_t to;
 	void *payload;
 	uint64_t mask[8];
 	int ret;
@@ -400,28 +480,17 @@ static void *stalled_broadcast(void *arg)
 TEST_F(sec, a_payload_that_never_faults_in_stalls_only_its_sender)
 {
 	struct kdbus_send_args args = KDBUS_SEND_ARGS_INIT;
-	struct uffdio_api api = { .api = UFFD_API };
 	long page = sysconf(_SC_PAGESIZE);
-	struct uffdio_register reg = { 0 };
-	struct uffdio_zeropage zero = { 0 };
 	struct stalled st = { .a = &self->a };
 	struct kdbus_conn mon, b;
 	pthread_t thread;
 	uint64_t t0;
 	int uffd;
 
-	uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	uffd = stuck_page(&st.payload);
 	if (uffd < 0)
 		SKIP(return, "no userfaultfd for this user (%s)",
-		     strerror(errno));
-	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
-	st.payload = mmap(NULL, page, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, st.payload);
-	reg.range.start = (uintptr_t)st.payload;
-	reg.range.len = page;
-	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
-	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg));
+		     strerror(-uffd));
 	memset(st.mask, 0xff, sizeof(st.mask));
 
 	/* nobody matches the broadcast: the monitor's copy faults first */
@@ -429,7 +498,7 @@ TEST_F(sec, a_payload_that_never_faults_in_stalls_only_its_sender)
 				 KDBUS_TEST_POOL_SIZE, &mon));
 	ASSERT_EQ(0, kdbus_hello(self->bus.ep, 0, KDBUS_TEST_POOL_SIZE, &b));
 	ASSERT_EQ(0, pthread_create(&thread, NULL, stalled_broadcast, &st));
-	usleep(300 * 1000);
+	ASSERT_EQ(0, wait_stuck(uffd));
 
 	/* another sender, whose message the monitor sees too, is not held */
 	t0 = kdbus_now_ns();
@@ -438,15 +507,120 @@ TEST_F(sec, a_payload_that_never_faults_in_stalls_only_its_sender)
 	EXPECT_LT(kdbus_now_ns() - t0, 5000000000ULL);
 
 	/* serve the fault: the stalled broadcast completes */
-	zero.range.start = (uintptr_t)st.payload;
-	zero.range.len = page;
-	EXPECT_EQ(0, ioctl(uffd, UFFDIO_ZEROPAGE, &zero));
+	EXPECT_EQ(0, unstick(uffd, st.payload, NULL));
 	ASSERT_EQ(0, pthread_join(thread, NULL));
 	EXPECT_EQ(0, st.ret);
 	kdbus_conn_close(&b);
 	kdbus_conn_close(&mon);
 	close(uffd);
 	munmap(st.payload, page);
+}
+
+/* a unicast to @st->to whose payload faults */
+static void *stalled_unicast(void *arg)
+{
+	struct kdbus_send_args args = KDBUS_SEND_ARGS_INIT;
+	struct stalled *st = arg;
+
+	args.cookie = 11;
+	args.data = st->payload;
+	args.size = 64;
+	st->ret = kdbus_send(st->a, st->to, &args);
+	return NULL;
+}
+
+/*
+ * The bus owner's close() disconnects everyone; it must not wait for a
+ * sender stuck in a page fault (before, it hung in D state until the
+ * fault was served). The sender's own disconnection finishes when its
+ * SEND returns.
+ */
+TEST_F(sec, the_bus_owner_leaves_while_a_sender_is_stuck_in_a_fault)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	struct stalled st = { .a = &self->a, .to = self->watcher.id };
+	pthread_t sender, closer;
+	int uffd, closed;
+
+	uffd = stuck_page(&st.payload);
+	if (uffd < 0)
+		SKIP(return, "no userfaultfd for this user (%s)",
+		     strerror(-uffd));
+	ASSERT_EQ(0, pthread_create(&sender, NULL, stalled_unicast, &st));
+	ASSERT_EQ(0, wait_stuck(uffd));
+
+	closed = close_within_5s(self->bus.control, &closer);
+	EXPECT_EQ(0, closed);
+	self->bus.control = -1;
+	/* the other connection is gone at once */
+	EXPECT_EQ(-ECONNRESET, kdbus_recv(&self->watcher, 0, 0, NULL, NULL));
+
+	EXPECT_EQ(0, unstick(uffd, st.payload, NULL));
+	ASSERT_EQ(0, pthread_join(sender, NULL));
+	if (closed)
+		ASSERT_EQ(0, pthread_join(closer, NULL));
+	/* and the sender's, once its SEND is over */
+	EXPECT_EQ(-ECONNRESET, kdbus_recv(&self->a, 0, 0, NULL, NULL));
+	close(uffd);
+	munmap(st.payload, page);
+}
+
+struct stalled_hello {
+	int fd;
+	void *cmd;
+	int ret;
+};
+
+static void *stalled_hello(void *arg)
+{
+	struct stalled_hello *sh = arg;
+
+	sh->ret = kdbus_ioctl(sh->fd, KDBUS_CMD_HELLO, sh->cmd);
+	return NULL;
+}
+
+/*
+ * A HELLO whose command faults held the endpoint active, and the bus
+ * owner's close() waited for it. Now it holds nothing while it reads user
+ * memory, and when it gets on, the bus is gone.
+ */
+TEST_F(sec, the_bus_owner_leaves_while_a_hello_is_stuck_in_a_fault)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	struct stalled_hello sh = { .ret = 1 };
+	pthread_t hello, closer;
+	struct kdbus_cmd_buf b;
+	uint8_t *src;
+	int uffd, closed;
+
+	uffd = stuck_page(&sh.cmd);
+	if (uffd < 0)
+		SKIP(return, "no userfaultfd for this user (%s)",
+		     strerror(-uffd));
+	sh.fd = open(self->bus.ep, O_RDWR | O_CLOEXEC);
+	ASSERT_GE(sh.fd, 0);
+	ASSERT_EQ(0, pthread_create(&hello, NULL, stalled_hello, &sh));
+	ASSERT_EQ(0, wait_stuck(uffd));
+
+	closed = close_within_5s(self->bus.control, &closer);
+	EXPECT_EQ(0, closed);
+	self->bus.control = -1;
+
+	/* the command the page holds once served: a valid HELLO */
+	src = calloc(1, page);
+	ASSERT_NE(NULL, src);
+	kdbus_hello_init(&b, 0, KDBUS_TEST_POOL_SIZE);
+	kdbus_cmd_finish(&b);
+	memcpy(src, b.data, b.size);
+	EXPECT_EQ(0, unstick(uffd, sh.cmd, src));
+	ASSERT_EQ(0, pthread_join(hello, NULL));
+	if (closed)
+		ASSERT_EQ(0, pthread_join(closer, NULL));
+	EXPECT_EQ(-ESHUTDOWN, sh.ret);
+	close(sh.fd);
+	free(src);
+	close(uffd);
+	munmap(sh.cmd, page);
 }
 
 TEST_F(sec, traffic_to_ones_own_connections_is_bounded)
