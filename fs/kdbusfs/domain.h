@@ -25,12 +25,15 @@
 
 #include "node.h"
 
+struct kdbus_kuser;
 struct user_namespace;
 
 /**
  * struct kdbus_domain - one kdbusfs mount's bus domain
  * @node:		root directory and "control" file
  * @user_ns:		user namespace of the mounter
+ * @mounter:		the mounter's accounting across domains; charged
+ *			for this domain (KDBUS_USER_DOMAINS)
  * @last_ino:		last inode number handed out
  * @last_id:		last bus id handed out
  * @last_seqnum:	last message sequence number handed out
@@ -44,6 +47,7 @@ struct user_namespace;
 struct kdbus_domain {
 	struct kdbus_node node;
 	struct user_namespace *user_ns;
+	struct kdbus_kuser *mounter;
 	atomic_long_t last_ino;
 	atomic64_t last_id;
 	atomic64_t last_seqnum;
@@ -55,7 +59,8 @@ struct kdbus_domain {
 	const struct file_operations *file_ops;
 };
 
-struct kdbus_domain *kdbus_domain_new(struct user_namespace *user_ns);
+struct kdbus_domain *kdbus_domain_new(struct user_namespace *user_ns,
+				      kuid_t mounter);
 
 /**
  * kdbus_domain_ref() - take a memory reference on a domain

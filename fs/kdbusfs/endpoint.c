@@ -16,12 +16,17 @@
 #include "item.h"
 #include "limits.h"
 #include "policy.h"
+#include "user.h"
 
 static void kdbus_ep_free(struct kdbus_node *node)
 {
 	struct kdbus_ep *ep = container_of(node, struct kdbus_ep, node);
 
 	kdbus_policy_db_clear(&ep->policy_db);
+	if (ep->user) {
+		kdbus_user_uncharge(ep->user, KDBUS_USER_ENDPOINTS);
+		kdbus_user_unref(ep->user);
+	}
 	kdbus_bus_unref(ep->bus);
 	kfree(ep->name);
 	kfree(ep);
@@ -155,6 +160,7 @@ static struct kdbus_ep *kdbus_ep_make(struct kdbus_bus *bus,
 				      const char *name, u64 flags,
 				      struct kdbus_args *args)
 {
+	struct kdbus_user *user;
 	struct kdbus_ep *ep;
 	int ret;
 
@@ -165,6 +171,20 @@ static struct kdbus_ep *kdbus_ep_make(struct kdbus_bus *bus,
 	ep = kdbus_ep_alloc(bus, name, cred->euid, cred->egid, true);
 	if (IS_ERR(ep))
 		return ep;
+
+	/* charged to its maker, like buses and connections */
+	user = kdbus_user_lookup(bus->domain, cred->euid);
+	if (IS_ERR(user)) {
+		ret = PTR_ERR(user);
+		goto error;
+	}
+	ret = kdbus_user_charge(user, KDBUS_USER_ENDPOINTS,
+				KDBUS_USER_MAX_ENDPOINTS);
+	if (ret < 0) {
+		kdbus_user_unref(user);
+		goto error;
+	}
+	ep->user = user;
 
 	ret = kdbus_policy_set(&ep->policy_db, args->items, args->items_size,
 			       KDBUS_POLICY_MAX, true, ep, cred->user_ns);
@@ -199,7 +219,8 @@ error:
  * ERR_PTR: -EPERM (not privileged), -EINVAL (bad flags or items, a name
  * without the opener's prefix, a bad policy), -ENAMETOOLONG, -E2BIG (more
  * than KDBUS_POLICY_MAX policy names), -EEXIST (name taken, or a policy
- * name given twice), -ESHUTDOWN, -EFAULT, -EMSGSIZE, -ENOMEM.
+ * name given twice), -EMFILE (the opener's user has too many custom
+ * endpoints), -ESHUTDOWN, -EFAULT, -EMSGSIZE, -ENOMEM.
  */
 struct kdbus_ep *kdbus_cmd_ep_make(struct kdbus_ep *ep, struct file *file,
 				   bool privileged,

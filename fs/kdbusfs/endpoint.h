@@ -34,6 +34,7 @@
 struct file;
 struct kdbus_bus;
 struct kdbus_meta_view;
+struct kdbus_user;
 
 /**
  * struct kdbus_ep - an endpoint of a bus
@@ -43,6 +44,7 @@ struct kdbus_meta_view;
  * @uid:	owner
  * @gid:	group
  * @custom:	made by ENDPOINT_MAKE; never grants the bus owner's privilege
+ * @user:	a custom endpoint's maker, charged for it (KDBUS_USER_ENDPOINTS)
  * @policy_db:	the maker's policy for custom endpoints; unused (empty) for
  *		the default endpoint
  */
@@ -53,6 +55,7 @@ struct kdbus_ep {
 	kuid_t uid;
 	kgid_t gid;
 	bool custom;
+	struct kdbus_user *user;
 	struct kdbus_policy_db policy_db;
 };
 

@@ -73,5 +73,16 @@
 #define KDBUS_USER_MAX_BUSES_HARD	1024
 #define KDBUS_USER_MAX_CONN		256
 #define KDBUS_USER_MAX_CONN_HARD	16384
+/* Custom endpoints per user inside one domain. */
+#define KDBUS_USER_MAX_ENDPOINTS	16
+
+/*
+ * Per-kernel-user limits over all domains together (module parameters,
+ * for the host's root to change): mounts are unlimited otherwise.
+ */
+#define KDBUS_KUSER_MAX_DOMAINS		64
+#define KDBUS_KUSER_MAX_BUSES		256
+#define KDBUS_KUSER_MAX_CONN		4096
+#define KDBUS_KUSER_MAX_ENDPOINTS	256
 
 #endif

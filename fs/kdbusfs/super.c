@@ -208,7 +208,7 @@ static int kdbusfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	 */
 	sb->s_iflags |= SB_I_NODEV | SB_I_NOEXEC;
 
-	domain = kdbus_domain_new(sb->s_user_ns);
+	domain = kdbus_domain_new(sb->s_user_ns, fc->cred->euid);
 	if (IS_ERR(domain))
 		return PTR_ERR(domain);
 	sb->s_fs_info = domain;

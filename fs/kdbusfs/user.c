@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Per-user accounting inside a domain.
+ * Per-user accounting, inside a domain and across all domains.
  */
 
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
 
@@ -21,6 +23,132 @@ struct kdbus_quota {
 	unsigned int fds;
 	size_t memory;
 };
+
+/*
+ * The module's limits per kernel user, over all domains. Only the host's
+ * root may change them (/sys/module/kdbusfs/parameters/).
+ */
+static unsigned int kdbus_kuser_max[_KDBUS_USER_N] = {
+	[KDBUS_USER_BUSES]		= KDBUS_KUSER_MAX_BUSES,
+	[KDBUS_USER_CONNECTIONS]	= KDBUS_KUSER_MAX_CONN,
+	[KDBUS_USER_ENDPOINTS]		= KDBUS_KUSER_MAX_ENDPOINTS,
+	[KDBUS_USER_DOMAINS]		= KDBUS_KUSER_MAX_DOMAINS,
+};
+module_param_named(max_user_buses, kdbus_kuser_max[KDBUS_USER_BUSES],
+		   uint, 0644);
+MODULE_PARM_DESC(max_user_buses, "Buses per user, all mounts together");
+module_param_named(max_user_connections,
+		   kdbus_kuser_max[KDBUS_USER_CONNECTIONS], uint, 0644);
+MODULE_PARM_DESC(max_user_connections,
+		 "Connections per user, all mounts together");
+module_param_named(max_user_endpoints,
+		   kdbus_kuser_max[KDBUS_USER_ENDPOINTS], uint, 0644);
+MODULE_PARM_DESC(max_user_endpoints,
+		 "Custom endpoints per user, all mounts together");
+module_param_named(max_user_mounts, kdbus_kuser_max[KDBUS_USER_DOMAINS],
+		   uint, 0644);
+MODULE_PARM_DESC(max_user_mounts, "kdbusfs mounts (domains) per user");
+
+static DEFINE_MUTEX(kdbus_kusers_lock);	/* protects kdbus_kusers */
+static DEFINE_XARRAY(kdbus_kusers);
+
+/* The same check-and-add for both levels. */
+static int kdbus_count_charge(atomic_t *count, unsigned int max)
+{
+	int v = atomic_read(count);
+
+	do {
+		if (v >= max)
+			return -EMFILE;
+	} while (!atomic_try_cmpxchg(count, &v, v + 1));
+	return 0;
+}
+
+/**
+ * kdbus_kuser_lookup() - find or create the accounting of a kernel user
+ * @uid:	the user
+ *
+ * Return: a new reference, or ERR_PTR(-ENOMEM).
+ */
+struct kdbus_kuser *kdbus_kuser_lookup(kuid_t uid)
+{
+	unsigned long key = __kuid_val(uid);
+	struct kdbus_kuser *kuser;
+	int ret;
+
+	mutex_lock(&kdbus_kusers_lock);
+	/* under the lock every stored one has a non-zero count */
+	kuser = xa_load(&kdbus_kusers, key);
+	if (kuser) {
+		kref_get(&kuser->kref);
+		goto exit;
+	}
+	kuser = kzalloc(sizeof(*kuser), GFP_KERNEL_ACCOUNT);
+	if (!kuser) {
+		kuser = ERR_PTR(-ENOMEM);
+		goto exit;
+	}
+	kref_init(&kuser->kref);
+	kuser->uid = uid;
+	ret = xa_err(xa_store(&kdbus_kusers, key, kuser, GFP_KERNEL_ACCOUNT));
+	if (ret < 0) {
+		kfree(kuser);
+		kuser = ERR_PTR(ret);
+	}
+exit:
+	mutex_unlock(&kdbus_kusers_lock);
+	return kuser;
+}
+
+static void kdbus_kuser_free(struct kref *kref)
+	__releases(&kdbus_kusers_lock)
+{
+	struct kdbus_kuser *kuser = container_of(kref, struct kdbus_kuser,
+						 kref);
+	int i;
+
+	xa_erase(&kdbus_kusers, __kuid_val(kuser->uid));
+	mutex_unlock(&kdbus_kusers_lock);
+	for (i = 0; i < _KDBUS_USER_N; i++)
+		WARN_ON(atomic_read(&kuser->count[i]));
+	kfree(kuser);
+}
+
+/**
+ * kdbus_kuser_unref() - drop a reference on a kernel user's accounting
+ * @kuser:	kernel user, may be NULL
+ */
+void kdbus_kuser_unref(struct kdbus_kuser *kuser)
+{
+	if (kuser)
+		kref_put_mutex(&kuser->kref, kdbus_kuser_free,
+			       &kdbus_kusers_lock);
+}
+
+/**
+ * kdbus_kuser_charge() - account one more resource across all domains
+ * @kuser:	kernel user to charge
+ * @res:	kind of resource
+ *
+ * Return: 0, or -EMFILE if the user holds the module's limit already.
+ */
+int kdbus_kuser_charge(struct kdbus_kuser *kuser,
+		       enum kdbus_user_resource res)
+{
+	return kdbus_count_charge(&kuser->count[res],
+				  READ_ONCE(kdbus_kuser_max[res]));
+}
+
+/**
+ * kdbus_kuser_uncharge() - give back a resource charged across domains
+ * @kuser:	kernel user that was charged
+ * @res:	kind of resource
+ */
+void kdbus_kuser_uncharge(struct kdbus_kuser *kuser,
+			  enum kdbus_user_resource res)
+{
+	WARN_ON(atomic_dec_return(&kuser->count[res]) < 0);
+}
 
 /**
  * kdbus_user_lookup() - find or create the accounting object of a user
@@ -51,9 +179,17 @@ struct kdbus_user *kdbus_user_lookup(struct kdbus_domain *domain, kuid_t uid)
 	}
 	kref_init(&user->kref);
 	user->uid = uid;
+	user->kuser = kdbus_kuser_lookup(uid);
+	if (IS_ERR(user->kuser)) {
+		ret = PTR_ERR(user->kuser);
+		kfree(user);
+		user = ERR_PTR(ret);
+		goto exit;
+	}
 
 	ret = xa_err(xa_store(&domain->users, key, user, GFP_KERNEL_ACCOUNT));
 	if (ret < 0) {
+		kdbus_kuser_unref(user->kuser);
 		kfree(user);
 		user = ERR_PTR(ret);
 		goto exit;
@@ -77,6 +213,7 @@ static void kdbus_user_free(struct kref *kref)
 
 	for (i = 0; i < _KDBUS_USER_N; i++)
 		WARN_ON(atomic_read(&user->count[i]));
+	kdbus_kuser_unref(user->kuser);
 	kfree(user);
 	kdbus_domain_unref(domain);
 }
@@ -109,21 +246,25 @@ void kdbus_user_unref(struct kdbus_user *user)
  * kdbus_user_charge() - account one more resource to a user
  * @user:	user to charge
  * @res:	kind of resource
- * @max:	how many the user may hold
+ * @max:	how many the user may hold in this domain
  *
- * Return: 0 on success, -EMFILE if the user holds @max already.
+ * Charges the domain and, across all domains, the kernel user.
+ *
+ * Return: 0 on success, -EMFILE if the user holds @max already here, or
+ * the module's limit in all domains together.
  */
 int kdbus_user_charge(struct kdbus_user *user, enum kdbus_user_resource res,
 		      unsigned int max)
 {
-	atomic_t *count = &user->count[res];
-	int v = atomic_read(count);
+	int ret;
 
-	do {
-		if (v >= max)
-			return -EMFILE;
-	} while (!atomic_try_cmpxchg(count, &v, v + 1));
-	return 0;
+	ret = kdbus_count_charge(&user->count[res], max);
+	if (ret < 0)
+		return ret;
+	ret = kdbus_kuser_charge(user->kuser, res);
+	if (ret < 0)
+		atomic_dec(&user->count[res]);
+	return ret;
 }
 
 /**
@@ -133,6 +274,7 @@ int kdbus_user_charge(struct kdbus_user *user, enum kdbus_user_resource res,
  */
 void kdbus_user_uncharge(struct kdbus_user *user, enum kdbus_user_resource res)
 {
+	kdbus_kuser_uncharge(user->kuser, res);
 	WARN_ON(atomic_dec_return(&user->count[res]) < 0);
 }
 

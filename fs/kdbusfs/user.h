@@ -13,6 +13,12 @@
  * Users live in the domain's xarray for as long as something charged to
  * them holds a reference.
  *
+ * Mounts are unlimited in number, so every charge is made twice: in the
+ * domain, against its limits (mount options), and for the kernel user
+ * across all domains (struct kdbus_kuser), against the module's limits
+ * (parameters max_user_*, which only the host's root can change), as
+ * mqueue and inotify bound theirs per user.
+ *
  * A quota table sits at every receiver: for each sending user, how many
  * messages, passed files and pool bytes it has queued there, the
  * receiver's own user included, and the kernel's notifications under a
@@ -31,22 +37,46 @@ struct kdbus_domain;
 enum kdbus_user_resource {
 	KDBUS_USER_BUSES,
 	KDBUS_USER_CONNECTIONS,
+	KDBUS_USER_ENDPOINTS,
+	/* counted across domains only: the mounts a user made */
+	KDBUS_USER_DOMAINS,
 	_KDBUS_USER_N,
+};
+
+/**
+ * struct kdbus_kuser - per-kernel-user accounting, across all domains
+ * @kref:	memory reference
+ * @uid:	the user
+ * @count:	resources held in all domains, per enum kdbus_user_resource
+ */
+struct kdbus_kuser {
+	struct kref kref;
+	kuid_t uid;
+	atomic_t count[_KDBUS_USER_N];
 };
 
 /**
  * struct kdbus_user - per-user accounting in a domain
  * @kref:	memory reference
  * @domain:	domain this user is accounted in (holds a reference)
+ * @kuser:	the same user across all domains (holds a reference)
  * @uid:	the user
  * @count:	resources held, per enum kdbus_user_resource
  */
 struct kdbus_user {
 	struct kref kref;
 	struct kdbus_domain *domain;
+	struct kdbus_kuser *kuser;
 	kuid_t uid;
 	atomic_t count[_KDBUS_USER_N];
 };
+
+struct kdbus_kuser *kdbus_kuser_lookup(kuid_t uid);
+void kdbus_kuser_unref(struct kdbus_kuser *kuser);
+int kdbus_kuser_charge(struct kdbus_kuser *kuser,
+		       enum kdbus_user_resource res);
+void kdbus_kuser_uncharge(struct kdbus_kuser *kuser,
+			  enum kdbus_user_resource res);
 
 struct kdbus_user *kdbus_user_lookup(struct kdbus_domain *domain, kuid_t uid);
 struct kdbus_user *kdbus_user_ref(struct kdbus_user *user);

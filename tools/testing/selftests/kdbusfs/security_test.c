@@ -686,4 +686,121 @@ TEST(a_disconnected_connection_keeps_its_slot_while_it_lives)
 	kdbus_test_bus_close(&bus);
 }
 
+TEST(custom_endpoints_are_charged_to_their_maker)
+{
+	struct kdbus_test_bus bus;
+	struct kdbus_cmd_buf b;
+	char name[64];
+	int fd[17], i;
+
+	ASSERT_EQ(0, kdbus_test_bus_make(&bus));
+	for (i = 0; i < 17; i++) {
+		fd[i] = open(bus.ep, O_RDWR | O_CLOEXEC);
+		ASSERT_GE(fd[i], 0);
+		snprintf(name, sizeof(name), "%u-ep%d", geteuid(), i);
+		kdbus_cmd_init(&b, 0);
+		kdbus_cmd_add_str(&b, KDBUS_ITEM_MAKE_NAME, name);
+		kdbus_cmd_finish(&b);
+		/* 16 per user and domain */
+		EXPECT_EQ(i < 16 ? 0 : -EMFILE,
+			  kdbus_ioctl(fd[i], KDBUS_CMD_ENDPOINT_MAKE, b.data));
+	}
+	/* one gone, the slot is free again */
+	close(fd[0]);
+	EXPECT_EQ(0, kdbus_ioctl(fd[16], KDBUS_CMD_ENDPOINT_MAKE, b.data));
+	for (i = 1; i < 17; i++)
+		close(fd[i]);
+	kdbus_test_bus_close(&bus);
+}
+
+#define KDBUSFS_PARAMS "/sys/module/kdbusfs/parameters/"
+
+/* set a module parameter, remembering the old value in @old: 0 or -errno */
+static int set_param(const char *name, unsigned int v, unsigned int *old)
+{
+	char path[128], buf[32];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), KDBUSFS_PARAMS "%s", name);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	if (n > 0 && old) {
+		buf[n] = 0;
+		*old = strtoul(buf, NULL, 10);
+	}
+	snprintf(buf, sizeof(buf), "%u\n", v);
+	n = pwrite(fd, buf, strlen(buf), 0);
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
+/*
+ * The per-user limits hold for all mounts of a kernel user together:
+ * making more mounts does not lift them.
+ */
+TEST(connection_limits_hold_across_mounts)
+{
+	struct kdbus_test_bus one, two;
+	struct kdbus_conn c[4];
+	unsigned int old;
+	int ret;
+
+	ret = set_param("max_user_connections", 3, &old);
+	if (ret)
+		SKIP(return, "cannot set the module's limits (%s)",
+		     strerror(-ret));
+	ASSERT_EQ(0, kdbus_test_bus_make(&one));
+	ASSERT_EQ(0, kdbus_test_bus_make(&two));
+	EXPECT_EQ(0, kdbus_hello(one.ep, 0, KDBUS_TEST_POOL_SIZE, &c[0]));
+	EXPECT_EQ(0, kdbus_hello(one.ep, 0, KDBUS_TEST_POOL_SIZE, &c[1]));
+	EXPECT_EQ(0, kdbus_hello(two.ep, 0, KDBUS_TEST_POOL_SIZE, &c[2]));
+	/* each mount allows 256; all of them together 3 */
+	EXPECT_EQ(-EMFILE, kdbus_hello(two.ep, 0, KDBUS_TEST_POOL_SIZE,
+				       &c[3]));
+	kdbus_conn_close(&c[0]);
+	EXPECT_EQ(0, kdbus_hello(two.ep, 0, KDBUS_TEST_POOL_SIZE, &c[3]));
+	kdbus_conn_close(&c[1]);
+	kdbus_conn_close(&c[2]);
+	kdbus_conn_close(&c[3]);
+	kdbus_test_bus_close(&one);
+	kdbus_test_bus_close(&two);
+	EXPECT_EQ(0, set_param("max_user_connections", old, NULL));
+}
+
+TEST(mounts_are_bounded_per_user)
+{
+	char dir[8][64];
+	unsigned int old;
+	int i, n = 0, ret;
+
+	ret = set_param("max_user_mounts", 4, &old);
+	if (ret)
+		SKIP(return, "cannot set the module's limits (%s)",
+		     strerror(-ret));
+	for (i = 0; i < 8; i++) {
+		ASSERT_EQ(0, kdbus_mkdtemp(dir[i], sizeof(dir[i])));
+		ret = kdbus_mount(dir[i], NULL);
+		if (ret)
+			break;
+		n++;
+	}
+	/* the fifth at the latest is refused */
+	EXPECT_EQ(-EMFILE, ret);
+	EXPECT_GE(n, 1);
+	EXPECT_LE(n, 4);
+	if (n > 0) {
+		/* one unmounted, one more may come */
+		kdbus_umount(dir[0]);
+		EXPECT_EQ(0, kdbus_mount(dir[0], NULL));
+	}
+	for (i = 0; i < n; i++)
+		kdbus_umount(dir[i]);
+	for (i = 0; i < 8 && i <= n; i++)
+		rmdir(dir[i]);
+	EXPECT_EQ(0, set_param("max_user_mounts", old, NULL));
+}
+
 TEST_HARNESS_MAIN
