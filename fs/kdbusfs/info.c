@@ -242,44 +242,50 @@ int kdbus_cmd_bus_creator_info(struct kdbus_conn *conn, void __user *argp)
 	return kdbus_args_clear(&args, ret);
 }
 
-/* A growing buffer of struct kdbus_info records for KDBUS_CMD_LIST. */
-struct kdbus_list_buf {
-	u8 *data;
+/*
+ * KDBUS_CMD_LIST writes its records straight into the caller's pool, in
+ * two walks under the registry lock: one counts, one writes into the slice
+ * the count sized. No kernel buffer grows with the bus, so concurrent LIST
+ * calls cost the kernel nothing beyond their callers' own pools.
+ */
+struct kdbus_list_out {
+	struct kdbus_pool_slice *slice;	/* NULL while counting */
+	u64 max_id;			/* connections the count saw */
 	size_t size;
-	size_t cap;
 	int err;
 };
 
-static void kdbus_list_add(struct kdbus_list_buf *b, struct kdbus_conn *c,
+static void kdbus_list_add(struct kdbus_list_out *out, struct kdbus_conn *c,
 			   const struct kdbus_name_owner *o)
 {
-	size_t need = sizeof(struct kdbus_info);
-	struct kdbus_info *info;
+	u8 rec[sizeof(struct kdbus_info) +
+	       KDBUS_ITEM_SIZE(KDBUS_NAME_MAX_LEN + 1)] __aligned(8);
+	struct kdbus_info *info = (void *)rec;
+	size_t need = sizeof(*info);
+	struct kvec kvec;
 
-	if (b->err)
-		return;
 	if (o)
 		need += kdbus_item_name_size(o->name->name);
-	if (b->size + need > b->cap) {
-		size_t cap = max(2 * b->cap, b->size + need);
-		u8 *data = kvrealloc(b->data, cap, GFP_KERNEL | __GFP_ZERO);
-
-		if (!data) {
-			b->err = -ENOMEM;
-			return;
-		}
-		b->data = data;
-		b->cap = cap;
+	if (!out->slice || out->err) {
+		out->size += need;
+		return;
 	}
-	info = (void *)(b->data + b->size);
-	memset(info, 0, sizeof(*info));
+	/* a connection that joined after the count is not in this answer */
+	if (c->id > out->max_id ||
+	    out->size + need > kdbus_pool_slice_size(out->slice))
+		return;
+	memset(rec, 0, need);
 	info->size = need;
 	info->id = c->id;
 	info->flags = c->flags;
 	if (o)
 		kdbus_item_set_name(info->items, KDBUS_ITEM_OWNED_NAME,
 				    o->flags, o->name->name);
-	b->size += need;
+	kvec.iov_base = rec;
+	kvec.iov_len = need;
+	out->err = kdbus_pool_slice_copy_kvec(out->slice, out->size, &kvec, 1,
+					      need);
+	out->size += need;
 }
 
 /* Which LIST flag selects an owner record: activator, queued or owner. */
@@ -299,7 +305,7 @@ static u64 kdbus_list_flag(const struct kdbus_name_owner *o)
  * KDBUS_LIST_UNIQUE.
  */
 static void kdbus_list_conn(struct kdbus_conn *conn, struct kdbus_conn *c,
-			    u64 flags, struct kdbus_list_buf *b)
+			    u64 flags, struct kdbus_list_out *b)
 {
 	struct kdbus_name_owner *o;
 	bool added = false;
@@ -335,10 +341,11 @@ int kdbus_cmd_list(struct kdbus_conn *conn, void __user *argp)
 {
 	struct kdbus_cmd_list __user *ucmd = argp;
 	struct kdbus_name_registry *reg = &conn->bus->names;
-	struct kdbus_list_buf b = {};
+	struct kdbus_list_out out = {};
 	struct kdbus_cmd_list *cmd;
 	struct kdbus_conn *c;
 	u64 offset, published;
+	size_t counted;
 	int ret;
 
 	struct kdbus_arg argv[] = {
@@ -361,19 +368,37 @@ int kdbus_cmd_list(struct kdbus_conn *conn, void __user *argp)
 	}
 
 	down_read(&reg->rwlock);
+	kdbus_bus_for_each_conn(c, conn->bus) {
+		if (!kdbus_conn_active(c))
+			continue;
+		out.max_id = max(out.max_id, c->id);
+		kdbus_list_conn(conn, c, cmd->flags, &out);
+	}
+	counted = out.size ?: 8;
+	out.slice = kdbus_pool_slice_alloc(conn->pool, counted);
+	if (IS_ERR(out.slice)) {
+		up_read(&reg->rwlock);
+		ret = PTR_ERR(out.slice);
+		goto exit;
+	}
+	out.size = 0;
+	/* one that left since the count is left out, the rest is the same */
 	kdbus_bus_for_each_conn(c, conn->bus)
 		if (kdbus_conn_active(c))
-			kdbus_list_conn(conn, c, cmd->flags, &b);
+			kdbus_list_conn(conn, c, cmd->flags, &out);
 	up_read(&reg->rwlock);
-	ret = b.err;
-	if (ret < 0)
-		goto exit;
 
-	ret = kdbus_info_publish(conn, b.data, b.size, &offset, &published);
+	ret = out.err;
+	/* no stale bytes of the pool in what is left over */
+	if (ret == 0 && out.size < counted)
+		ret = kdbus_pool_slice_zero(out.slice, out.size,
+					    counted - out.size);
+	if (ret == 0)
+		kdbus_pool_slice_publish(out.slice, &offset, &published);
+	kdbus_pool_slice_release(out.slice);
 	if (ret == 0 && (put_user(offset, &ucmd->offset) ||
-			 put_user((u64)b.size, &ucmd->list_size)))
+			 put_user((u64)out.size, &ucmd->list_size)))
 		ret = -EFAULT;
 exit:
-	kvfree(b.data);
 	return kdbus_args_clear(&args, ret);
 }
