@@ -43,6 +43,9 @@ static void kdbus_conn_free(struct kref *kref)
 	kdbus_meta_proc_unref(conn->proc);
 	kfree(conn->fake_creds);
 	kdbus_match_db_free(conn->match_db);
+	/* reserved ID notifications never queued; each is its allocation */
+	kfree(conn->notify_id_add);
+	kfree(conn->notify_id_remove);
 	/* lookups by id run under RCU */
 	call_rcu(&conn->rcu, kdbus_conn_free_rcu);
 }

@@ -46,6 +46,7 @@
 struct kdbus_bus;
 struct kdbus_ep;
 struct kdbus_match_db;
+struct kdbus_notification;
 struct kdbus_pool;
 
 /**
@@ -73,6 +74,10 @@ struct kdbus_pool;
  *			freed
  * @announced:		peers were told of it (ID_ADD), so they are told when
  *			it goes (ID_REMOVE)
+ * @notify_id_add:	its ID_ADD notification, reserved at HELLO
+ *			(kdbus_notify_id_reserve()); NULL once queued, and
+ *			for a monitor
+ * @notify_id_remove:	its ID_REMOVE notification, likewise
  * @faked:		a proxy gave CREDS, PIDS or SECLABEL at HELLO: peers
  *			learn those, and no task facts of the proxy
  * @fake_creds:		the ids it gave, or NULL
@@ -115,6 +120,8 @@ struct kdbus_conn {
 	struct kdbus_meta_proc *proc;
 	bool charged;
 	bool announced;
+	struct kdbus_notification *notify_id_add;
+	struct kdbus_notification *notify_id_remove;
 	bool faked;
 	struct kdbus_meta_creds *fake_creds;
 	struct kdbus_match_db *match_db;

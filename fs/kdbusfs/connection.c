@@ -67,8 +67,7 @@ static void kdbus_conn_cleanup(struct kdbus_conn *conn)
 	kdbus_policy_remove_owner(&bus->policy_db, conn);
 	/* a HELLO that failed before ID_ADD was never heard of */
 	if (conn->announced) {
-		kdbus_notify_id_change(bus, KDBUS_ITEM_ID_REMOVE, conn->id,
-				       conn->flags);
+		kdbus_notify_id_change(conn, KDBUS_ITEM_ID_REMOVE);
 		kdbus_notify_flush(bus);
 	}
 
@@ -370,6 +369,11 @@ struct kdbus_conn *kdbus_cmd_hello(struct kdbus_ep *ep, struct file *file,
 	}
 	INIT_DELAYED_WORK(&conn->work, kdbus_reply_work);
 
+	/* announcing it, and its going, allocate nothing */
+	ret = kdbus_notify_id_reserve(conn);
+	if (ret < 0)
+		goto exit;
+
 	ret = kdbus_user_charge(conn->user, KDBUS_USER_CONNECTIONS,
 				READ_ONCE(bus->domain->max_connections));
 	if (ret < 0)
@@ -419,8 +423,7 @@ struct kdbus_conn *kdbus_cmd_hello(struct kdbus_ep *ep, struct file *file,
 	}
 	if (!kdbus_conn_is_monitor(conn)) {
 		conn->announced = true;
-		kdbus_notify_id_change(bus, KDBUS_ITEM_ID_ADD, conn->id,
-				       conn->flags);
+		kdbus_notify_id_change(conn, KDBUS_ITEM_ID_ADD);
 		kdbus_notify_flush(bus);
 	}
 	if (kdbus_conn_is_activator(conn))

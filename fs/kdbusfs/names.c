@@ -179,22 +179,61 @@ static struct kdbus_name_owner *kdbus_name_primary(struct kdbus_name_entry *e)
 					name_entry) ?: e->activator;
 }
 
-static struct kdbus_name_owner *kdbus_name_owner_new(struct kdbus_conn *conn,
-						     struct kdbus_name_entry *e)
+/*
+ * Reserve the record of one change of @name, with its notification, where
+ * failing is still allowed: recording the change then allocates nothing.
+ * Sized for the name, at most KDBUS_NAME_MAX_LEN bytes, and charged.
+ */
+static struct kdbus_name_change *kdbus_name_change_new(const char *name)
+{
+	size_t len = strlen(name) + 1;
+	struct kdbus_notify_name_change *nc;
+	struct kdbus_name_change *c;
+
+	c = kzalloc(struct_size(c, payload, sizeof(*nc) + len),
+		    GFP_KERNEL_ACCOUNT);
+	if (!c)
+		return NULL;
+	INIT_LIST_HEAD(&c->entry);
+	c->notify.payload = c->payload;
+	c->notify.size = sizeof(*nc) + len;
+	memcpy(c->payload + sizeof(*nc), name, len);
+	return c;
+}
+
+/* An owner record for @name, not linked yet, with its departure's record. */
+static struct kdbus_name_owner *kdbus_name_owner_new(const char *name)
 {
 	struct kdbus_name_owner *o;
 
-	if (conn->name_count >= KDBUS_CONN_MAX_NAMES)
-		return ERR_PTR(-E2BIG);
 	o = kzalloc(sizeof(*o), GFP_KERNEL_ACCOUNT);
 	if (!o)
-		return ERR_PTR(-ENOMEM);
+		return NULL;
+	o->departure = kdbus_name_change_new(name);
+	if (!o->departure) {
+		kfree(o);
+		return NULL;
+	}
+	INIT_LIST_HEAD(&o->conn_entry);
+	INIT_LIST_HEAD(&o->name_entry);
+	return o;
+}
+
+/* Free a record, with its departure's record if that was not used. */
+static void kdbus_name_owner_discard(struct kdbus_name_owner *o)
+{
+	kfree(o->departure);
+	kfree(o);
+}
+
+static void kdbus_name_owner_link(struct kdbus_name_owner *o,
+				  struct kdbus_conn *conn,
+				  struct kdbus_name_entry *e)
+{
 	o->conn = conn;
 	o->name = e;
-	INIT_LIST_HEAD(&o->name_entry);
 	list_add_tail(&o->conn_entry, &conn->names_list);
 	conn->name_count++;
-	return o;
 }
 
 static bool kdbus_name_owner_is_used(const struct kdbus_name_owner *o)
@@ -207,7 +246,7 @@ static void kdbus_name_owner_free(struct kdbus_name_owner *o)
 	WARN_ON(kdbus_name_owner_is_used(o));
 	list_del(&o->conn_entry);
 	o->conn->name_count--;
-	kfree(o);
+	kdbus_name_owner_discard(o);
 }
 
 /* The record of @conn's hold on @e; bounded by what @conn holds. */
@@ -223,32 +262,35 @@ kdbus_name_owner_find(struct kdbus_name_entry *e, struct kdbus_conn *conn)
 }
 
 /*
- * Record a change for the caller to deliver. The records are bounded by
- * the names one connection holds (KDBUS_CONN_MAX_NAMES), and losing one
- * would leave a peer waiting for a name forever: they are allocated
- * without failing.
+ * Record a change for the caller to deliver, in the record reserved for
+ * it (*@reserved, which it takes): nothing is allocated, so no change can
+ * fail, or be lost, half-way.
  */
 static struct kdbus_name_change *
-kdbus_name_changed(struct list_head *changes, u64 type,
+kdbus_name_changed(struct list_head *changes,
+		   struct kdbus_name_change **reserved, u64 type,
 		   const struct kdbus_name_entry *e,
 		   const struct kdbus_name_owner *from,
 		   const struct kdbus_name_owner *to)
 {
-	size_t len = strlen(e->name) + 1;
-	struct kdbus_name_change *c;
+	struct kdbus_name_change *c = *reserved;
+	struct kdbus_notify_name_change *nc;
 
-	c = kzalloc(struct_size(c, name, len), GFP_KERNEL | __GFP_NOFAIL);
-	c->type = type;
+	*reserved = NULL;
+	/* every path needs at most what it reserved */
+	if (WARN_ON_ONCE(!c))
+		return NULL;
+	c->notify.type = type;
+	nc = (void *)c->payload;
 	if (from) {
-		c->old_id = from->conn->id;
-		c->old_flags = from->flags;
+		nc->old_id.id = from->conn->id;
+		nc->old_id.flags = from->flags;
 	}
 	if (to) {
-		c->new_id = to->conn->id;
-		c->new_flags = to->flags;
+		nc->new_id.id = to->conn->id;
+		nc->new_id.flags = to->flags;
 	}
 	c->name_id = e->name_id;
-	memcpy(c->name, e->name, len);
 	list_add_tail(&c->entry, changes);
 	return c;
 }
@@ -258,24 +300,28 @@ static void kdbus_name_hand_over(struct kdbus_name_change *c,
 				 struct kdbus_conn *from,
 				 struct kdbus_conn *to)
 {
+	if (!c)
+		return;
 	c->move_from = kdbus_conn_ref(from);
 	c->move_to = kdbus_conn_ref(to);
 }
 
 /**
- * kdbus_name_changes_free() - free change records, delivered or not
- * @changes:	list of struct kdbus_name_change
+ * kdbus_name_change_done() - finish with a delivered change record
+ * @c:		change record, taken off its list, its messages moved
+ *
+ * Drops the record's references. Its memory is its notification's from
+ * now on: nothing is allocated to notify.
+ *
+ * Return: its NAME_* notification, for kdbus_notify_name_change().
  */
-void kdbus_name_changes_free(struct list_head *changes)
+struct kdbus_notification *kdbus_name_change_done(struct kdbus_name_change *c)
 {
-	struct kdbus_name_change *c, *tmp;
-
-	list_for_each_entry_safe(c, tmp, changes, entry) {
-		list_del(&c->entry);
-		kdbus_conn_unref(c->move_from);
-		kdbus_conn_unref(c->move_to);
-		kfree(c);
-	}
+	kdbus_conn_unref(c->move_from);
+	kdbus_conn_unref(c->move_to);
+	c->move_from = NULL;
+	c->move_to = NULL;
+	return &c->notify;
 }
 
 /**
@@ -305,7 +351,8 @@ bool kdbus_conn_has_name(struct kdbus_conn *conn, const char *name)
 
 /* An activator registers as the name's placeholder. */
 static int kdbus_name_become_activator(struct kdbus_name_owner *o,
-				       u64 *rflags, struct list_head *changes)
+				       u64 *rflags, struct list_head *changes,
+				       struct kdbus_name_change **reserved)
 {
 	struct kdbus_name_entry *e = o->name;
 
@@ -320,7 +367,8 @@ static int kdbus_name_become_activator(struct kdbus_name_owner *o,
 		o->flags |= KDBUS_NAME_IN_QUEUE;
 	} else {
 		o->flags |= KDBUS_NAME_PRIMARY;
-		kdbus_name_changed(changes, KDBUS_ITEM_NAME_ADD, e, NULL, o);
+		kdbus_name_changed(changes, reserved, KDBUS_ITEM_NAME_ADD, e,
+				   NULL, o);
 	}
 	*rflags = o->flags | KDBUS_NAME_ACQUIRED;
 	return 0;
@@ -329,10 +377,11 @@ static int kdbus_name_become_activator(struct kdbus_name_owner *o,
 /*
  * An ordinary connection asks for a name it may or may not hold already:
  * take it, take it over, queue, stay, or leave the queue, as the flags
- * and the current owner allow.
+ * and the current owner allow. At most one change, in *@reserved.
  */
 static int kdbus_name_update(struct kdbus_name_owner *o, u64 flags,
-			     u64 *rflags, struct list_head *changes)
+			     u64 *rflags, struct list_head *changes,
+			     struct kdbus_name_change **reserved)
 {
 	struct kdbus_name_entry *e = o->name;
 	struct kdbus_name_owner *primary, *activator = e->activator;
@@ -351,14 +400,15 @@ static int kdbus_name_update(struct kdbus_name_owner *o, u64 flags,
 		acquired = KDBUS_NAME_ACQUIRED;
 		if (activator) {
 			/* what waited at the activator is the owner's now */
-			c = kdbus_name_changed(changes, KDBUS_ITEM_NAME_CHANGE,
-					       e, activator, o);
+			c = kdbus_name_changed(changes, reserved,
+					       KDBUS_ITEM_NAME_CHANGE, e,
+					       activator, o);
 			kdbus_name_hand_over(c, activator->conn, o->conn);
 			activator->flags &= ~KDBUS_NAME_PRIMARY;
 			activator->flags |= KDBUS_NAME_IN_QUEUE;
 		} else {
-			kdbus_name_changed(changes, KDBUS_ITEM_NAME_ADD, e,
-					   NULL, o);
+			kdbus_name_changed(changes, reserved,
+					   KDBUS_ITEM_NAME_ADD, e, NULL, o);
 		}
 	} else if (o == primary) {
 		/* owned already: only the saved flags change */
@@ -370,9 +420,12 @@ static int kdbus_name_update(struct kdbus_name_owner *o, u64 flags,
 		list_add(&o->name_entry, &e->queue);
 		o->flags |= KDBUS_NAME_PRIMARY;
 		acquired = KDBUS_NAME_ACQUIRED;
-		kdbus_name_changed(changes, KDBUS_ITEM_NAME_CHANGE, e, primary,
-				   o);
-		/* the old owner waits in line if it asked to, or lets go */
+		kdbus_name_changed(changes, reserved, KDBUS_ITEM_NAME_CHANGE,
+				   e, primary, o);
+		/*
+		 * The old owner waits in line if it asked to (keeping its
+		 * departure's record), or lets go, reporting nothing more.
+		 */
 		if (primary->flags & KDBUS_NAME_QUEUE) {
 			primary->flags &= ~KDBUS_NAME_PRIMARY;
 			primary->flags |= KDBUS_NAME_IN_QUEUE;
@@ -412,6 +465,10 @@ static int kdbus_name_update(struct kdbus_name_owner *o, u64 flags,
  * KDBUS_NAME_QUEUE, leaves the queue; with REPLACE_EXISTING, takes the
  * name where the owner allows it).
  *
+ * Everything it may need (a new owner record with the change record of
+ * its departure, and the change record of this call) is allocated before
+ * anything changes: on -ENOMEM the registry is as it was.
+ *
  * Return: 0 with *@rflags set, or -EEXIST (taken, no queueing asked for;
  * or, for an activator, the name has one), -EALREADY (an activator for
  * its own name again), -E2BIG (the connection holds KDBUS_CONN_MAX_NAMES
@@ -421,47 +478,64 @@ int kdbus_name_acquire(struct kdbus_name_registry *reg,
 		       struct kdbus_conn *conn, const char *name, u64 flags,
 		       u64 *rflags, struct list_head *changes)
 {
-	struct kdbus_name_owner *o = NULL;
+	struct kdbus_name_owner *o = NULL, *new = NULL;
+	struct kdbus_name_change *c;
 	struct kdbus_name_entry *e;
 	int ret;
 
 	lockdep_assert_held_write(&reg->rwlock);
 	*rflags = 0;
 
+	/* all the memory first: a failure leaves the registry as it was */
 	e = kdbus_name_find(reg, name);
-	if (e) {
+	if (e)
 		o = kdbus_name_owner_find(e, conn);
-	} else {
-		e = kdbus_name_entry_new(reg, name);
-		if (IS_ERR(e))
-			return PTR_ERR(e);
-	}
 	if (!o) {
-		o = kdbus_name_owner_new(conn, e);
-		if (IS_ERR(o)) {
-			ret = PTR_ERR(o);
-			o = NULL;
+		if (conn->name_count >= KDBUS_CONN_MAX_NAMES)
+			return -E2BIG;
+		new = kdbus_name_owner_new(name);
+		if (!new)
+			return -ENOMEM;
+	}
+	/* the one change this call may make itself */
+	c = kdbus_name_change_new(name);
+	if (!c) {
+		ret = -ENOMEM;
+		goto exit;
+	}
+	if (!e) {
+		e = kdbus_name_entry_new(reg, name);
+		if (IS_ERR(e)) {
+			ret = PTR_ERR(e);
 			goto exit;
 		}
 	}
+	if (new) {
+		o = new;
+		new = NULL;
+		kdbus_name_owner_link(o, conn, e);
+	}
 
 	if (kdbus_conn_is_activator(conn))
-		ret = kdbus_name_become_activator(o, rflags, changes);
+		ret = kdbus_name_become_activator(o, rflags, changes, &c);
 	else
-		ret = kdbus_name_update(o, flags, rflags, changes);
+		ret = kdbus_name_update(o, flags, rflags, changes, &c);
 
-exit:
-	if (o && !kdbus_name_owner_is_used(o))
+	if (!kdbus_name_owner_is_used(o))
 		kdbus_name_owner_free(o);
 	if (!kdbus_name_entry_is_used(e))
 		kdbus_name_entry_free(reg, e);
+exit:
+	kfree(c);
+	if (new)
+		kdbus_name_owner_discard(new);
 	return ret;
 }
 
 /*
  * Drop one owner record. If it held the name, the next in line takes it,
  * else the activator (with the messages sent to the name), else the name
- * is gone.
+ * is gone: one change at most, in the record's own reserved one.
  */
 static void kdbus_name_release_owner(struct kdbus_name_registry *reg,
 				     struct kdbus_name_owner *o,
@@ -481,13 +555,14 @@ static void kdbus_name_release_owner(struct kdbus_name_registry *reg,
 		if (next) {
 			next->flags &= ~KDBUS_NAME_IN_QUEUE;
 			next->flags |= KDBUS_NAME_PRIMARY;
-			c = kdbus_name_changed(changes, KDBUS_ITEM_NAME_CHANGE,
-					       e, o, next);
+			c = kdbus_name_changed(changes, &o->departure,
+					       KDBUS_ITEM_NAME_CHANGE, e, o,
+					       next);
 			if (next == e->activator)
 				kdbus_name_hand_over(c, o->conn, next->conn);
 		} else {
-			kdbus_name_changed(changes, KDBUS_ITEM_NAME_REMOVE, e,
-					   o, NULL);
+			kdbus_name_changed(changes, &o->departure,
+					   KDBUS_ITEM_NAME_REMOVE, e, o, NULL);
 		}
 	}
 

@@ -24,20 +24,36 @@
  * connection asked for; they are what LIST, notifications and metadata
  * report.
  *
+ * Memory: the change records, and in them the NAME_* notifications, are
+ * reserved where failing with -ENOMEM is allowed, so that no change
+ * allocates while it happens. Every owner record carries the one record
+ * its departure may produce (the NAME_CHANGE to the next owner, or the
+ * NAME_REMOVE); kdbus_name_acquire() reserves the one the acquire itself
+ * may produce (NAME_ADD, or the NAME_CHANGE of a takeover or from the
+ * activator) before it changes anything, and frees it if unused. Release,
+ * release_all at disconnection and every queue move then only use what is
+ * reserved: a departing owner produces at most its own record, and an
+ * owner that does not depart keeps its own.
+ *
  * Locking: @rwlock protects every entry and owner record, and every
  * connection's names_list and name_count. Callers of the operations
  * below take it with kdbus_names_lock() or hold it for reading to walk
  * the lists.
  */
 
+#include <linux/build_bug.h>
 #include <linux/list.h>
 #include <linux/rcupdate.h>
 #include <linux/rhashtable-types.h>
 #include <linux/rwsem.h>
+#include <linux/stddef.h>
 #include <linux/types.h>
+
+#include "notify.h"
 
 struct kdbus_bus;
 struct kdbus_conn;
+struct kdbus_name_change;
 struct kdbus_name_owner;
 
 /* flags a caller may ask for; the others are state */
@@ -91,6 +107,9 @@ struct kdbus_name_entry {
  * @conn:	the connection; it releases every record before it goes, so
  *		the record holds no reference
  * @name:	the name
+ * @departure:	the change record (with its notification) reserved for the
+ *		one change this record's departure may produce; used by it,
+ *		or freed with it
  * @conn_entry:	in the connection's names_list
  * @name_entry:	in the name's queue, unless it is the activator's
  */
@@ -98,36 +117,37 @@ struct kdbus_name_owner {
 	u64 flags;
 	struct kdbus_conn *conn;
 	struct kdbus_name_entry *name;
+	struct kdbus_name_change *departure;
 	struct list_head conn_entry;
 	struct list_head name_entry;
 };
 
 /**
  * struct kdbus_name_change - what a registry operation did to one name
+ * @notify:	its NAME_* notification, filled in when the change is
+ *		recorded: type, and a struct kdbus_notify_name_change with
+ *		the old and new owner and the name at @payload. First: once
+ *		the change is delivered, the record's memory is the
+ *		notification's, freed when it has been broadcast
  * @entry:	in the caller's list, in the order things happened
- * @type:	KDBUS_ITEM_NAME_ADD, _REMOVE or _CHANGE
- * @old_id:	previous owner, 0 for none
- * @new_id:	new owner, 0 for none
- * @old_flags:	previous owner's name flags
- * @new_flags:	new owner's name flags
  * @move_from:	messages sent to the name that wait here (a reference) ...
  * @move_to:	... belong to this connection now (a reference); both NULL
  *		if there is nothing to hand over
  * @name_id:	the name entry those messages were sent to
- * @name:	the name
+ * @payload:	the notification's payload, sized for the name
+ *
+ * Reserved in advance (see the DOC block), never allocated by a change.
  */
 struct kdbus_name_change {
+	struct kdbus_notification notify;
 	struct list_head entry;
-	u64 type;
-	u64 old_id;
-	u64 new_id;
-	u64 old_flags;
-	u64 new_flags;
 	struct kdbus_conn *move_from;
 	struct kdbus_conn *move_to;
 	u64 name_id;
-	char name[];
+	u8 payload[] __aligned(8);
 };
+
+static_assert(offsetof(struct kdbus_name_change, notify) == 0);
 
 int kdbus_name_registry_init(struct kdbus_name_registry *reg);
 void kdbus_name_registry_destroy(struct kdbus_name_registry *reg);
@@ -142,7 +162,7 @@ int kdbus_name_release(struct kdbus_name_registry *reg,
 		       struct list_head *changes);
 void kdbus_name_release_all(struct kdbus_name_registry *reg,
 			    struct kdbus_conn *conn, struct list_head *changes);
-void kdbus_name_changes_free(struct list_head *changes);
+struct kdbus_notification *kdbus_name_change_done(struct kdbus_name_change *c);
 
 bool kdbus_conn_has_name(struct kdbus_conn *conn, const char *name);
 struct kdbus_conn *kdbus_name_lookup(struct kdbus_bus *bus, const char *name,

@@ -18,7 +18,7 @@
 /**
  * kdbus_names_finish() - deliver a registry change, unlock, notify
  * @bus:	bus whose registry the caller locked with kdbus_names_lock()
- * @changes:	what the registry operations reported; freed
+ * @changes:	what the registry operations reported; delivered
  *
  * Messages sent to a name that changed hands reach the new owner before
  * the registry is unlocked (nobody can find that owner before); the

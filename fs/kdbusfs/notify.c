@@ -3,11 +3,12 @@
  * Kernel notifications.
  */
 
+#include <linux/build_bug.h>
 #include <linux/err.h>
 #include <linux/kdbus.h>
 #include <linux/list.h>
 #include <linux/slab.h>
-#include <linux/string.h>
+#include <linux/stddef.h>
 
 #include "bus.h"
 #include "conn.h"
@@ -17,18 +18,16 @@
 #include "send.h"
 
 /**
- * struct kdbus_notification - a notification waiting to be broadcast
- * @entry:	in bus->notify_list
- * @type:	KDBUS_ITEM_* of its item
- * @size:	bytes in @payload
- * @payload:	the item's payload
+ * struct kdbus_notify_id - a reserved ID_ADD or ID_REMOVE notification
+ * @notify:	the notification; first, so that it is freed as one
+ * @payload:	its payload
  */
-struct kdbus_notification {
-	struct list_head entry;
-	u64 type;
-	size_t size;
-	u8 payload[] __aligned(8);
+struct kdbus_notify_id {
+	struct kdbus_notification notify;
+	struct kdbus_notify_id_change payload;
 };
+
+static_assert(offsetof(struct kdbus_notify_id, notify) == 0);
 
 /**
  * kdbus_notify_reply() - tell a connection its request got no reply
@@ -48,20 +47,6 @@ void kdbus_notify_reply(struct kdbus_conn *conn, u64 cookie, u64 item_type)
 	kdbus_send_queue_kernel(conn, entry);
 }
 
-/*
- * Notifications are small and must not be lost: a connection that waits
- * for a name would wait forever. They are allocated without failing.
- */
-static struct kdbus_notification *kdbus_notify_new(u64 type, size_t size)
-{
-	struct kdbus_notification *n;
-
-	n = kzalloc(struct_size(n, payload, size), GFP_KERNEL | __GFP_NOFAIL);
-	n->type = type;
-	n->size = size;
-	return n;
-}
-
 static void kdbus_notify_add(struct kdbus_bus *bus,
 			     struct kdbus_notification *n)
 {
@@ -70,52 +55,79 @@ static void kdbus_notify_add(struct kdbus_bus *bus,
 	spin_unlock(&bus->notify_lock);
 }
 
-/**
- * kdbus_notify_id_change() - queue an ID_ADD or ID_REMOVE notification
- * @bus:	bus
- * @type:	KDBUS_ITEM_ID_ADD or KDBUS_ITEM_ID_REMOVE
- * @id:		the connection's id
- * @flags:	the connection's HELLO flags
- */
-void kdbus_notify_id_change(struct kdbus_bus *bus, u64 type, u64 id,
-			    u64 flags)
+static struct kdbus_notification *kdbus_notify_id_new(void)
 {
-	struct kdbus_notification *n;
+	struct kdbus_notify_id *n;
+
+	n = kzalloc(sizeof(*n), GFP_KERNEL_ACCOUNT);
+	if (!n)
+		return NULL;
+	n->notify.size = sizeof(n->payload);
+	n->notify.payload = &n->payload;
+	return &n->notify;
+}
+
+/**
+ * kdbus_notify_id_reserve() - reserve a connection's ID notifications
+ * @conn:	connection saying HELLO, not on its bus yet
+ *
+ * Its ID_ADD and ID_REMOVE, each used at most once by
+ * kdbus_notify_id_change(): announcing it and, if it was, its
+ * disconnection then allocate nothing. What is not used goes with the
+ * connection's memory. A monitor is never announced and needs none.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int kdbus_notify_id_reserve(struct kdbus_conn *conn)
+{
+	if (kdbus_conn_is_monitor(conn))
+		return 0;
+	conn->notify_id_add = kdbus_notify_id_new();
+	conn->notify_id_remove = kdbus_notify_id_new();
+	if (!conn->notify_id_add || !conn->notify_id_remove)
+		return -ENOMEM;
+	return 0;
+}
+
+/**
+ * kdbus_notify_id_change() - queue a connection's ID_ADD or ID_REMOVE
+ * @conn:	the connection, with its reserved notifications
+ * @type:	KDBUS_ITEM_ID_ADD (when HELLO announces it) or
+ *		KDBUS_ITEM_ID_REMOVE (when it goes, if it was announced)
+ *
+ * Uses the notification kdbus_notify_id_reserve() reserved for @type:
+ * each is queued once, and nothing is allocated.
+ */
+void kdbus_notify_id_change(struct kdbus_conn *conn, u64 type)
+{
+	struct kdbus_notification **slot, *n;
 	struct kdbus_notify_id_change *c;
 
-	n = kdbus_notify_new(type, sizeof(*c));
-	c = (void *)n->payload;
-	c->id = id;
-	c->flags = flags;
-	kdbus_notify_add(bus, n);
+	slot = type == KDBUS_ITEM_ID_ADD ? &conn->notify_id_add :
+					   &conn->notify_id_remove;
+	n = *slot;
+	*slot = NULL;
+	if (WARN_ON_ONCE(!n))
+		return;
+	n->type = type;
+	c = n->payload;
+	c->id = conn->id;
+	c->flags = conn->flags;
+	kdbus_notify_add(conn->bus, n);
 }
 
 /**
  * kdbus_notify_name_change() - queue a NAME_* notification
  * @bus:	bus
- * @type:	KDBUS_ITEM_NAME_ADD, KDBUS_ITEM_NAME_REMOVE or
- *		KDBUS_ITEM_NAME_CHANGE
- * @old_id:	previous owner, 0 for none
- * @new_id:	new owner, 0 for none
- * @old_flags:	previous owner's name flags
- * @new_flags:	new owner's name flags
- * @name:	the name, at most KDBUS_NAME_MAX_LEN characters
+ * @n:		the notification of a delivered name change record, filled
+ *		in by the registry (names.h); the record's memory is its
+ *		notification's from now on
+ *
+ * Nothing is allocated: the registry reserved it before the change.
  */
-void kdbus_notify_name_change(struct kdbus_bus *bus, u64 type, u64 old_id,
-			      u64 new_id, u64 old_flags, u64 new_flags,
-			      const char *name)
+void kdbus_notify_name_change(struct kdbus_bus *bus,
+			      struct kdbus_notification *n)
 {
-	size_t len = strlen(name) + 1;
-	struct kdbus_notify_name_change *c;
-	struct kdbus_notification *n;
-
-	n = kdbus_notify_new(type, sizeof(*c) + len);
-	c = (void *)n->payload;
-	c->old_id.id = old_id;
-	c->old_id.flags = old_flags;
-	c->new_id.id = new_id;
-	c->new_id.flags = new_flags;
-	memcpy(n->payload + sizeof(*c), name, len);
 	kdbus_notify_add(bus, n);
 }
 

@@ -222,26 +222,26 @@ static void kdbus_send_move_messages(struct kdbus_conn *dst,
 /**
  * kdbus_send_name_changes() - deliver what a registry operation did
  * @bus:	bus
- * @changes:	struct kdbus_name_change records, in order; freed
+ * @changes:	struct kdbus_name_change records, in order; emptied
  *
  * Called with the name registry locked, so that the messages waiting for
  * a name reach its new owner before anybody can find that owner. The
  * NAME_* notifications are queued, in order, for the caller to flush
- * (kdbus_notify_flush()) once it has unlocked the registry.
+ * (kdbus_notify_flush()) once it has unlocked the registry; each is the
+ * memory of its record, reserved by the registry: nothing is allocated.
  */
 void kdbus_send_name_changes(struct kdbus_bus *bus, struct list_head *changes)
 {
-	struct kdbus_name_change *c;
+	struct kdbus_name_change *c, *tmp;
 
 	lockdep_assert_held_write(&bus->names.rwlock);
-	list_for_each_entry(c, changes, entry) {
+	list_for_each_entry_safe(c, tmp, changes, entry) {
+		list_del_init(&c->entry);
 		if (c->move_from)
 			kdbus_send_move_messages(c->move_to, c->move_from,
 						 c->name_id);
-		kdbus_notify_name_change(bus, c->type, c->old_id, c->new_id,
-					 c->old_flags, c->new_flags, c->name);
+		kdbus_notify_name_change(bus, kdbus_name_change_done(c));
 	}
-	kdbus_name_changes_free(changes);
 }
 
 /* The interrupted synchronous request that a restarted call resumes. */
