@@ -776,3 +776,73 @@ void kdbus_test_bus_close(struct kdbus_test_bus *bus)
 	kdbus_umount(bus->dir);
 	rmdir(bus->dir);
 }
+
+#define KDBUS_TRACEFS	"/sys/kernel/tracing"
+
+static int kdbus_trace_write(const char *file, const char *text, int flags)
+{
+	char path[256];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), KDBUS_TRACEFS "/%s", file);
+	fd = open(path, O_WRONLY | O_CLOEXEC | flags);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, text, strlen(text));
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
+int kdbus_kprobe_add(const char *symbol)
+{
+	char buf[256];
+	int ret;
+
+	if (access(KDBUS_TRACEFS "/kprobe_events", W_OK) &&
+	    mount("nodev", KDBUS_TRACEFS, "tracefs", 0, NULL) < 0)
+		return -errno;
+	snprintf(buf, sizeof(buf), "p:kdbus_test/%s %s\n", symbol, symbol);
+	ret = kdbus_trace_write("kprobe_events", buf, O_APPEND);
+	if (ret)
+		return ret;
+	snprintf(buf, sizeof(buf), "events/kdbus_test/%s/enable", symbol);
+	ret = kdbus_trace_write(buf, "1\n", 0);
+	if (!ret)
+		ret = kdbus_trace_write("trace", "", O_TRUNC);
+	if (ret)
+		kdbus_kprobe_remove(symbol);
+	return ret;
+}
+
+int kdbus_kprobe_hits(const char *symbol)
+{
+	char line[512], event[160], pid[32];
+	int hits = 0;
+	FILE *f;
+
+	f = fopen(KDBUS_TRACEFS "/trace", "re");
+	if (!f)
+		return -errno;
+	/* "<comm>-<pid> [cpu] flags time: <event>: (...)" */
+	snprintf(event, sizeof(event), " %s: (", symbol);
+	snprintf(pid, sizeof(pid), "-%d ", getpid());
+	while (fgets(line, sizeof(line), f)) {
+		if (line[0] == '#' || !strstr(line, event))
+			continue;
+		if (strstr(line, pid))
+			hits++;
+	}
+	fclose(f);
+	return hits;
+}
+
+void kdbus_kprobe_remove(const char *symbol)
+{
+	char buf[256];
+
+	snprintf(buf, sizeof(buf), "events/kdbus_test/%s/enable", symbol);
+	kdbus_trace_write(buf, "0\n", 0);
+	snprintf(buf, sizeof(buf), "-:kdbus_test/%s\n", symbol);
+	kdbus_trace_write("kprobe_events", buf, O_APPEND);
+}

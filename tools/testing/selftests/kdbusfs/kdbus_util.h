@@ -317,6 +317,16 @@ struct kdbus_test_bus {
 	int control;
 };
 
+/*
+ * A kprobe event on the kernel function @symbol (root, a kernel with
+ * kprobe events): tests see which kernel functions a call reached.
+ * kdbus_kprobe_add() clears the trace; kdbus_kprobe_hits() counts the
+ * event's lines since, by the calling task; a count, or -errno.
+ */
+int kdbus_kprobe_add(const char *symbol);
+int kdbus_kprobe_hits(const char *symbol);
+void kdbus_kprobe_remove(const char *symbol);
+
 int kdbus_test_bus_make(struct kdbus_test_bus *bus);
 /* the same on a mount with the options @opts */
 int kdbus_test_bus_make_opts(struct kdbus_test_bus *bus, const char *opts);

@@ -686,6 +686,37 @@ TEST(a_disconnected_connection_keeps_its_slot_while_it_lives)
 	kdbus_test_bus_close(&bus);
 }
 
+/*
+ * Passed files are installed as SCM_RIGHTS installs them (receive_fd()),
+ * so that the LSMs decide on each (security_file_receive()); fd_install()
+ * alone skipped them. Seen with a kprobe event where the kernel has them.
+ */
+TEST_F(sec, passed_files_go_through_the_lsm_receive_hook)
+{
+	struct kdbus_item *item;
+	struct kdbus_msg *m;
+	int fd, ret;
+
+	ret = kdbus_kprobe_add("security_file_receive");
+	if (ret)
+		SKIP(return, "no kprobe events here (%s)", strerror(-ret));
+	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, send_fd(&self->watcher, self->a.id, fd));
+	close(fd);
+	/* queueing installs nothing */
+	EXPECT_EQ(0, kdbus_kprobe_hits("security_file_receive"));
+	ASSERT_EQ(0, kdbus_recv(&self->a, 0, 0, &m, NULL));
+	EXPECT_EQ(1, kdbus_kprobe_hits("security_file_receive"));
+	kdbus_kprobe_remove("security_file_receive");
+	item = kdbus_item_find(m->items, (uint8_t *)m + m->size,
+			       KDBUS_ITEM_FDS);
+	ASSERT_NE(NULL, item);
+	EXPECT_GE(item->fds[0], 0);
+	close(item->fds[0]);
+	kdbus_msg_free(&self->a, m);
+}
+
 TEST(custom_endpoints_are_charged_to_their_maker)
 {
 	struct kdbus_test_bus bus;
