@@ -122,7 +122,8 @@ int main(int argc, char **argv)
 	}
 	ret = kdbus_kprobe_hits("rcu_barrier");
 	kdbus_kprobe_remove("rcu_barrier");
-	printf("# reload_test: %d rounds of load, connect, close, unload; %d waited in rcu_barrier()\n",
-	       rounds, ret);
+	printf("# reload_test: %d rounds of load, connect, close, unload;",
+	       rounds);
+	printf(" %d waited in rcu_barrier()\n", ret);
 	return ret >= rounds ? 0 : 1;
 }
