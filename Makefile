@@ -93,11 +93,13 @@ check: module tests tools check-creds check-layers checkpatch kernel-doc
 	@scripts/check
 
 # The debug kernel is built once and cached (scripts/build-debug-kernel);
-# the module is built for it in a directory of its own.
+# the module is built for it in a directory of its own, instrumented for
+# gcov: the line before the tally is its coverage over the debug pass
+# (scripts/coverage, Documentation/filesystems/kdbusfs-coverage.rst).
 check-debug: tests tools check-creds
 	@$(SETUP); eval "$$(scripts/build-debug-kernel | grep '^KDBUSFS_DEBUG_')"; \
 	export KDBUSFS_DEBUG_KERNEL KDBUSFS_DEBUG_KDIR; \
-	mod=$$(scripts/build-module "$$KDBUSFS_DEBUG_KDIR" \
+	mod=$$(scripts/build-module --coverage "$$KDBUSFS_DEBUG_KDIR" \
 		"$${KDBUSFS_CACHE:-/var/cache/kdbusfs}/debug-module"); \
 	KDBUSFS_MODULE=$$mod scripts/check --debug
 

@@ -8,6 +8,9 @@
 # leaks it reads from kmemleak and on a module that will not unload.
 # The last line is run_tests.sh's tally with these checks added:
 #   kdbusfs-suite: P passed, F failed, S skipped
+# On a kernel with gcov the line before it gives the module's coverage
+# (scripts/coverage):
+#   coverage: fs/kdbusfs lines=N.N% functions=N.N%
 
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -98,6 +101,18 @@ kmemleak_clean() {
 check "kmemleak finds no leak" kmemleak_clean
 
 check "module unloads when nothing is mounted" rmmod kdbusfs
+
+# and unloads right after the last close, its RCU callbacks run before
+check "module unloads right after the last close, 20 rounds" \
+	./reload_test /run/vmrun/module.ko 20
+
+# On a kernel with gcov, the instrumented module's coverage over the whole
+# pass (its counters outlive rmmod): one "coverage: ..." line, not a test.
+# KDBUSFS_COVERAGE_LIST=1 lists per file what did not run.
+if [ -d /sys/kernel/debug/gcov ]; then
+	"$here/../../../../scripts/coverage" ${KDBUSFS_COVERAGE_LIST:+--list} ||
+		echo "# coverage: scripts/coverage failed"
+fi
 
 echo "kdbusfs-suite: $pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]
