@@ -2,7 +2,9 @@
 /*
  * Match rules and broadcasts: MATCH_ADD and MATCH_REMOVE, bloom filters and
  * their generations, sender id rules, REPLACE, the rule limit, ID_ADD and
- * ID_REMOVE notifications, full receivers, and the errors of a broadcast.
+ * ID_REMOVE notifications, full receivers, and the errors of a broadcast;
+ * name and id notifications, one per change, in order, none lost, and
+ * none for a HELLO or NAME_ACQUIRE that failed for want of memory.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -12,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
@@ -890,6 +893,582 @@ TEST_F(match, notifications_reach_exactly_the_matching_connections)
 	kdbus_conn_close(&all);
 	kdbus_conn_close(&mixed);
 	kdbus_conn_close(&gone);
+}
+
+/*
+ * Name and id notifications: one per change, in order, none lost. Their
+ * memory is reserved by HELLO and NAME_ACQUIRE (ENOMEM there, if at all),
+ * so no release, takeover, hand-over or disconnection can lose one.
+ */
+
+/* what one notification says */
+struct note {
+	uint64_t type;
+	uint64_t old_id;	/* ID_*: the id */
+	uint64_t new_id;
+	char name[256];		/* NAME_* only */
+};
+
+/* ID and NAME rules for every id and name, no broadcasts */
+static int watch_all(struct kdbus_conn *c)
+{
+	static const uint64_t types[] = {
+		KDBUS_ITEM_ID_ADD, KDBUS_ITEM_ID_REMOVE, KDBUS_ITEM_NAME_ADD,
+		KDBUS_ITEM_NAME_REMOVE, KDBUS_ITEM_NAME_CHANGE,
+	};
+	struct kdbus_notify_name_change nc = {
+		.old_id.id = KDBUS_MATCH_ID_ANY,
+		.new_id.id = KDBUS_MATCH_ID_ANY,
+	};
+	struct kdbus_cmd_buf b;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(types); i++) {
+		if (types[i] == KDBUS_ITEM_ID_ADD ||
+		    types[i] == KDBUS_ITEM_ID_REMOVE) {
+			ret = add_id_rule(c, 10 + i, types[i],
+					  KDBUS_MATCH_ID_ANY);
+		} else {
+			kdbus_match_init(&b, 0, 10 + i);
+			kdbus_cmd_add(&b, types[i], &nc, sizeof(nc));
+			ret = match_ioctl(c, KDBUS_CMD_MATCH_ADD, &b);
+		}
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/*
+ * The next kernel notification at @c: 0, or -errno; -EOVERFLOW if some
+ * were lost (and *@dropped says how many, unless it is NULL).
+ */
+static int next_note_dropped(struct kdbus_conn *c, struct note *n,
+			     uint64_t *dropped)
+{
+	struct kdbus_cmd_recv r = { 0 };
+	struct kdbus_item *item;
+	struct kdbus_msg *m;
+	int ret;
+
+	memset(n, 0, sizeof(*n));
+	ret = kdbus_recv(c, 0, 0, &m, &r);
+	if (dropped)
+		*dropped = 0;
+	if (r.return_flags & KDBUS_RECV_RETURN_DROPPED_MSGS) {
+		if (dropped)
+			*dropped = r.dropped_msgs;
+		if (ret == 0)
+			kdbus_msg_free(c, m);
+		return -EOVERFLOW;
+	}
+	if (ret)
+		return ret;
+	item = &m->items[0];
+	n->type = item->type;
+	if (m->src_id != KDBUS_SRC_ID_KERNEL) {
+		ret = -EPROTO;
+	} else if (item->type == KDBUS_ITEM_ID_ADD ||
+		   item->type == KDBUS_ITEM_ID_REMOVE) {
+		n->old_id = item->id_change.id;
+	} else {
+		n->old_id = item->name_change.old_id.id;
+		n->new_id = item->name_change.new_id.id;
+		snprintf(n->name, sizeof(n->name), "%s",
+			 item->name_change.name);
+	}
+	kdbus_msg_free(c, m);
+	return ret;
+}
+
+/* the next one, none lost */
+static int next_note(struct kdbus_conn *c, struct note *n)
+{
+	return next_note_dropped(c, n, NULL);
+}
+
+/* @c received exactly @want, in that order, and nothing else */
+static void expect_notes(struct __test_metadata *_metadata,
+			 struct kdbus_conn *c, const struct note *want,
+			 unsigned int n_want)
+{
+	struct note got;
+	unsigned int i;
+
+	for (i = 0; i < n_want; i++) {
+		ASSERT_EQ(0, next_note(c, &got)) {
+			TH_LOG("notification %u of %u", i, n_want);
+		}
+		EXPECT_EQ(want[i].type, got.type) {
+			TH_LOG("notification %u", i);
+		}
+		EXPECT_EQ(want[i].old_id, got.old_id) {
+			TH_LOG("notification %u", i);
+		}
+		EXPECT_EQ(want[i].new_id, got.new_id) {
+			TH_LOG("notification %u", i);
+		}
+		EXPECT_STREQ(want[i].name, got.name) {
+			TH_LOG("notification %u", i);
+		}
+	}
+	EXPECT_EQ(-EAGAIN, next_note(c, &got));
+}
+
+static int hello_activator_for(const char *ep, const char *name,
+			       struct kdbus_conn *c)
+{
+	struct kdbus_cmd_buf b;
+	int fd;
+
+	fd = open(ep, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	kdbus_hello_init(&b, KDBUS_HELLO_ACTIVATOR, KDBUS_TEST_POOL_SIZE);
+	kdbus_cmd_add_str(&b, KDBUS_ITEM_NAME, name);
+	return kdbus_hello_cmd(fd, &b, c);
+}
+
+/* a NAME_* note for @name */
+static struct note name_note(uint64_t type, uint64_t old_id, uint64_t new_id,
+			     const char *name)
+{
+	struct note n = { .type = type, .old_id = old_id, .new_id = new_id };
+
+	snprintf(n.name, sizeof(n.name), "%s", name);
+	return n;
+}
+
+static struct note id_note(uint64_t type, uint64_t id)
+{
+	struct note n = { .type = type, .old_id = id };
+
+	return n;
+}
+
+TEST_F(match, every_name_and_id_change_notifies_once_in_order)
+{
+	char name[64], act_name[64], extra[3][64];
+	struct kdbus_conn act, x, y;
+	struct note want[32];
+	unsigned int round, i, n;
+
+	ASSERT_EQ(0, watch_all(&self->a));
+	for (round = 0; round < 8; round++) {
+		snprintf(name, sizeof(name), "org.notify.n%u", round);
+		snprintf(act_name, sizeof(act_name), "org.notify.act%u",
+			 round);
+		n = 0;
+
+		/* an activator, and two connections */
+		ASSERT_EQ(0, hello_activator_for(self->bus.ep, act_name,
+						 &act));
+		want[n++] = id_note(KDBUS_ITEM_ID_ADD, act.id);
+		want[n++] = name_note(KDBUS_ITEM_NAME_ADD, 0, act.id,
+				      act_name);
+		ASSERT_EQ(0, kdbus_hello(self->bus.ep, 0,
+					 KDBUS_TEST_POOL_SIZE, &x));
+		want[n++] = id_note(KDBUS_ITEM_ID_ADD, x.id);
+		ASSERT_EQ(0, kdbus_hello(self->bus.ep, 0,
+					 KDBUS_TEST_POOL_SIZE, &y));
+		want[n++] = id_note(KDBUS_ITEM_ID_ADD, y.id);
+
+		/* taken; a place in the queue says nothing */
+		ASSERT_EQ(0, kdbus_name_acquire(&x, name,
+						KDBUS_NAME_ALLOW_REPLACEMENT |
+						KDBUS_NAME_QUEUE, NULL));
+		want[n++] = name_note(KDBUS_ITEM_NAME_ADD, 0, x.id, name);
+		ASSERT_EQ(0, kdbus_name_acquire(&y, name, KDBUS_NAME_QUEUE,
+						NULL));
+		/* taken over (x waits in line), given back */
+		ASSERT_EQ(0, kdbus_name_acquire(&y, name,
+						KDBUS_NAME_REPLACE_EXISTING |
+						KDBUS_NAME_QUEUE, NULL));
+		want[n++] = name_note(KDBUS_ITEM_NAME_CHANGE, x.id, y.id,
+				      name);
+		ASSERT_EQ(0, kdbus_name_release(&y, name));
+		want[n++] = name_note(KDBUS_ITEM_NAME_CHANGE, y.id, x.id,
+				      name);
+		/* handed over from the activator */
+		ASSERT_EQ(0, kdbus_name_acquire(&x, act_name, 0, NULL));
+		want[n++] = name_note(KDBUS_ITEM_NAME_CHANGE, act.id, x.id,
+				      act_name);
+		for (i = 0; i < 3; i++) {
+			snprintf(extra[i], sizeof(extra[i]),
+				 "org.notify.x%u.e%u", round, i);
+			ASSERT_EQ(0, kdbus_name_acquire(&x, extra[i], 0,
+							NULL));
+			want[n++] = name_note(KDBUS_ITEM_NAME_ADD, 0, x.id,
+					      extra[i]);
+		}
+
+		/* x goes: its names in the order it took them, then its id */
+		ASSERT_EQ(0, kdbus_byebye(&x));
+		want[n++] = name_note(KDBUS_ITEM_NAME_REMOVE, x.id, 0, name);
+		want[n++] = name_note(KDBUS_ITEM_NAME_CHANGE, x.id, act.id,
+				      act_name);
+		for (i = 0; i < 3; i++)
+			want[n++] = name_note(KDBUS_ITEM_NAME_REMOVE, x.id, 0,
+					      extra[i]);
+		want[n++] = id_note(KDBUS_ITEM_ID_REMOVE, x.id);
+		kdbus_conn_close(&x);
+		kdbus_conn_close(&y);
+		want[n++] = id_note(KDBUS_ITEM_ID_REMOVE, y.id);
+		kdbus_conn_close(&act);
+		want[n++] = name_note(KDBUS_ITEM_NAME_REMOVE, act.id, 0,
+				      act_name);
+		want[n++] = id_note(KDBUS_ITEM_ID_REMOVE, act.id);
+
+		ASSERT_LE(n, ARRAY_SIZE(want));
+		expect_notes(_metadata, &self->a, want, n);
+	}
+}
+
+#define CHURN_THREADS	4
+#define CHURN_ROUNDS	8
+#define CHURN_NOTES	6	/* per round, see churn() */
+
+struct churn_arg {
+	const char *ep;
+	unsigned int t;
+	uint64_t ids[CHURN_ROUNDS];
+	int err;
+};
+
+/* HELLO, take, release and take a name, BYEBYE: again and again */
+static void *churn_thread(void *p)
+{
+	struct churn_arg *a = p;
+	struct kdbus_conn c;
+	unsigned int r;
+	char name[64];
+
+	for (r = 0; r < CHURN_ROUNDS && !a->err; r++) {
+		snprintf(name, sizeof(name), "org.churn.t%u.r%u", a->t, r);
+		a->err = kdbus_hello(a->ep, 0, KDBUS_TEST_POOL_SIZE, &c);
+		if (a->err)
+			break;
+		a->ids[r] = c.id;
+		a->err = kdbus_name_acquire(&c, name, 0, NULL) ?:
+			 kdbus_name_release(&c, name) ?:
+			 kdbus_name_acquire(&c, name, 0, NULL) ?:
+			 kdbus_byebye(&c);
+		kdbus_conn_close(&c);
+	}
+	return NULL;
+}
+
+/*
+ * Many connections come and go at once: the watcher hears each one's
+ * changes exactly once and in its order. Everything fits in the watcher's
+ * quota, so nothing may be dropped.
+ */
+TEST_F(match, concurrent_churn_notifies_each_change_once)
+{
+	unsigned int seen[CHURN_THREADS][CHURN_ROUNDS] = { { 0 } };
+	struct churn_arg arg[CHURN_THREADS];
+	pthread_t th[CHURN_THREADS];
+	unsigned int t, r, total = 0;
+	char name[64];
+	struct note n;
+	int ret;
+
+	/* the kernel's quota at a receiver is 256 messages */
+	ASSERT_LT(CHURN_THREADS * CHURN_ROUNDS * CHURN_NOTES, 256);
+	ASSERT_EQ(0, watch_all(&self->a));
+	for (t = 0; t < CHURN_THREADS; t++) {
+		arg[t] = (struct churn_arg){ .ep = self->bus.ep, .t = t };
+		ASSERT_EQ(0, pthread_create(&th[t], NULL, churn_thread,
+					    &arg[t]));
+	}
+	for (t = 0; t < CHURN_THREADS; t++) {
+		pthread_join(th[t], NULL);
+		EXPECT_EQ(0, arg[t].err) {
+			TH_LOG("thread %u: %s", t,
+			       kdbus_errno_name(-arg[t].err));
+		}
+	}
+
+	while ((ret = next_note(&self->a, &n)) == 0) {
+		uint64_t id = n.type == KDBUS_ITEM_ID_ADD ||
+			      n.type == KDBUS_ITEM_ID_REMOVE ||
+			      n.type == KDBUS_ITEM_NAME_REMOVE ?
+			      n.old_id : n.new_id;
+		static const uint64_t order[CHURN_NOTES] = {
+			KDBUS_ITEM_ID_ADD, KDBUS_ITEM_NAME_ADD,
+			KDBUS_ITEM_NAME_REMOVE, KDBUS_ITEM_NAME_ADD,
+			KDBUS_ITEM_NAME_REMOVE, KDBUS_ITEM_ID_REMOVE,
+		};
+		bool found = false;
+
+		total++;
+		for (t = 0; t < CHURN_THREADS && !found; t++) {
+			for (r = 0; r < CHURN_ROUNDS && !found; r++) {
+				unsigned int *s = &seen[t][r];
+
+				if (arg[t].ids[r] != id)
+					continue;
+				found = true;
+				ASSERT_LT(*s, CHURN_NOTES);
+				EXPECT_EQ(order[*s], n.type) {
+					TH_LOG("id %llu, note %u",
+					       (unsigned long long)id, *s);
+				}
+				snprintf(name, sizeof(name),
+					 "org.churn.t%u.r%u", t, r);
+				if (n.type != KDBUS_ITEM_ID_ADD &&
+				    n.type != KDBUS_ITEM_ID_REMOVE)
+					EXPECT_STREQ(name, n.name);
+				(*s)++;
+			}
+		}
+		EXPECT_TRUE(found) {
+			TH_LOG("a notification about id %llu",
+			       (unsigned long long)id);
+		}
+	}
+	EXPECT_EQ(-EAGAIN, ret);
+	EXPECT_EQ(CHURN_THREADS * CHURN_ROUNDS * CHURN_NOTES, total);
+	for (t = 0; t < CHURN_THREADS; t++)
+		for (r = 0; r < CHURN_ROUNDS; r++)
+			EXPECT_EQ(CHURN_NOTES, seen[t][r]);
+}
+
+/*
+ * The reservations under allocation failure: HELLO and NAME_ACQUIRE fail
+ * with ENOMEM before anything changes (the watcher hears nothing, the
+ * registry is as it was), or succeed. A fault in the broadcast itself is
+ * allowed to cost the watcher its copy, counted in dropped_msgs. Needs
+ * the debug kernel's fault injection (fail-nth and failslab); skips
+ * without.
+ */
+#define DEBUGFS		"/sys/kernel/debug"
+#define FAIL_NTH	"/proc/thread-self/fail-nth"
+
+struct fault_knob {
+	const char *path;
+	const char *value;
+	char old[64];
+	bool changed;
+};
+
+/* fail every allocation fail-nth reaches, and no user copy */
+static struct fault_knob fault_knobs[] = {
+	{ .path = DEBUGFS "/failslab/ignore-gfp-wait", .value = "N" },
+	{ .path = DEBUGFS "/failslab/verbose", .value = "0" },
+	{ .path = DEBUGFS "/fail_page_alloc/ignore-gfp-wait", .value = "N" },
+	{ .path = DEBUGFS "/fail_page_alloc/min-order", .value = "0" },
+	{ .path = DEBUGFS "/fail_page_alloc/verbose", .value = "0" },
+	{ .path = DEBUGFS "/fail_usercopy/verbose", .value = "0" },
+	{ .path = DEBUGFS "/fail_usercopy/stacktrace-depth", .value = "32" },
+	{ .path = DEBUGFS "/fail_usercopy/require-start", .value = "0" },
+	{ .path = DEBUGFS "/fail_usercopy/require-end", .value = "0" },
+};
+
+static void fault_knobs_restore(void)
+{
+	int i;
+
+	for (i = ARRAY_SIZE(fault_knobs) - 1; i >= 0; i--) {
+		if (fault_knobs[i].changed)
+			kdbus_write_file(fault_knobs[i].path,
+					 fault_knobs[i].old);
+		fault_knobs[i].changed = false;
+	}
+}
+
+/* NULL, the knobs set, or why fault injection cannot run */
+static const char *fault_setup(void)
+{
+	char dir[128];
+	unsigned int i;
+	ssize_t len;
+
+	if (geteuid())
+		return "fault injection needs root";
+	if (access(FAIL_NTH, R_OK | W_OK))
+		return "no " FAIL_NTH " (CONFIG_FAULT_INJECTION)";
+	if (access(DEBUGFS "/failslab", F_OK) &&
+	    mount("debugfs", DEBUGFS, "debugfs", 0, NULL) && errno != EBUSY)
+		return "cannot mount debugfs";
+	if (access(DEBUGFS "/failslab", F_OK))
+		return "no failslab (CONFIG_FAILSLAB)";
+	for (i = 0; i < ARRAY_SIZE(fault_knobs); i++) {
+		struct fault_knob *k = &fault_knobs[i];
+
+		snprintf(dir, sizeof(dir), "%s", k->path);
+		*strrchr(dir, '/') = '\0';
+		if (access(dir, F_OK))
+			continue;	/* that kind of fault is not built */
+		len = kdbus_read_file(k->path, k->old, sizeof(k->old));
+		if (len < 0 || kdbus_write_file(k->path, k->value)) {
+			fault_knobs_restore();
+			return "cannot set the fault knobs";
+		}
+		k->old[strcspn(k->old, "\n")] = '\0';
+		k->changed = true;
+	}
+	return NULL;
+}
+
+static int fault_arm(int nth, unsigned int n)
+{
+	char buf[16];
+	int len = snprintf(buf, sizeof(buf), "%u", n);
+
+	return write(nth, buf, len) == len ? 0 : -errno;
+}
+
+/* stop failing; 1 if the fault was injected, 0 if not, or -EIO */
+static int fault_disarm(int nth)
+{
+	char buf[16] = "";
+	ssize_t len = pread(nth, buf, sizeof(buf) - 1, 0);
+
+	if (write(nth, "0", 1) != 1 || len <= 0)
+		return -EIO;
+	return atoi(buf) == 0;
+}
+
+/*
+ * Drain @c: the number of notifications received and counted lost, all
+ * of type @t1 or @t2; -EPROTO for another kind, or -errno.
+ */
+static int drain_notes(struct kdbus_conn *c, uint64_t t1, uint64_t t2)
+{
+	uint64_t dropped;
+	int ret, got = 0;
+	struct note n;
+
+	for (;;) {
+		ret = next_note_dropped(c, &n, &dropped);
+		if (ret == -EOVERFLOW) {
+			/* a message may have come with the count: lost too */
+			got += dropped;
+			continue;
+		}
+		if (ret)
+			break;
+		if (n.type != t1 && n.type != t2)
+			return -EPROTO;
+		got++;
+	}
+	return ret == -EAGAIN ? got : ret;
+}
+
+TEST_F(match, hello_and_acquire_fail_with_enomem_changing_nothing)
+{
+	const char *name = "org.notify.fault", *why;
+	unsigned int n, failed = 0;
+	struct kdbus_info *l;
+	struct kdbus_conn x;
+	struct note got;
+	uint64_t f;
+	size_t size;
+	int nth, fd, ret, injected;
+
+	why = fault_setup();
+	if (why)
+		SKIP(return, "%s", why);
+	nth = open(FAIL_NTH, O_RDWR | O_CLOEXEC);
+	if (nth < 0) {
+		fault_knobs_restore();
+		SKIP(return, "cannot open " FAIL_NTH);
+	}
+	ASSERT_EQ(0, watch_all(&self->a)) {
+		fault_knobs_restore();
+	}
+	/* b owns the name and would let c take it over */
+	ASSERT_EQ(0, kdbus_name_acquire(&self->b, name,
+					KDBUS_NAME_ALLOW_REPLACEMENT |
+					KDBUS_NAME_QUEUE, NULL)) {
+		fault_knobs_restore();
+	}
+	EXPECT_EQ(1, drain_notes(&self->a, KDBUS_ITEM_NAME_ADD, 0));
+
+	/* NAME_ACQUIRE with the n-th allocation failed, until none is */
+	for (n = 1; n < 400; n++) {
+		ASSERT_EQ(0, fault_arm(nth, n));
+		ret = kdbus_name_acquire(&self->c, name,
+					 KDBUS_NAME_REPLACE_EXISTING, NULL);
+		injected = fault_disarm(nth);
+		if (injected < 0 || (ret && ret != -ENOMEM)) {
+			EXPECT_EQ(-ENOMEM, ret) {
+				TH_LOG("NAME_ACQUIRE, fault %u", n);
+			}
+			break;
+		}
+		if (ret == 0) {
+			/* taken over: told, or counted lost; then back */
+			ret = drain_notes(&self->a, KDBUS_ITEM_NAME_CHANGE, 0);
+			EXPECT_TRUE(ret == 1 || (injected && ret == 0)) {
+				TH_LOG("NAME_ACQUIRE, fault %u: %d", n, ret);
+			}
+			EXPECT_EQ(0, kdbus_name_release(&self->c, name));
+			EXPECT_EQ(1, drain_notes(&self->a,
+						 KDBUS_ITEM_NAME_CHANGE, 0));
+			if (!injected)
+				break;
+			continue;
+		}
+		failed++;
+		/* nothing happened: nobody told, b owns it, c waits not */
+		EXPECT_EQ(-EAGAIN, next_note(&self->a, &got)) {
+			TH_LOG("NAME_ACQUIRE, fault %u: notified", n);
+		}
+		EXPECT_EQ(-EADDRINUSE, kdbus_name_release(&self->c, name));
+		ASSERT_EQ(0, kdbus_list(&self->a, KDBUS_LIST_NAMES |
+					KDBUS_LIST_QUEUED, &l, &size));
+		f = 0;
+		EXPECT_TRUE(kdbus_list_has(l, size, self->b.id, name, &f));
+		EXPECT_EQ(KDBUS_NAME_PRIMARY, f & (KDBUS_NAME_PRIMARY |
+						   KDBUS_NAME_IN_QUEUE));
+		EXPECT_FALSE(kdbus_list_has(l, size, self->c.id, name, NULL));
+		free(l);
+	}
+	EXPECT_LT(n, 400);
+	EXPECT_GT(failed, 0);
+	TH_LOG("NAME_ACQUIRE: %u faults, %u ENOMEM", n, failed);
+
+	/* HELLO likewise: no ID_ADD for a connection that did not come */
+	failed = 0;
+	for (n = 1; n < 400; n++) {
+		fd = open(self->bus.ep, O_RDWR | O_CLOEXEC);
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(0, fault_arm(nth, n));
+		ret = kdbus_hello_raw(fd, 0, KDBUS_TEST_POOL_SIZE, &x, NULL);
+		injected = fault_disarm(nth);
+		if (injected < 0 || (ret && ret != -ENOMEM)) {
+			EXPECT_EQ(-ENOMEM, ret) {
+				TH_LOG("HELLO, fault %u", n);
+			}
+			close(fd);
+			break;
+		}
+		if (ret == 0) {
+			close(fd);
+			/* its ID_ADD (or counted lost) and ID_REMOVE */
+			ret = drain_notes(&self->a, KDBUS_ITEM_ID_ADD,
+					  KDBUS_ITEM_ID_REMOVE);
+			EXPECT_TRUE(ret == 2 || (injected && ret == 1)) {
+				TH_LOG("HELLO, fault %u: %d", n, ret);
+			}
+			if (!injected)
+				break;
+			continue;
+		}
+		close(fd);
+		failed++;
+		EXPECT_EQ(-EAGAIN, next_note(&self->a, &got)) {
+			TH_LOG("HELLO, fault %u: notified", n);
+		}
+	}
+	EXPECT_LT(n, 400);
+	EXPECT_GT(failed, 0);
+	TH_LOG("HELLO: %u faults, %u ENOMEM", n, failed);
+	close(nth);
+	fault_knobs_restore();
 }
 
 TEST_HARNESS_MAIN
