@@ -98,6 +98,8 @@ struct kdbus_conn *kdbus_conn_new(struct kdbus_ep *ep,
 	kdbus_queue_init(&conn->queue);
 	INIT_LIST_HEAD(&conn->reply_list);
 	atomic_set(&conn->n_requests, 0);
+	spin_lock_init(&conn->requests_lock);
+	INIT_LIST_HEAD(&conn->requests);
 	INIT_LIST_HEAD(&conn->interrupted);
 	kdbus_quota_init(&conn->quota);
 	INIT_LIST_HEAD(&conn->names_list);

@@ -94,6 +94,9 @@ struct kdbus_pool;
  * @queue:		messages waiting for RECV
  * @reply_list:		replies this connection owes
  * @n_requests:		requests this connection waits for replies to
+ * @requests_lock:	protects @requests; taken inside any connection's lock
+ * @requests:		those requests' reply objects, while linked at the
+ *			connection that owes them (reply->req_entry)
  * @interrupted:	synchronous requests whose wait a signal interrupted,
  *			kept for the restarted call to pick up
  * @n_interrupted:	number of them
@@ -136,6 +139,8 @@ struct kdbus_conn {
 	struct kdbus_queue queue;
 	struct list_head reply_list;
 	atomic_t n_requests;
+	spinlock_t requests_lock;	/* protects @requests */
+	struct list_head requests;
 	struct list_head interrupted;
 	unsigned int n_interrupted;
 	struct kdbus_quota_table quota;

@@ -74,11 +74,8 @@ static void kdbus_conn_cleanup(struct kdbus_conn *conn)
 	mutex_lock(&conn->lock);
 	list_splice_init(&conn->queue.msg_list, &entries);
 	kdbus_queue_init(&conn->queue);
-	list_for_each_entry_safe(reply, rtmp, &conn->reply_list, entry) {
-		list_move_tail(&reply->entry, &replies);
-		reply->linked = false;
-		atomic_dec(&reply->reply_src->n_requests);
-	}
+	list_for_each_entry_safe(reply, rtmp, &conn->reply_list, entry)
+		kdbus_reply_take(reply, &replies);
 	kdbus_quota_clear(&conn->quota);
 	list_for_each_entry_safe(reply, rtmp, &conn->interrupted, src_entry)
 		list_move_tail(&reply->src_entry, &interrupted);

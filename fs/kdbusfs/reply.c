@@ -37,6 +37,7 @@ struct kdbus_reply *kdbus_reply_new(struct kdbus_conn *reply_src,
 		return ERR_PTR(-ENOMEM);
 	kref_init(&reply->kref);
 	INIT_LIST_HEAD(&reply->entry);
+	INIT_LIST_HEAD(&reply->req_entry);
 	INIT_LIST_HEAD(&reply->src_entry);
 	reply->reply_src = kdbus_conn_ref(reply_src);
 	spin_lock_init(&reply->dst_lock);
@@ -66,7 +67,7 @@ static void kdbus_reply_free(struct kref *kref)
 	struct kdbus_reply *reply = container_of(kref, struct kdbus_reply,
 						 kref);
 
-	WARN_ON(reply->linked);
+	WARN_ON(reply->linked || !list_empty(&reply->req_entry));
 	kdbus_queue_entry_free(reply->queue_entry);
 	kdbus_conn_unref(reply->reply_src);
 	kdbus_conn_unref(reply->reply_dst);
@@ -107,6 +108,9 @@ void kdbus_reply_link(struct kdbus_reply *reply)
 
 	lockdep_assert_held(&dst->lock);
 	list_add_tail(&reply->entry, &dst->reply_list);
+	spin_lock(&reply->reply_src->requests_lock);
+	list_add_tail(&reply->req_entry, &reply->reply_src->requests);
+	spin_unlock(&reply->reply_src->requests_lock);
 	reply->linked = true;
 	kdbus_reply_ref(reply);
 
@@ -125,13 +129,35 @@ void kdbus_reply_link(struct kdbus_reply *reply)
  */
 void kdbus_reply_unlink(struct kdbus_reply *reply)
 {
+	LIST_HEAD(list);
+
 	lockdep_assert_held(&reply->reply_dst->lock);
 	if (!reply->linked)
 		return;
+	kdbus_reply_take(reply, &list);
 	list_del_init(&reply->entry);
-	reply->linked = false;
-	atomic_dec(&reply->reply_src->n_requests);
 	kdbus_reply_unref(reply);
+}
+
+/**
+ * kdbus_reply_take() - unlink a reply onto a list of the caller's
+ * @reply:	linked reply; reply_dst's lock is held
+ * @list:	where its entry goes, with the reference the links held
+ *
+ * It is off both sides' lists: its destination owes it no more, and its
+ * source waits for it no more.
+ */
+void kdbus_reply_take(struct kdbus_reply *reply, struct list_head *list)
+{
+	struct kdbus_conn *src = reply->reply_src;
+
+	lockdep_assert_held(&reply->reply_dst->lock);
+	list_move_tail(&reply->entry, list);
+	spin_lock(&src->requests_lock);
+	list_del_init(&reply->req_entry);
+	spin_unlock(&src->requests_lock);
+	reply->linked = false;
+	atomic_dec(&src->n_requests);
 }
 
 /**
@@ -292,9 +318,7 @@ void kdbus_reply_work(struct work_struct *work)
 			continue;
 		}
 		/* keep the list's reference for the local list */
-		list_move_tail(&reply->entry, &expired);
-		reply->linked = false;
-		atomic_dec(&reply->reply_src->n_requests);
+		kdbus_reply_take(reply, &expired);
 	}
 	if (next != U64_MAX && kdbus_conn_active(conn))
 		mod_delayed_work(system_wq, &conn->work,
@@ -317,34 +341,25 @@ void kdbus_reply_work(struct work_struct *work)
  * @conn:	disconnecting connection, the requester
  *
  * Nobody will take the answers: every peer that owes @conn one stops
- * expecting it. A connection that waits for nothing (the count is taken
- * before a request is linked and given back after it is unlinked) costs
- * nothing here; one that does walks the bus. A request being handed
- * from an activator to a new owner right now may be missed: it expires
+ * expecting it. Found from @conn's own list, so it costs the requests it
+ * has, not the size of the bus. A request being handed from an activator
+ * to a new owner right now is on neither list and is missed: it expires
  * at its new owner.
  */
 void kdbus_reply_purge_requests(struct kdbus_conn *conn)
 {
-	struct kdbus_reply *reply, *tmp;
-	struct kdbus_conn *peer;
-	LIST_HEAD(dead);
+	struct kdbus_reply *reply;
 
-	if (!atomic_read(&conn->n_requests))
-		return;
-
-	kdbus_bus_for_each_conn(peer, conn->bus) {
-		mutex_lock(&peer->lock);
-		list_for_each_entry_safe(reply, tmp, &peer->reply_list, entry) {
-			if (reply->reply_src != conn)
-				continue;
-			list_move_tail(&reply->entry, &dead);
-			reply->linked = false;
-			atomic_dec(&conn->n_requests);
-		}
-		mutex_unlock(&peer->lock);
-	}
-	list_for_each_entry_safe(reply, tmp, &dead, entry) {
-		list_del_init(&reply->entry);
+	for (;;) {
+		spin_lock(&conn->requests_lock);
+		reply = list_first_entry_or_null(&conn->requests,
+						 struct kdbus_reply, req_entry);
+		kdbus_reply_ref(reply);
+		spin_unlock(&conn->requests_lock);
+		if (!reply)
+			return;
+		/* off @conn's list once unlinked, or when its move ends */
+		kdbus_reply_unlink_any(reply);
 		kdbus_reply_unref(reply);
 	}
 }

@@ -8,7 +8,10 @@
  * A message sent with KDBUS_MSG_EXPECT_REPLY creates a reply object: a
  * promise that the destination (reply_dst) answers the sender (reply_src)
  * with a message whose cookie_reply is the request's cookie. The object is
- * linked into reply_dst's reply list, under reply_dst's lock, until
+ * linked into reply_dst's reply list, under reply_dst's lock, and into
+ * reply_src's list of requests (under reply_src's requests_lock, a leaf
+ * lock, so that each side finds the replies it needs without walking the
+ * bus), until
  *
  *   - the reply is sent: it travels on the temporary TALK permission the
  *     request granted, even where policy would not let reply_dst talk to
@@ -41,6 +44,7 @@ struct work_struct;
  * struct kdbus_reply - an expected reply
  * @kref:		memory reference
  * @entry:		in reply_dst->reply_list while linked
+ * @req_entry:		in reply_src->requests while linked
  * @src_entry:		in reply_src->interrupted while interrupted
  * @reply_src:		connection that expects the reply
  * @dst_lock:		protects @reply_dst
@@ -57,6 +61,7 @@ struct work_struct;
 struct kdbus_reply {
 	struct kref kref;
 	struct list_head entry;
+	struct list_head req_entry;
 	struct list_head src_entry;
 	struct kdbus_conn *reply_src;
 	spinlock_t dst_lock;	/* protects reply_dst */
@@ -78,6 +83,7 @@ struct kdbus_reply *kdbus_reply_ref(struct kdbus_reply *reply);
 void kdbus_reply_unref(struct kdbus_reply *reply);
 void kdbus_reply_link(struct kdbus_reply *reply);
 void kdbus_reply_unlink(struct kdbus_reply *reply);
+void kdbus_reply_take(struct kdbus_reply *reply, struct list_head *list);
 struct kdbus_conn *kdbus_reply_get_dst(struct kdbus_reply *reply);
 void kdbus_reply_set_dst(struct kdbus_reply *reply, struct kdbus_conn *dst);
 void kdbus_reply_unlink_any(struct kdbus_reply *reply);

@@ -1298,4 +1298,39 @@ TEST_F(msg, unwritable_commands_fail_before_taking_effect)
 	EXPECT_EQ(0, kdbus_byebye(&self->b));
 }
 
+/*
+ * A requester's replies are found from its own side when it leaves: the
+ * peers that owe it answers forget them, and nothing holds it any more,
+ * so its max_connections slot is free at once (a reply still linked would
+ * keep it, and its pool, until the deadline, an hour away here).
+ */
+TEST(a_requester_that_leaves_is_forgotten_by_every_peer)
+{
+	struct kdbus_test_bus bus;
+	struct kdbus_conn a, b, c, d, e;
+	int i;
+
+	ASSERT_EQ(0, kdbus_test_bus_make_opts(&bus, "max_connections=4"));
+	ASSERT_EQ(0, kdbus_hello(bus.ep, 0, KDBUS_TEST_POOL_SIZE, &a));
+	ASSERT_EQ(0, kdbus_hello(bus.ep, 0, KDBUS_TEST_POOL_SIZE, &b));
+	ASSERT_EQ(0, kdbus_hello(bus.ep, 0, KDBUS_TEST_POOL_SIZE, &c));
+	for (i = 0; i < 8; i++) {
+		ASSERT_EQ(0, send_request(&a, b.id, 2 * i + 1, 3600000));
+		ASSERT_EQ(0, send_request(&a, c.id, 2 * i + 2, 3600000));
+	}
+	/* the requests are taken: only the reply objects hold a */
+	for (i = 0; i < 8; i++) {
+		ASSERT_EQ(0, kdbus_recv(&b, KDBUS_RECV_DROP, 0, NULL, NULL));
+		ASSERT_EQ(0, kdbus_recv(&c, KDBUS_RECV_DROP, 0, NULL, NULL));
+	}
+	kdbus_conn_close(&a);
+	EXPECT_EQ(0, kdbus_hello(bus.ep, 0, KDBUS_TEST_POOL_SIZE, &d));
+	EXPECT_EQ(0, kdbus_hello(bus.ep, 0, KDBUS_TEST_POOL_SIZE, &e));
+	kdbus_conn_close(&b);
+	kdbus_conn_close(&c);
+	kdbus_conn_close(&d);
+	kdbus_conn_close(&e);
+	kdbus_test_bus_close(&bus);
+}
+
 TEST_HARNESS_MAIN
