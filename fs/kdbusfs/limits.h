@@ -78,11 +78,13 @@
 
 /*
  * Per-kernel-user limits over all domains together (module parameters,
- * for the host's root to change): mounts are unlimited otherwise.
+ * for the host's root to change): mounts are unlimited otherwise. What one
+ * domain may allow (the hard maxima) is what all of them together allow,
+ * so a mount option up to its maximum still works.
  */
 #define KDBUS_KUSER_MAX_DOMAINS		64
-#define KDBUS_KUSER_MAX_BUSES		256
-#define KDBUS_KUSER_MAX_CONN		4096
+#define KDBUS_KUSER_MAX_BUSES		KDBUS_USER_MAX_BUSES_HARD
+#define KDBUS_KUSER_MAX_CONN		KDBUS_USER_MAX_CONN_HARD
 #define KDBUS_KUSER_MAX_ENDPOINTS	256
 
 #endif
