@@ -273,9 +273,28 @@ struct kdb_memfd {
 
 /*
  * Make a sealed memfd holding @size bytes of @data (F_SEAL_WRITE, SHRINK,
- * GROW, SEAL): what KDB payload memfds must be. Returns the fd.
+ * GROW, SEAL): what KDB payload memfds must be. Returns the fd. From
+ * 2 MiB on it is backed by shmem huge pages where the system allows them
+ * (shmem_enabled "advise", "within_size" or "always"); the file may then
+ * be up to an eighth longer than @size (zeroes, to whole huge pages):
+ * send @size bytes of it.
  */
 int kdb_memfd_new(const char *name, const void *data, size_t size);
+/*
+ * The same for a producer that writes the payload in place: a memfd of at
+ * least @size bytes and a writable mapping of it in *@map (huge-page
+ * backed as above); kdb_memfd_seal() unmaps and seals it. Returns the fd.
+ */
+int kdb_memfd_alloc(const char *name, size_t size, void **map);
+int kdb_memfd_seal(int fd, void *map);
+/*
+ * Map the bytes of a (received) memfd read-only: *@data points at
+ * @m->start. From 2 MiB on the mapping is 2 MiB-aligned and MADV_HUGEPAGE,
+ * so that huge pages of the file are mapped a PMD at a time; nothing is
+ * prefaulted. kdb_memfd_unmap() takes the same @m and *@data.
+ */
+int kdb_memfd_map(const struct kdb_memfd *m, const void **data);
+int kdb_memfd_unmap(const struct kdb_memfd *m, const void *data);
 
 struct kdb_send_args {
 	/* a connection id, KDB_ID_NAME with @dst_name, or KDB_ID_BROADCAST */

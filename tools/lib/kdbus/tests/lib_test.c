@@ -460,6 +460,193 @@ out:
 	kdb_conn_free(c);
 }
 
+#define THP_SHMEM "/sys/kernel/mm/transparent_hugepage/shmem_enabled"
+#define MIB (1024UL * 1024)
+
+/* set shmem_enabled to @mode (as root); false where that is not allowed */
+static bool shmem_thp_set(const char *mode)
+{
+	int fd = open(THP_SHMEM, O_WRONLY | O_CLOEXEC);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = write(fd, mode, strlen(mode)) == (ssize_t)strlen(mode);
+	close(fd);
+	return ok;
+}
+
+/* the selected mode of shmem_enabled, the bracketed word, or "" */
+static void shmem_thp_get(char *mode, size_t size)
+{
+	char buf[128] = "", *a, *b;
+	int fd = open(THP_SHMEM, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	a = strchr(buf, '[');
+	b = a ? strchr(a, ']') : NULL;
+	if (b)
+		*b = '\0';
+	snprintf(mode, size, "%s", b ? a + 1 : "");
+}
+
+/* kB of the mapping at @p that /proc/self/smaps shows as ShmemPmdMapped */
+static long pmd_mapped_kb(const void *p)
+{
+	char line[256];
+	unsigned long lo, hi, kb;
+	FILE *f = fopen("/proc/self/smaps", "re");
+	long ret = -1;
+	bool in = false;
+
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2)
+			in = (uintptr_t)p >= lo && (uintptr_t)p < hi;
+		else if (in && sscanf(line, "ShmemPmdMapped: %lu kB", &kb) == 1)
+			ret = kb;
+	}
+	if (f)
+		fclose(f);
+	return ret;
+}
+
+/*
+ * Large memfds: huge-page backed with shmem_enabled "advise" (set for the
+ * test where it can be), a received one mapped by PMD, a range from an
+ * offset, and the same with "never": small pages, the exact size.
+ */
+static void test_memfd_huge(void)
+{
+	struct kdb_conn *a = conn_new(0, "a");
+	struct kdb_conn *b = conn_new(KDB_HELLO_ACCEPT_FD, "b");
+	struct kdb_send_args s = KDB_SEND_ARGS_INIT;
+	size_t size = 15 * MIB + 4096, i;
+	struct kdb_memfd mf, got;
+	struct kdb_msg *m = NULL;
+	const uint8_t *p;
+	char was[32];
+	uint8_t *data;
+	struct stat st;
+	void *map;
+	bool thp;
+	int fd;
+
+	data = malloc(size);
+	if (!a || !b || !data)
+		goto out;
+	for (i = 0; i < size; i++)
+		data[i] = i * 7 + (i >> 12);
+	shmem_thp_get(was, sizeof(was));
+	thp = shmem_thp_set("advise");
+	if (!thp)
+		tap_diag("shmem_enabled not writable: no huge page checks");
+
+	fd = kdb_memfd_new("big", data, size);
+	tap_ok(fd >= 0, "memfd_new: 15 MiB + 4 KiB");
+	if (fd < 0)
+		goto restore;
+	tap_ok(fcntl(fd, F_GET_SEALS) == (F_SEAL_SHRINK | F_SEAL_GROW |
+					  F_SEAL_WRITE | F_SEAL_SEAL),
+	       "memfd_new: a large one sealed");
+	if (fstat(fd, &st) < 0)
+		st.st_size = -1;
+	tap_ok((size_t)st.st_size == (thp ? 16 * MIB : size),
+	       "memfd_new: %lld bytes (whole huge pages with advise)",
+	       (long long)st.st_size);
+	memset(&s, 0, sizeof(s));
+	s.cancel_fd = -1;
+	s.dst_id = kdb_conn_id(b);
+	mf.fd = fd;
+	mf.start = 0;
+	mf.size = size;
+	s.memfds = &mf;
+	s.n_memfds = 1;
+	tap_is(kdb_send(a, &s, NULL, NULL), 0, "send: a large memfd");
+	close(fd);
+	tap_is(kdb_recv(b, 0, &m, NULL), 0, "recv: the large memfd");
+	if (!m || kdb_msg_memfd(m, 0, &got) < 0)
+		goto restore;
+	p = NULL;
+	tap_is(kdb_memfd_map(&got, (const void **)&p), 0, "memfd_map");
+	if (p) {
+		tap_ok(((uintptr_t)p & (2 * MIB - 1)) == 0,
+		       "memfd_map: 2 MiB-aligned");
+		tap_ok(!memcmp(p, data, size), "memfd_map: the sender's bytes");
+		if (thp)
+			tap_ok(pmd_mapped_kb(p) == 16 * 1024,
+			       "memfd_map: ShmemPmdMapped %ld kB (all of 16 MiB)",
+			       pmd_mapped_kb(p));
+		tap_is(kdb_memfd_unmap(&got, p), 0, "memfd_unmap");
+	}
+	got.start = 2 * MIB + 4096 + 5;
+	got.size = 3 * MIB;
+	p = NULL;
+	tap_is(kdb_memfd_map(&got, (const void **)&p), 0,
+	       "memfd_map: from an offset");
+	if (p) {
+		tap_ok(!memcmp(p, data + got.start, got.size),
+		       "memfd_map: the bytes from the offset");
+		tap_is(kdb_memfd_unmap(&got, p), 0, "memfd_unmap: the range");
+	}
+	got.start = 4096 + 3;
+	got.size = 10;
+	p = NULL;
+	tap_is(kdb_memfd_map(&got, (const void **)&p), 0,
+	       "memfd_map: a small range");
+	if (p) {
+		tap_ok(!memcmp(p, data + got.start, got.size),
+		       "memfd_map: the small range's bytes");
+		tap_is(kdb_memfd_unmap(&got, p), 0, "memfd_unmap: small");
+	}
+	got.size = 0;
+	tap_is(kdb_memfd_map(&got, (const void **)&p), -EINVAL,
+	       "memfd_map: size 0");
+	kdb_msg_free(m);
+
+	fd = kdb_memfd_alloc("inplace", 4 * MIB, &map);
+	tap_ok(fd >= 0, "memfd_alloc: 4 MiB");
+	if (fd >= 0) {
+		memcpy(map, data, 4 * MIB);
+		if (thp)
+			tap_ok(pmd_mapped_kb(map) == 4096,
+			       "memfd_alloc: the writer's mapping by PMD");
+		tap_is(kdb_memfd_seal(fd, map), 0, "memfd_seal");
+		tap_ok(fcntl(fd, F_GET_SEALS) == (F_SEAL_SHRINK | F_SEAL_GROW |
+						  F_SEAL_WRITE | F_SEAL_SEAL),
+		       "memfd_seal: sealed");
+		close(fd);
+	}
+	tap_is(kdb_memfd_alloc("x", 0, &map), -EINVAL, "memfd_alloc: size 0");
+
+	if (thp && shmem_thp_set("never")) {
+		fd = kdb_memfd_new("small-pages", data, size);
+		tap_ok(fd >= 0 && fstat(fd, &st) == 0 &&
+		       (size_t)st.st_size == size,
+		       "memfd_new: shmem THP never: the exact size");
+		mf.fd = fd;
+		mf.start = 0;
+		mf.size = size;
+		p = NULL;
+		if (fd >= 0 && kdb_memfd_map(&mf, (const void **)&p) == 0) {
+			tap_ok(!memcmp(p, data, size) && pmd_mapped_kb(p) == 0,
+			       "memfd_map: shmem THP never: small pages");
+			kdb_memfd_unmap(&mf, p);
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+restore:
+	if (thp && *was)
+		shmem_thp_set(was);
+out:
+	free(data);
+	kdb_conn_free(a);
+	kdb_conn_free(b);
+}
+
 /* a child answering one request: "echo" replies, "drop" drops it */
 static pid_t serve_one(struct kdb_conn *srv, const char *how)
 {
@@ -1044,6 +1231,7 @@ int main(void)
 	test_conn();
 	test_messages();
 	test_fds_memfds();
+	test_memfd_huge();
 	test_calls();
 	test_names();
 	test_notifications();
