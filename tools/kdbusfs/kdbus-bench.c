@@ -14,6 +14,8 @@
  *
  * Prints a table and, per case, one line
  *   bench: <case> kdbusfs_us=<us per round trip> af_unix_us=<us> ratio=<k/u>
+ * (before the table, the memfd receiver's "# " line: how much of its
+ * mapping of the 64 MiB is PMD-mapped, ShmemPmdMapped in smaps)
  * then the 8-byte kdbusfs round trip with every metadata item requested
  * and allowed both ways, against the plain one:
  *   bench: meta-rt-8 meta_us=<us> plain_us=<us> ratio=<meta/plain>
@@ -58,6 +60,7 @@
 #include <linux/kdbus.h>
 
 #include "kdbus_util.h"
+#include "libkdbus.h"
 
 #define POOL_SIZE	(32UL << 20)
 #define BULK_SIZE	(64UL << 20)
@@ -169,6 +172,41 @@ static unsigned int touch(const uint8_t *p, size_t size)
 /* printed at the end, so the compiler keeps every touch */
 static unsigned int sink;
 
+/*
+ * Once, in the receiver of the bulk memfd: how much of its mapping is
+ * mapped by PMD (ShmemPmdMapped in /proc/self/smaps), and the system's
+ * shmem THP mode, on a "# " line.
+ */
+static void show_pmd_mapped(const void *p, size_t size)
+{
+	char line[256], mode[128] = "?";
+	unsigned long lo, hi, kb = 0;
+	FILE *f = fopen("/proc/self/smaps", "re");
+	int in = 0;
+
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2)
+			in = (uintptr_t)p >= lo && (uintptr_t)p < hi;
+		else if (in)
+			sscanf(line, "ShmemPmdMapped: %lu kB", &kb);
+	}
+	if (f)
+		fclose(f);
+	f = fopen("/sys/kernel/mm/transparent_hugepage/shmem_enabled", "re");
+	if (f) {
+		if (!fgets(mode, sizeof(mode), f))
+			snprintf(mode, sizeof(mode), "?");
+		mode[strcspn(mode, "\n")] = '\0';
+		fclose(f);
+	}
+	printf("# memfd-64m receiver: ShmemPmdMapped %lu of %zu kB (shmem_enabled: %s)\n",
+	       kb, size >> 10, mode);
+	fflush(stdout);
+}
+
+/* the first bulk memfd received shows its mapping */
+static int memfd_shown;
+
 /* kdbusfs server: answer every call with a payload of the same size */
 static void kserver(struct kdbus_conn *c, const uint8_t *buf)
 {
@@ -183,16 +221,21 @@ static void kserver(struct kdbus_conn *c, const uint8_t *buf)
 			sink += touch((uint8_t *)m + it->vec.offset, size);
 		if (mf) {
 			/* consume a bulk memfd: map it and read every page */
-			uint8_t *p = mmap(NULL, mf->memfd.size, PROT_READ,
-					  MAP_SHARED | MAP_POPULATE,
-					  mf->memfd.fd, 0);
+			struct kdb_memfd km = {
+				.fd = mf->memfd.fd,
+				.start = mf->memfd.start,
+				.size = mf->memfd.size,
+			};
+			const uint8_t *p;
 			size_t off;
 
-			if (p == MAP_FAILED)
-				die("mmap memfd");
-			for (off = 0; off < mf->memfd.size; off += 4096)
+			check(kdb_memfd_map(&km, (const void **)&p),
+			      "map memfd");
+			for (off = 0; off < km.size; off += 4096)
 				sink += p[off];
-			munmap(p, mf->memfd.size);
+			if (!memfd_shown++)
+				show_pmd_mapped(p, km.size);
+			check(kdb_memfd_unmap(&km, p), "unmap memfd");
 			close(mf->memfd.fd);
 			size = 8;
 		}
@@ -269,16 +312,21 @@ static double unix_rt(int sock, uint8_t *buf, uint8_t *rbuf, size_t size,
 
 /*
  * Bulk transfer of data the producer already holds: by memfd, the sealed
- * file itself is sent (made once, outside the timing) and the consumer maps
- * it and reads every page; through the socket, the same 64 MiB are copied
- * in and out of the kernel in CHUNK messages and the consumer reads every
- * page of what it received.
+ * file itself is sent (made once, outside the timing, by libkdbus: on
+ * shmem huge pages where shmem_enabled allows, as scripts/bench sets it)
+ * and the consumer maps it with kdb_memfd_map() (2 MiB-aligned, so by
+ * PMD) and reads a byte of every 4 KiB page; through the socket, the same
+ * 64 MiB are copied in and out of the kernel in CHUNK messages and the
+ * consumer reads every page of what it received.
  */
 static int bulk_memfd(void)
 {
-	int fd = kdbus_memfd_make(BULK_SIZE, KDBUS_MEMFD_SEALS);
+	void *map;
+	int fd = kdb_memfd_alloc("kdbus-bench", BULK_SIZE, &map);
 
 	check(fd, "memfd");
+	memset(map, 0x5a, BULK_SIZE);
+	check(kdb_memfd_seal(fd, map), "memfd seal");
 	return fd;
 }
 
@@ -286,11 +334,14 @@ static double kdbus_bulk(struct kdbus_conn *cli, uint64_t dst, int fd, long *ite
 {
 	double t0, t;
 	long n = 0;
+	uint64_t off;
 
+	/* one untimed: the receiver shows its mapping of the first */
+	if (ksend(cli, dst, 1, 0, NULL, 0, fd, BULK_SIZE, 1, &off))
+		die("bulk call");
+	kfree_off(cli, off);
 	t0 = now();
 	do {
-		uint64_t off;
-
 		if (ksend(cli, dst, 2 * n + 2, 0, NULL, 0, fd, BULK_SIZE, 1,
 			  &off))
 			die("bulk call");
