@@ -353,9 +353,9 @@ void kdbus_bus_subscribe(struct kdbus_conn *conn, unsigned int kinds)
 }
 
 /**
- * kdbus_bus_subscribers() - the connections a notification may be for
+ * kdbus_bus_subscribers() - the connections a broadcast may be for
  * @bus:	bus
- * @kind:	kind of the notification
+ * @kind:	kind of the broadcast (a notification, or peers' signals)
  * @n:		set to the number returned
  *
  * Taken with references, so that delivering to them needs no lock of

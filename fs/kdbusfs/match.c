@@ -82,20 +82,28 @@ int kdbus_match_kind(u64 item_type)
 
 /*
  * Every item of a rule must match, and a notification has one item: a
- * rule selects a kind only if all its items are of it, or if it has none.
+ * rule selects a kind of notification only if all its items are of it, or
+ * if it has none. The other items (bloom mask, sender's name or id) are
+ * for peers' signals; a rule mixing both kinds selects nothing.
  */
 static unsigned int kdbus_match_rule_kinds(const struct kdbus_match_rule *rule)
 {
 	const struct kdbus_item *item;
+	bool signal = false;
 	int kind = -1;
 
 	KDBUS_ITEMS_FOREACH(item, rule->items, rule->items_size) {
 		int k = kdbus_match_kind(item->type);
 
-		if (k < 0 || (kind >= 0 && k != kind))
+		if (k < 0)
+			signal = true;
+		else if (kind >= 0 && k != kind)
 			return 0;
-		kind = k;
+		else
+			kind = k;
 	}
+	if (signal)
+		return kind < 0 ? BIT(KDBUS_MATCH_KIND_SIGNAL) : 0;
 	return kind < 0 ? BIT(KDBUS_MATCH_KINDS) - 1 : BIT(kind);
 }
 

@@ -30,13 +30,17 @@
 
 #include <linux/types.h>
 
-/* the kinds of kernel notification a rule can select */
+/*
+ * The kinds of broadcast a rule can select: each kind of kernel
+ * notification, and the signals of peers.
+ */
 enum kdbus_match_kind {
 	KDBUS_MATCH_KIND_ID_ADD,
 	KDBUS_MATCH_KIND_ID_REMOVE,
 	KDBUS_MATCH_KIND_NAME_ADD,
 	KDBUS_MATCH_KIND_NAME_REMOVE,
 	KDBUS_MATCH_KIND_NAME_CHANGE,
+	KDBUS_MATCH_KIND_SIGNAL,
 	KDBUS_MATCH_KINDS,
 };
 

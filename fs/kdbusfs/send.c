@@ -708,29 +708,47 @@ static int kdbus_send_broadcast_one(struct kdbus_conn *src,
 }
 
 /*
- * One pass over the bus's connections: every active connection with a
- * matching rule that may talk to @src gets a copy, charged to @src's
+ * One pass over the bus's subscribers to signals: every active connection
+ * with a matching rule that may talk to @src gets a copy, charged to @src's
  * user. Receivers whose pool or quota is full lose it; the sender still
  * succeeds. Only -EFAULT fails it (receivers before the fault got it).
  */
 static int kdbus_send_broadcast(struct kdbus_conn *src,
 				struct kdbus_staging *staging)
 {
-	struct kdbus_conn *dst;
+	struct kdbus_conn **conns, *dst;
+	unsigned int i, n;
 	int ret;
 
 	ret = kdbus_send_broadcast_check(staging);
 	if (ret < 0)
 		return ret;
 
-	/* the sender too, if one of its rules selects its own broadcast */
-	kdbus_bus_for_each_conn(dst, src->bus) {
-		ret = kdbus_send_broadcast_one(src, dst, staging);
-		if (ret < 0) {
-			kdbus_conn_unref(dst);
-			return ret;
+	/*
+	 * Only connections with a rule for signals are offered it, the
+	 * sender too if one of its rules selects its own broadcast; without
+	 * memory for their list, every connection is.
+	 */
+	conns = kdbus_bus_subscribers(src->bus, KDBUS_MATCH_KIND_SIGNAL, &n);
+	if (!conns) {
+		kdbus_bus_for_each_conn(dst, src->bus) {
+			ret = kdbus_send_broadcast_one(src, dst, staging);
+			if (ret < 0) {
+				kdbus_conn_unref(dst);
+				return ret;
+			}
 		}
+		goto monitors;
 	}
+	for (i = 0; i < n; i++) {
+		if (ret == 0)
+			ret = kdbus_send_broadcast_one(src, conns[i], staging);
+		kdbus_conn_unref(conns[i]);
+	}
+	kfree(conns);
+	if (ret < 0)
+		return ret;
+monitors:
 	kdbus_send_monitors(src, staging);
 	return 0;
 }

@@ -1471,4 +1471,48 @@ TEST_F(match, hello_and_acquire_fail_with_enomem_changing_nothing)
 	fault_knobs_restore();
 }
 
+/*
+ * Broadcasts are offered only to connections with a rule that can select
+ * a signal (a bloom mask, a sender's id or name, or no item at all): the
+ * rest of the bus costs nothing. Rules for notifications only, or mixing
+ * both kinds, select no signal; removing the last signal rule takes the
+ * connection off the list, and adding one puts it back.
+ */
+TEST_F(match, signals_reach_only_connections_with_rules_for_signals)
+{
+	struct kdbus_conn d, e;
+	struct kdbus_cmd_buf b;
+	struct kdbus_notify_id_change ic = { .id = KDBUS_MATCH_ID_ANY };
+
+	ASSERT_EQ(0, kdbus_hello(self->bus.ep, 0, KDBUS_TEST_POOL_SIZE, &d));
+	ASSERT_EQ(0, kdbus_hello(self->bus.ep, 0, KDBUS_TEST_POOL_SIZE, &e));
+	/* b: a bloom mask; c: ID_ADD only; d: no item; e: ID_ADD and id */
+	ASSERT_EQ(0, add_bloom_rule(&self->b, 0, 1, zero_mask));
+	ASSERT_EQ(0, add_id_rule(&self->c, 1, KDBUS_ITEM_ID_ADD,
+				 KDBUS_MATCH_ID_ANY));
+	ASSERT_EQ(0, add_empty_rule(&d, 1));
+	kdbus_match_init(&b, 0, 1);
+	kdbus_cmd_add(&b, KDBUS_ITEM_ID_ADD, &ic, sizeof(ic));
+	kdbus_cmd_add(&b, KDBUS_ITEM_ID, &self->a.id, sizeof(self->a.id));
+	ASSERT_EQ(0, match_ioctl(&e, KDBUS_CMD_MATCH_ADD, &b));
+
+	ASSERT_EQ(0, send_bit(&self->a, 1, 0));
+	EXPECT_EQ(1, drain(&self->b));
+	EXPECT_EQ(0, drain(&self->c));
+	EXPECT_EQ(1, drain(&d));
+	EXPECT_EQ(0, drain(&e));
+	EXPECT_EQ(0, drain(&self->a));
+
+	/* off the list with its last signal rule, back on with a new one */
+	ASSERT_EQ(0, match_remove(&self->b, 1));
+	ASSERT_EQ(0, send_bit(&self->a, 1, 0));
+	EXPECT_EQ(0, drain(&self->b));
+	ASSERT_EQ(0, add_id_rule(&self->b, 2, KDBUS_ITEM_ID, self->a.id));
+	ASSERT_EQ(0, send_bit(&self->a, 1, 0));
+	EXPECT_EQ(1, drain(&self->b));
+	EXPECT_EQ(2, drain(&d));
+	kdbus_conn_close(&d);
+	kdbus_conn_close(&e);
+}
+
 TEST_HARNESS_MAIN
