@@ -95,12 +95,13 @@ static unsigned int kdbus_match_rule_kinds(const struct kdbus_match_rule *rule)
 	KDBUS_ITEMS_FOREACH(item, rule->items, rule->items_size) {
 		int k = kdbus_match_kind(item->type);
 
-		if (k < 0)
+		if (k < 0) {
 			signal = true;
-		else if (kind >= 0 && k != kind)
+			continue;
+		}
+		if (kind >= 0 && k != kind)
 			return 0;
-		else
-			kind = k;
+		kind = k;
 	}
 	if (signal)
 		return kind < 0 ? BIT(KDBUS_MATCH_KIND_SIGNAL) : 0;
