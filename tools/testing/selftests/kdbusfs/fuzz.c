@@ -101,6 +101,7 @@
 #define N_CONNS			8
 #define N_OFFSETS		64
 #define N_REQUESTS		16
+#define N_INTERRUPTED		16
 #define FD_TRACK		4096
 #define CLOSED_FD		999
 
@@ -257,6 +258,18 @@ static struct {
 } fz;
 
 static bool ours[FD_TRACK];
+
+/*
+ * Synchronous SENDs a signal interrupted. A later one of the same cookie
+ * to the same peer resumes the request with its first deadline; replayed
+ * tapes repeat cookies.
+ */
+static struct {
+	bool used;
+	int conn;
+	uint64_t cookie, deadline;
+} intr_send[N_INTERRUPTED];
+static unsigned int n_intr_send;
 
 /* statistics */
 static uint64_t seed, iteration, n_ok, n_bad, n_conns_made, n_buses_made;
@@ -567,6 +580,11 @@ static void conn_unmap(struct fz_conn *c)
 
 static void conn_free_slot(struct fz_conn *c)
 {
+	unsigned int i;
+
+	for (i = 0; i < N_INTERRUPTED; i++)
+		if (intr_send[i].conn == c - fz.conn)
+			intr_send[i].used = false;
 	conn_unmap(c);
 	fz_close(c->fd);
 	memset(c, 0, sizeof(*c));
@@ -2228,8 +2246,43 @@ static void after_success(const struct pick *p, struct op *op)
 	}
 }
 
+static void intr_send_add(int ci, uint64_t cookie, uint64_t deadline)
+{
+	unsigned int i;
+
+	for (i = 0; i < N_INTERRUPTED; i++)
+		if (intr_send[i].used && intr_send[i].conn == ci &&
+		    intr_send[i].cookie == cookie) {
+			if (deadline < intr_send[i].deadline)
+				intr_send[i].deadline = deadline;
+			return;
+		}
+	i = n_intr_send++ % N_INTERRUPTED;
+	intr_send[i].used = true;
+	intr_send[i].conn = ci;
+	intr_send[i].cookie = cookie;
+	intr_send[i].deadline = deadline;
+}
+
+/* when a synchronous SEND on @p of @cookie may time out */
+static uint64_t sync_deadline(const struct pick *p, uint64_t cookie,
+			      uint64_t deadline)
+{
+	unsigned int i;
+
+	if (p->kind != K_CONN)
+		return deadline;
+	for (i = 0; i < N_INTERRUPTED; i++)
+		if (intr_send[i].used && intr_send[i].conn == p->idx &&
+		    intr_send[i].cookie == cookie &&
+		    intr_send[i].deadline < deadline)
+			deadline = intr_send[i].deadline;
+	return deadline;
+}
+
 static void do_ioctl(void)
 {
+	uint64_t deadline;
 	static struct op op;
 	struct fz_conn *self;
 	struct pick p;
@@ -2314,14 +2367,18 @@ static void do_ioctl(void)
 	disarm();
 
 	/* a synchronous call may time out only once its deadline passed */
+	deadline = sync_deadline(&p, msgb.buf[6], msgb.buf[7]);
 	if (ret == -1 && err == ETIMEDOUT && op.cmd == KDBUS_CMD_SEND &&
 	    (op.flags & KDBUS_SEND_SYNC_REPLY) &&
-	    kdbus_now_ns() < msgb.buf[7]) {
+	    kdbus_now_ns() < deadline) {
 		bad("ETIMEDOUT %.3f s before the deadline %llu",
-		    (msgb.buf[7] - kdbus_now_ns()) / 1e9,
-		    (unsigned long long)msgb.buf[7]);
+		    (deadline - kdbus_now_ns()) / 1e9,
+		    (unsigned long long)deadline);
 		dump_last();
 	}
+	if (ret == -1 && err == EINTR && op.cmd == KDBUS_CMD_SEND &&
+	    (op.flags & KDBUS_SEND_SYNC_REPLY) && p.kind == K_CONN)
+		intr_send_add(p.idx, msgb.buf[6], deadline);
 
 	if (ret != 0 && ret != -1) {
 		bad("ioctl returned %ld", ret);
