@@ -2,7 +2,8 @@
 /*
  * fuzz - a structure-aware ioctl fuzzer for kdbusfs
  *
- *   fuzz [-s SEED] [-n ITERATIONS] [-t SECONDS] [-v] [-R] [--kcov[=count|auto]]
+ *   fuzz [-s SEED] [-n ITERATIONS] [-t SECONDS] [-v] [-R]
+ *        [--kcov[=count|auto]]
  *
  * Mounts kdbusfs on a temporary directory (as root, or else as root of a
  * new user namespace), makes buses, endpoint files and connections with
@@ -2835,7 +2836,7 @@ static void tape_mutate(void)
 			n = i + 1;
 			break;
 		case 7:
-			/* the rest from another entry, from there or anywhere */
+			/* the rest from another entry, here or anywhere */
 			o = &corpus[mbelow(n_corpus)];
 			j = i < o->n && mbelow(2) ? i : mbelow(o->n);
 			k = o->n - j;
