@@ -52,12 +52,18 @@
  *  8. conn->lock of one connection; code never holds two.
  *  9. A pool's lock (pool.c).
  * 10. A policy database's rwsem (policy.h), domain->user_lock, the
- *     quota table's xarray lock and bus->notify_lock: innermost, nothing
- *     is taken under them.
+ *     kernel users' lock (user.c), the quota table's xarray lock,
+ *     bus->notify_lock, bus->subscribers_lock and a caller's
+ *     conn->requests_lock (reply.c): innermost, nothing is taken under
+ *     them.
  *
  * Payloads, and the command line for metadata, are read from the
  * sender's memory with no lock held (only the sender's active reference),
  * monitor copies included: a fault that never ends stalls nobody else.
+ * Nor does it stall the teardown of anything: the setup ioctls hold the
+ * endpoint active only while they link, not while they read or write user
+ * memory, and a connection's disconnection waits for its operations only
+ * in BYEBYE, killably; otherwise the last operation finishes it.
  */
 
 /* "DBus", as upstream kdbus used */
