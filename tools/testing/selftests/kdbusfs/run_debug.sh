@@ -42,7 +42,9 @@ if [ -x ./fault_test ]; then
 fi
 
 if [ -x ./fuzz ]; then
-	check "structure-aware ioctl fuzzer" ./fuzz -n "${KDBUSFS_FUZZ_N:-20000}" \
+	# coverage-guided by KCOV where the module is instrumented for it
+	check "structure-aware ioctl fuzzer" ./fuzz --kcov=auto \
+		-n "${KDBUSFS_FUZZ_N:-20000}" \
 		-t "${KDBUSFS_FUZZ_SECONDS:-90}"
 fi
 
