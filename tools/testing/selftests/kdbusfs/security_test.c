@@ -717,6 +717,36 @@ TEST_F(sec, passed_files_go_through_the_lsm_receive_hook)
 	kdbus_msg_free(&self->a, m);
 }
 
+/*
+ * LIST built its answer in a kernel buffer (kvrealloc()) sized by every
+ * name on the bus, charged to nobody; it now writes into the caller's
+ * pool, and grows no buffer with the bus. Seen with a kprobe event on
+ * kvrealloc() where the kernel has them.
+ */
+TEST_F(sec, list_allocates_no_buffer_for_its_answer)
+{
+	struct kdbus_info *list;
+	char name[64];
+	size_t size;
+	int i, ret;
+
+	for (i = 0; i < 200; i++) {
+		snprintf(name, sizeof(name), "org.sec.list.n%d", i);
+		ASSERT_EQ(0, kdbus_name_acquire(&self->a, name, 0, NULL));
+	}
+	ret = kdbus_kprobe_add("kvrealloc_noprof");
+	if (ret)
+		SKIP(return, "no kprobe events here (%s)", strerror(-ret));
+	/* the test's own kdbus_list() copies with malloc(), no kernel call */
+	ASSERT_EQ(0, kdbus_list(&self->a, KDBUS_LIST_NAMES, &list, &size));
+	EXPECT_EQ(0, kdbus_kprobe_hits("kvrealloc_noprof"));
+	kdbus_kprobe_remove("kvrealloc_noprof");
+	/* and the answer is whole */
+	EXPECT_TRUE(kdbus_list_has(list, size, self->a.id,
+				   "org.sec.list.n199", NULL));
+	free(list);
+}
+
 TEST(custom_endpoints_are_charged_to_their_maker)
 {
 	struct kdbus_test_bus bus;
