@@ -23,7 +23,7 @@ KDIR ?=
 MOD := fs/kdbusfs/kdbusfs.ko
 SELFTESTS := tools/testing/selftests/kdbusfs
 
-.PHONY: all module tests tools install check-install check check-debug check-creds check-layers checkpatch kernel-doc run bench clean
+.PHONY: all module tests tools install check-install check check-debug check-creds check-layers check-nofail checkpatch kernel-doc run bench clean
 
 all: module
 
@@ -89,7 +89,14 @@ kernel-doc:
 	if [ -n "$$out" ]; then echo "$$out"; exit 1; fi; \
 	echo "kernel-doc: fs/kdbusfs clean (-Wall)"
 
-check: module tests tools check-creds check-layers checkpatch kernel-doc
+# allocations that cannot fail are bounded by nothing but concurrency:
+# the module reserves what it must not fail to allocate instead
+check-nofail:
+	@if grep -n '__GFP_NOFAIL' fs/kdbusfs/*.[ch]; then \
+		echo "check-nofail: __GFP_NOFAIL in fs/kdbusfs"; exit 1; fi; \
+	echo "check-nofail: no __GFP_NOFAIL in fs/kdbusfs"
+
+check: module tests tools check-creds check-layers check-nofail checkpatch kernel-doc
 	@scripts/check
 
 # The debug kernel is built once and cached (scripts/build-debug-kernel);
