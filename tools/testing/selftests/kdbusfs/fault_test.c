@@ -35,8 +35,6 @@
 #include "kselftest_harness.h"
 #include "kdbus_util.h"
 
-#define DEBUGFS		"/sys/kernel/debug"
-#define FAIL_NTH	"/proc/thread-self/fail-nth"
 #define MS		1000000ULL
 #define SEC		1000000000ULL
 #define POOL_SIZE	(256 * 1024)
@@ -57,110 +55,6 @@ static unsigned int max_points = 400;
 static unsigned long long op_ns = 30 * SEC;
 static unsigned long long end_ns;
 
-/*
- * The debugfs settings the sweep needs; the old values are put back at
- * exit. fail-nth fails the n-th call of every fault attribute the task
- * reaches, whatever its probability: failslab and fail_page_alloc must
- * not skip the allocations that may sleep, and fail_usercopy must not
- * count at all (a failed copy is an EFAULT the caller asked for), which
- * its stack trace filter does: no trace lies in [0, 0).
- */
-struct knob {
-	const char *dir;
-	const char *file;
-	const char *value;
-	char old[64];
-	bool changed;
-};
-
-#define KNOB(d, f, v)	{ .dir = (d), .file = (f), .value = (v) }
-
-static struct knob knobs[] = {
-	KNOB("failslab", "ignore-gfp-wait", "N"),
-	KNOB("failslab", "verbose", "0"),
-	KNOB("failslab", "verbose_ratelimit_burst", "1000"),
-	KNOB("fail_page_alloc", "ignore-gfp-wait", "N"),
-	KNOB("fail_page_alloc", "ignore-gfp-highmem", "N"),
-	KNOB("fail_page_alloc", "min-order", "0"),
-	KNOB("fail_page_alloc", "verbose", "0"),
-	KNOB("fail_page_alloc", "verbose_ratelimit_burst", "1000"),
-	KNOB("fail_usercopy", "verbose", "0"),
-	KNOB("fail_usercopy", "stacktrace-depth", "32"),
-	KNOB("fail_usercopy", "require-start", "0"),
-	KNOB("fail_usercopy", "require-end", "0"),
-};
-
-static int knob_path(char *buf, size_t size, const struct knob *k)
-{
-	return snprintf(buf, size, DEBUGFS "/%s/%s", k->dir, k->file);
-}
-
-/* the first line of @path, without its newline: 0 or -errno */
-static int read_line(const char *path, char *buf, size_t size)
-{
-	ssize_t len = kdbus_read_file(path, buf, size);
-
-	if (len < 0)
-		return len;
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
-
-static void knobs_restore(void)
-{
-	char path[256];
-	int i;
-
-	for (i = ARRAY_SIZE(knobs) - 1; i >= 0; i--) {
-		if (!knobs[i].changed)
-			continue;
-		knob_path(path, sizeof(path), &knobs[i]);
-		kdbus_write_file(path, knobs[i].old);
-		knobs[i].changed = false;
-	}
-}
-
-/* NULL when the sweep can run, or why it cannot */
-static const char *injection_setup(void)
-{
-	static char why[320];
-	char path[256];
-	unsigned int i;
-
-	if (geteuid())
-		return "fault injection needs root";
-	if (access(FAIL_NTH, R_OK | W_OK))
-		return "no " FAIL_NTH " (CONFIG_FAULT_INJECTION)";
-	if (access(DEBUGFS "/failslab", F_OK) &&
-	    mount("debugfs", DEBUGFS, "debugfs", 0, NULL) && errno != EBUSY)
-		return "cannot mount debugfs";
-	if (access(DEBUGFS "/failslab", F_OK))
-		return "no failslab (CONFIG_FAILSLAB, CONFIG_FAULT_INJECTION_DEBUG_FS)";
-
-	for (i = 0; i < ARRAY_SIZE(knobs); i++) {
-		struct knob *k = &knobs[i];
-
-		if (getenv("KDBUSFS_FAULT_VERBOSE") &&
-		    !strcmp(k->file, "verbose") &&
-		    strcmp(k->dir, "fail_usercopy"))
-			k->value = "2";
-		snprintf(path, sizeof(path), DEBUGFS "/%s", k->dir);
-		if (access(path, F_OK))
-			continue;	/* that kind of fault is not built */
-		knob_path(path, sizeof(path), k);
-		if (read_line(path, k->old, sizeof(k->old)) ||
-		    kdbus_write_file(path, k->value)) {
-			snprintf(why, sizeof(why), "cannot set %s%s", path,
-				 strcmp(k->dir, "fail_usercopy") ? "" :
-				 " (CONFIG_FAULT_INJECTION_STACKTRACE_FILTER)");
-			knobs_restore();
-			return why;
-		}
-		k->changed = true;
-	}
-	return NULL;
-}
-
 static void fault_summary(void)
 {
 	const char *sep = "";
@@ -168,7 +62,7 @@ static void fault_summary(void)
 
 	if (getpid() != main_pid)
 		return;
-	knobs_restore();
+	kdbus_fault_restore();
 	printf("# fault-injection: points=%llu operations=%u errnos={",
 	       stats->points, stats->operations);
 	for (e = 1; e < N_ERRNO; e++) {
@@ -191,28 +85,6 @@ static void fault_log(const char *fmt, ...)
 	vprintf(fmt, ap);
 	va_end(ap);
 	fflush(stdout);
-}
-
-/* Fail the n-th fault point this thread reaches from now on. */
-static int fault_arm(int nth, unsigned int n)
-{
-	char buf[16];
-	int len;
-
-	len = snprintf(buf, sizeof(buf), "%u", n);
-	return write(nth, buf, len) == len ? 0 : -errno;
-}
-
-/* Stop failing; returns whether the fault was injected, or -errno. */
-static int fault_disarm(int nth)
-{
-	char buf[16] = "";
-	ssize_t len;
-
-	len = pread(nth, buf, sizeof(buf) - 1, 0);
-	if (write(nth, "0", 1) != 1 || len <= 0)
-		return -EIO;
-	return atoi(buf) == 0;
 }
 
 /* The lowest free descriptor number: shows descriptors that leaked. */
@@ -459,9 +331,9 @@ static void sweep(struct __test_metadata *_metadata, int nth,
 		step_init(&st, n);
 		op->prepare(_metadata, &st);
 		if (n)
-			ASSERT_EQ(0, fault_arm(nth, n));
+			ASSERT_EQ(0, kdbus_fault_arm(nth, n));
 		ret = op->run(&st);
-		injected = n ? fault_disarm(nth) : 0;
+		injected = n ? kdbus_fault_disarm(nth) : 0;
 		ASSERT_LE(0, injected);
 
 		if (injected) {
@@ -1385,7 +1257,7 @@ FIXTURE(fault) {
 FIXTURE_SETUP(fault)
 {
 	signal(SIGPIPE, SIG_IGN);
-	self->nth = open(FAIL_NTH, O_RDWR | O_CLOEXEC);
+	self->nth = open(KDBUS_FAIL_NTH, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->nth);
 }
 
@@ -1510,7 +1382,7 @@ int main(int argc, char **argv)
 {
 	const char *why;
 
-	why = injection_setup();
+	why = kdbus_fault_setup();
 	if (why) {
 		ksft_print_header();
 		ksft_exit_skip("%s\n", why);
@@ -1523,7 +1395,7 @@ int main(int argc, char **argv)
 	stats = mmap(NULL, sizeof(*stats), PROT_READ | PROT_WRITE,
 		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (stats == MAP_FAILED) {
-		knobs_restore();
+		kdbus_fault_restore();
 		ksft_print_header();
 		ksft_exit_fail_msg("mmap: %s\n", strerror(errno));
 	}

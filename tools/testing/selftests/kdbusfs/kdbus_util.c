@@ -25,6 +25,10 @@
 
 #include "kdbus_util.h"
 
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
+
 int kdbus_mkdtemp(char *path, size_t size)
 {
 	snprintf(path, size, "/tmp/kdbusfs-test-XXXXXX");
@@ -491,6 +495,21 @@ struct kdbus_cmd_hello *kdbus_hello_init(struct kdbus_cmd_buf *b,
 	return h;
 }
 
+int kdbus_hello_activator(const char *ep, const char *name,
+			  struct kdbus_conn *c)
+{
+	struct kdbus_cmd_buf b;
+	int fd;
+
+	fd = open(ep, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	kdbus_hello_init(&b, KDBUS_HELLO_ACTIVATOR, KDBUS_TEST_POOL_SIZE);
+	if (name)
+		kdbus_cmd_add_str(&b, KDBUS_ITEM_NAME, name);
+	return kdbus_hello_cmd(fd, &b, c);
+}
+
 int kdbus_hello_cmd(int fd, struct kdbus_cmd_buf *b, struct kdbus_conn *c)
 {
 	struct kdbus_cmd_hello *h = (void *)b->data;
@@ -846,3 +865,129 @@ void kdbus_kprobe_remove(const char *symbol)
 	snprintf(buf, sizeof(buf), "-:kdbus_test/%s\n", symbol);
 	kdbus_trace_write("kprobe_events", buf, O_APPEND);
 }
+
+#define KDBUS_DEBUGFS	"/sys/kernel/debug"
+
+/*
+ * The debugfs settings fault injection needs; kdbus_fault_restore() puts
+ * the old values back. fail-nth fails the n-th call of every fault attribute the task
+ * reaches, whatever its probability: failslab and fail_page_alloc must
+ * not skip the allocations that may sleep, and fail_usercopy must not
+ * count at all (a failed copy is an EFAULT the caller asked for), which
+ * its stack trace filter does: no trace lies in [0, 0).
+ */
+struct knob {
+	const char *dir;
+	const char *file;
+	const char *value;
+	char old[64];
+	bool changed;
+};
+
+#define KNOB(d, f, v)	{ .dir = (d), .file = (f), .value = (v) }
+
+static struct knob knobs[] = {
+	KNOB("failslab", "ignore-gfp-wait", "N"),
+	KNOB("failslab", "verbose", "0"),
+	KNOB("failslab", "verbose_ratelimit_burst", "1000"),
+	KNOB("fail_page_alloc", "ignore-gfp-wait", "N"),
+	KNOB("fail_page_alloc", "ignore-gfp-highmem", "N"),
+	KNOB("fail_page_alloc", "min-order", "0"),
+	KNOB("fail_page_alloc", "verbose", "0"),
+	KNOB("fail_page_alloc", "verbose_ratelimit_burst", "1000"),
+	KNOB("fail_usercopy", "verbose", "0"),
+	KNOB("fail_usercopy", "stacktrace-depth", "32"),
+	KNOB("fail_usercopy", "require-start", "0"),
+	KNOB("fail_usercopy", "require-end", "0"),
+};
+
+static int knob_path(char *buf, size_t size, const struct knob *k)
+{
+	return snprintf(buf, size, KDBUS_DEBUGFS "/%s/%s", k->dir, k->file);
+}
+
+/* the first line of @path, without its newline: 0 or -errno */
+static int read_line(const char *path, char *buf, size_t size)
+{
+	ssize_t len = kdbus_read_file(path, buf, size);
+
+	if (len < 0)
+		return len;
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+void kdbus_fault_restore(void)
+{
+	char path[256];
+	int i;
+
+	for (i = (int)ARRAY_SIZE(knobs) - 1; i >= 0; i--) {
+		if (!knobs[i].changed)
+			continue;
+		knob_path(path, sizeof(path), &knobs[i]);
+		kdbus_write_file(path, knobs[i].old);
+		knobs[i].changed = false;
+	}
+}
+
+const char *kdbus_fault_setup(void)
+{
+	static char why[320];
+	char path[256];
+	int i;
+
+	if (geteuid())
+		return "fault injection needs root";
+	if (access(KDBUS_FAIL_NTH, R_OK | W_OK))
+		return "no " KDBUS_FAIL_NTH " (CONFIG_FAULT_INJECTION)";
+	if (access(KDBUS_DEBUGFS "/failslab", F_OK) &&
+	    mount("debugfs", KDBUS_DEBUGFS, "debugfs", 0, NULL) && errno != EBUSY)
+		return "cannot mount debugfs";
+	if (access(KDBUS_DEBUGFS "/failslab", F_OK))
+		return "no failslab (CONFIG_FAILSLAB, CONFIG_FAULT_INJECTION_DEBUG_FS)";
+
+	for (i = 0; i < (int)ARRAY_SIZE(knobs); i++) {
+		struct knob *k = &knobs[i];
+
+		if (getenv("KDBUSFS_FAULT_VERBOSE") &&
+		    !strcmp(k->file, "verbose") &&
+		    strcmp(k->dir, "fail_usercopy"))
+			k->value = "2";
+		snprintf(path, sizeof(path), KDBUS_DEBUGFS "/%s", k->dir);
+		if (access(path, F_OK))
+			continue;	/* that kind of fault is not built */
+		knob_path(path, sizeof(path), k);
+		if (read_line(path, k->old, sizeof(k->old)) ||
+		    kdbus_write_file(path, k->value)) {
+			snprintf(why, sizeof(why), "cannot set %s%s", path,
+				 strcmp(k->dir, "fail_usercopy") ? "" :
+				 " (CONFIG_FAULT_INJECTION_STACKTRACE_FILTER)");
+			kdbus_fault_restore();
+			return why;
+		}
+		k->changed = true;
+	}
+	return NULL;
+}
+
+int kdbus_fault_arm(int nth, unsigned int n)
+{
+	char buf[16];
+	int len;
+
+	len = snprintf(buf, sizeof(buf), "%u", n);
+	return write(nth, buf, len) == len ? 0 : -errno;
+}
+
+int kdbus_fault_disarm(int nth)
+{
+	char buf[16] = "";
+	ssize_t len;
+
+	len = pread(nth, buf, sizeof(buf) - 1, 0);
+	if (write(nth, "0", 1) != 1 || len <= 0)
+		return -EIO;
+	return atoi(buf) == 0;
+}
+

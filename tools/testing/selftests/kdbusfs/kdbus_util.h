@@ -241,6 +241,9 @@ struct kdbus_cmd_hello *kdbus_hello_init(struct kdbus_cmd_buf *b,
 					 uint64_t flags, size_t pool_size);
 /* on @fd (closed on failure); returns 0 or -errno */
 int kdbus_hello_cmd(int fd, struct kdbus_cmd_buf *b, struct kdbus_conn *c);
+/* HELLO as the activator of @name (none if NULL) on a new fd of @ep */
+int kdbus_hello_activator(const char *ep, const char *name,
+			  struct kdbus_conn *c);
 
 /* what kdbus_send() puts in a message */
 struct kdbus_send_args {
@@ -326,6 +329,20 @@ struct kdbus_test_bus {
 int kdbus_kprobe_add(const char *symbol);
 int kdbus_kprobe_hits(const char *symbol);
 void kdbus_kprobe_remove(const char *symbol);
+
+/*
+ * Fault injection (root, the debug kernel): kdbus_fault_setup() sets the
+ * debugfs knobs so that fail-nth fails the n-th allocation the task
+ * reaches, and no user copy; NULL, or why it cannot. kdbus_fault_arm()
+ * arms fail-nth (an fd of KDBUS_FAIL_NTH) for the n-th point from now on;
+ * kdbus_fault_disarm() stops it: 1 if the fault was injected, 0 if not,
+ * or -EIO. kdbus_fault_restore() puts the knobs back.
+ */
+#define KDBUS_FAIL_NTH	"/proc/thread-self/fail-nth"
+const char *kdbus_fault_setup(void);
+void kdbus_fault_restore(void);
+int kdbus_fault_arm(int nth, unsigned int n);
+int kdbus_fault_disarm(int nth);
 
 int kdbus_test_bus_make(struct kdbus_test_bus *bus);
 /* the same on a mount with the options @opts */

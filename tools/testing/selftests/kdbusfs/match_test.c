@@ -1016,20 +1016,6 @@ static void expect_notes(struct __test_metadata *_metadata,
 	EXPECT_EQ(-EAGAIN, next_note(c, &got));
 }
 
-static int hello_activator_for(const char *ep, const char *name,
-			       struct kdbus_conn *c)
-{
-	struct kdbus_cmd_buf b;
-	int fd;
-
-	fd = open(ep, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	kdbus_hello_init(&b, KDBUS_HELLO_ACTIVATOR, KDBUS_TEST_POOL_SIZE);
-	kdbus_cmd_add_str(&b, KDBUS_ITEM_NAME, name);
-	return kdbus_hello_cmd(fd, &b, c);
-}
-
 /* a NAME_* note for @name */
 static struct note name_note(uint64_t type, uint64_t old_id, uint64_t new_id,
 			     const char *name)
@@ -1062,7 +1048,7 @@ TEST_F(match, every_name_and_id_change_notifies_once_in_order)
 		n = 0;
 
 		/* an activator, and two connections */
-		ASSERT_EQ(0, hello_activator_for(self->bus.ep, act_name,
+		ASSERT_EQ(0, kdbus_hello_activator(self->bus.ep, act_name,
 						 &act));
 		want[n++] = id_note(KDBUS_ITEM_ID_ADD, act.id);
 		want[n++] = name_note(KDBUS_ITEM_NAME_ADD, 0, act.id,
@@ -1243,94 +1229,6 @@ TEST_F(match, concurrent_churn_notifies_each_change_once)
  * the debug kernel's fault injection (fail-nth and failslab); skips
  * without.
  */
-#define DEBUGFS		"/sys/kernel/debug"
-#define FAIL_NTH	"/proc/thread-self/fail-nth"
-
-struct fault_knob {
-	const char *path;
-	const char *value;
-	char old[64];
-	bool changed;
-};
-
-/* fail every allocation fail-nth reaches, and no user copy */
-static struct fault_knob fault_knobs[] = {
-	{ .path = DEBUGFS "/failslab/ignore-gfp-wait", .value = "N" },
-	{ .path = DEBUGFS "/failslab/verbose", .value = "0" },
-	{ .path = DEBUGFS "/fail_page_alloc/ignore-gfp-wait", .value = "N" },
-	{ .path = DEBUGFS "/fail_page_alloc/min-order", .value = "0" },
-	{ .path = DEBUGFS "/fail_page_alloc/verbose", .value = "0" },
-	{ .path = DEBUGFS "/fail_usercopy/verbose", .value = "0" },
-	{ .path = DEBUGFS "/fail_usercopy/stacktrace-depth", .value = "32" },
-	{ .path = DEBUGFS "/fail_usercopy/require-start", .value = "0" },
-	{ .path = DEBUGFS "/fail_usercopy/require-end", .value = "0" },
-};
-
-static void fault_knobs_restore(void)
-{
-	int i;
-
-	for (i = ARRAY_SIZE(fault_knobs) - 1; i >= 0; i--) {
-		if (fault_knobs[i].changed)
-			kdbus_write_file(fault_knobs[i].path,
-					 fault_knobs[i].old);
-		fault_knobs[i].changed = false;
-	}
-}
-
-/* NULL, the knobs set, or why fault injection cannot run */
-static const char *fault_setup(void)
-{
-	char dir[128];
-	unsigned int i;
-	ssize_t len;
-
-	if (geteuid())
-		return "fault injection needs root";
-	if (access(FAIL_NTH, R_OK | W_OK))
-		return "no " FAIL_NTH " (CONFIG_FAULT_INJECTION)";
-	if (access(DEBUGFS "/failslab", F_OK) &&
-	    mount("debugfs", DEBUGFS, "debugfs", 0, NULL) && errno != EBUSY)
-		return "cannot mount debugfs";
-	if (access(DEBUGFS "/failslab", F_OK))
-		return "no failslab (CONFIG_FAILSLAB)";
-	for (i = 0; i < ARRAY_SIZE(fault_knobs); i++) {
-		struct fault_knob *k = &fault_knobs[i];
-
-		snprintf(dir, sizeof(dir), "%s", k->path);
-		*strrchr(dir, '/') = '\0';
-		if (access(dir, F_OK))
-			continue;	/* that kind of fault is not built */
-		len = kdbus_read_file(k->path, k->old, sizeof(k->old));
-		if (len < 0 || kdbus_write_file(k->path, k->value)) {
-			fault_knobs_restore();
-			return "cannot set the fault knobs";
-		}
-		k->old[strcspn(k->old, "\n")] = '\0';
-		k->changed = true;
-	}
-	return NULL;
-}
-
-static int fault_arm(int nth, unsigned int n)
-{
-	char buf[16];
-	int len = snprintf(buf, sizeof(buf), "%u", n);
-
-	return write(nth, buf, len) == len ? 0 : -errno;
-}
-
-/* stop failing; 1 if the fault was injected, 0 if not, or -EIO */
-static int fault_disarm(int nth)
-{
-	char buf[16] = "";
-	ssize_t len = pread(nth, buf, sizeof(buf) - 1, 0);
-
-	if (write(nth, "0", 1) != 1 || len <= 0)
-		return -EIO;
-	return atoi(buf) == 0;
-}
-
 /*
  * Drain @c: the number of notifications received and counted lost, all
  * of type @t1 or @t2; -EPROTO for another kind, or -errno.
@@ -1368,31 +1266,31 @@ TEST_F(match, hello_and_acquire_fail_with_enomem_changing_nothing)
 	size_t size;
 	int nth, fd, ret, injected;
 
-	why = fault_setup();
+	why = kdbus_fault_setup();
 	if (why)
 		SKIP(return, "%s", why);
-	nth = open(FAIL_NTH, O_RDWR | O_CLOEXEC);
+	nth = open(KDBUS_FAIL_NTH, O_RDWR | O_CLOEXEC);
 	if (nth < 0) {
-		fault_knobs_restore();
-		SKIP(return, "cannot open " FAIL_NTH);
+		kdbus_fault_restore();
+		SKIP(return, "cannot open " KDBUS_FAIL_NTH);
 	}
 	ASSERT_EQ(0, watch_all(&self->a)) {
-		fault_knobs_restore();
+		kdbus_fault_restore();
 	}
 	/* b owns the name and would let c take it over */
 	ASSERT_EQ(0, kdbus_name_acquire(&self->b, name,
 					KDBUS_NAME_ALLOW_REPLACEMENT |
 					KDBUS_NAME_QUEUE, NULL)) {
-		fault_knobs_restore();
+		kdbus_fault_restore();
 	}
 	EXPECT_EQ(1, drain_notes(&self->a, KDBUS_ITEM_NAME_ADD, 0));
 
 	/* NAME_ACQUIRE with the n-th allocation failed, until none is */
 	for (n = 1; n < 400; n++) {
-		ASSERT_EQ(0, fault_arm(nth, n));
+		ASSERT_EQ(0, kdbus_fault_arm(nth, n));
 		ret = kdbus_name_acquire(&self->c, name,
 					 KDBUS_NAME_REPLACE_EXISTING, NULL);
-		injected = fault_disarm(nth);
+		injected = kdbus_fault_disarm(nth);
 		if (injected < 0 || (ret && ret != -ENOMEM)) {
 			EXPECT_EQ(-ENOMEM, ret) {
 				TH_LOG("NAME_ACQUIRE, fault %u", n);
@@ -1436,9 +1334,9 @@ TEST_F(match, hello_and_acquire_fail_with_enomem_changing_nothing)
 	for (n = 1; n < 400; n++) {
 		fd = open(self->bus.ep, O_RDWR | O_CLOEXEC);
 		ASSERT_LE(0, fd);
-		ASSERT_EQ(0, fault_arm(nth, n));
+		ASSERT_EQ(0, kdbus_fault_arm(nth, n));
 		ret = kdbus_hello_raw(fd, 0, KDBUS_TEST_POOL_SIZE, &x, NULL);
-		injected = fault_disarm(nth);
+		injected = kdbus_fault_disarm(nth);
 		if (injected < 0 || (ret && ret != -ENOMEM)) {
 			EXPECT_EQ(-ENOMEM, ret) {
 				TH_LOG("HELLO, fault %u", n);
@@ -1468,7 +1366,7 @@ TEST_F(match, hello_and_acquire_fail_with_enomem_changing_nothing)
 	EXPECT_GT(failed, 0);
 	TH_LOG("HELLO: %u faults, %u ENOMEM", n, failed);
 	close(nth);
-	fault_knobs_restore();
+	kdbus_fault_restore();
 }
 
 /*

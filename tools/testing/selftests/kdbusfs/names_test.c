@@ -236,21 +236,6 @@ TEST_F(names, messages_to_a_name_reach_its_owner)
 	EXPECT_EQ(-EAGAIN, kdbus_recv(&self->b, 0, 0, NULL, NULL));
 }
 
-static int hello_activator(const char *ep, const char *name,
-			   struct kdbus_conn *c)
-{
-	struct kdbus_cmd_buf b;
-	int fd;
-
-	fd = open(ep, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	kdbus_hello_init(&b, KDBUS_HELLO_ACTIVATOR, KDBUS_TEST_POOL_SIZE);
-	if (name)
-		kdbus_cmd_add_str(&b, KDBUS_ITEM_NAME, name);
-	return kdbus_hello_cmd(fd, &b, c);
-}
-
 TEST_F(names, activator_holds_messages_until_the_owner_comes)
 {
 	struct kdbus_conn act;
@@ -258,10 +243,10 @@ TEST_F(names, activator_holds_messages_until_the_owner_comes)
 	uint64_t cookie, f = 0;
 	size_t size;
 
-	EXPECT_EQ(-EINVAL, hello_activator(self->bus.ep, NULL, &act));
-	EXPECT_EQ(-EINVAL, hello_activator(self->bus.ep, "bad", &act));
-	ASSERT_EQ(0, hello_activator(self->bus.ep, "org.act", &act));
-	EXPECT_EQ(-EEXIST, hello_activator(self->bus.ep, "org.act", &self->c));
+	EXPECT_EQ(-EINVAL, kdbus_hello_activator(self->bus.ep, NULL, &act));
+	EXPECT_EQ(-EINVAL, kdbus_hello_activator(self->bus.ep, "bad", &act));
+	ASSERT_EQ(0, kdbus_hello_activator(self->bus.ep, "org.act", &act));
+	EXPECT_EQ(-EEXIST, kdbus_hello_activator(self->bus.ep, "org.act", &self->c));
 
 	/* activators own no other names; their name is listed if asked */
 	EXPECT_EQ(-EOPNOTSUPP, kdbus_name_acquire(&act, "org.other", 0, NULL));
@@ -320,7 +305,7 @@ static int activator_as_user(void *arg, int sock)
 	const char *ep = arg;
 	struct kdbus_conn c;
 
-	return hello_activator(ep, "org.user.Act", &c) == -EPERM ? 0 : 11;
+	return kdbus_hello_activator(ep, "org.user.Act", &c) == -EPERM ? 0 : 11;
 }
 
 TEST_F(names, activators_need_privilege)
