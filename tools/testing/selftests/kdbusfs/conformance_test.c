@@ -64,17 +64,7 @@ static int hello_role(const char *ep, uint64_t role, const char *name,
 		      bool rule, struct kdbus_policy_access pa,
 		      struct kdbus_conn *c)
 {
-	struct kdbus_cmd_buf b;
-	int fd;
-
-	fd = open(ep, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	kdbus_hello_init(&b, role, KDBUS_TEST_POOL_SIZE);
-	kdbus_cmd_add_str(&b, KDBUS_ITEM_NAME, name);
-	if (rule)
-		kdbus_cmd_add_access(&b, pa.type, pa.access, pa.id);
-	return kdbus_hello_cmd(fd, &b, c);
+	return kdbus_hello_role(ep, role, name, rule ? &pa : NULL, c);
 }
 
 static const struct kdbus_policy_access world_own = {

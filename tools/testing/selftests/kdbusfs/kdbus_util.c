@@ -495,8 +495,9 @@ struct kdbus_cmd_hello *kdbus_hello_init(struct kdbus_cmd_buf *b,
 	return h;
 }
 
-int kdbus_hello_activator(const char *ep, const char *name,
-			  struct kdbus_conn *c)
+int kdbus_hello_role(const char *ep, uint64_t role, const char *name,
+		     const struct kdbus_policy_access *pa,
+		     struct kdbus_conn *c)
 {
 	struct kdbus_cmd_buf b;
 	int fd;
@@ -504,10 +505,18 @@ int kdbus_hello_activator(const char *ep, const char *name,
 	fd = open(ep, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	kdbus_hello_init(&b, KDBUS_HELLO_ACTIVATOR, KDBUS_TEST_POOL_SIZE);
+	kdbus_hello_init(&b, role, KDBUS_TEST_POOL_SIZE);
 	if (name)
 		kdbus_cmd_add_str(&b, KDBUS_ITEM_NAME, name);
+	if (pa)
+		kdbus_cmd_add_access(&b, pa->type, pa->access, pa->id);
 	return kdbus_hello_cmd(fd, &b, c);
+}
+
+int kdbus_hello_activator(const char *ep, const char *name,
+			  struct kdbus_conn *c)
+{
+	return kdbus_hello_role(ep, KDBUS_HELLO_ACTIVATOR, name, NULL, c);
 }
 
 int kdbus_hello_cmd(int fd, struct kdbus_cmd_buf *b, struct kdbus_conn *c)

@@ -241,7 +241,14 @@ struct kdbus_cmd_hello *kdbus_hello_init(struct kdbus_cmd_buf *b,
 					 uint64_t flags, size_t pool_size);
 /* on @fd (closed on failure); returns 0 or -errno */
 int kdbus_hello_cmd(int fd, struct kdbus_cmd_buf *b, struct kdbus_conn *c);
-/* HELLO as the activator of @name (none if NULL) on a new fd of @ep */
+/*
+ * HELLO with @role (KDBUS_HELLO_ACTIVATOR or _POLICY_HOLDER) for @name
+ * (none if NULL) and the rule @pa (none if NULL), on a new fd of @ep
+ */
+int kdbus_hello_role(const char *ep, uint64_t role, const char *name,
+		     const struct kdbus_policy_access *pa,
+		     struct kdbus_conn *c);
+/* the same as the activator of @name, without a rule */
 int kdbus_hello_activator(const char *ep, const char *name,
 			  struct kdbus_conn *c);
 

@@ -1048,8 +1048,8 @@ TEST_F(match, every_name_and_id_change_notifies_once_in_order)
 		n = 0;
 
 		/* an activator, and two connections */
-		ASSERT_EQ(0, kdbus_hello_activator(self->bus.ep, act_name,
-						 &act));
+		ASSERT_EQ(0,
+			  kdbus_hello_activator(self->bus.ep, act_name, &act));
 		want[n++] = id_note(KDBUS_ITEM_ID_ADD, act.id);
 		want[n++] = name_note(KDBUS_ITEM_NAME_ADD, 0, act.id,
 				      act_name);
