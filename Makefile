@@ -4,7 +4,9 @@
 # tools, and run everything inside a QEMU guest. Every target installs what
 # it needs first (scripts/setup, idempotent).
 #
-#   make              build fs/kdbusfs/kdbusfs.ko (W=1, warnings are errors)
+#   make              build everything: fs/kdbusfs/kdbusfs.ko (W=1, warnings
+#                     are errors), the selftests, libkdbus, the kdbusfs
+#                     command and the samples
 #   make run          demo: mount kdbusfs in a user namespace in the guest
 #   make check        static checks + the whole suite in the guest, twice
 #   make check-debug  the suite on a KASAN/lockdep/kmemleak/UBSAN kernel,
@@ -25,7 +27,7 @@ SELFTESTS := tools/testing/selftests/kdbusfs
 
 .PHONY: all module tests tools install check-install check check-debug check-creds check-layers check-nofail checkpatch kernel-doc run bench clean
 
-all: module
+all: module tests tools
 
 module:
 	@$(SETUP); k="$(KDIR)"; k="$${k:-$$KDIR}"; \
