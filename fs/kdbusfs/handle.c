@@ -10,6 +10,7 @@
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/poll.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -21,6 +22,7 @@
 #include "handle.h"
 #include "info.h"
 #include "match.h"
+#include "names.h"
 #include "names_cmd.h"
 #include "node.h"
 #include "pool.h"
@@ -368,6 +370,75 @@ static int kdbus_handle_mmap(struct file *file, struct vm_area_struct *vma)
 	return kdbus_pool_mmap(handle->conn->pool, vma);
 }
 
+static const char *const kdbus_handle_roles[] = {
+	[KDBUS_HANDLE_NONE]		= "none",
+	[KDBUS_HANDLE_BUS_OWNER]	= "bus-owner",
+	[KDBUS_HANDLE_EP_OWNER]		= "endpoint-owner",
+	[KDBUS_HANDLE_CONNECTED]	= "connection",
+};
+
+static void kdbus_handle_show_conn(struct seq_file *m, struct kdbus_conn *conn)
+{
+	unsigned int queued;
+	u64 lost;
+
+	mutex_lock(&conn->lock);
+	queued = conn->queue.count;
+	lost = conn->lost;
+	mutex_unlock(&conn->lock);
+
+	seq_printf(m, "kdbus-id:\t%llu\n", conn->id);
+	seq_printf(m, "kdbus-connected:\t%s\n",
+		   kdbus_conn_active(conn) ? "yes" : "no");
+	seq_printf(m, "kdbus-flags:\t0x%llx\n", conn->flags);
+	seq_printf(m, "kdbus-attach-flags-send:\t0x%llx\n",
+		   READ_ONCE(conn->attach_flags_send));
+	seq_printf(m, "kdbus-attach-flags-recv:\t0x%llx\n",
+		   READ_ONCE(conn->attach_flags_recv));
+	seq_printf(m, "kdbus-pool-size:\t%zu\n", kdbus_pool_size(conn->pool));
+	seq_printf(m, "kdbus-queued:\t%u\n", queued);
+	seq_printf(m, "kdbus-dropped:\t%llu\n", lost);
+	if (conn->description)
+		seq_printf(m, "kdbus-description:\t%s\n", conn->description);
+	kdbus_conn_show_names(m, conn);
+}
+
+/*
+ * What a file is, for people (lsof, debugging) and for checkpointing:
+ * its role and the identity of what it stands for; no credentials.
+ */
+static void kdbus_handle_show_fdinfo(struct seq_file *m, struct file *file)
+{
+	struct kdbus_handle *handle = file->private_data;
+	struct kdbus_node *node = handle->node;
+	enum kdbus_handle_type type;
+	struct kdbus_ep *ep;
+
+	/* pairs with smp_store_release() in the setup */
+	type = smp_load_acquire(&handle->type);
+	seq_printf(m, "kdbus-role:\t%s\n", kdbus_handle_roles[type]);
+	seq_printf(m, "kdbus-privileged:\t%s\n",
+		   handle->privileged ? "yes" : "no");
+	if (node->type == KDBUS_NODE_DOMAIN) {
+		seq_puts(m, "kdbus-file:\tcontrol\n");
+		if (type == KDBUS_HANDLE_BUS_OWNER)
+			seq_printf(m, "kdbus-bus:\t%s\nkdbus-bus-id:\t%llu\n",
+				   handle->bus_owner->name,
+				   handle->bus_owner->id);
+		return;
+	}
+	ep = container_of(node, struct kdbus_ep, node);
+	seq_printf(m, "kdbus-file:\tendpoint\nkdbus-endpoint:\t%s\n",
+		   ep->name);
+	seq_printf(m, "kdbus-bus:\t%s\nkdbus-bus-id:\t%llu\n", ep->bus->name,
+		   ep->bus->id);
+	if (type == KDBUS_HANDLE_EP_OWNER)
+		seq_printf(m, "kdbus-custom-endpoint:\t%s\n",
+			   handle->ep_owner->name);
+	else if (type == KDBUS_HANDLE_CONNECTED)
+		kdbus_handle_show_conn(m, handle->conn);
+}
+
 const struct file_operations kdbus_handle_ops = {
 	.owner		= THIS_MODULE,
 	.open		= kdbus_handle_open,
@@ -375,6 +446,7 @@ const struct file_operations kdbus_handle_ops = {
 	.unlocked_ioctl	= kdbus_handle_ioctl,
 	.poll		= kdbus_handle_poll,
 	.mmap		= kdbus_handle_mmap,
+	.show_fdinfo	= kdbus_handle_show_fdinfo,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.llseek		= noop_llseek,
 };

@@ -5,6 +5,7 @@
 
 #include <linux/err.h>
 #include <linux/kdbus.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/jhash.h>
@@ -322,6 +323,27 @@ struct kdbus_notification *kdbus_name_change_done(struct kdbus_name_change *c)
 	c->move_from = NULL;
 	c->move_to = NULL;
 	return &c->notify;
+}
+
+/**
+ * kdbus_conn_show_names() - list a connection's names for its fdinfo
+ * @m:		the fdinfo file
+ * @conn:	connection
+ *
+ * One line: each name it owns, waits for or activates, with its
+ * KDBUS_NAME_* flags in hex, in the order it got them.
+ */
+void kdbus_conn_show_names(struct seq_file *m, struct kdbus_conn *conn)
+{
+	struct kdbus_name_registry *reg = &conn->bus->names;
+	struct kdbus_name_owner *o;
+
+	seq_puts(m, "kdbus-names:");
+	down_read(&reg->rwlock);
+	list_for_each_entry(o, &conn->names_list, conn_entry)
+		seq_printf(m, "\t%s:0x%llx", o->name->name, o->flags);
+	up_read(&reg->rwlock);
+	seq_putc(m, '\n');
 }
 
 /**

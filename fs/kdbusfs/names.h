@@ -53,6 +53,7 @@
 
 struct kdbus_bus;
 struct kdbus_conn;
+struct seq_file;
 struct kdbus_name_change;
 struct kdbus_name_owner;
 
@@ -165,6 +166,7 @@ void kdbus_name_release_all(struct kdbus_name_registry *reg,
 struct kdbus_notification *kdbus_name_change_done(struct kdbus_name_change *c);
 
 bool kdbus_conn_has_name(struct kdbus_conn *conn, const char *name);
+void kdbus_conn_show_names(struct seq_file *m, struct kdbus_conn *conn);
 struct kdbus_conn *kdbus_name_lookup(struct kdbus_bus *bus, const char *name,
 				     u64 *name_id);
 void *kdbus_name_items(struct kdbus_conn *conn, struct kdbus_conn *reader,

@@ -342,4 +342,82 @@ TEST_F(conn, connection_fd_passed_to_unprivileged_stays_privileged)
 	kdbus_conn_close(&target);
 }
 
+/* the value of @key in the fdinfo of @fd, into @buf: 0 or -errno */
+static int read_fdinfo(int fd, const char *key, char *buf, size_t size)
+{
+	char path[64], text[4096], *p, *end;
+	ssize_t len;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	len = kdbus_read_file(path, text, sizeof(text));
+	if (len < 0)
+		return len;
+	for (p = text; p && *p; p = end ? end + 1 : NULL) {
+		end = strchr(p, '\n');
+		if (strncmp(p, key, strlen(key)) || p[strlen(key)] != ':')
+			continue;
+		p += strlen(key) + 1;
+		p += strspn(p, "\t");
+		end = strchr(p, '\n');
+		snprintf(buf, size, "%.*s", end ? (int)(end - p) : (int)strlen(p),
+			 p);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* fdinfo tells each file's role and what it stands for (lsof, CRIU) */
+TEST_F(conn, fdinfo_shows_role_ids_and_names)
+{
+	struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
+	struct kdbus_conn c, d;
+	char v[256], want[64];
+	int fd;
+
+	ASSERT_EQ(0, read_fdinfo(self->bus.control, "kdbus-role", v, sizeof(v)));
+	EXPECT_STREQ("bus-owner", v);
+	ASSERT_EQ(0, read_fdinfo(self->bus.control, "kdbus-bus", v, sizeof(v)));
+	EXPECT_STREQ(self->bus.name, v);
+
+	fd = open(self->bus.ep, O_RDWR | O_CLOEXEC);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, read_fdinfo(fd, "kdbus-role", v, sizeof(v)));
+	EXPECT_STREQ("none", v);
+	ASSERT_EQ(0, read_fdinfo(fd, "kdbus-endpoint", v, sizeof(v)));
+	EXPECT_STREQ("bus", v);
+	close(fd);
+
+	ASSERT_EQ(0, kdbus_hello(self->bus.ep, 0, KDBUS_TEST_POOL_SIZE, &c));
+	ASSERT_EQ(0, kdbus_hello(self->bus.ep, 0, KDBUS_TEST_POOL_SIZE, &d));
+	ASSERT_EQ(0, kdbus_name_acquire(&c, "org.fdinfo.test", 0, NULL));
+	a.data = "x";
+	a.size = 1;
+	ASSERT_EQ(0, kdbus_send(&d, c.id, &a));
+
+	ASSERT_EQ(0, read_fdinfo(c.fd, "kdbus-role", v, sizeof(v)));
+	EXPECT_STREQ("connection", v);
+	ASSERT_EQ(0, read_fdinfo(c.fd, "kdbus-id", v, sizeof(v)));
+	snprintf(want, sizeof(want), "%llu", (unsigned long long)c.id);
+	EXPECT_STREQ(want, v);
+	ASSERT_EQ(0, read_fdinfo(c.fd, "kdbus-pool-size", v, sizeof(v)));
+	snprintf(want, sizeof(want), "%d", KDBUS_TEST_POOL_SIZE);
+	EXPECT_STREQ(want, v);
+	ASSERT_EQ(0, read_fdinfo(c.fd, "kdbus-queued", v, sizeof(v)));
+	EXPECT_STREQ("1", v);
+	ASSERT_EQ(0, read_fdinfo(c.fd, "kdbus-names", v, sizeof(v)));
+	EXPECT_EQ(0, strncmp(v, "org.fdinfo.test:0x", 18)) {
+		TH_LOG("names: %s", v);
+	}
+	ASSERT_EQ(0, read_fdinfo(c.fd, "kdbus-connected", v, sizeof(v)));
+	EXPECT_STREQ("yes", v);
+	ASSERT_EQ(0, kdbus_recv(&c, KDBUS_RECV_DROP, 0, NULL, NULL));
+	ASSERT_EQ(0, kdbus_byebye(&c));
+	ASSERT_EQ(0, read_fdinfo(c.fd, "kdbus-connected", v, sizeof(v)));
+	EXPECT_STREQ("no", v);
+	ASSERT_EQ(0, read_fdinfo(c.fd, "kdbus-names", v, sizeof(v)));
+	EXPECT_STREQ("", v);
+	kdbus_conn_close(&c);
+	kdbus_conn_close(&d);
+}
+
 TEST_HARNESS_MAIN
