@@ -82,8 +82,10 @@ static void kdbus_conn_cleanup(struct kdbus_conn *conn)
 	conn->n_interrupted = 0;
 	mutex_unlock(&conn->lock);
 
+	/* synchronous requests a signal interrupted: no other list has them */
 	list_for_each_entry_safe(reply, rtmp, &interrupted, src_entry) {
 		list_del_init(&reply->src_entry);
+		kdbus_reply_unlink_any(reply);
 		kdbus_reply_unref(reply);
 	}
 

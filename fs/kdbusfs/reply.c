@@ -108,9 +108,12 @@ void kdbus_reply_link(struct kdbus_reply *reply)
 
 	lockdep_assert_held(&dst->lock);
 	list_add_tail(&reply->entry, &dst->reply_list);
-	spin_lock(&reply->reply_src->requests_lock);
-	list_add_tail(&reply->req_entry, &reply->reply_src->requests);
-	spin_unlock(&reply->reply_src->requests_lock);
+	/* a synchronous caller keeps track of its own (kdbus_send()) */
+	if (!reply->sync) {
+		spin_lock(&reply->reply_src->requests_lock);
+		list_add_tail(&reply->req_entry, &reply->reply_src->requests);
+		spin_unlock(&reply->reply_src->requests_lock);
+	}
 	reply->linked = true;
 	kdbus_reply_ref(reply);
 
@@ -153,9 +156,11 @@ void kdbus_reply_take(struct kdbus_reply *reply, struct list_head *list)
 
 	lockdep_assert_held(&reply->reply_dst->lock);
 	list_move_tail(&reply->entry, list);
-	spin_lock(&src->requests_lock);
-	list_del_init(&reply->req_entry);
-	spin_unlock(&src->requests_lock);
+	if (!reply->sync) {
+		spin_lock(&src->requests_lock);
+		list_del_init(&reply->req_entry);
+		spin_unlock(&src->requests_lock);
+	}
 	reply->linked = false;
 	atomic_dec(&src->n_requests);
 }
@@ -342,9 +347,11 @@ void kdbus_reply_work(struct work_struct *work)
  *
  * Nobody will take the answers: every peer that owes @conn one stops
  * expecting it. Found from @conn's own list, so it costs the requests it
- * has, not the size of the bus. A request being handed from an activator
- * to a new owner right now is on neither list and is missed: it expires
- * at its new owner.
+ * has, not the size of the bus. The list holds the asynchronous requests:
+ * a synchronous one is unlinked by the call that waits for it, or, if a
+ * signal interrupted that, at the disconnection from the interrupted list.
+ * A request being handed from an activator to a new owner right now is on
+ * neither list and is missed: it expires at its new owner.
  */
 void kdbus_reply_purge_requests(struct kdbus_conn *conn)
 {

@@ -8,10 +8,11 @@
  * A message sent with KDBUS_MSG_EXPECT_REPLY creates a reply object: a
  * promise that the destination (reply_dst) answers the sender (reply_src)
  * with a message whose cookie_reply is the request's cookie. The object is
- * linked into reply_dst's reply list, under reply_dst's lock, and into
- * reply_src's list of requests (under reply_src's requests_lock, a leaf
- * lock, so that each side finds the replies it needs without walking the
- * bus), until
+ * linked into reply_dst's reply list, under reply_dst's lock, and, for an
+ * asynchronous request, into reply_src's list of requests (under
+ * reply_src's requests_lock, a leaf lock), so that each side finds the
+ * replies it needs without walking the bus (a synchronous caller holds
+ * its own: in its wait, or on its interrupted list), until
  *
  *   - the reply is sent: it travels on the temporary TALK permission the
  *     request granted, even where policy would not let reply_dst talk to
@@ -44,7 +45,7 @@ struct work_struct;
  * struct kdbus_reply - an expected reply
  * @kref:		memory reference
  * @entry:		in reply_dst->reply_list while linked
- * @req_entry:		in reply_src->requests while linked
+ * @req_entry:		in reply_src->requests while linked, if not @sync
  * @src_entry:		in reply_src->interrupted while interrupted
  * @reply_src:		connection that expects the reply
  * @dst_lock:		protects @reply_dst

@@ -271,7 +271,8 @@ kdbus_send_find_interrupted(struct kdbus_conn *conn, struct kdbus_conn *dst,
 /*
  * Keep an interrupted synchronous request for its restart. Callers that
  * never restart must not pile them up: beyond the pending-request limit the
- * oldest is forgotten (its answer, should it come, is dropped with it).
+ * oldest is forgotten, unlinked at its owner as if it had expired (an
+ * answer to it is refused with EBADSLT).
  */
 static struct kdbus_reply *
 kdbus_send_keep_interrupted(struct kdbus_conn *conn, struct kdbus_reply *reply)
@@ -455,7 +456,10 @@ static int kdbus_send_wait_reply(struct kdbus_conn *conn,
 		err = ret ?: -ECONNRESET;
 	}
 	mutex_unlock(&conn->lock);
-	kdbus_reply_unref(evicted);
+	if (evicted) {
+		kdbus_reply_unlink_any(evicted);
+		kdbus_reply_unref(evicted);
+	}
 	if (stale)
 		kdbus_queue_entry_free(stale);
 

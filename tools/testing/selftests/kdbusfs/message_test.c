@@ -1308,6 +1308,7 @@ TEST(a_requester_that_leaves_is_forgotten_by_every_peer)
 {
 	struct kdbus_test_bus bus;
 	struct kdbus_conn a, b, c, d, e;
+	struct kdbus_msg *m;
 	int i;
 
 	ASSERT_EQ(0, kdbus_test_bus_make_opts(&bus, "max_connections=4"));
@@ -1318,10 +1319,12 @@ TEST(a_requester_that_leaves_is_forgotten_by_every_peer)
 		ASSERT_EQ(0, send_request(&a, b.id, 2 * i + 1, 3600000));
 		ASSERT_EQ(0, send_request(&a, c.id, 2 * i + 2, 3600000));
 	}
-	/* the requests are taken: only the reply objects hold a */
+	/* the requests are read, not answered: the replies hold a */
 	for (i = 0; i < 8; i++) {
-		ASSERT_EQ(0, kdbus_recv(&b, KDBUS_RECV_DROP, 0, NULL, NULL));
-		ASSERT_EQ(0, kdbus_recv(&c, KDBUS_RECV_DROP, 0, NULL, NULL));
+		ASSERT_EQ(0, kdbus_recv(&b, 0, 0, &m, NULL));
+		kdbus_msg_free(&b, m);
+		ASSERT_EQ(0, kdbus_recv(&c, 0, 0, &m, NULL));
+		kdbus_msg_free(&c, m);
 	}
 	kdbus_conn_close(&a);
 	EXPECT_EQ(0, kdbus_hello(bus.ep, 0, KDBUS_TEST_POOL_SIZE, &d));
@@ -1330,6 +1333,39 @@ TEST(a_requester_that_leaves_is_forgotten_by_every_peer)
 	kdbus_conn_close(&c);
 	kdbus_conn_close(&d);
 	kdbus_conn_close(&e);
+	kdbus_test_bus_close(&bus);
+}
+
+/*
+ * The same for synchronous requests a signal interrupted: on no list but
+ * the caller's interrupted one, they are unlinked from there when it
+ * leaves, and the slot is free at once.
+ */
+TEST(an_interrupted_caller_that_leaves_is_forgotten)
+{
+	struct kdbus_send_args args = KDBUS_SEND_ARGS_INIT;
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct kdbus_test_bus bus;
+	struct kdbus_conn a, b, c, d;
+	struct kdbus_msg *m;
+
+	ASSERT_EQ(0, kdbus_test_bus_make_opts(&bus, "max_connections=3"));
+	ASSERT_EQ(0, kdbus_hello(bus.ep, 0, KDBUS_TEST_POOL_SIZE, &a));
+	ASSERT_EQ(0, kdbus_hello(bus.ep, 0, KDBUS_TEST_POOL_SIZE, &b));
+	ASSERT_EQ(0, kdbus_hello(bus.ep, 0, KDBUS_TEST_POOL_SIZE, &c));
+	sigemptyset(&sa.sa_mask);
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	alarm(1);
+	EXPECT_EQ(-EINTR, sync_call(&a, b.id, 21, 3600000, &args));
+	signal(SIGALRM, SIG_DFL);
+	/* b read the request, not answered: the reply holds a */
+	ASSERT_EQ(0, kdbus_recv(&b, 0, 0, &m, NULL));
+	kdbus_msg_free(&b, m);
+	kdbus_conn_close(&a);
+	EXPECT_EQ(0, kdbus_hello(bus.ep, 0, KDBUS_TEST_POOL_SIZE, &d));
+	kdbus_conn_close(&b);
+	kdbus_conn_close(&c);
+	kdbus_conn_close(&d);
 	kdbus_test_bus_close(&bus);
 }
 
