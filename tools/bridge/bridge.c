@@ -1,0 +1,1169 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kdbusfs-bridge - serve the D-Bus protocol on a unix socket and put every
+ * client on a kdbusfs bus as a connection of its own, opened with the
+ * client's credentials. GLib's GDBusServer does the SASL handshake (only
+ * EXTERNAL is allowed); a filter takes every message the client sends; the
+ * bridge answers org.freedesktop.DBus itself and hands everything else to
+ * the kernel as a libkdbus D-Bus payload. What the kernel delivers to the
+ * client's connection goes back to the client with its serial kept.
+ *
+ * See Documentation/filesystems/kdbusfs-dbus.rst.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <linux/capability.h>
+#include <linux/kdbus.h>
+
+#include <gio/gio.h>
+#include <gio/gunixfdlist.h>
+#include <glib-unix.h>
+#include <libkdbus.h>
+#include <libkdbus-dbus.h>
+/*
+ * Stopgap: libkdbus has no way yet to say HELLO with a proxied client's
+ * PIDS and SECLABEL items, so the bridge says it itself and completes the
+ * adopted connection's bloom geometry and bus id in libkdbus's private
+ * struct kdb_conn (built from the same tree; see the Makefile).
+ */
+#include <kdbus-internal.h>
+
+/*
+ * GLib's types are CamelCase, which the project's checkpatch refuses:
+ * they are named here by what returns them.
+ */
+#define gmsg_t		typeof(*g_dbus_message_new())
+#define gconn_t		typeof(*g_bus_get_sync(0, NULL, NULL))
+#define gerr_t		typeof(*g_error_copy(NULL))
+#define gvar_t		typeof(*g_variant_new_boolean(0))
+#define ghash_t		typeof(*g_hash_table_new(NULL, NULL))
+#define gloop_t		typeof(*g_main_loop_new(NULL, 0))
+#define gobserver_t	typeof(*g_dbus_auth_observer_new())
+#define gcond_t		typeof(g_io_channel_get_buffer_condition(NULL))
+
+#define DRIVER		"org.freedesktop.DBus"
+#define DRIVER_PATH	"/org/freedesktop/DBus"
+#define ERR_PREFIX	"org.freedesktop.DBus.Error."
+#define NOTIFY_COOKIE	1
+#define FIRST_MATCH	2
+
+struct rule {
+	struct rule *next;
+	char *text;
+	uint64_t cookie;
+	bool driver;		/* sender='org.freedesktop.DBus': not in the kernel */
+};
+
+struct client {
+	unsigned int key;
+	void *gconn;		/* GDBusConnection */
+	struct kdb_conn *kconn;
+	guint watch;
+	bool said_hello;
+	uid_t uid;
+	gid_t gid;
+	pid_t pid;
+	char *seclabel;		/* SO_PEERSEC, or NULL */
+	bool faked;		/* HELLO presented the client's pid (and label) */
+	uint64_t next_cookie;
+	struct rule *rules;
+};
+
+static const char *bus_path;
+static ghash_t *clients;	/* key -> struct client */
+static unsigned int next_key = 1;
+static bool verbose;
+
+#define dbg(...) do { if (verbose) g_printerr("kdbusfs-bridge: " __VA_ARGS__); } while (0)
+
+static const char introspect_xml[] =
+	"<!DOCTYPE node PUBLIC \"-//freedesktop//DTD D-BUS Object Introspection 1.0//EN\"\n"
+	"\"http://www.freedesktop.org/standards/dbus/1.0/introspect.dtd\">\n"
+	"<node>\n"
+	" <interface name=\"org.freedesktop.DBus\">\n"
+	"  <method name=\"Hello\"><arg direction=\"out\" type=\"s\"/></method>\n"
+	"  <method name=\"RequestName\"><arg direction=\"in\" type=\"s\"/>\n"
+	"   <arg direction=\"in\" type=\"u\"/><arg direction=\"out\" type=\"u\"/></method>\n"
+	"  <method name=\"ReleaseName\"><arg direction=\"in\" type=\"s\"/>\n"
+	"   <arg direction=\"out\" type=\"u\"/></method>\n"
+	"  <method name=\"GetNameOwner\"><arg direction=\"in\" type=\"s\"/>\n"
+	"   <arg direction=\"out\" type=\"s\"/></method>\n"
+	"  <method name=\"NameHasOwner\"><arg direction=\"in\" type=\"s\"/>\n"
+	"   <arg direction=\"out\" type=\"b\"/></method>\n"
+	"  <method name=\"ListNames\"><arg direction=\"out\" type=\"as\"/></method>\n"
+	"  <method name=\"GetId\"><arg direction=\"out\" type=\"s\"/></method>\n"
+	"  <method name=\"GetConnectionUnixUser\"><arg direction=\"in\" type=\"s\"/>\n"
+	"   <arg direction=\"out\" type=\"u\"/></method>\n"
+	"  <method name=\"GetConnectionUnixProcessID\">\n"
+	"   <arg direction=\"in\" type=\"s\"/><arg direction=\"out\" type=\"u\"/></method>\n"
+	"  <method name=\"AddMatch\"><arg direction=\"in\" type=\"s\"/></method>\n"
+	"  <method name=\"RemoveMatch\"><arg direction=\"in\" type=\"s\"/></method>\n"
+	"  <signal name=\"NameOwnerChanged\">\n"
+	"   <arg type=\"s\"/><arg type=\"s\"/><arg type=\"s\"/></signal>\n"
+	"  <signal name=\"NameLost\"><arg type=\"s\"/></signal>\n"
+	"  <signal name=\"NameAcquired\"><arg type=\"s\"/></signal>\n"
+	" </interface>\n"
+	" <interface name=\"org.freedesktop.DBus.Introspectable\">\n"
+	"  <method name=\"Introspect\"><arg direction=\"out\" type=\"s\"/></method>\n"
+	" </interface>\n"
+	" <interface name=\"org.freedesktop.DBus.Peer\">\n"
+	"  <method name=\"Ping\"/>\n"
+	" </interface>\n"
+	"</node>\n";
+
+/* ---- opening the endpoint with the client's credentials ---------------- */
+
+struct opener {
+	uid_t uid;
+	gid_t gid;
+	gid_t *groups;
+	int n_groups;
+	int fd;
+	int err;
+};
+
+/*
+ * The raw system calls change the credentials of this thread only (glibc's
+ * wrappers would change every thread's): the thread becomes the client,
+ * uids, gids and groups, keeping of all its capabilities CAP_IPC_OWNER
+ * alone, in its effective set only for open() (kdbusfs pins the opener's
+ * credentials there, and needs the capability at open() for HELLO to take
+ * the client's pid). Then the thread ends; no other thread changed.
+ */
+static void *open_as_client(void *arg)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct caps[2] = {};
+	struct opener *o = arg;
+
+	o->fd = -1;
+	caps[CAP_TO_INDEX(CAP_IPC_OWNER)].effective =
+		CAP_TO_MASK(CAP_IPC_OWNER);
+	caps[CAP_TO_INDEX(CAP_IPC_OWNER)].permitted =
+		CAP_TO_MASK(CAP_IPC_OWNER);
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0 ||
+	    syscall(SYS_setgroups, o->n_groups, o->groups) < 0 ||
+	    syscall(SYS_setresgid, o->gid, o->gid, o->gid) < 0 ||
+	    syscall(SYS_setresuid, o->uid, o->uid, o->uid) < 0 ||
+	    syscall(SYS_capset, &hdr, caps) < 0) {
+		o->err = errno;
+		return NULL;
+	}
+	o->fd = open(bus_path, O_RDWR | O_CLOEXEC);
+	o->err = o->fd < 0 ? errno : 0;
+	return NULL;
+}
+
+static int open_endpoint(int sock, struct client *c)
+{
+	gid_t groups[256];
+	socklen_t len = sizeof(groups);
+	struct opener o = { .uid = c->uid, .gid = c->gid, .groups = groups };
+	pthread_t t;
+	int fd;
+
+	if (geteuid() != 0 || c->uid == geteuid()) {
+		/* serving our own uid only: our credentials are the client's */
+		fd = open(bus_path, O_RDWR | O_CLOEXEC);
+		return fd < 0 ? -errno : fd;
+	}
+	if (getsockopt(sock, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
+		return -errno;
+	o.n_groups = len / sizeof(gid_t);
+	if (pthread_create(&t, NULL, open_as_client, &o))
+		return -EAGAIN;
+	pthread_join(t, NULL);
+	return o.fd < 0 ? -o.err : o.fd;
+}
+
+static void *add_item(void *at, uint64_t type, const void *data, size_t size)
+{
+	struct kdbus_item *item = at;
+
+	item->size = KDBUS_ITEM_HEADER_SIZE + size;
+	item->type = type;
+	memcpy(item->data, data, size);
+	return (uint8_t *)at + KDBUS_ITEM_SIZE(size);
+}
+
+/*
+ * HELLO on @fd presenting the client's pid and security label: the kernel
+ * takes them from an opener privileged at open() only (-EPERM otherwise),
+ * and the connection is then unprivileged whatever its opener was.
+ */
+static int hello_as_client(int fd, struct client *c, struct kdb_conn **out)
+{
+	static const char desc[] = "kdbusfs-bridge";
+	struct kdbus_pids pids = { .pid = c->pid };
+	size_t label = c->seclabel ? strlen(c->seclabel) + 1 : 0;
+	size_t size = sizeof(struct kdbus_cmd_hello) +
+		      KDBUS_ITEM_SIZE(sizeof(desc)) +
+		      KDBUS_ITEM_SIZE(sizeof(pids)) + KDBUS_ITEM_SIZE(label);
+	const struct kdbus_item *item;
+	struct kdbus_cmd_hello *cmd;
+	struct kdbus_cmd_free fr = { .size = sizeof(fr) };
+	struct kdb_conn *conn;
+	const uint8_t *at;
+	void *p;
+	int ret;
+
+	cmd = g_malloc0(size);
+	cmd->flags = KDBUS_HELLO_ACCEPT_FD;
+	cmd->attach_flags_send = KDB_ATTACH_ALL;
+	cmd->pool_size = KDB_POOL_SIZE_DEFAULT;
+	p = add_item(cmd->items, KDBUS_ITEM_CONN_DESCRIPTION, desc,
+		     sizeof(desc));
+	p = add_item(p, KDBUS_ITEM_PIDS, &pids, sizeof(pids));
+	if (label)
+		p = add_item(p, KDBUS_ITEM_SECLABEL, c->seclabel, label);
+	cmd->size = (uint8_t *)p - (uint8_t *)cmd;
+	if (ioctl(fd, KDBUS_CMD_HELLO, cmd) < 0) {
+		ret = -errno;
+		g_free(cmd);
+		close(fd);
+		return ret;
+	}
+	ret = kdb_conn_adopt(fd, cmd->id, cmd->pool_size, &conn);
+	if (ret < 0) {
+		g_free(cmd);
+		return ret;
+	}
+	conn->bus_flags = cmd->bus_flags;
+	memcpy(conn->id128, cmd->id128, sizeof(conn->id128));
+	at = conn->pool + cmd->offset;
+	for (item = (const void *)at; kdb_item_ok(item, at + cmd->items_size);
+	     item = kdb_item_next(item)) {
+		if (item->type == KDBUS_ITEM_BLOOM_PARAMETER) {
+			conn->bloom_size = item->bloom_parameter.size;
+			conn->n_hash = item->bloom_parameter.n_hash;
+		}
+	}
+	fr.offset = cmd->offset;
+	ioctl(fd, KDBUS_CMD_FREE, &fr);
+	g_free(cmd);
+	if (!conn->bloom_size) {
+		kdb_conn_free(conn);
+		return -EPROTO;
+	}
+	*out = conn;
+	return 0;
+}
+
+/* the uid a bus belongs to, from its name "<uid>-<name>"; -1 if unknown */
+static long bus_owner_uid(void)
+{
+	char *dir = g_path_get_dirname(bus_path);
+	char *base = g_path_get_basename(dir);
+	char *end;
+	long uid;
+
+	uid = strtol(base, &end, 10);
+	if (end == base || *end != '-')
+		uid = -1;
+	g_free(base);
+	g_free(dir);
+	return uid;
+}
+
+/*
+ * The client's kernel connection: its credentials pinned at open(), its
+ * pid and label presented at HELLO where the kernel lets us. Presenting
+ * them makes the connection unprivileged; a client of the bus owner's uid
+ * would be privileged on its own (kdbusfs makes the owner's uid privileged
+ * on its bus), so it gets a plain HELLO on a file it opened as itself,
+ * and peers see the bridge's pid for it (see the doc). If the kernel
+ * refuses the items (-EPERM: the opener was unprivileged at open, a user's
+ * own bridge on a bus it does not own, a custom endpoint) the bridge says
+ * a plain HELLO on a fresh file opened the same, equally unprivileged,
+ * way; never on a file opened with privilege the client does not have.
+ */
+static int client_connect(int sock, struct client *c)
+{
+	struct kdb_hello hello = {
+		.flags = KDB_HELLO_ACCEPT_FD,
+		.attach_send = KDB_ATTACH_ALL,
+		.description = "kdbusfs-bridge",
+	};
+	int fd, ret;
+
+	fd = open_endpoint(sock, c);
+	if (fd < 0)
+		return fd;
+	if (bus_owner_uid() == (long)c->uid)
+		return kdb_conn_open_fd(fd, &hello, &c->kconn);
+	ret = hello_as_client(fd, c, &c->kconn);
+	if (ret == 0) {
+		c->faked = true;
+		return 0;
+	}
+	if (ret != -EPERM)
+		return ret;
+	fd = open_endpoint(sock, c);
+	if (fd < 0)
+		return fd;
+	return kdb_conn_open_fd(fd, &hello, &c->kconn);
+}
+
+/* ---- sending to the client --------------------------------------------- */
+
+static void to_client(struct client *c, gmsg_t *m, bool preserve)
+{
+	gerr_t *err = NULL;
+
+	if (!g_dbus_connection_send_message(c->gconn, m,
+					    preserve ?
+					    G_DBUS_SEND_MESSAGE_FLAGS_PRESERVE_SERIAL :
+					    G_DBUS_SEND_MESSAGE_FLAGS_NONE,
+					    NULL, &err)) {
+		dbg("send to client %u: %s\n", c->key, err->message);
+		g_error_free(err);
+	}
+}
+
+static void reply(struct client *c, gmsg_t *call, gvar_t *body)
+{
+	gmsg_t *r;
+
+	if (g_dbus_message_get_flags(call) &
+	    G_DBUS_MESSAGE_FLAGS_NO_REPLY_EXPECTED) {
+		if (body)
+			g_variant_unref(g_variant_ref_sink(body));
+		return;
+	}
+	r = g_dbus_message_new_method_reply(call);
+	g_dbus_message_set_sender(r, DRIVER);
+	g_dbus_message_set_destination(r, kdb_conn_unique_name(c->kconn));
+	if (body)
+		g_dbus_message_set_body(r, body);
+	to_client(c, r, false);
+	g_object_unref(r);
+}
+
+static void reply_error(struct client *c, gmsg_t *call, const char *name,
+			const char *fmt, ...)
+{
+	va_list ap;
+	char *text;
+	gmsg_t *r;
+
+	if (g_dbus_message_get_flags(call) &
+	    G_DBUS_MESSAGE_FLAGS_NO_REPLY_EXPECTED)
+		return;
+	va_start(ap, fmt);
+	text = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	r = g_dbus_message_new_method_error_literal(call, name, text);
+	g_dbus_message_set_sender(r, DRIVER);
+	if (c->kconn)
+		g_dbus_message_set_destination(r,
+					       kdb_conn_unique_name(c->kconn));
+	to_client(c, r, false);
+	g_object_unref(r);
+	g_free(text);
+}
+
+/* the sender a rule names, or NULL (a newly allocated string) */
+static char *rule_sender(const char *text)
+{
+	const char *s = strstr(text, "sender=");
+	const char *e;
+
+	if (!s || (s != text && s[-1] != ',' && s[-1] != ' '))
+		return NULL;
+	s += strlen("sender=");
+	if (*s == '\'') {
+		s++;
+		e = strchr(s, '\'');
+	} else {
+		e = s + strcspn(s, ",");
+	}
+	return e ? g_strndup(s, e - s) : NULL;
+}
+
+/* whether a rule of @c lets @m through: @driver for the bridge's signals */
+static bool matches(struct client *c, gmsg_t *m, bool driver)
+{
+	struct rule *r;
+
+	for (r = c->rules; r; r = r->next) {
+		char *sender;
+		bool ok;
+
+		if (!driver && r->driver)
+			continue;
+		sender = rule_sender(r->text);
+		ok = !driver || !sender || !strcmp(sender, DRIVER);
+		g_free(sender);
+		if (ok && kdb_dbus_match_test(r->text, m) > 0)
+			return true;
+	}
+	return false;
+}
+
+static void driver_signal(struct client *c, const char *member,
+			  gvar_t *body, bool unicast)
+{
+	gmsg_t *m = g_dbus_message_new_signal(DRIVER_PATH, DRIVER, member);
+
+	g_dbus_message_set_sender(m, DRIVER);
+	g_dbus_message_set_body(m, body);
+	if (unicast)
+		g_dbus_message_set_destination(m,
+					       kdb_conn_unique_name(c->kconn));
+	if (unicast || matches(c, m, true))
+		to_client(c, m, false);
+	g_object_unref(m);
+}
+
+static void owner_changed(struct client *c, const char *name,
+			  uint64_t old_id, uint64_t new_id)
+{
+	uint64_t self = kdb_conn_id(c->kconn);
+	char o[32] = "", n[32] = "";
+
+	if (old_id)
+		snprintf(o, sizeof(o), ":1.%llu", (unsigned long long)old_id);
+	if (new_id)
+		snprintf(n, sizeof(n), ":1.%llu", (unsigned long long)new_id);
+	driver_signal(c, "NameOwnerChanged",
+		      g_variant_new("(sss)", name ? name : (old_id ? o : n),
+				    o, n), false);
+	if (!name || !c->said_hello)
+		return;
+	if (old_id == self)
+		driver_signal(c, "NameLost", g_variant_new("(s)", name), true);
+	if (new_id == self)
+		driver_signal(c, "NameAcquired", g_variant_new("(s)", name),
+			      true);
+}
+
+/* a call of @c's gone without an answer: NoReply, as dbus-daemon does */
+static void no_reply(struct client *c, uint64_t serial, bool dead)
+{
+	gmsg_t *m = g_dbus_message_new();
+
+	g_dbus_message_set_message_type(m, G_DBUS_MESSAGE_TYPE_ERROR);
+	g_dbus_message_set_reply_serial(m, serial);
+	g_dbus_message_set_error_name(m, ERR_PREFIX "NoReply");
+	g_dbus_message_set_sender(m, DRIVER);
+	g_dbus_message_set_destination(m, kdb_conn_unique_name(c->kconn));
+	g_dbus_message_set_body(m, g_variant_new("(s)", dead ?
+		"The peer went away or dropped the call without answering" :
+		"Did not receive a reply in time"));
+	to_client(c, m, false);
+	g_object_unref(m);
+}
+
+static void kernel_notify(struct client *c, struct kdb_msg *raw)
+{
+	struct kdb_notify n;
+
+	switch (kdb_msg_notify(raw, &n)) {
+	case KDB_NOTIFY_NAME_ADD:
+	case KDB_NOTIFY_NAME_REMOVE:
+	case KDB_NOTIFY_NAME_CHANGE:
+		owner_changed(c, n.name, n.old_id, n.new_id);
+		break;
+	case KDB_NOTIFY_ID_ADD:
+		owner_changed(c, NULL, 0, n.id);
+		break;
+	case KDB_NOTIFY_ID_REMOVE:
+		owner_changed(c, NULL, n.id, 0);
+		break;
+	case KDB_NOTIFY_REPLY_TIMEOUT:
+		no_reply(c, kdb_msg_cookie_reply(raw), false);
+		break;
+	case KDB_NOTIFY_REPLY_DEAD:
+		no_reply(c, kdb_msg_cookie_reply(raw), true);
+		break;
+	default:
+		break;
+	}
+}
+
+static void client_free(struct client *c);
+
+static gboolean kernel_readable(gint fd, gcond_t cond, gpointer data)
+{
+	struct client *c = data;
+	struct kdb_msg *raw;
+	gmsg_t *m;
+	int ret;
+
+	(void)fd;
+	for (;;) {
+		m = NULL;
+		raw = NULL;
+		ret = kdb_dbus_recv(c->kconn, &m, &raw);
+		if (ret == -EAGAIN)
+			break;
+		if (ret == -ENOMSG) {
+			if (raw && kdb_msg_src_id(raw) == KDB_ID_KERNEL)
+				kernel_notify(c, raw);
+		} else if (ret < 0) {
+			dbg("client %u: receive: %s\n", c->key,
+			    kdb_strerror(ret));
+			if (ret == -ECONNRESET || (cond & (G_IO_HUP | G_IO_ERR))) {
+				c->watch = 0;
+				g_dbus_connection_close(c->gconn, NULL, NULL,
+							NULL);
+				return G_SOURCE_REMOVE;
+			}
+			break;
+		} else if (g_dbus_message_get_message_type(m) !=
+			   G_DBUS_MESSAGE_TYPE_SIGNAL ||
+			   g_dbus_message_get_destination(m) ||
+			   matches(c, m, false)) {
+			to_client(c, m, true);
+		}
+		if (m)
+			g_object_unref(m);
+		kdb_msg_free(raw);
+	}
+	return G_SOURCE_CONTINUE;
+}
+
+/* ---- the driver, org.freedesktop.DBus ------------------------------------ */
+
+/* a unique name ":1.N", its id; 0 for anything else */
+static uint64_t unique_id(const char *name)
+{
+	char *end;
+	uint64_t id;
+
+	if (strncmp(name, ":1.", 3) || !name[3])
+		return 0;
+	id = strtoull(name + 3, &end, 10);
+	return *end ? 0 : id;
+}
+
+static int peer_info(struct client *c, const char *name, uint64_t attach,
+		     struct kdb_info **info)
+{
+	uint64_t id = unique_id(name);
+
+	if (name[0] == ':' && !id)
+		return -ENXIO;
+	return kdb_conn_info(c->kconn, id, id ? NULL : name, attach, info);
+}
+
+static void no_owner(struct client *c, gmsg_t *call, const char *name)
+{
+	reply_error(c, call, ERR_PREFIX "NameHasNoOwner",
+		    "Could not get owner of name '%s': no such name", name);
+}
+
+static void drv_request_name(struct client *c, gmsg_t *call, gvar_t *body)
+{
+	const char *name;
+	uint64_t kflags = 0, state = 0;
+	guint32 flags, ret;
+	int err;
+
+	g_variant_get(body, "(&su)", &name, &flags);
+	if (!kdb_name_is_valid(name)) {
+		reply_error(c, call, ERR_PREFIX "InvalidArgs",
+			    "Requested bus name \"%s\" is not valid", name);
+		return;
+	}
+	if (flags & 0x1)	/* DBUS_NAME_FLAG_ALLOW_REPLACEMENT */
+		kflags |= KDB_NAME_ALLOW_REPLACEMENT;
+	if (flags & 0x2)	/* DBUS_NAME_FLAG_REPLACE_EXISTING */
+		kflags |= KDB_NAME_REPLACE_EXISTING;
+	if (!(flags & 0x4))	/* not DBUS_NAME_FLAG_DO_NOT_QUEUE */
+		kflags |= KDB_NAME_QUEUE;
+	err = kdb_name_acquire(c->kconn, name, kflags, &state);
+	if (err == -EEXIST) {
+		ret = 3;	/* DBUS_REQUEST_NAME_REPLY_EXISTS */
+	} else if (err == -EPERM) {
+		reply_error(c, call, ERR_PREFIX "AccessDenied",
+			    "Connection is not allowed to own the service \"%s\"",
+			    name);
+		return;
+	} else if (err < 0) {
+		reply_error(c, call, ERR_PREFIX "Failed", "RequestName %s: %s",
+			    name, kdb_strerror(err));
+		return;
+	} else if (state & KDB_NAME_IN_QUEUE) {
+		ret = 2;	/* IN_QUEUE */
+	} else if (state & KDB_NAME_ACQUIRED) {
+		ret = 1;	/* PRIMARY_OWNER */
+	} else {
+		ret = 4;	/* ALREADY_OWNER */
+	}
+	reply(c, call, g_variant_new("(u)", ret));
+}
+
+static void drv_release_name(struct client *c, gmsg_t *call, gvar_t *body)
+{
+	const char *name;
+	guint32 ret = 1;	/* RELEASED */
+	int err;
+
+	g_variant_get(body, "(&s)", &name);
+	if (!kdb_name_is_valid(name)) {
+		reply_error(c, call, ERR_PREFIX "InvalidArgs",
+			    "Given bus name \"%s\" is not valid", name);
+		return;
+	}
+	err = kdb_name_release(c->kconn, name);
+	if (err == -ESRCH) {
+		ret = 2;	/* NON_EXISTENT */
+	} else if (err == -EADDRINUSE) {
+		ret = 3;	/* NOT_OWNER */
+	} else if (err < 0) {
+		reply_error(c, call, ERR_PREFIX "Failed", "ReleaseName %s: %s",
+			    name, kdb_strerror(err));
+		return;
+	}
+	reply(c, call, g_variant_new("(u)", ret));
+}
+
+static void drv_owner(struct client *c, gmsg_t *call, gvar_t *body,
+		      bool has)
+{
+	struct kdb_info *info = NULL;
+	const char *name;
+	char owner[32];
+	int err;
+
+	g_variant_get(body, "(&s)", &name);
+	if (!strcmp(name, DRIVER)) {
+		reply(c, call, has ? g_variant_new("(b)", TRUE) :
+				     g_variant_new("(s)", DRIVER));
+		return;
+	}
+	err = peer_info(c, name, 0, &info);
+	if (err == 0)
+		snprintf(owner, sizeof(owner), ":1.%llu",
+			 (unsigned long long)info->id);
+	kdb_info_free(info);
+	if (has)
+		reply(c, call, g_variant_new("(b)", err == 0));
+	else if (err < 0)
+		no_owner(c, call, name);
+	else
+		reply(c, call, g_variant_new("(s)", owner));
+}
+
+static void drv_list_names(struct client *c, gmsg_t *call)
+{
+	typeof(*g_variant_builder_new(NULL)) b;
+	ghash_t *seen = g_hash_table_new_full(g_str_hash, g_str_equal,
+					      g_free, NULL);
+	struct kdb_info *info = NULL;
+	size_t i, n = 0;
+	int err;
+
+	err = kdb_list(c->kconn, KDB_LIST_UNIQUE | KDB_LIST_NAMES, &info, &n);
+	if (err < 0) {
+		reply_error(c, call, ERR_PREFIX "Failed", "ListNames: %s",
+			    kdb_strerror(err));
+		g_hash_table_unref(seen);
+		return;
+	}
+	g_variant_builder_init(&b, G_VARIANT_TYPE("as"));
+	g_variant_builder_add(&b, "s", DRIVER);
+	for (i = 0; i < n; i++) {
+		char *u = g_strdup_printf(":1.%llu",
+					  (unsigned long long)info[i].id);
+
+		if (info[i].name && !(info[i].name_flags & KDB_NAME_IN_QUEUE) &&
+		    !(info[i].name_flags & KDB_NAME_ACTIVATOR))
+			g_variant_builder_add(&b, "s", info[i].name);
+		if (g_hash_table_add(seen, u))
+			g_variant_builder_add(&b, "s", u);
+	}
+	kdb_info_free(info);
+	g_hash_table_unref(seen);
+	reply(c, call, g_variant_new("(as)", &b));
+}
+
+static void drv_unix(struct client *c, gmsg_t *call, gvar_t *body, bool pid)
+{
+	uint64_t attach = pid ? KDB_ATTACH_PIDS : KDB_ATTACH_CREDS;
+	struct kdb_info *info = NULL;
+	const char *name;
+	guint32 v;
+	int err;
+
+	g_variant_get(body, "(&s)", &name);
+	if (!strcmp(name, DRIVER)) {
+		reply(c, call, g_variant_new("(u)", pid ? (guint32)getpid() :
+					     (guint32)getuid()));
+		return;
+	}
+	err = peer_info(c, name, attach, &info);
+	if (err < 0) {
+		no_owner(c, call, name);
+		return;
+	}
+	if (!(info->meta.present & attach)) {
+		kdb_info_free(info);
+		reply_error(c, call, pid ? ERR_PREFIX "UnixProcessIdUnknown" :
+			    ERR_PREFIX "Failed",
+			    "The peer of '%s' does not show its %s", name,
+			    pid ? "pid" : "uid");
+		return;
+	}
+	v = pid ? info->meta.pids.pid : info->meta.creds.uid;
+	kdb_info_free(info);
+	reply(c, call, g_variant_new("(u)", v));
+}
+
+static void drv_add_match(struct client *c, gmsg_t *call, gvar_t *body)
+{
+	struct rule *r;
+	const char *text;
+	char *sender;
+	int err = 0;
+
+	g_variant_get(body, "(&s)", &text);
+	if (kdb_dbus_match_test(text, call) < 0) {
+		reply_error(c, call, ERR_PREFIX "MatchRuleInvalid",
+			    "Invalid or unsupported match rule \"%s\"", text);
+		return;
+	}
+	r = g_new0(struct rule, 1);
+	r->text = g_strdup(text);
+	r->cookie = c->next_cookie++;
+	sender = rule_sender(text);
+	r->driver = sender && !strcmp(sender, DRIVER);
+	g_free(sender);
+	if (!r->driver)
+		err = kdb_dbus_match_add(c->kconn, r->cookie, text);
+	if (err < 0) {
+		reply_error(c, call, err == -EMFILE ?
+			    ERR_PREFIX "LimitsExceeded" :
+			    ERR_PREFIX "MatchRuleInvalid",
+			    "AddMatch \"%s\": %s", text, kdb_strerror(err));
+		g_free(r->text);
+		g_free(r);
+		return;
+	}
+	r->next = c->rules;
+	c->rules = r;
+	reply(c, call, NULL);
+}
+
+static void drv_remove_match(struct client *c, gmsg_t *call, gvar_t *body)
+{
+	struct rule **p, *r;
+	const char *text;
+
+	g_variant_get(body, "(&s)", &text);
+	for (p = &c->rules; *p; p = &(*p)->next) {
+		r = *p;
+		if (strcmp(r->text, text))
+			continue;
+		if (!r->driver)
+			kdb_match_remove(c->kconn, r->cookie);
+		*p = r->next;
+		g_free(r->text);
+		g_free(r);
+		reply(c, call, NULL);
+		return;
+	}
+	reply_error(c, call, ERR_PREFIX "MatchRuleNotFound",
+		    "The given match rule wasn't found and can't be removed");
+}
+
+static bool args_are(gmsg_t *call, const char *sig)
+{
+	const char *s = g_dbus_message_get_signature(call);
+
+	return !strcmp(s ? s : "", sig);
+}
+
+static void driver_call(struct client *c, gmsg_t *call)
+{
+	const char *iface = g_dbus_message_get_interface(call);
+	const char *member = g_dbus_message_get_member(call);
+	gvar_t *body = g_dbus_message_get_body(call);
+	static const struct {
+		const char *member, *sig;
+	} sigs[] = {
+		{ "Hello", "" }, { "RequestName", "su" },
+		{ "ReleaseName", "s" }, { "GetNameOwner", "s" },
+		{ "NameHasOwner", "s" }, { "ListNames", "" }, { "GetId", "" },
+		{ "GetConnectionUnixUser", "s" },
+		{ "GetConnectionUnixProcessID", "s" }, { "AddMatch", "s" },
+		{ "RemoveMatch", "s" },
+	};
+	size_t i;
+
+	if (g_dbus_message_get_message_type(call) !=
+	    G_DBUS_MESSAGE_TYPE_METHOD_CALL || !member)
+		return;
+	dbg("client %u: %s.%s\n", c->key, iface ? iface : "", member);
+	if ((!iface || !strcmp(iface, "org.freedesktop.DBus.Peer")) &&
+	    !strcmp(member, "Ping")) {
+		reply(c, call, NULL);
+		return;
+	}
+	if ((!iface || !strcmp(iface, "org.freedesktop.DBus.Introspectable")) &&
+	    !strcmp(member, "Introspect")) {
+		reply(c, call, g_variant_new("(s)", introspect_xml));
+		return;
+	}
+	if (iface && strcmp(iface, DRIVER))
+		goto unknown;
+	for (i = 0; i < G_N_ELEMENTS(sigs); i++) {
+		if (strcmp(member, sigs[i].member))
+			continue;
+		if (!args_are(call, sigs[i].sig)) {
+			reply_error(c, call, ERR_PREFIX "InvalidArgs",
+				    "Call to %s has wrong args (%s, expected %s)",
+				    member, g_dbus_message_get_signature(call),
+				    sigs[i].sig);
+			return;
+		}
+		break;
+	}
+	if (!strcmp(member, "Hello")) {
+		const char *u = kdb_conn_unique_name(c->kconn);
+
+		if (c->said_hello) {
+			reply_error(c, call, ERR_PREFIX "Failed",
+				    "Already handled an Hello message");
+			return;
+		}
+		c->said_hello = true;
+		reply(c, call, g_variant_new("(s)", u));
+		driver_signal(c, "NameAcquired", g_variant_new("(s)", u),
+			      true);
+	} else if (!strcmp(member, "RequestName")) {
+		drv_request_name(c, call, body);
+	} else if (!strcmp(member, "ReleaseName")) {
+		drv_release_name(c, call, body);
+	} else if (!strcmp(member, "GetNameOwner")) {
+		drv_owner(c, call, body, false);
+	} else if (!strcmp(member, "NameHasOwner")) {
+		drv_owner(c, call, body, true);
+	} else if (!strcmp(member, "ListNames")) {
+		drv_list_names(c, call);
+	} else if (!strcmp(member, "GetId")) {
+		const uint8_t *id = kdb_conn_bus_id128(c->kconn);
+		char hex[33];
+
+		for (i = 0; i < 16; i++)
+			snprintf(hex + 2 * i, 3, "%02x", id[i]);
+		reply(c, call, g_variant_new("(s)", hex));
+	} else if (!strcmp(member, "GetConnectionUnixUser")) {
+		drv_unix(c, call, body, false);
+	} else if (!strcmp(member, "GetConnectionUnixProcessID")) {
+		drv_unix(c, call, body, true);
+	} else if (!strcmp(member, "AddMatch")) {
+		drv_add_match(c, call, body);
+	} else if (!strcmp(member, "RemoveMatch")) {
+		drv_remove_match(c, call, body);
+	} else {
+		goto unknown;
+	}
+	return;
+unknown:
+	reply_error(c, call, ERR_PREFIX "UnknownMethod",
+		    "Method \"%s\" with signature \"%s\" on interface \"%s\" doesn't exist",
+		    member, g_dbus_message_get_signature(call) ?: "",
+		    iface ? iface : "(null)");
+}
+
+/* ---- from the client to the kernel ------------------------------------- */
+
+static void from_client(struct client *c, gmsg_t *in)
+{
+	const char *dest = g_dbus_message_get_destination(in);
+	gmsg_t *m;
+	gerr_t *err = NULL;
+	int ret;
+
+	if (dest && !strcmp(dest, DRIVER)) {
+		driver_call(c, in);
+		return;
+	}
+	/*
+	 * dbus-daemon insists on Hello first; dbus-send and gdbus given an
+	 * --address send none, so the first message makes the client known.
+	 */
+	c->said_hello = true;
+	m = g_dbus_message_copy(in, &err);
+	if (!m) {
+		g_error_free(err);
+		return;
+	}
+	ret = kdb_dbus_send(c->kconn, m, 0);
+	g_object_unref(m);
+	if (ret == 0 || g_dbus_message_get_message_type(in) !=
+	    G_DBUS_MESSAGE_TYPE_METHOD_CALL)
+		return;
+	if (ret == -ESRCH || ret == -ENXIO)
+		reply_error(c, in, ERR_PREFIX "ServiceUnknown",
+			    "The name %s was not provided by any .service files",
+			    dest ? dest : "(null)");
+	else if (ret == -EPERM)
+		reply_error(c, in, ERR_PREFIX "AccessDenied",
+			    "Rejected send message to %s", dest);
+	else if (ret == -EXFULL || ret == -ENOBUFS)
+		reply_error(c, in, ERR_PREFIX "LimitsExceeded",
+			    "The peer's queue is full");
+	else
+		reply_error(c, in, ERR_PREFIX "Failed", "Sending to %s: %s",
+			    dest ? dest : "(null)", kdb_strerror(ret));
+}
+
+struct incoming {
+	unsigned int key;
+	gmsg_t *m;
+};
+
+static gboolean incoming_dispatch(gpointer data)
+{
+	struct incoming *in = data;
+	struct client *c = g_hash_table_lookup(clients,
+					       GUINT_TO_POINTER(in->key));
+
+	if (c)
+		from_client(c, in->m);
+	g_object_unref(in->m);
+	g_free(in);
+	return G_SOURCE_REMOVE;
+}
+
+/*
+ * Called in GDBus's worker thread for every message: incoming ones go to
+ * the main loop and are never dispatched by GLib itself.
+ */
+static gmsg_t *filter(gconn_t *conn, gmsg_t *m, gboolean incoming,
+		      gpointer data)
+{
+	struct incoming *in;
+
+	(void)conn;
+	if (!incoming)
+		return m;
+	dbg("client %u sends: type %d serial %u %s\n", GPOINTER_TO_UINT(data),
+	    g_dbus_message_get_message_type(m), g_dbus_message_get_serial(m),
+	    g_dbus_message_get_member(m) ?: "");
+	in = g_new(struct incoming, 1);
+	in->key = GPOINTER_TO_UINT(data);
+	in->m = m;		/* the reference passed to us */
+	g_main_context_invoke(NULL, incoming_dispatch, in);
+	return NULL;
+}
+
+/* ---- clients ---------------------------------------------------------- */
+
+static void client_free(struct client *c)
+{
+	struct rule *r;
+
+	if (c->watch)
+		g_source_remove(c->watch);
+	kdb_conn_free(c->kconn);
+	while ((r = c->rules)) {
+		c->rules = r->next;
+		g_free(r->text);
+		g_free(r);
+	}
+	g_object_unref(c->gconn);
+	g_free(c->seclabel);
+	g_free(c);
+}
+
+static void client_destroy(gpointer c)
+{
+	client_free(c);
+}
+
+static void on_closed(gconn_t *conn, gboolean vanished, gerr_t *err,
+		      gpointer data)
+{
+	(void)conn;
+	(void)vanished;
+	(void)err;
+	dbg("client %u: closed\n", GPOINTER_TO_UINT(data));
+	g_hash_table_remove(clients, data);
+}
+
+static int peer_socket(gconn_t *conn)
+{
+	typeof(*g_dbus_connection_get_stream(NULL)) *s;
+
+	s = g_dbus_connection_get_stream(conn);
+	if (!G_IS_SOCKET_CONNECTION(s))
+		return -1;
+	return g_socket_get_fd(g_socket_connection_get_socket(G_SOCKET_CONNECTION(s)));
+}
+
+static gboolean on_new_connection(void *server, gconn_t *conn, gpointer data)
+{
+	struct client *c;
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	char label[256];
+	int sock = peer_socket(conn), ret;
+
+	(void)server;
+	(void)data;
+	if (sock < 0 ||
+	    getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+		g_printerr("kdbusfs-bridge: no peer credentials\n");
+		return FALSE;
+	}
+	if (geteuid() != 0 && cred.uid != geteuid()) {
+		g_printerr("kdbusfs-bridge: uid %u refused: %s\n", cred.uid,
+			   "an unprivileged bridge serves its own uid only");
+		return FALSE;
+	}
+	c = g_new0(struct client, 1);
+	c->key = next_key++;
+	c->uid = cred.uid;
+	c->gid = cred.gid;
+	c->pid = cred.pid;
+	c->next_cookie = FIRST_MATCH;
+	c->gconn = g_object_ref(conn);
+	len = sizeof(label) - 1;
+	if (getsockopt(sock, SOL_SOCKET, SO_PEERSEC, label, &len) == 0 &&
+	    len > 0) {
+		label[len] = 0;
+		c->seclabel = g_strdup(label);
+	}
+	ret = client_connect(sock, c);
+	if (ret == 0)
+		ret = kdb_match_notifications(c->kconn, NOTIFY_COOKIE);
+	if (ret < 0) {
+		g_printerr("kdbusfs-bridge: client pid %d uid %u: %s: %s\n",
+			   cred.pid, cred.uid, bus_path, kdb_strerror(ret));
+		client_free(c);
+		return FALSE;
+	}
+	dbg("client %u: pid %d uid %u label %s is %s%s\n", c->key, c->pid,
+	    c->uid, c->seclabel ?: "-", kdb_conn_unique_name(c->kconn),
+	    c->faked ? "" : " (with the bridge's pid)");
+	g_hash_table_insert(clients, GUINT_TO_POINTER(c->key), c);
+	c->watch = g_unix_fd_add(kdb_conn_fd(c->kconn),
+				 G_IO_IN | G_IO_HUP | G_IO_ERR,
+				 kernel_readable, c);
+	g_signal_connect(conn, "closed", G_CALLBACK(on_closed),
+			 GUINT_TO_POINTER(c->key));
+	g_dbus_connection_add_filter(conn, filter, GUINT_TO_POINTER(c->key),
+				     NULL);
+	return TRUE;
+}
+
+/* SASL: EXTERNAL only, the credentials the kernel gives for the socket */
+static gboolean allow_mechanism(void *observer, const char *mech,
+				gpointer data)
+{
+	(void)observer;
+	(void)data;
+	return !strcmp(mech, "EXTERNAL");
+}
+
+static void print_usage(int status)
+{
+	fprintf(status ? stderr : stdout,
+		"usage: %s --bus=ENDPOINT --address=unix:path=PATH %s\n",
+		"kdbusfs-bridge", "[--print-address] [--verbose]");
+	exit(status);
+}
+
+static gboolean on_signal(gpointer loop)
+{
+	g_main_loop_quit(loop);
+	return G_SOURCE_REMOVE;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "bus", required_argument, NULL, 'b' },
+		{ "address", required_argument, NULL, 'a' },
+		{ "print-address", no_argument, NULL, 'p' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	const char *address = NULL;
+	bool print_address = false;
+	gloop_t *loop;
+	gobserver_t *observer;
+	void *server;
+	static char resolved[4096];
+	gerr_t *err = NULL;
+	char *guid;
+	int o;
+
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (o) {
+		case 'b':
+			bus_path = optarg;
+			break;
+		case 'a':
+			address = optarg;
+			break;
+		case 'p':
+			print_address = true;
+			break;
+		case 'v':
+			verbose = true;
+			break;
+		case 'h':
+			print_usage(0);
+			break;
+		default:
+			print_usage(2);
+		}
+	}
+	if (!bus_path || !address || optind != argc)
+		print_usage(2);
+	/* a bus name or directory as the CLI takes them, or the file itself */
+	if (kdb_bus_path(bus_path, resolved, sizeof(resolved)) == 0)
+		bus_path = resolved;
+
+	clients = g_hash_table_new_full(NULL, NULL, NULL,
+					client_destroy);
+	loop = g_main_loop_new(NULL, FALSE);
+	observer = g_dbus_auth_observer_new();
+	g_signal_connect(observer, "allow-mechanism",
+			 G_CALLBACK(allow_mechanism), NULL);
+	guid = g_dbus_generate_guid();
+	server = g_dbus_server_new_sync(address, G_DBUS_SERVER_FLAGS_NONE,
+					guid, observer, NULL, &err);
+	g_free(guid);
+	if (!server) {
+		g_printerr("kdbusfs-bridge: %s: %s\n", address, err->message);
+		return 1;
+	}
+	g_signal_connect(server, "new-connection",
+			 G_CALLBACK(on_new_connection), NULL);
+	g_dbus_server_start(server);
+	if (print_address) {
+		printf("%s\n", g_dbus_server_get_client_address(server));
+		fflush(stdout);
+	}
+	g_unix_signal_add(SIGTERM, on_signal, loop);
+	g_unix_signal_add(SIGINT, on_signal, loop);
+	g_main_loop_run(loop);
+	g_dbus_server_stop(server);
+	g_hash_table_unref(clients);
+	g_object_unref(server);
+	g_object_unref(observer);
+	g_main_loop_unref(loop);
+	return 0;
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""A GLib D-Bus client for tools/testing/selftests/kdbusfs/bridge.sh.
+
+usage: test-client.py ADDRESS
+Prints its unique name, the uid the bus driver reports for it, whether
+the pid it reports is its own, and the replies (or D-Bus error names) of
+RequestName for org.example.Other: first try, again, for the service's
+name, then ReleaseName twice.
+"""
+import os
+import sys
+
+from gi.repository import Gio, GLib
+
+
+def main():
+    conn = Gio.DBusConnection.new_for_address_sync(
+        sys.argv[1],
+        Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT |
+        Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION, None, None)
+
+    def driver(method, args, rtype):
+        try:
+            return conn.call_sync("org.freedesktop.DBus",
+                                  "/org/freedesktop/DBus",
+                                  "org.freedesktop.DBus", method, args,
+                                  GLib.VariantType(rtype),
+                                  Gio.DBusCallFlags.NONE, 5000, None)[0]
+        except GLib.Error as e:
+            return Gio.DBusError.get_remote_error(e)
+
+    me = conn.get_unique_name()
+    print("unique", me)
+    print("uid", driver("GetConnectionUnixUser", GLib.Variant("(s)", (me,)),
+                        "(u)"))
+    pid = driver("GetConnectionUnixProcessID", GLib.Variant("(s)", (me,)),
+                 "(u)")
+    print("pid", "own" if pid == os.getpid() else pid)
+    name = GLib.Variant("(su)", ("org.example.Other", 4))
+    print("request", driver("RequestName", name, "(u)"))
+    print("request-again", driver("RequestName", name, "(u)"))
+    name = GLib.Variant("(su)", ("org.example.Bridge", 4))
+    print("request-taken", driver("RequestName", name, "(u)"))
+    name = GLib.Variant("(s)", ("org.example.Other",))
+    print("release", driver("ReleaseName", name, "(u)"))
+    print("release-again", driver("ReleaseName", name, "(u)"))
+    conn.close_sync(None)
+
+
+if __name__ == "__main__":
+    main()

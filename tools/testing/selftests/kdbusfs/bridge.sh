@@ -1,0 +1,211 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# bridge - kdbusfs-bridge (tools/bridge) with real D-Bus clients: dbus-send
+# and gdbus against the bus driver, a GLib service owning a name and
+# callers through the bridge and natively (the kdbusfs CLI), signals with
+# match rules, NameOwnerChanged, and, run as root, a client of another uid
+# whose kernel connection carries that uid. Runs in the guest as root (it
+# mounts its own domain); prints TAP. Build first: make -C tools/bridge.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../../../.." && pwd)
+k=$top/tools/kdbusfs/kdbusfs
+bridge=$top/tools/bridge/kdbusfs-bridge
+py=/usr/bin/python3
+# shellcheck source=../../../kdbusfs/tests/tap.sh
+. "$top/tools/kdbusfs/tests/tap.sh"
+
+if [ "${1:-}" = --inner ]; then
+	mnt=$2 bus=$3
+	tmp=$(mktemp -d)
+	chmod 0755 "$tmp"
+	sock=$tmp/bus
+	out=$tmp/out log=$tmp/bridge.log svc=$tmp/svc
+	trap 'kill $(jobs -p) 2>/dev/null; wait; rm -rf "$tmp"' EXIT
+
+	(umask 0; exec "$bridge" --bus="$mnt/$bus/bus" \
+		--address="unix:path=$sock" --print-address --verbose \
+		>"$out" 2>"$log") &
+	bridge_pid=$!
+	wait_for '^unix:path=' "$out"
+	ok $? "the bridge listens and prints its address"
+	addr=$(head -n1 "$out")
+	echo "# address $addr"
+
+	timeout 20 dbus-send --address="$addr" --print-reply \
+		--dest=org.freedesktop.DBus / org.freedesktop.DBus.GetId \
+		>"$out" 2>&1
+	ok $? "dbus-send GetId: exit 0"
+	ok_grep '^   string "[0-9a-f]{32}"$' "$out" "GetId: 32 hex digits"
+
+	timeout 20 gdbus call --address "$addr" --dest org.freedesktop.DBus \
+		--object-path / --method org.freedesktop.DBus.ListNames \
+		>"$out" 2>&1
+	ok $? "gdbus call ListNames: exit 0"
+	ok_grep "^\(\['org\.freedesktop\.DBus', ':1\.[0-9]+'" "$out" \
+		"ListNames: the driver and a unique name"
+
+	timeout 20 dbus-send --address="$addr" --print-reply \
+		--dest=org.freedesktop.DBus / org.freedesktop.DBus.Peer.Ping \
+		>"$out" 2>&1
+	ok $? "dbus-send Peer.Ping to the driver"
+
+	timeout 20 gdbus introspect --address "$addr" \
+		--dest org.freedesktop.DBus --object-path / >"$out" 2>&1
+	ok_grep 'GetConnectionUnixProcessID' "$out" \
+		"gdbus introspect: the driver's methods"
+
+	timeout 20 dbus-send --address="$addr" --print-reply \
+		--dest=org.freedesktop.DBus / org.freedesktop.DBus.NoSuchThing \
+		>"$out" 2>&1
+	ok_grep 'org\.freedesktop\.DBus\.Error\.UnknownMethod' "$out" \
+		"an unknown driver method: UnknownMethod"
+
+	timeout 20 dbus-send --address="$addr" --print-reply \
+		--dest=org.freedesktop.DBus / org.freedesktop.DBus.GetNameOwner \
+		string:org.example.Nobody >"$out" 2>&1
+	ok_grep 'org\.freedesktop\.DBus\.Error\.NameHasNoOwner' "$out" \
+		"GetNameOwner of a name nobody owns: NameHasNoOwner"
+
+	timeout 20 gdbus call --address "$addr" --dest org.example.Nobody \
+		--object-path / --method org.example.Nobody.Hi >"$out" 2>&1
+	ok_grep 'org\.freedesktop\.DBus\.Error\.ServiceUnknown' "$out" \
+		"a call to a name nobody owns: ServiceUnknown"
+
+	"$py" "$top/tools/bridge/test-service.py" "$addr" >"$svc" 2>&1 &
+	svc_pid=$!
+	wait_for '^ready ' "$svc"
+	ok_grep '^ready 1 :1\.[0-9]+$' "$svc" \
+		"a GLib service: RequestName PRIMARY_OWNER"
+	svc_name=$(sed -n 's/^ready 1 //p' "$svc")
+
+	timeout 20 dbus-send --address="$addr" --print-reply \
+		--dest=org.freedesktop.DBus / org.freedesktop.DBus.GetNameOwner \
+		string:org.example.Bridge >"$out" 2>&1
+	ok_grep "^   string \"$svc_name\"\$" "$out" \
+		"GetNameOwner: the service's unique name"
+
+	timeout 20 dbus-send --address="$addr" --print-reply \
+		--dest=org.freedesktop.DBus / org.freedesktop.DBus.NameHasOwner \
+		string:org.example.Bridge >"$out" 2>&1
+	ok_grep '^   boolean true$' "$out" "NameHasOwner: true"
+
+	# the bus owner's uid keeps its privilege: a plain HELLO, the
+	# bridge's pid (see kdbusfs-dbus.rst)
+	timeout 20 dbus-send --address="$addr" --print-reply \
+		--dest=org.freedesktop.DBus / \
+		org.freedesktop.DBus.GetConnectionUnixProcessID \
+		string:org.example.Bridge >"$out" 2>&1
+	ok_grep "^   uint32 ($svc_pid|$bridge_pid)\$" "$out" \
+		"GetConnectionUnixProcessID: the service's (or, bus owner, the bridge's) pid"
+
+	timeout 20 gdbus call --address "$addr" --dest org.example.Bridge \
+		--object-path /org/example/Bridge \
+		--method org.example.Bridge.Echo "hello, bridge" >"$out" 2>&1
+	ok_grep "^\('hello, bridge',\)\$" "$out" \
+		"gdbus call: a bridged client calls the bridged service"
+
+	timeout 20 dbus-send --address="$addr" --print-reply \
+		--dest=org.example.Bridge /org/example/Bridge \
+		org.example.Bridge.Uid >"$out" 2>&1
+	ok_grep "^   uint32 $(id -u)\$" "$out" \
+		"Uid: the service asks the driver for its caller's uid"
+
+	timeout 20 "$k" call "$mnt/$bus/bus" org.example.Bridge \
+		/org/example/Bridge org.example.Bridge Echo s native \
+		>"$out" 2>&1
+	ok_grep '^s "native"$' "$out" \
+		"a native libkdbus client calls the bridged service"
+
+	timeout 20 gdbus emit --address "$addr" --object-path /poke \
+		--signal org.example.Bridge.Poke "one" >"$out" 2>&1
+	ok $? "gdbus emit: a broadcast signal"
+	timeout 20 gdbus emit --address "$addr" --object-path /poke \
+		--signal org.example.Other.Poke "other" >"$out" 2>&1
+	"$k" emit "$mnt/$bus/bus" /native org.example.Bridge Poke s two \
+		>"$out" 2>&1
+	ok $? "kdbusfs emit: a native broadcast signal"
+	wait_for '^poke .* /native two$' "$svc"
+	ok_grep '^poke :1\.[0-9]+ /poke one$' "$svc" \
+		"the service gets the bridged client's signal (AddMatch)"
+	ok_grep '^poke :1\.[0-9]+ /native two$' "$svc" \
+		"the service gets the native client's signal"
+	grep -q 'other' "$svc"
+	ok $((! $?)) "a signal of another interface is not delivered"
+
+	"$py" "$top/tools/bridge/test-client.py" "$addr" >"$out" 2>&1
+	ok $? "a GLib client: exit 0"
+	ok_grep "^uid $(id -u)\$" "$out" "GetConnectionUnixUser of itself"
+	ok_grep '^request 1$' "$out" "RequestName: PRIMARY_OWNER"
+	ok_grep '^request-again 4$' "$out" "RequestName again: ALREADY_OWNER"
+	ok_grep '^request-taken 3$' "$out" \
+		"RequestName of a taken name, DO_NOT_QUEUE: EXISTS"
+	ok_grep '^release 1$' "$out" "ReleaseName: RELEASED"
+	ok_grep '^release-again 2$' "$out" "ReleaseName again: NON_EXISTENT"
+	cli=$(sed -n 's/^unique //p' "$out")
+	wait_for "^owner-changed .* org\\.example\\.Other $cli -\$" "$svc"
+	ok_grep "^owner-changed org\\.freedesktop\\.DBus org\\.example\\.Other - $cli\$" \
+		"$svc" "NameOwnerChanged: the name acquired"
+	ok_grep "^owner-changed org\\.freedesktop\\.DBus org\\.example\\.Other $cli -\$" \
+		"$svc" "NameOwnerChanged: the name released"
+
+	if [ "$(id -u)" = 0 ]; then
+		setpriv --reuid=65534 --regid=65534 --clear-groups \
+			"$py" "$top/tools/bridge/test-client.py" "$addr" \
+			>"$out" 2>&1
+		ok_grep '^uid 65534$' "$out" \
+			"uid 65534 through a root bridge: uid 65534 on the bus"
+		ok_grep '^pid own$' "$out" \
+			"uid 65534: its own pid on the bus, presented at HELLO"
+		ok_grep '^request org\.freedesktop\.DBus\.Error\.AccessDenied$' \
+			"$out" "uid 65534: the kernel refuses it a name, as natively"
+		sed 's/^/# /' "$out"
+		setpriv --reuid=65534 --regid=65534 --clear-groups \
+			timeout 20 "$k" call "$mnt/$bus/bus" org.example.Bridge \
+			/org/example/Bridge org.example.Bridge Uid \
+			>"$tmp/native" 2>&1
+		setpriv --reuid=65534 --regid=65534 --clear-groups \
+			timeout 20 dbus-send --address="$addr" --print-reply \
+			--dest=org.example.Bridge /org/example/Bridge \
+			org.example.Bridge.Uid >"$out" 2>&1
+		sed 's/^/# native: /' "$tmp/native"
+		sed 's/^/# bridged: /' "$out"
+		if grep -q '^u 65534$' "$tmp/native"; then
+			ok_grep '^   uint32 65534$' "$out" \
+				"uid 65534 calls the service: it sees uid 65534"
+		else
+			ok_grep 'AccessDenied' "$out" \
+				"uid 65534 calls the service: refused, as natively"
+		fi
+	fi
+
+	timeout 20 gdbus call --address "$addr" --dest org.example.Bridge \
+		--object-path /org/example/Bridge \
+		--method org.example.Bridge.Quit >"$out" 2>&1
+	wait "$svc_pid"
+	ok $? "the service quits when asked"
+
+	kill "$bridge_pid"
+	wait "$bridge_pid"
+	ok $? "the bridge exits on SIGTERM"
+	if [ "$tap_fail" -ne 0 ]; then
+		echo "# bridge log:"
+		sed 's/^/#   /' "$log" | tail -n 60
+		echo "# service:"
+		sed 's/^/#   /' "$svc"
+	fi
+	tap_done
+	exit
+fi
+
+if [ ! -x "$bridge" ]; then
+	ok 1 "tools/bridge/kdbusfs-bridge is built"
+	tap_done
+	exit 1
+fi
+tap_mount
+bus=$(id -u)-bridge
+"$k" bus-make "$mnt" "$bus" --world -- "$0" --inner "$mnt" "$bus" |
+	grep -v '^made bus'
+exit "${PIPESTATUS[0]}"
