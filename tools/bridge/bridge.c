@@ -109,6 +109,11 @@ static const char introspect_xml[] =
 	"   <arg direction=\"out\" type=\"u\"/></method>\n"
 	"  <method name=\"GetConnectionUnixProcessID\">\n"
 	"   <arg direction=\"in\" type=\"s\"/><arg direction=\"out\" type=\"u\"/></method>\n"
+	"  <method name=\"ListActivatableNames\"><arg direction=\"out\" type=\"as\"/></method>\n"
+	"  <method name=\"ListQueuedOwners\"><arg direction=\"in\" type=\"s\"/>\n"
+	"   <arg direction=\"out\" type=\"as\"/></method>\n"
+	"  <method name=\"GetConnectionCredentials\"><arg direction=\"in\" type=\"s\"/>\n"
+	"   <arg direction=\"out\" type=\"a{sv}\"/></method>\n"
 	"  <method name=\"AddMatch\"><arg direction=\"in\" type=\"s\"/></method>\n"
 	"  <method name=\"RemoveMatch\"><arg direction=\"in\" type=\"s\"/></method>\n"
 	"  <signal name=\"NameOwnerChanged\">\n"
@@ -121,6 +126,7 @@ static const char introspect_xml[] =
 	" </interface>\n"
 	" <interface name=\"org.freedesktop.DBus.Peer\">\n"
 	"  <method name=\"Ping\"/>\n"
+	"  <method name=\"GetMachineId\"><arg direction=\"out\" type=\"s\"/></method>\n"
 	" </interface>\n"
 	"</node>\n";
 
@@ -726,6 +732,123 @@ static void drv_unix(struct client *c, gmsg_t *call, gvar_t *body, bool pid)
 	reply(c, call, g_variant_new("(u)", v));
 }
 
+static void drv_list_activatable(struct client *c, gmsg_t *call)
+{
+	typeof(*g_variant_builder_new(NULL)) b;
+	struct kdb_info *info = NULL;
+	size_t i, n = 0;
+	int err;
+
+	err = kdb_list(c->kconn, KDB_LIST_ACTIVATORS, &info, &n);
+	if (err < 0) {
+		reply_error(c, call, ERR_PREFIX "Failed",
+			    "ListActivatableNames: %s", kdb_strerror(err));
+		return;
+	}
+	g_variant_builder_init(&b, G_VARIANT_TYPE("as"));
+	g_variant_builder_add(&b, "s", DRIVER);
+	for (i = 0; i < n; i++)
+		if (info[i].name && (info[i].name_flags & KDB_NAME_ACTIVATOR))
+			g_variant_builder_add(&b, "s", info[i].name);
+	kdb_info_free(info);
+	reply(c, call, g_variant_new("(as)", &b));
+}
+
+/* the primary owner first, then the queue, as dbus-daemon lists them */
+static void drv_list_queued(struct client *c, gmsg_t *call, gvar_t *body)
+{
+	typeof(*g_variant_builder_new(NULL)) b;
+	struct kdb_info *info = NULL;
+	size_t i, n = 0, found = 0;
+	const char *name;
+	int err, pass;
+
+	g_variant_get(body, "(&s)", &name);
+	err = kdb_list(c->kconn, KDB_LIST_NAMES | KDB_LIST_QUEUED, &info, &n);
+	if (err < 0) {
+		reply_error(c, call, ERR_PREFIX "Failed",
+			    "ListQueuedOwners: %s", kdb_strerror(err));
+		return;
+	}
+	g_variant_builder_init(&b, G_VARIANT_TYPE("as"));
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < n; i++) {
+			bool queued = info[i].name_flags & KDB_NAME_IN_QUEUE;
+			char u[32];
+
+			if (!info[i].name || strcmp(info[i].name, name) ||
+			    (info[i].name_flags & KDB_NAME_ACTIVATOR) ||
+			    queued != !!pass)
+				continue;
+			snprintf(u, sizeof(u), ":1.%llu",
+				 (unsigned long long)info[i].id);
+			g_variant_builder_add(&b, "s", u);
+			found++;
+		}
+	}
+	kdb_info_free(info);
+	if (!found) {
+		g_variant_builder_clear(&b);
+		no_owner(c, call, name);
+		return;
+	}
+	reply(c, call, g_variant_new("(as)", &b));
+}
+
+static void drv_credentials(struct client *c, gmsg_t *call, gvar_t *body)
+{
+	typeof(*g_variant_builder_new(NULL)) b, groups;
+	uint64_t attach = KDB_ATTACH_CREDS | KDB_ATTACH_AUXGROUPS |
+			  KDB_ATTACH_PIDS | KDB_ATTACH_SECLABEL;
+	struct kdb_info *info = NULL;
+	const struct kdb_meta *m;
+	const char *name;
+	size_t i;
+
+	g_variant_get(body, "(&s)", &name);
+	if (peer_info(c, name, attach, &info) < 0) {
+		no_owner(c, call, name);
+		return;
+	}
+	m = &info->meta;
+	g_variant_builder_init(&b, G_VARIANT_TYPE("a{sv}"));
+	if (m->present & KDB_ATTACH_CREDS)
+		g_variant_builder_add(&b, "{sv}", "UnixUserID",
+				      g_variant_new_uint32(m->creds.uid));
+	if (m->present & KDB_ATTACH_AUXGROUPS) {
+		g_variant_builder_init(&groups, G_VARIANT_TYPE("au"));
+		for (i = 0; i < m->n_auxgroups; i++)
+			g_variant_builder_add(&groups, "u",
+					      (guint32)m->auxgroups[i]);
+		g_variant_builder_add(&b, "{sv}", "UnixGroupIDs",
+				      g_variant_builder_end(&groups));
+	}
+	if (m->present & KDB_ATTACH_PIDS)
+		g_variant_builder_add(&b, "{sv}", "ProcessID",
+				      g_variant_new_uint32(m->pids.pid));
+	if ((m->present & KDB_ATTACH_SECLABEL) && m->seclabel)
+		g_variant_builder_add(&b, "{sv}", "LinuxSecurityLabel",
+				      g_variant_new_bytestring(m->seclabel));
+	kdb_info_free(info);
+	reply(c, call, g_variant_new("(a{sv})", &b));
+}
+
+/* /etc/machine-id, as dbus-daemon answers Peer.GetMachineId */
+static void drv_machine_id(struct client *c, gmsg_t *call)
+{
+	char *id = NULL;
+
+	if (!g_file_get_contents("/etc/machine-id", &id, NULL, NULL) &&
+	    !g_file_get_contents("/var/lib/dbus/machine-id", &id, NULL,
+				 NULL)) {
+		reply_error(c, call, ERR_PREFIX "Failed", "no machine id");
+		return;
+	}
+	g_strstrip(id);
+	reply(c, call, g_variant_new("(s)", id));
+	g_free(id);
+}
+
 static void drv_add_match(struct client *c, gmsg_t *call, gvar_t *body)
 {
 	struct rule *r;
@@ -803,7 +926,9 @@ static void driver_call(struct client *c, gmsg_t *call)
 		{ "NameHasOwner", "s" }, { "ListNames", "" }, { "GetId", "" },
 		{ "GetConnectionUnixUser", "s" },
 		{ "GetConnectionUnixProcessID", "s" }, { "AddMatch", "s" },
-		{ "RemoveMatch", "s" },
+		{ "RemoveMatch", "s" }, { "ListActivatableNames", "" },
+		{ "ListQueuedOwners", "s" },
+		{ "GetConnectionCredentials", "s" },
 	};
 	size_t i;
 
@@ -814,6 +939,11 @@ static void driver_call(struct client *c, gmsg_t *call)
 	if ((!iface || !strcmp(iface, "org.freedesktop.DBus.Peer")) &&
 	    !strcmp(member, "Ping")) {
 		reply(c, call, NULL);
+		return;
+	}
+	if ((!iface || !strcmp(iface, "org.freedesktop.DBus.Peer")) &&
+	    !strcmp(member, "GetMachineId")) {
+		drv_machine_id(c, call);
 		return;
 	}
 	if ((!iface || !strcmp(iface, "org.freedesktop.DBus.Introspectable")) &&
@@ -872,6 +1002,12 @@ static void driver_call(struct client *c, gmsg_t *call)
 		drv_add_match(c, call, body);
 	} else if (!strcmp(member, "RemoveMatch")) {
 		drv_remove_match(c, call, body);
+	} else if (!strcmp(member, "ListActivatableNames")) {
+		drv_list_activatable(c, call);
+	} else if (!strcmp(member, "ListQueuedOwners")) {
+		drv_list_queued(c, call, body);
+	} else if (!strcmp(member, "GetConnectionCredentials")) {
+		drv_credentials(c, call, body);
 	} else {
 		goto unknown;
 	}

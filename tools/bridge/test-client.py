@@ -2,11 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0
 """A GLib D-Bus client for tools/testing/selftests/kdbusfs/bridge.sh.
 
-usage: test-client.py ADDRESS
+usage: test-client.py ADDRESS [fd]
 Prints its unique name, the uid the bus driver reports for it, whether
 the pid it reports is its own, and the replies (or D-Bus error names) of
 RequestName for org.example.Other: first try, again, for the service's
-name, then ReleaseName twice.
+name, ListQueuedOwners, then ReleaseName twice; GetConnectionCredentials
+of itself. With "fd": only passes a pipe to org.example.Bridge.ReadFd and
+prints what the service read from it.
 """
 import os
 import sys
@@ -30,6 +32,20 @@ def main():
         except GLib.Error as e:
             return Gio.DBusError.get_remote_error(e)
 
+    if sys.argv[2:] == ["fd"]:
+        r, w = os.pipe()
+        os.write(w, b"through the bridge")
+        os.close(w)
+        fds = Gio.UnixFDList.new()
+        fds.append(r)
+        os.close(r)
+        ret, _ = conn.call_with_unix_fd_list_sync(
+            "org.example.Bridge", "/org/example/Bridge",
+            "org.example.Bridge", "ReadFd", GLib.Variant("(h)", (0,)),
+            GLib.VariantType("(s)"), Gio.DBusCallFlags.NONE, 5000, fds, None)
+        print("fd", ret[0])
+        return
+
     me = conn.get_unique_name()
     print("unique", me)
     print("uid", driver("GetConnectionUnixUser", GLib.Variant("(s)", (me,)),
@@ -40,11 +56,19 @@ def main():
     name = GLib.Variant("(su)", ("org.example.Other", 4))
     print("request", driver("RequestName", name, "(u)"))
     print("request-again", driver("RequestName", name, "(u)"))
+    queued = driver("ListQueuedOwners",
+                    GLib.Variant("(s)", ("org.example.Other",)), "(as)")
+    print("queued", " ".join(queued) if isinstance(queued, list) else queued)
     name = GLib.Variant("(su)", ("org.example.Bridge", 4))
     print("request-taken", driver("RequestName", name, "(u)"))
     name = GLib.Variant("(s)", ("org.example.Other",))
     print("release", driver("ReleaseName", name, "(u)"))
     print("release-again", driver("ReleaseName", name, "(u)"))
+    creds = driver("GetConnectionCredentials", GLib.Variant("(s)", (me,)),
+                   "(a{sv})")
+    print("creds-uid", creds.get("UnixUserID"))
+    print("creds-pid", "own" if creds.get("ProcessID") == os.getpid()
+          else creds.get("ProcessID"))
     conn.close_sync(None)
 
 

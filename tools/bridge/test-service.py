@@ -5,10 +5,11 @@
 usage: test-service.py ADDRESS
 Owns org.example.Bridge on the bus at ADDRESS (through kdbusfs-bridge),
 serves Echo(s) -> s, Uid() -> u (the caller's uid, asked of the bus
-driver), Quit(); prints what it sees: its RequestName reply, the
+driver), ReadFd(h) -> s (what it reads from the fd passed), Quit(); prints what it sees: its RequestName reply, the
 org.example.Bridge.Poke signals it subscribed to, and NameOwnerChanged
 for names under org.example.
 """
+import os
 import sys
 
 from gi.repository import Gio, GLib
@@ -16,6 +17,7 @@ from gi.repository import Gio, GLib
 XML = """<node><interface name="org.example.Bridge">
 <method name="Echo"><arg type="s" direction="in"/><arg type="s" direction="out"/></method>
 <method name="Uid"><arg type="u" direction="out"/></method>
+<method name="ReadFd"><arg type="h" direction="in"/><arg type="s" direction="out"/></method>
 <method name="Quit"/>
 </interface></node>"""
 
@@ -45,6 +47,12 @@ def main():
             uid = driver("GetConnectionUnixUser",
                          GLib.Variant("(s)", (sender,)), "(u)")[0]
             inv.return_value(GLib.Variant("(u)", (uid,)))
+        elif method == "ReadFd":
+            fds = inv.get_message().get_unix_fd_list()
+            fd = fds.get(params[0])
+            data = os.read(fd, 256).decode()
+            os.close(fd)
+            inv.return_value(GLib.Variant("(s)", (data,)))
         elif method == "Quit":
             inv.return_value(None)
             GLib.idle_add(loop.quit)

@@ -139,6 +139,10 @@ if [ "${1:-}" = --inner ]; then
 	ok_grep "^uid $(id -u)\$" "$out" "GetConnectionUnixUser of itself"
 	ok_grep '^request 1$' "$out" "RequestName: PRIMARY_OWNER"
 	ok_grep '^request-again 4$' "$out" "RequestName again: ALREADY_OWNER"
+	ok_grep '^queued :1\.[0-9]+$' "$out" "ListQueuedOwners: the owner"
+	ok_grep "^creds-uid $(id -u)\$" "$out" "GetConnectionCredentials: UnixUserID"
+	ok_grep '^creds-pid [0-9]+|^creds-pid own$' "$out" \
+		"GetConnectionCredentials: ProcessID"
 	ok_grep '^request-taken 3$' "$out" \
 		"RequestName of a taken name, DO_NOT_QUEUE: EXISTS"
 	ok_grep '^release 1$' "$out" "ReleaseName: RELEASED"
@@ -150,6 +154,16 @@ if [ "${1:-}" = --inner ]; then
 	ok_grep "^owner-changed org\\.freedesktop\\.DBus org\\.example\\.Other $cli -\$" \
 		"$svc" "NameOwnerChanged: the name released"
 
+	"$py" "$top/tools/bridge/test-client.py" "$addr" fd >"$out" 2>&1
+	ok_grep '^fd through the bridge$' "$out" \
+		"a pipe fd passed through the bridge (SCM_RIGHTS <-> FDS)"
+
+	timeout 20 dbus-send --address="$addr" --print-reply \
+		--dest=org.freedesktop.DBus / \
+		org.freedesktop.DBus.ListActivatableNames >"$out" 2>&1
+	ok_grep '^      string "org\.freedesktop\.DBus"$' "$out" \
+		"ListActivatableNames: the driver"
+
 	if [ "$(id -u)" = 0 ]; then
 		setpriv --reuid=65534 --regid=65534 --clear-groups \
 			"$py" "$top/tools/bridge/test-client.py" "$addr" \
@@ -158,6 +172,8 @@ if [ "${1:-}" = --inner ]; then
 			"uid 65534 through a root bridge: uid 65534 on the bus"
 		ok_grep '^pid own$' "$out" \
 			"uid 65534: its own pid on the bus, presented at HELLO"
+		ok_grep '^creds-pid own$' "$out" \
+			"uid 65534: GetConnectionCredentials has its own pid"
 		ok_grep '^request org\.freedesktop\.DBus\.Error\.AccessDenied$' \
 			"$out" "uid 65534: the kernel refuses it a name, as natively"
 		sed 's/^/# /' "$out"
