@@ -194,6 +194,31 @@ if [ "${1:-}" = --inner ]; then
 			ok_grep 'AccessDenied' "$out" \
 				"uid 65534 calls the service: refused, as natively"
 		fi
+
+		# an unprivileged bridge: uid 65534 serving itself
+		mkdir -m 0777 "$tmp/u"
+		setpriv --reuid=65534 --regid=65534 --clear-groups \
+			"$bridge" --bus="$mnt/$bus/bus" \
+			--address="unix:path=$tmp/u/bus" --print-address \
+			>"$tmp/u/addr" 2>"$tmp/u/log" &
+		ubridge_pid=$!
+		wait_for '^unix:path=' "$tmp/u/addr"
+		ok $? "an unprivileged bridge (uid 65534) listens"
+		uaddr=$(head -n1 "$tmp/u/addr")
+		setpriv --reuid=65534 --regid=65534 --clear-groups \
+			"$py" "$top/tools/bridge/test-client.py" "$uaddr" \
+			>"$out" 2>&1
+		ok_grep '^uid 65534$' "$out" \
+			"unprivileged bridge: its client is uid 65534 on the bus"
+		sed 's/^/# /' "$out" | head -n 3
+		timeout 20 dbus-send --address="$uaddr" --print-reply \
+			--dest=org.freedesktop.DBus / \
+			org.freedesktop.DBus.GetId >"$out" 2>&1
+		ok $((! $?)) "unprivileged bridge: a root client is refused"
+		grep -q 'uid 0 refused' "$tmp/u/log"
+		ok $? "unprivileged bridge: says why"
+		kill "$ubridge_pid"
+		wait "$ubridge_pid"
 	fi
 
 	timeout 20 gdbus call --address "$addr" --dest org.example.Bridge \
