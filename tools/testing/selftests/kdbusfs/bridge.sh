@@ -227,6 +227,17 @@ if [ "${1:-}" = --inner ]; then
 	wait "$svc_pid"
 	ok $? "the service quits when asked"
 
+	"$py" "$top/tools/bridge/test-service.py" "$addr" >"$svc" 2>&1 &
+	svc_pid=$!
+	wait_for '^ready 1 ' "$svc"
+	ok $? "the service again"
+	timeout 15 gdbus call --address "$addr" --dest org.example.Bridge \
+		--object-path /org/example/Bridge \
+		--method org.example.Bridge.Die >"$out" 2>&1
+	ok_grep 'org\.freedesktop\.DBus\.Error\.NoReply' "$out" \
+		"the service dies mid-call: the caller gets NoReply at once"
+	wait "$svc_pid"
+
 	kill "$bridge_pid"
 	wait "$bridge_pid"
 	ok $? "the bridge exits on SIGTERM"
