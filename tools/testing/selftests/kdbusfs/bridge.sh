@@ -112,6 +112,14 @@ if [ "${1:-}" = --inner ]; then
 	ok_grep "^   uint32 $(id -u)\$" "$out" \
 		"Uid: the service asks the driver for its caller's uid"
 
+	timeout 20 busctl --address="$addr" call org.example.Bridge \
+		/org/example/Bridge org.example.Bridge Echo s busctl \
+		>"$out" 2>&1
+	ok_grep '^s "busctl"$' "$out" "busctl call: sd-bus through the bridge"
+	timeout 20 busctl --address="$addr" list --no-pager >"$out" 2>&1
+	ok_grep "^org\.example\.Bridge +($svc_pid|$bridge_pid) " "$out" \
+		"busctl list: the service's name and pid (bus owner: the bridge's)"
+
 	timeout 20 "$k" call "$mnt/$bus/bus" org.example.Bridge \
 		/org/example/Bridge org.example.Bridge Echo s native \
 		>"$out" 2>&1
