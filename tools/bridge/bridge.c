@@ -137,6 +137,7 @@ struct opener {
 	gid_t gid;
 	gid_t *groups;
 	int n_groups;
+	bool keep_cap;		/* CAP_IPC_OWNER, for presenting the pid */
 	int fd;
 	int err;
 };
@@ -144,10 +145,11 @@ struct opener {
 /*
  * The raw system calls change the credentials of this thread only (glibc's
  * wrappers would change every thread's): the thread becomes the client,
- * uids, gids and groups, keeping of all its capabilities CAP_IPC_OWNER
- * alone, in its effective set only for open() (kdbusfs pins the opener's
- * credentials there, and needs the capability at open() for HELLO to take
- * the client's pid). Then the thread ends; no other thread changed.
+ * uids, gids and groups, with no capability at all or (@keep_cap) with
+ * CAP_IPC_OWNER alone, which kdbusfs needs at open() for HELLO to take the
+ * client's pid; kdbusfs pins the opener's credentials at open(). Then the
+ * thread ends; no other thread changed. A uid 0 client is treated alike:
+ * it gets no capability it did not ask the bridge for.
  */
 static void *open_as_client(void *arg)
 {
@@ -158,10 +160,12 @@ static void *open_as_client(void *arg)
 	struct opener *o = arg;
 
 	o->fd = -1;
-	caps[CAP_TO_INDEX(CAP_IPC_OWNER)].effective =
-		CAP_TO_MASK(CAP_IPC_OWNER);
-	caps[CAP_TO_INDEX(CAP_IPC_OWNER)].permitted =
-		CAP_TO_MASK(CAP_IPC_OWNER);
+	if (o->keep_cap) {
+		caps[CAP_TO_INDEX(CAP_IPC_OWNER)].effective =
+			CAP_TO_MASK(CAP_IPC_OWNER);
+		caps[CAP_TO_INDEX(CAP_IPC_OWNER)].permitted =
+			CAP_TO_MASK(CAP_IPC_OWNER);
+	}
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0 ||
 	    syscall(SYS_setgroups, o->n_groups, o->groups) < 0 ||
 	    syscall(SYS_setresgid, o->gid, o->gid, o->gid) < 0 ||
@@ -175,15 +179,18 @@ static void *open_as_client(void *arg)
 	return NULL;
 }
 
-static int open_endpoint(int sock, struct client *c)
+static int open_endpoint(int sock, struct client *c, bool keep_cap)
 {
 	gid_t groups[256];
 	socklen_t len = sizeof(groups);
-	struct opener o = { .uid = c->uid, .gid = c->gid, .groups = groups };
+	struct opener o = {
+		.uid = c->uid, .gid = c->gid, .groups = groups,
+		.keep_cap = keep_cap,
+	};
 	pthread_t t;
 	int fd;
 
-	if (geteuid() != 0 || c->uid == geteuid()) {
+	if (geteuid() != 0) {
 		/* serving our own uid only: our credentials are the client's */
 		fd = open(bus_path, O_RDWR | O_CLOEXEC);
 		return fd < 0 ? -errno : fd;
@@ -305,12 +312,14 @@ static int client_connect(int sock, struct client *c)
 		.attach_send = KDB_ATTACH_ALL,
 		.description = "kdbusfs-bridge",
 	};
+	bool owner = bus_owner_uid() == (long)c->uid;
 	int fd, ret;
 
-	fd = open_endpoint(sock, c);
+	/* the owner's uid is privileged by the kernel's rule, not our cap */
+	fd = open_endpoint(sock, c, !owner);
 	if (fd < 0)
 		return fd;
-	if (bus_owner_uid() == (long)c->uid)
+	if (owner)
 		return kdb_conn_open_fd(fd, &hello, &c->kconn);
 	ret = hello_as_client(fd, c, &c->kconn);
 	if (ret == 0) {
@@ -319,7 +328,7 @@ static int client_connect(int sock, struct client *c)
 	}
 	if (ret != -EPERM)
 		return ret;
-	fd = open_endpoint(sock, c);
+	fd = open_endpoint(sock, c, false);
 	if (fd < 0)
 		return fd;
 	return kdb_conn_open_fd(fd, &hello, &c->kconn);
