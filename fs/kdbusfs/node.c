@@ -34,6 +34,44 @@ static const struct inode_operations kdbus_node_file_iops = {
 	.setattr	= kdbus_node_setattr,
 };
 
+/*
+ * A file's name for d_path(), hence for /proc/PID/fd and lsof:
+ * "kdbusfs:[BUS/ENDPOINT]" or "kdbusfs:[control]", relative to the mount.
+ * It must not start with '/': CRIU takes such a link for a plain file it
+ * may reopen by path, which would give back an endpoint file that never
+ * said HELLO; any other link it hands to a plugin. Names never change (no
+ * rename), and the parent is pinned by the child, so no lock is needed.
+ */
+static char *kdbus_node_dname(struct dentry *dentry, char *buf, int buflen)
+{
+	const struct qstr *dir = &dentry->d_parent->d_name;
+	const struct qstr *name = &dentry->d_name;
+	bool top = IS_ROOT(dentry->d_parent);
+	int len = sizeof("kdbusfs:[]") + name->len + (top ? 0 : dir->len + 1);
+	char *p;
+
+	if (len > buflen)
+		return ERR_PTR(-ENAMETOOLONG);
+	p = buf + buflen - len;
+	buf = p;
+	memcpy(p, "kdbusfs:[", 9);
+	p += 9;
+	if (!top) {
+		memcpy(p, dir->name, dir->len);
+		p += dir->len;
+		*p++ = '/';
+	}
+	memcpy(p, name->name, name->len);
+	p += name->len;
+	memcpy(p, "]", 2);
+	return buf;
+}
+
+static const struct dentry_operations kdbus_node_file_dops = {
+	.d_delete	= always_delete_dentry,
+	.d_dname	= kdbus_node_dname,
+};
+
 /**
  * __kdbus_node_init() - initialize a node embedded in a new object
  * @node:	node to initialize
@@ -188,6 +226,16 @@ int kdbus_node_link(struct kdbus_node *node, struct dentry *parent,
 		goto exit;
 	}
 
+	/*
+	 * A negative dentry left by a lookup carries simple_lookup()'s
+	 * operations; a file needs its own name, so it gets a fresh dentry.
+	 */
+	if (dentry && !S_ISDIR(mode)) {
+		d_drop(dentry);
+		dput(dentry);
+		dentry = NULL;
+	}
+
 	/* The reference returned by the lookup or d_alloc is the pin. */
 	if (dentry) {
 		d_instantiate(dentry, inode);
@@ -197,6 +245,8 @@ int kdbus_node_link(struct kdbus_node *node, struct dentry *parent,
 			ret = -ENOMEM;
 			goto exit;
 		}
+		if (!S_ISDIR(mode))
+			d_set_d_op(dentry, &kdbus_node_file_dops);
 		d_add(dentry, inode);
 	}
 	inode = NULL;

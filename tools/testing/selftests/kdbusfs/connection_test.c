@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 
 #include "kselftest_harness.h"
 #include "kdbus_util.h"
@@ -364,6 +365,38 @@ static int read_fdinfo(int fd, const char *key, char *buf, size_t size)
 		return 0;
 	}
 	return -ENOENT;
+}
+
+/* the link of @fd in /proc/self/fd, into @buf: 0 or -errno */
+static int read_fd_link(int fd, char *buf, size_t size)
+{
+	char path[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, buf, size - 1);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return 0;
+}
+
+/* fd links name the file inside its mount and never start with '/' (CRIU) */
+TEST_F(conn, fd_link_names_the_file_in_its_mount)
+{
+	struct kdbus_conn c;
+	char v[512], want[512];
+	struct stat st;
+
+	ASSERT_EQ(0, read_fd_link(self->bus.control, v, sizeof(v)));
+	EXPECT_STREQ("kdbusfs:[control]", v);
+	ASSERT_EQ(0, kdbus_hello(self->bus.ep, 0, KDBUS_TEST_POOL_SIZE, &c));
+	ASSERT_EQ(0, read_fd_link(c.fd, v, sizeof(v)));
+	snprintf(want, sizeof(want), "kdbusfs:[%s/bus]", self->bus.name);
+	EXPECT_STREQ(want, v);
+	/* the path itself still works */
+	EXPECT_EQ(0, stat(self->bus.ep, &st));
+	kdbus_conn_close(&c);
 }
 
 /* fdinfo tells each file's role and what it stands for (lsof, CRIU) */
