@@ -88,4 +88,70 @@ static inline bool kdb_item_ok(const struct kdbus_item *i, const void *end)
 	       i->size >= KDBUS_ITEM_HEADER_SIZE && i->size <= (size_t)(e - p);
 }
 
+/* ---- shared by the D-Bus bindings (dbus-common.c) -------------------- */
+
+/* D-Bus message types, their wire values (GDBus's and libdbus's too) */
+enum {
+	KDB_DBUS_METHOD_CALL = 1,
+	KDB_DBUS_METHOD_RETURN = 2,
+	KDB_DBUS_ERROR = 3,
+	KDB_DBUS_SIGNAL = 4,
+};
+
+#define KDB_DBUS_RULE_ARGS 64
+
+/* the fields of a D-Bus message the mapping onto kdbus needs */
+struct kdb_dbus_hdr {
+	int type;
+	const char *destination, *sender, *path, *interface, *member;
+	uint64_t serial, reply_serial;
+	bool no_reply, no_auto_start;
+};
+
+/* a marshalled message, its fds in index order, a broadcast's filter */
+struct kdb_dbus_blob {
+	const void *data;
+	size_t size;
+	const int *fds;
+	size_t n_fds;
+	const uint64_t *bloom;		/* conn->bloom_size bytes */
+};
+
+/* ":1.N" -> N; 0 if @name is no unique name */
+uint64_t kdb_dbus_unique_id(const char *name);
+/* "method_call", ...; NULL for an unknown type */
+const char *kdb_dbus_type_word(int type);
+/* zero @f and add the header's words; -EINVAL for an unknown type */
+int kdb_dbus_bloom_header(uint64_t *f, size_t size, unsigned int k,
+			  const struct kdb_dbus_hdr *h);
+/* "argN:", "argN-dot-prefix:", "argN-slash-prefix:" with prefixes */
+void kdb_dbus_bloom_arg(uint64_t *f, size_t size, unsigned int k,
+			unsigned int i, const char *s);
+/* "argN-has:", for an element of a string array */
+void kdb_dbus_bloom_has(uint64_t *f, size_t size, unsigned int k,
+			unsigned int i, const char *s);
+/* whether the message goes to every matching connection */
+bool kdb_dbus_is_broadcast(const struct kdb_dbus_hdr *h);
+/* kdb_send() of @b as @h says (a broadcast needs b->bloom) */
+int kdb_dbus_send_blob(struct kdb_conn *conn, const struct kdb_dbus_hdr *h,
+		       const struct kdb_dbus_blob *b, uint64_t timeout_us,
+		       int cancel_fd, struct kdb_msg **reply);
+/*
+ * The marshalled D-Bus message of @msg and its sender ":1.<src id>":
+ * -EPROTOTYPE for another payload type, -EBADMSG for an empty one.
+ */
+int kdb_dbus_payload(struct kdb_msg *msg, const void **data, size_t *size,
+		     char sender[32]);
+/* a binding's kdb_dbus_from_msg(); @message is its message type's ** */
+typedef int (*kdb_dbus_parse_fn)(struct kdb_msg *msg, void *message);
+/* kdb_dbus_recv() with @parse: -ENOMSG for a kernel or other message */
+int kdb_dbus_recv_with(struct kdb_conn *conn, kdb_dbus_parse_fn parse,
+		       void *message, struct kdb_msg **raw);
+/*
+ * kdb_dbus_match_test() of a message with header @h and string
+ * arguments @args (NULL where an argument is missing or no string).
+ */
+int kdb_dbus_rule_test(const char *rule, const struct kdb_dbus_hdr *h,
+		       const char *const args[KDB_DBUS_RULE_ARGS]);
+
 #endif /* KDBUS_INTERNAL_H */

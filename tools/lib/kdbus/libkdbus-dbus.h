@@ -67,15 +67,9 @@ int kdb_dbus_bloom(GDBusMessage *message, uint64_t *filter, size_t size,
 		   unsigned int n_hash);
 
 /*
- * Add a D-Bus match rule, as in AddMatch ("type='signal',
- * interface='org.example.I',member='Changed',path='/a',arg0='x'"): keys
- * type, sender, interface, member, path, path_namespace, argN,
- * argNpath, arg0namespace; -EINVAL for others or a bad rule. The bloom
- * mask lets false positives through: check what arrives with
- * kdb_dbus_match_test().
+ * kdb_dbus_match_add(), D-Bus match rules, is in <libkdbus.h>: it serves
+ * this binding and <libkdbus-dbus1.h> alike.
  */
-int kdb_dbus_match_add(struct kdb_conn *conn, uint64_t cookie,
-		       const char *rule);
 
 /* whether @message matches @rule exactly (-EINVAL for a bad rule) */
 int kdb_dbus_match_test(const char *rule, GDBusMessage *message);

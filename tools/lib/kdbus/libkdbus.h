@@ -471,6 +471,17 @@ int kdb_match_remove(struct kdb_conn *conn, uint64_t cookie);
 /* subscribe to the NAME_* and ID_* notifications, all under @cookie */
 int kdb_match_notifications(struct kdb_conn *conn, uint64_t cookie);
 
+/*
+ * Add a D-Bus match rule, as in AddMatch ("type='signal',
+ * interface='org.example.I',member='Changed',path='/a',arg0='x'"): keys
+ * type, sender, interface, member, path, path_namespace, argN,
+ * argNpath, arg0namespace; -EINVAL for others or a bad rule. The bloom
+ * mask lets false positives through: check what arrives with
+ * kdb_dbus_match_test() (GDBus) or kdb_dbus1_match_test() (libdbus).
+ */
+int kdb_dbus_match_add(struct kdb_conn *conn, uint64_t cookie,
+		       const char *rule);
+
 /* SipHash-2-4 of @data with the 16-byte @key */
 uint64_t kdb_siphash24(const void *data, size_t size, const uint8_t key[16]);
 
