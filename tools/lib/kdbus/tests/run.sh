@@ -7,7 +7,7 @@
 set -u
 cd "$(dirname "$0")"
 rc=0
-for b in ${@:-lib_test dbus_test}; do
+for b in ${@:-lib_test dbus_test dbus1_test}; do
 	echo "# ===== $b"
 	"./$b" || rc=1
 done
