@@ -27,9 +27,7 @@
 /* criu's own logger (criu/log.c); the installed headers do not declare it */
 #define KDB_LOG_ERROR		1
 #define KDB_LOG_INFO		3
-#define __printf(a, b)		__attribute__((format(printf, a, b)))
-extern __printf(2, 3) void print_on_level(unsigned int loglevel,
-					  const char *format, ...);
+extern void print_on_level(unsigned int loglevel, const char *format, ...);
 
 /* the fdinfo keys this plugin reads (Documentation/filesystems/kdbusfs.rst) */
 struct kdb_fdinfo {
