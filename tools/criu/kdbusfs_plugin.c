@@ -13,7 +13,6 @@
  */
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,13 +20,7 @@
 
 #include <criu/criu-plugin.h>
 
-/* fs/kdbusfs/super.h */
-#define KDBUSFS_SUPER_MAGIC	0x44427573
-
-/* criu's own logger (criu/log.c); the installed headers do not declare it */
-#define KDB_LOG_ERROR		1
-#define KDB_LOG_INFO		3
-extern void print_on_level(unsigned int loglevel, const char *format, ...);
+#include "kdbusfs_plugin.h"
 
 /* the fdinfo keys this plugin reads (Documentation/filesystems/kdbusfs.rst) */
 struct kdb_fdinfo {
