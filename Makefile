@@ -40,13 +40,14 @@ module:
 tests:
 	@$(SETUP); $(MAKE) -C $(SELFTESTS) HARNESS_DIR="$$HARNESS_DIR"
 
-# libkdbus (and its tests), the kdbusfs command, the samples; a machine
-# set up before libkdbus's packages were in scripts/setup gets them here
+# libkdbus (and its tests), the kdbusfs command, the bridge, the samples;
+# a machine set up before libkdbus's packages were in scripts/setup gets
+# them here
 tools:
 	@$(SETUP); pkg-config --exists gio-unix-2.0 libsodium dbus-1 libsystemd || \
 		KDBUSFS_SETUP_FORCE=1 scripts/setup >/dev/null; \
 	$(MAKE) -C tools/lib/kdbus && $(MAKE) -C tools/kdbusfs && \
-	$(MAKE) -C samples
+	$(MAKE) -C tools/bridge && $(MAKE) -C samples
 
 # The module (into /lib/modules/KVER/updates, for the kernel KDIR is),
 # libkdbus, its header and pkg-config file, the command, the man pages,
@@ -67,6 +68,7 @@ install: module tools
 	install -m 0644 include/uapi/linux/kdbus.h "$$src/include/uapi/linux/"; \
 	$(MAKE) -C tools/lib/kdbus install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR); \
 	$(MAKE) -C tools/kdbusfs install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+	$(MAKE) -C tools/bridge install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 
 # make install into a scratch DESTDIR, programs built against the installed
 # library, the module built by dkms from the installed source, both run in
@@ -124,5 +126,6 @@ clean:
 	$(MAKE) -C "$$k" M="$(CURDIR)/fs/kdbusfs" clean
 	@$(MAKE) -C $(SELFTESTS) clean
 	@$(MAKE) -C tools/kdbusfs clean
+	@$(MAKE) -C tools/bridge clean
 	@$(MAKE) -C tools/lib/kdbus clean
 	@$(MAKE) -C samples clean

@@ -22,6 +22,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -40,6 +41,8 @@
  * struct kdb_conn (built from the same tree; see the Makefile).
  */
 #include <kdbus-internal.h>
+
+#include "bridge.h"
 
 /*
  * GLib's types are CamelCase, which the project's checkpatch refuses:
@@ -86,6 +89,7 @@ static const char *bus_path;
 static ghash_t *clients;	/* key -> struct client */
 static unsigned int next_key = 1;
 static bool verbose;
+static bool serve_every_uid;	/* root, and not a session bus of our own */
 
 #define dbg(...) do { if (verbose) g_printerr("kdbusfs-bridge: " __VA_ARGS__); } while (0)
 
@@ -1170,9 +1174,10 @@ static gboolean on_new_connection(void *server, gconn_t *conn, gpointer data)
 		g_printerr("kdbusfs-bridge: no peer credentials\n");
 		return FALSE;
 	}
-	if (geteuid() != 0 && cred.uid != geteuid()) {
+	if (!serve_every_uid && cred.uid != geteuid()) {
 		g_printerr("kdbusfs-bridge: uid %u refused: %s\n", cred.uid,
-			   "an unprivileged bridge serves its own uid only");
+			   geteuid() ? "an unprivileged bridge serves its own uid only" :
+			   "a session bus serves its own uid only");
 		return FALSE;
 	}
 	c = g_new0(struct client, 1);
@@ -1220,14 +1225,6 @@ static gboolean allow_mechanism(void *observer, const char *mech,
 	return !strcmp(mech, "EXTERNAL");
 }
 
-static void print_usage(int status)
-{
-	fprintf(status ? stderr : stdout,
-		"usage: %s --bus=ENDPOINT --address=unix:path=PATH %s\n",
-		"kdbusfs-bridge", "[--print-address] [--verbose]");
-	exit(status);
-}
-
 static gboolean on_signal(gpointer loop)
 {
 	g_main_loop_quit(loop);
@@ -1236,50 +1233,31 @@ static gboolean on_signal(gpointer loop)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "bus", required_argument, NULL, 'b' },
-		{ "address", required_argument, NULL, 'a' },
-		{ "print-address", no_argument, NULL, 'p' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
-	const char *address = NULL;
-	bool print_address = false;
+	struct bridge_config cfg;
+	static char resolved[4096];
 	gloop_t *loop;
 	gobserver_t *observer;
 	void *server;
-	static char resolved[4096];
 	gerr_t *err = NULL;
-	char *guid;
-	int o;
+	char *guid, *address;
+	int control = -1;
 
-	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (o) {
-		case 'b':
-			bus_path = optarg;
-			break;
-		case 'a':
-			address = optarg;
-			break;
-		case 'p':
-			print_address = true;
-			break;
-		case 'v':
-			verbose = true;
-			break;
-		case 'h':
-			print_usage(0);
-			break;
-		default:
-			print_usage(2);
-		}
-	}
-	if (!bus_path || !address || optind != argc)
-		print_usage(2);
-	/* a bus name or directory as the CLI takes them, or the file itself */
-	if (kdb_bus_path(bus_path, resolved, sizeof(resolved)) == 0)
+	bridge_parse_args(argc, argv, &cfg, introspect_xml);
+	verbose = cfg.verbose;
+	/* before any thread: unshare() wants a single-threaded process */
+	bridge_daemonize(&cfg);
+	if (cfg.bus) {
+		/* a bus name or directory as the CLI takes them, or the file */
+		bus_path = cfg.bus;
+		if (kdb_bus_path(bus_path, resolved, sizeof(resolved)) == 0)
+			bus_path = resolved;
+		serve_every_uid = geteuid() == 0;
+	} else {
+		control = bridge_make_domain(&cfg, resolved, sizeof(resolved));
 		bus_path = resolved;
+		serve_every_uid = geteuid() == 0 && cfg.world;
+		dbg("serving %s\n", bus_path);
+	}
 
 	clients = g_hash_table_new_full(NULL, NULL, NULL,
 					client_destroy);
@@ -1288,6 +1266,9 @@ int main(int argc, char **argv)
 	g_signal_connect(observer, "allow-mechanism",
 			 G_CALLBACK(allow_mechanism), NULL);
 	guid = g_dbus_generate_guid();
+	/* GDBusServer listens on the first of the addresses that works */
+	cfg.listen[cfg.n_listen] = NULL;
+	address = g_strjoinv(";", cfg.listen);
 	server = g_dbus_server_new_sync(address, G_DBUS_SERVER_FLAGS_NONE,
 					guid, observer, NULL, &err);
 	g_free(guid);
@@ -1295,12 +1276,22 @@ int main(int argc, char **argv)
 		g_printerr("kdbusfs-bridge: %s: %s\n", address, err->message);
 		return 1;
 	}
+	g_free(address);
 	g_signal_connect(server, "new-connection",
 			 G_CALLBACK(on_new_connection), NULL);
 	g_dbus_server_start(server);
-	if (print_address) {
-		printf("%s\n", g_dbus_server_get_client_address(server));
-		fflush(stdout);
+	/* as dbus-daemon: who may connect is the bus's business, not the mode's */
+	if (g_str_has_prefix(cfg.listen[0], "unix:path=")) {
+		char *path = g_strndup(cfg.listen[0] + strlen("unix:path="),
+				       strcspn(cfg.listen[0] + strlen("unix:path="), ",;"));
+
+		chmod(path, 0777);
+		g_free(path);
+	}
+	if (bridge_ready(&cfg, g_dbus_server_get_client_address(server)) < 0) {
+		g_printerr("kdbusfs-bridge: printing the address: %s\n",
+			   strerror(errno));
+		return 1;
 	}
 	g_unix_signal_add(SIGTERM, on_signal, loop);
 	g_unix_signal_add(SIGINT, on_signal, loop);
@@ -1310,5 +1301,9 @@ int main(int argc, char **argv)
 	g_object_unref(server);
 	g_object_unref(observer);
 	g_main_loop_unref(loop);
+	if (cfg.pidfile)
+		unlink(cfg.pidfile);
+	if (control >= 0)
+		close(control);
 	return 0;
 }
