@@ -24,19 +24,30 @@
 #include "kdbus-internal.h"
 #include "libkdbus-dbus1.h"
 
-/* the header fields of @m */
-static void hdr_of(DBusMessage *m, struct kdb_dbus_hdr *h)
+/*
+ * The header fields of @m: what sending needs, or with @all those the
+ * bloom words and match rules need as well. Each field but the fixed ones
+ * is a search of the header (after a change of the header, a parse of it
+ * all), so sending asks for few.
+ */
+static void hdr_of(DBusMessage *m, struct kdb_dbus_hdr *h, bool all)
 {
+	memset(h, 0, sizeof(*h));
 	h->type = dbus_message_get_type(m);
 	h->destination = dbus_message_get_destination(m);
+	h->serial = dbus_message_get_serial(m);
+	if (h->type == DBUS_MESSAGE_TYPE_METHOD_RETURN ||
+	    h->type == DBUS_MESSAGE_TYPE_ERROR)
+		h->reply_serial = dbus_message_get_reply_serial(m);
+	h->no_reply = dbus_message_get_no_reply(m);
+	h->no_auto_start = !dbus_message_get_auto_start(m);
+	if (!all)
+		return;
+	h->reply_serial = dbus_message_get_reply_serial(m);
 	h->sender = dbus_message_get_sender(m);
 	h->path = dbus_message_get_path(m);
 	h->interface = dbus_message_get_interface(m);
 	h->member = dbus_message_get_member(m);
-	h->serial = dbus_message_get_serial(m);
-	h->reply_serial = dbus_message_get_reply_serial(m);
-	h->no_reply = dbus_message_get_no_reply(m);
-	h->no_auto_start = !dbus_message_get_auto_start(m);
 }
 
 static bool is_string_type(int t)
@@ -56,7 +67,7 @@ KDB_EXPORT int kdb_dbus1_bloom(DBusMessage *message, uint64_t *f,
 
 	if (!message || !f)
 		return -EINVAL;
-	hdr_of(message, &h);
+	hdr_of(message, &h, true);
 	ret = kdb_dbus_bloom_header(f, size, k, &h);
 	if (ret < 0 || !dbus_message_iter_init(message, &it))
 		return ret;
@@ -236,14 +247,27 @@ static int send1(struct kdb_conn *conn, DBusMessage *m, uint64_t timeout_us,
 	DBusMessage *c = NULL;
 	struct kdb_dbus_hdr h;
 	uint64_t *bloom = NULL;
-	char *blob = NULL;
+	char *blob = NULL, dest[256];
+	size_t n;
 	int len, ret;
 
 	if (!conn || !m)
 		return -EINVAL;
-	if (!dbus_message_get_serial(m)) {
-		dbus_message_set_serial(m, (dbus_uint32_t)
-					kdb_conn_next_cookie(conn));
+	/*
+	 * Read before the sender is set, which reparses the header on the
+	 * next read; and the destination copied, the header may move.
+	 */
+	hdr_of(m, &h, false);
+	if (h.destination) {
+		n = strlen(h.destination);
+		if (n >= sizeof(dest))
+			return -EINVAL;
+		memcpy(dest, h.destination, n + 1);
+		h.destination = dest;
+	}
+	if (!h.serial) {
+		h.serial = (dbus_uint32_t)kdb_conn_next_cookie(conn);
+		dbus_message_set_serial(m, h.serial);
 		if (!dbus_message_set_sender(m, conn->unique_name))
 			return -ENOMEM;
 	}
@@ -260,7 +284,6 @@ static int send1(struct kdb_conn *conn, DBusMessage *m, uint64_t timeout_us,
 	}
 	b.data = blob;
 	b.size = len;
-	hdr_of(m, &h);
 	if (kdb_dbus_is_broadcast(&h)) {
 		bloom = calloc(1, conn->bloom_size);
 		if (!bloom) {
@@ -294,6 +317,7 @@ KDB_EXPORT int kdb_dbus1_from_msg(struct kdb_msg *msg, DBusMessage **out)
 	DBusMessage *m;
 	DBusError err;
 	const void *blob;
+	const char *s;
 	char sender[32];
 	size_t size, n;
 	int ret;
@@ -324,7 +348,9 @@ KDB_EXPORT int kdb_dbus1_from_msg(struct kdb_msg *msg, DBusMessage **out)
 		dbus_error_free(&err);
 		return ret;
 	}
-	if (!dbus_message_set_sender(m, sender)) {
+	/* the kernel's word; a change of the header is dear, so only if */
+	s = dbus_message_get_sender(m);
+	if ((!s || strcmp(s, sender)) && !dbus_message_set_sender(m, sender)) {
 		dbus_message_unref(m);
 		return -ENOMEM;
 	}
@@ -379,7 +405,7 @@ KDB_EXPORT int kdb_dbus1_match_test(const char *rule, DBusMessage *message)
 
 	if (!rule || !message)
 		return -EINVAL;
-	hdr_of(message, &h);
+	hdr_of(message, &h, true);
 	if (dbus_message_iter_init(message, &it)) {
 		for (i = 0; i < KDB_DBUS_RULE_ARGS; i++) {
 			t = dbus_message_iter_get_arg_type(&it);
