@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <signal.h>
 #include <gio/gunixfdlist.h>
 
 #include "tap.h"
@@ -771,6 +772,142 @@ out:
 	kdb_conn_free(b);
 }
 
+/* ---- forwarding what came from a DBusConnection ----------------------- */
+
+/* a GDBus peer that sends each new client a signal with fds (h 1, h 0) */
+static gboolean peer_new(GDBusServer *server, GDBusConnection *conn,
+			 gpointer data)
+{
+	int *p = data;
+	GDBusMessage *m = g_dbus_message_new_signal("/a", "org.example.I",
+						    "Swapped");
+	GUnixFDList *l = g_unix_fd_list_new();
+
+	(void)server;
+	g_unix_fd_list_append(l, p[0], NULL);
+	g_unix_fd_list_append(l, p[1], NULL);
+	g_dbus_message_set_unix_fd_list(m, l);
+	/* the first argument is the second fd, and the other way round */
+	g_dbus_message_set_body(m, g_variant_new("(hh)", 1, 0));
+	g_object_ref(conn);
+	g_dbus_connection_send_message(conn, m, G_DBUS_SEND_MESSAGE_FLAGS_NONE,
+				       NULL, NULL);
+	g_dbus_connection_flush_sync(conn, NULL, NULL);
+	g_object_unref(l);
+	g_object_unref(m);
+	return TRUE;
+}
+
+static pid_t peer_start(const char *address, int *fds, int rfd)
+{
+	GDBusServer *server;
+	GMainLoop *loop;
+	char *guid;
+	pid_t pid = fork();
+
+	if (pid != 0)
+		return pid;
+	guid = g_dbus_generate_guid();
+	server = g_dbus_server_new_sync(address, G_DBUS_SERVER_FLAGS_NONE,
+					guid, NULL, NULL, NULL);
+	if (!server)
+		_exit(1);
+	g_signal_connect(server, "new-connection", G_CALLBACK(peer_new), fds);
+	g_dbus_server_start(server);
+	if (write(rfd, "r", 1) != 1)
+		_exit(1);
+	loop = g_main_loop_new(NULL, FALSE);
+	g_main_loop_run(loop);
+	_exit(0);
+}
+
+/*
+ * A message from a DBusConnection keeps its sender's fd numbering, which
+ * need not follow its arguments: kdb_dbus1_send() must keep the meaning.
+ */
+static void test_forward(void)
+{
+	struct kdb_conn *a = conn_new(KDB_HELLO_ACCEPT_FD);
+	struct kdb_conn *b = conn_new(KDB_HELLO_ACCEPT_FD);
+	DBusConnection *dc = NULL;
+	DBusMessage *m = NULL;
+	GDBusMessage *g = NULL;
+	GUnixFDList *l;
+	char address[96], dest[32], c0 = 0, c1 = 0;
+	int pa[2] = { -1, -1 }, pb[2] = { -1, -1 }, ready[2], fds[2], i, fd;
+	gint32 h0 = -1, h1 = -1;
+	pid_t pid = -1;
+
+	if (!a || !b || pipe(pa) < 0 || pipe(pb) < 0 || pipe(ready) < 0)
+		goto out;
+	snprintf(address, sizeof(address), "unix:path=/tmp/dbus1-peer.%d",
+		 (int)getpid());
+	if (write(pa[1], "A", 1) != 1 || write(pb[1], "B", 1) != 1)
+		goto out;
+	fds[0] = pa[0];
+	fds[1] = pb[0];
+	pid = peer_start(address, fds, ready[1]);
+	close(ready[1]);
+	tap_ok(read_byte(ready[0]) == 'r', "a GDBus peer listens");
+	close(ready[0]);
+	dc = dbus_connection_open_private(address, NULL);
+	tap_ok(dc, "libdbus connects to it");
+	for (i = 0; dc && !m && i < 50; i++) {
+		if (!dbus_connection_read_write(dc, 100))
+			break;
+		m = dbus_connection_pop_message(dc);
+		if (m && !dbus_message_is_signal(m, "org.example.I",
+						 "Swapped")) {
+			dbus_message_unref(m);
+			m = NULL;
+		}
+	}
+	tap_ok(m && dbus_message_contains_unix_fds(m),
+	       "libdbus: the peer's signal, fds numbered (h 1, h 0)");
+	if (!m)
+		goto out;
+	snprintf(dest, sizeof(dest), ":1.%llu",
+		 (unsigned long long)kdb_conn_id(b));
+	dbus_message_set_destination(m, dest);
+	tap_is(kdb_dbus1_send(a, m, 0), 0,
+	       "dbus1_send: forwarding it to a kdbus peer");
+	tap_is(kdb_dbus_recv(b, &g, NULL), 0, "dbus_recv: the GDBus peer");
+	l = g ? g_dbus_message_get_unix_fd_list(g) : NULL;
+	if (l) {
+		g_variant_get(g_dbus_message_get_body(g), "(hh)", &h0, &h1);
+		fd = g_unix_fd_list_get(l, h0, NULL);
+		c0 = read_byte(fd);
+		if (fd >= 0)
+			close(fd);
+		fd = g_unix_fd_list_get(l, h1, NULL);
+		c1 = read_byte(fd);
+		if (fd >= 0)
+			close(fd);
+	}
+	tap_ok(c0 == 'B' && c1 == 'A',
+	       "dbus1_send: each argument still names its own fd");
+	if (g)
+		g_object_unref(g);
+	dbus_message_unref(m);
+out:
+	if (dc) {
+		dbus_connection_close(dc);
+		dbus_connection_unref(dc);
+	}
+	if (pid > 0) {
+		kill(pid, SIGTERM);
+		test_wait(pid);
+	}
+	for (i = 0; i < 2; i++) {
+		if (pa[i] >= 0)
+			close(pa[i]);
+		if (pb[i] >= 0)
+			close(pb[i]);
+	}
+	kdb_conn_free(a);
+	kdb_conn_free(b);
+}
+
 /* ---- signals ---------------------------------------------------------- */
 
 static DBusMessage *signal1(const char *path, const char *member,
@@ -883,6 +1020,7 @@ int main(void)
 	test_send();
 	test_service();
 	test_raw();
+	test_forward();
 	test_signals();
 	test_env_teardown(&env);
 	return tap_done();
