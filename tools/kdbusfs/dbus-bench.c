@@ -1,26 +1,31 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * dbus-bench - a D-Bus method-call round trip between two processes
- * through kdbusfs (libkdbus, messages marshalled by GDBusMessage), through
- * dbus-broker and through dbus-daemon (clients on libdbus), in one run.
+ * through kdbusfs (libkdbus), through dbus-broker and through dbus-daemon,
+ * in one run.
  *
  *   dbus-bench ENDPOINT [SECONDS_PER_CASE]
  *
  * The call is org.example.Bench.Echo(ay) with an 8-byte, 1 KiB and 64 KiB
  * argument; the service answers with the same bytes. Every call is a new
- * message, marshalled, sent, answered, demarshalled. dbus-broker runs
- * under a controller of our own (sd-bus, "dbus-broker --controller FD" as
- * dbus-broker's test utilities start it); dbus-daemon with a
- * configuration that lets everyone talk. Per size it prints
+ * message, marshalled, sent, answered, demarshalled. Through the brokers
+ * both ends use libdbus; through kdbusfs both ends use libkdbus's libdbus
+ * binding (<libkdbus-dbus1.h>), the same marshaller, so the comparison is
+ * of the transports. dbus-broker runs under a controller of our own
+ * (sd-bus, "dbus-broker --controller FD" as dbus-broker's test utilities
+ * start it); dbus-daemon with a configuration that lets everyone talk.
+ * Per size it prints
  *   bench: dbus-rt-<size> kdbusfs_us=.. broker_us=.. daemon_us=..
  *          vs_broker=<broker/kdbusfs> vs_daemon=<daemon/kdbusfs>
- * and, to tell marshalling from the kernel, the same bytes through
- * kdbusfs without D-Bus (kdb_send() of the marshalled call, answered as
- * it is):
+ *          gdbus_us=..
+ * where gdbus_us is the same call through kdbusfs with libkdbus's GDBus
+ * binding at both ends (<libkdbus-dbus.h>, GDBusMessage), and, to tell
+ * marshalling from the kernel, the same bytes through kdbusfs without any
+ * D-Bus library (kdb_send() of the marshalled call, answered as it is):
  *   bench: dbus-split-<size> kdbusfs_us=.. raw_us=.. marshal_share=..
- * and the same call marshalled by libdbus (dbus_message_marshal()) over
- * kdb_send(), the cost of the other marshaller the issue allows:
- *   ... libdbus_us=.. libdbus_vs_broker=..
+ *          gdbus_marshal_share=..
+ * marshal_share being (kdbusfs - raw) / kdbusfs, the part of the round
+ * trip spent outside the kernel's message passing.
  * A case that cannot run (no dbus-broker installed, ...) reads "-".
  */
 #define _GNU_SOURCE
@@ -33,6 +38,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -42,6 +48,7 @@
 
 #include <libkdbus.h>
 #include <libkdbus-dbus.h>
+#include <libkdbus-dbus1.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define NAME	"org.example.Bench"
@@ -57,6 +64,19 @@ static double now(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
+
+/* the calling process's minor page faults so far */
+static long minflt(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_minflt;
+}
+
+/* of the last case measured: the caller's minor page faults per call */
+static double faults;
+static long faults0;
 
 /* parent and child meet here: the child says it is ready */
 static void ready_signal(int fd)
@@ -87,52 +107,31 @@ static void stop(pid_t pid)
 
 /* ---- kdbusfs ---------------------------------------------------------- */
 
-/* an Echo answered with libdbus's marshaller over libkdbus's raw calls */
-static void libdbus_answer(struct kdb_conn *c)
+/* the return of an Echo(ay) call @m, with the same bytes; NULL if none */
+static DBusMessage *echo_reply(DBusMessage *m)
 {
-	struct kdb_send_args a = KDB_SEND_ARGS_INIT;
-	DBusMessageIter in, ain, out, aout;
-	DBusMessage *m, *r;
+	DBusMessageIter in, out, ain, aout;
 	const unsigned char *p;
-	struct kdb_msg *k;
-	const void *blob;
-	struct iovec v;
-	char *rb;
-	size_t n;
-	int len, pn;
+	DBusMessage *r;
+	int n;
 
-	if (kdb_recv(c, 0, &k, NULL) < 0)
-		return;
-	blob = kdb_msg_payload(k, &n);
-	m = dbus_message_demarshal(blob, n, NULL);
-	if (m) {
-		dbus_message_iter_init(m, &in);
-		dbus_message_iter_recurse(&in, &ain);
-		dbus_message_iter_get_fixed_array(&ain, &p, &pn);
-		r = dbus_message_new_method_return(m);
-		dbus_message_iter_init_append(r, &out);
-		dbus_message_iter_open_container(&out, DBUS_TYPE_ARRAY, "y",
-						 &aout);
-		dbus_message_iter_append_fixed_array(&aout, DBUS_TYPE_BYTE, &p,
-						     pn);
-		dbus_message_iter_close_container(&out, &aout);
-		dbus_message_set_serial(r, kdb_conn_next_cookie(c));
-		if (dbus_message_marshal(r, &rb, &len)) {
-			v.iov_base = rb;
-			v.iov_len = len;
-			a.dst_id = kdb_msg_src_id(k);
-			a.cookie_reply = kdb_msg_cookie(k);
-			a.vecs = &v;
-			a.n_vecs = 1;
-			kdb_send(c, &a, NULL, NULL);
-			dbus_free(rb);
-		}
-		dbus_message_unref(r);
-		dbus_message_unref(m);
-	}
-	kdb_msg_free(k);
+	if (dbus_message_get_type(m) != DBUS_MESSAGE_TYPE_METHOD_CALL ||
+	    !dbus_message_iter_init(m, &in) ||
+	    dbus_message_iter_get_arg_type(&in) != DBUS_TYPE_ARRAY)
+		return NULL;
+	dbus_message_iter_recurse(&in, &ain);
+	dbus_message_iter_get_fixed_array(&ain, &p, &n);
+	r = dbus_message_new_method_return(m);
+	if (!r)
+		return NULL;
+	dbus_message_iter_init_append(r, &out);
+	dbus_message_iter_open_container(&out, DBUS_TYPE_ARRAY, "y", &aout);
+	dbus_message_iter_append_fixed_array(&aout, DBUS_TYPE_BYTE, &p, n);
+	dbus_message_iter_close_container(&out, &aout);
+	return r;
 }
 
+/* the service: 0 GDBus binding, 1 raw bytes, 2 libdbus binding */
 static void kdbus_server(const char *ep, int mode, int rfd)
 {
 	struct kdb_conn *c = NULL;
@@ -145,7 +144,16 @@ static void kdbus_server(const char *ep, int mode, int rfd)
 		if (kdb_conn_wait(c, -1) < 0)
 			_exit(0);
 		if (mode == 2) {
-			libdbus_answer(c);
+			DBusMessage *m = NULL, *r;
+
+			if (kdb_dbus1_recv(c, &m, NULL) < 0)
+				continue;
+			r = echo_reply(m);
+			if (r) {
+				kdb_dbus1_send(c, r, 0);
+				dbus_message_unref(r);
+			}
+			dbus_message_unref(m);
 		} else if (mode == 1) {
 			struct kdb_send_args a = KDB_SEND_ARGS_INIT;
 			struct kdb_msg *m;
@@ -198,7 +206,8 @@ static pid_t kdbus_start(const char *ep, int mode)
 	return pid;
 }
 
-static double kdbus_rt(const char *ep, size_t size)
+/* libkdbus's GDBus binding at both ends, GDBusMessage's marshaller */
+static double kdbus_gdbus_rt(const char *ep, size_t size)
 {
 	struct kdb_conn *c = NULL;
 	GVariant *arg;
@@ -214,8 +223,10 @@ static double kdbus_rt(const char *ep, size_t size)
 	for (i = -50, t0 = 0; ; i++) {
 		GDBusMessage *m, *r = NULL;
 
-		if (i == 0)
+		if (i == 0) {
 			t0 = now();
+			faults0 = minflt();
+		}
 		m = g_dbus_message_new_method_call(NAME, PATH, IFACE, "Echo");
 		g_dbus_message_set_body(m, g_variant_new_tuple(&arg, 1));
 		if (kdb_dbus_call(c, m, 5000000, -1, &r) < 0) {
@@ -226,6 +237,7 @@ static double kdbus_rt(const char *ep, size_t size)
 		g_object_unref(m);
 		if (i >= 0 && ++n % 16 == 0 && now() - t0 > budget) {
 			t = (now() - t0) / n * 1e6;
+			faults = (double)(minflt() - faults0) / n;
 			break;
 		}
 	}
@@ -271,14 +283,17 @@ static double kdbus_raw_rt(const char *ep, size_t size)
 	for (i = -50, t0 = 0; ; i++) {
 		struct kdb_msg *r = NULL;
 
-		if (i == 0)
+		if (i == 0) {
 			t0 = now();
+			faults0 = minflt();
+		}
 		a.cookie = 0;
 		if (kdb_send(c, &a, NULL, &r) < 0)
 			break;
 		kdb_msg_free(r);
 		if (i >= 0 && ++n % 16 == 0 && now() - t0 > budget) {
 			t = (now() - t0) / n * 1e6;
+			faults = (double)(minflt() - faults0) / n;
 			break;
 		}
 	}
@@ -290,10 +305,9 @@ out:
 	return t;
 }
 
-/* libdbus's marshaller over libkdbus's raw calls: what it would cost */
-static double kdbus_libdbus_rt(const char *ep, size_t size)
+/* libkdbus's libdbus binding at both ends, libdbus's marshaller */
+static double kdbus1_rt(const char *ep, size_t size)
 {
-	struct kdb_send_args a = KDB_SEND_ARGS_INIT;
 	unsigned char *data = calloc(1, size);
 	struct kdb_conn *c = NULL;
 	double t0, t = -1;
@@ -302,48 +316,28 @@ static double kdbus_libdbus_rt(const char *ep, size_t size)
 
 	if (pid < 0 || !data || kdb_conn_open(ep, NULL, &c) < 0)
 		goto out;
-	a.dst_id = KDB_ID_NAME;
-	a.dst_name = NAME;
-	a.flags = KDB_MSG_EXPECT_REPLY;
-	a.timeout_us = 5000000;
 	for (i = -50, t0 = 0; ; i++) {
-		struct kdb_msg *r = NULL;
-		DBusMessage *m, *d;
-		const void *rb;
-		struct iovec v;
-		size_t rn;
-		char *b;
-		int len, ret;
+		DBusMessage *m, *r = NULL;
+		int ret;
 
-		if (i == 0)
+		if (i == 0) {
 			t0 = now();
+			faults0 = minflt();
+		}
 		m = dbus_message_new_method_call(NAME, PATH, IFACE, "Echo");
 		dbus_message_append_args(m, DBUS_TYPE_ARRAY, DBUS_TYPE_BYTE,
 					 &data, (int)size, DBUS_TYPE_INVALID);
-		a.cookie = kdb_conn_next_cookie(c);
-		dbus_message_set_serial(m, a.cookie);
-		dbus_message_set_sender(m, kdb_conn_unique_name(c));
-		if (!dbus_message_marshal(m, &b, &len)) {
-			dbus_message_unref(m);
+		ret = kdb_dbus1_call(c, m, 5000000, -1, &r);
+		dbus_message_unref(m);
+		if (ret < 0) {
+			fprintf(stderr, "dbus-bench: kdb_dbus1_call: %s\n",
+				kdb_strerror(ret));
 			break;
 		}
-		v.iov_base = b;
-		v.iov_len = len;
-		a.vecs = &v;
-		a.n_vecs = 1;
-		ret = kdb_send(c, &a, NULL, &r);
-		dbus_free(b);
-		dbus_message_unref(m);
-		if (ret < 0)
-			break;
-		rb = kdb_msg_payload(r, &rn);
-		d = dbus_message_demarshal(rb, rn, NULL);
-		kdb_msg_free(r);
-		if (!d)
-			break;
-		dbus_message_unref(d);
+		dbus_message_unref(r);
 		if (i >= 0 && ++n % 16 == 0 && now() - t0 > budget) {
 			t = (now() - t0) / n * 1e6;
+			faults = (double)(minflt() - faults0) / n;
 			break;
 		}
 	}
@@ -389,31 +383,13 @@ static void bus_server(const char *address, int rfd)
 	ready_signal(rfd);
 	while (dbus_connection_read_write(c, -1)) {
 		DBusMessage *m, *r;
-		DBusMessageIter in, out, ain, aout;
-		const unsigned char *p;
-		int n;
 
 		while ((m = dbus_connection_pop_message(c))) {
-			if (dbus_message_get_type(m) !=
-			    DBUS_MESSAGE_TYPE_METHOD_CALL ||
-			    !dbus_message_iter_init(m, &in) ||
-			    dbus_message_iter_get_arg_type(&in) !=
-			    DBUS_TYPE_ARRAY) {
-				dbus_message_unref(m);
-				continue;
+			r = echo_reply(m);
+			if (r) {
+				dbus_connection_send(c, r, NULL);
+				dbus_message_unref(r);
 			}
-			dbus_message_iter_recurse(&in, &ain);
-			dbus_message_iter_get_fixed_array(&ain, &p, &n);
-			r = dbus_message_new_method_return(m);
-			dbus_message_iter_init_append(r, &out);
-			dbus_message_iter_open_container(&out, DBUS_TYPE_ARRAY,
-							 "y", &aout);
-			dbus_message_iter_append_fixed_array(&aout,
-							     DBUS_TYPE_BYTE,
-							     &p, n);
-			dbus_message_iter_close_container(&out, &aout);
-			dbus_connection_send(c, r, NULL);
-			dbus_message_unref(r);
 			dbus_message_unref(m);
 		}
 	}
@@ -447,8 +423,10 @@ static double bus_rt(const char *address, size_t size)
 		DBusMessage *m, *r;
 		DBusError e;
 
-		if (i == 0)
+		if (i == 0) {
 			t0 = now();
+			faults0 = minflt();
+		}
 		m = dbus_message_new_method_call(NAME, PATH, IFACE, "Echo");
 		dbus_message_append_args(m, DBUS_TYPE_ARRAY, DBUS_TYPE_BYTE,
 					 &data, (int)size, DBUS_TYPE_INVALID);
@@ -463,6 +441,7 @@ static double bus_rt(const char *address, size_t size)
 		dbus_message_unref(r);
 		if (i >= 0 && ++n % 16 == 0 && now() - t0 > budget) {
 			t = (now() - t0) / n * 1e6;
+			faults = (double)(minflt() - faults0) / n;
 			break;
 		}
 	}
@@ -670,40 +649,58 @@ int main(int argc, char **argv)
 	broker = broker_start(&controller, broker_addr, sizeof(broker_addr));
 	daemon = daemon_start(daemon_addr, sizeof(daemon_addr));
 
-	printf("%-12s %10s %10s %10s %9s %9s %8s\n", "case", "kdbusfs_us",
-	       "broker_us", "daemon_us", "vs_broker", "vs_daemon", "raw_us");
+	printf("%-12s %10s %10s %10s %9s %9s %8s %8s\n", "case", "kdbusfs_us",
+	       "broker_us", "daemon_us", "vs_broker", "vs_daemon", "gdbus_us",
+	       "raw_us");
 	/* warm the guest up: the first case must not pay for it */
-	kdbus_rt(argv[1], 8);
+	kdbus1_rt(argv[1], 8);
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
-		double k = kdbus_rt(argv[1], sizes[i]);
-		double raw = kdbus_raw_rt(argv[1], sizes[i]);
-		double l1 = kdbus_libdbus_rt(argv[1], sizes[i]);
-		double b = broker > 0 ? bus_rt(broker_addr, sizes[i]) : -1;
-		double d = daemon > 0 ? bus_rt(daemon_addr, sizes[i]) : -1;
+		double f[5] = { -1, -1, -1, -1, -1 };
+		double k, g, raw, b = -1, d = -1;
 		char ks[16], bs[16], ds[16], rb[16], rd[16], rs[16], ms[16];
-		char ls[16], lb[16];
+		char gs[16], gm[16];
 		char label[16];
 
+		faults = -1;
+		k = kdbus1_rt(argv[1], sizes[i]);
+		f[0] = faults;
+		faults = -1;
+		g = kdbus_gdbus_rt(argv[1], sizes[i]);
+		f[1] = faults;
+		faults = -1;
+		raw = kdbus_raw_rt(argv[1], sizes[i]);
+		f[2] = faults;
+		faults = -1;
+		if (broker > 0)
+			b = bus_rt(broker_addr, sizes[i]);
+		f[3] = faults;
+		faults = -1;
+		if (daemon > 0)
+			d = bus_rt(daemon_addr, sizes[i]);
+		f[4] = faults;
 		field(ks, sizeof(ks), k);
 		field(bs, sizeof(bs), b);
 		field(ds, sizeof(ds), d);
+		field(gs, sizeof(gs), g);
 		field(rs, sizeof(rs), raw);
-		field(ls, sizeof(ls), l1);
-		ratio(lb, sizeof(lb), b, l1);
 		ratio(rb, sizeof(rb), b, k);
 		ratio(rd, sizeof(rd), d, k);
 		ratio(ms, sizeof(ms), k > 0 && raw > 0 ? k - raw : -1, k);
+		ratio(gm, sizeof(gm), g > 0 && raw > 0 ? g - raw : -1, g);
 		snprintf(label, sizeof(label), "dbus-rt-%s",
 			 sizes[i] == 8 ? "8" : sizes[i] == 1024 ? "1k" : "64k");
-		printf("%-12s %10s %10s %10s %9s %9s %8s\n", label, ks, bs, ds,
-		       rb, rd, rs);
+		printf("%-12s %10s %10s %10s %9s %9s %8s %8s\n", label, ks, bs,
+		       ds, rb, rd, gs, rs);
 		printf("bench: %s kdbusfs_us=%s broker_us=%s daemon_us=%s",
 		       label, ks, bs, ds);
-		printf(" vs_broker=%s vs_daemon=%s\n", rb, rd);
+		printf(" vs_broker=%s vs_daemon=%s gdbus_us=%s\n", rb, rd, gs);
 		printf("bench: dbus-split-%s kdbusfs_us=%s raw_us=%s", label + 8,
 		       ks, rs);
-		printf(" marshal_share=%s libdbus_us=%s libdbus_vs_broker=%s\n",
-		       ms, ls, lb);
+		printf(" marshal_share=%s gdbus_marshal_share=%s\n", ms, gm);
+		printf("# %s caller's minor page faults per call:", label);
+		printf(" kdbusfs %.2f gdbus %.2f raw %.2f broker %.2f",
+		       f[0], f[1], f[2], f[3]);
+		printf(" daemon %.2f\n", f[4]);
 		fflush(stdout);
 	}
 	if (controller)
