@@ -900,7 +900,7 @@ int main(int argc, char **argv)
 	struct kdbus_conn cli, srv, mcli, msrv;
 	int sv[2], bufsz = 8 << 20, i, status, bulk_fd;
 	uint8_t *buf, *rbuf, *bulk;
-	long kn, un;
+	long kn, un, mkn;
 	double k, u, mk;
 	pid_t pid;
 
@@ -977,7 +977,7 @@ int main(int argc, char **argv)
 		die("stop");
 
 	/* the same small round trip with everything attached, both ways */
-	mk = kdbus_rt(&mcli, msrv.id, buf, 8, &kn);
+	mk = kdbus_rt(&mcli, msrv.id, buf, 8, &mkn);
 	if (ksend(&mcli, msrv.id, 0, 0, buf, 1, -1, 0, 0, NULL))
 		die("stop");
 
