@@ -266,7 +266,10 @@ static int send1(struct kdb_conn *conn, DBusMessage *m, uint64_t timeout_us,
 		h.destination = dest;
 	}
 	if (!h.serial) {
-		h.serial = (dbus_uint32_t)kdb_conn_next_cookie(conn);
+		/* D-Bus serials have 32 bits, and 0 is none */
+		do
+			h.serial = (dbus_uint32_t)kdb_conn_next_cookie(conn);
+		while (!h.serial);
 		dbus_message_set_serial(m, h.serial);
 		if (!dbus_message_set_sender(m, conn->unique_name))
 			return -ENOMEM;

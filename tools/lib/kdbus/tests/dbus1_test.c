@@ -14,6 +14,7 @@
 #include "tap.h"
 #include "libkdbus-dbus.h"
 #include "libkdbus-dbus1.h"
+#include "kdbus-internal.h"	/* to wind a connection's cookies on */
 
 #define ERR_NAME "org.example.Error.Failed"
 #define TEST_NAME "org.example.Test"
@@ -480,6 +481,17 @@ static void test_send(void)
 	kdb_msg_free(raw);
 	raw = NULL;
 	r = NULL;
+
+	/* the cookie after 2^32 - 1 would be serial 0, which is none */
+	a->cookie = 0xffffffffULL;
+	m = call1(dest, "Wrap");
+	dbus_message_set_no_reply(m, TRUE);
+	tap_is(kdb_dbus1_send(a, m, 0), 0,
+	       "dbus1_send: after 2^32 - 1 cookies");
+	tap_ok(dbus_message_get_serial(m) == 1,
+	       "dbus1_send: serial 0 skipped, 1 next");
+	dbus_message_unref(m);
+	kdb_recv(b, KDB_RECV_DROP, NULL, NULL);
 
 	m = dbus_message_new_method_call(NULL, "/a", "i.j", "M");
 	tap_is(kdb_dbus1_send(a, m, 0), -EDESTADDRREQ,
