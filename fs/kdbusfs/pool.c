@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Receive pools: shmem files, sliced, written by the kernel only.
+ * Receive pools: shmem files on the module's own tmpfs, sliced, written by
+ * the kernel only.
  */
 
 #include <linux/bvec.h>
@@ -9,6 +10,7 @@
 #include <linux/fs.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
+#include <linux/mount.h>
 #include <linux/mutex.h>
 #include <linux/pagemap.h>
 #include <linux/rbtree.h>
@@ -110,6 +112,43 @@ static void kdbus_pool_add_busy(struct kdbus_pool *pool,
 	slice->free = false;
 }
 
+/*
+ * Pools live on a tmpfs of the module's own, not on the kernel's shm_mnt:
+ * criu takes every file of shm_mnt's device for a memfd and would restore
+ * a pool's mapping as a private copy that no message reaches any more. A
+ * file on a mount outside the task's mount namespace it refuses instead.
+ * A kernel mount of tmpfs has no size or inode limit, as shm_mnt has none.
+ */
+static struct vfsmount *kdbus_pool_mnt;
+
+/**
+ * kdbus_pool_init() - mount the tmpfs that holds every pool
+ *
+ * Return: 0 or a negative errno.
+ */
+int kdbus_pool_init(void)
+{
+	struct file_system_type *type = get_fs_type("tmpfs");
+	struct vfsmount *mnt;
+
+	/* tmpfs is built in: there is no module reference to put */
+	if (!type)
+		return -ENODEV;
+	mnt = kern_mount(type);
+	if (IS_ERR(mnt))
+		return PTR_ERR(mnt);
+	kdbus_pool_mnt = mnt;
+	return 0;
+}
+
+/**
+ * kdbus_pool_exit() - unmount it; pools still mapped keep its super block
+ */
+void kdbus_pool_exit(void)
+{
+	kern_unmount(kdbus_pool_mnt);
+}
+
 /**
  * kdbus_pool_new() - create a receive pool
  * @name:	name of the shmem file, for /proc/PID/maps
@@ -130,7 +169,7 @@ struct kdbus_pool *kdbus_pool_new(const char *name, size_t size)
 	if (!pool)
 		return ERR_PTR(-ENOMEM);
 
-	f = shmem_file_setup(name, size, VM_NORESERVE);
+	f = shmem_file_setup_with_mnt(kdbus_pool_mnt, name, size, VM_NORESERVE);
 	if (IS_ERR(f)) {
 		kfree(pool);
 		/* shmem says ENOSPC when its inode cannot be allocated */

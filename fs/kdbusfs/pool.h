@@ -31,6 +31,8 @@ struct kdbus_pool;
 struct kdbus_pool_slice;
 struct vm_area_struct;
 
+int kdbus_pool_init(void);
+void kdbus_pool_exit(void);
 struct kdbus_pool *kdbus_pool_new(const char *name, size_t size);
 void kdbus_pool_free(struct kdbus_pool *pool);
 size_t kdbus_pool_size(const struct kdbus_pool *pool);

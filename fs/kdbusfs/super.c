@@ -19,6 +19,7 @@
 #include "handle.h"
 #include "limits.h"
 #include "node.h"
+#include "pool.h"
 #include "super.h"
 
 #define KDBUSFS_DEFAULT_MODE	0755
@@ -315,8 +316,15 @@ static int __init kdbusfs_init(void)
 	if (ret)
 		return ret;
 
+	ret = kdbus_pool_init();
+	if (ret) {
+		sysfs_remove_mount_point(fs_kobj, "kdbus");
+		return ret;
+	}
+
 	ret = register_filesystem(&kdbusfs_type);
 	if (ret) {
+		kdbus_pool_exit();
 		sysfs_remove_mount_point(fs_kobj, "kdbus");
 		return ret;
 	}
@@ -326,6 +334,7 @@ static int __init kdbusfs_init(void)
 static void __exit kdbusfs_exit(void)
 {
 	unregister_filesystem(&kdbusfs_type);
+	kdbus_pool_exit();
 	sysfs_remove_mount_point(fs_kobj, "kdbus");
 	/* connections are freed by RCU callbacks, which live in this module */
 	rcu_barrier();
