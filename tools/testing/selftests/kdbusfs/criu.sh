@@ -5,13 +5,15 @@
 # in tools/criu: fd links that send every kdbusfs file to the plugin, and
 # a dump that the plugin refuses for a connection and for an unused
 # endpoint file, which leaves the tree running with its connection
-# working. Runs in the guest as root in the initial user namespace; in a
-# user namespace each test is skipped. TAP on stdout.
+# working; pools, mapped with or without their file, which criu does not
+# take for memfds. Runs in the guest as root in the initial user
+# namespace; in a user namespace each test is skipped. TAP on stdout.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../../../.." && pwd)
 k=$top/tools/kdbusfs/kdbusfs
 plugin=$top/tools/criu
+hold=$plugin/kdbusfs-criu-hold
 # shellcheck source=../../../kdbusfs/tests/tap.sh
 . "$top/tools/kdbusfs/tests/tap.sh"
 
@@ -19,16 +21,23 @@ tests=(
 	"criu check passes"
 	"a plain process dumps with the plugin loaded"
 	"service: owns org.example.Echo"
-	"the connection's fd link is kdbusfs:[BUS/bus]"
+	"the service's fd link is kdbusfs:[BUS/bus]"
 	"criu dump of the service fails"
-	"criu loaded the plugin"
-	"the plugin refused the connection with its message"
+	"criu refused the service's pool: no memfd, a file outside its mounts"
 	"the service is still running, not stopped"
 	"its connection still answers a call"
+	"a connection that has not mapped its pool"
+	"criu dump of it fails"
+	"criu loaded the plugin"
+	"the plugin refused the connection with its message"
+	"the connection is still running and connected"
 	"without the plugin criu refuses the file too, never reopens it"
 	"criu dump of an unused endpoint file fails"
 	"the plugin refused the unused endpoint file with its message"
 	"the process holding it is still running"
+	"a task that maps a live pool but holds no kdbusfs file"
+	"criu dump of it fails on the pool's mapping"
+	"the task is still running"
 	"service: quits when asked"
 )
 
@@ -79,45 +88,78 @@ if [ "${1:-}" = --inner ]; then
 	ls -l "/proc/$svc/fd" >"$work/fds" 2>&1
 	ok_grep "-> $link\$" "$work/fds" "${tests[3]}"
 
+	# criu collects mappings before files: the pool's VMA stops it first
 	dump "$svc" "$work/svc.img" -L "$plugin"
 	ok $((! $?)) "${tests[4]}"
-	log_grep 'kdbusfs: plugin loaded' "$work/svc.img/dump.log" "${tests[5]}"
-	log_grep "kdbusfs: cannot dump $link \(file id 0x[0-9a-f]+\): connection [0-9]+ on bus $bus \(connected: yes\); the kernel cannot checkpoint a connection yet" \
-		"$work/svc.img/dump.log" "${tests[6]}"
+	log_grep "Can't lookup mount=[0-9]+ for fd=-?[0-9]+ path=/kdbus-$bus \(deleted\)" \
+		"$work/svc.img/dump.log" "${tests[5]}"
 	running "$svc"
-	ok $? "${tests[7]}"
+	ok $? "${tests[6]}"
 	"$k" call "$bus" org.example.Echo /org/example/Echo org.example.Echo \
 		Echo s hello >"$work/call" 2>&1
-	ok_grep '^s "hello"$' "$work/call" "${tests[8]}"
+	ok_grep '^s "hello"$' "$work/call" "${tests[7]}"
+
+	"$hold" conn "$ep" </dev/null >"$work/conn" 2>&1 &
+	conn=$!
+	wait_for '^conn [0-9]+$' "$work/conn"
+	ok $? "${tests[8]}"
+	id=$(sed -n 's/^conn //p' "$work/conn")
+	dump "$conn" "$work/conn.img" -L "$plugin"
+	ok $((! $?)) "${tests[9]}"
+	log_grep 'kdbusfs: plugin loaded' "$work/conn.img/dump.log" "${tests[10]}"
+	log_grep "kdbusfs: cannot dump $link \(file id 0x[0-9a-f]+\): connection $id on bus $bus \(connected: yes\); the kernel cannot checkpoint a connection yet" \
+		"$work/conn.img/dump.log" "${tests[11]}"
+	running "$conn" && grep -h '^kdbus-id:' "/proc/$conn"/fdinfo/* 2>/dev/null |
+		grep -qx "kdbus-id:	$id" &&
+		grep -qx 'kdbus-connected:	yes' "/proc/$conn"/fdinfo/*
+	ok $? "${tests[12]}"
 
 	mkdir "$work/no-plugins"
-	dump "$svc" "$work/bare.img" -L "$work/no-plugins"
+	dump "$conn" "$work/bare.img" -L "$work/no-plugins"
 	st=$?
 	grep -qE "Can't dump file [0-9]+ of that type \[100[0-7]+\] \(reg $link\)" \
 		"$work/bare.img/dump.log"
-	ok $((st == 0 || $? != 0)) "${tests[9]}" ||
+	ok $((st == 0 || $? != 0)) "${tests[13]}" ||
 		grep -E 'Error' "$work/bare.img/dump.log" | sed 's/^/#   /'
+	kill "$conn"
 
 	# shellcheck disable=SC2016 # $1 is the inner shell's
 	setsid bash -c 'exec 3<>"$1" && exec sleep 1000' - "$ep" \
 		</dev/null >/dev/null 2>&1 &
-	hold=$!
+	unused=$!
 	for _ in $(seq 50); do
-		[[ $(readlink "/proc/$hold/exe") == */sleep ]] && break
+		[[ $(readlink "/proc/$unused/exe") == */sleep ]] && break
 		sleep 0.1
 	done
-	dump "$hold" "$work/hold.img" -L "$plugin"
-	ok $((! $?)) "${tests[10]}"
+	dump "$unused" "$work/unused.img" -L "$plugin"
+	ok $((! $?)) "${tests[14]}"
 	log_grep "kdbusfs: cannot dump $link \(file id 0x[0-9a-f]+\): endpoint file of bus $bus not used yet" \
-		"$work/hold.img/dump.log" "${tests[11]}"
-	running "$hold"
-	ok $? "${tests[12]}"
-	kill "$hold"
+		"$work/unused.img/dump.log" "${tests[15]}"
+	running "$unused"
+	ok $? "${tests[16]}"
+	kill "$unused"
+
+	"$hold" pool "$ep" </dev/null >"$work/pool" 2>&1 &
+	pool=$!
+	wait_for '^child [0-9]+$' "$work/pool"
+	child=$(sed -n 's/^child //p' "$work/pool")
+	grep -qE "/kdbus-$bus \(deleted\)\$" "/proc/$child/maps" 2>/dev/null &&
+		! find "/proc/$child/fd" -lname 'kdbusfs:*' | grep -q .
+	ok $? "${tests[17]}"
+	dump "$child" "$work/pool.img" -L "$plugin"
+	st=$?
+	grep -qE "Can't lookup mount=[0-9]+ for fd=-?[0-9]+ path=/kdbus-$bus \(deleted\)" \
+		"$work/pool.img/dump.log"
+	ok $((st == 0 || $? != 0)) "${tests[18]}" ||
+		grep -E 'Error' "$work/pool.img/dump.log" | sed 's/^/#   /'
+	running "$child"
+	ok $? "${tests[19]}"
+	kill "$pool"
 
 	"$k" call "$bus" org.example.Echo /org/example/Echo org.example.Echo \
 		Quit >/dev/null 2>&1
 	wait "$svc"
-	ok $? "${tests[13]}"
+	ok $? "${tests[20]}"
 	tap_done
 	exit
 fi
@@ -127,7 +169,9 @@ if [ "$(id -u)" != 0 ] ||
 	skip_all "criu needs root in the initial user namespace"
 fi
 command -v criu >/dev/null || skip_all "no criu installed"
-[ -e "$plugin/kdbusfs_plugin.so" ] || skip_all "tools/criu is not built"
+if [ ! -e "$plugin/kdbusfs_plugin.so" ] || [ ! -x "$hold" ]; then
+	skip_all "tools/criu is not built"
+fi
 
 work=$(mktemp -d /tmp/kdbus-criu.XXXXXX)
 
