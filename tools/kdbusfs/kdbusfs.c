@@ -16,6 +16,9 @@
  *   kdbusfs monitor BUS [--json] [--count=N]
  *   kdbusfs call BUS NAME PATH INTERFACE METHOD [SIGNATURE [ARGS...]]
  *   kdbusfs emit BUS PATH INTERFACE SIGNAL [SIGNATURE [ARGS...]]
+ *   kdbusfs activator BUS NAME -- CMD...
+ *                                     hold NAME as an activator; start CMD
+ *                                     when the first message for it waits
  *
  * BUS is a bus name ("1000-user", found in the kdbusfs mounts), a bus
  * directory or an endpoint file. Arguments follow busctl: a SIGNATURE,
@@ -66,7 +69,8 @@ static int show_usage(void)
 		"       kdbusfs monitor BUS [--json] [--count=N]\n"
 		"       kdbusfs call [--timeout=SECS] BUS NAME PATH INTERFACE METHOD\n"
 		"               [SIGNATURE [ARGS...]]\n"
-		"       kdbusfs emit BUS PATH INTERFACE SIGNAL [SIGNATURE [ARGS...]]\n");
+		"       kdbusfs emit BUS PATH INTERFACE SIGNAL [SIGNATURE [ARGS...]]\n"
+		"       kdbusfs activator BUS NAME -- CMD...\n");
 	return 2;
 }
 
@@ -124,14 +128,12 @@ static int cmd_mount(const char *dir, const char *opts)
 	return 0;
 }
 
-/* run @cmd while @fd (a bus or an endpoint) stays open */
-static int hold_while(int fd, char **cmd)
+/* run @cmd and wait for it: its exit status */
+static int run(char **cmd)
 {
 	int status;
 	pid_t pid;
 
-	if (!cmd || !cmd[0])
-		return 0;
 	fflush(stdout);
 	pid = fork();
 	if (pid < 0)
@@ -143,8 +145,19 @@ static int hold_while(int fd, char **cmd)
 	}
 	if (waitpid(pid, &status, 0) < 0)
 		return 1;
-	close(fd);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+/* run @cmd while @fd (a bus or an endpoint) stays open */
+static int hold_while(int fd, char **cmd)
+{
+	int ret;
+
+	if (!cmd || !cmd[0])
+		return 0;
+	ret = run(cmd);
+	close(fd);
+	return ret;
 }
 
 static int cmd_bus_make(const char *mnt, const char *name, uint64_t flags,
@@ -235,6 +248,44 @@ static int connect_bus(const char *spec, uint64_t flags,
 	if (ret < 0)
 		return fail(ret, "connect", path);
 	return 0;
+}
+
+/* ---- activator ---------------------------------------------------------- */
+
+/*
+ * Hold @name as an activator: messages for it wait in the activator's
+ * queue until a service takes the name, and the queue with it. The first
+ * waiting message starts @cmd, the service; the activator stays while the
+ * service runs, so the name falls back to it if the service leaves.
+ */
+static int cmd_activator(const char *spec, const char *name, char **cmd)
+{
+	struct kdb_hello h = {
+		.flags = KDB_HELLO_ACTIVATOR | KDB_HELLO_ACCEPT_FD,
+		.description = "kdbusfs-activator",
+		.name = name,
+	};
+	struct kdb_conn *c = NULL;
+	char path[4096];
+	int ret;
+
+	ret = kdb_bus_path(spec, path, sizeof(path));
+	if (ret < 0)
+		return fail(ret, "bus", spec);
+	ret = kdb_conn_open(path, &h, &c);
+	if (ret < 0)
+		return fail(ret, "activator", name);
+	printf("activator %s on %s\n", name, path);
+	fflush(stdout);
+	ret = kdb_conn_wait(c, -1);
+	if (ret < 0) {
+		kdb_conn_free(c);
+		return fail(ret, "activator", name);
+	}
+	printf("activating %s: %s\n", name, cmd[0]);
+	ret = run(cmd);
+	kdb_conn_free(c);
+	return ret;
 }
 
 #define PEER_ATTACH (KDB_ATTACH_CREDS | KDB_ATTACH_PIDS | \
@@ -1081,5 +1132,7 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "emit"))
 		return cmd_emit(argc - 2, argv + 2);
+	if (!strcmp(cmd, "activator") && argc >= 6 && !strcmp(argv[4], "--"))
+		return cmd_activator(argv[2], argv[3], argv + 5);
 	return show_usage();
 }
