@@ -140,18 +140,25 @@ static int copy_args(DBusMessageIter *from, DBusMessageIter *to,
 			dbus_message_iter_get_element_type(from) : 0;
 		if (dbus_type_is_basic(t)) {
 			v.fd = -1;
+			errno = 0;
 			dbus_message_iter_get_basic(from, &v);
 			if (t == DBUS_TYPE_UNIX_FD) {
-				/* our duplicate is the one kdbus sends */
+				/*
+				 * our duplicate is the one kdbus sends; none:
+				 * dup() failed (errno), or the message lacks
+				 * the fd its argument names
+				 */
 				if (v.fd < 0)
-					return -EBADF;
+					return errno ? -errno : -EBADF;
 				if (fdvec_push(fds, v.fd) < 0) {
 					close(v.fd);
 					return -ENOMEM;
 				}
 			}
+			errno = 0;
 			if (!dbus_message_iter_append_basic(to, t, &v))
-				return t == DBUS_TYPE_UNIX_FD ? -EBADF : -ENOMEM;
+				return t == DBUS_TYPE_UNIX_FD && errno ? -errno :
+				       -ENOMEM;
 		} else if (e && dbus_type_is_fixed(e) && e != DBUS_TYPE_UNIX_FD) {
 			one[0] = (char)e;
 			dbus_message_iter_recurse(from, &fsub);

@@ -35,7 +35,8 @@ extern "C" {
  * expects a reply is sent with KDB_MSG_EXPECT_REPLY and @timeout_us (0:
  * 25 s); returns and errors answer their reply serial. -EDESTADDRREQ for
  * a method call without a destination, -EINVAL for a bad unique name,
- * -EBADF for an fd libdbus cannot duplicate, -ENOMEM.
+ * dup()'s errno (-EMFILE) for an fd that cannot be duplicated, -EBADF for
+ * an fd argument whose fd the message lacks, -ENOMEM.
  */
 int kdb_dbus1_send(struct kdb_conn *conn, struct DBusMessage *message,
 		   uint64_t timeout_us);

@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <gio/gunixfdlist.h>
 
 #include "tap.h"
@@ -407,6 +408,7 @@ static void test_send(void)
 	struct kdb_msg *raw = NULL;
 	DBusMessage *m, *r = NULL;
 	char dest[32];
+	pid_t pid;
 
 	if (!a || !b)
 		goto out;
@@ -492,6 +494,29 @@ static void test_send(void)
 	       "dbus1_send: serial 0 skipped, 1 next");
 	dbus_message_unref(m);
 	kdb_recv(b, KDB_RECV_DROP, NULL, NULL);
+
+	/* no fd left to duplicate the message's fd with */
+	pid = fork();
+	if (pid == 0) {
+		struct rlimit rl;
+		int p[2], fd;
+
+		if (pipe(p) < 0 || getrlimit(RLIMIT_NOFILE, &rl) < 0)
+			_exit(100);
+		m = call1(dest, "Fd");
+		dbus_message_append_args(m, DBUS_TYPE_UNIX_FD, &p[0],
+					 DBUS_TYPE_INVALID);
+		fd = dup(0);
+		if (fd < 0)
+			_exit(101);
+		close(fd);
+		rl.rlim_cur = fd;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			_exit(102);
+		_exit(-kdb_dbus1_send(a, m, 0));
+	}
+	tap_is(test_wait(pid), EMFILE,
+	       "dbus1_send: -EMFILE for an fd that cannot be duplicated");
 
 	m = dbus_message_new_method_call(NULL, "/a", "i.j", "M");
 	tap_is(kdb_dbus1_send(a, m, 0), -EDESTADDRREQ,
