@@ -83,6 +83,9 @@ struct client {
 	bool faked;		/* HELLO presented the client's pid (and label) */
 	uint64_t next_cookie;
 	struct rule *rules;
+	int sock;		/* the client's socket, GDBus's */
+	bool monitor;		/* BecomeMonitor: a kernel monitor now */
+	char **monitor_rules;	/* what it wants to see; NULL: everything */
 };
 
 static const char *bus_path;
@@ -120,10 +123,23 @@ static const char introspect_xml[] =
 	"   <arg direction=\"out\" type=\"a{sv}\"/></method>\n"
 	"  <method name=\"AddMatch\"><arg direction=\"in\" type=\"s\"/></method>\n"
 	"  <method name=\"RemoveMatch\"><arg direction=\"in\" type=\"s\"/></method>\n"
+	"  <method name=\"StartServiceByName\"><arg direction=\"in\" type=\"s\"/>\n"
+	"   <arg direction=\"in\" type=\"u\"/><arg direction=\"out\" type=\"u\"/></method>\n"
+	"  <method name=\"GetConnectionSELinuxSecurityContext\">\n"
+	"   <arg direction=\"in\" type=\"s\"/><arg direction=\"out\" type=\"ay\"/></method>\n"
+	"  <method name=\"GetAdtAuditSessionData\"><arg direction=\"in\" type=\"s\"/>\n"
+	"   <arg direction=\"out\" type=\"ay\"/></method>\n"
+	"  <method name=\"UpdateActivationEnvironment\">\n"
+	"   <arg direction=\"in\" type=\"a{ss}\"/></method>\n"
+	"  <method name=\"ReloadConfig\"/>\n"
 	"  <signal name=\"NameOwnerChanged\">\n"
 	"   <arg type=\"s\"/><arg type=\"s\"/><arg type=\"s\"/></signal>\n"
 	"  <signal name=\"NameLost\"><arg type=\"s\"/></signal>\n"
 	"  <signal name=\"NameAcquired\"><arg type=\"s\"/></signal>\n"
+	" </interface>\n"
+	" <interface name=\"org.freedesktop.DBus.Monitoring\">\n"
+	"  <method name=\"BecomeMonitor\"><arg direction=\"in\" type=\"as\"/>\n"
+	"   <arg direction=\"in\" type=\"u\"/></method>\n"
 	" </interface>\n"
 	" <interface name=\"org.freedesktop.DBus.Introspectable\">\n"
 	"  <method name=\"Introspect\"><arg direction=\"out\" type=\"s\"/></method>\n"
@@ -434,6 +450,19 @@ static bool matches(struct client *c, gmsg_t *m, bool driver)
 	return false;
 }
 
+/* what a monitor asked to see: everything, or what one of its rules does */
+static bool monitor_wants(struct client *c, gmsg_t *m)
+{
+	char **r;
+
+	if (!c->monitor_rules)
+		return true;
+	for (r = c->monitor_rules; *r; r++)
+		if (kdb_dbus_match_test(*r, m) > 0)
+			return true;
+	return false;
+}
+
 static void driver_signal(struct client *c, const char *member,
 			  gvar_t *body, bool unicast)
 {
@@ -544,6 +573,9 @@ static gboolean kernel_readable(gint fd, gcond_t cond, gpointer data)
 				return G_SOURCE_REMOVE;
 			}
 			break;
+		} else if (c->monitor) {
+			if (monitor_wants(c, m))
+				to_client(c, m, true);
 		} else if (g_dbus_message_get_message_type(m) !=
 			   G_DBUS_MESSAGE_TYPE_SIGNAL ||
 			   g_dbus_message_get_destination(m) ||
@@ -919,6 +951,164 @@ static void drv_remove_match(struct client *c, gmsg_t *call, gvar_t *body)
 		    "The given match rule wasn't found and can't be removed");
 }
 
+/* the label only where SELinux gave it, as dbus-daemon answers */
+static void drv_selinux(struct client *c, gmsg_t *call, gvar_t *body)
+{
+	struct kdb_info *info = NULL;
+	const char *name;
+	gvar_t *label;
+
+	g_variant_get(body, "(&s)", &name);
+	if (peer_info(c, name, KDB_ATTACH_SECLABEL, &info) < 0) {
+		no_owner(c, call, name);
+		return;
+	}
+	if (access("/sys/fs/selinux/enforce", F_OK) ||
+	    !(info->meta.present & KDB_ATTACH_SECLABEL) ||
+	    !info->meta.seclabel) {
+		kdb_info_free(info);
+		reply_error(c, call, ERR_PREFIX "SELinuxSecurityContextUnknown",
+			    "Could not determine security context for '%s'",
+			    name);
+		return;
+	}
+	label = g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE,
+					  info->meta.seclabel,
+					  strlen(info->meta.seclabel), 1);
+	kdb_info_free(info);
+	reply(c, call, g_variant_new_tuple(&label, 1));
+}
+
+/* whether @name is held by an activator: a service the kernel can start */
+static int activatable(struct client *c, const char *name)
+{
+	struct kdb_info *info = NULL;
+	size_t i, n = 0;
+	int ret;
+
+	ret = kdb_list(c->kconn, KDB_LIST_ACTIVATORS, &info, &n);
+	if (ret < 0)
+		return ret;
+	for (i = 0, ret = 0; i < n && !ret; i++)
+		ret = info[i].name && !strcmp(info[i].name, name) &&
+		      (info[i].name_flags & KDB_NAME_ACTIVATOR);
+	kdb_info_free(info);
+	return ret;
+}
+
+/*
+ * kdbusfs starts services through activators: a message to a name an
+ * activator holds waits in its queue for the service, which takes the
+ * queue over with the name. A Ping is that message; everything the
+ * client sends after it is queued behind it, so SUCCESS can be answered
+ * as soon as it is queued.
+ */
+static void drv_start_service(struct client *c, gmsg_t *call, gvar_t *body)
+{
+	struct kdb_info *info = NULL;
+	const char *name;
+	guint32 flags;
+	gmsg_t *ping;
+	int ret;
+
+	g_variant_get(body, "(&su)", &name, &flags);
+	if (!strcmp(name, DRIVER) ||
+	    (peer_info(c, name, 0, &info) == 0 &&
+	     !(info->flags & KDB_HELLO_ACTIVATOR))) {
+		kdb_info_free(info);
+		reply(c, call, g_variant_new("(u)", 2));	/* ALREADY_RUNNING */
+		return;
+	}
+	kdb_info_free(info);
+	ret = activatable(c, name);
+	if (ret <= 0) {
+		reply_error(c, call, ERR_PREFIX "ServiceUnknown",
+			    "The name %s was not provided by any .service files",
+			    name);
+		return;
+	}
+	ping = g_dbus_message_new_method_call(name, "/",
+					      "org.freedesktop.DBus.Peer",
+					      "Ping");
+	g_dbus_message_set_flags(ping, G_DBUS_MESSAGE_FLAGS_NO_REPLY_EXPECTED);
+	ret = kdb_dbus_send(c->kconn, ping, 0);
+	g_object_unref(ping);
+	if (ret < 0) {
+		reply_error(c, call, ERR_PREFIX "Spawn.Failed",
+			    "Starting %s: %s", name, kdb_strerror(ret));
+		return;
+	}
+	reply(c, call, g_variant_new("(u)", 1));	/* SUCCESS */
+}
+
+/*
+ * BecomeMonitor: the client's connection is replaced by a kernel monitor
+ * opened with the client's own credentials and no capability of ours, so
+ * the kernel decides who may monitor, as it does natively. Like
+ * dbus-daemon, the client loses its names; it sees what the kernel's
+ * monitor sees, the messages between connections. The bridge's own
+ * driver replies and signals are not on the bus and are not seen.
+ */
+static void drv_become_monitor(struct client *c, gmsg_t *call, gvar_t *body)
+{
+	struct kdb_hello hello = {
+		.flags = KDB_HELLO_MONITOR | KDB_HELLO_ACCEPT_FD,
+		.description = "kdbusfs-bridge-monitor",
+	};
+	struct kdb_conn *mon = NULL;
+	const char *unique = kdb_conn_unique_name(c->kconn);
+	const char **rules;
+	struct rule *r;
+	guint32 flags;
+	size_t i;
+	int ret;
+
+	g_variant_get(body, "(^a&su)", &rules, &flags);
+	if (flags) {
+		reply_error(c, call, ERR_PREFIX "InvalidArgs",
+			    "BecomeMonitor does not support any flags yet");
+		goto out;
+	}
+	for (i = 0; rules[i]; i++) {
+		if (kdb_dbus_match_test(rules[i], call) < 0) {
+			reply_error(c, call, ERR_PREFIX "MatchRuleInvalid",
+				    "Invalid or unsupported match rule \"%s\"",
+				    rules[i]);
+			goto out;
+		}
+	}
+	ret = open_endpoint(c->sock, c, false);
+	if (ret >= 0)
+		ret = kdb_conn_open_fd(ret, &hello, &mon);
+	if (ret == -EPERM) {
+		reply_error(c, call, ERR_PREFIX "AccessDenied",
+			    "Connection %s is not allowed to become a monitor",
+			    unique);
+		goto out;
+	} else if (ret < 0) {
+		reply_error(c, call, ERR_PREFIX "Failed",
+			    "BecomeMonitor: %s", kdb_strerror(ret));
+		goto out;
+	}
+	reply(c, call, NULL);
+	driver_signal(c, "NameLost", g_variant_new("(s)", unique), true);
+	g_source_remove(c->watch);
+	kdb_conn_free(c->kconn);
+	while ((r = c->rules)) {
+		c->rules = r->next;
+		g_free(r->text);
+		g_free(r);
+	}
+	c->kconn = mon;
+	c->monitor = true;
+	c->monitor_rules = rules[0] ? g_strdupv((char **)rules) : NULL;
+	c->watch = g_unix_fd_add(kdb_conn_fd(mon),
+				 G_IO_IN | G_IO_HUP | G_IO_ERR,
+				 kernel_readable, c);
+out:
+	g_free(rules);
+}
+
 static bool args_are(gmsg_t *call, const char *sig)
 {
 	const char *s = g_dbus_message_get_signature(call);
@@ -942,6 +1132,11 @@ static void driver_call(struct client *c, gmsg_t *call)
 		{ "RemoveMatch", "s" }, { "ListActivatableNames", "" },
 		{ "ListQueuedOwners", "s" },
 		{ "GetConnectionCredentials", "s" },
+		{ "StartServiceByName", "su" },
+		{ "GetConnectionSELinuxSecurityContext", "s" },
+		{ "GetAdtAuditSessionData", "s" },
+		{ "UpdateActivationEnvironment", "a{ss}" },
+		{ "ReloadConfig", "" }, { "BecomeMonitor", "asu" },
 	};
 	size_t i;
 
@@ -964,7 +1159,9 @@ static void driver_call(struct client *c, gmsg_t *call)
 		reply(c, call, g_variant_new("(s)", introspect_xml));
 		return;
 	}
-	if (iface && strcmp(iface, DRIVER))
+	if (iface && strcmp(iface, DRIVER) &&
+	    (strcmp(iface, "org.freedesktop.DBus.Monitoring") ||
+	     strcmp(member, "BecomeMonitor")))
 		goto unknown;
 	for (i = 0; i < G_N_ELEMENTS(sigs); i++) {
 		if (strcmp(member, sigs[i].member))
@@ -1021,6 +1218,23 @@ static void driver_call(struct client *c, gmsg_t *call)
 		drv_list_queued(c, call, body);
 	} else if (!strcmp(member, "GetConnectionCredentials")) {
 		drv_credentials(c, call, body);
+	} else if (!strcmp(member, "StartServiceByName")) {
+		drv_start_service(c, call, body);
+	} else if (!strcmp(member, "GetConnectionSELinuxSecurityContext")) {
+		drv_selinux(c, call, body);
+	} else if (!strcmp(member, "GetAdtAuditSessionData")) {
+		const char *name;
+
+		g_variant_get(body, "(&s)", &name);
+		reply_error(c, call, ERR_PREFIX "AdtAuditDataUnknown",
+			    "Could not determine audit session data for '%s'",
+			    name);
+	} else if (!strcmp(member, "UpdateActivationEnvironment") ||
+		   !strcmp(member, "ReloadConfig")) {
+		/* activators are started by whoever made them: nothing to do */
+		reply(c, call, NULL);
+	} else if (!strcmp(member, "BecomeMonitor")) {
+		drv_become_monitor(c, call, body);
 	} else {
 		goto unknown;
 	}
@@ -1041,6 +1255,11 @@ static void from_client(struct client *c, gmsg_t *in)
 	gerr_t *err = NULL;
 	int ret;
 
+	if (c->monitor) {
+		/* as dbus-daemon: a monitor that speaks is disconnected */
+		g_dbus_connection_close(c->gconn, NULL, NULL, NULL);
+		return;
+	}
 	if (dest && !strcmp(dest, DRIVER)) {
 		driver_call(c, in);
 		return;
@@ -1130,6 +1349,7 @@ static void client_free(struct client *c)
 		g_free(r);
 	}
 	g_object_unref(c->gconn);
+	g_strfreev(c->monitor_rules);
 	g_free(c->seclabel);
 	g_free(c);
 }
@@ -1187,6 +1407,7 @@ static gboolean on_new_connection(void *server, gconn_t *conn, gpointer data)
 	c->pid = cred.pid;
 	c->next_cookie = FIRST_MATCH;
 	c->gconn = g_object_ref(conn);
+	c->sock = sock;
 	len = sizeof(label) - 1;
 	if (getsockopt(sock, SOL_SOCKET, SO_PEERSEC, label, &len) == 0 &&
 	    len > 0) {

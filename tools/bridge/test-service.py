@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 """A GLib D-Bus service for tools/testing/selftests/kdbusfs/bridge.sh.
 
-usage: test-service.py ADDRESS
-Owns org.example.Bridge on the bus at ADDRESS (through kdbusfs-bridge),
+usage: test-service.py ADDRESS [NAME]
+Owns NAME (org.example.Bridge) on the bus at ADDRESS (through kdbusfs-bridge),
 serves Echo(s) -> s, Uid() -> u (the caller's uid, asked of the bus
 driver), ReadFd(h) -> s (what it reads from the fd passed), Quit(), Die() (exits
 without answering); prints what it sees: its RequestName reply, the
@@ -76,8 +76,8 @@ def main():
     conn.signal_subscribe("org.freedesktop.DBus", "org.freedesktop.DBus",
                           "NameOwnerChanged", "/org/freedesktop/DBus", None,
                           Gio.DBusSignalFlags.NONE, on_owner)
-    ret = driver("RequestName",
-                 GLib.Variant("(su)", ("org.example.Bridge", 4)), "(u)")[0]
+    name = sys.argv[2] if len(sys.argv) > 2 else "org.example.Bridge"
+    ret = driver("RequestName", GLib.Variant("(su)", (name, 4)), "(u)")[0]
     out("ready", ret, conn.get_unique_name())
     loop.run()
 

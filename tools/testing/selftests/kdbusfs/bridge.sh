@@ -4,9 +4,12 @@
 # bridge - kdbusfs-bridge (tools/bridge) with real D-Bus clients: dbus-send
 # and gdbus against the bus driver, a GLib service owning a name and
 # callers through the bridge and natively (the kdbusfs CLI), signals with
-# match rules, NameOwnerChanged, and, run as root, a client of another uid
-# whose kernel connection carries that uid. Runs in the guest as root (it
-# mounts its own domain); prints TAP. Build first: make -C tools/bridge.
+# match rules, NameOwnerChanged, dbus-monitor and busctl monitor,
+# StartServiceByName with a kdbusfs activator, python3-dbus at both ends,
+# a native libkdbus service, 16 clients at once, and, run as root, a
+# client of another uid whose kernel connection carries that uid. Runs in
+# the guest as root (it mounts its own domain); prints TAP. Build first:
+# make tools.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../../../.." && pwd)
@@ -203,6 +206,14 @@ if [ "${1:-}" = --inner ]; then
 				"uid 65534 calls the service: refused, as natively"
 		fi
 
+		setpriv --reuid=65534 --regid=65534 --clear-groups \
+			timeout 20 gdbus call --address "$addr" \
+			--dest org.freedesktop.DBus --object-path / \
+			--method org.freedesktop.DBus.Monitoring.BecomeMonitor \
+			"[]" 0 >"$out" 2>&1
+		ok_grep 'org\.freedesktop\.DBus\.Error\.AccessDenied' "$out" \
+			"uid 65534: BecomeMonitor refused, as a kernel monitor is"
+
 		# an unprivileged bridge: uid 65534 serving itself
 		mkdir -m 0777 "$tmp/u"
 		setpriv --reuid=65534 --regid=65534 --clear-groups \
@@ -228,6 +239,130 @@ if [ "${1:-}" = --inner ]; then
 		kill "$ubridge_pid"
 		wait "$ubridge_pid"
 	fi
+
+	# monitors: dbus-monitor and busctl monitor say BecomeMonitor
+	timeout 120 dbus-monitor --address "$addr" >"$tmp/mon" 2>&1 &
+	mon_pid=$!
+	timeout 120 busctl --address="$addr" monitor >"$tmp/bmon" 2>&1 &
+	bmon_pid=$!
+	for i in 1 2 3; do
+		timeout 20 gdbus call --address "$addr" \
+			--dest org.example.Bridge \
+			--object-path /org/example/Bridge \
+			--method org.example.Bridge.Echo "monitored" >"$out" 2>&1
+		wait_for 'member=Echo' "$tmp/mon" &&
+			wait_for 'Member=Echo' "$tmp/bmon" && break
+	done
+	wait_for '^   string "monitored"' "$tmp/mon"
+	ok_grep '^method call .* destination=org\.example\.Bridge .*member=Echo$' \
+		"$tmp/mon" "dbus-monitor: a call between two bridged clients"
+	ok_grep '^method return .* reply_serial=' "$tmp/mon" \
+		"dbus-monitor: its reply"
+	ok_grep '^   string "monitored"$' "$tmp/mon" "dbus-monitor: the argument"
+	ok_grep 'Member=Echo' "$tmp/bmon" "busctl monitor: the call"
+	kill "$mon_pid" "$bmon_pid" 2>/dev/null
+	wait "$mon_pid" "$bmon_pid" 2>/dev/null
+
+	timeout 20 dbus-send --address="$addr" --print-reply \
+		--dest=org.freedesktop.DBus / \
+		org.freedesktop.DBus.StartServiceByName \
+		string:org.example.Bridge uint32:0 >"$out" 2>&1
+	ok_grep '^   uint32 2$' "$out" \
+		"StartServiceByName of a running service: ALREADY_RUNNING"
+	timeout 20 dbus-send --address="$addr" --print-reply \
+		--dest=org.freedesktop.DBus / \
+		org.freedesktop.DBus.StartServiceByName \
+		string:org.example.Nobody uint32:0 >"$out" 2>&1
+	ok_grep 'org\.freedesktop\.DBus\.Error\.ServiceUnknown' "$out" \
+		"StartServiceByName of a name nobody provides: ServiceUnknown"
+	"$k" activator "$mnt/$bus/bus" org.example.Lazy -- \
+		"$py" "$top/tools/bridge/test-service.py" "$addr" \
+		org.example.Lazy >"$tmp/lazy" 2>&1 &
+	lazy_pid=$!
+	wait_for '^activator ' "$tmp/lazy"
+	timeout 20 dbus-send --address="$addr" --print-reply \
+		--dest=org.freedesktop.DBus / \
+		org.freedesktop.DBus.ListActivatableNames >"$out" 2>&1
+	ok_grep '^      string "org\.example\.Lazy"$' "$out" \
+		"ListActivatableNames: a kdbusfs activator's name"
+	timeout 20 dbus-send --address="$addr" --print-reply \
+		--dest=org.freedesktop.DBus / \
+		org.freedesktop.DBus.StartServiceByName \
+		string:org.example.Lazy uint32:0 >"$out" 2>&1
+	ok_grep '^   uint32 1$' "$out" \
+		"StartServiceByName of an activatable name: SUCCESS"
+	timeout 60 gdbus call --address "$addr" --dest org.example.Lazy \
+		--object-path /org/example/Bridge \
+		--method org.example.Bridge.Echo "lazy" >"$out" 2>&1
+	ok_grep "^\('lazy',\)\$" "$out" \
+		"the activated service answers the call queued for it"
+	ok_grep '^ready 1 ' "$tmp/lazy" \
+		"the activated service took the name from its activator"
+	timeout 20 gdbus call --address "$addr" --dest org.example.Lazy \
+		--object-path /org/example/Bridge \
+		--method org.example.Bridge.Quit >/dev/null 2>&1
+	kill "$lazy_pid" 2>/dev/null
+	wait "$lazy_pid" 2>/dev/null
+
+	timeout 20 dbus-send --address="$addr" --print-reply \
+		--dest=org.freedesktop.DBus / \
+		org.freedesktop.DBus.GetConnectionSELinuxSecurityContext \
+		string:org.example.Bridge >"$out" 2>&1
+	if [ -e /sys/fs/selinux/enforce ]; then
+		ok_grep '^   array of bytes' "$out" \
+			"GetConnectionSELinuxSecurityContext: the label"
+	else
+		ok_grep 'SELinuxSecurityContextUnknown' "$out" \
+			"GetConnectionSELinuxSecurityContext without SELinux: SELinuxSecurityContextUnknown"
+	fi
+	timeout 20 dbus-send --address="$addr" --print-reply \
+		--dest=org.freedesktop.DBus / \
+		org.freedesktop.DBus.GetAdtAuditSessionData \
+		string:org.example.Bridge >"$out" 2>&1
+	ok_grep 'AdtAuditDataUnknown' "$out" \
+		"GetAdtAuditSessionData: AdtAuditDataUnknown, as on Linux"
+
+	# python3-dbus (libdbus) at both ends
+	"$py" "$top/tools/bridge/test-pydbus.py" "$addr" service \
+		>"$tmp/pyd" 2>&1 &
+	pyd_pid=$!
+	wait_for '^ready ' "$tmp/pyd"
+	"$py" "$top/tools/bridge/test-pydbus.py" "$addr" client >"$out" 2>&1
+	ok_grep '^echo from python3-dbus$' "$out" \
+		"python3-dbus: a client calls a python3-dbus service"
+	ok_grep "^owner $(sed -n 's/^ready //p' "$tmp/pyd")\$" "$out" \
+		"python3-dbus: get_name_owner is the service's unique name"
+	ok_grep "^uid $(id -u)\$" "$out" "python3-dbus: get_unix_user"
+	wait "$pyd_pid"
+	ok $? "python3-dbus: the service quits when asked"
+
+	# a bridged client calls a native libkdbus service
+	"$top/samples/service" "$mnt/$bus/bus" >"$tmp/native-svc" 2>&1 &
+	nsvc_pid=$!
+	wait_for '^ready' "$tmp/native-svc"
+	timeout 20 gdbus call --address "$addr" --dest org.example.Echo \
+		--object-path /org/example/Echo \
+		--method org.example.Echo.Echo "to native" >"$out" 2>&1
+	ok_grep "^\('to native',\)\$" "$out" \
+		"gdbus through the bridge calls a native libkdbus service"
+	kill "$nsvc_pid" 2>/dev/null
+	wait "$nsvc_pid" 2>/dev/null
+
+	# many clients at once
+	pids=
+	for i in $(seq 16); do
+		timeout 120 gdbus call --address "$addr" \
+			--dest org.example.Bridge \
+			--object-path /org/example/Bridge \
+			--method org.example.Bridge.Echo "client $i" \
+			>"$tmp/many.$i" 2>&1 &
+		pids="$pids $!"
+	done
+	# shellcheck disable=SC2086
+	wait $pids
+	n=$(grep -lE "^\('client [0-9]+',\)\$" "$tmp"/many.* | wc -l)
+	[ "$n" -eq 16 ]
+	ok $? "16 clients at once: each gets its own answer ($n of 16)"
 
 	timeout 20 gdbus call --address "$addr" --dest org.example.Bridge \
 		--object-path /org/example/Bridge \
