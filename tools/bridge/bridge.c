@@ -1446,6 +1446,51 @@ static gboolean allow_mechanism(void *observer, const char *mech,
 	return !strcmp(mech, "EXTERNAL");
 }
 
+/*
+ * --endpoint: a custom endpoint of the bus with the sandbox's policy, in
+ * the style of xdg-dbus-proxy's rules, and every client's connection on
+ * it. The kernel then gives each client exactly that view, under its own
+ * credentials (never privileged there). Rules of one name are adjacent,
+ * as the kernel wants them. Returns the endpoint's fd; @path becomes its
+ * file.
+ */
+static int make_endpoint(const struct bridge_config *cfg, char *path,
+			 size_t size)
+{
+	static const enum kdb_access access[] = {
+		[BRIDGE_SEE] = KDB_SEE, [BRIDGE_TALK] = KDB_TALK,
+		[BRIDGE_OWN] = KDB_OWN,
+	};
+	struct kdb_policy rules[BRIDGE_MAX_POLICY];
+	bool done[BRIDGE_MAX_POLICY] = {};
+	char name[64], suffix[32];
+	char *dir;
+	int i, j, n = 0, fd;
+
+	for (i = 0; i < cfg->n_policy; i++) {
+		for (j = i; j < cfg->n_policy; j++) {
+			if (done[j] ||
+			    strcmp(cfg->policy_name[i], cfg->policy_name[j]))
+				continue;
+			done[j] = true;
+			rules[n].name = cfg->policy_name[j];
+			rules[n].who = KDB_WORLD;
+			rules[n].id = 0;
+			rules[n++].access = access[cfg->policy_access[j]];
+		}
+	}
+	snprintf(suffix, sizeof(suffix), "bridge-%d", getpid());
+	kdb_bus_name(name, sizeof(name), suffix);
+	fd = kdb_endpoint_make(path, name, serve_every_uid ?
+			       KDB_MAKE_ACCESS_WORLD : 0, rules, n);
+	if (fd < 0)
+		return fd;
+	dir = g_path_get_dirname(path);
+	snprintf(path, size, "%s/%s", dir, name);
+	g_free(dir);
+	return fd;
+}
+
 static gboolean on_signal(gpointer loop)
 {
 	g_main_loop_quit(loop);
@@ -1461,7 +1506,7 @@ int main(int argc, char **argv)
 	void *server;
 	gerr_t *err = NULL;
 	char *guid, *address;
-	int control = -1;
+	int control = -1, endpoint = -1;
 
 	bridge_parse_args(argc, argv, &cfg, introspect_xml);
 	verbose = cfg.verbose;
@@ -1478,6 +1523,16 @@ int main(int argc, char **argv)
 		bus_path = resolved;
 		serve_every_uid = geteuid() == 0 && cfg.world;
 		dbg("serving %s\n", bus_path);
+	}
+	if (cfg.endpoint) {
+		endpoint = make_endpoint(&cfg, resolved, sizeof(resolved));
+		if (endpoint < 0) {
+			g_printerr("kdbusfs-bridge: a custom endpoint of %s: %s\n",
+				   bus_path, kdb_strerror(endpoint));
+			return 1;
+		}
+		bus_path = resolved;
+		dbg("clients on the custom endpoint %s\n", bus_path);
 	}
 
 	clients = g_hash_table_new_full(NULL, NULL, NULL,
@@ -1524,6 +1579,8 @@ int main(int argc, char **argv)
 	g_main_loop_unref(loop);
 	if (cfg.pidfile)
 		unlink(cfg.pidfile);
+	if (endpoint >= 0)
+		close(endpoint);
 	if (control >= 0)
 		close(control);
 	return 0;

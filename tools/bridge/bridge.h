@@ -10,6 +10,9 @@
 #include <stddef.h>
 
 #define BRIDGE_MAX_LISTEN	8
+#define BRIDGE_MAX_POLICY	64
+
+enum bridge_access { BRIDGE_SEE, BRIDGE_TALK, BRIDGE_OWN };
 
 struct bridge_config {
 	const char *bus;		/* --bus: serve this existing bus */
@@ -22,6 +25,11 @@ struct bridge_config {
 	bool fork;
 	char *pidfile;			/* NULL: none */
 	bool verbose;
+	/* --endpoint: clients on a custom endpoint with this policy */
+	bool endpoint;
+	const char *policy_name[BRIDGE_MAX_POLICY];
+	enum bridge_access policy_access[BRIDGE_MAX_POLICY];
+	int n_policy;
 };
 
 /*

@@ -230,7 +230,8 @@ static void usage(int status)
 		"               [--print-address[=DESCRIPTOR]]\n"
 		"               [--print-pid[=DESCRIPTOR]] [--fork | --nofork]\n"
 		"               [--nopidfile] [--introspect] [--bus=PATH]\n"
-		"               [--verbose]\n");
+		"               [--endpoint] [--see=NAME] [--talk=NAME]\n"
+		"               [--own=NAME] [--verbose]\n");
 	exit(status);
 }
 
@@ -248,7 +249,7 @@ void bridge_parse_args(int argc, char **argv, struct bridge_config *cfg,
 		       const char *introspect_xml)
 {
 	enum { SESSION = 256, SYSTEM, CONFIG, NOFORK, FORK, NOPIDFILE,
-	       INTROSPECT, VERSION, IGNORED };
+	       INTROSPECT, VERSION, IGNORED, ENDPOINT, SEE, TALK, OWN };
 	static const struct option opts[] = {
 		{ "bus", required_argument, NULL, 'b' },
 		{ "address", required_argument, NULL, 'a' },
@@ -266,6 +267,10 @@ void bridge_parse_args(int argc, char **argv, struct bridge_config *cfg,
 		{ "syslog-only", no_argument, NULL, IGNORED },
 		{ "nosyslog", no_argument, NULL, IGNORED },
 		{ "systemd-activation", no_argument, NULL, IGNORED },
+		{ "endpoint", no_argument, NULL, ENDPOINT },
+		{ "see", required_argument, NULL, SEE },
+		{ "talk", required_argument, NULL, TALK },
+		{ "own", required_argument, NULL, OWN },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -315,6 +320,21 @@ void bridge_parse_args(int argc, char **argv, struct bridge_config *cfg,
 			printf("kdbusfs-bridge (a D-Bus message bus on kdbusfs)\n");
 			exit(0);
 		case IGNORED:
+			break;
+		case ENDPOINT:
+			cfg->endpoint = true;
+			break;
+		case SEE:
+		case TALK:
+		case OWN:
+			if (cfg->n_policy == BRIDGE_MAX_POLICY)
+				fail("more than %d --see/--talk/--own",
+				     BRIDGE_MAX_POLICY);
+			cfg->endpoint = true;
+			cfg->policy_name[cfg->n_policy] = optarg;
+			cfg->policy_access[cfg->n_policy++] =
+				o == SEE ? BRIDGE_SEE :
+				o == TALK ? BRIDGE_TALK : BRIDGE_OWN;
 			break;
 		case 'v':
 			cfg->verbose = true;

@@ -351,7 +351,7 @@ if [ "${1:-}" = --inner ]; then
 	# many clients at once
 	pids=
 	for i in $(seq 16); do
-		timeout 120 gdbus call --address "$addr" \
+		timeout 150 gdbus call --address "$addr" --timeout 120 \
 			--dest org.example.Bridge \
 			--object-path /org/example/Bridge \
 			--method org.example.Bridge.Echo "client $i" \
@@ -363,6 +363,51 @@ if [ "${1:-}" = --inner ]; then
 	n=$(grep -lE "^\('client [0-9]+',\)\$" "$tmp"/many.* | wc -l)
 	[ "$n" -eq 16 ]
 	ok $? "16 clients at once: each gets its own answer ($n of 16)"
+	grep -LE "^\('client [0-9]+',\)\$" "$tmp"/many.* | xargs -r sed 's/^/# /'
+
+	# a sandbox: --talk puts the bridge's clients on a custom endpoint
+	"$py" "$top/tools/bridge/test-service.py" "$addr" org.example.Hidden \
+		>"$tmp/hidden" 2>&1 &
+	hidden_pid=$!
+	wait_for '^ready ' "$tmp/hidden"
+	(umask 0; exec "$bridge" --bus="$mnt/$bus/bus" \
+		--talk=org.example.Bridge --see=org.example.Seen \
+		--address="unix:path=$tmp/sandbox" --print-address --verbose \
+		>"$tmp/sb-addr" 2>"$tmp/sb-log") &
+	sb_pid=$!
+	wait_for '^unix:' "$tmp/sb-addr"
+	ok $? "--talk/--see: a sandbox bridge on a custom endpoint"
+	sb=unix:path=$tmp/sandbox
+	ok_grep "clients on the custom endpoint $mnt/$bus/[0-9]+-bridge-" \
+		"$tmp/sb-log" "the sandbox's clients are on its custom endpoint"
+	timeout 20 gdbus call --address "$sb" --dest org.example.Bridge \
+		--object-path /org/example/Bridge \
+		--method org.example.Bridge.Echo "sandboxed" >"$out" 2>&1
+	ok_grep "^\('sandboxed',\)\$" "$out" \
+		"the sandbox talks to the name it was given"
+	timeout 20 dbus-send --address="$sb" --print-reply \
+		--dest=org.freedesktop.DBus / org.freedesktop.DBus.ListNames \
+		>"$out" 2>&1
+	grep -q 'org\.example\.Hidden' "$out"
+	ok $((! $?)) "the sandbox does not see a name it was not given"
+	ok_grep '"org\.example\.Bridge"' "$out" "the sandbox sees the name it may talk to"
+	timeout 20 gdbus call --address "$sb" --dest org.example.Hidden \
+		--object-path /org/example/Bridge \
+		--method org.example.Bridge.Echo "hidden" >"$out" 2>&1
+	ok_grep 'org\.freedesktop\.DBus\.Error\.(ServiceUnknown|AccessDenied)' \
+		"$out" "the sandbox cannot call a name it was not given"
+	timeout 20 dbus-send --address="$sb" --print-reply \
+		--dest=org.freedesktop.DBus / org.freedesktop.DBus.RequestName \
+		string:org.example.Mine uint32:4 >"$out" 2>&1
+	ok_grep 'org\.freedesktop\.DBus\.Error\.AccessDenied' "$out" \
+		"the sandbox cannot own a name it was not given"
+	kill "$sb_pid"
+	wait "$sb_pid"
+	ok $? "the sandbox bridge exits on SIGTERM"
+	timeout 20 gdbus call --address "$addr" --dest org.example.Hidden \
+		--object-path /org/example/Bridge \
+		--method org.example.Bridge.Quit >/dev/null 2>&1
+	wait "$hidden_pid"
 
 	timeout 20 gdbus call --address "$addr" --dest org.example.Bridge \
 		--object-path /org/example/Bridge \
