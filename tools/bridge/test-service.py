@@ -5,7 +5,8 @@
 usage: test-service.py ADDRESS [NAME]
 Owns NAME (org.example.Bridge) on the bus at ADDRESS (through kdbusfs-bridge),
 serves Echo(s) -> s, Uid() -> u (the caller's uid, asked of the bus
-driver), ReadFd(h) -> s (what it reads from the fd passed), Quit(), Die() (exits
+driver), ReadFd(h) -> s (what it reads from the fd passed), Slow(s) -> s
+(answered after 3 s), Quit(), Die() (exits
 without answering); prints what it sees: its RequestName reply, the
 org.example.Bridge.Poke signals it subscribed to, and NameOwnerChanged
 for names under org.example.
@@ -19,6 +20,7 @@ XML = """<node><interface name="org.example.Bridge">
 <method name="Echo"><arg type="s" direction="in"/><arg type="s" direction="out"/></method>
 <method name="Uid"><arg type="u" direction="out"/></method>
 <method name="ReadFd"><arg type="h" direction="in"/><arg type="s" direction="out"/></method>
+<method name="Slow"><arg type="s" direction="in"/><arg type="s" direction="out"/></method>
 <method name="Quit"/>
 <method name="Die"/>
 </interface></node>"""
@@ -55,6 +57,12 @@ def main():
             data = os.read(fd, 256).decode()
             os.close(fd)
             inv.return_value(GLib.Variant("(s)", (data,)))
+        elif method == "Slow":
+            def answer():
+                inv.return_value(GLib.Variant("(s)", (params[0],)))
+                out("slow-answered", params[0])
+                return False
+            GLib.timeout_add(3000, answer)
         elif method == "Die":
             os._exit(0)
         elif method == "Quit":

@@ -409,6 +409,19 @@ if [ "${1:-}" = --inner ]; then
 		--method org.example.Bridge.Quit >/dev/null 2>&1
 	wait "$hidden_pid"
 
+	# a caller that dies mid-call: its answer has nowhere to go
+	timeout -s KILL 2 gdbus call --address "$addr" --timeout 60 \
+		--dest org.example.Bridge --object-path /org/example/Bridge \
+		--method org.example.Bridge.Slow "orphan" >/dev/null 2>&1
+	wait_for '^slow-answered orphan$' "$svc" ||
+		wait_for '^slow-answered orphan$' "$svc"
+	ok $? "a caller killed mid-call: the service still answers"
+	timeout 20 gdbus call --address "$addr" --dest org.example.Bridge \
+		--object-path /org/example/Bridge \
+		--method org.example.Bridge.Echo "after the orphan" >"$out" 2>&1
+	ok_grep "^\('after the orphan',\)\$" "$out" \
+		"after a caller died mid-call, the bridge and the service go on"
+
 	timeout 20 gdbus call --address "$addr" --dest org.example.Bridge \
 		--object-path /org/example/Bridge \
 		--method org.example.Bridge.Quit >"$out" 2>&1
