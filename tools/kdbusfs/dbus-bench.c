@@ -560,7 +560,12 @@ static pid_t broker_start(sd_bus **controller, char *address, size_t size)
 	return pid;
 }
 
-static pid_t daemon_start(char *address, size_t size)
+/*
+ * dbus-daemon, or kdbusfs-bridge taking its command line (@bus: the
+ * kdbusfs bus it serves), on the same configuration file
+ */
+static pid_t daemon_start(const char *prog, const char *bus, char *address,
+			  size_t size)
 {
 	/* a session bus where everybody may do everything */
 	static const char * const conf[] = {
@@ -577,7 +582,7 @@ static pid_t daemon_start(char *address, size_t size)
 	};
 	FILE *f;
 	size_t i;
-	char cfg[64], pfd[32], cfa[96];
+	char cfg[64], pfd[32], cfa[96], busa[4200];
 	int p[2];
 	ssize_t n;
 	pid_t pid;
@@ -599,7 +604,8 @@ static pid_t daemon_start(char *address, size_t size)
 		close(p[0]);
 		snprintf(pfd, sizeof(pfd), "--print-address=%d", p[1]);
 		snprintf(cfa, sizeof(cfa), "--config-file=%s", cfg);
-		execlp("dbus-daemon", "dbus-daemon", "--nofork", cfa, pfd,
+		snprintf(busa, sizeof(busa), "--bus=%s", bus ? bus : "");
+		execlp(prog, prog, "--nofork", cfa, pfd, bus ? busa : NULL,
 		       (char *)NULL);
 		_exit(127);
 	}
@@ -634,9 +640,10 @@ static void ratio(char *buf, size_t size, double a, double b)
 int main(int argc, char **argv)
 {
 	static const size_t sizes[] = { 8, 1024, 65536 };
-	char broker_addr[256] = "", daemon_addr[256] = "";
+	char broker_addr[256] = "", daemon_addr[256] = "", bridge_addr[256] = "";
+	const char *bridge_prog = getenv("KDBUSFS_BRIDGE");
 	sd_bus *controller = NULL;
-	pid_t broker, daemon;
+	pid_t broker, daemon, bridge;
 	size_t i;
 
 	if (argc < 2 || argc > 3) {
@@ -647,7 +654,12 @@ int main(int argc, char **argv)
 		budget = strtod(argv[2], NULL);
 	signal(SIGPIPE, SIG_IGN);
 	broker = broker_start(&controller, broker_addr, sizeof(broker_addr));
-	daemon = daemon_start(daemon_addr, sizeof(daemon_addr));
+	daemon = daemon_start("dbus-daemon", NULL, daemon_addr,
+			      sizeof(daemon_addr));
+	/* both clients of the bridge-rt case behind kdbusfs-bridge */
+	bridge = daemon_start(bridge_prog ? bridge_prog :
+			      "tools/bridge/kdbusfs-bridge", argv[1],
+			      bridge_addr, sizeof(bridge_addr));
 
 	printf("%-12s %10s %10s %10s %9s %9s %8s %8s\n", "case", "kdbusfs_us",
 	       "broker_us", "daemon_us", "vs_broker", "vs_daemon", "gdbus_us",
@@ -656,9 +668,9 @@ int main(int argc, char **argv)
 	kdbus1_rt(argv[1], 8);
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
 		double f[5] = { -1, -1, -1, -1, -1 };
-		double k, g, raw, b = -1, d = -1;
+		double k, g, raw, b = -1, d = -1, br = -1;
 		char ks[16], bs[16], ds[16], rb[16], rd[16], rs[16], ms[16];
-		char gs[16], gm[16];
+		char gs[16], gm[16], brs[16], brr[16];
 		char label[16];
 
 		faults = -1;
@@ -678,6 +690,8 @@ int main(int argc, char **argv)
 		if (daemon > 0)
 			d = bus_rt(daemon_addr, sizes[i]);
 		f[4] = faults;
+		if (bridge > 0)
+			br = bus_rt(bridge_addr, sizes[i]);
 		field(ks, sizeof(ks), k);
 		field(bs, sizeof(bs), b);
 		field(ds, sizeof(ds), d);
@@ -697,6 +711,10 @@ int main(int argc, char **argv)
 		printf("bench: dbus-split-%s kdbusfs_us=%s raw_us=%s", label + 8,
 		       ks, rs);
 		printf(" marshal_share=%s gdbus_marshal_share=%s\n", ms, gm);
+		field(brs, sizeof(brs), br);
+		ratio(brr, sizeof(brr), br, b);
+		printf("bench: bridge-rt-%s bridge_us=%s broker_us=%s ratio=%s\n",
+		       label + 8, brs, bs, brr);
 		printf("# %s caller's minor page faults per call:", label);
 		printf(" kdbusfs %.2f gdbus %.2f raw %.2f broker %.2f",
 		       f[0], f[1], f[2], f[3]);
@@ -707,5 +725,6 @@ int main(int argc, char **argv)
 		sd_bus_flush_close_unref(controller);
 	stop(broker);
 	stop(daemon);
+	stop(bridge);
 	return 0;
 }
