@@ -12,7 +12,13 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 cd "$here"
-tests=${KDBUSFS_TESTS:-"mount_test bus_test connection_test message_test metadata_test names_test match_test endpoint_test policy_test conformance_test security_test stress_test libkdbus.sh libkdbus-dbus.sh cli.sh samples.sh bridge.sh bridge-daemon.sh criu.sh"}
+all="mount_test bus_test connection_test message_test metadata_test names_test match_test endpoint_test policy_test conformance_test security_test stress_test libkdbus.sh libkdbus-dbus.sh cli.sh samples.sh bridge.sh bridge-daemon.sh criu.sh"
+# --list: the tests a run without KDBUSFS_TESTS runs
+if [ "${1:-}" = --list ]; then
+	echo "$all"
+	exit 0
+fi
+tests=${KDBUSFS_TESTS:-$all}
 
 pass=0 fail=0 skip=0
 
