@@ -40,14 +40,15 @@ module:
 tests:
 	@$(SETUP); $(MAKE) -C $(SELFTESTS) HARNESS_DIR="$$HARNESS_DIR"
 
-# libkdbus (and its tests), the kdbusfs command, the bridge, the samples;
-# a machine set up before libkdbus's packages were in scripts/setup gets
-# them here
+# libkdbus (and its tests), the kdbusfs command, the bridge, the criu
+# plugin, the samples; a machine set up before libkdbus's packages were in
+# scripts/setup gets them here
 tools:
 	@$(SETUP); pkg-config --exists gio-unix-2.0 libsodium dbus-1 libsystemd || \
 		KDBUSFS_SETUP_FORCE=1 scripts/setup >/dev/null; \
 	$(MAKE) -C tools/lib/kdbus && $(MAKE) -C tools/kdbusfs && \
-	$(MAKE) -C tools/bridge && $(MAKE) -C samples
+	$(MAKE) -C tools/bridge && $(MAKE) -C tools/criu && \
+	$(MAKE) -C samples
 
 # The module (into /lib/modules/KVER/updates, for the kernel KDIR is),
 # libkdbus, its header and pkg-config file, the command, the man pages,
@@ -69,6 +70,7 @@ install: module tools
 	$(MAKE) -C tools/lib/kdbus install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR); \
 	$(MAKE) -C tools/kdbusfs install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 	$(MAKE) -C tools/bridge install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+	$(MAKE) -C tools/criu install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 
 # make install into a scratch DESTDIR, programs built against the installed
 # library, the module built by dkms from the installed source, both run in
@@ -127,5 +129,6 @@ clean:
 	@$(MAKE) -C $(SELFTESTS) clean
 	@$(MAKE) -C tools/kdbusfs clean
 	@$(MAKE) -C tools/bridge clean
+	@$(MAKE) -C tools/criu clean
 	@$(MAKE) -C tools/lib/kdbus clean
 	@$(MAKE) -C samples clean
