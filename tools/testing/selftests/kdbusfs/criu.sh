@@ -67,6 +67,18 @@ running() {
 	[ -n "$st" ] && [ "$st" != T ] && [ "$st" != t ]
 }
 
+# leader PID: wait up to 5 s for PID to lead its session (setsid ran)
+leader() {
+	local sid
+	for _ in $(seq 50); do
+		sid=$(sed -E 's/^.*\) [A-Za-z] -?[0-9]+ -?[0-9]+ (-?[0-9]+) .*/\1/' \
+			"/proc/$1/stat" 2>/dev/null)
+		[ "$sid" = "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # log_grep PATTERN FILE WHAT: like ok_grep, showing only FILE's errors
 log_grep() {
 	grep -qE -- "$1" "$2"
@@ -143,6 +155,7 @@ if [ "${1:-}" = --inner ]; then
 	pool=$!
 	wait_for '^child [0-9]+$' "$work/pool"
 	child=$(sed -n 's/^child //p' "$work/pool")
+	leader "$child"
 	grep -qE "/kdbus-$bus \(deleted\)\$" "/proc/$child/maps" 2>/dev/null &&
 		! find "/proc/$child/fd" -lname 'kdbusfs:*' | grep -q .
 	ok $? "${tests[17]}"
@@ -200,6 +213,7 @@ grep -q '^Looks good' "$work/check.log" || sed 's/^/#   /' "$work/check.log"
 
 setsid sleep 1000 </dev/null >/dev/null 2>&1 &
 plain=$!
+leader "$plain"
 dump "$plain" "$work/plain.img" -L "$plugin"
 st=$?
 ok $st "${tests[1]}"
