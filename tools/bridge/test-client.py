@@ -2,13 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0
 """A GLib D-Bus client for tools/testing/selftests/kdbusfs/bridge.sh.
 
-usage: test-client.py ADDRESS [fd]
+usage: test-client.py ADDRESS [fd|large]
 Prints its unique name, the uid the bus driver reports for it, whether
 the pid it reports is its own, and the replies (or D-Bus error names) of
 RequestName for org.example.Other: first try, again, for the service's
 name, ListQueuedOwners, then ReleaseName twice; GetConnectionCredentials
 of itself. With "fd": only passes a pipe to org.example.Bridge.ReadFd and
-prints what the service read from it.
+prints what the service read from it. With "large": only echoes a 3 MiB
+string and prints whether it came back intact, and its length.
 """
 import os
 import sys
@@ -44,6 +45,18 @@ def main():
             "org.example.Bridge", "ReadFd", GLib.Variant("(h)", (0,)),
             GLib.VariantType("(s)"), Gio.DBusCallFlags.NONE, 5000, fds, None)
         print("fd", ret[0])
+        return
+
+    if sys.argv[2:] == ["large"]:
+        # 3 MiB each way: more than the kernel's 2 MiB of inline vectors
+        text = "".join(chr(97 + i % 26) for i in range(3 << 20))
+        ret = conn.call_sync("org.example.Bridge", "/org/example/Bridge",
+                             "org.example.Bridge", "Echo",
+                             GLib.Variant("(s)", (text,)),
+                             GLib.VariantType("(s)"), Gio.DBusCallFlags.NONE,
+                             60000, None)
+        print("large", "intact" if ret[0] == text else "corrupted",
+              len(ret[0]))
         return
 
     me = conn.get_unique_name()

@@ -11,8 +11,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kdbus-internal.h"
+
+/*
+ * A D-Bus message may be 128 MiB, the kernel takes 2 MiB of inline
+ * vectors: a larger message goes whole in one sealed memfd, from 1 MiB on
+ * so that a message and its items stay well inside the vector bound.
+ */
+#define DBUS_INLINE_MAX	(1024 * 1024)
+/* the D-Bus specification's largest message */
+#define KDB_DBUS_MAX_SIZE	(128 * 1024 * 1024)
 
 uint64_t kdb_dbus_unique_id(const char *name)
 {
@@ -104,7 +114,9 @@ int kdb_dbus_send_blob(struct kdb_conn *conn, const struct kdb_dbus_hdr *h,
 		       int cancel_fd, struct kdb_msg **reply)
 {
 	struct kdb_send_args a = KDB_SEND_ARGS_INIT;
+	struct kdb_memfd m = { .fd = -1 };
 	struct iovec v;
+	int ret;
 
 	if (!h->serial)
 		return -EINVAL;
@@ -151,7 +163,43 @@ int kdb_dbus_send_blob(struct kdb_conn *conn, const struct kdb_dbus_hdr *h,
 	}
 	if (reply && !(a.flags & KDB_MSG_EXPECT_REPLY))
 		return -EINVAL;
-	return kdb_send(conn, &a, NULL, reply);
+	if (b->size > DBUS_INLINE_MAX) {
+		m.fd = kdb_memfd_new("kdbus-dbus", b->data, b->size);
+		if (m.fd < 0)
+			return m.fd;
+		m.size = b->size;
+		a.vecs = NULL;
+		a.n_vecs = 0;
+		a.memfds = &m;
+		a.n_memfds = 1;
+	}
+	ret = kdb_send(conn, &a, NULL, reply);
+	if (m.fd >= 0)
+		close(m.fd);
+	return ret;
+}
+
+/* a message sent whole in one memfd: its bytes, copied, kept with @msg */
+static int memfd_payload(struct kdb_msg *msg)
+{
+	const void *map;
+	int ret;
+
+	if (msg->memfds[0].size > KDB_DBUS_MAX_SIZE)
+		return -EMSGSIZE;
+	ret = kdb_memfd_map(&msg->memfds[0], &map);
+	if (ret < 0)
+		return ret;
+	free(msg->payload);
+	msg->payload = malloc(msg->memfds[0].size);
+	if (msg->payload)
+		memcpy(msg->payload, map, msg->memfds[0].size);
+	kdb_memfd_unmap(&msg->memfds[0], map);
+	if (!msg->payload)
+		return -ENOMEM;
+	msg->payload_at = msg->payload;
+	msg->payload_size = msg->memfds[0].size;
+	return 0;
 }
 
 /* ---- receiving -------------------------------------------------------- */
@@ -159,8 +207,15 @@ int kdb_dbus_send_blob(struct kdb_conn *conn, const struct kdb_dbus_hdr *h,
 int kdb_dbus_payload(struct kdb_msg *msg, const void **data, size_t *size,
 		     char sender[32])
 {
+	int ret;
+
 	if (kdb_msg_payload_type(msg) != KDB_PAYLOAD_DBUS)
 		return -EPROTOTYPE;
+	if (!msg->payload_size && msg->n_memfds == 1) {
+		ret = memfd_payload(msg);
+		if (ret < 0)
+			return ret;
+	}
 	*data = kdb_msg_payload(msg, size);
 	if (!*data || !*size)
 		return -EBADMSG;

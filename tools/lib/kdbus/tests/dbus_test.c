@@ -414,6 +414,65 @@ static void test_match_test(void)
 	g_object_unref(m);
 }
 
+/*
+ * A message of @size body bytes from @a to @b: whether it travelled in a
+ * memfd, and whether every byte arrived.
+ */
+static void large_one(struct kdb_conn *a, struct kdb_conn *b, size_t size,
+		      bool memfd)
+{
+	guchar *data = g_malloc(size);
+	GDBusMessage *m, *got = NULL;
+	struct kdb_msg *raw = NULL;
+	GVariant *arg, *body;
+	const guchar *p = NULL;
+	gsize n = 0;
+	size_t i;
+
+	for (i = 0; i < size; i++)
+		data[i] = i * 7 + 1;
+	arg = g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, data, size, 1);
+	m = call("org.example.Large", "Take");
+	g_dbus_message_set_flags(m, G_DBUS_MESSAGE_FLAGS_NO_REPLY_EXPECTED);
+	g_dbus_message_set_body(m, g_variant_new_tuple(&arg, 1));
+	tap_is(kdb_dbus_send(a, m, 0), 0,
+	       memfd ? "dbus_send: a body of 4 MiB" : "dbus_send: 512 KiB");
+	tap_is(kdb_dbus_recv(b, &got, &raw), 0, "dbus_recv: it arrives");
+	tap_ok(raw && (kdb_msg_n_memfds(raw) == 1) == memfd,
+	       "%zu bytes travel %s", size,
+	       memfd ? "in one sealed memfd" : "inline");
+	if (got) {
+		body = g_variant_get_child_value(g_dbus_message_get_body(got),
+						 0);
+		p = g_variant_get_fixed_array(body, &n, 1);
+		tap_ok(n == size && !memcmp(p, data, size),
+		       "every byte of the %zu arrives", size);
+		g_variant_unref(body);
+		g_object_unref(got);
+	}
+	kdb_msg_free(raw);
+	g_object_unref(m);
+	g_free(data);
+}
+
+/* D-Bus allows 128 MiB, the kernel 2 MiB of vectors: larger in a memfd */
+static void test_large(void)
+{
+	struct kdb_hello h = { .pool_size = 16 << 20 };
+	struct kdb_conn *a = conn_new(0), *b = NULL;
+
+	if (!a || kdb_conn_open(env.bus_path, &h, &b) < 0 ||
+	    kdb_name_acquire(b, "org.example.Large", 0, NULL) < 0) {
+		tap_ok(false, "large: two connections and a name");
+		goto out;
+	}
+	large_one(a, b, 512 << 10, false);
+	large_one(a, b, 4 << 20, true);
+out:
+	kdb_conn_free(b);
+	kdb_conn_free(a);
+}
+
 int main(void)
 {
 	int ret;
@@ -430,6 +489,7 @@ int main(void)
 	test_calls();
 	test_raw();
 	test_signals();
+	test_large();
 	test_env_teardown(&env);
 	return tap_done();
 }

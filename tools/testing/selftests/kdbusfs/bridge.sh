@@ -169,6 +169,10 @@ if [ "${1:-}" = --inner ]; then
 	ok_grep '^fd through the bridge$' "$out" \
 		"a pipe fd passed through the bridge (SCM_RIGHTS <-> FDS)"
 
+	"$py" "$top/tools/bridge/test-client.py" "$addr" large >"$out" 2>&1
+	ok_grep '^large intact 3145728$' "$out" \
+		"a 3 MiB body each way through the bridge (in a sealed memfd)"
+
 	timeout 20 dbus-send --address="$addr" --print-reply \
 		--dest=org.freedesktop.DBus / \
 		org.freedesktop.DBus.ListActivatableNames >"$out" 2>&1
