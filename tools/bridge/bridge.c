@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -27,20 +26,12 @@
 #include <unistd.h>
 
 #include <linux/capability.h>
-#include <linux/kdbus.h>
 
 #include <gio/gio.h>
 #include <gio/gunixfdlist.h>
 #include <glib-unix.h>
 #include <libkdbus.h>
 #include <libkdbus-dbus.h>
-/*
- * Stopgap: libkdbus has no way yet to say HELLO with a proxied client's
- * PIDS and SECLABEL items, so the bridge says it itself and completes the
- * adopted connection's bloom geometry and bus id in libkdbus's private
- * struct kdb_conn (built from the same tree; see the Makefile).
- */
-#include <kdbus-internal.h>
 
 #include "bridge.h"
 
@@ -224,16 +215,6 @@ static int open_endpoint(int sock, struct client *c, bool keep_cap)
 	return o.fd < 0 ? -o.err : o.fd;
 }
 
-static void *add_item(void *at, uint64_t type, const void *data, size_t size)
-{
-	struct kdbus_item *item = at;
-
-	item->size = KDBUS_ITEM_HEADER_SIZE + size;
-	item->type = type;
-	memcpy(item->data, data, size);
-	return (uint8_t *)at + KDBUS_ITEM_SIZE(size);
-}
-
 /*
  * HELLO on @fd presenting the client's pid and security label: the kernel
  * takes them from an opener privileged at open() only (-EPERM otherwise),
@@ -241,60 +222,17 @@ static void *add_item(void *at, uint64_t type, const void *data, size_t size)
  */
 static int hello_as_client(int fd, struct client *c, struct kdb_conn **out)
 {
-	static const char desc[] = "kdbusfs-bridge";
-	struct kdbus_pids pids = { .pid = c->pid };
-	size_t label = c->seclabel ? strlen(c->seclabel) + 1 : 0;
-	size_t size = sizeof(struct kdbus_cmd_hello) +
-		      KDBUS_ITEM_SIZE(sizeof(desc)) +
-		      KDBUS_ITEM_SIZE(sizeof(pids)) + KDBUS_ITEM_SIZE(label);
-	const struct kdbus_item *item;
-	struct kdbus_cmd_hello *cmd;
-	struct kdbus_cmd_free fr = { .size = sizeof(fr) };
-	struct kdb_conn *conn;
-	const uint8_t *at;
-	void *p;
-	int ret;
+	struct kdb_hello hello = {
+		.flags = KDB_HELLO_ACCEPT_FD,
+		.attach_send = KDB_ATTACH_ALL,
+		.description = "kdbusfs-bridge",
+	};
+	struct kdb_presented who = {
+		.pid = c->pid,
+		.seclabel = c->seclabel,
+	};
 
-	cmd = g_malloc0(size);
-	cmd->flags = KDBUS_HELLO_ACCEPT_FD;
-	cmd->attach_flags_send = KDB_ATTACH_ALL;
-	cmd->pool_size = KDB_POOL_SIZE_DEFAULT;
-	p = add_item(cmd->items, KDBUS_ITEM_CONN_DESCRIPTION, desc,
-		     sizeof(desc));
-	p = add_item(p, KDBUS_ITEM_PIDS, &pids, sizeof(pids));
-	if (label)
-		p = add_item(p, KDBUS_ITEM_SECLABEL, c->seclabel, label);
-	cmd->size = (uint8_t *)p - (uint8_t *)cmd;
-	if (ioctl(fd, KDBUS_CMD_HELLO, cmd) < 0) {
-		ret = -errno;
-		g_free(cmd);
-		close(fd);
-		return ret;
-	}
-	ret = kdb_conn_adopt(fd, cmd->id, cmd->pool_size, &conn);
-	if (ret < 0) {
-		g_free(cmd);
-		return ret;
-	}
-	conn->bus_flags = cmd->bus_flags;
-	memcpy(conn->id128, cmd->id128, sizeof(conn->id128));
-	at = conn->pool + cmd->offset;
-	for (item = (const void *)at; kdb_item_ok(item, at + cmd->items_size);
-	     item = kdb_item_next(item)) {
-		if (item->type == KDBUS_ITEM_BLOOM_PARAMETER) {
-			conn->bloom_size = item->bloom_parameter.size;
-			conn->n_hash = item->bloom_parameter.n_hash;
-		}
-	}
-	fr.offset = cmd->offset;
-	ioctl(fd, KDBUS_CMD_FREE, &fr);
-	g_free(cmd);
-	if (!conn->bloom_size) {
-		kdb_conn_free(conn);
-		return -EPROTO;
-	}
-	*out = conn;
-	return 0;
+	return kdb_conn_open_presented(fd, &hello, &who, out);
 }
 
 /* the uid a bus belongs to, from its name "<uid>-<name>"; -1 if unknown */

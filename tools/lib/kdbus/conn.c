@@ -398,8 +398,8 @@ static int hello_bloom(struct kdb_conn *c, const struct kdbus_cmd_hello *h)
 	return kdb_free_slice(c, h->offset);
 }
 
-KDB_EXPORT int kdb_conn_open_fd(int fd, const struct kdb_hello *hello,
-				struct kdb_conn **conn)
+static int hello_fd(int fd, const struct kdb_hello *hello,
+		    const struct kdb_presented *who, struct kdb_conn **conn)
 {
 	struct kdb_hello h = { 0 };
 	struct kdbus_cmd_hello *cmd;
@@ -439,6 +439,15 @@ KDB_EXPORT int kdb_conn_open_fd(int fd, const struct kdb_hello *hello,
 		kdb_buf_str(&b, KDBUS_ITEM_CONN_DESCRIPTION, h.description);
 	if (h.name && !h.n_policy)
 		kdb_buf_str(&b, KDBUS_ITEM_NAME, h.name);
+	if (who) {
+		struct kdbus_pids pids = {
+			.pid = who->pid, .tid = who->tid, .ppid = who->ppid,
+		};
+
+		kdb_buf_item(&b, KDBUS_ITEM_PIDS, &pids, sizeof(pids));
+		if (who->seclabel)
+			kdb_buf_str(&b, KDBUS_ITEM_SECLABEL, who->seclabel);
+	}
 	ret = kdb_buf_policy(&b, h.policy, h.n_policy);
 	cmd = kdb_buf_finish(&b);
 	if (ret == 0)
@@ -466,6 +475,24 @@ fail:
 	kdb_buf_free(&b);
 	kdb_conn_free(c);
 	return ret;
+}
+
+KDB_EXPORT int kdb_conn_open_fd(int fd, const struct kdb_hello *hello,
+				struct kdb_conn **conn)
+{
+	return hello_fd(fd, hello, NULL, conn);
+}
+
+KDB_EXPORT int kdb_conn_open_presented(int fd, const struct kdb_hello *hello,
+				       const struct kdb_presented *who,
+				       struct kdb_conn **conn)
+{
+	if (!who) {
+		if (fd >= 0)
+			close(fd);
+		return -EINVAL;
+	}
+	return hello_fd(fd, hello, who, conn);
 }
 
 KDB_EXPORT int kdb_conn_open(const char *path, const struct kdb_hello *hello,

@@ -188,6 +188,24 @@ int kdb_conn_open(const char *path, const struct kdb_hello *hello,
 int kdb_conn_open_fd(int fd, const struct kdb_hello *hello,
 		     struct kdb_conn **conn);
 /*
+ * Whom a proxy presents at HELLO (as D-Bus bridges do): the pids and the
+ * security label peers will see for the connection instead of the
+ * opener's. The kernel takes them only from an opener privileged at
+ * open() (-EPERM otherwise, and on a custom endpoint), and the connection
+ * is unprivileged then, whatever its opener was.
+ */
+struct kdb_presented {
+	pid_t pid;
+	pid_t tid;		/* 0: not presented */
+	pid_t ppid;		/* 0: not presented */
+	const char *seclabel;	/* NULL: not presented */
+};
+
+/* kdb_conn_open_fd() presenting @who; the connection owns @fd as there */
+int kdb_conn_open_presented(int fd, const struct kdb_hello *hello,
+			    const struct kdb_presented *who,
+			    struct kdb_conn **conn);
+/*
  * Use @fd, a connection made elsewhere (said HELLO, passed over a unix
  * socket), with its id and pool size as its maker reports them: the pool
  * is mapped again here. The bloom geometry is unknown (no broadcasts).

@@ -1165,6 +1165,34 @@ out:
 	kdb_conn_free(other);
 }
 
+/* the bus owner presents another task's pid, as a bridge does */
+static void test_presented(void)
+{
+	struct kdb_hello h = { .attach_send = KDB_ATTACH_ALL };
+	struct kdb_presented who = { .pid = getppid() };
+	struct kdb_conn *p = NULL, *b = conn_new(0, "b");
+	struct kdb_info *info = NULL;
+	int fd;
+
+	fd = open(env.bus_path, O_RDWR | O_CLOEXEC);
+	tap_is(kdb_conn_open_presented(fd, NULL, NULL, &p), -EINVAL,
+	       "conn_open_presented: nobody presented");
+	fd = open(env.bus_path, O_RDWR | O_CLOEXEC);
+	tap_is(kdb_conn_open_presented(fd, &h, &who, &p), 0,
+	       "conn_open_presented: by the bus owner");
+	if (!p || !b)
+		goto out;
+	tap_is(kdb_conn_info(b, kdb_conn_id(p), NULL, KDB_ATTACH_PIDS, &info),
+	       0, "conn_info of the presenting connection");
+	tap_ok(info && (info->meta.present & KDB_ATTACH_PIDS) &&
+	       info->meta.pids.pid == (uint64_t)who.pid,
+	       "peers see the presented pid, not the opener's");
+	kdb_info_free(info);
+out:
+	kdb_conn_free(p);
+	kdb_conn_free(b);
+}
+
 static void test_roles(void)
 {
 	struct kdb_hello mon = { .flags = KDB_HELLO_MONITOR };
@@ -1237,6 +1265,7 @@ int main(void)
 	test_notifications();
 	test_matches();
 	test_info();
+	test_presented();
 	test_endpoint();
 	test_roles();
 	test_env_teardown(&env);
