@@ -292,6 +292,18 @@ static int client_connect(int sock, struct client *c)
 	return kdb_conn_open_fd(fd, &hello, &c->kconn);
 }
 
+/* the client's match rules, as they die with its kernel connection */
+static void rules_free(struct client *c)
+{
+	struct rule *r;
+
+	while ((r = c->rules)) {
+		c->rules = r->next;
+		g_free(r->text);
+		g_free(r);
+	}
+}
+
 /* ---- sending to the client --------------------------------------------- */
 
 static void to_client(struct client *c, gmsg_t *m, bool preserve)
@@ -996,7 +1008,6 @@ static void drv_become_monitor(struct client *c, gmsg_t *call, gvar_t *body)
 	struct kdb_conn *mon = NULL;
 	const char *unique = kdb_conn_unique_name(c->kconn);
 	const char **rules;
-	struct rule *r;
 	guint32 flags;
 	size_t i;
 	int ret;
@@ -1032,11 +1043,7 @@ static void drv_become_monitor(struct client *c, gmsg_t *call, gvar_t *body)
 	driver_signal(c, "NameLost", g_variant_new("(s)", unique), true);
 	g_source_remove(c->watch);
 	kdb_conn_free(c->kconn);
-	while ((r = c->rules)) {
-		c->rules = r->next;
-		g_free(r->text);
-		g_free(r);
-	}
+	rules_free(c);
 	c->kconn = mon;
 	c->monitor = true;
 	c->monitor_rules = rules[0] ? g_strdupv((char **)rules) : NULL;
@@ -1276,16 +1283,10 @@ static gmsg_t *filter(gconn_t *conn, gmsg_t *m, gboolean incoming,
 
 static void client_free(struct client *c)
 {
-	struct rule *r;
-
 	if (c->watch)
 		g_source_remove(c->watch);
 	kdb_conn_free(c->kconn);
-	while ((r = c->rules)) {
-		c->rules = r->next;
-		g_free(r->text);
-		g_free(r);
-	}
+	rules_free(c);
 	g_object_unref(c->gconn);
 	g_strfreev(c->monitor_rules);
 	g_free(c->seclabel);
