@@ -123,6 +123,38 @@ if [ "${1:-}" = --inner ]; then
 	ok_grep "^org\.example\.Bridge +($svc_pid|$bridge_pid) " "$out" \
 		"busctl list: the service's name and pid (bus owner: the bridge's)"
 
+	timeout 20 busctl --address="$addr" introspect org.example.Bridge \
+		/org/example/Bridge --no-pager >"$out" 2>&1
+	ok_grep '^\.Echo +method +s +s ' "$out" \
+		"busctl introspect: the service's Echo"
+	timeout 20 busctl --address="$addr" status org.example.Bridge \
+		--no-pager >"$out" 2>&1
+	ok_grep "^UID=$(id -u)\$" "$out" "busctl status: the service's uid"
+	timeout 30 gdbus wait --address "$addr" --timeout 20 \
+		org.example.Bridge >"$out" 2>&1
+	ok $? "gdbus wait: for a name that is owned"
+	timeout 60 gdbus wait --address "$addr" --timeout 50 \
+		org.example.Later >"$tmp/wait" 2>&1 &
+	wait_pid=$!
+	timeout 60 gdbus monitor --address "$addr" \
+		--dest org.example.Later >"$tmp/gmon" 2>&1 &
+	gmon_pid=$!
+	sleep 2
+	"$py" "$top/tools/bridge/test-service.py" "$addr" org.example.Later \
+		>"$tmp/later" 2>&1 &
+	later_pid=$!
+	wait "$wait_pid"
+	ok $? "gdbus wait: until the name is taken"
+	wait_for 'org\.example\.Later is owned by :1\.' "$tmp/gmon"
+	ok_grep 'org\.example\.Later is owned by :1\.' "$tmp/gmon" \
+		"gdbus monitor: sees the name get its owner"
+	kill "$gmon_pid" 2>/dev/null
+	wait "$gmon_pid" 2>/dev/null
+	timeout 20 gdbus call --address "$addr" --dest org.example.Later \
+		--object-path /org/example/Bridge \
+		--method org.example.Bridge.Quit >/dev/null 2>&1
+	wait "$later_pid"
+
 	timeout 20 "$k" call "$mnt/$bus/bus" org.example.Bridge \
 		/org/example/Bridge org.example.Bridge Echo s native \
 		>"$out" 2>&1
