@@ -127,6 +127,16 @@ static const char introspect_xml[] =
 	"   <arg type=\"s\"/><arg type=\"s\"/><arg type=\"s\"/></signal>\n"
 	"  <signal name=\"NameLost\"><arg type=\"s\"/></signal>\n"
 	"  <signal name=\"NameAcquired\"><arg type=\"s\"/></signal>\n"
+	"  <property name=\"Features\" type=\"as\" access=\"read\"/>\n"
+	"  <property name=\"Interfaces\" type=\"as\" access=\"read\"/>\n"
+	" </interface>\n"
+	" <interface name=\"org.freedesktop.DBus.Properties\">\n"
+	"  <method name=\"Get\"><arg direction=\"in\" type=\"s\"/>\n"
+	"   <arg direction=\"in\" type=\"s\"/><arg direction=\"out\" type=\"v\"/></method>\n"
+	"  <method name=\"GetAll\"><arg direction=\"in\" type=\"s\"/>\n"
+	"   <arg direction=\"out\" type=\"a{sv}\"/></method>\n"
+	"  <method name=\"Set\"><arg direction=\"in\" type=\"s\"/>\n"
+	"   <arg direction=\"in\" type=\"s\"/><arg direction=\"in\" type=\"v\"/></method>\n"
 	" </interface>\n"
 	" <interface name=\"org.freedesktop.DBus.Monitoring\">\n"
 	"  <method name=\"BecomeMonitor\"><arg direction=\"in\" type=\"as\"/>\n"
@@ -1061,6 +1071,68 @@ static bool args_are(gmsg_t *call, const char *sig)
 	return !strcmp(s ? s : "", sig);
 }
 
+/*
+ * org.freedesktop.DBus.Properties of the driver, read-only: no optional
+ * Features of dbus-daemon's apply (no AppArmor or SELinux mediation by
+ * the bus, no systemd activation); the one optional interface is
+ * Monitoring.
+ */
+static gvar_t *driver_property(const char *name)
+{
+	static const char * const ifaces[] = {
+		"org.freedesktop.DBus.Monitoring",
+	};
+
+	if (!strcmp(name, "Features"))
+		return g_variant_new_strv(NULL, 0);
+	if (!strcmp(name, "Interfaces"))
+		return g_variant_new_strv(ifaces, G_N_ELEMENTS(ifaces));
+	return NULL;
+}
+
+static void drv_properties(struct client *c, gmsg_t *call, gvar_t *body,
+			   const char *member)
+{
+	typeof(*g_variant_builder_new(NULL)) b;
+	const char *iface, *name = NULL;
+	gvar_t *v;
+
+	if (!strcmp(member, "GetAll") && args_are(call, "s")) {
+		g_variant_get(body, "(&s)", &iface);
+		g_variant_builder_init(&b, G_VARIANT_TYPE("a{sv}"));
+		if (!strcmp(iface, DRIVER)) {
+			g_variant_builder_add(&b, "{sv}", "Features",
+					      driver_property("Features"));
+			g_variant_builder_add(&b, "{sv}", "Interfaces",
+					      driver_property("Interfaces"));
+		}
+		reply(c, call, g_variant_new("(a{sv})", &b));
+		return;
+	}
+	if (!strcmp(member, "Get") && args_are(call, "ss")) {
+		g_variant_get(body, "(&s&s)", &iface, &name);
+		v = strcmp(iface, DRIVER) ? NULL : driver_property(name);
+		if (v)
+			reply(c, call, g_variant_new("(v)", v));
+		else
+			reply_error(c, call, ERR_PREFIX "UnknownProperty",
+				    "No property \"%s\" on interface \"%s\"",
+				    name, iface);
+		return;
+	}
+	if (!strcmp(member, "Set") && args_are(call, "ssv")) {
+		g_variant_get(body, "(&s&s*)", &iface, &name, NULL);
+		reply_error(c, call, ERR_PREFIX "PropertyReadOnly",
+			    "Property \"%s\" on interface \"%s\" cannot be set",
+			    name, iface);
+		return;
+	}
+	reply_error(c, call, ERR_PREFIX "UnknownMethod",
+		    "Method \"%s\" with signature \"%s\" on interface \"%s\" doesn't exist",
+		    member, g_dbus_message_get_signature(call) ?: "",
+		    "org.freedesktop.DBus.Properties");
+}
+
 static void driver_call(struct client *c, gmsg_t *call)
 {
 	const char *iface = g_dbus_message_get_interface(call);
@@ -1102,6 +1174,10 @@ static void driver_call(struct client *c, gmsg_t *call)
 	if ((!iface || !strcmp(iface, "org.freedesktop.DBus.Introspectable")) &&
 	    !strcmp(member, "Introspect")) {
 		reply(c, call, g_variant_new("(s)", introspect_xml));
+		return;
+	}
+	if (iface && !strcmp(iface, "org.freedesktop.DBus.Properties")) {
+		drv_properties(c, call, body, member);
 		return;
 	}
 	if (iface && strcmp(iface, DRIVER) &&
@@ -1430,6 +1506,26 @@ static int make_endpoint(const struct bridge_config *cfg, char *path,
 	return fd;
 }
 
+/*
+ * GDBusServer listens with GIO's default backlog of 10 and has no way to
+ * change it, so a burst of clients gets EAGAIN from connect() while the
+ * accepting thread is busy (dbus-daemon listens with SOMAXCONN). listen()
+ * again on a listening socket only changes its backlog: do that on each of
+ * ours, the only listening sockets in the process.
+ */
+static void raise_backlog(void)
+{
+	int fd, on;
+	socklen_t len;
+
+	for (fd = 3; fd < 1024; fd++) {
+		len = sizeof(on);
+		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == 0 &&
+		    on)
+			listen(fd, SOMAXCONN);
+	}
+}
+
 static gboolean on_signal(gpointer loop)
 {
 	g_main_loop_quit(loop);
@@ -1495,6 +1591,7 @@ int main(int argc, char **argv)
 	g_signal_connect(server, "new-connection",
 			 G_CALLBACK(on_new_connection), NULL);
 	g_dbus_server_start(server);
+	raise_backlog();
 	/* as dbus-daemon: who may connect is the bus's business, not the mode's */
 	if (g_str_has_prefix(cfg.listen[0], "unix:path=")) {
 		char *path = g_strndup(cfg.listen[0] + strlen("unix:path="),

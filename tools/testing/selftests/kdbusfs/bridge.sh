@@ -59,6 +59,22 @@ if [ "${1:-}" = --inner ]; then
 	ok_grep 'GetConnectionUnixProcessID' "$out" \
 		"gdbus introspect: the driver's methods"
 
+	timeout 20 busctl --address="$addr" get-property org.freedesktop.DBus \
+		/org/freedesktop/DBus org.freedesktop.DBus Interfaces \
+		>"$out" 2>&1
+	ok_grep '^as 1 "org\.freedesktop\.DBus\.Monitoring"$' "$out" \
+		"busctl get-property: the driver's Interfaces"
+	timeout 20 dbus-send --address="$addr" --print-reply \
+		--dest=org.freedesktop.DBus / org.freedesktop.DBus.Properties.GetAll \
+		string:org.freedesktop.DBus >"$out" 2>&1
+	ok_grep 'string "Features"' "$out" "Properties.GetAll: Features"
+	timeout 20 dbus-send --address="$addr" --print-reply \
+		--dest=org.freedesktop.DBus / org.freedesktop.DBus.Properties.Set \
+		string:org.freedesktop.DBus string:Features variant:string:x \
+		>"$out" 2>&1
+	ok_grep 'org\.freedesktop\.DBus\.Error\.PropertyReadOnly' "$out" \
+		"Properties.Set: PropertyReadOnly"
+
 	timeout 20 dbus-send --address="$addr" --print-reply \
 		--dest=org.freedesktop.DBus / org.freedesktop.DBus.NoSuchThing \
 		>"$out" 2>&1
