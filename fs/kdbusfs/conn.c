@@ -64,9 +64,11 @@ static void kdbus_conn_free(struct kref *kref)
  * Takes the identity from @cred and the task facts of the calling task
  * (the one saying HELLO), makes the pool and finds the user to charge.
  * With anything in @fake, peers learn that instead, no task facts of the
- * caller, and the connection is charged to the presented euid; it is
- * not privileged: a proxy lends its clients no privilege. Its access
- * decisions are still made from @cred.
+ * caller, and the connection is charged to the presented euid (the
+ * CREDS euid if one is given, else @cred's). It is then privileged only
+ * as that euid would be by itself: on a default endpoint, when it is the
+ * bus owner's. The opener's capability, which presenting needs, lends the
+ * client nothing. Its access decisions are still made from @cred.
  *
  * Return: the connection in the NEW state, or ERR_PTR: -EINVAL (an id or
  * pid in @fake that the opener's namespaces do not know), -ENOMEM, or the
@@ -82,7 +84,7 @@ struct kdbus_conn *kdbus_conn_new(struct kdbus_ep *ep,
 	struct kdbus_bus *bus = ep->bus;
 	struct kdbus_conn *conn;
 	const char *seclabel;
-	kuid_t charged_uid;
+	kuid_t euid;
 	char name[64];
 	unsigned int i;
 	int ret;
@@ -114,7 +116,6 @@ struct kdbus_conn *kdbus_conn_new(struct kdbus_ep *ep,
 	conn->bus = bus;
 	conn->cred = get_cred(cred);
 	conn->faked = fake->creds || fake->pids || fake->seclabel;
-	conn->privileged = privileged && !conn->faked;
 	kdbus_meta_view_copy(&conn->view, view);
 	conn->match_db = kdbus_match_db_new();
 	if (IS_ERR(conn->match_db)) {
@@ -162,10 +163,21 @@ struct kdbus_conn *kdbus_conn_new(struct kdbus_ep *ep,
 		}
 	}
 
-	charged_uid = conn->cred->euid;
+	/* the presented euid, a kuid like the bus owner's */
+	euid = conn->cred->euid;
 	if (conn->fake_creds && uid_valid(conn->fake_creds->euid))
-		charged_uid = conn->fake_creds->euid;
-	conn->user = kdbus_user_lookup(bus->domain, charged_uid);
+		euid = conn->fake_creds->euid;
+	/*
+	 * A presented identity is privileged by the uid rule alone (see
+	 * kdbus_handle_is_privileged()), never by the proxy's CAP_IPC_OWNER.
+	 */
+	if (conn->faked)
+		conn->privileged = privileged && !ep->custom &&
+				   uid_eq(euid, bus->uid);
+	else
+		conn->privileged = privileged;
+
+	conn->user = kdbus_user_lookup(bus->domain, euid);
 	if (IS_ERR(conn->user)) {
 		ret = PTR_ERR(conn->user);
 		conn->user = NULL;

@@ -353,7 +353,11 @@ struct kdbus_conn *kdbus_cmd_hello(struct kdbus_ep *ep, struct file *file,
 		fake.pids = &argv[5].item->pids;
 	if (argv[6].item)
 		fake.seclabel = argv[6].item->str;
-	/* a proxy may present its client's identity, if privileged at open */
+	/*
+	 * A proxy may present its client's identity, if privileged at open;
+	 * the connection is then privileged only as the presented euid is
+	 * by itself (kdbus_conn_new()), not by the proxy's capability.
+	 */
 	if ((fake.creds || fake.pids || fake.seclabel) && !privileged) {
 		ret = -EPERM;
 		goto exit;

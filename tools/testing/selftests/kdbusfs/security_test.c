@@ -7,7 +7,9 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <pthread.h>
+#include <linux/capability.h>
 #include <linux/io_uring.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +19,7 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -862,6 +865,155 @@ TEST(mounts_are_bounded_per_user)
 	for (i = 0; i < 8 && i <= n; i++)
 		rmdir(dir[i]);
 	EXPECT_EQ(0, set_param("max_user_mounts", old, NULL));
+}
+
+/*
+ * Presented identities. A proxy (the D-Bus bridge) opens the endpoint
+ * file as its client, keeping CAP_IPC_OWNER alone, which HELLO needs to
+ * take KDBUS_ITEM_PIDS or KDBUS_ITEM_CREDS. The connection is privileged
+ * exactly when the presented euid is by the uid rule alone, the bus
+ * owner's on a default endpoint, never by that capability. Owning a
+ * name on a bus without any policy shows it: only privileged connections
+ * may.
+ */
+#define PRESENT_NONE	((uint64_t)-1)
+
+struct presenter {
+	const char *ep;
+	uid_t uid;		/* uids and gids of the opener; -1: root's own */
+	bool pids;		/* HELLO presents this process's pids */
+	uint64_t creds;		/* ... and these ids in CREDS, or PRESENT_NONE */
+};
+
+/* become @uid (gid too), with CAP_IPC_OWNER as the only capability */
+static int become_keeping_ipc_owner(uid_t uid)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct caps[_LINUX_CAPABILITY_U32S_3] = {};
+
+	caps[CAP_TO_INDEX(CAP_IPC_OWNER)].effective =
+		CAP_TO_MASK(CAP_IPC_OWNER);
+	caps[CAP_TO_INDEX(CAP_IPC_OWNER)].permitted =
+		CAP_TO_MASK(CAP_IPC_OWNER);
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0 ||
+	    setgroups(0, NULL) < 0 || setresgid(uid, uid, uid) < 0 ||
+	    setresuid(uid, uid, uid) < 0 ||
+	    syscall(SYS_capset, &hdr, caps) < 0)
+		return -errno;
+	return 0;
+}
+
+/* HELLO as @arg says, then own a name: 0, or the errno (EPERM) */
+static int present_and_own(void *arg, int sock)
+{
+	const struct presenter *p = arg;
+	uint64_t id = p->creds;
+	struct kdbus_creds creds = {
+		.uid = id, .euid = id, .suid = id, .fsuid = id,
+		.gid = id, .egid = id, .sgid = id, .fsgid = id,
+	};
+	struct kdbus_pids pids = {
+		.pid = getpid(), .tid = gettid(), .ppid = getppid(),
+	};
+	struct kdbus_cmd_hello *hello;
+	struct kdbus_cmd_buf b;
+	struct kdbus_conn c;
+	int fd;
+
+	if (p->uid != (uid_t)-1 && become_keeping_ipc_owner(p->uid))
+		return KDBUS_CHILD_DROP_FAILED;
+	fd = open(p->ep, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return 11;
+	hello = kdbus_hello_init(&b, 0, KDBUS_TEST_POOL_SIZE);
+	hello->attach_flags_send = _KDBUS_ATTACH_ANY;
+	if (id != PRESENT_NONE)
+		kdbus_cmd_add(&b, KDBUS_ITEM_CREDS, &creds, sizeof(creds));
+	if (p->pids)
+		kdbus_cmd_add(&b, KDBUS_ITEM_PIDS, &pids, sizeof(pids));
+	if (kdbus_hello_cmd(fd, &b, &c))
+		return 12;
+	return -kdbus_name_acquire(&c, "org.sec.Presented", 0, NULL);
+}
+
+static int presents(const char *ep, uid_t uid, bool pids, uint64_t creds)
+{
+	struct presenter p = {
+		.ep = ep, .uid = uid, .pids = pids, .creds = creds,
+	};
+
+	return kdbus_run(present_and_own, &p);
+}
+
+/*
+ * A world-accessible bus of KDBUS_TEST_UID on the mount of @bus, made
+ * through a control file it opened (kept open in *@control, the bus
+ * lives with it); its endpoint's path in @ep
+ */
+static int users_bus(struct kdbus_test_bus *bus, char *ep, size_t size,
+		     int *control)
+{
+	char path[256], name[64];
+	int ret;
+
+	snprintf(path, sizeof(path), "%s/control", bus->dir);
+	*control = kdbus_open_as(KDBUS_TEST_UID, KDBUS_TEST_GID, path);
+	if (*control < 0)
+		return *control;
+	snprintf(name, sizeof(name), "%u-presented", KDBUS_TEST_UID);
+	ret = kdbus_bus_make(*control, KDBUS_MAKE_ACCESS_WORLD, name);
+	if (ret) {
+		close(*control);
+		return ret;
+	}
+	snprintf(ep, size, "%s/%s/bus", bus->dir, name);
+	return 0;
+}
+
+TEST_F(sec, a_proxys_capability_lends_a_presented_client_no_privilege)
+{
+	char ep[256];
+	int control;
+
+	ASSERT_EQ(0, users_bus(&self->bus, ep, sizeof(ep), &control));
+	/* uid 2000 with CAP_IPC_OWNER is privileged on its own */
+	EXPECT_EQ(0, presents(ep, 2000, false, PRESENT_NONE));
+	/* presenting its pid, it is uid 2000, not the bus owner: not */
+	EXPECT_EQ(EPERM, presents(ep, 2000, true, PRESENT_NONE));
+	/* root's every capability lends nothing either */
+	EXPECT_EQ(EPERM, presents(ep, -1, true, PRESENT_NONE));
+	close(control);
+}
+
+TEST_F(sec, the_bus_owners_uid_stays_privileged_when_presented)
+{
+	char ep[256];
+	int control;
+
+	ASSERT_EQ(0, users_bus(&self->bus, ep, sizeof(ep), &control));
+	/* the owner's uid keeping CAP_IPC_OWNER, presenting its pid */
+	EXPECT_EQ(0, presents(ep, KDBUS_TEST_UID, true, PRESENT_NONE));
+	/* ... or presenting the owner's uid in CREDS too */
+	EXPECT_EQ(0, presents(ep, KDBUS_TEST_UID, true, KDBUS_TEST_UID));
+	/* root's own bus: root presenting its pid owns, as root would */
+	EXPECT_EQ(0, presents(self->bus.ep, -1, true, PRESENT_NONE));
+	close(control);
+}
+
+TEST_F(sec, presenting_another_uid_from_the_owners_uid_is_unprivileged)
+{
+	char ep[256];
+	int control;
+
+	ASSERT_EQ(0, users_bus(&self->bus, ep, sizeof(ep), &control));
+	/* the presented CREDS euid counts, not the opener's */
+	EXPECT_EQ(EPERM, presents(ep, KDBUS_TEST_UID, false, 2000));
+	EXPECT_EQ(EPERM, presents(ep, KDBUS_TEST_UID, true, 2000));
+	/* on root's bus, root presenting uid 2000 */
+	EXPECT_EQ(EPERM, presents(self->bus.ep, -1, false, 2000));
+	close(control);
 }
 
 TEST_HARNESS_MAIN
