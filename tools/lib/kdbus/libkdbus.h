@@ -192,7 +192,8 @@ int kdb_conn_open_fd(int fd, const struct kdb_hello *hello,
  * security label peers will see for the connection instead of the
  * opener's. The kernel takes them only from an opener privileged at
  * open() (-EPERM otherwise, and on a custom endpoint), and the connection
- * is unprivileged then, whatever its opener was.
+ * is then privileged only if the opener's euid is the bus owner's, never
+ * by the opener's capability.
  */
 struct kdb_presented {
 	pid_t pid;

@@ -1187,6 +1187,9 @@ static void test_presented(void)
 	tap_ok(info && (info->meta.present & KDB_ATTACH_PIDS) &&
 	       info->meta.pids.pid == (uint64_t)who.pid,
 	       "peers see the presented pid, not the opener's");
+	/* no policy on the bus: only a privileged connection owns names */
+	tap_is(kdb_name_acquire(p, "org.example.Presented", 0, NULL), 0,
+	       "the presenting bus owner keeps its privilege: it owns a name");
 	kdb_info_free(info);
 out:
 	kdb_conn_free(p);
