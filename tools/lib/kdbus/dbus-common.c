@@ -481,3 +481,50 @@ int kdb_dbus_rule_test(const char *rule, const struct kdb_dbus_hdr *h,
 	rule_free(&r);
 	return ok;
 }
+
+/* both absent, or both present and the same */
+static bool str_same(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+static bool rule_equal(const struct rule *a, const struct rule *b)
+{
+	unsigned int i;
+
+	if (!str_same(a->type, b->type) || !str_same(a->sender, b->sender) ||
+	    !str_same(a->interface, b->interface) ||
+	    !str_same(a->member, b->member) || !str_same(a->path, b->path) ||
+	    !str_same(a->path_namespace, b->path_namespace) ||
+	    !str_same(a->arg0namespace, b->arg0namespace))
+		return false;
+	for (i = 0; i < RULE_ARGS; i++)
+		if (!str_same(a->arg[i], b->arg[i]) ||
+		    !str_same(a->argpath[i], b->argpath[i]))
+			return false;
+	return true;
+}
+
+/*
+ * dbus-daemon's match_rule_equal(), as RemoveMatch uses it: the keys and
+ * values as parsed, so that their order and quoting do not count.
+ */
+KDB_EXPORT int kdb_dbus_match_equal(const char *a, const char *b)
+{
+	struct rule ra, rb;
+	int ret;
+
+	if (!a || !b)
+		return -EINVAL;
+	ret = rule_parse(a, &ra);
+	if (ret < 0) {
+		rule_free(&ra);
+		return ret;
+	}
+	ret = rule_parse(b, &rb);
+	if (ret == 0)
+		ret = rule_equal(&ra, &rb);
+	rule_free(&rb);
+	rule_free(&ra);
+	return ret;
+}

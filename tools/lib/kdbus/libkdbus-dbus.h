@@ -67,8 +67,8 @@ int kdb_dbus_bloom(GDBusMessage *message, uint64_t *filter, size_t size,
 		   unsigned int n_hash);
 
 /*
- * kdb_dbus_match_add(), D-Bus match rules, is in <libkdbus.h>: it serves
- * this binding and <libkdbus-dbus1.h> alike.
+ * kdb_dbus_match_add() and kdb_dbus_match_equal(), D-Bus match rules, are
+ * in <libkdbus.h>: they serve this binding and <libkdbus-dbus1.h> alike.
  */
 
 /* whether @message matches @rule exactly (-EINVAL for a bad rule) */

@@ -500,6 +500,14 @@ int kdb_match_notifications(struct kdb_conn *conn, uint64_t cookie);
  */
 int kdb_dbus_match_add(struct kdb_conn *conn, uint64_t cookie,
 		       const char *rule);
+/*
+ * Whether D-Bus match rules @a and @b are the same rule, as dbus-daemon
+ * decides for RemoveMatch: the same keys with the same values, in any
+ * order and quoting ("member='Foo',type='signal'" is "type=signal,
+ * member=Foo"). 1 if so, 0 if not, -EINVAL if either is not a rule
+ * kdb_dbus_match_add() takes.
+ */
+int kdb_dbus_match_equal(const char *a, const char *b);
 
 /* SipHash-2-4 of @data with the 16-byte @key */
 uint64_t kdb_siphash24(const void *data, size_t size, const uint8_t key[16]);
