@@ -62,8 +62,9 @@ struct kdbus_pool;
  * @bus:		the endpoint's bus
  * @cred:		credentials of the endpoint file's opener
  * @user:		user the connection is charged to (the opener's)
- * @privileged:		the opener was privileged on the bus, and the
- *			connection presents nobody else's identity
+ * @privileged:		the opener was privileged on the bus; one that
+ *			presents an identity only if its euid is the bus
+ *			owner's
  * @description:	KDBUS_ITEM_CONN_DESCRIPTION, or NULL
  * @seclabel:		security label of @cred (or the one a proxy gave), or
  *			NULL
