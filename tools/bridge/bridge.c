@@ -32,6 +32,7 @@
 #include <glib-unix.h>
 #include <libkdbus.h>
 #include <libkdbus-dbus.h>
+#include <libkdbus-dbus1.h>
 
 #include "bridge.h"
 
@@ -40,12 +41,10 @@
  * they are named here by what returns them.
  */
 #define gmsg_t		typeof(*g_dbus_message_new())
-#define gconn_t		typeof(*g_bus_get_sync(0, NULL, NULL))
 #define gerr_t		typeof(*g_error_copy(NULL))
 #define gvar_t		typeof(*g_variant_new_boolean(0))
 #define ghash_t		typeof(*g_hash_table_new(NULL, NULL))
 #define gloop_t		typeof(*g_main_loop_new(NULL, 0))
-#define gobserver_t	typeof(*g_dbus_auth_observer_new())
 #define gcond_t		typeof(g_io_channel_get_buffer_condition(NULL))
 
 #define DRIVER		"org.freedesktop.DBus"
@@ -63,7 +62,12 @@ struct rule {
 
 struct client {
 	unsigned int key;
-	void *gconn;		/* GDBusConnection */
+	DBusConnection *dconn;	/* libdbus's, on the client's socket */
+	guint dispatch, drain;	/* idle: messages to take; paused: a timer */
+	bool unix_fd;		/* the client negotiated fd passing */
+	guint32 serial;		/* of the driver's messages to the client */
+	bool paused;		/* too much waits for the client: read nothing */
+	bool closing;		/* client_close() was called */
 	struct kdb_conn *kconn;
 	guint watch;
 	bool said_hello;
@@ -74,7 +78,7 @@ struct client {
 	bool faked;		/* HELLO presented the client's pid (and label) */
 	uint64_t next_cookie;
 	struct rule *rules;
-	int sock;		/* the client's socket, GDBus's */
+	int sock;		/* the client's socket, libdbus's */
 	bool monitor;		/* BecomeMonitor: a kernel monitor now */
 	char **monitor_rules;	/* what it wants to see; NULL: everything */
 };
@@ -233,7 +237,7 @@ static int open_endpoint(int sock, struct client *c, bool keep_cap)
 static int hello_as_client(int fd, struct client *c, struct kdb_conn **out)
 {
 	struct kdb_hello hello = {
-		.flags = KDB_HELLO_ACCEPT_FD,
+		.flags = c->unix_fd ? KDB_HELLO_ACCEPT_FD : 0,
 		.attach_send = KDB_ATTACH_ALL,
 		.description = "kdbusfs-bridge",
 	};
@@ -245,50 +249,29 @@ static int hello_as_client(int fd, struct client *c, struct kdb_conn **out)
 	return kdb_conn_open_presented(fd, &hello, &who, out);
 }
 
-/* the uid a bus belongs to, from its name "<uid>-<name>"; -1 if unknown */
-static long bus_owner_uid(void)
-{
-	char *dir = g_path_get_dirname(bus_path);
-	char *base = g_path_get_basename(dir);
-	char *end;
-	long uid;
-
-	uid = strtol(base, &end, 10);
-	if (end == base || *end != '-')
-		uid = -1;
-	g_free(base);
-	g_free(dir);
-	return uid;
-}
-
 /*
  * The client's kernel connection: its credentials pinned at open(), its
- * pid and label presented at HELLO where the kernel lets us. Presenting
- * them makes the connection unprivileged; a client of the bus owner's uid
- * would be privileged on its own (kdbusfs makes the owner's uid privileged
- * on its bus), so it gets a plain HELLO on a file it opened as itself,
- * and peers see the bridge's pid for it (see the doc). If the kernel
- * refuses the items (-EPERM: the opener was unprivileged at open, a user's
- * own bridge on a bus it does not own, a custom endpoint) the bridge says
- * a plain HELLO on a fresh file opened the same, equally unprivileged,
- * way; never on a file opened with privilege the client does not have.
+ * pid and label presented at HELLO where the kernel lets us. The kernel
+ * makes a presented connection privileged only by the rule the presented
+ * uid meets alone (the bus owner's), never by the capability the bridge
+ * keeps to present them. If it refuses the items (-EPERM: the opener was
+ * unprivileged at open, a user's own bridge on a bus it does not own, a
+ * custom endpoint) the bridge says a plain HELLO on a fresh file opened
+ * the same, equally unprivileged, way, and peers see the bridge's pid;
+ * never on a file opened with privilege the client does not have.
  */
 static int client_connect(int sock, struct client *c)
 {
 	struct kdb_hello hello = {
-		.flags = KDB_HELLO_ACCEPT_FD,
+		.flags = c->unix_fd ? KDB_HELLO_ACCEPT_FD : 0,
 		.attach_send = KDB_ATTACH_ALL,
 		.description = "kdbusfs-bridge",
 	};
-	bool owner = bus_owner_uid() == (long)c->uid;
 	int fd, ret;
 
-	/* the owner's uid is privileged by the kernel's rule, not our cap */
-	fd = open_endpoint(sock, c, !owner);
+	fd = open_endpoint(sock, c, true);
 	if (fd < 0)
 		return fd;
-	if (owner)
-		return kdb_conn_open_fd(fd, &hello, &c->kconn);
 	ret = hello_as_client(fd, c, &c->kconn);
 	if (ret == 0) {
 		c->faked = true;
@@ -316,18 +299,229 @@ static void rules_free(struct client *c)
 
 /* ---- sending to the client --------------------------------------------- */
 
-static void to_client(struct client *c, gmsg_t *m, bool preserve)
-{
-	gerr_t *err = NULL;
+static void client_close(struct client *c);
+static void client_pause(struct client *c, bool pause);
 
-	if (!g_dbus_connection_send_message(c->gconn, m,
-					    preserve ?
-					    G_DBUS_SEND_MESSAGE_FLAGS_PRESERVE_SERIAL :
-					    G_DBUS_SEND_MESSAGE_FLAGS_NONE,
-					    NULL, &err)) {
-		dbg("send to client %u: %s\n", c->key, err->message);
-		g_error_free(err);
+/*
+ * What waits for a client is bounded: past OUT_HIGH bytes queued in its
+ * DBusConnection the bridge takes nothing more from its kernel connection
+ * until the client has read all but OUT_LOW. Its kernel queue then fills,
+ * and the kernel's own limits answer its senders (see the doc). What it
+ * sends is bounded by libdbus's max_received_size.
+ */
+#define OUT_HIGH	(8 * 1024 * 1024)
+#define OUT_LOW		(1024 * 1024)
+#define MAX_MESSAGE	(128 * 1024 * 1024)	/* what D-Bus allows */
+
+/* a message from the kernel, or made by the bridge, to the client as it is */
+static void to_client1(struct client *c, DBusMessage *m)
+{
+	if (c->closing)
+		return;
+	if (!dbus_connection_send(c->dconn, m, NULL)) {
+		dbg("to client %u: out of memory\n", c->key);
+		return;
 	}
+	if (dbus_connection_get_outgoing_size(c->dconn) > OUT_HIGH)
+		client_pause(c, true);
+}
+
+static bool append_value(struct DBusMessageIter *it, gvar_t *v,
+			 const int *fds, int n_fds);
+
+/* the elements of container @v, into an open container */
+static bool append_children(DBusMessageIter *it, gvar_t *v, const int *fds,
+			    int n_fds)
+{
+	gsize i, n = g_variant_n_children(v);
+	bool ok = true;
+
+	for (i = 0; ok && i < n; i++) {
+		gvar_t *child = g_variant_get_child_value(v, i);
+
+		ok = append_value(it, child, fds, n_fds);
+		g_variant_unref(child);
+	}
+	return ok;
+}
+
+/*
+ * One GVariant as libdbus's argument: libdbus marshals, GLib reads; an
+ * fd index 'h' becomes the fd itself, which libdbus duplicates.
+ */
+static bool append_value(DBusMessageIter *it, gvar_t *v, const int *fds,
+			 int n_fds)
+{
+	const char *type = g_variant_get_type_string(v);
+	DBusMessageIter sub;
+	union {
+		guchar y; dbus_bool_t b; gint16 n; guint16 q; gint32 i;
+		guint32 u; gint64 x; guint64 t; double d; const char *s;
+		int h;
+	} val;
+	int dtype = type[0];
+	char *inner = NULL;
+	bool ok;
+
+	switch (type[0]) {
+	case 'y':
+		val.y = g_variant_get_byte(v);
+		break;
+	case 'b':
+		val.b = g_variant_get_boolean(v);
+		break;
+	case 'n':
+		val.n = g_variant_get_int16(v);
+		break;
+	case 'q':
+		val.q = g_variant_get_uint16(v);
+		break;
+	case 'i':
+		val.i = g_variant_get_int32(v);
+		break;
+	case 'u':
+		val.u = g_variant_get_uint32(v);
+		break;
+	case 'x':
+		val.x = g_variant_get_int64(v);
+		break;
+	case 't':
+		val.t = g_variant_get_uint64(v);
+		break;
+	case 'd':
+		val.d = g_variant_get_double(v);
+		break;
+	case 's': case 'o': case 'g':
+		val.s = g_variant_get_string(v, NULL);
+		break;
+	case 'h':
+		val.i = g_variant_get_handle(v);
+		if (val.i < 0 || val.i >= n_fds)
+			return false;
+		val.h = fds[val.i];
+		break;
+	case 'a':
+		if (type[1] == 'y') {
+			/* the common big one, in one piece */
+			gsize len;
+			const guchar *p = g_variant_get_fixed_array(v, &len, 1);
+
+			if (!dbus_message_iter_open_container(it,
+							      DBUS_TYPE_ARRAY,
+							      "y", &sub))
+				return false;
+			ok = dbus_message_iter_append_fixed_array(&sub,
+								  DBUS_TYPE_BYTE,
+								  &p, len);
+			return dbus_message_iter_close_container(it, &sub) &&
+			       ok;
+		}
+		if (!dbus_message_iter_open_container(it, DBUS_TYPE_ARRAY,
+						      type + 1, &sub))
+			return false;
+		ok = append_children(&sub, v, fds, n_fds);
+		return dbus_message_iter_close_container(it, &sub) && ok;
+	case '(':
+	case '{':
+		if (!dbus_message_iter_open_container(it, type[0] == '(' ?
+						      DBUS_TYPE_STRUCT :
+						      DBUS_TYPE_DICT_ENTRY,
+						      NULL, &sub))
+			return false;
+		ok = append_children(&sub, v, fds, n_fds);
+		return dbus_message_iter_close_container(it, &sub) && ok;
+	case 'v': {
+		gvar_t *child = g_variant_get_variant(v);
+
+		inner = g_strdup(g_variant_get_type_string(child));
+		ok = dbus_message_iter_open_container(it, DBUS_TYPE_VARIANT,
+						      inner, &sub);
+		if (ok) {
+			ok = append_value(&sub, child, fds, n_fds);
+			ok = dbus_message_iter_close_container(it, &sub) && ok;
+		}
+		g_variant_unref(child);
+		g_free(inner);
+		return ok;
+	}
+	default:
+		return false;
+	}
+	if (dtype == 'h')
+		dtype = DBUS_TYPE_UNIX_FD;
+	return dbus_message_iter_append_basic(it, dtype, &val);
+}
+
+/*
+ * The libdbus twin of a message GDBus holds: the driver's own, and one
+ * from the kernel with fds (libdbus reads no marshalled message with fds).
+ */
+static DBusMessage *dbus1_of(gmsg_t *g)
+{
+	typeof(*g_dbus_message_get_unix_fd_list(NULL)) *list;
+	gvar_t *body = g_dbus_message_get_body(g);
+	const int *fds = NULL;
+	guint32 reply_serial;
+	DBusMessageIter it;
+	DBusMessage *m;
+	unsigned int flags;
+	dbus_bool_t allow;
+	int n = 0;
+	bool ok;
+
+	m = dbus_message_new(g_dbus_message_get_message_type(g));
+	if (!m)
+		return NULL;
+	/* libdbus's setters take NULL for "none" */
+	ok = dbus_message_set_path(m, g_dbus_message_get_path(g)) &&
+	     dbus_message_set_interface(m, g_dbus_message_get_interface(g)) &&
+	     dbus_message_set_member(m, g_dbus_message_get_member(g)) &&
+	     dbus_message_set_error_name(m, g_dbus_message_get_error_name(g)) &&
+	     dbus_message_set_destination(m,
+					  g_dbus_message_get_destination(g)) &&
+	     dbus_message_set_sender(m, g_dbus_message_get_sender(g));
+	reply_serial = g_dbus_message_get_reply_serial(g);
+	if (ok && reply_serial)
+		ok = dbus_message_set_reply_serial(m, reply_serial);
+	dbus_message_set_serial(m, g_dbus_message_get_serial(g));
+	flags = g_dbus_message_get_flags(g);
+	dbus_message_set_no_reply(m, flags &
+				  G_DBUS_MESSAGE_FLAGS_NO_REPLY_EXPECTED);
+	dbus_message_set_auto_start(m, !(flags &
+				       G_DBUS_MESSAGE_FLAGS_NO_AUTO_START));
+	allow = flags & G_DBUS_MESSAGE_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION;
+	dbus_message_set_allow_interactive_authorization(m, allow);
+	list = g_dbus_message_get_unix_fd_list(g);
+	if (list)
+		fds = g_unix_fd_list_peek_fds(list, &n);
+	if (ok && body) {
+		dbus_message_iter_init_append(m, &it);
+		ok = append_children(&it, body, fds, n);
+	}
+	if (!ok) {
+		dbus_message_unref(m);
+		return NULL;
+	}
+	return m;
+}
+
+/* a message GDBus holds: its own serial unless @preserve */
+static void to_client(struct client *c, gmsg_t *g, bool preserve)
+{
+	DBusMessage *m;
+
+	if (!preserve) {
+		if (!++c->serial)
+			c->serial++;
+		g_dbus_message_set_serial(g, c->serial);
+	}
+	m = dbus1_of(g);
+	if (!m) {
+		dbg("to client %u: a message libdbus cannot carry\n", c->key);
+		return;
+	}
+	to_client1(c, m);
+	dbus_message_unref(m);
 }
 
 static void reply(struct client *c, gmsg_t *call, gvar_t *body)
@@ -410,6 +604,17 @@ static bool matches(struct client *c, gmsg_t *m, bool driver)
 	return false;
 }
 
+/* matches() of a signal from the kernel, as libdbus read it */
+static bool matches1(struct client *c, DBusMessage *m)
+{
+	struct rule *r;
+
+	for (r = c->rules; r; r = r->next)
+		if (!r->driver && kdb_dbus1_match_test(r->text, m) > 0)
+			return true;
+	return false;
+}
+
 /* what a monitor asked to see: everything, or what one of its rules does */
 static bool monitor_wants(struct client *c, gmsg_t *m)
 {
@@ -419,6 +624,18 @@ static bool monitor_wants(struct client *c, gmsg_t *m)
 		return true;
 	for (r = c->monitor_rules; *r; r++)
 		if (kdb_dbus_match_test(*r, m) > 0)
+			return true;
+	return false;
+}
+
+static bool monitor_wants1(struct client *c, DBusMessage *m)
+{
+	char **r;
+
+	if (!c->monitor_rules)
+		return true;
+	for (r = c->monitor_rules; *r; r++)
+		if (kdb_dbus1_match_test(*r, m) > 0)
 			return true;
 	return false;
 }
@@ -506,45 +723,62 @@ static void kernel_notify(struct client *c, struct kdb_msg *raw)
 
 static void client_free(struct client *c);
 
+/* a message from the kernel with fds: GDBus reads it, with them */
+static void kernel_message_fds(struct client *c, struct kdb_msg *raw)
+{
+	gmsg_t *m = NULL;
+
+	if (kdb_dbus_from_msg(raw, &m) < 0)
+		return;
+	if (c->monitor ? monitor_wants(c, m) :
+	    g_dbus_message_get_message_type(m) != G_DBUS_MESSAGE_TYPE_SIGNAL ||
+	    g_dbus_message_get_destination(m) || matches(c, m, false))
+		to_client(c, m, true);
+	g_object_unref(m);
+}
+
+static void kernel_message(struct client *c, DBusMessage *m)
+{
+	if (c->monitor ? monitor_wants1(c, m) :
+	    dbus_message_get_type(m) != DBUS_MESSAGE_TYPE_SIGNAL ||
+	    dbus_message_get_destination(m) || matches1(c, m))
+		to_client1(c, m);
+}
+
 static gboolean kernel_readable(gint fd, gcond_t cond, gpointer data)
 {
 	struct client *c = data;
 	struct kdb_msg *raw;
-	gmsg_t *m;
+	DBusMessage *m;
 	int ret;
 
 	(void)fd;
-	for (;;) {
+	while (!c->closing && !c->paused) {
 		m = NULL;
 		raw = NULL;
-		ret = kdb_dbus_recv(c->kconn, &m, &raw);
+		ret = kdb_dbus1_recv(c->kconn, &m, &raw);
 		if (ret == -EAGAIN)
 			break;
 		if (ret == -ENOMSG) {
 			if (raw && kdb_msg_src_id(raw) == KDB_ID_KERNEL)
 				kernel_notify(c, raw);
+		} else if (ret == -EPROTONOSUPPORT) {
+			kernel_message_fds(c, raw);
 		} else if (ret < 0) {
 			dbg("client %u: receive: %s\n", c->key,
 			    kdb_strerror(ret));
 			if (ret == -ECONNRESET || (cond & (G_IO_HUP | G_IO_ERR))) {
-				c->watch = 0;
-				g_dbus_connection_close(c->gconn, NULL, NULL,
-							NULL);
-				return G_SOURCE_REMOVE;
+				client_close(c);
+				break;
 			}
-			break;
-		} else if (c->monitor) {
-			if (monitor_wants(c, m))
-				to_client(c, m, true);
-		} else if (g_dbus_message_get_message_type(m) !=
-			   G_DBUS_MESSAGE_TYPE_SIGNAL ||
-			   g_dbus_message_get_destination(m) ||
-			   matches(c, m, false)) {
-			to_client(c, m, true);
+		} else {
+			kernel_message(c, m);
 		}
 		if (m)
-			g_object_unref(m);
+			dbus_message_unref(m);
 		kdb_msg_free(raw);
+		if (ret < 0 && ret != -ENOMSG && ret != -EPROTONOSUPPORT)
+			break;
 	}
 	return G_SOURCE_CONTINUE;
 }
@@ -895,9 +1129,15 @@ static void drv_remove_match(struct client *c, gmsg_t *call, gvar_t *body)
 	const char *text;
 
 	g_variant_get(body, "(&s)", &text);
+	if (kdb_dbus_match_equal(text, text) < 0) {
+		reply_error(c, call, ERR_PREFIX "MatchRuleInvalid",
+			    "Invalid or unsupported match rule \"%s\"", text);
+		return;
+	}
+	/* as dbus-daemon: the rule parsed, key order and quoting aside */
 	for (p = &c->rules; *p; p = &(*p)->next) {
 		r = *p;
-		if (strcmp(r->text, text))
+		if (kdb_dbus_match_equal(r->text, text) != 1)
 			continue;
 		if (!r->driver)
 			kdb_match_remove(c->kconn, r->cookie);
@@ -1051,15 +1291,18 @@ static void drv_become_monitor(struct client *c, gmsg_t *call, gvar_t *body)
 	}
 	reply(c, call, NULL);
 	driver_signal(c, "NameLost", g_variant_new("(s)", unique), true);
-	g_source_remove(c->watch);
+	if (c->watch)
+		g_source_remove(c->watch);
+	c->watch = 0;
 	kdb_conn_free(c->kconn);
 	rules_free(c);
 	c->kconn = mon;
 	c->monitor = true;
 	c->monitor_rules = rules[0] ? g_strdupv((char **)rules) : NULL;
-	c->watch = g_unix_fd_add(kdb_conn_fd(mon),
-				 G_IO_IN | G_IO_HUP | G_IO_ERR,
-				 kernel_readable, c);
+	if (!c->paused)
+		c->watch = g_unix_fd_add(kdb_conn_fd(mon),
+					 G_IO_IN | G_IO_HUP | G_IO_ERR,
+					 kernel_readable, c);
 out:
 	g_free(rules);
 }
@@ -1269,35 +1512,12 @@ unknown:
 
 /* ---- from the client to the kernel ------------------------------------- */
 
-static void from_client(struct client *c, gmsg_t *in)
+/* a client's message the kernel did not take: the error dbus-daemon gives */
+static void send_failed(struct client *c, gmsg_t *in, int ret)
 {
 	const char *dest = g_dbus_message_get_destination(in);
-	gmsg_t *m;
-	gerr_t *err = NULL;
-	int ret;
 
-	if (c->monitor) {
-		/* as dbus-daemon: a monitor that speaks is disconnected */
-		g_dbus_connection_close(c->gconn, NULL, NULL, NULL);
-		return;
-	}
-	if (dest && !strcmp(dest, DRIVER)) {
-		driver_call(c, in);
-		return;
-	}
-	/*
-	 * dbus-daemon insists on Hello first; dbus-send and gdbus given an
-	 * --address send none, so the first message makes the client known.
-	 */
-	c->said_hello = true;
-	m = g_dbus_message_copy(in, &err);
-	if (!m) {
-		g_error_free(err);
-		return;
-	}
-	ret = kdb_dbus_send(c->kconn, m, 0);
-	g_object_unref(m);
-	if (ret == 0 || g_dbus_message_get_message_type(in) !=
+	if (g_dbus_message_get_message_type(in) !=
 	    G_DBUS_MESSAGE_TYPE_METHOD_CALL)
 		return;
 	if (ret == -ESRCH || ret == -ENXIO)
@@ -1315,55 +1535,279 @@ static void from_client(struct client *c, gmsg_t *in)
 			    dest ? dest : "(null)", kdb_strerror(ret));
 }
 
-struct incoming {
-	unsigned int key;
-	gmsg_t *m;
-};
-
-static gboolean incoming_dispatch(gpointer data)
+/* GDBus's reading of a client's message, for the driver and for errors */
+static gmsg_t *parse_g(struct client *c, DBusMessage *m)
 {
-	struct incoming *in = data;
-	struct client *c = g_hash_table_lookup(clients,
-					       GUINT_TO_POINTER(in->key));
+	gerr_t *err = NULL;
+	gmsg_t *g;
+	char *blob;
+	int size;
 
-	if (c)
-		from_client(c, in->m);
-	g_object_unref(in->m);
-	g_free(in);
-	return G_SOURCE_REMOVE;
+	if (!dbus_message_marshal(m, &blob, &size))
+		return NULL;
+	g = g_dbus_message_new_from_blob((guchar *)blob, size,
+					 G_DBUS_CAPABILITY_FLAGS_UNIX_FD_PASSING,
+					 &err);
+	dbus_free(blob);
+	if (!g) {
+		dbg("client %u: %s\n", c->key, err->message);
+		g_error_free(err);
+	}
+	return g;
 }
 
-/*
- * Called in GDBus's worker thread for every message: incoming ones go to
- * the main loop and are never dispatched by GLib itself.
- */
-static gmsg_t *filter(gconn_t *conn, gmsg_t *m, gboolean incoming,
-		      gpointer data)
-{
-	struct incoming *in;
+static int client_hello(struct client *c);
 
-	(void)conn;
-	if (!incoming)
-		return m;
-	dbg("client %u sends: type %d serial %u %s\n", GPOINTER_TO_UINT(data),
-	    g_dbus_message_get_message_type(m), g_dbus_message_get_serial(m),
-	    g_dbus_message_get_member(m) ?: "");
-	in = g_new(struct incoming, 1);
-	in->key = GPOINTER_TO_UINT(data);
-	in->m = m;		/* the reference passed to us */
-	g_main_context_invoke(NULL, incoming_dispatch, in);
-	return NULL;
+/*
+ * One message from the client, as libdbus read and checked it: the
+ * driver's calls are answered here, in GDBus terms; anything else goes to
+ * the kernel with kdb_dbus1_send(), the bytes as the client wrote them.
+ * Returns false when the client is to go.
+ */
+static bool from_client(struct client *c, DBusMessage *m)
+{
+	const char *dest = dbus_message_get_destination(m);
+	gmsg_t *g = NULL;
+	int ret;
+
+	if (c->monitor)
+		return false;	/* as dbus-daemon: a monitor that speaks goes */
+	if (!c->kconn) {
+		ret = client_hello(c);
+		if (ret < 0) {
+			g_printerr("kdbusfs-bridge: client pid %d uid %u: %s: %s\n",
+				   c->pid, c->uid, bus_path, kdb_strerror(ret));
+			return false;
+		}
+	}
+	if (dest && !strcmp(dest, DRIVER)) {
+		g = parse_g(c, m);
+		if (g)
+			driver_call(c, g);
+	} else {
+		/*
+		 * dbus-daemon insists on Hello first; dbus-send and gdbus given
+		 * an --address send none, so the first message makes the
+		 * client known.
+		 */
+		c->said_hello = true;
+		ret = kdb_dbus1_send(c->kconn, m, 0);
+		if (ret < 0 && dbus_message_get_type(m) ==
+		    DBUS_MESSAGE_TYPE_METHOD_CALL) {
+			g = parse_g(c, m);
+			if (g)
+				send_failed(c, g, ret);
+		}
+	}
+	if (g)
+		g_object_unref(g);
+	return true;
+}
+
+/* ---- libdbus in the GLib main loop ------------------------------------- */
+
+struct watch {
+	DBusWatch *w;
+	guint id;
+};
+
+static gboolean watch_ready(gint fd, gcond_t cond, gpointer data)
+{
+	struct watch *w = data;
+	unsigned int flags = 0;
+
+	(void)fd;
+	if (cond & G_IO_IN)
+		flags |= DBUS_WATCH_READABLE;
+	if (cond & G_IO_OUT)
+		flags |= DBUS_WATCH_WRITABLE;
+	if (cond & G_IO_HUP)
+		flags |= DBUS_WATCH_HANGUP;
+	if (cond & G_IO_ERR)
+		flags |= DBUS_WATCH_ERROR;
+	dbus_watch_handle(w->w, flags);
+	return G_SOURCE_CONTINUE;
+}
+
+static void watch_start(struct watch *w)
+{
+	unsigned int flags = dbus_watch_get_flags(w->w);
+	gcond_t cond = G_IO_HUP | G_IO_ERR;
+
+	if (flags & DBUS_WATCH_READABLE)
+		cond |= G_IO_IN;
+	if (flags & DBUS_WATCH_WRITABLE)
+		cond |= G_IO_OUT;
+	w->id = g_unix_fd_add(dbus_watch_get_unix_fd(w->w), cond, watch_ready,
+			      w);
+}
+
+static void watch_stop(struct watch *w)
+{
+	if (w->id)
+		g_source_remove(w->id);
+	w->id = 0;
+}
+
+static dbus_bool_t watch_add(DBusWatch *dw, void *data)
+{
+	struct watch *w = g_new0(struct watch, 1);
+
+	(void)data;
+	w->w = dw;
+	dbus_watch_set_data(dw, w, NULL);
+	if (dbus_watch_get_enabled(dw))
+		watch_start(w);
+	return TRUE;
+}
+
+static void watch_remove(DBusWatch *dw, void *data)
+{
+	struct watch *w = dbus_watch_get_data(dw);
+
+	(void)data;
+	if (!w)
+		return;
+	watch_stop(w);
+	dbus_watch_set_data(dw, NULL, NULL);
+	g_free(w);
+}
+
+static void watch_toggled(DBusWatch *dw, void *data)
+{
+	struct watch *w = dbus_watch_get_data(dw);
+
+	(void)data;
+	watch_stop(w);
+	if (dbus_watch_get_enabled(dw))
+		watch_start(w);
+}
+
+static gboolean timeout_ready(gpointer data)
+{
+	dbus_timeout_handle(data);
+	return G_SOURCE_CONTINUE;
+}
+
+static dbus_bool_t timeout_add(DBusTimeout *t, void *data)
+{
+	guint id = 0;
+
+	(void)data;
+	if (dbus_timeout_get_enabled(t))
+		id = g_timeout_add(dbus_timeout_get_interval(t), timeout_ready,
+				   t);
+	dbus_timeout_set_data(t, GUINT_TO_POINTER(id), NULL);
+	return TRUE;
+}
+
+static void timeout_remove(DBusTimeout *t, void *data)
+{
+	guint id = GPOINTER_TO_UINT(dbus_timeout_get_data(t));
+
+	(void)data;
+	if (id)
+		g_source_remove(id);
+	dbus_timeout_set_data(t, NULL, NULL);
+}
+
+static void timeout_toggled(DBusTimeout *t, void *data)
+{
+	timeout_remove(t, data);
+	timeout_add(t, data);
 }
 
 /* ---- clients ---------------------------------------------------------- */
 
-static void client_free(struct client *c)
+/* the messages libdbus has read and checked, until none or a pause */
+static gboolean client_dispatch(gpointer data)
+{
+	struct client *c = data;
+	DBusMessage *m;
+	bool ok;
+
+	c->dispatch = 0;
+	while (!c->closing && !c->paused &&
+	       (m = dbus_connection_pop_message(c->dconn))) {
+		if (dbus_message_is_signal(m, DBUS_INTERFACE_LOCAL,
+					   "Disconnected"))
+			ok = false;
+		else
+			ok = from_client(c, m);
+		dbus_message_unref(m);
+		if (!ok)
+			client_close(c);
+	}
+	return G_SOURCE_REMOVE;
+}
+
+static void client_status(DBusConnection *conn, DBusDispatchStatus status,
+			  void *data)
+{
+	struct client *c = data;
+
+	(void)conn;
+	if (status == DBUS_DISPATCH_DATA_REMAINS && !c->dispatch &&
+	    !c->closing && !c->paused)
+		c->dispatch = g_idle_add(client_dispatch, c);
+}
+
+static void client_watch(struct client *c)
+{
+	c->watch = g_unix_fd_add(kdb_conn_fd(c->kconn),
+				 G_IO_IN | G_IO_HUP | G_IO_ERR,
+				 kernel_readable, c);
+}
+
+static void client_unwatch(struct client *c)
 {
 	if (c->watch)
 		g_source_remove(c->watch);
+	c->watch = 0;
+	if (c->dispatch)
+		g_source_remove(c->dispatch);
+	c->dispatch = 0;
+	if (c->drain)
+		g_source_remove(c->drain);
+	c->drain = 0;
+}
+
+/* a paused client: going on once it has read enough of what waits */
+static gboolean client_drained(gpointer data)
+{
+	struct client *c = data;
+
+	if (dbus_connection_get_outgoing_size(c->dconn) > OUT_LOW)
+		return G_SOURCE_CONTINUE;
+	c->drain = 0;
+	client_pause(c, false);
+	return G_SOURCE_REMOVE;
+}
+
+static void client_pause(struct client *c, bool pause)
+{
+	if (c->paused == pause || c->closing)
+		return;
+	dbg("client %u: %s\n", c->key, pause ? "paused" : "resumed");
+	c->paused = pause;
+	if (pause) {
+		client_unwatch(c);
+		c->drain = g_timeout_add(10, client_drained, c);
+		return;
+	}
+	if (c->kconn)
+		client_watch(c);
+	client_status(c->dconn, dbus_connection_get_dispatch_status(c->dconn),
+		      c);
+}
+
+static void client_free(struct client *c)
+{
+	client_unwatch(c);
 	kdb_conn_free(c->kconn);
 	rules_free(c);
-	g_object_unref(c->gconn);
+	dbus_connection_close(c->dconn);
+	dbus_connection_unref(c->dconn);
 	g_strfreev(c->monitor_rules);
 	g_free(c->seclabel);
 	g_free(c);
@@ -1374,54 +1818,96 @@ static void client_destroy(gpointer c)
 	client_free(c);
 }
 
-static void on_closed(gconn_t *conn, gboolean vanished, gerr_t *err,
-		      gpointer data)
+static gboolean close_idle(gpointer key)
 {
+	dbg("client %u: closed\n", GPOINTER_TO_UINT(key));
+	g_hash_table_remove(clients, key);
+	return G_SOURCE_REMOVE;
+}
+
+/* no more of it; it goes when the callbacks running now are done */
+static void client_close(struct client *c)
+{
+	if (c->closing)
+		return;
+	c->closing = true;
+	client_unwatch(c);
+	g_idle_add(close_idle, GUINT_TO_POINTER(c->key));
+}
+
+/*
+ * libdbus authenticated the client (EXTERNAL: the uid it claims is the
+ * socket's) and asks whether that uid may connect.
+ */
+static dbus_bool_t allow_uid(DBusConnection *conn, unsigned long uid,
+			     void *data)
+{
+	struct client *c = data;
+
 	(void)conn;
-	(void)vanished;
-	(void)err;
-	dbg("client %u: closed\n", GPOINTER_TO_UINT(data));
-	g_hash_table_remove(clients, data);
+	if (serve_every_uid || uid == geteuid())
+		return uid == c->uid;
+	g_printerr("kdbusfs-bridge: uid %lu refused: %s\n", uid,
+		   geteuid() ? "an unprivileged bridge serves its own uid only" :
+		   "a session bus serves its own uid only");
+	return FALSE;
 }
 
-static int peer_socket(gconn_t *conn)
+/*
+ * The client's kernel connection, at its first message: only then has
+ * libdbus finished the handshake, fd passing agreed or not.
+ */
+static int client_hello(struct client *c)
 {
-	typeof(*g_dbus_connection_get_stream(NULL)) *s;
+	int ret;
 
-	s = g_dbus_connection_get_stream(conn);
-	if (!G_IS_SOCKET_CONNECTION(s))
-		return -1;
-	return g_socket_get_fd(g_socket_connection_get_socket(G_SOCKET_CONNECTION(s)));
+	c->unix_fd = dbus_connection_can_send_type(c->dconn,
+						   DBUS_TYPE_UNIX_FD);
+	ret = client_connect(c->sock, c);
+	if (ret == 0)
+		ret = kdb_match_notifications(c->kconn, NOTIFY_COOKIE);
+	if (ret < 0) {
+		kdb_conn_free(c->kconn);
+		c->kconn = NULL;
+		return ret;
+	}
+	dbg("client %u: pid %d uid %u label %s is %s%s\n", c->key, c->pid,
+	    c->uid, c->seclabel ?: "-", kdb_conn_unique_name(c->kconn),
+	    c->faked ? "" : " (with the bridge's pid)");
+	if (!c->paused)
+		client_watch(c);
+	return 0;
 }
 
-static gboolean on_new_connection(void *server, gconn_t *conn, gpointer data)
+/*
+ * A client connected. Its identity is what the kernel says of the
+ * socket's peer (SO_PEERCRED, SO_PEERGROUPS, SO_PEERSEC), read now;
+ * libdbus runs the handshake, EXTERNAL only, and then reads its
+ * messages, which the bridge takes with dbus_connection_pop_message().
+ */
+static void on_new_connection(DBusServer *server, DBusConnection *conn,
+			      void *data)
 {
 	struct client *c;
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
 	char label[256];
-	int sock = peer_socket(conn), ret;
+	int sock;
 
 	(void)server;
 	(void)data;
-	if (sock < 0 ||
+	if (!dbus_connection_get_socket(conn, &sock) ||
 	    getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
 		g_printerr("kdbusfs-bridge: no peer credentials\n");
-		return FALSE;
-	}
-	if (!serve_every_uid && cred.uid != geteuid()) {
-		g_printerr("kdbusfs-bridge: uid %u refused: %s\n", cred.uid,
-			   geteuid() ? "an unprivileged bridge serves its own uid only" :
-			   "a session bus serves its own uid only");
-		return FALSE;
+		return;		/* libdbus closes what nobody holds */
 	}
 	c = g_new0(struct client, 1);
 	c->key = next_key++;
+	c->dconn = dbus_connection_ref(conn);
 	c->uid = cred.uid;
 	c->gid = cred.gid;
 	c->pid = cred.pid;
 	c->next_cookie = FIRST_MATCH;
-	c->gconn = g_object_ref(conn);
 	c->sock = sock;
 	len = sizeof(label) - 1;
 	if (getsockopt(sock, SOL_SOCKET, SO_PEERSEC, label, &len) == 0 &&
@@ -1429,36 +1915,18 @@ static gboolean on_new_connection(void *server, gconn_t *conn, gpointer data)
 		label[len] = 0;
 		c->seclabel = g_strdup(label);
 	}
-	ret = client_connect(sock, c);
-	if (ret == 0)
-		ret = kdb_match_notifications(c->kconn, NOTIFY_COOKIE);
-	if (ret < 0) {
-		g_printerr("kdbusfs-bridge: client pid %d uid %u: %s: %s\n",
-			   cred.pid, cred.uid, bus_path, kdb_strerror(ret));
-		client_free(c);
-		return FALSE;
-	}
-	dbg("client %u: pid %d uid %u label %s is %s%s\n", c->key, c->pid,
-	    c->uid, c->seclabel ?: "-", kdb_conn_unique_name(c->kconn),
-	    c->faked ? "" : " (with the bridge's pid)");
 	g_hash_table_insert(clients, GUINT_TO_POINTER(c->key), c);
-	c->watch = g_unix_fd_add(kdb_conn_fd(c->kconn),
-				 G_IO_IN | G_IO_HUP | G_IO_ERR,
-				 kernel_readable, c);
-	g_signal_connect(conn, "closed", G_CALLBACK(on_closed),
-			 GUINT_TO_POINTER(c->key));
-	g_dbus_connection_add_filter(conn, filter, GUINT_TO_POINTER(c->key),
-				     NULL);
-	return TRUE;
-}
-
-/* SASL: EXTERNAL only, the credentials the kernel gives for the socket */
-static gboolean allow_mechanism(void *observer, const char *mech,
-				gpointer data)
-{
-	(void)observer;
-	(void)data;
-	return !strcmp(mech, "EXTERNAL");
+	dbus_connection_set_max_message_size(conn, MAX_MESSAGE);
+	dbus_connection_set_max_received_size(conn, MAX_MESSAGE + OUT_HIGH);
+	dbus_connection_set_unix_user_function(conn, allow_uid, c, NULL);
+	dbus_connection_set_dispatch_status_function(conn, client_status, c,
+						     NULL);
+	if (!dbus_connection_set_watch_functions(conn, watch_add, watch_remove,
+						 watch_toggled, NULL, NULL) ||
+	    !dbus_connection_set_timeout_functions(conn, timeout_add,
+						   timeout_remove,
+						   timeout_toggled, NULL, NULL))
+		client_close(c);
 }
 
 /*
@@ -1506,26 +1974,6 @@ static int make_endpoint(const struct bridge_config *cfg, char *path,
 	return fd;
 }
 
-/*
- * GDBusServer listens with GIO's default backlog of 10 and has no way to
- * change it, so a burst of clients gets EAGAIN from connect() while the
- * accepting thread is busy (dbus-daemon listens with SOMAXCONN). listen()
- * again on a listening socket only changes its backlog: do that on each of
- * ours, the only listening sockets in the process.
- */
-static void raise_backlog(void)
-{
-	int fd, on;
-	socklen_t len;
-
-	for (fd = 3; fd < 1024; fd++) {
-		len = sizeof(on);
-		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == 0 &&
-		    on)
-			listen(fd, SOMAXCONN);
-	}
-}
-
 static gboolean on_signal(gpointer loop)
 {
 	g_main_loop_quit(loop);
@@ -1536,11 +1984,11 @@ int main(int argc, char **argv)
 {
 	struct bridge_config cfg;
 	static char resolved[4096];
+	static const char *const mechanisms[] = { "EXTERNAL", NULL };
 	gloop_t *loop;
-	gobserver_t *observer;
-	void *server;
-	gerr_t *err = NULL;
-	char *guid, *address;
+	DBusServer *server;
+	DBusError err;
+	char *address;
 	int control = -1, endpoint = -1;
 
 	bridge_parse_args(argc, argv, &cfg, introspect_xml);
@@ -1573,25 +2021,28 @@ int main(int argc, char **argv)
 	clients = g_hash_table_new_full(NULL, NULL, NULL,
 					client_destroy);
 	loop = g_main_loop_new(NULL, FALSE);
-	observer = g_dbus_auth_observer_new();
-	g_signal_connect(observer, "allow-mechanism",
-			 G_CALLBACK(allow_mechanism), NULL);
-	guid = g_dbus_generate_guid();
-	/* GDBusServer listens on the first of the addresses that works */
+	/* libdbus listens on the first of the addresses that works */
 	cfg.listen[cfg.n_listen] = NULL;
 	address = g_strjoinv(";", cfg.listen);
-	server = g_dbus_server_new_sync(address, G_DBUS_SERVER_FLAGS_NONE,
-					guid, observer, NULL, &err);
-	g_free(guid);
+	dbus_error_init(&err);
+	server = dbus_server_listen(address, &err);
 	if (!server) {
-		g_printerr("kdbusfs-bridge: %s: %s\n", address, err->message);
+		g_printerr("kdbusfs-bridge: %s: %s\n", address, err.message);
 		return 1;
 	}
 	g_free(address);
-	g_signal_connect(server, "new-connection",
-			 G_CALLBACK(on_new_connection), NULL);
-	g_dbus_server_start(server);
-	raise_backlog();
+	/* DBUS_COOKIE_SHA1 proves no identity a kernel check could use */
+	if (!dbus_server_set_auth_mechanisms(server, (const char **)mechanisms) ||
+	    !dbus_server_set_watch_functions(server, watch_add, watch_remove,
+					     watch_toggled, NULL, NULL) ||
+	    !dbus_server_set_timeout_functions(server, timeout_add,
+					       timeout_remove,
+					       timeout_toggled, NULL, NULL)) {
+		g_printerr("kdbusfs-bridge: out of memory\n");
+		return 1;
+	}
+	dbus_server_set_new_connection_function(server, on_new_connection,
+						NULL, NULL);
 	/* as dbus-daemon: who may connect is the bus's business, not the mode's */
 	if (g_str_has_prefix(cfg.listen[0], "unix:path=")) {
 		char *path = g_strndup(cfg.listen[0] + strlen("unix:path="),
@@ -1600,18 +2051,19 @@ int main(int argc, char **argv)
 		chmod(path, 0777);
 		g_free(path);
 	}
-	if (bridge_ready(&cfg, g_dbus_server_get_client_address(server)) < 0) {
+	address = dbus_server_get_address(server);
+	if (bridge_ready(&cfg, address) < 0) {
 		g_printerr("kdbusfs-bridge: printing the address: %s\n",
 			   strerror(errno));
 		return 1;
 	}
+	dbus_free(address);
 	g_unix_signal_add(SIGTERM, on_signal, loop);
 	g_unix_signal_add(SIGINT, on_signal, loop);
 	g_main_loop_run(loop);
-	g_dbus_server_stop(server);
+	dbus_server_disconnect(server);
 	g_hash_table_unref(clients);
-	g_object_unref(server);
-	g_object_unref(observer);
+	dbus_server_unref(server);
 	g_main_loop_unref(loop);
 	if (cfg.pidfile)
 		unlink(cfg.pidfile);
