@@ -2,11 +2,12 @@
 /*
  * kdbusfs-bridge - serve the D-Bus protocol on a unix socket and put every
  * client on a kdbusfs bus as a connection of its own, opened with the
- * client's credentials. GLib's GDBusServer does the SASL handshake (only
- * EXTERNAL is allowed); a filter takes every message the client sends; the
- * bridge answers org.freedesktop.DBus itself and hands everything else to
- * the kernel as a libkdbus D-Bus payload. What the kernel delivers to the
- * client's connection goes back to the client with its serial kept.
+ * client's credentials. libdbus's DBusServer does the SASL handshake
+ * (only EXTERNAL is allowed) and reads each client's messages; the bridge
+ * answers org.freedesktop.DBus itself (in GDBus terms) and hands
+ * everything else to the kernel as a libkdbus D-Bus payload, the bytes
+ * as the client wrote them. What the kernel delivers to the client's
+ * connection goes back to the client with its serial kept.
  *
  * See Documentation/filesystems/kdbusfs-dbus.rst.
  */
@@ -64,11 +65,14 @@ struct client {
 	unsigned int key;
 	DBusConnection *dconn;	/* libdbus's, on the client's socket */
 	guint dispatch, drain;	/* idle: messages to take; paused: a timer */
+	guint deadline;		/* until its first message */
 	bool unix_fd;		/* the client negotiated fd passing */
 	guint32 serial;		/* of the driver's messages to the client */
 	bool paused;		/* too much waits for the client: read nothing */
 	bool closing;		/* client_close() was called */
+	bool handling;		/* in libdbus's watch handler: dispatch after */
 	struct kdb_conn *kconn;
+	uint64_t kid;		/* its id, while in by_id */
 	guint watch;
 	bool said_hello;
 	uid_t uid;
@@ -85,6 +89,8 @@ struct client {
 
 static const char *bus_path;
 static ghash_t *clients;	/* key -> struct client */
+static ghash_t *by_id;		/* kernel connection id -> struct client */
+static ghash_t *owners;		/* well-known name -> its owner's id, a hint */
 static unsigned int next_key = 1;
 static bool verbose;
 static bool serve_every_uid;	/* root, and not a session bus of our own */
@@ -702,6 +708,12 @@ static void kernel_notify(struct client *c, struct kdb_msg *raw)
 	case KDB_NOTIFY_NAME_ADD:
 	case KDB_NOTIFY_NAME_REMOVE:
 	case KDB_NOTIFY_NAME_CHANGE:
+		if (n.new_id)
+			g_hash_table_insert(owners, g_strdup(n.name),
+					    g_memdup2(&n.new_id,
+						      sizeof(n.new_id)));
+		else
+			g_hash_table_remove(owners, n.name);
 		owner_changed(c, n.name, n.old_id, n.new_id);
 		break;
 	case KDB_NOTIFY_ID_ADD:
@@ -752,34 +764,31 @@ static gboolean kernel_readable(gint fd, gcond_t cond, gpointer data)
 	DBusMessage *m;
 	int ret;
 
+	/*
+	 * One message a wakeup: the fd stays readable while more wait, and
+	 * a round trip then costs no receive that finds nothing.
+	 */
 	(void)fd;
-	while (!c->closing && !c->paused) {
-		m = NULL;
-		raw = NULL;
-		ret = kdb_dbus1_recv(c->kconn, &m, &raw);
-		if (ret == -EAGAIN)
-			break;
-		if (ret == -ENOMSG) {
-			if (raw && kdb_msg_src_id(raw) == KDB_ID_KERNEL)
-				kernel_notify(c, raw);
-		} else if (ret == -EPROTONOSUPPORT) {
-			kernel_message_fds(c, raw);
-		} else if (ret < 0) {
-			dbg("client %u: receive: %s\n", c->key,
-			    kdb_strerror(ret));
-			if (ret == -ECONNRESET || (cond & (G_IO_HUP | G_IO_ERR))) {
-				client_close(c);
-				break;
-			}
-		} else {
-			kernel_message(c, m);
-		}
-		if (m)
-			dbus_message_unref(m);
-		kdb_msg_free(raw);
-		if (ret < 0 && ret != -ENOMSG && ret != -EPROTONOSUPPORT)
-			break;
+	if (c->closing || c->paused)
+		return G_SOURCE_CONTINUE;
+	ret = kdb_dbus1_recv(c->kconn, &m, &raw);
+	if (ret == -EAGAIN)
+		return G_SOURCE_CONTINUE;
+	if (ret == -ENOMSG) {
+		if (raw && kdb_msg_src_id(raw) == KDB_ID_KERNEL)
+			kernel_notify(c, raw);
+	} else if (ret == -EPROTONOSUPPORT) {
+		kernel_message_fds(c, raw);
+	} else if (ret < 0) {
+		dbg("client %u: receive: %s\n", c->key, kdb_strerror(ret));
+		if (ret == -ECONNRESET || (cond & (G_IO_HUP | G_IO_ERR)))
+			client_close(c);
+	} else {
+		kernel_message(c, m);
 	}
+	if (m)
+		dbus_message_unref(m);
+	kdb_msg_free(raw);
 	return G_SOURCE_CONTINUE;
 }
 
@@ -1294,6 +1303,8 @@ static void drv_become_monitor(struct client *c, gmsg_t *call, gvar_t *body)
 	if (c->watch)
 		g_source_remove(c->watch);
 	c->watch = 0;
+	g_hash_table_remove(by_id, &c->kid);
+	c->kid = 0;
 	kdb_conn_free(c->kconn);
 	rules_free(c);
 	c->kconn = mon;
@@ -1557,6 +1568,33 @@ static gmsg_t *parse_g(struct client *c, DBusMessage *m)
 }
 
 static int client_hello(struct client *c);
+static gboolean kernel_readable(gint fd, gcond_t cond, gpointer data);
+
+/*
+ * A message just sent to a client of the bridge's own: give it on now,
+ * not in another round of the main loop. The owner of a well-known name
+ * is a hint from the notifications; a wrong one costs a receive that
+ * finds nothing, and what is not taken here is taken when its fd says.
+ */
+static void deliver_now(struct client *from, const char *dest)
+{
+	const uint64_t *owner;
+	struct client *d;
+	uint64_t id = 0;
+
+	if (!dest)
+		return;
+	if (dest[0] == ':') {
+		id = unique_id(dest);
+	} else {
+		owner = g_hash_table_lookup(owners, dest);
+		if (owner)
+			id = *owner;
+	}
+	d = id ? g_hash_table_lookup(by_id, &id) : NULL;
+	if (d && d != from && d->watch)
+		kernel_readable(-1, 0, d);
+}
 
 /*
  * One message from the client, as libdbus read and checked it: the
@@ -1592,6 +1630,8 @@ static bool from_client(struct client *c, DBusMessage *m)
 		 */
 		c->said_hello = true;
 		ret = kdb_dbus1_send(c->kconn, m, 0);
+		if (ret == 0)
+			deliver_now(c, dest);
 		if (ret < 0 && dbus_message_get_type(m) ==
 		    DBUS_MESSAGE_TYPE_METHOD_CALL) {
 			g = parse_g(c, m);
@@ -1609,11 +1649,15 @@ static bool from_client(struct client *c, DBusMessage *m)
 struct watch {
 	DBusWatch *w;
 	guint id;
+	struct client *c;	/* NULL for the server's */
 };
+
+static void client_dispatch_now(struct client *c);
 
 static gboolean watch_ready(gint fd, gcond_t cond, gpointer data)
 {
 	struct watch *w = data;
+	struct client *c = w->c;
 	unsigned int flags = 0;
 
 	(void)fd;
@@ -1625,7 +1669,16 @@ static gboolean watch_ready(gint fd, gcond_t cond, gpointer data)
 		flags |= DBUS_WATCH_HANGUP;
 	if (cond & G_IO_ERR)
 		flags |= DBUS_WATCH_ERROR;
+	/* @w may go in there; the client stays until an idle frees it */
+	if (!c) {
+		dbus_watch_handle(w->w, flags);
+		return G_SOURCE_CONTINUE;
+	}
+	c->handling = true;
 	dbus_watch_handle(w->w, flags);
+	c->handling = false;
+	/* what it read, now rather than in another round of the loop */
+	client_dispatch_now(c);
 	return G_SOURCE_CONTINUE;
 }
 
@@ -1653,7 +1706,7 @@ static dbus_bool_t watch_add(DBusWatch *dw, void *data)
 {
 	struct watch *w = g_new0(struct watch, 1);
 
-	(void)data;
+	w->c = data;
 	w->w = dw;
 	dbus_watch_set_data(dw, w, NULL);
 	if (dbus_watch_get_enabled(dw))
@@ -1723,10 +1776,19 @@ static void timeout_toggled(DBusTimeout *t, void *data)
 static gboolean client_dispatch(gpointer data)
 {
 	struct client *c = data;
+
+	c->dispatch = 0;
+	client_dispatch_now(c);
+	return G_SOURCE_REMOVE;
+}
+
+static void client_dispatch_now(struct client *c)
+{
 	DBusMessage *m;
 	bool ok;
 
-	c->dispatch = 0;
+	if (c->dispatch)
+		return;		/* an idle will */
 	while (!c->closing && !c->paused &&
 	       (m = dbus_connection_pop_message(c->dconn))) {
 		if (dbus_message_is_signal(m, DBUS_INTERFACE_LOCAL,
@@ -1738,7 +1800,6 @@ static gboolean client_dispatch(gpointer data)
 		if (!ok)
 			client_close(c);
 	}
-	return G_SOURCE_REMOVE;
 }
 
 static void client_status(DBusConnection *conn, DBusDispatchStatus status,
@@ -1748,7 +1809,7 @@ static void client_status(DBusConnection *conn, DBusDispatchStatus status,
 
 	(void)conn;
 	if (status == DBUS_DISPATCH_DATA_REMAINS && !c->dispatch &&
-	    !c->closing && !c->paused)
+	    !c->closing && !c->paused && !c->handling)
 		c->dispatch = g_idle_add(client_dispatch, c);
 }
 
@@ -1770,6 +1831,9 @@ static void client_unwatch(struct client *c)
 	if (c->drain)
 		g_source_remove(c->drain);
 	c->drain = 0;
+	if (c->deadline)
+		g_source_remove(c->deadline);
+	c->deadline = 0;
 }
 
 /* a paused client: going on once it has read enough of what waits */
@@ -1803,6 +1867,8 @@ static void client_pause(struct client *c, bool pause)
 
 static void client_free(struct client *c)
 {
+	if (c->kid)
+		g_hash_table_remove(by_id, &c->kid);
 	client_unwatch(c);
 	kdb_conn_free(c->kconn);
 	rules_free(c);
@@ -1874,9 +1940,45 @@ static int client_hello(struct client *c)
 	dbg("client %u: pid %d uid %u label %s is %s%s\n", c->key, c->pid,
 	    c->uid, c->seclabel ?: "-", kdb_conn_unique_name(c->kconn),
 	    c->faked ? "" : " (with the bridge's pid)");
+	if (c->deadline)
+		g_source_remove(c->deadline);
+	c->deadline = 0;
+	c->kid = kdb_conn_id(c->kconn);
+	g_hash_table_insert(by_id, &c->kid, c);
 	if (!c->paused)
 		client_watch(c);
 	return 0;
+}
+
+/*
+ * What a client holds before its first message is its socket and some
+ * memory, and no kernel connection the kernel would count: bounded as
+ * dbus-daemon bounds it, by its limits (bridge_parse_args() reads them
+ * from the configuration): at most max_incomplete such clients, for at
+ * most auth_timeout, and max_clients clients in all.
+ */
+static unsigned int max_incomplete, max_clients, start_timeout_ms;
+
+static unsigned int incomplete(void)
+{
+	GHashTableIter it;
+	struct client *c;
+	unsigned int n = 0;
+
+	g_hash_table_iter_init(&it, clients);
+	while (g_hash_table_iter_next(&it, NULL, (gpointer *)&c))
+		n += !c->kconn && !c->closing;
+	return n;
+}
+
+static gboolean start_deadline(gpointer data)
+{
+	struct client *c = data;
+
+	c->deadline = 0;
+	dbg("client %u: no message in %u ms\n", c->key, start_timeout_ms);
+	client_close(c);
+	return G_SOURCE_REMOVE;
 }
 
 /*
@@ -1899,7 +2001,17 @@ static void on_new_connection(DBusServer *server, DBusConnection *conn,
 	if (!dbus_connection_get_socket(conn, &sock) ||
 	    getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
 		g_printerr("kdbusfs-bridge: no peer credentials\n");
-		return;		/* libdbus closes what nobody holds */
+		dbus_connection_close(conn);
+		return;
+	}
+	if (g_hash_table_size(clients) >= max_clients ||
+	    incomplete() >= max_incomplete) {
+		g_printerr("kdbusfs-bridge: pid %d uid %u refused: %s\n",
+			   cred.pid, cred.uid,
+			   g_hash_table_size(clients) >= max_clients ?
+			   "too many clients" : "too many clients not yet started");
+		dbus_connection_close(conn);
+		return;
 	}
 	c = g_new0(struct client, 1);
 	c->key = next_key++;
@@ -1916,13 +2028,14 @@ static void on_new_connection(DBusServer *server, DBusConnection *conn,
 		c->seclabel = g_strdup(label);
 	}
 	g_hash_table_insert(clients, GUINT_TO_POINTER(c->key), c);
+	c->deadline = g_timeout_add(start_timeout_ms, start_deadline, c);
 	dbus_connection_set_max_message_size(conn, MAX_MESSAGE);
 	dbus_connection_set_max_received_size(conn, MAX_MESSAGE + OUT_HIGH);
 	dbus_connection_set_unix_user_function(conn, allow_uid, c, NULL);
 	dbus_connection_set_dispatch_status_function(conn, client_status, c,
 						     NULL);
 	if (!dbus_connection_set_watch_functions(conn, watch_add, watch_remove,
-						 watch_toggled, NULL, NULL) ||
+						 watch_toggled, c, NULL) ||
 	    !dbus_connection_set_timeout_functions(conn, timeout_add,
 						   timeout_remove,
 						   timeout_toggled, NULL, NULL))
@@ -1993,6 +2106,9 @@ int main(int argc, char **argv)
 
 	bridge_parse_args(argc, argv, &cfg, introspect_xml);
 	verbose = cfg.verbose;
+	max_incomplete = cfg.max_incomplete;
+	max_clients = cfg.max_clients;
+	start_timeout_ms = cfg.auth_timeout_ms;
 	/* before any thread: unshare() wants a single-threaded process */
 	bridge_daemonize(&cfg);
 	if (cfg.bus) {
@@ -2020,6 +2136,9 @@ int main(int argc, char **argv)
 
 	clients = g_hash_table_new_full(NULL, NULL, NULL,
 					client_destroy);
+	by_id = g_hash_table_new(g_int64_hash, g_int64_equal);
+	owners = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+				       g_free);
 	loop = g_main_loop_new(NULL, FALSE);
 	/* libdbus listens on the first of the addresses that works */
 	cfg.listen[cfg.n_listen] = NULL;
@@ -2063,6 +2182,8 @@ int main(int argc, char **argv)
 	g_main_loop_run(loop);
 	dbus_server_disconnect(server);
 	g_hash_table_unref(clients);
+	g_hash_table_unref(by_id);
+	g_hash_table_unref(owners);
 	dbus_server_unref(server);
 	g_main_loop_unref(loop);
 	if (cfg.pidfile)

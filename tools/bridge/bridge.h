@@ -25,6 +25,10 @@ struct bridge_config {
 	bool fork;
 	char *pidfile;			/* NULL: none */
 	bool verbose;
+	/* clients before their first message, as dbus-daemon's <limit>s */
+	unsigned int auth_timeout_ms;	/* auth_timeout */
+	unsigned int max_incomplete;	/* max_incomplete_connections */
+	unsigned int max_clients;	/* max_completed_connections */
 	/* --endpoint: clients on a custom endpoint with this policy */
 	bool endpoint;
 	const char *policy_name[BRIDGE_MAX_POLICY];

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -62,6 +63,7 @@ struct config_state {
 	bool ignore_missing;
 	bool skip;		/* an include for SELinux only */
 	bool have_listen;	/* the command line's --address wins */
+	char *limit;		/* the name of the <limit> being read */
 };
 
 static int read_config(struct bridge_config *cfg, const char *file,
@@ -101,6 +103,33 @@ static void include_dir(struct config_state *st, const char *path)
 	g_free(dir);
 }
 
+/*
+ * The limits on clients that have not started (the bridge's own
+ * resources); the others are the kernel's, per user.
+ */
+static void config_limit(struct config_state *st, const char *text)
+{
+	struct bridge_config *cfg = st->cfg;
+	unsigned int *to = NULL;
+	char *end;
+	unsigned long v;
+
+	if (!strcmp(st->limit, "auth_timeout"))
+		to = &cfg->auth_timeout_ms;
+	else if (!strcmp(st->limit, "max_incomplete_connections"))
+		to = &cfg->max_incomplete;
+	else if (!strcmp(st->limit, "max_completed_connections"))
+		to = &cfg->max_clients;
+	if (!to)
+		return;
+	errno = 0;
+	v = strtoul(text, &end, 10);
+	if (errno || end == text || *end || v > INT_MAX)
+		fail("%s: <limit name=\"%s\">%s: not a number", st->file,
+		     st->limit, text);
+	*to = v;
+}
+
 static void on_start(gctx_t *ctx, const char *element, const char **names,
 		     const char **values, gpointer data, gerr_t **err)
 {
@@ -113,10 +142,15 @@ static void on_start(gctx_t *ctx, const char *element, const char **names,
 	st->ignore_missing = false;
 	st->skip = false;
 	for (i = 0; names[i]; i++) {
-		if (!strcmp(names[i], "ignore_missing"))
+		if (!strcmp(names[i], "ignore_missing")) {
 			st->ignore_missing = !strcmp(values[i], "yes");
-		else if (!strcmp(names[i], "if_selinux_enabled"))
+		} else if (!strcmp(names[i], "if_selinux_enabled")) {
 			st->skip = true;
+		} else if (!strcmp(names[i], "name") &&
+			   !strcmp(element, "limit")) {
+			g_free(st->limit);
+			st->limit = g_strdup(values[i]);
+		}
 	}
 	if (!strcmp(element, "fork"))
 		st->cfg->fork = true;
@@ -166,6 +200,8 @@ static void on_end(gctx_t *ctx, const char *element, gpointer data,
 		g_free(path);
 	} else if (!strcmp(element, "includedir")) {
 		include_dir(st, text);
+	} else if (!strcmp(element, "limit") && st->limit) {
+		config_limit(st, text);
 	}
 	g_free(text);
 	g_string_truncate(st->text, 0);
@@ -206,6 +242,7 @@ static int read_config(struct bridge_config *cfg, const char *file,
 		fail("%s: %s", file, err->message);
 	g_markup_parse_context_free(ctx);
 	g_string_free(st.text, TRUE);
+	g_free(st.limit);
 	g_free(data);
 	return 0;
 }
@@ -281,6 +318,10 @@ void bridge_parse_args(int argc, char **argv, struct bridge_config *cfg,
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->print_address_fd = -1;
 	cfg->print_pid_fd = -1;
+	/* dbus-daemon's own defaults */
+	cfg->auth_timeout_ms = 30000;
+	cfg->max_incomplete = 64;
+	cfg->max_clients = 2048;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
 		case 'b':
