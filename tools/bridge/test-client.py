@@ -2,14 +2,19 @@
 # SPDX-License-Identifier: GPL-2.0
 """A GLib D-Bus client for tools/testing/selftests/kdbusfs/bridge.sh.
 
-usage: test-client.py ADDRESS [fd|large]
+usage: test-client.py ADDRESS [fd|large|match|interactive]
 Prints its unique name, the uid the bus driver reports for it, whether
 the pid it reports is its own, and the replies (or D-Bus error names) of
 RequestName for org.example.Other: first try, again, for the service's
 name, ListQueuedOwners, then ReleaseName twice; GetConnectionCredentials
 of itself. With "fd": only passes a pipe to org.example.Bridge.ReadFd and
 prints what the service read from it. With "large": only echoes a 3 MiB
-string and prints whether it came back intact, and its length.
+string and prints whether it came back intact, and its length. With
+"match": only AddMatch of a rule, RemoveMatch of the same rule written
+otherwise, RemoveMatch of it again, of a bad rule, and a second Hello:
+the replies or error names. With "interactive": only calls
+org.example.Bridge.Flags with ALLOW_INTERACTIVE_AUTHORIZATION and
+without, printing the flags the service saw.
 """
 import os
 import sys
@@ -45,6 +50,37 @@ def main():
             "org.example.Bridge", "ReadFd", GLib.Variant("(h)", (0,)),
             GLib.VariantType("(s)"), Gio.DBusCallFlags.NONE, 5000, fds, None)
         print("fd", ret[0])
+        return
+
+    if sys.argv[2:] == ["match"]:
+        def rule(method, text):
+            try:
+                conn.call_sync("org.freedesktop.DBus",
+                               "/org/freedesktop/DBus",
+                               "org.freedesktop.DBus", method,
+                               GLib.Variant("(s)", (text,)) if text else None,
+                               None,
+                               Gio.DBusCallFlags.NONE, 5000, None)
+                return "ok"
+            except GLib.Error as e:
+                return Gio.DBusError.get_remote_error(e)
+        print("add", rule("AddMatch", "type='signal',interface='org.example."
+                          "Bridge',member='Poke',arg0='x'"))
+        # the same rule: other key order, quoting and spacing
+        same = "arg0=x,member=Poke, interface='org.example.Bridge',type=signal"
+        print("remove", rule("RemoveMatch", same))
+        print("remove-again", rule("RemoveMatch", same))
+        print("remove-bad", rule("RemoveMatch", "type='nonsense'"))
+        print("hello-again", rule("Hello", None))
+        return
+
+    if sys.argv[2:] == ["interactive"]:
+        for name, flags in (("with", Gio.DBusCallFlags.ALLOW_INTERACTIVE_AUTHORIZATION),
+                            ("without", Gio.DBusCallFlags.NONE)):
+            ret = conn.call_sync("org.example.Bridge", "/org/example/Bridge",
+                                 "org.example.Bridge", "Flags", None,
+                                 GLib.VariantType("(u)"), flags, 5000, None)
+            print(name, ret[0])
         return
 
     if sys.argv[2:] == ["large"]:

@@ -6,8 +6,9 @@ usage: test-service.py ADDRESS [NAME]
 Owns NAME (org.example.Bridge) on the bus at ADDRESS (through kdbusfs-bridge),
 serves Echo(s) -> s, Uid() -> u (the caller's uid, asked of the bus
 driver), ReadFd(h) -> s (what it reads from the fd passed), Slow(s) -> s
-(answered after 3 s), Quit(), Die() (exits
-without answering); prints what it sees: its RequestName reply, the
+(answered after 3 s), Flags() -> u (the D-Bus header flags of the call),
+Flood(u count, u size) (that many org.example.Bridge.Blob signals of
+that many bytes, broadcast), Quit(), Die() (exits without answering); prints what it sees: its RequestName reply, the
 org.example.Bridge.Poke signals it subscribed to, and NameOwnerChanged
 for names under org.example.
 """
@@ -21,6 +22,8 @@ XML = """<node><interface name="org.example.Bridge">
 <method name="Uid"><arg type="u" direction="out"/></method>
 <method name="ReadFd"><arg type="h" direction="in"/><arg type="s" direction="out"/></method>
 <method name="Slow"><arg type="s" direction="in"/><arg type="s" direction="out"/></method>
+<method name="Flags"><arg type="u" direction="out"/></method>
+<method name="Flood"><arg type="u" direction="in"/><arg type="u" direction="in"/></method>
 <method name="Quit"/>
 <method name="Die"/>
 </interface></node>"""
@@ -63,6 +66,17 @@ def main():
                 out("slow-answered", params[0])
                 return False
             GLib.timeout_add(3000, answer)
+        elif method == "Flags":
+            flags = int(inv.get_message().get_flags())
+            inv.return_value(GLib.Variant("(u)", (flags,)))
+        elif method == "Flood":
+            # a string: GLib.Variant builds an "ay" byte by byte in Python
+            blob = GLib.Variant("(s)", ("x" * params[1],))
+            for _ in range(params[0]):
+                conn.emit_signal(None, "/org/example/Bridge",
+                                 "org.example.Bridge", "Blob", blob)
+            conn.flush_sync(None)
+            inv.return_value(None)
         elif method == "Die":
             os._exit(0)
         elif method == "Quit":

@@ -112,6 +112,52 @@ for i in $(seq 50); do kill -0 "${pid:-0}" 2>/dev/null || break; sleep 0.1; done
 [ ! -e "$tmp/pid" ]
 ok $? "SIGTERM: the forked bridge ends and removes its pid file"
 
+# the limits on clients that have not started, from <limit> as dbus-daemon
+cat >"$tmp/limits.conf" <<EOF
+<busconfig>
+  <type>session</type>
+  <listen>unix:path=$tmp/limits</listen>
+  <limit name="auth_timeout">2000</limit>
+  <limit name="max_incomplete_connections">2</limit>
+</busconfig>
+EOF
+cat >"$tmp/idle.py" <<'EOF'
+import socket, sys, time
+socks = []
+for i in range(3):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(sys.argv[1])
+    socks.append(s)
+    time.sleep(0.2)
+def closed(s, wait):
+    s.settimeout(wait)
+    try:
+        return s.recv(1) == b""
+    except socket.timeout:
+        return False
+    except OSError:
+        return True
+print("third", "closed" if closed(socks[2], 1.5) else "open", flush=True)
+print("first-early", "closed" if closed(socks[0], 0.1) else "open", flush=True)
+time.sleep(2)
+print("first-late", "closed" if closed(socks[0], 3) else "open", flush=True)
+EOF
+"$bridge" --nofork --config-file="$tmp/limits.conf" --print-address \
+	>"$tmp/laddr" 2>"$tmp/llog" &
+lpid=$!
+wait_for '^unix:path=' "$tmp/laddr"
+timeout 30 "$py" "$tmp/idle.py" "$tmp/limits" >"$out" 2>&1
+ok_grep '^third closed$' "$out" \
+	"max_incomplete_connections 2: a third silent client is refused"
+ok_grep '^first-early open$' "$out" "the first is kept until auth_timeout"
+ok_grep '^first-late closed$' "$out" \
+	"auth_timeout 2000: a client silent that long is closed"
+getid "unix:path=$tmp/limits" >"$out" 2>&1
+ok_grep '^   string "[0-9a-f]{32}"$' "$out" \
+	"a client that speaks is served afterwards"
+kill "$lpid"
+wait "$lpid" 2>/dev/null
+
 sed 's|<auth>EXTERNAL</auth>|<auth>ANONYMOUS</auth>|' "$tmp/bus.conf" \
 	>"$tmp/anon.conf"
 timeout 10 "$bridge" --nofork --config-file="$tmp/anon.conf" >"$out" 2>&1
