@@ -17,6 +17,7 @@
 #include <getopt.h>
 #include <grp.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -2105,6 +2106,8 @@ int main(int argc, char **argv)
 	int control = -1, endpoint = -1;
 
 	bridge_parse_args(argc, argv, &cfg, introspect_xml);
+	/* a client gone mid-write is an error to handle, not a signal */
+	signal(SIGPIPE, SIG_IGN);
 	verbose = cfg.verbose;
 	max_incomplete = cfg.max_incomplete;
 	max_clients = cfg.max_clients;
