@@ -417,53 +417,57 @@ static void test_match_test(void)
 /* RemoveMatch's comparison: parsed keys and values, as dbus-daemon's */
 static void test_match_equal(void)
 {
-	tap_is(kdb_dbus_match_equal("type='signal',member='Foo'",
-				    "member='Foo', type='signal'"), 1,
-	       "dbus_match_equal: the keys in another order");
-	tap_is(kdb_dbus_match_equal("type='signal',member='Foo'",
-				    "type=signal,member=Foo"), 1,
-	       "dbus_match_equal: unquoted values");
-	tap_is(kdb_dbus_match_equal("arg0='a,b',path='/x'",
-				    "path=/x,arg0=a','b"), 1,
-	       "dbus_match_equal: a comma quoted either way");
-	tap_is(kdb_dbus_match_equal("member=\\'P\\'",
-				    "member=''\\'P\\'''"), 1,
-	       "dbus_match_equal: escaped quotes, and empty quotes");
-	tap_is(kdb_dbus_match_equal("", " , "), 1,
-	       "dbus_match_equal: two empty rules");
-	tap_is(kdb_dbus_match_equal("type='signal',member='Foo'",
-				    "type='signal',member='Bar'"), 0,
-	       "dbus_match_equal: another value");
-	tap_is(kdb_dbus_match_equal("member='Foo'", "member='foo'"), 0,
-	       "dbus_match_equal: values are case-sensitive");
-	tap_is(kdb_dbus_match_equal("type='signal',member='Foo'",
-				    "type='signal'"), 0,
-	       "dbus_match_equal: a key fewer");
-	tap_is(kdb_dbus_match_equal("member='Foo'", "interface='Foo'"), 0,
-	       "dbus_match_equal: the same value for another key");
-	tap_is(kdb_dbus_match_equal("arg0=''", ""), 0,
-	       "dbus_match_equal: an empty value is not an absent key");
-	tap_is(kdb_dbus_match_equal("arg1='x'", "arg2='x'"), 0,
-	       "dbus_match_equal: another arg index");
-	tap_is(kdb_dbus_match_equal("arg0='x',arg1='y'",
-				    "arg0='y',arg1='x'"), 0,
-	       "dbus_match_equal: the values of two args swapped");
-	tap_is(kdb_dbus_match_equal("arg0='/x'", "arg0path='/x'"), 0,
-	       "dbus_match_equal: argN is not argNpath");
-	tap_is(kdb_dbus_match_equal("path='/a'", "path_namespace='/a'"), 0,
-	       "dbus_match_equal: path is not path_namespace");
-	tap_is(kdb_dbus_match_equal("sender=':1.7'", "sender=':1.8'"), 0,
-	       "dbus_match_equal: another sender");
-	tap_is(kdb_dbus_match_equal("member='Foo'", "member='Foo"), -EINVAL,
-	       "dbus_match_equal: an unclosed quote");
-	tap_is(kdb_dbus_match_equal("eavesdrop='true'", "eavesdrop='true'"),
-	       -EINVAL, "dbus_match_equal: a key it does not take");
-	tap_is(kdb_dbus_match_equal("type='bogus'", "type='signal'"), -EINVAL,
-	       "dbus_match_equal: a bad type, first");
-	tap_is(kdb_dbus_match_equal("type='signal'", "arg64='x'"), -EINVAL,
-	       "dbus_match_equal: arg64, second");
-	tap_is(kdb_dbus_match_equal(NULL, ""), -EINVAL,
-	       "dbus_match_equal: NULL");
+	static const struct {
+		const char *a, *b;
+		int want;
+		const char *what;
+	} cases[] = {
+		{ "type='signal',member='Foo'", "member='Foo', type='signal'", 1,
+		  "dbus_match_equal: the keys in another order" },
+		{ "type='signal',member='Foo'", "type=signal,member=Foo", 1,
+		  "dbus_match_equal: unquoted values" },
+		{ "arg0='a,b',path='/x'", "path=/x,arg0=a','b", 1,
+		  "dbus_match_equal: a comma quoted either way" },
+		{ "member=\\'P\\'", "member=''\\'P\\'''", 1,
+		  "dbus_match_equal: escaped quotes, and empty quotes" },
+		{ "", " , ", 1,
+		  "dbus_match_equal: two empty rules" },
+		{ "type='signal',member='Foo'", "type='signal',member='Bar'", 0,
+		  "dbus_match_equal: another value" },
+		{ "member='Foo'", "member='foo'", 0,
+		  "dbus_match_equal: values are case-sensitive" },
+		{ "type='signal',member='Foo'", "type='signal'", 0,
+		  "dbus_match_equal: a key fewer" },
+		{ "member='Foo'", "interface='Foo'", 0,
+		  "dbus_match_equal: the same value for another key" },
+		{ "arg0=''", "", 0,
+		  "dbus_match_equal: an empty value is not an absent key" },
+		{ "arg1='x'", "arg2='x'", 0,
+		  "dbus_match_equal: another arg index" },
+		{ "arg0='x',arg1='y'", "arg0='y',arg1='x'", 0,
+		  "dbus_match_equal: the values of two args swapped" },
+		{ "arg0='/x'", "arg0path='/x'", 0,
+		  "dbus_match_equal: argN is not argNpath" },
+		{ "path='/a'", "path_namespace='/a'", 0,
+		  "dbus_match_equal: path is not path_namespace" },
+		{ "sender=':1.7'", "sender=':1.8'", 0,
+		  "dbus_match_equal: another sender" },
+		{ "member='Foo'", "member='Foo", -EINVAL,
+		  "dbus_match_equal: an unclosed quote" },
+		{ "eavesdrop='true'", "eavesdrop='true'", -EINVAL,
+		  "dbus_match_equal: a key it does not take" },
+		{ "type='bogus'", "type='signal'", -EINVAL,
+		  "dbus_match_equal: a bad type, first" },
+		{ "type='signal'", "arg64='x'", -EINVAL,
+		  "dbus_match_equal: arg64, second" },
+		{ NULL, "", -EINVAL,
+		  "dbus_match_equal: NULL" },
+	};
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(cases); i++)
+		tap_is(kdb_dbus_match_equal(cases[i].a, cases[i].b),
+		       cases[i].want, cases[i].what);
 }
 
 /*
