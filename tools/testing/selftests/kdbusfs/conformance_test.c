@@ -488,13 +488,8 @@ TEST_F(conf, policy_holder_holds_one_name)
 static int hello_fake(const char *ep, uint64_t id, const char *label,
 		      struct kdbus_conn *c)
 {
-	struct kdbus_creds creds = {
-		.uid = id, .euid = id, .suid = id, .fsuid = id,
-		.gid = id, .egid = id, .sgid = id, .fsgid = id,
-	};
-	struct kdbus_pids pids = {
-		.pid = getpid(), .tid = gettid(), .ppid = getppid(),
-	};
+	struct kdbus_creds creds;
+	struct kdbus_pids pids;
 	struct kdbus_cmd_hello *hello;
 	struct kdbus_cmd_buf b;
 	int fd;
@@ -502,6 +497,7 @@ static int hello_fake(const char *ep, uint64_t id, const char *label,
 	fd = open(ep, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
+	kdbus_presented_ids(id, &creds, &pids);
 	hello = kdbus_hello_init(&b, 0, KDBUS_TEST_POOL_SIZE);
 	hello->attach_flags_send = _KDBUS_ATTACH_ANY;
 	kdbus_cmd_add(&b, KDBUS_ITEM_CREDS, &creds, sizeof(creds));

@@ -484,6 +484,18 @@ int kdbus_hello(const char *path, uint64_t flags, size_t pool_size,
 	return ret;
 }
 
+void kdbus_presented_ids(uint64_t id, struct kdbus_creds *creds,
+			 struct kdbus_pids *pids)
+{
+	*creds = (struct kdbus_creds) {
+		.uid = id, .euid = id, .suid = id, .fsuid = id,
+		.gid = id, .egid = id, .sgid = id, .fsgid = id,
+	};
+	*pids = (struct kdbus_pids) {
+		.pid = getpid(), .tid = gettid(), .ppid = getppid(),
+	};
+}
+
 struct kdbus_cmd_hello *kdbus_hello_init(struct kdbus_cmd_buf *b,
 					 uint64_t flags, size_t pool_size)
 {

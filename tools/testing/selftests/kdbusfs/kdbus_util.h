@@ -241,6 +241,9 @@ struct kdbus_cmd_hello *kdbus_hello_init(struct kdbus_cmd_buf *b,
 					 uint64_t flags, size_t pool_size);
 /* on @fd (closed on failure); returns 0 or -errno */
 int kdbus_hello_cmd(int fd, struct kdbus_cmd_buf *b, struct kdbus_conn *c);
+/* what a proxy presents at HELLO: uid and gid @id, this task's pids */
+void kdbus_presented_ids(uint64_t id, struct kdbus_creds *creds,
+			 struct kdbus_pids *pids);
 /*
  * HELLO with @role (KDBUS_HELLO_ACTIVATOR or _POLICY_HOLDER) for @name
  * (none if NULL) and the rule @pa (none if NULL), on a new fd of @ep

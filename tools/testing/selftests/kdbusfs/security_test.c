@@ -910,13 +910,8 @@ static int present_and_own(void *arg, int sock)
 {
 	const struct presenter *p = arg;
 	uint64_t id = p->creds;
-	struct kdbus_creds creds = {
-		.uid = id, .euid = id, .suid = id, .fsuid = id,
-		.gid = id, .egid = id, .sgid = id, .fsgid = id,
-	};
-	struct kdbus_pids pids = {
-		.pid = getpid(), .tid = gettid(), .ppid = getppid(),
-	};
+	struct kdbus_creds creds;
+	struct kdbus_pids pids;
 	struct kdbus_cmd_hello *hello;
 	struct kdbus_cmd_buf b;
 	struct kdbus_conn c;
@@ -927,6 +922,7 @@ static int present_and_own(void *arg, int sock)
 	fd = open(p->ep, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return 11;
+	kdbus_presented_ids(id, &creds, &pids);
 	hello = kdbus_hello_init(&b, 0, KDBUS_TEST_POOL_SIZE);
 	hello->attach_flags_send = _KDBUS_ATTACH_ANY;
 	if (id != PRESENT_NONE)
