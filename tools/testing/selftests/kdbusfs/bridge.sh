@@ -34,6 +34,13 @@ if [ "${1:-}" = --inner ]; then
 	wait_for '^unix:path=' "$out"
 	ok $? "the bridge listens and prints its address"
 	addr=$(head -n1 "$out")
+	# echo_ok TEXT WHAT: the service's Echo gives TEXT back, through gdbus
+	echo_ok() {
+		timeout 20 gdbus call --address "$addr" \
+			--dest org.example.Bridge --object-path /org/example/Bridge \
+			--method org.example.Bridge.Echo "$1" >"$out" 2>&1
+		ok_grep "^\('$1',\)\$" "$out" "$2"
+	}
 	echo "# address $addr"
 
 	timeout 20 dbus-send --address="$addr" --print-reply \
@@ -119,10 +126,7 @@ if [ "${1:-}" = --inner ]; then
 	ok_grep "^   uint32 $svc_pid\$" "$out" \
 		"GetConnectionUnixProcessID: the service's own pid, the bus owner's too"
 
-	timeout 20 gdbus call --address "$addr" --dest org.example.Bridge \
-		--object-path /org/example/Bridge \
-		--method org.example.Bridge.Echo "hello, bridge" >"$out" 2>&1
-	ok_grep "^\('hello, bridge',\)\$" "$out" \
+	echo_ok "hello, bridge" \
 		"gdbus call: a bridged client calls the bridged service"
 
 	timeout 20 dbus-send --address="$addr" --print-reply \
@@ -300,10 +304,7 @@ if [ "${1:-}" = --inner ]; then
 	ok $? "the bridge pauses the client that does not read"
 	[ $((rss1 - rss0)) -lt 28672 ]
 	ok $? "the bridge grew by less than 28 MiB ($rss0 -> $rss1 KiB)"
-	timeout 20 gdbus call --address "$addr" --dest org.example.Bridge \
-		--object-path /org/example/Bridge \
-		--method org.example.Bridge.Echo "still served" >"$out" 2>&1
-	ok_grep "^\('still served',\)\$" "$out" \
+	echo_ok "still served" \
 		"the others are served while it is paused"
 	kill -CONT "$mon"
 	for i in $(seq 30); do
@@ -561,10 +562,7 @@ if [ "${1:-}" = --inner ]; then
 	wait_for '^slow-answered orphan$' "$svc" ||
 		wait_for '^slow-answered orphan$' "$svc"
 	ok $? "a caller killed mid-call: the service still answers"
-	timeout 20 gdbus call --address "$addr" --dest org.example.Bridge \
-		--object-path /org/example/Bridge \
-		--method org.example.Bridge.Echo "after the orphan" >"$out" 2>&1
-	ok_grep "^\('after the orphan',\)\$" "$out" \
+	echo_ok "after the orphan" \
 		"after a caller died mid-call, the bridge and the service go on"
 
 	timeout 20 gdbus call --address "$addr" --dest org.example.Bridge \
