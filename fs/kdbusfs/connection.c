@@ -468,7 +468,11 @@ exit:
  * @conn:	connection; the caller holds no active reference on it
  * @argp:	command payload
  *
- * Return: 0, -EBUSY if messages are queued, -EALREADY, or a parse error.
+ * Only an ordinary connection says goodbye; an activator, a policy holder
+ * or a monitor goes when its file is closed, as upstream.
+ *
+ * Return: 0, -EOPNOTSUPP (not an ordinary connection), -EBUSY if messages
+ * are queued, -EALREADY, or a parse error.
  */
 int kdbus_cmd_byebye(struct kdbus_conn *conn, void __user *argp)
 {
@@ -483,6 +487,9 @@ int kdbus_cmd_byebye(struct kdbus_conn *conn, void __user *argp)
 		.argv = argv,
 		.argc = ARRAY_SIZE(argv),
 	};
+
+	if (!kdbus_conn_is_ordinary(conn))
+		return -EOPNOTSUPP;
 
 	ret = kdbus_args_parse(&args, argp, &cmd);
 	if (ret != 0)

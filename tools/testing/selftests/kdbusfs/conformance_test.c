@@ -419,6 +419,28 @@ TEST_F(conf, unicast_by_id_to_activator_monitor_or_holder_is_enxio)
 	kdbus_conn_close(&mon);
 }
 
+/* upstream: only an ordinary connection says BYEBYE; the others close */
+TEST_F(conf, byebye_is_for_ordinary_connections_only)
+{
+	struct kdbus_conn act, holder, mon;
+
+	ASSERT_EQ(0, hello_role(self->bus.ep, KDBUS_HELLO_ACTIVATOR,
+				"org.c.bye", false, world_own, &act));
+	ASSERT_EQ(0, hello_role(self->bus.ep, KDBUS_HELLO_POLICY_HOLDER,
+				"org.c.byeholder", true, world_own, &holder));
+	ASSERT_EQ(0, kdbus_hello(self->bus.ep, KDBUS_HELLO_MONITOR,
+				 KDBUS_TEST_POOL_SIZE, &mon));
+	EXPECT_EQ(-EOPNOTSUPP, kdbus_byebye(&act));
+	EXPECT_EQ(-EOPNOTSUPP, kdbus_byebye(&holder));
+	EXPECT_EQ(-EOPNOTSUPP, kdbus_byebye(&mon));
+	/* still connected: the activator keeps its name */
+	EXPECT_EQ(-EAGAIN, kdbus_recv(&act, 0, 0, NULL, NULL));
+	EXPECT_EQ(0, kdbus_byebye(&self->a));
+	kdbus_conn_close(&act);
+	kdbus_conn_close(&holder);
+	kdbus_conn_close(&mon);
+}
+
 /*
  * One process, two connections of uid 1000: r opened with real uid 0 and
  * effective uid 1000 (no capabilities), s with 1000 throughout.
