@@ -382,17 +382,6 @@ void kdbus_pool_slice_publish(struct kdbus_pool_slice *slice,
 }
 
 /**
- * kdbus_pool_slice_offset() - offset of a slice in its pool
- * @slice:	slice to query
- *
- * Return: the offset.
- */
-size_t kdbus_pool_slice_offset(const struct kdbus_pool_slice *slice)
-{
-	return slice->off;
-}
-
-/**
  * kdbus_pool_slice_size() - size of a slice
  * @slice:	slice to query
  *
@@ -441,25 +430,6 @@ int kdbus_pool_release_offset(struct kdbus_pool *pool, size_t off)
 exit:
 	mutex_unlock(&pool->lock);
 	return ret;
-}
-
-/**
- * kdbus_pool_flush() - free every slice only user space still holds
- * @pool:	pool of a connection that is going away
- */
-void kdbus_pool_flush(struct kdbus_pool *pool)
-{
-	struct kdbus_pool_slice *slice, *tmp;
-
-	mutex_lock(&pool->lock);
-	list_for_each_entry_safe(slice, tmp, &pool->slices, entry) {
-		if (slice->free || !slice->ref_user)
-			continue;
-		slice->ref_user = false;
-		if (!slice->ref_kernel)
-			__kdbus_pool_slice_free(slice);
-	}
-	mutex_unlock(&pool->lock);
 }
 
 /*

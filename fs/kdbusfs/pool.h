@@ -39,14 +39,12 @@ size_t kdbus_pool_size(const struct kdbus_pool *pool);
 size_t kdbus_pool_used(struct kdbus_pool *pool);
 int kdbus_pool_mmap(const struct kdbus_pool *pool, struct vm_area_struct *vma);
 int kdbus_pool_release_offset(struct kdbus_pool *pool, size_t off);
-void kdbus_pool_flush(struct kdbus_pool *pool);
 
 struct kdbus_pool_slice *kdbus_pool_slice_alloc(struct kdbus_pool *pool,
 						size_t size);
 void kdbus_pool_slice_release(struct kdbus_pool_slice *slice);
 void kdbus_pool_slice_publish(struct kdbus_pool_slice *slice,
 			      u64 *out_offset, u64 *out_size);
-size_t kdbus_pool_slice_offset(const struct kdbus_pool_slice *slice);
 size_t kdbus_pool_slice_size(const struct kdbus_pool_slice *slice);
 int kdbus_pool_slice_copy_iter(const struct kdbus_pool_slice *slice,
 			       size_t off, struct iov_iter *iter, size_t len);

@@ -219,19 +219,6 @@ static void kdbus_user_free(struct kref *kref)
 }
 
 /**
- * kdbus_user_ref() - take a reference on a user
- * @user:	user, may be NULL
- *
- * Return: @user
- */
-struct kdbus_user *kdbus_user_ref(struct kdbus_user *user)
-{
-	if (user)
-		kref_get(&user->kref);
-	return user;
-}
-
-/**
  * kdbus_user_unref() - drop a reference on a user
  * @user:	user to unreference, may be NULL
  */

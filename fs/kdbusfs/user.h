@@ -79,7 +79,6 @@ void kdbus_kuser_uncharge(struct kdbus_kuser *kuser,
 			  enum kdbus_user_resource res);
 
 struct kdbus_user *kdbus_user_lookup(struct kdbus_domain *domain, kuid_t uid);
-struct kdbus_user *kdbus_user_ref(struct kdbus_user *user);
 void kdbus_user_unref(struct kdbus_user *user);
 int kdbus_user_charge(struct kdbus_user *user,
 		      enum kdbus_user_resource res, unsigned int max);
