@@ -58,7 +58,7 @@ static void kdbus_conn_free(struct kref *kref)
  * @view:	the opener's namespaces, pinned at open()
  * @hello:	the checked HELLO command: flags, attach flags, pool size
  * @description: KDBUS_ITEM_CONN_DESCRIPTION, or NULL
- * @fake:	what a proxy presents for its client (@privileged only), with
+ * @fake:	what a proxy presents for its client (one that may present), with
  *		every member NULL otherwise
  *
  * Takes the identity from @cred and the task facts of the calling task

@@ -295,20 +295,23 @@ static int kdbus_hello_check(struct kdbus_ep *ep,
  * @ep:		endpoint of the file
  * @file:	the endpoint file; its opener becomes the connection's owner
  * @privileged:	the opener was privileged at open()
+ * @may_present: the opener may present a client's identity (see
+ *		kdbus_handle_may_present())
  * @view:	the opener's namespaces, pinned at open()
  * @argp:	command payload
  *
  * Return: the new, active connection, NULL if only negotiation was asked
  * for, or ERR_PTR: -EINVAL (bad flags, items, attach flags, pool size, an
  * activator's name), -EOPNOTSUPP (a monitor through a custom endpoint),
- * -EPERM (a role asked for by an unprivileged opener),
+ * -EPERM (a role asked for by an unprivileged opener, items presented by
+ * an opener that may not present),
  * -EMFILE (the opener's user has max_connections), -ECONNREFUSED
  * (attach_flags_send lacks what the bus requires), -EEXIST (the name has
  * an activator, or another policy holder set its policy), -E2BIG,
  * -ESHUTDOWN (the bus is going away), -EXFULL, -EFAULT, -ENOMEM.
  */
 struct kdbus_conn *kdbus_cmd_hello(struct kdbus_ep *ep, struct file *file,
-				   bool privileged,
+				   bool privileged, bool may_present,
 				   const struct kdbus_meta_view *view,
 				   void __user *argp)
 {
@@ -354,11 +357,13 @@ struct kdbus_conn *kdbus_cmd_hello(struct kdbus_ep *ep, struct file *file,
 	if (argv[6].item)
 		fake.seclabel = argv[6].item->str;
 	/*
-	 * A proxy may present its client's identity, if privileged at open;
-	 * the connection is then privileged only as the presented euid is
-	 * by itself (kdbus_conn_new()), not by the proxy's capability.
+	 * A proxy may present its client's identity, if it could be
+	 * privileged on the bus at open, on any endpoint; the connection is
+	 * then privileged only as the presented euid is by itself on a
+	 * default endpoint (kdbus_conn_new()), never by the proxy's
+	 * capability, and never on a custom endpoint.
 	 */
-	if ((fake.creds || fake.pids || fake.seclabel) && !privileged) {
+	if ((fake.creds || fake.pids || fake.seclabel) && !may_present) {
 		ret = -EPERM;
 		goto exit;
 	}

@@ -26,7 +26,7 @@ struct kdbus_meta_view;
 struct poll_table_struct;
 
 struct kdbus_conn *kdbus_cmd_hello(struct kdbus_ep *ep, struct file *file,
-				   bool privileged,
+				   bool privileged, bool may_present,
 				   const struct kdbus_meta_view *view,
 				   void __user *argp);
 int kdbus_conn_disconnect(struct kdbus_conn *conn, bool byebye);

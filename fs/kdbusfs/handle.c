@@ -43,6 +43,7 @@ enum kdbus_handle_type {
  * @ep_owner:	custom endpoint made through this file
  * @conn:	connection made through this file
  * @privileged:	the opener was privileged when it opened the file
+ * @may_present: the opener may present a client's identity at HELLO
  * @view:	the opener's namespaces, for metadata of connections
  */
 struct kdbus_handle {
@@ -55,6 +56,7 @@ struct kdbus_handle {
 		struct kdbus_conn *conn;
 	};
 	bool privileged;
+	bool may_present;
 	struct kdbus_meta_view view;
 };
 
@@ -86,6 +88,25 @@ static bool kdbus_handle_is_privileged(struct file *file,
 	}
 }
 
+/*
+ * A proxy may present its client's identity (KDBUS_ITEM_CREDS, PIDS,
+ * SECLABEL) on any endpoint of a bus where it would be privileged on the
+ * default one: presenting lends nothing, since a presenting connection is
+ * never privileged by its opener (kdbus_conn_new()), and on a custom
+ * endpoint it has that endpoint's policy like any other.
+ */
+static bool kdbus_handle_may_present(struct file *file,
+				     struct kdbus_node *node)
+{
+	struct kdbus_ep *ep;
+
+	if (node->type != KDBUS_NODE_ENDPOINT)
+		return false;
+	ep = container_of(node, struct kdbus_ep, node);
+	return file_ns_capable(file, ep->bus->domain->user_ns, CAP_IPC_OWNER) ||
+	       uid_eq(file->f_cred->euid, ep->bus->uid);
+}
+
 static int kdbus_handle_open(struct inode *inode, struct file *file)
 {
 	struct kdbus_node *node = kdbus_node_from_inode(inode);
@@ -104,6 +125,7 @@ static int kdbus_handle_open(struct inode *inode, struct file *file)
 	handle->type = KDBUS_HANDLE_NONE;
 	handle->node = kdbus_node_ref(node);
 	handle->privileged = kdbus_handle_is_privileged(file, node);
+	handle->may_present = kdbus_handle_may_present(file, node);
 	ret = kdbus_meta_view_init(&handle->view, file->f_cred);
 	if (ret < 0) {
 		kdbus_node_unref(handle->node);
@@ -179,7 +201,8 @@ static long kdbus_handle_setup_ep(struct file *file,
 	switch (cmd) {
 	case KDBUS_CMD_HELLO:
 		conn = kdbus_cmd_hello(ep, file, handle->privileged,
-				       &handle->view, argp);
+				       handle->may_present, &handle->view,
+				       argp);
 		if (IS_ERR_OR_NULL(conn))
 			return PTR_ERR_OR_ZERO(conn);
 		handle->conn = conn;

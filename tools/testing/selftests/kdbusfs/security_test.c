@@ -883,6 +883,7 @@ struct presenter {
 	uid_t uid;		/* uids and gids of the opener; -1: root's own */
 	bool pids;		/* HELLO presents this process's pids */
 	uint64_t creds;		/* ... and these ids in CREDS, or PRESENT_NONE */
+	bool no_cap;		/* the opener keeps no capability at all */
 };
 
 /* become @uid (gid too), with CAP_IPC_OWNER as the only capability */
@@ -905,7 +906,10 @@ static int become_keeping_ipc_owner(uid_t uid)
 	return 0;
 }
 
-/* HELLO as @arg says, then own a name: 0, or the errno (EPERM) */
+/*
+ * HELLO as @arg says, then own a name: 0, or the errno (EPERM); 12 if
+ * HELLO itself failed
+ */
 static int present_and_own(void *arg, int sock)
 {
 	const struct presenter *p = arg;
@@ -917,7 +921,10 @@ static int present_and_own(void *arg, int sock)
 	struct kdbus_conn c;
 	int fd;
 
-	if (p->uid != (uid_t)-1 && become_keeping_ipc_owner(p->uid))
+	if (p->no_cap && kdbus_drop_to(p->uid, p->uid))
+		return KDBUS_CHILD_DROP_FAILED;
+	if (!p->no_cap && p->uid != (uid_t)-1 &&
+	    become_keeping_ipc_owner(p->uid))
 		return KDBUS_CHILD_DROP_FAILED;
 	fd = open(p->ep, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
@@ -1010,6 +1017,32 @@ TEST_F(sec, presenting_another_uid_from_the_owners_uid_is_unprivileged)
 	/* on root's bus, root presenting uid 2000 */
 	EXPECT_EQ(EPERM, presents(self->bus.ep, -1, false, 2000));
 	close(control);
+}
+
+/* a sandbox's proxy presents its clients there, unprivileged */
+TEST_F(sec, a_custom_endpoint_takes_a_presented_identity_unprivileged)
+{
+	struct presenter nocap = {
+		.uid = 2000, .pids = true, .creds = PRESENT_NONE,
+		.no_cap = true,
+	};
+	char path[256];
+	int maker;
+
+	ASSERT_EQ(0, sandbox_ep(&self->bus, "org.sec.Talk", &maker, path,
+				sizeof(path)));
+	/* HELLO takes the pids; owning is the endpoint's policy: none */
+	EXPECT_EQ(EPERM, presents(path, -1, true, PRESENT_NONE));
+	EXPECT_EQ(EPERM, presents(path, 2000, true, PRESENT_NONE));
+	EXPECT_EQ(EPERM, presents(path, -1, true, 2000));
+	/* ... and the bus owner presented there is no owner either */
+	EXPECT_EQ(EPERM, presents(path, -1, true, 0));
+	/* an opener without CAP_IPC_OWNER may not present at all */
+	nocap.ep = path;
+	EXPECT_EQ(12, kdbus_run(present_and_own, &nocap));
+	nocap.pids = false;
+	EXPECT_EQ(EPERM, kdbus_run(present_and_own, &nocap));
+	close(maker);
 }
 
 TEST_HARNESS_MAIN
