@@ -261,11 +261,12 @@ static int hello_as_client(int fd, struct client *c, struct kdb_conn **out)
  * pid and label presented at HELLO where the kernel lets us. The kernel
  * makes a presented connection privileged only by the rule the presented
  * uid meets alone (the bus owner's), never by the capability the bridge
- * keeps to present them. If it refuses the items (-EPERM: the opener was
- * unprivileged at open, a user's own bridge on a bus it does not own, a
- * custom endpoint) the bridge says a plain HELLO on a fresh file opened
- * the same, equally unprivileged, way, and peers see the bridge's pid;
- * never on a file opened with privilege the client does not have.
+ * keeps to present them, and never on a custom endpoint. If it refuses
+ * the items (-EPERM: the opener was unprivileged at open, a user's own
+ * bridge on a bus it does not own) the bridge says a plain HELLO on a
+ * fresh file opened the same, equally unprivileged, way, and peers see
+ * the bridge's pid; never on a file opened with privilege the client
+ * does not have.
  */
 static int client_connect(int sock, struct client *c)
 {
