@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """A GLib D-Bus client for tools/testing/selftests/kdbusfs/bridge.sh.
 
-usage: test-client.py ADDRESS [fd|large|match|interactive]
+usage: test-client.py ADDRESS [fd|large|match|interactive|callerpid]
 Prints its unique name, the uid the bus driver reports for it, whether
 the pid it reports is its own, and the replies (or D-Bus error names) of
 RequestName for org.example.Other: first try, again, for the service's
@@ -14,7 +14,9 @@ string and prints whether it came back intact, and its length. With
 otherwise, RemoveMatch of it again, of a bad rule, and a second Hello:
 the replies or error names. With "interactive": only calls
 org.example.Bridge.Flags with ALLOW_INTERACTIVE_AUTHORIZATION and
-without, printing the flags the service saw.
+without, printing the flags the service saw. With "callerpid": only asks
+org.example.Bridge.Pid, the pid the service is told for its caller, and
+prints whether it is this process's.
 """
 import os
 import sys
@@ -81,6 +83,14 @@ def main():
                                  "org.example.Bridge", "Flags", None,
                                  GLib.VariantType("(u)"), flags, 5000, None)
             print(name, ret[0])
+        return
+
+    if sys.argv[2:] == ["callerpid"]:
+        ret = conn.call_sync("org.example.Bridge", "/org/example/Bridge",
+                             "org.example.Bridge", "Pid", None,
+                             GLib.VariantType("(u)"), Gio.DBusCallFlags.NONE,
+                             5000, None)
+        print("callerpid", "own" if ret[0] == os.getpid() else ret[0])
         return
 
     if sys.argv[2:] == ["large"]:

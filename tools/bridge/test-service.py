@@ -4,8 +4,8 @@
 
 usage: test-service.py ADDRESS [NAME]
 Owns NAME (org.example.Bridge) on the bus at ADDRESS (through kdbusfs-bridge),
-serves Echo(s) -> s, Uid() -> u (the caller's uid, asked of the bus
-driver), ReadFd(h) -> s (what it reads from the fd passed), Slow(s) -> s
+serves Echo(s) -> s, Uid() -> u and Pid() -> u (the caller's uid and
+pid, asked of the bus driver), ReadFd(h) -> s (what it reads from the fd passed), Slow(s) -> s
 (answered after 3 s), Flags() -> u (the D-Bus header flags of the call),
 Flood(u count, u size) (that many org.example.Bridge.Blob signals of
 that many bytes, broadcast), Quit(), Die() (exits without answering); prints what it sees: its RequestName reply, the
@@ -20,6 +20,7 @@ from gi.repository import Gio, GLib
 XML = """<node><interface name="org.example.Bridge">
 <method name="Echo"><arg type="s" direction="in"/><arg type="s" direction="out"/></method>
 <method name="Uid"><arg type="u" direction="out"/></method>
+<method name="Pid"><arg type="u" direction="out"/></method>
 <method name="ReadFd"><arg type="h" direction="in"/><arg type="s" direction="out"/></method>
 <method name="Slow"><arg type="s" direction="in"/><arg type="s" direction="out"/></method>
 <method name="Flags"><arg type="u" direction="out"/></method>
@@ -54,6 +55,10 @@ def main():
             uid = driver("GetConnectionUnixUser",
                          GLib.Variant("(s)", (sender,)), "(u)")[0]
             inv.return_value(GLib.Variant("(u)", (uid,)))
+        elif method == "Pid":
+            pid = driver("GetConnectionUnixProcessID",
+                         GLib.Variant("(s)", (sender,)), "(u)")[0]
+            inv.return_value(GLib.Variant("(u)", (pid,)))
         elif method == "ReadFd":
             fds = inv.get_message().get_unix_fd_list()
             fd = fds.get(params[0])

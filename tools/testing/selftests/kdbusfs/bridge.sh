@@ -547,9 +547,9 @@ if [ "${1:-}" = --inner ]; then
 		string:org.example.Mine uint32:4 >"$out" 2>&1
 	ok_grep 'org\.freedesktop\.DBus\.Error\.AccessDenied' "$out" \
 		"the sandbox cannot own a name it was not given"
-	"$py" "$top/tools/bridge/test-client.py" "$sb" >"$out" 2>&1
-	ok_grep '^pid own$' "$out" \
-		"a sandboxed client has its own pid, presented on the custom endpoint"
+	"$py" "$top/tools/bridge/test-client.py" "$sb" callerpid >"$out" 2>&1
+	ok_grep '^callerpid own$' "$out" \
+		"a sandboxed client's peer sees its own pid, presented on the custom endpoint"
 	kill "$sb_pid"
 	wait "$sb_pid"
 	ok $? "the sandbox bridge exits on SIGTERM"
