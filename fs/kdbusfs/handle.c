@@ -60,6 +60,14 @@ struct kdbus_handle {
 	struct kdbus_meta_view view;
 };
 
+/* CAP_IPC_OWNER over the domain's user namespace, or the bus owner's euid */
+static bool kdbus_handle_bus_privileged(struct file *file,
+					struct kdbus_bus *bus)
+{
+	return file_ns_capable(file, bus->domain->user_ns, CAP_IPC_OWNER) ||
+	       uid_eq(file->f_cred->euid, bus->uid);
+}
+
 /*
  * Privilege is decided here, once, from the opener's credentials. An
  * opener is privileged with CAP_IPC_OWNER over the domain's user namespace;
@@ -78,11 +86,7 @@ static bool kdbus_handle_is_privileged(struct file *file,
 		return file_ns_capable(file, domain->user_ns, CAP_IPC_OWNER);
 	case KDBUS_NODE_ENDPOINT:
 		ep = container_of(node, struct kdbus_ep, node);
-		if (ep->custom)
-			return false;
-		return file_ns_capable(file, ep->bus->domain->user_ns,
-				       CAP_IPC_OWNER) ||
-		       uid_eq(file->f_cred->euid, ep->bus->uid);
+		return !ep->custom && kdbus_handle_bus_privileged(file, ep->bus);
 	default:
 		return false;
 	}
@@ -103,8 +107,7 @@ static bool kdbus_handle_may_present(struct file *file,
 	if (node->type != KDBUS_NODE_ENDPOINT)
 		return false;
 	ep = container_of(node, struct kdbus_ep, node);
-	return file_ns_capable(file, ep->bus->domain->user_ns, CAP_IPC_OWNER) ||
-	       uid_eq(file->f_cred->euid, ep->bus->uid);
+	return kdbus_handle_bus_privileged(file, ep->bus);
 }
 
 static int kdbus_handle_open(struct inode *inode, struct file *file)
