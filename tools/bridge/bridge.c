@@ -368,7 +368,6 @@ static bool append_value(DBusMessageIter *it, gvar_t *v, const int *fds,
 		int h;
 	} val;
 	int dtype = type[0];
-	char *inner = NULL;
 	bool ok;
 
 	switch (type[0]) {
@@ -441,15 +440,14 @@ static bool append_value(DBusMessageIter *it, gvar_t *v, const int *fds,
 	case 'v': {
 		gvar_t *child = g_variant_get_variant(v);
 
-		inner = g_strdup(g_variant_get_type_string(child));
 		ok = dbus_message_iter_open_container(it, DBUS_TYPE_VARIANT,
-						      inner, &sub);
+						      g_variant_get_type_string(child),
+						      &sub);
 		if (ok) {
 			ok = append_value(&sub, child, fds, n_fds);
 			ok = dbus_message_iter_close_container(it, &sub) && ok;
 		}
 		g_variant_unref(child);
-		g_free(inner);
 		return ok;
 	}
 	default:
@@ -1632,8 +1630,9 @@ static bool from_client(struct client *c, DBusMessage *m)
 		 */
 		c->said_hello = true;
 		ret = kdb_dbus1_send(c->kconn, m, 0);
+		/* the header may have moved: ask again */
 		if (ret == 0)
-			deliver_now(c, dest);
+			deliver_now(c, dbus_message_get_destination(m));
 		if (ret < 0 && dbus_message_get_type(m) ==
 		    DBUS_MESSAGE_TYPE_METHOD_CALL) {
 			g = parse_g(c, m);
