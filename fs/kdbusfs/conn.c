@@ -106,6 +106,7 @@ struct kdbus_conn *kdbus_conn_new(struct kdbus_ep *ep,
 	kdbus_quota_init(&conn->quota);
 	INIT_LIST_HEAD(&conn->names_list);
 	INIT_LIST_HEAD(&conn->monitor_entry);
+	INIT_LIST_HEAD(&conn->frozen_entry);
 	for (i = 0; i < KDBUS_MATCH_KINDS; i++)
 		INIT_LIST_HEAD(&conn->subscribed[i]);
 

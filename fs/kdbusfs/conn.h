@@ -23,7 +23,7 @@
  * RCU, so the memory itself is freed after a grace period.
  *
  * Locking: @lock protects the queue, the reply list, the interrupted
- * list, the quota table and the lost-message count. Code holds at most
+ * list, the quota table, the lost-message count and the freeze. Code holds at most
  * one connection's lock at a time.
  */
 
@@ -44,6 +44,7 @@
 #include "user.h"
 
 struct kdbus_bus;
+struct kdbus_checkpoint;
 struct kdbus_ep;
 struct kdbus_match_db;
 struct kdbus_notification;
@@ -103,6 +104,8 @@ struct kdbus_pool;
  * @n_interrupted:	number of them
  * @quota:		per sending user: messages, bytes and files queued here
  * @lost:		messages that could not be queued, for dropped_msgs
+ * @frozen_by:		checkpoint file that froze the connection, or NULL
+ * @frozen_entry:	in that checkpoint file's list
  * @work:		expires replies this connection owes (reply.c)
  */
 struct kdbus_conn {
@@ -146,6 +149,8 @@ struct kdbus_conn {
 	unsigned int n_interrupted;
 	struct kdbus_quota_table quota;
 	u64 lost;
+	struct kdbus_checkpoint *frozen_by;
+	struct list_head frozen_entry;
 	struct delayed_work work;
 };
 

@@ -5,6 +5,7 @@
 
 #include <linux/capability.h>
 #include <linux/cred.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/kdbus.h>
 #include <linux/mm.h>
@@ -15,6 +16,7 @@
 #include <linux/uaccess.h>
 
 #include "bus.h"
+#include "checkpoint.h"
 #include "conn.h"
 #include "connection.h"
 #include "domain.h"
@@ -332,6 +334,49 @@ static long kdbus_handle_ioctl_connected(struct file *file,
 	return ret;
 }
 
+/* the domain of the file @handle was opened on */
+static struct kdbus_domain *kdbus_handle_domain(struct kdbus_handle *handle)
+{
+	struct kdbus_node *node = handle->node;
+
+	if (node->type == KDBUS_NODE_DOMAIN)
+		return container_of(node, struct kdbus_domain, node);
+	return container_of(node, struct kdbus_ep, node)->bus->domain;
+}
+
+/**
+ * kdbus_handle_conn_get() - the connection behind a file descriptor
+ * @fd:		file descriptor of the calling task
+ *
+ * Return: a reference on the connection, ERR_PTR(-EBADF) if @fd is no
+ * kdbusfs file, or ERR_PTR(-ENOTCONN) if it is one but no connection.
+ */
+struct kdbus_conn *kdbus_handle_conn_get(u64 fd)
+{
+	struct kdbus_handle *handle;
+	struct kdbus_conn *conn;
+	struct fd f;
+
+	if (fd > INT_MAX)
+		return ERR_PTR(-EBADF);
+	f = fdget(fd);
+	if (!fd_file(f))
+		return ERR_PTR(-EBADF);
+	if (fd_file(f)->f_op != &kdbus_handle_ops) {
+		conn = ERR_PTR(-EBADF);
+		goto exit;
+	}
+	handle = fd_file(f)->private_data;
+	/* pairs with smp_store_release() in the setup */
+	if (smp_load_acquire(&handle->type) != KDBUS_HANDLE_CONNECTED)
+		conn = ERR_PTR(-ENOTCONN);
+	else
+		conn = kdbus_conn_ref(handle->conn);
+exit:
+	fdput(f);
+	return conn;
+}
+
 static long kdbus_handle_ioctl(struct file *file, unsigned int cmd,
 			       unsigned long arg)
 {
@@ -363,6 +408,9 @@ static long kdbus_handle_ioctl(struct file *file, unsigned int cmd,
 			return -EBADFD;
 		return kdbus_handle_ioctl_connected(file, handle->conn, cmd,
 						    argp);
+
+	case KDBUS_CMD_CHECKPOINT:
+		return kdbus_cmd_checkpoint(kdbus_handle_domain(handle), argp);
 
 	case KDBUS_CMD_ENDPOINT_UPDATE:
 		/* pairs with smp_store_release() in the setup */

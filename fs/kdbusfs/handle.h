@@ -20,6 +20,10 @@
 
 #include <linux/fs.h>
 
+struct kdbus_conn;
+
 extern const struct file_operations kdbus_handle_ops;
+
+struct kdbus_conn *kdbus_handle_conn_get(u64 fd);
 
 #endif

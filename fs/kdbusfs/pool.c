@@ -17,7 +17,9 @@
 #include <linux/shmem_fs.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
+#include <linux/kdbus.h>
 
+#include "item.h"
 #include "pool.h"
 
 /**
@@ -390,6 +392,52 @@ void kdbus_pool_slice_publish(struct kdbus_pool_slice *slice,
 size_t kdbus_pool_slice_size(const struct kdbus_pool_slice *slice)
 {
 	return slice->size;
+}
+
+/**
+ * kdbus_pool_slice_offset() - where a slice starts in its pool
+ * @slice:	slice to query
+ *
+ * Return: the offset in bytes.
+ */
+size_t kdbus_pool_slice_offset(const struct kdbus_pool_slice *slice)
+{
+	return slice->off;
+}
+
+/**
+ * kdbus_pool_dump_slices() - describe the busy slices of a pool
+ * @pool:	pool to describe
+ * @buf:	where to write a KDBUS_ITEM_DUMP_SLICE item per busy slice, in
+ *		offset order, or NULL
+ * @size:	room at @buf
+ *
+ * Return: the bytes all the items take, which may be more than @size; then
+ * only those that fit are written.
+ */
+size_t kdbus_pool_dump_slices(struct kdbus_pool *pool, void *buf, size_t size)
+{
+	const size_t n = KDBUS_ITEM_SIZE(sizeof(struct kdbus_dump_slice));
+	struct kdbus_pool_slice *s;
+	struct kdbus_dump_slice ds;
+	size_t pos = 0;
+
+	mutex_lock(&pool->lock);
+	list_for_each_entry(s, &pool->slices, entry) {
+		if (s->free)
+			continue;
+		if (buf && pos + n <= size) {
+			ds.offset = s->off;
+			ds.size = s->size;
+			ds.flags = (s->ref_kernel ? KDBUS_DUMP_SLICE_KERNEL : 0) |
+				   (s->ref_user ? KDBUS_DUMP_SLICE_USER : 0);
+			kdbus_item_set(buf + pos, KDBUS_ITEM_DUMP_SLICE, &ds,
+				       sizeof(ds));
+		}
+		pos += n;
+	}
+	mutex_unlock(&pool->lock);
+	return pos;
 }
 
 /**

@@ -47,6 +47,11 @@ static int kdbus_send_insert(struct kdbus_conn *dst, kuid_t sender,
 		ret = -ECONNRESET;
 		goto exit;
 	}
+	/* a checkpoint is copying the queue: nothing may join it meanwhile */
+	if (dst->frozen_by) {
+		ret = -EAGAIN;
+		goto exit;
+	}
 	/* the slice is allocated already: what is free is left after */
 	ret = kdbus_quota_charge(&dst->quota, sender, size,
 				 entry->n_fds + entry->n_memfds,

@@ -869,6 +869,220 @@ enum kdbus_ioctl_type {
 };
 
 /*
+ * Checkpoint (kdbusfs extension, not in upstream kdbus). Its request
+ * numbers start at 0xc0, above every range upstream used; its item types
+ * start at 0x4000, between upstream's policy and kernel ranges. See
+ * Documentation/filesystems/kdbusfs-criu.rst.
+ */
+
+/**
+ * struct kdbus_cmd_checkpoint - argument of KDBUS_CMD_CHECKPOINT
+ * @size:		size of the whole struct, items included
+ * @flags:		KDBUS_FLAG_NEGOTIATE only
+ * @return_flags:	reserved, set to 0 by the kernel
+ * @fd:			out: the new checkpoint file descriptor (close-on-exec)
+ * @items:		none are accepted
+ *
+ * Issued on any open kdbusfs file. The caller, not the file, must hold
+ * CAP_CHECKPOINT_RESTORE or CAP_SYS_ADMIN over the user namespace that
+ * owns the file's domain: the checkpoint file is opened by that call, and
+ * its privilege is fixed then, like every other kdbusfs file's at open().
+ */
+struct kdbus_cmd_checkpoint {
+	__u64 size;
+	__u64 flags;
+	__u64 return_flags;
+	__u64 fd;
+	struct kdbus_item items[0];
+} __attribute__((__aligned__(8)));
+
+/**
+ * enum kdbus_dump_flags - flags of KDBUS_CMD_CONN_DUMP and _CONN_THAW
+ * @KDBUS_DUMP_FREEZE:	also freeze the connection: until KDBUS_CMD_CONN_THAW
+ *			on the same checkpoint file, or until that file is
+ *			closed, nothing new is queued to it; senders get
+ *			EAGAIN and kernel notifications are counted as lost
+ */
+enum kdbus_dump_flags {
+	KDBUS_DUMP_FREEZE	= 1ULL << 0,
+};
+
+/**
+ * struct kdbus_cmd_dump - argument of KDBUS_CMD_CONN_DUMP and _CONN_THAW
+ * @size:		size of the whole struct, items included
+ * @flags:		KDBUS_DUMP_* and KDBUS_FLAG_NEGOTIATE
+ * @return_flags:	reserved, set to 0 by the kernel
+ * @conn_fd:		file descriptor of a connection of the checkpoint
+ *			file's domain
+ * @buffer:		user address the dump is written to (DUMP only)
+ * @buffer_size:	its size in bytes (DUMP only)
+ * @dump_size:		out: bytes written; with EMSGSIZE, bytes needed
+ * @items:		none are accepted
+ *
+ * The dump is a sequence of 8-byte aligned struct kdbus_item: first one
+ * KDBUS_ITEM_DUMP_CONN, then KDBUS_ITEM_CREDS, KDBUS_ITEM_PIDS and, if
+ * set, KDBUS_ITEM_SECLABEL and KDBUS_ITEM_CONN_DESCRIPTION as pinned when
+ * the connection said HELLO (user and group ids as seen from the
+ * checkpoint file's opener, pids in its pid namespace), then one
+ * KDBUS_ITEM_DUMP_NAME per name the connection owns or waits for, one
+ * KDBUS_ITEM_DUMP_MESSAGE per queued message in queue order, one
+ * KDBUS_ITEM_DUMP_SLICE per busy slice of its pool in offset order, and
+ * one KDBUS_ITEM_DUMP_REPLY per reply it owes or waits for.
+ */
+struct kdbus_cmd_dump {
+	__u64 size;
+	__u64 flags;
+	__u64 return_flags;
+	__u64 conn_fd;
+	__u64 buffer;
+	__u64 buffer_size;
+	__u64 dump_size;
+	struct kdbus_item items[0];
+} __attribute__((__aligned__(8)));
+
+/**
+ * enum kdbus_dump_item_type - item types of a connection dump
+ * @_KDBUS_ITEM_DUMP_BASE:	first dump item type
+ * @KDBUS_ITEM_DUMP_CONN:	&kdbus_dump_conn
+ * @KDBUS_ITEM_DUMP_NAME:	&kdbus_dump_name
+ * @KDBUS_ITEM_DUMP_MESSAGE:	&kdbus_dump_message
+ * @KDBUS_ITEM_DUMP_SLICE:	&kdbus_dump_slice
+ * @KDBUS_ITEM_DUMP_REPLY:	&kdbus_dump_reply
+ */
+enum kdbus_dump_item_type {
+	_KDBUS_ITEM_DUMP_BASE		= 0x4000,
+	KDBUS_ITEM_DUMP_CONN		= _KDBUS_ITEM_DUMP_BASE,
+	KDBUS_ITEM_DUMP_NAME,
+	KDBUS_ITEM_DUMP_MESSAGE,
+	KDBUS_ITEM_DUMP_SLICE,
+	KDBUS_ITEM_DUMP_REPLY,
+};
+
+/**
+ * struct kdbus_dump_conn - a connection as HELLO made it
+ * @id:			connection id
+ * @flags:		KDBUS_HELLO_* flags it was made with
+ * @attach_flags_send:	metadata it reveals
+ * @attach_flags_recv:	metadata it asks for
+ * @pool_size:		size of its pool
+ * @lost:		messages it lost, not reported by RECV yet
+ * @frozen:		1 if a checkpoint file has it frozen
+ */
+struct kdbus_dump_conn {
+	__u64 id;
+	__u64 flags;
+	__u64 attach_flags_send;
+	__u64 attach_flags_recv;
+	__u64 pool_size;
+	__u64 lost;
+	__u64 frozen;
+} __attribute__((__aligned__(8)));
+
+/**
+ * struct kdbus_dump_name - a name the connection owns or waits for
+ * @flags:	KDBUS_NAME_* flags of its claim, with KDBUS_NAME_PRIMARY for
+ *		the owner, KDBUS_NAME_IN_QUEUE while waiting and
+ *		KDBUS_NAME_ACTIVATOR for an activator
+ * @position:	0 for the primary owner, else the place in the name's queue
+ *		(1 is next)
+ * @name:	the name, NUL-terminated
+ */
+struct kdbus_dump_name {
+	__u64 flags;
+	__u64 position;
+	char name[0];
+} __attribute__((__aligned__(8)));
+
+/**
+ * struct kdbus_dump_message - a message queued for RECV
+ * @offset:	offset of its struct kdbus_msg in the pool
+ * @size:	size of its slice
+ * @priority:	priority it was sent with
+ * @src_id:	sender's connection id, 0 for the kernel
+ * @cookie:	its cookie
+ * @dst_name_id: id of the name entry it was sent to, 0 if sent to an id
+ * @n_fds:	file descriptors it carries (KDBUS_ITEM_FDS)
+ * @n_memfds:	memfds it carries
+ * @expects_reply: 1 if the sender waits for a reply to it
+ */
+struct kdbus_dump_message {
+	__u64 offset;
+	__u64 size;
+	__s64 priority;
+	__u64 src_id;
+	__u64 cookie;
+	__u64 dst_name_id;
+	__u64 n_fds;
+	__u64 n_memfds;
+	__u64 expects_reply;
+} __attribute__((__aligned__(8)));
+
+/**
+ * enum kdbus_dump_slice_flags - flags of struct kdbus_dump_slice
+ * @KDBUS_DUMP_SLICE_KERNEL:	queued, or otherwise still used by the kernel
+ * @KDBUS_DUMP_SLICE_USER:	handed to user space, not freed there yet
+ */
+enum kdbus_dump_slice_flags {
+	KDBUS_DUMP_SLICE_KERNEL	= 1ULL << 0,
+	KDBUS_DUMP_SLICE_USER	= 1ULL << 1,
+};
+
+/**
+ * struct kdbus_dump_slice - a busy range of the pool
+ * @offset:	offset in the pool
+ * @size:	size in bytes
+ * @flags:	KDBUS_DUMP_SLICE_*
+ */
+struct kdbus_dump_slice {
+	__u64 offset;
+	__u64 size;
+	__u64 flags;
+} __attribute__((__aligned__(8)));
+
+/**
+ * enum kdbus_dump_reply_flags - flags of struct kdbus_dump_reply
+ * @KDBUS_DUMP_REPLY_OWED:	the connection owes this reply (else it waits
+ *				for it)
+ * @KDBUS_DUMP_REPLY_SYNC:	the caller waits in a synchronous send
+ */
+enum kdbus_dump_reply_flags {
+	KDBUS_DUMP_REPLY_OWED	= 1ULL << 0,
+	KDBUS_DUMP_REPLY_SYNC	= 1ULL << 1,
+};
+
+/**
+ * struct kdbus_dump_reply - a reply the connection owes or waits for
+ * @flags:	KDBUS_DUMP_REPLY_*
+ * @peer_id:	the other connection's id
+ * @cookie:	cookie of the request
+ * @timeout_ns:	nanoseconds left until it times out, 0 if it never does
+ */
+struct kdbus_dump_reply {
+	__u64 flags;
+	__u64 peer_id;
+	__u64 cookie;
+	__u64 timeout_ns;
+} __attribute__((__aligned__(8)));
+
+/**
+ * enum kdbus_checkpoint_ioctl_type - checkpoint requests (kdbusfs)
+ * @KDBUS_CMD_CHECKPOINT:	on any kdbusfs file: open a checkpoint file
+ *				for its domain
+ * @KDBUS_CMD_CONN_DUMP:	on a checkpoint file: write a connection's
+ *				state into a buffer, optionally freezing it
+ * @KDBUS_CMD_CONN_THAW:	on a checkpoint file: end its freeze of a
+ *				connection
+ */
+enum kdbus_checkpoint_ioctl_type {
+	KDBUS_CMD_CHECKPOINT		= _IOWR(KDBUS_IOCTL_MAGIC, 0xc0,
+						struct kdbus_cmd_checkpoint),
+	KDBUS_CMD_CONN_DUMP		= _IOWR(KDBUS_IOCTL_MAGIC, 0xc1,
+						struct kdbus_cmd_dump),
+	KDBUS_CMD_CONN_THAW		= _IOW(KDBUS_IOCTL_MAGIC, 0xc2,
+					       struct kdbus_cmd_dump),
+};
+
+/*
  * kdbusfs-specific helpers (not part of the original kdbus uapi), shared
  * by the kernel module and user space. KDBUS_ITEM_HEADER_SIZE uses
  * offsetof(): user space must include <stddef.h> before expanding it.
