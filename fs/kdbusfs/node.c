@@ -35,6 +35,27 @@ static const struct inode_operations kdbus_node_file_iops = {
 };
 
 /*
+ * A directory file may carry a pool's pages as the file of a pool mapping
+ * (kdbus_pool_mmap()), with a reference on the pool's inode that lasts as
+ * long as the file.
+ */
+static int kdbus_node_dir_release(struct inode *inode, struct file *file)
+{
+	if (file->f_mapping != inode->i_mapping)
+		iput(file->f_mapping->host);
+	return dcache_dir_close(inode, file);
+}
+
+static const struct file_operations kdbus_node_dir_ops = {
+	.open		= dcache_dir_open,
+	.release	= kdbus_node_dir_release,
+	.llseek		= dcache_dir_lseek,
+	.read		= generic_read_dir,
+	.iterate_shared	= dcache_readdir,
+	.fsync		= noop_fsync,
+};
+
+/*
  * A file's name for d_path(), hence for /proc/PID/fd and lsof:
  * "kdbusfs:[BUS/ENDPOINT]" or "kdbusfs:[control]", relative to the mount.
  * It must not start with '/': CRIU takes such a link for a plain file it
@@ -167,7 +188,7 @@ struct inode *kdbus_node_new_inode(struct super_block *sb,
 
 	if (S_ISDIR(mode)) {
 		inode->i_op = &kdbus_node_dir_iops;
-		inode->i_fop = &simple_dir_operations;
+		inode->i_fop = &kdbus_node_dir_ops;
 		inc_nlink(inode);
 	} else {
 		inode->i_op = &kdbus_node_file_iops;

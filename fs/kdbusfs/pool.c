@@ -618,6 +618,29 @@ int kdbus_pool_slice_zero(const struct kdbus_pool_slice *slice, size_t off,
 	return kdbus_pool_write(slice->pool, slice->off + off, NULL, len);
 }
 
+/*
+ * The pages are the pool file's: the mapping's file carries the pool's
+ * page cache as its f_mapping, so the VMA sits in that page cache's
+ * reverse map, and reclaim, migration and truncation find it as they
+ * would a mapping of the pool file itself.
+ */
+static vm_fault_t kdbus_pool_fault(struct vm_fault *vmf)
+{
+	struct address_space *mapping = vmf->vma->vm_file->f_mapping;
+	struct folio *folio;
+
+	folio = shmem_read_folio_gfp(mapping, vmf->pgoff,
+				     mapping_gfp_mask(mapping));
+	if (IS_ERR(folio))
+		return vmf_error(PTR_ERR(folio));
+	vmf->page = folio_file_page(folio, vmf->pgoff);
+	return 0;
+}
+
+static const struct vm_operations_struct kdbus_pool_vm_ops = {
+	.fault	= kdbus_pool_fault,
+};
+
 /**
  * kdbus_pool_mmap() - map a pool into its owner's address space
  * @pool:	pool to map
@@ -626,12 +649,22 @@ int kdbus_pool_slice_zero(const struct kdbus_pool_slice *slice, size_t off,
  * Pools are read-only for user space: a writable mapping is refused, and
  * so is one that could later be made writable by mprotect().
  *
+ * The mapping's file is the bus directory the connection's endpoint is in,
+ * opened with the endpoint file's credentials, carrying the pool's pages.
+ * That is what /proc/PID/maps shows, and why CRIU hands the mapping to a
+ * plugin: a mapping of a directory is no regular file to it, and the
+ * directory's path is a real one in the task's mount (see
+ * Documentation/filesystems/kdbusfs-criu.rst). Opened by that path again,
+ * the directory is a plain directory and cannot be mapped.
+ *
  * Return: 0 on success, -EPERM for write access, -EFAULT for a range
- * outside the pool.
+ * outside the pool, or an error from opening the directory.
  */
 int kdbus_pool_mmap(const struct kdbus_pool *pool, struct vm_area_struct *vma)
 {
 	unsigned long len = vma->vm_end - vma->vm_start;
+	struct path dir;
+	struct file *f;
 
 	if (vma->vm_flags & VM_WRITE)
 		return -EPERM;
@@ -641,6 +674,20 @@ int kdbus_pool_mmap(const struct kdbus_pool *pool, struct vm_area_struct *vma)
 	    len > pool->size - (vma->vm_pgoff << PAGE_SHIFT))
 		return -EFAULT;
 
-	vma_set_file(vma, pool->f);
-	return call_mmap(pool->f, vma);
+	/* the endpoint file's directory: the bus */
+	dir.mnt = vma->vm_file->f_path.mnt;
+	dir.dentry = dget_parent(vma->vm_file->f_path.dentry);
+	f = dentry_open(&dir, O_RDONLY, vma->vm_file->f_cred);
+	dput(dir.dentry);
+	if (IS_ERR(f))
+		return PTR_ERR(f);
+	/* released with the file, by kdbus_node_dir_release() */
+	ihold(file_inode(pool->f));
+	f->f_mapping = pool->f->f_mapping;
+	vma_set_file(vma, f);
+	fput(f);
+
+	vm_flags_set(vma, VM_DONTEXPAND);
+	vma->vm_ops = &kdbus_pool_vm_ops;
+	return 0;
 }
