@@ -163,8 +163,13 @@ static int kdbus_dump_requests(struct kdbus_dump_buf *b,
 	return 0;
 }
 
-/* the queue, the pool's busy slices and the replies owed, under conn->lock */
-static void kdbus_dump_queue(struct kdbus_dump_buf *b, struct kdbus_conn *conn,
+/*
+ * The queue, the pool's busy slices and the replies owed, under conn->lock.
+ * A queued message's metadata is written into its slice now, as RECV would
+ * (for the same reader, pinned at open), so that the pool holds each
+ * message whole.
+ */
+static int kdbus_dump_queue(struct kdbus_dump_buf *b, struct kdbus_conn *conn,
 			     struct kdbus_dump_conn *dc, u64 now)
 {
 	struct kdbus_queue_entry *e;
@@ -173,6 +178,8 @@ static void kdbus_dump_queue(struct kdbus_dump_buf *b, struct kdbus_conn *conn,
 	struct kdbus_conn *dst;
 	size_t avail;
 
+	int ret;
+
 	lockdep_assert_held(&conn->lock);
 	if (dc) {
 		dc->lost = conn->lost;
@@ -180,6 +187,9 @@ static void kdbus_dump_queue(struct kdbus_dump_buf *b, struct kdbus_conn *conn,
 	}
 
 	list_for_each_entry(e, &conn->queue.msg_list, entry) {
+		ret = kdbus_queue_entry_install_meta(e, &conn->view);
+		if (ret < 0)
+			return ret;
 		dm = kdbus_dump_item(b, KDBUS_ITEM_DUMP_MESSAGE, sizeof(*dm));
 		if (!dm)
 			continue;
@@ -206,6 +216,7 @@ static void kdbus_dump_queue(struct kdbus_dump_buf *b, struct kdbus_conn *conn,
 		kdbus_dump_reply(b, 0, dst->id, r, now);
 		kdbus_conn_unref(dst);
 	}
+	return 0;
 }
 
 /* fill @b with @conn's dump; run twice, it measures and then writes */
@@ -216,6 +227,7 @@ static int kdbus_dump_build(struct kdbus_dump_buf *b, struct kdbus_conn *conn,
 	struct kdbus_dump_conn *dc;
 	u64 now = ktime_get_ns();
 	void *p;
+	int ret;
 
 	b->pos = 0;
 	dc = kdbus_dump_item(b, KDBUS_ITEM_DUMP_CONN, sizeof(*dc));
@@ -225,6 +237,7 @@ static int kdbus_dump_build(struct kdbus_dump_buf *b, struct kdbus_conn *conn,
 		dc->attach_flags_send = READ_ONCE(conn->attach_flags_send);
 		dc->attach_flags_recv = READ_ONCE(conn->attach_flags_recv);
 		dc->pool_size = kdbus_pool_size(conn->pool);
+		dc->privileged = conn->privileged;
 	}
 	if (meta) {
 		p = kdbus_dump_raw(b, meta->size);
@@ -233,8 +246,10 @@ static int kdbus_dump_build(struct kdbus_dump_buf *b, struct kdbus_conn *conn,
 	}
 	kdbus_dump_names(b, conn);
 	mutex_lock(&conn->lock);
-	kdbus_dump_queue(b, conn, dc, now);
+	ret = kdbus_dump_queue(b, conn, dc, now);
 	mutex_unlock(&conn->lock);
+	if (ret < 0)
+		return ret;
 	return kdbus_dump_requests(b, conn, now);
 }
 

@@ -919,6 +919,10 @@ enum kdbus_dump_flags {
  * @dump_size:		out: bytes written; with EMSGSIZE, bytes needed
  * @items:		none are accepted
  *
+ * A queued message's slice holds the whole message, metadata included, as
+ * RECV would hand it over, except for the numbers of the file descriptors
+ * it carries, which only RECV installs.
+ *
  * The dump is a sequence of 8-byte aligned struct kdbus_item: first one
  * KDBUS_ITEM_DUMP_CONN, then KDBUS_ITEM_CREDS, KDBUS_ITEM_PIDS and, if
  * set, KDBUS_ITEM_SECLABEL and KDBUS_ITEM_CONN_DESCRIPTION as pinned when
@@ -967,6 +971,7 @@ enum kdbus_dump_item_type {
  * @pool_size:		size of its pool
  * @lost:		messages it lost, not reported by RECV yet
  * @frozen:		1 if a checkpoint file has it frozen
+ * @privileged:		1 if the connection is privileged on its bus
  */
 struct kdbus_dump_conn {
 	__u64 id;
@@ -976,6 +981,7 @@ struct kdbus_dump_conn {
 	__u64 pool_size;
 	__u64 lost;
 	__u64 frozen;
+	__u64 privileged;
 } __attribute__((__aligned__(8)));
 
 /**
