@@ -226,7 +226,6 @@ static int kdbus_dump_build(struct kdbus_dump_buf *b, struct kdbus_conn *conn,
 {
 	struct kdbus_dump_conn *dc;
 	u64 now = ktime_get_ns();
-	size_t avail;
 	void *p;
 	int ret;
 
@@ -251,14 +250,7 @@ static int kdbus_dump_build(struct kdbus_dump_buf *b, struct kdbus_conn *conn,
 	mutex_unlock(&conn->lock);
 	if (ret < 0)
 		return ret;
-	ret = kdbus_dump_requests(b, conn, now);
-	if (ret < 0)
-		return ret;
-	avail = b->buf && b->pos < b->size ? b->size - b->pos : 0;
-	b->pos += kdbus_pool_dump_mappings(conn->pool,
-					   avail ? b->buf + b->pos : NULL,
-					   avail);
-	return 0;
+	return kdbus_dump_requests(b, conn, now);
 }
 
 /* freeze @conn for @ckpt; true if it was not frozen by @ckpt before */

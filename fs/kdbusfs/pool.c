@@ -441,40 +441,6 @@ size_t kdbus_pool_dump_slices(struct kdbus_pool *pool, void *buf, size_t size)
 }
 
 /**
- * kdbus_pool_dump_mappings() - describe the mappings of a pool
- * @pool:	pool to describe
- * @buf:	where to write a KDBUS_ITEM_DUMP_MAPPING item per mapping, or
- *		NULL
- * @size:	room at @buf
- *
- * Return: the bytes all the items take, which may be more than @size; then
- * only those that fit are written.
- */
-size_t kdbus_pool_dump_mappings(struct kdbus_pool *pool, void *buf,
-				size_t size)
-{
-	const size_t n = KDBUS_ITEM_SIZE(sizeof(struct kdbus_dump_mapping));
-	struct address_space *mapping = pool->f->f_mapping;
-	struct kdbus_dump_mapping dm;
-	struct vm_area_struct *vma;
-	size_t pos = 0;
-
-	i_mmap_lock_read(mapping);
-	vma_interval_tree_foreach(vma, &mapping->i_mmap, 0, ULONG_MAX) {
-		if (buf && pos + n <= size) {
-			dm.start = vma->vm_start;
-			dm.end = vma->vm_end;
-			dm.pgoff = vma->vm_pgoff;
-			kdbus_item_set(buf + pos, KDBUS_ITEM_DUMP_MAPPING, &dm,
-				       sizeof(dm));
-		}
-		pos += n;
-	}
-	i_mmap_unlock_read(mapping);
-	return pos;
-}
-
-/**
  * kdbus_pool_release_offset() - KDBUS_CMD_FREE: user space gives a slice back
  * @pool:	pool of the calling connection
  * @off:	offset of a published slice

@@ -48,8 +48,6 @@ void kdbus_pool_slice_publish(struct kdbus_pool_slice *slice,
 size_t kdbus_pool_slice_size(const struct kdbus_pool_slice *slice);
 size_t kdbus_pool_slice_offset(const struct kdbus_pool_slice *slice);
 size_t kdbus_pool_dump_slices(struct kdbus_pool *pool, void *buf, size_t size);
-size_t kdbus_pool_dump_mappings(struct kdbus_pool *pool, void *buf,
-				size_t size);
 int kdbus_pool_slice_copy_iter(const struct kdbus_pool_slice *slice,
 			       size_t off, struct iov_iter *iter, size_t len);
 int kdbus_pool_slice_copy_kvec(const struct kdbus_pool_slice *slice,

@@ -931,8 +931,7 @@ enum kdbus_dump_flags {
  * KDBUS_ITEM_DUMP_NAME per name the connection owns or waits for, one
  * KDBUS_ITEM_DUMP_MESSAGE per queued message in queue order, one
  * KDBUS_ITEM_DUMP_SLICE per busy slice of its pool in offset order, and
- * one KDBUS_ITEM_DUMP_REPLY per reply it owes or waits for, and one
- * KDBUS_ITEM_DUMP_MAPPING per mapping of its pool, in any process.
+ * one KDBUS_ITEM_DUMP_REPLY per reply it owes or waits for.
  */
 struct kdbus_cmd_dump {
 	__u64 size;
@@ -953,7 +952,6 @@ struct kdbus_cmd_dump {
  * @KDBUS_ITEM_DUMP_MESSAGE:	&kdbus_dump_message
  * @KDBUS_ITEM_DUMP_SLICE:	&kdbus_dump_slice
  * @KDBUS_ITEM_DUMP_REPLY:	&kdbus_dump_reply
- * @KDBUS_ITEM_DUMP_MAPPING:	&kdbus_dump_mapping
  */
 enum kdbus_dump_item_type {
 	_KDBUS_ITEM_DUMP_BASE		= 0x4000,
@@ -962,7 +960,6 @@ enum kdbus_dump_item_type {
 	KDBUS_ITEM_DUMP_MESSAGE,
 	KDBUS_ITEM_DUMP_SLICE,
 	KDBUS_ITEM_DUMP_REPLY,
-	KDBUS_ITEM_DUMP_MAPPING,
 };
 
 /**
@@ -1071,20 +1068,6 @@ struct kdbus_dump_reply {
 	__u64 peer_id;
 	__u64 cookie;
 	__u64 timeout_ns;
-} __attribute__((__aligned__(8)));
-
-/**
- * struct kdbus_dump_mapping - a mapping of the pool
- * @start:	first address, in the address space of a process that maps it
- * @end:	address after the last byte
- * @pgoff:	page of the pool mapped at @start
- *
- * A checkpointer finds, in a restored process, which pool to map where.
- */
-struct kdbus_dump_mapping {
-	__u64 start;
-	__u64 end;
-	__u64 pgoff;
 } __attribute__((__aligned__(8)));
 
 /**
