@@ -170,7 +170,7 @@ static int kdbus_dump_requests(struct kdbus_dump_buf *b,
  * message whole.
  */
 static int kdbus_dump_queue(struct kdbus_dump_buf *b, struct kdbus_conn *conn,
-			     struct kdbus_dump_conn *dc, u64 now)
+			    struct kdbus_dump_conn *dc, u64 now)
 {
 	struct kdbus_queue_entry *e;
 	struct kdbus_dump_message *dm;
