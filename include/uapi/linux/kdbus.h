@@ -1071,6 +1071,42 @@ struct kdbus_dump_reply {
 } __attribute__((__aligned__(8)));
 
 /**
+ * struct kdbus_cmd_restore - argument of KDBUS_CMD_CONN_RESTORE
+ * @size:		size of the whole struct, items included
+ * @flags:		KDBUS_FLAG_NEGOTIATE only
+ * @return_flags:	reserved, set to 0 by the kernel
+ * @ep_fd:		file descriptor of an endpoint file of the checkpoint
+ *			file's domain, opened and not used yet
+ * @dump:		user address of a dump, as KDBUS_CMD_CONN_DUMP wrote it
+ * @dump_size:		its size in bytes
+ * @pool:		user address of the pool's contents at the dump: pool_size
+ *			bytes laid out as the pool; only the busy slices the
+ *			dump lists are read
+ * @pool_size:		its size in bytes, the dump's pool_size
+ * @items:		none are accepted
+ *
+ * Turns the endpoint file into the dumped connection, as HELLO would have
+ * made it: same id, flags, attach flags and pool size; the dumped
+ * identity (KDBUS_ITEM_CREDS read in the checkpoint file opener's user
+ * namespace, KDBUS_ITEM_PIDS in its pid namespace, KDBUS_ITEM_SECLABEL,
+ * KDBUS_ITEM_CONN_DESCRIPTION), which is also the identity policy sees;
+ * its names, acquired again in dump order; and its queued messages and
+ * the slices user space held, at their offsets. It is privileged only if
+ * the dump says so and the endpoint file's opener was privileged there.
+ */
+struct kdbus_cmd_restore {
+	__u64 size;
+	__u64 flags;
+	__u64 return_flags;
+	__u64 ep_fd;
+	__u64 dump;
+	__u64 dump_size;
+	__u64 pool;
+	__u64 pool_size;
+	struct kdbus_item items[0];
+} __attribute__((__aligned__(8)));
+
+/**
  * enum kdbus_checkpoint_ioctl_type - checkpoint requests (kdbusfs)
  * @KDBUS_CMD_CHECKPOINT:	on any kdbusfs file: open a checkpoint file
  *				for its domain
@@ -1078,6 +1114,8 @@ struct kdbus_dump_reply {
  *				state into a buffer, optionally freezing it
  * @KDBUS_CMD_CONN_THAW:	on a checkpoint file: end its freeze of a
  *				connection
+ * @KDBUS_CMD_CONN_RESTORE:	on a checkpoint file: make an unused endpoint
+ *				file the connection a dump describes
  */
 enum kdbus_checkpoint_ioctl_type {
 	KDBUS_CMD_CHECKPOINT		= _IOWR(KDBUS_IOCTL_MAGIC, 0xc0,
@@ -1086,6 +1124,8 @@ enum kdbus_checkpoint_ioctl_type {
 						struct kdbus_cmd_dump),
 	KDBUS_CMD_CONN_THAW		= _IOW(KDBUS_IOCTL_MAGIC, 0xc2,
 					       struct kdbus_cmd_dump),
+	KDBUS_CMD_CONN_RESTORE		= _IOW(KDBUS_IOCTL_MAGIC, 0xc3,
+					       struct kdbus_cmd_restore),
 };
 
 /*
