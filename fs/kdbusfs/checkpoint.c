@@ -21,6 +21,7 @@
 #include "bus.h"
 #include "checkpoint.h"
 #include "conn.h"
+#include "connection.h"
 #include "domain.h"
 #include "handle.h"
 #include "item.h"
@@ -420,6 +421,178 @@ exit:
 	return kdbus_args_clear(&args, ret);
 }
 
+/* the dumped ids as credentials: no capabilities, no auxiliary groups */
+static const struct cred *kdbus_restore_cred(const struct kdbus_creds *in,
+					     struct user_namespace *ns)
+{
+	struct kdbus_meta_creds kc;
+	struct group_info *groups;
+	struct cred *cred;
+	int ret;
+
+	ret = kdbus_meta_creds_import(&kc, in, ns);
+	if (ret < 0)
+		return ERR_PTR(ret);
+	if (!uid_valid(kc.uid) || !uid_valid(kc.euid) ||
+	    !uid_valid(kc.suid) || !uid_valid(kc.fsuid) ||
+	    !gid_valid(kc.gid) || !gid_valid(kc.egid) ||
+	    !gid_valid(kc.sgid) || !gid_valid(kc.fsgid))
+		return ERR_PTR(-EINVAL);
+
+	cred = prepare_creds();
+	if (!cred)
+		return ERR_PTR(-ENOMEM);
+	groups = groups_alloc(0);
+	if (!groups) {
+		abort_creds(cred);
+		return ERR_PTR(-ENOMEM);
+	}
+	set_groups(cred, groups);
+	put_group_info(groups);
+	cred->uid = kc.uid;
+	cred->euid = kc.euid;
+	cred->suid = kc.suid;
+	cred->fsuid = kc.fsuid;
+	cred->gid = kc.gid;
+	cred->egid = kc.egid;
+	cred->sgid = kc.sgid;
+	cred->fsgid = kc.fsgid;
+	cap_clear(cred->cap_inheritable);
+	cap_clear(cred->cap_permitted);
+	cap_clear(cred->cap_effective);
+	cap_clear(cred->cap_ambient);
+	return cred;
+}
+
+/*
+ * Check a dump's items for size and kind, and find its parts: it comes
+ * from user space, which may have written it itself.
+ */
+static int kdbus_restore_parse(struct kdbus_conn_image *img, const void *buf,
+			       size_t size, const struct kdbus_creds **creds)
+{
+	const struct kdbus_item *item;
+	size_t pos, len;
+
+	*creds = NULL;
+	for (pos = 0; pos < size; pos += KDBUS_ALIGN8(item->size)) {
+		item = buf + pos;
+		if (size - pos < KDBUS_ITEM_HEADER_SIZE ||
+		    item->size < KDBUS_ITEM_HEADER_SIZE ||
+		    item->size > size - pos)
+			return -EINVAL;
+		len = item->size - KDBUS_ITEM_HEADER_SIZE;
+		if (!pos && item->type != KDBUS_ITEM_DUMP_CONN)
+			return -EINVAL;
+		switch (item->type) {
+		case KDBUS_ITEM_DUMP_CONN:
+			if (pos || len != sizeof(*img->conn))
+				return -EINVAL;
+			img->conn = (const void *)item->data;
+			break;
+		case KDBUS_ITEM_CREDS:
+			if (*creds || len != sizeof(**creds))
+				return -EINVAL;
+			*creds = &item->creds;
+			break;
+		case KDBUS_ITEM_PIDS:
+			if (img->pids || len != sizeof(*img->pids))
+				return -EINVAL;
+			img->pids = &item->pids;
+			break;
+		case KDBUS_ITEM_SECLABEL:
+		case KDBUS_ITEM_CONN_DESCRIPTION:
+			if (!kdbus_str_valid(item->str, len))
+				return -EINVAL;
+			if (item->type == KDBUS_ITEM_SECLABEL)
+				img->seclabel = item->str;
+			else
+				img->description = item->str;
+			break;
+		case KDBUS_ITEM_DUMP_NAME:
+			if (len <= sizeof(struct kdbus_dump_name) ||
+			    !kdbus_str_valid(((struct kdbus_dump_name *)
+					      item->data)->name,
+					     len - sizeof(struct kdbus_dump_name)))
+				return -EINVAL;
+			break;
+		case KDBUS_ITEM_DUMP_MESSAGE:
+			if (len != sizeof(struct kdbus_dump_message))
+				return -EINVAL;
+			break;
+		case KDBUS_ITEM_DUMP_SLICE:
+			if (len != sizeof(struct kdbus_dump_slice))
+				return -EINVAL;
+			break;
+		case KDBUS_ITEM_DUMP_REPLY:
+			/* expected replies are not restored yet */
+			return -EOPNOTSUPP;
+		default:
+			return -EINVAL;
+		}
+	}
+	if (!img->conn || !*creds)
+		return -EINVAL;
+	img->items = buf;
+	img->items_size = size;
+	return 0;
+}
+
+/* KDBUS_CMD_CONN_RESTORE */
+static int kdbus_ckpt_restore(struct kdbus_checkpoint *ckpt, void __user *argp)
+{
+	struct kdbus_conn_image img = {};
+	const struct kdbus_creds *creds;
+	struct kdbus_cmd_restore *cmd;
+	void *buf = NULL;
+	int ret;
+
+	struct kdbus_arg argv[] = {
+		{ .type = KDBUS_ITEM_NEGOTIATE },
+	};
+	struct kdbus_args args = {
+		.allowed_flags = KDBUS_FLAG_NEGOTIATE,
+		.argv = argv,
+		.argc = ARRAY_SIZE(argv),
+	};
+
+	ret = kdbus_args_parse(&args, argp, &cmd);
+	if (ret != 0)
+		return min(ret, 0);
+
+	if (!cmd->dump_size || cmd->dump_size > KDBUS_DUMP_MAX_SIZE ||
+	    !IS_ALIGNED(cmd->dump_size, 8)) {
+		ret = -EINVAL;
+		goto exit;
+	}
+	buf = vmemdup_user(u64_to_user_ptr(cmd->dump), cmd->dump_size);
+	if (IS_ERR(buf)) {
+		ret = PTR_ERR(buf);
+		buf = NULL;
+		goto exit;
+	}
+	ret = kdbus_restore_parse(&img, buf, cmd->dump_size, &creds);
+	if (ret < 0)
+		goto exit;
+	if (cmd->pool_size != img.conn->pool_size ||
+	    !access_ok(u64_to_user_ptr(cmd->pool), cmd->pool_size)) {
+		ret = -EINVAL;
+		goto exit;
+	}
+	img.pool = u64_to_user_ptr(cmd->pool);
+	img.cred = kdbus_restore_cred(creds, ckpt->view.user_ns);
+	if (IS_ERR(img.cred)) {
+		ret = PTR_ERR(img.cred);
+		goto exit;
+	}
+	ret = kdbus_handle_restore(cmd->ep_fd, ckpt->domain, &ckpt->view,
+				   &img);
+	put_cred(img.cred);
+exit:
+	kvfree(buf);
+	return kdbus_args_clear(&args, ret);
+}
+
 static long kdbus_ckpt_ioctl(struct file *file, unsigned int cmd,
 			     unsigned long arg)
 {
@@ -429,6 +602,8 @@ static long kdbus_ckpt_ioctl(struct file *file, unsigned int cmd,
 	case KDBUS_CMD_CONN_DUMP:
 	case KDBUS_CMD_CONN_THAW:
 		return kdbus_ckpt_cmd(ckpt, cmd, (void __user *)arg);
+	case KDBUS_CMD_CONN_RESTORE:
+		return kdbus_ckpt_restore(ckpt, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}

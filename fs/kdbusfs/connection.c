@@ -468,6 +468,303 @@ exit:
 	return conn;
 }
 
+static void kdbus_restore_drain(struct kdbus_conn *conn)
+{
+	struct kdbus_queue_entry *entry;
+
+	while ((entry = kdbus_queue_peek(&conn->queue, 0, false))) {
+		kdbus_queue_remove(&conn->queue, entry);
+		kdbus_queue_entry_quota(entry, &conn->quota, -1);
+		kdbus_queue_entry_free(entry);
+	}
+}
+
+/* the slice at @off, copied from the image's pool, with the kernel's ref */
+static struct kdbus_pool_slice *
+kdbus_restore_slice(struct kdbus_conn *conn, const struct kdbus_conn_image *img,
+		    const struct kdbus_dump_slice *ds)
+{
+	struct kdbus_pool_slice *slice;
+	struct iov_iter iter;
+	int ret;
+
+	slice = kdbus_pool_slice_alloc_at(conn->pool, ds->offset, ds->size);
+	if (IS_ERR(slice))
+		return slice;
+	iov_iter_ubuf(&iter, ITER_SOURCE, (void __user *)img->pool + ds->offset,
+		      ds->size);
+	ret = kdbus_pool_slice_copy_iter(slice, 0, &iter, ds->size);
+	if (ret < 0) {
+		kdbus_pool_slice_release(slice);
+		return ERR_PTR(ret);
+	}
+	return slice;
+}
+
+/*
+ * The pool's busy slices at their offsets: what user space held is
+ * published again, what was queued is queued again, in the dumped order,
+ * charged to the connection's own user. Files and expected replies are not
+ * restored: such messages are refused.
+ */
+static int kdbus_restore_pool(struct kdbus_conn *conn,
+			      const struct kdbus_conn_image *img)
+{
+	const struct kdbus_dump_message *dm;
+	const struct kdbus_dump_slice *ds;
+	struct kdbus_queue_entry *entry;
+	struct kdbus_pool_slice *slice;
+	const struct kdbus_item *item, *s;
+	int ret;
+
+	KDBUS_ITEMS_FOREACH(item, img->items, img->items_size) {
+		if (item->type != KDBUS_ITEM_DUMP_SLICE)
+			continue;
+		ds = (const void *)item->data;
+		if (ds->flags & ~(KDBUS_DUMP_SLICE_KERNEL |
+				  KDBUS_DUMP_SLICE_USER))
+			return -EINVAL;
+		/* queued slices come with their messages, below */
+		if (ds->flags & KDBUS_DUMP_SLICE_KERNEL)
+			continue;
+		if (!(ds->flags & KDBUS_DUMP_SLICE_USER))
+			return -EINVAL;
+		slice = kdbus_restore_slice(conn, img, ds);
+		if (IS_ERR(slice))
+			return PTR_ERR(slice);
+		kdbus_pool_slice_publish(slice, NULL, NULL);
+		kdbus_pool_slice_release(slice);
+	}
+
+	KDBUS_ITEMS_FOREACH(item, img->items, img->items_size) {
+		if (item->type != KDBUS_ITEM_DUMP_MESSAGE)
+			continue;
+		dm = (const void *)item->data;
+		if (dm->n_fds || dm->n_memfds || dm->expects_reply)
+			return -EOPNOTSUPP;
+		/* its slice must be listed, as queued, with its size */
+		ds = NULL;
+		KDBUS_ITEMS_FOREACH(s, img->items, img->items_size) {
+			if (s->type != KDBUS_ITEM_DUMP_SLICE)
+				continue;
+			ds = (const void *)s->data;
+			if (ds->offset == dm->offset)
+				break;
+			ds = NULL;
+		}
+		if (!ds || ds->size != dm->size ||
+		    ds->flags != KDBUS_DUMP_SLICE_KERNEL)
+			return -EINVAL;
+
+		entry = kdbus_queue_entry_new(0, 0);
+		if (IS_ERR(entry))
+			return PTR_ERR(entry);
+		entry->slice = kdbus_restore_slice(conn, img, ds);
+		if (IS_ERR(entry->slice)) {
+			ret = PTR_ERR(entry->slice);
+			entry->slice = NULL;
+			kdbus_queue_entry_free(entry);
+			return ret;
+		}
+		entry->priority = dm->priority;
+		entry->src_id = dm->src_id;
+		entry->cookie = dm->cookie;
+		entry->dst_name_id = dm->dst_name_id;
+		entry->msg_size = dm->size;
+
+		mutex_lock(&conn->lock);
+		ret = kdbus_quota_charge(&conn->quota, conn->user->uid, dm->size,
+					 0, kdbus_pool_size(conn->pool) -
+					 kdbus_pool_used(conn->pool));
+		if (ret == 0) {
+			entry->charged = true;
+			entry->sender = conn->user->uid;
+			entry->charged_size = dm->size;
+			kdbus_queue_add(&conn->queue, entry);
+			entry = NULL;
+		}
+		mutex_unlock(&conn->lock);
+		kdbus_queue_entry_free(entry);
+		if (ret < 0)
+			return ret;
+	}
+
+	/* every kernel-held slice was a queued message */
+	KDBUS_ITEMS_FOREACH(item, img->items, img->items_size) {
+		if (item->type != KDBUS_ITEM_DUMP_SLICE)
+			continue;
+		ds = (const void *)item->data;
+		if (!(ds->flags & KDBUS_DUMP_SLICE_KERNEL))
+			continue;
+		ret = -EINVAL;
+		KDBUS_ITEMS_FOREACH(s, img->items, img->items_size)
+			if (s->type == KDBUS_ITEM_DUMP_MESSAGE &&
+			    ((const struct kdbus_dump_message *)s->data)->offset ==
+			    ds->offset)
+				ret = 0;
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+/* names again, in dump order; a name it owned must be its own again */
+static int kdbus_restore_names(struct kdbus_conn *conn,
+			       const struct kdbus_conn_image *img)
+{
+	struct kdbus_name_registry *reg = &conn->bus->names;
+	const struct kdbus_dump_name *dn;
+	const struct kdbus_item *item;
+	LIST_HEAD(changes);
+	u64 rflags;
+	int ret;
+
+	KDBUS_ITEMS_FOREACH(item, img->items, img->items_size) {
+		if (item->type != KDBUS_ITEM_DUMP_NAME)
+			continue;
+		dn = (const void *)item->data;
+		if (!kdbus_name_is_valid(dn->name, false))
+			return -EINVAL;
+		if (!kdbus_policy_may_own(conn, dn->name))
+			return -EPERM;
+		rflags = 0;
+		kdbus_names_lock(reg);
+		ret = kdbus_name_acquire(reg, conn, dn->name,
+					 dn->flags & KDBUS_NAME_REQUEST_FLAGS,
+					 &rflags, &changes);
+		kdbus_names_finish(conn->bus, &changes);
+		if (ret < 0)
+			return ret;
+		if ((dn->flags & KDBUS_NAME_PRIMARY) &&
+		    (rflags & KDBUS_NAME_IN_QUEUE))
+			return -EADDRINUSE;
+	}
+	return 0;
+}
+
+/**
+ * kdbus_conn_restore() - make a connection from a checkpoint's dump
+ * @ep:		endpoint of the unused file that becomes the connection
+ * @privileged:	that file's opener was privileged at open()
+ * @view:	the checkpoint file opener's namespaces, which the dump's ids
+ *		were read in
+ * @img:	the checked dump
+ *
+ * As HELLO, but with the dumped id, identity, pool contents, queue and
+ * names. The connection is privileged only as dumped and only if the
+ * endpoint file's opener was. The id must be free on the bus; ids handed
+ * out later are above it.
+ *
+ * Return: the new, active connection, or ERR_PTR: -EOPNOTSUPP (roles,
+ * messages with files or expecting replies), -EINVAL (pool size, attach
+ * flags, id, slices that overlap or are not listed), -ECONNREFUSED
+ * (attach_flags_send lacks what the bus requires), -EEXIST (the id is
+ * taken), -EADDRINUSE (an owned name has another owner), -EPERM (policy
+ * forbids owning a name), -EMFILE, -ESHUTDOWN, -EXFULL, -EFAULT, -ENOMEM.
+ */
+struct kdbus_conn *kdbus_conn_restore(struct kdbus_ep *ep, bool privileged,
+				      const struct kdbus_meta_view *view,
+				      const struct kdbus_conn_image *img)
+{
+	const struct kdbus_dump_conn *dc = img->conn;
+	struct kdbus_conn_fake fake = {
+		.pids = img->pids,
+		.seclabel = img->seclabel,
+	};
+	struct kdbus_cmd_hello hello = {
+		.flags = dc->flags,
+		.pool_size = dc->pool_size,
+	};
+	struct kdbus_bus *bus = ep->bus;
+	struct kdbus_conn *conn;
+	bool held = false;
+	s64 last;
+	int ret;
+
+	if (dc->flags & ~KDBUS_HELLO_ACCEPT_FD)
+		return ERR_PTR(-EOPNOTSUPP);
+	if (!dc->id || dc->id > S64_MAX || !dc->pool_size ||
+	    !PAGE_ALIGNED(dc->pool_size) || dc->pool_size > KDBUS_POOL_MAX_SIZE)
+		return ERR_PTR(-EINVAL);
+	ret = kdbus_sanitize_attach_flags(dc->attach_flags_send,
+					  &hello.attach_flags_send);
+	if (ret == 0)
+		ret = kdbus_sanitize_attach_flags(dc->attach_flags_recv,
+						  &hello.attach_flags_recv);
+	if (ret < 0)
+		return ERR_PTR(ret);
+	if (bus->attach_flags_owner & ~hello.attach_flags_send)
+		return ERR_PTR(-ECONNREFUSED);
+
+	conn = kdbus_conn_new(ep, img->cred, privileged, view, &hello,
+			      img->description, &fake);
+	if (IS_ERR(conn))
+		return conn;
+	INIT_DELAYED_WORK(&conn->work, kdbus_reply_work);
+	conn->privileged = dc->privileged && privileged;
+
+	ret = kdbus_notify_id_reserve(conn);
+	if (ret < 0)
+		goto exit;
+	ret = kdbus_user_charge(conn->user, KDBUS_USER_CONNECTIONS,
+				READ_ONCE(bus->domain->max_connections));
+	if (ret < 0)
+		goto exit;
+	conn->charged = true;
+
+	/* before anyone can send to it, so that no slice is taken yet */
+	ret = kdbus_restore_pool(conn, img);
+	if (ret < 0)
+		goto exit;
+
+	if (!kdbus_node_acquire(&ep->node)) {
+		ret = -ESHUTDOWN;
+		goto exit;
+	}
+	if (!kdbus_node_acquire(&bus->node)) {
+		kdbus_node_release(&ep->node);
+		ret = -ESHUTDOWN;
+		goto exit;
+	}
+	/* later HELLOs get ids above it, so none can take it from now on */
+	last = atomic64_read(&bus->last_conn_id);
+	while (last < (s64)dc->id &&
+	       !atomic64_try_cmpxchg(&bus->last_conn_id, &last, dc->id))
+		;
+	conn->id = dc->id;
+	ret = xa_insert(&bus->conns, conn->id, conn, GFP_KERNEL_ACCOUNT);
+	if (ret == 0) {
+		kdbus_active_activate(&conn->active);
+		held = kdbus_conn_acquire(conn);
+	} else if (ret == -EBUSY) {
+		ret = -EEXIST;
+	}
+	kdbus_node_release(&bus->node);
+	kdbus_node_release(&ep->node);
+	if (ret < 0)
+		goto exit;
+
+	conn->announced = true;
+	kdbus_notify_id_change(conn, KDBUS_ITEM_ID_ADD);
+	kdbus_notify_flush(bus);
+	ret = kdbus_restore_names(conn, img);
+
+exit:
+	if (ret < 0 && held) {
+		kdbus_conn_disconnect(conn, false);
+	} else if (ret < 0) {
+		kdbus_restore_drain(conn);
+		kdbus_active_deactivate(&conn->active);
+	}
+	if (held)
+		kdbus_conn_end_op(conn);
+	if (ret < 0) {
+		kdbus_conn_unref(conn);
+		return ERR_PTR(ret);
+	}
+	return conn;
+}
+
 /**
  * kdbus_cmd_byebye() - handle KDBUS_CMD_BYEBYE
  * @conn:	connection; the caller holds no active reference on it

@@ -377,6 +377,72 @@ exit:
 	return conn;
 }
 
+/**
+ * kdbus_handle_restore() - make an unused endpoint file a restored connection
+ * @fd:		file descriptor of the calling task: the endpoint file
+ * @domain:	domain the file must belong to
+ * @view:	namespaces the dump was read in
+ * @img:	the checked dump
+ *
+ * The file takes the connection role, as with HELLO, and its opener's
+ * open-time privilege bounds the connection's.
+ *
+ * Return: 0, -EBADF (no kdbusfs file), -EBADFD (not an endpoint file, or
+ * one that has a role), -EXDEV (another domain), -ESHUTDOWN, or an error
+ * of kdbus_conn_restore().
+ */
+int kdbus_handle_restore(u64 fd, struct kdbus_domain *domain,
+			 const struct kdbus_meta_view *view,
+			 const struct kdbus_conn_image *img)
+{
+	struct kdbus_handle *handle;
+	struct kdbus_conn *conn;
+	struct kdbus_ep *ep;
+	struct fd f;
+	int ret = 0;
+
+	if (fd > INT_MAX)
+		return -EBADF;
+	f = fdget(fd);
+	if (!fd_file(f))
+		return -EBADF;
+	if (fd_file(f)->f_op != &kdbus_handle_ops) {
+		ret = -EBADF;
+		goto exit;
+	}
+	handle = fd_file(f)->private_data;
+	if (handle->node->type != KDBUS_NODE_ENDPOINT) {
+		ret = -EBADFD;
+		goto exit;
+	}
+	ep = container_of(handle->node, struct kdbus_ep, node);
+	if (ep->bus->domain != domain) {
+		ret = -EXDEV;
+		goto exit;
+	}
+
+	mutex_lock(&handle->lock);
+	if (handle->type != KDBUS_HANDLE_NONE) {
+		ret = -EBADFD;
+	} else if (!kdbus_node_is_active(handle->node)) {
+		ret = -ESHUTDOWN;
+	} else {
+		conn = kdbus_conn_restore(ep, handle->privileged, view, img);
+		if (IS_ERR(conn)) {
+			ret = PTR_ERR(conn);
+		} else {
+			handle->conn = conn;
+			/* pairs with smp_load_acquire() of the role */
+			smp_store_release(&handle->type,
+					  KDBUS_HANDLE_CONNECTED);
+		}
+	}
+	mutex_unlock(&handle->lock);
+exit:
+	fdput(f);
+	return ret;
+}
+
 static long kdbus_handle_ioctl(struct file *file, unsigned int cmd,
 			       unsigned long arg)
 {

@@ -21,9 +21,15 @@
 #include <linux/fs.h>
 
 struct kdbus_conn;
+struct kdbus_conn_image;
+struct kdbus_domain;
+struct kdbus_meta_view;
 
 extern const struct file_operations kdbus_handle_ops;
 
 struct kdbus_conn *kdbus_handle_conn_get(u64 fd);
+int kdbus_handle_restore(u64 fd, struct kdbus_domain *domain,
+			 const struct kdbus_meta_view *view,
+			 const struct kdbus_conn_image *img);
 
 #endif

@@ -364,6 +364,76 @@ void kdbus_pool_slice_release(struct kdbus_pool_slice *slice)
 }
 
 /**
+ * kdbus_pool_slice_alloc_at() - reserve a given range of a pool
+ * @pool:	pool to reserve in
+ * @off:	offset, 8-byte aligned
+ * @size:	size, 8-byte aligned
+ *
+ * For a restored connection, whose user space knows its slices by offset.
+ * The range must lie in one free slice.
+ *
+ * Return: the slice, with the kernel's reference, ERR_PTR(-EINVAL) for a
+ * range that is not free, or ERR_PTR(-ENOMEM).
+ */
+struct kdbus_pool_slice *kdbus_pool_slice_alloc_at(struct kdbus_pool *pool,
+						   size_t off, size_t size)
+{
+	struct kdbus_pool_slice *s, *slice, *head, *tail;
+
+	if (!size || !IS_ALIGNED(off | size, 8) || off > pool->size ||
+	    size > pool->size - off)
+		return ERR_PTR(-EINVAL);
+	head = kdbus_pool_slice_new(pool, 0, 0);
+	tail = kdbus_pool_slice_new(pool, 0, 0);
+	slice = kdbus_pool_slice_new(pool, off, size);
+	if (IS_ERR(head) || IS_ERR(tail) || IS_ERR(slice)) {
+		slice = ERR_PTR(-ENOMEM);
+		goto exit_free;
+	}
+
+	mutex_lock(&pool->lock);
+	list_for_each_entry(s, &pool->slices, entry)
+		if (s->off + s->size > off)
+			break;
+	if (list_entry_is_head(s, &pool->slices, entry) || !s->free ||
+	    s->off > off || s->off + s->size < off + size) {
+		mutex_unlock(&pool->lock);
+		kfree(slice);
+		slice = ERR_PTR(-EINVAL);
+		goto exit_free;
+	}
+	/* @s becomes what lies before; the rest after goes into @tail */
+	rb_erase(&s->rb_node, &pool->free);
+	list_add(&slice->entry, &s->entry);
+	if (s->off + s->size > off + size) {
+		tail->off = off + size;
+		tail->size = s->off + s->size - tail->off;
+		list_add(&tail->entry, &slice->entry);
+		kdbus_pool_add_free(pool, tail);
+		tail = NULL;
+	}
+	s->size = off - s->off;
+	if (s->size) {
+		kdbus_pool_add_free(pool, s);
+	} else {
+		list_del(&s->entry);
+		kfree(s);
+	}
+	slice->free = false;
+	kdbus_pool_add_busy(pool, slice);
+	slice->ref_kernel = true;
+	pool->used += size;
+	mutex_unlock(&pool->lock);
+
+exit_free:
+	if (!IS_ERR(head))
+		kfree(head);
+	if (!IS_ERR_OR_NULL(tail))
+		kfree(tail);
+	return slice;
+}
+
+/**
  * kdbus_pool_slice_publish() - hand a slice to user space
  * @slice:	slice to publish; the kernel keeps its reference
  * @out_offset:	set to its offset, may be NULL

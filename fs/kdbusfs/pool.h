@@ -47,6 +47,8 @@ void kdbus_pool_slice_publish(struct kdbus_pool_slice *slice,
 			      u64 *out_offset, u64 *out_size);
 size_t kdbus_pool_slice_size(const struct kdbus_pool_slice *slice);
 size_t kdbus_pool_slice_offset(const struct kdbus_pool_slice *slice);
+struct kdbus_pool_slice *kdbus_pool_slice_alloc_at(struct kdbus_pool *pool,
+						   size_t off, size_t size);
 size_t kdbus_pool_dump_slices(struct kdbus_pool *pool, void *buf, size_t size);
 int kdbus_pool_slice_copy_iter(const struct kdbus_pool_slice *slice,
 			       size_t off, struct iov_iter *iter, size_t len);
