@@ -26,7 +26,9 @@
 /* the service's pool: not the default, so that the dump shows it */
 #define SVC_POOL_SIZE		(2 * 1024 * 1024)
 #define SVC_ATTACH_SEND		(KDBUS_ATTACH_CREDS | KDBUS_ATTACH_PIDS)
-#define SVC_ATTACH_RECV		KDBUS_ATTACH_TIMESTAMP
+#define SVC_ATTACH_RECV		(KDBUS_ATTACH_TIMESTAMP | KDBUS_ATTACH_CREDS)
+/* what the client reveals */
+#define CLIENT_ATTACH_SEND	SVC_ATTACH_RECV
 #define SVC_DESCRIPTION		"checkpointed-service"
 #define NAME_A			"org.kdbusfs.ckpt.A"
 #define NAME_B			"org.kdbusfs.ckpt.B"
@@ -336,6 +338,21 @@ static int hello_service(const char *ep, struct kdbus_conn *c)
 	return kdbus_hello_cmd(fd, &b, c);
 }
 
+/* HELLO of the client: revealing CLIENT_ATTACH_SEND */
+static int hello_client(const char *ep, struct kdbus_conn *c)
+{
+	struct kdbus_cmd_hello *h;
+	struct kdbus_cmd_buf b;
+	int fd;
+
+	fd = open(ep, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	h = kdbus_hello_init(&b, 0, KDBUS_TEST_POOL_SIZE);
+	h->attach_flags_send = CLIENT_ATTACH_SEND;
+	return kdbus_hello_cmd(fd, &b, c);
+}
+
 FIXTURE(ckpt) {
 	struct kdbus_test_bus bus;
 	struct kdbus_conn svc, client;
@@ -352,8 +369,7 @@ FIXTURE_SETUP(ckpt)
 	ASSERT_NE(NULL, self->d);
 	ASSERT_EQ(0, kdbus_test_bus_make(&self->bus));
 	ASSERT_EQ(0, hello_service(self->bus.ep, &self->svc));
-	ASSERT_EQ(0, kdbus_hello(self->bus.ep, 0, KDBUS_TEST_POOL_SIZE,
-				 &self->client));
+	ASSERT_EQ(0, hello_client(self->bus.ep, &self->client));
 	self->ckpt = checkpoint(self->bus.control);
 	ASSERT_LE(0, self->ckpt) TH_LOG("CHECKPOINT: %s",
 					kdbus_errno_name(-self->ckpt));
@@ -576,7 +592,7 @@ TEST_F(ckpt, connections_of_another_domain_are_refused)
 	EXPECT_EQ(-EXDEV, dump_raw(oc_ckpt, self->svc.fd, KDBUS_DUMP_FREEZE,
 				   self->d->buf, sizeof(self->d->buf), NULL));
 	EXPECT_EQ(0, dump(oc_ckpt, oc.fd, 0, self->d))
-		TH_LOG("%s",     self->d->why);
+		TH_LOG("%s", self->d->why);
 	EXPECT_EQ(oc.id, self->d->conn->id);
 	close(oc_ckpt);
 	kdbus_conn_close(&oc);
@@ -634,7 +650,7 @@ TEST_F(ckpt, dump_shows_the_connection_as_hello_made_it)
 	struct dump *d = self->d;
 
 	ASSERT_EQ(0, dump(self->ckpt, self->svc.fd, 0, d))
-		TH_LOG("%s",    d->why);
+		TH_LOG("%s", d->why);
 	EXPECT_EQ(self->svc.id, d->conn->id);
 	EXPECT_EQ(KDBUS_HELLO_ACCEPT_FD, d->conn->flags);
 	EXPECT_EQ(SVC_ATTACH_SEND, d->conn->attach_flags_send);
@@ -661,9 +677,10 @@ TEST_F(ckpt, dump_shows_the_connection_as_hello_made_it)
 
 	/* the client's, without a description */
 	ASSERT_EQ(0, dump(self->ckpt, self->client.fd, 0, d))
-		TH_LOG("%s",       d->why);
+		TH_LOG("%s", d->why);
 	EXPECT_EQ(self->client.id, d->conn->id);
 	EXPECT_EQ(0, d->conn->flags);
+	EXPECT_EQ(CLIENT_ATTACH_SEND, d->conn->attach_flags_send);
 	EXPECT_EQ(KDBUS_TEST_POOL_SIZE, d->conn->pool_size);
 	EXPECT_EQ(NULL, d->description);
 }
@@ -688,7 +705,7 @@ TEST_F(ckpt, dump_lists_owned_and_queued_names)
 	ASSERT_TRUE(rflags & KDBUS_NAME_IN_QUEUE);
 
 	ASSERT_EQ(0, dump(self->ckpt, self->svc.fd, 0, d))
-		TH_LOG("%s",    d->why);
+		TH_LOG("%s", d->why);
 	EXPECT_EQ(2, d->n_names);
 	n = dump_name(d, NAME_A);
 	ASSERT_NE(NULL, n);
@@ -729,7 +746,7 @@ TEST_F(ckpt, dump_lists_owned_and_queued_names)
 	ASSERT_NE(NULL, n);
 	EXPECT_EQ(1, n->position);
 	ASSERT_EQ(0, dump(self->ckpt, self->svc.fd, 0, d))
-		TH_LOG("%s",    d->why);
+		TH_LOG("%s", d->why);
 	EXPECT_EQ(1, d->n_names);
 	EXPECT_EQ(NULL, dump_name(d, NAME_A));
 
@@ -814,6 +831,7 @@ TEST_F(ckpt, dump_lists_queued_messages_and_their_slices)
 	struct kdbus_dump_slice *ds;
 	struct kdbus_cmd_recv r;
 	struct dump *d = self->d;
+	struct kdbus_item *item;
 	struct kdbus_msg *m;
 	uint64_t first;
 	unsigned int i;
@@ -824,7 +842,7 @@ TEST_F(ckpt, dump_lists_queued_messages_and_their_slices)
 			TH_LOG("message %u", i);
 
 	ASSERT_EQ(0, dump(self->ckpt, self->svc.fd, 0, d))
-		TH_LOG("%s",    d->why);
+		TH_LOG("%s", d->why);
 	ASSERT_EQ(N_SENT, d->n_msgs);
 	for (i = 0; i < N_SENT; i++) {
 		dm = d->msgs[i];
@@ -847,6 +865,10 @@ TEST_F(ckpt, dump_lists_queued_messages_and_their_slices)
 		EXPECT_LE(m->size, dm->size);
 		/* whole, with the metadata the service asked for */
 		EXPECT_NE(NULL, kdbus_msg_item(m, KDBUS_ITEM_TIMESTAMP));
+		item = kdbus_msg_item(m, KDBUS_ITEM_CREDS);
+		EXPECT_NE(NULL, item);
+		if (item)
+			EXPECT_EQ(geteuid(), item->creds.euid);
 		/* in a slice of its own that the kernel holds */
 		ds = dump_slice_at(d, dm->offset);
 		ASSERT_NE(NULL, ds) TH_LOG("no slice at %llu",
@@ -866,7 +888,7 @@ TEST_F(ckpt, dump_lists_queued_messages_and_their_slices)
 	EXPECT_EQ(first, r.msg.offset);
 	EXPECT_EQ(sent[0].cookie, m->cookie);
 	ASSERT_EQ(0, dump(self->ckpt, self->svc.fd, 0, d))
-		TH_LOG("%s",    d->why);
+		TH_LOG("%s", d->why);
 	ASSERT_EQ(N_SENT - 1, d->n_msgs);
 	for (i = 0; i < N_SENT - 1; i++)
 		EXPECT_EQ(sent[i + 1].cookie, d->msgs[i]->cookie);
@@ -878,7 +900,7 @@ TEST_F(ckpt, dump_lists_queued_messages_and_their_slices)
 	/* freed, it is no longer busy */
 	ASSERT_EQ(0, kdbus_free(&self->svc, first));
 	ASSERT_EQ(0, dump(self->ckpt, self->svc.fd, 0, d))
-		TH_LOG("%s",    d->why);
+		TH_LOG("%s", d->why);
 	EXPECT_EQ(N_SENT - 1, d->n_slices);
 	EXPECT_EQ(NULL, dump_slice_at(d, first));
 }
@@ -894,7 +916,7 @@ TEST_F(ckpt, dump_lists_replies_owed_and_awaited)
 
 	/* the service owes it */
 	ASSERT_EQ(0, dump(self->ckpt, self->svc.fd, 0, d))
-		TH_LOG("%s",    d->why);
+		TH_LOG("%s", d->why);
 	ASSERT_EQ(1, d->n_replies);
 	dr = dump_reply(d, 77);
 	ASSERT_NE(NULL, dr);
@@ -907,7 +929,7 @@ TEST_F(ckpt, dump_lists_replies_owed_and_awaited)
 
 	/* the client waits for it */
 	ASSERT_EQ(0, dump(self->ckpt, self->client.fd, 0, d))
-		TH_LOG("%s",       d->why);
+		TH_LOG("%s", d->why);
 	ASSERT_EQ(1, d->n_replies);
 	dr = dump_reply(d, 77);
 	ASSERT_NE(NULL, dr);
@@ -924,10 +946,10 @@ TEST_F(ckpt, dump_lists_replies_owed_and_awaited)
 	a.cookie_reply = 77;
 	ASSERT_EQ(0, kdbus_send(&self->svc, self->client.id, &a));
 	ASSERT_EQ(0, dump(self->ckpt, self->svc.fd, 0, d))
-		TH_LOG("%s",    d->why);
+		TH_LOG("%s", d->why);
 	EXPECT_EQ(0, d->n_replies);
 	ASSERT_EQ(0, dump(self->ckpt, self->client.fd, 0, d))
-		TH_LOG("%s",       d->why);
+		TH_LOG("%s", d->why);
 	EXPECT_EQ(0, d->n_replies);
 	ASSERT_EQ(1, d->n_msgs);
 	EXPECT_EQ(78, d->msgs[0]->cookie);
@@ -973,25 +995,38 @@ TEST_F(ckpt, a_synchronous_call_is_marked_as_one)
 	int i;
 
 	ASSERT_EQ(0, pthread_create(&t, NULL, sync_call_thread, &sc));
-	/* until the call is on its way */
+	/* until the call is queued at the service */
 	for (i = 0; i < 200; i++) {
-		ASSERT_EQ(0, dump(self->ckpt, self->client.fd, 0, d))
+		ASSERT_EQ(0, dump(self->ckpt, self->svc.fd, 0, d))
 			TH_LOG("%s", d->why);
-		dr = dump_reply(d, 90);
-		if (dr)
+		if (d->n_msgs)
 			break;
 		usleep(50 * 1000);
 	}
-	ASSERT_NE(NULL, dr);
-	EXPECT_EQ(KDBUS_DUMP_REPLY_SYNC, dr->flags);
-	EXPECT_EQ(self->svc.id, dr->peer_id);
-	EXPECT_LE(dr->timeout_ns, CALL_TIMEOUT_NS);
-	ASSERT_EQ(0, dump(self->ckpt, self->svc.fd, 0, d))
-		TH_LOG("%s",    d->why);
+	ASSERT_EQ(1, d->n_msgs);
+	EXPECT_EQ(90, d->msgs[0]->cookie);
+	EXPECT_EQ(1, d->msgs[0]->expects_reply);
+	/* the service owes it, to a caller that waits */
 	dr = dump_reply(d, 90);
-	ASSERT_NE(NULL, dr);
-	EXPECT_EQ(KDBUS_DUMP_REPLY_OWED | KDBUS_DUMP_REPLY_SYNC, dr->flags);
-	EXPECT_EQ(self->client.id, dr->peer_id);
+	EXPECT_NE(NULL, dr);
+	if (dr) {
+		EXPECT_EQ(KDBUS_DUMP_REPLY_OWED | KDBUS_DUMP_REPLY_SYNC,
+			  dr->flags);
+		EXPECT_EQ(self->client.id, dr->peer_id);
+		EXPECT_GT(dr->timeout_ns, 0);
+		EXPECT_LE(dr->timeout_ns, CALL_TIMEOUT_NS);
+	}
+	/* the client waits for it */
+	ASSERT_EQ(0, dump(self->ckpt, self->client.fd, 0, d))
+		TH_LOG("%s", d->why);
+	dr = dump_reply(d, 90);
+	EXPECT_NE(NULL, dr);
+	if (dr) {
+		EXPECT_EQ(KDBUS_DUMP_REPLY_SYNC, dr->flags);
+		EXPECT_EQ(self->svc.id, dr->peer_id);
+		EXPECT_GT(dr->timeout_ns, 0);
+		EXPECT_LE(dr->timeout_ns, CALL_TIMEOUT_NS);
+	}
 
 	ASSERT_EQ(0, kdbus_recv(&self->svc, 0, 0, &m, NULL));
 	EXPECT_EQ(90, m->cookie);
@@ -1003,7 +1038,7 @@ TEST_F(ckpt, a_synchronous_call_is_marked_as_one)
 	EXPECT_EQ(0, sc.ret);
 	EXPECT_EQ(90, sc.reply_cookie);
 	ASSERT_EQ(0, dump(self->ckpt, self->client.fd, 0, d))
-		TH_LOG("%s",       d->why);
+		TH_LOG("%s", d->why);
 	EXPECT_EQ(0, d->n_replies);
 }
 
@@ -1058,7 +1093,7 @@ TEST_F(ckpt, a_frozen_connection_takes_no_messages_until_thawed)
 	EXPECT_EQ(1, d->conn->frozen);
 	/* a plain dump leaves it frozen */
 	ASSERT_EQ(0, dump(self->ckpt, self->svc.fd, 0, d))
-		TH_LOG("%s",    d->why);
+		TH_LOG("%s", d->why);
 	EXPECT_EQ(1, d->conn->frozen);
 	/* nothing refused was queued, and no reply is owed */
 	EXPECT_EQ(1, d->n_msgs);
@@ -1070,7 +1105,7 @@ TEST_F(ckpt, a_frozen_connection_takes_no_messages_until_thawed)
 	EXPECT_EQ(0, thaw(self->ckpt, self->svc.fd));
 	EXPECT_EQ(0, send_plain(&self->client, self->svc.id, 6));
 	ASSERT_EQ(0, dump(self->ckpt, self->svc.fd, 0, d))
-		TH_LOG("%s",    d->why);
+		TH_LOG("%s", d->why);
 	EXPECT_EQ(0, d->conn->frozen);
 	ASSERT_EQ(2, d->n_msgs);
 	EXPECT_EQ(1, d->msgs[0]->cookie);
@@ -1182,7 +1217,7 @@ TEST_F(ckpt, notifications_for_a_frozen_connection_are_counted_as_lost)
 	ASSERT_EQ(0, kdbus_hello(self->bus.ep, 0, KDBUS_TEST_POOL_SIZE,
 				 &late));
 	ASSERT_EQ(0, dump(self->ckpt, self->svc.fd, 0, d))
-		TH_LOG("%s",    d->why);
+		TH_LOG("%s", d->why);
 	EXPECT_EQ(1, d->conn->lost);
 	EXPECT_EQ(0, d->n_msgs);
 	EXPECT_EQ(0, thaw(self->ckpt, self->svc.fd));
@@ -1193,7 +1228,7 @@ TEST_F(ckpt, notifications_for_a_frozen_connection_are_counted_as_lost)
 	EXPECT_EQ(1, r.dropped_msgs);
 	kdbus_msg_free(&self->svc, m);
 	ASSERT_EQ(0, dump(self->ckpt, self->svc.fd, 0, d))
-		TH_LOG("%s",    d->why);
+		TH_LOG("%s", d->why);
 	EXPECT_EQ(0, d->conn->lost);
 	kdbus_conn_close(&late);
 }
