@@ -38,6 +38,7 @@
 /**
  * struct kdbus_checkpoint - state of an open checkpoint file
  * @domain:	domain it was opened for (node reference)
+ * @cred:	its opener's credentials
  * @view:	its opener's namespaces, for the ids and pids in dumps
  * @lock:	protects @frozen; taken before any connection's lock
  * @frozen:	connections it froze (conn->frozen_entry, each referenced)
@@ -45,6 +46,7 @@
  */
 struct kdbus_checkpoint {
 	struct kdbus_domain *domain;
+	const struct cred *cred;
 	struct kdbus_meta_view view;
 	struct mutex lock;	/* protects @frozen, @n_frozen */
 	struct list_head frozen;
@@ -148,6 +150,12 @@ static int kdbus_dump_requests(struct kdbus_dump_buf *b,
 		return -ENOMEM;
 	spin_lock(&conn->requests_lock);
 	list_for_each_entry(r, &conn->requests, req_entry) {
+		if (n == KDBUS_CONN_MAX_REQUESTS_PENDING)
+			break;
+		replies[n++] = kdbus_reply_ref(r);
+	}
+	/* synchronous requests count against the same limit */
+	list_for_each_entry(r, &conn->sync_waits, req_entry) {
 		if (n == KDBUS_CONN_MAX_REQUESTS_PENDING)
 			break;
 		replies[n++] = kdbus_reply_ref(r);
@@ -421,10 +429,16 @@ exit:
 	return kdbus_args_clear(&args, ret);
 }
 
-/* the dumped ids as credentials: no capabilities, no auxiliary groups */
-static const struct cred *kdbus_restore_cred(const struct kdbus_creds *in,
-					     struct user_namespace *ns)
+/*
+ * The dumped ids as credentials: no capabilities, no auxiliary groups; the
+ * rest (user namespace, security context) is the checkpoint file opener's,
+ * copied through an override so that the caller's own are not read.
+ */
+static const struct cred *kdbus_restore_cred(const struct kdbus_checkpoint *ckpt,
+					     const struct kdbus_creds *in)
 {
+	struct user_namespace *ns = ckpt->view.user_ns;
+	const struct cred *old;
 	struct kdbus_meta_creds kc;
 	struct group_info *groups;
 	struct cred *cred;
@@ -439,7 +453,9 @@ static const struct cred *kdbus_restore_cred(const struct kdbus_creds *in,
 	    !gid_valid(kc.sgid) || !gid_valid(kc.fsgid))
 		return ERR_PTR(-EINVAL);
 
+	old = override_creds(ckpt->cred);
 	cred = prepare_creds();
+	revert_creds(old);
 	if (!cred)
 		return ERR_PTR(-ENOMEM);
 	groups = groups_alloc(0);
@@ -580,7 +596,7 @@ static int kdbus_ckpt_restore(struct kdbus_checkpoint *ckpt, void __user *argp)
 		goto exit;
 	}
 	img.pool = u64_to_user_ptr(cmd->pool);
-	img.cred = kdbus_restore_cred(creds, ckpt->view.user_ns);
+	img.cred = kdbus_restore_cred(ckpt, creds);
 	if (IS_ERR(img.cred)) {
 		ret = PTR_ERR(img.cred);
 		goto exit;
@@ -618,6 +634,7 @@ static void kdbus_ckpt_free(struct kdbus_checkpoint *ckpt)
 		kdbus_ckpt_thaw_locked(ckpt, conn);
 	mutex_unlock(&ckpt->lock);
 	kdbus_meta_view_clear(&ckpt->view);
+	put_cred(ckpt->cred);
 	kdbus_node_unref(&ckpt->domain->node);
 	kfree(ckpt);
 }
@@ -701,6 +718,7 @@ int kdbus_cmd_checkpoint(struct kdbus_domain *domain, void __user *argp)
 	}
 	kdbus_node_ref(&domain->node);
 	ckpt->domain = domain;
+	ckpt->cred = get_current_cred();
 
 	fd = get_unused_fd_flags(O_CLOEXEC);
 	if (fd < 0) {

@@ -102,6 +102,7 @@ struct kdbus_conn *kdbus_conn_new(struct kdbus_ep *ep,
 	atomic_set(&conn->n_requests, 0);
 	spin_lock_init(&conn->requests_lock);
 	INIT_LIST_HEAD(&conn->requests);
+	INIT_LIST_HEAD(&conn->sync_waits);
 	INIT_LIST_HEAD(&conn->interrupted);
 	kdbus_quota_init(&conn->quota);
 	INIT_LIST_HEAD(&conn->names_list);

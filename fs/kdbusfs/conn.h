@@ -99,6 +99,8 @@ struct kdbus_pool;
  * @requests_lock:	protects @requests; taken inside any connection's lock
  * @requests:		those requests' reply objects, while linked at the
  *			connection that owes them (reply->req_entry)
+ * @sync_waits:		reply objects of synchronous requests while their
+ *			sender sleeps for them (reply->req_entry), for dumps
  * @interrupted:	synchronous requests whose wait a signal interrupted,
  *			kept for the restarted call to pick up
  * @n_interrupted:	number of them
@@ -143,8 +145,9 @@ struct kdbus_conn {
 	struct kdbus_queue queue;
 	struct list_head reply_list;
 	atomic_t n_requests;
-	spinlock_t requests_lock;	/* protects @requests */
+	spinlock_t requests_lock;	/* protects @requests, @sync_waits */
 	struct list_head requests;
+	struct list_head sync_waits;
 	struct list_head interrupted;
 	unsigned int n_interrupted;
 	struct kdbus_quota_table quota;

@@ -633,6 +633,8 @@ static int kdbus_restore_names(struct kdbus_conn *conn,
 					 dn->flags & KDBUS_NAME_REQUEST_FLAGS,
 					 &rflags, &changes);
 		kdbus_names_finish(conn->bus, &changes);
+		if (ret == -EEXIST)
+			return -EADDRINUSE;
 		if (ret < 0)
 			return ret;
 		if ((dn->flags & KDBUS_NAME_PRIMARY) &&

@@ -432,10 +432,17 @@ static int kdbus_send_wait_reply(struct kdbus_conn *conn,
 	bool unlink = false;
 	int ret, err;
 
+	/* seen by a checkpoint's dump while it sleeps */
+	spin_lock(&conn->requests_lock);
+	list_add_tail(&reply->req_entry, &conn->sync_waits);
+	spin_unlock(&conn->requests_lock);
 	/* a deadline centuries away is a long wait, not an overflow */
 	ret = kdbus_send_sleep(conn, reply, cancel,
 			       ns_to_ktime(min_t(u64, reply->deadline_ns,
 						 KTIME_MAX)));
+	spin_lock(&conn->requests_lock);
+	list_del_init(&reply->req_entry);
+	spin_unlock(&conn->requests_lock);
 
 	mutex_lock(&conn->lock);
 	if (!reply->waiting) {

@@ -12,7 +12,7 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 cd "$here"
-all="mount_test bus_test connection_test message_test metadata_test names_test match_test endpoint_test policy_test conformance_test security_test checkpoint_test stress_test libkdbus.sh libkdbus-dbus.sh cli.sh samples.sh bridge.sh bridge-daemon.sh criu.sh"
+all="mount_test bus_test connection_test message_test metadata_test names_test match_test endpoint_test policy_test conformance_test security_test checkpoint_test restore_test stress_test libkdbus.sh libkdbus-dbus.sh cli.sh samples.sh bridge.sh bridge-daemon.sh criu.sh"
 # --list: the tests a run without KDBUSFS_TESTS runs
 if [ "${1:-}" = --list ]; then
 	echo "$all"

@@ -1,0 +1,415 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KDBUS_CMD_CONN_RESTORE (kdbusfs extension): an unused endpoint file
+ * becomes the connection a dump describes, with its id, names, queued
+ * messages and the slices its user held, at their offsets; bad dumps and
+ * files are refused and leave the endpoint file usable.
+ */
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+
+#include "kselftest_harness.h"
+#include "kdbus_util.h"
+
+#define NAME_A		"org.kdbusfs.restore.A"
+#define NAME_B		"org.kdbusfs.restore.B"
+#define DUMP_SIZE	(64 * 1024)
+
+/* a connection's dump and a copy of its pool's busy slices */
+struct image {
+	uint64_t buf[DUMP_SIZE / 8];
+	uint64_t size;
+	uint8_t *pool;
+	uint64_t pool_size;
+};
+
+static int checkpoint(int fd)
+{
+	struct kdbus_cmd_checkpoint cmd = { .size = sizeof(cmd) };
+	int ret;
+
+	ret = kdbus_ioctl(fd, KDBUS_CMD_CHECKPOINT, &cmd);
+	return ret ? ret : (int)cmd.fd;
+}
+
+/* the first item of @type in @img, or NULL */
+static struct kdbus_item *image_item(struct image *img, uint64_t type)
+{
+	struct kdbus_item *item;
+	uint64_t pos;
+
+	for (pos = 0; pos < img->size; pos += KDBUS_ALIGN8(item->size)) {
+		item = (void *)((uint8_t *)img->buf + pos);
+		if (item->type == type)
+			return item;
+	}
+	return NULL;
+}
+
+static struct kdbus_dump_conn *image_conn(struct image *img)
+{
+	struct kdbus_item *item = image_item(img, KDBUS_ITEM_DUMP_CONN);
+
+	return item ? (void *)item->data : NULL;
+}
+
+/* dump @c (frozen) and copy its busy slices from its mapped pool */
+static int image_take(int ckpt, struct kdbus_conn *c, struct image *img)
+{
+	struct kdbus_cmd_dump cmd = {
+		.size = sizeof(cmd),
+		.flags = KDBUS_DUMP_FREEZE,
+		.conn_fd = c->fd,
+		.buffer = (uintptr_t)img->buf,
+		.buffer_size = sizeof(img->buf),
+	};
+	struct kdbus_dump_slice *ds;
+	struct kdbus_item *item;
+	uint64_t pos;
+	int ret;
+
+	ret = kdbus_ioctl(ckpt, KDBUS_CMD_CONN_DUMP, &cmd);
+	if (ret)
+		return ret;
+	img->size = cmd.dump_size;
+	img->pool_size = image_conn(img)->pool_size;
+	img->pool = mmap(NULL, img->pool_size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (img->pool == MAP_FAILED)
+		return -errno;
+	for (pos = 0; pos < img->size; pos += KDBUS_ALIGN8(item->size)) {
+		item = (void *)((uint8_t *)img->buf + pos);
+		if (item->type != KDBUS_ITEM_DUMP_SLICE)
+			continue;
+		ds = (void *)item->data;
+		memcpy(img->pool + ds->offset, c->pool + ds->offset, ds->size);
+	}
+	return 0;
+}
+
+static int restore(int ckpt, int ep_fd, struct image *img)
+{
+	struct kdbus_cmd_restore cmd = {
+		.size = sizeof(cmd),
+		.ep_fd = ep_fd,
+		.dump = (uintptr_t)img->buf,
+		.dump_size = img->size,
+		.pool = (uintptr_t)img->pool,
+		.pool_size = img->pool_size,
+	};
+
+	return kdbus_ioctl(ckpt, KDBUS_CMD_CONN_RESTORE, &cmd);
+}
+
+/* a connection of @fd, which restore made: map its pool */
+static int adopt(int fd, struct image *img, struct kdbus_conn *c)
+{
+	c->fd = fd;
+	c->id = image_conn(img)->id;
+	c->pool_size = img->pool_size;
+	c->pool = mmap(NULL, c->pool_size, PROT_READ, MAP_SHARED, fd, 0);
+	return c->pool == MAP_FAILED ? -errno : 0;
+}
+
+static int send_text(struct kdbus_conn *from, uint64_t to, uint64_t cookie,
+		     int64_t priority, const char *text)
+{
+	struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
+
+	a.cookie = cookie;
+	a.priority = priority;
+	a.data = text;
+	a.size = strlen(text) + 1;
+	return kdbus_send(from, to, &a);
+}
+
+/* receive one message: its cookie, source and text must be these */
+static int recv_text(struct kdbus_conn *c, uint64_t cookie, uint64_t src,
+		     const char *text)
+{
+	struct kdbus_msg *msg;
+	const char *p;
+	uint64_t size;
+	int ret;
+
+	ret = kdbus_recv(c, 0, 0, &msg, NULL);
+	if (ret)
+		return ret;
+	p = kdbus_msg_payload(c, msg, &size);
+	ret = msg->cookie == cookie && msg->src_id == src && p &&
+	      size == strlen(text) + 1 && !strcmp(p, text) ? 0 : -EBADMSG;
+	kdbus_msg_free(c, msg);
+	return ret;
+}
+
+FIXTURE(rst) {
+	struct kdbus_test_bus bus;
+	struct kdbus_conn svc, client, restored;
+	struct image *img;
+	int ckpt;
+	int ep;
+};
+
+FIXTURE_SETUP(rst)
+{
+	self->svc.fd = -1;
+	self->client.fd = -1;
+	self->restored.fd = -1;
+	self->ep = -1;
+	self->img = calloc(1, sizeof(*self->img));
+	ASSERT_NE(NULL, self->img);
+	ASSERT_EQ(0, kdbus_test_bus_make(&self->bus));
+	ASSERT_EQ(0, kdbus_hello(self->bus.ep, 0, KDBUS_TEST_POOL_SIZE,
+				 &self->svc));
+	ASSERT_EQ(0, kdbus_hello(self->bus.ep, 0, KDBUS_TEST_POOL_SIZE,
+				 &self->client));
+	self->ckpt = checkpoint(self->bus.control);
+	ASSERT_LE(0, self->ckpt) TH_LOG("CHECKPOINT: %s",
+					kdbus_errno_name(-self->ckpt));
+	self->ep = open(self->bus.ep, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->ep);
+}
+
+FIXTURE_TEARDOWN(rst)
+{
+	if (self->ep >= 0 && self->restored.fd != self->ep)
+		close(self->ep);
+	if (self->ckpt >= 0)
+		close(self->ckpt);
+	kdbus_conn_close(&self->restored);
+	kdbus_conn_close(&self->client);
+	kdbus_conn_close(&self->svc);
+	kdbus_test_bus_close(&self->bus);
+	if (self->img->pool && self->img->pool != MAP_FAILED)
+		munmap(self->img->pool, self->img->pool_size);
+	free(self->img);
+}
+
+TEST_F(rst, a_restored_connection_is_the_dumped_one_again)
+{
+	uint64_t held_off, id = self->svc.id, flags = 0;
+	struct kdbus_conn fresh = { .fd = -1 };
+	struct kdbus_info *list;
+	struct kdbus_msg *msg;
+	size_t list_size;
+	uint8_t held[64];
+
+	ASSERT_EQ(0, kdbus_name_acquire(&self->svc, NAME_A, 0, NULL));
+	ASSERT_EQ(0, kdbus_name_acquire(&self->svc, NAME_B, 0, NULL));
+	/* one received and held, two queued */
+	ASSERT_EQ(0, send_text(&self->client, id, 1, 0, "held"));
+	ASSERT_EQ(0, send_text(&self->client, id, 2, 0, "first"));
+	ASSERT_EQ(0, send_text(&self->client, id, 3, 0, "second"));
+	ASSERT_EQ(0, kdbus_recv(&self->svc, 0, 0, &msg, NULL));
+	ASSERT_EQ(1, msg->cookie);
+	held_off = (uint8_t *)msg - self->svc.pool;
+	memcpy(held, msg, sizeof(held));
+
+	ASSERT_EQ(0, image_take(self->ckpt, &self->svc, self->img));
+	/* the tree is gone: its connection with it */
+	kdbus_conn_close(&self->svc);
+
+	ASSERT_EQ(0, restore(self->ckpt, self->ep, self->img));
+	ASSERT_EQ(0, adopt(self->ep, self->img, &self->restored));
+
+	/* the same id, with its names */
+	ASSERT_EQ(0, kdbus_list(&self->client, KDBUS_LIST_UNIQUE |
+				KDBUS_LIST_NAMES, &list, &list_size));
+	EXPECT_TRUE(kdbus_list_has(list, list_size, id, NAME_A, &flags));
+	EXPECT_TRUE(kdbus_list_has(list, list_size, id, NAME_B, NULL));
+	free(list);
+
+	/* the slice its user held, where it was, freed as before */
+	EXPECT_EQ(0, memcmp(self->restored.pool + held_off, held,
+			    sizeof(held)));
+	EXPECT_EQ(0, kdbus_free(&self->restored, held_off));
+	EXPECT_EQ(-ENXIO, kdbus_free(&self->restored, held_off));
+
+	/* the queue, once each, in order, intact */
+	EXPECT_EQ(0, recv_text(&self->restored, 2, self->client.id, "first"));
+	EXPECT_EQ(0, recv_text(&self->restored, 3, self->client.id,
+			       "second"));
+	EXPECT_EQ(-EAGAIN, kdbus_recv(&self->restored, 0, 0, &msg, NULL));
+
+	/* it works on: by id and by name, and new ids stay above it */
+	EXPECT_EQ(0, send_text(&self->client, id, 4, 0, "again"));
+	EXPECT_EQ(0, recv_text(&self->restored, 4, self->client.id,
+			       "again"));
+	ASSERT_EQ(0, kdbus_hello(self->bus.ep, 0, KDBUS_TEST_POOL_SIZE,
+				 &fresh));
+	EXPECT_LT(id, fresh.id);
+	EXPECT_LT(self->client.id, fresh.id);
+	kdbus_conn_close(&fresh);
+}
+
+TEST_F(rst, the_restored_identity_is_the_dumped_one)
+{
+	struct image *again = calloc(1, sizeof(*again));
+	struct kdbus_item *was, *is;
+
+	ASSERT_NE(NULL, again);
+	ASSERT_EQ(0, image_take(self->ckpt, &self->svc, self->img));
+	kdbus_conn_close(&self->svc);
+	ASSERT_EQ(0, restore(self->ckpt, self->ep, self->img));
+	ASSERT_EQ(0, adopt(self->ep, self->img, &self->restored));
+
+	/* what the kernel now holds of it, dumped again */
+	ASSERT_EQ(0, image_take(self->ckpt, &self->restored, again));
+	EXPECT_EQ(image_conn(self->img)->id, image_conn(again)->id);
+	EXPECT_EQ(image_conn(self->img)->pool_size,
+		  image_conn(again)->pool_size);
+	EXPECT_EQ(image_conn(self->img)->privileged,
+		  image_conn(again)->privileged);
+	was = image_item(self->img, KDBUS_ITEM_CREDS);
+	is = image_item(again, KDBUS_ITEM_CREDS);
+	ASSERT_NE(NULL, was);
+	ASSERT_NE(NULL, is);
+	EXPECT_EQ(0, memcmp(&was->creds, &is->creds, sizeof(is->creds)));
+	was = image_item(self->img, KDBUS_ITEM_PIDS);
+	is = image_item(again, KDBUS_ITEM_PIDS);
+	ASSERT_NE(NULL, was);
+	ASSERT_NE(NULL, is);
+	EXPECT_EQ(was->pids.pid, is->pids.pid);
+	EXPECT_EQ(was->pids.tid, is->pids.tid);
+	munmap(again->pool, again->pool_size);
+	free(again);
+}
+
+TEST_F(rst, an_id_that_is_in_use_is_refused)
+{
+	ASSERT_EQ(0, image_take(self->ckpt, &self->svc, self->img));
+	/* the dumped connection still lives */
+	EXPECT_EQ(-EEXIST, restore(self->ckpt, self->ep, self->img));
+	/* the file is still unused: HELLO works on it */
+	EXPECT_EQ(0, kdbus_hello_fd(self->ep, 0, KDBUS_TEST_POOL_SIZE,
+				    &self->restored));
+	self->ep = -1;
+}
+
+TEST_F(rst, only_an_unused_endpoint_file_of_the_domain_is_restored_into)
+{
+	struct kdbus_test_bus other;
+	int fd;
+
+	ASSERT_EQ(0, image_take(self->ckpt, &self->svc, self->img));
+	kdbus_conn_close(&self->svc);
+	EXPECT_EQ(-EBADFD, restore(self->ckpt, self->client.fd, self->img));
+	EXPECT_EQ(-EBADFD, restore(self->ckpt, self->bus.control, self->img));
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-EBADF, restore(self->ckpt, fd, self->img));
+	close(fd);
+	ASSERT_EQ(0, kdbus_test_bus_make(&other));
+	fd = open(other.ep, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-EXDEV, restore(self->ckpt, fd, self->img));
+	close(fd);
+	kdbus_test_bus_close(&other);
+	/* restore is a command of checkpoint files only */
+	EXPECT_EQ(-ENOTTY, restore(self->client.fd, self->ep, self->img));
+}
+
+TEST_F(rst, malformed_dumps_are_refused_and_leave_the_file_unused)
+{
+	struct image *img = self->img;
+	struct kdbus_dump_conn *dc;
+	uint64_t size;
+
+	ASSERT_EQ(0, image_take(self->ckpt, &self->svc, img));
+	kdbus_conn_close(&self->svc);
+	size = img->size;
+	dc = image_conn(img);
+
+	/* cut inside an item, and not a multiple of 8 */
+	img->size = size - 8;
+	EXPECT_EQ(-EINVAL, restore(self->ckpt, self->ep, img));
+	img->size = size - 4;
+	EXPECT_EQ(-EINVAL, restore(self->ckpt, self->ep, img));
+	img->size = 0;
+	EXPECT_EQ(-EINVAL, restore(self->ckpt, self->ep, img));
+	img->size = size;
+	/* the pool's size must be the dumped one */
+	img->pool_size += 4096;
+	EXPECT_EQ(-EINVAL, restore(self->ckpt, self->ep, img));
+	img->pool_size -= 4096;
+	/* a pool size HELLO would refuse */
+	dc->pool_size = 4095;
+	img->pool_size = 4095;
+	EXPECT_EQ(-EINVAL, restore(self->ckpt, self->ep, img));
+	dc->pool_size = KDBUS_TEST_POOL_SIZE;
+	img->pool_size = KDBUS_TEST_POOL_SIZE;
+	/* roles are not restored */
+	dc->flags |= KDBUS_HELLO_MONITOR;
+	EXPECT_EQ(-EOPNOTSUPP, restore(self->ckpt, self->ep, img));
+	dc->flags &= ~KDBUS_HELLO_MONITOR;
+	/* the first item must describe the connection */
+	((struct kdbus_item *)img->buf)->type = KDBUS_ITEM_DUMP_SLICE;
+	EXPECT_EQ(-EINVAL, restore(self->ckpt, self->ep, img));
+	((struct kdbus_item *)img->buf)->type = KDBUS_ITEM_DUMP_CONN;
+	/* and after all that, the file restores */
+	EXPECT_EQ(0, restore(self->ckpt, self->ep, img));
+	EXPECT_EQ(-EBADFD, restore(self->ckpt, self->ep, img));
+	ASSERT_EQ(0, adopt(self->ep, img, &self->restored));
+}
+
+TEST_F(rst, a_pool_that_cannot_be_read_fails_and_leaks_nothing)
+{
+	struct image *img = self->img;
+	uint8_t *pool;
+
+	ASSERT_EQ(0, send_text(&self->client, self->svc.id, 1, 0, "queued"));
+	ASSERT_EQ(0, image_take(self->ckpt, &self->svc, img));
+	kdbus_conn_close(&self->svc);
+	pool = img->pool;
+	/* the queued message's bytes are unreadable */
+	ASSERT_EQ(0, mprotect(pool, img->pool_size, PROT_NONE));
+	EXPECT_EQ(-EFAULT, restore(self->ckpt, self->ep, img));
+	ASSERT_EQ(0, mprotect(pool, img->pool_size, PROT_READ));
+	/* the id was not taken, nor the file */
+	EXPECT_EQ(0, restore(self->ckpt, self->ep, img));
+	ASSERT_EQ(0, adopt(self->ep, img, &self->restored));
+	EXPECT_EQ(0, recv_text(&self->restored, 1, self->client.id,
+			       "queued"));
+}
+
+TEST_F(rst, messages_with_files_are_not_restored_yet)
+{
+	struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
+	int fds[1] = { open("/dev/null", O_RDONLY | O_CLOEXEC) };
+
+	ASSERT_LE(0, fds[0]);
+
+	/* the service takes fds */
+	kdbus_conn_close(&self->svc);
+	ASSERT_EQ(0, kdbus_hello(self->bus.ep, KDBUS_HELLO_ACCEPT_FD,
+				 KDBUS_TEST_POOL_SIZE, &self->svc));
+	a.cookie = 1;
+	a.fds = fds;
+	a.n_fds = 1;
+	ASSERT_EQ(0, kdbus_send(&self->client, self->svc.id, &a));
+	close(fds[0]);
+	ASSERT_EQ(0, image_take(self->ckpt, &self->svc, self->img));
+	kdbus_conn_close(&self->svc);
+	EXPECT_EQ(-EOPNOTSUPP, restore(self->ckpt, self->ep, self->img));
+}
+
+TEST_F(rst, a_name_taken_meanwhile_fails_the_restore)
+{
+	ASSERT_EQ(0, kdbus_name_acquire(&self->svc, NAME_A, 0, NULL));
+	ASSERT_EQ(0, image_take(self->ckpt, &self->svc, self->img));
+	kdbus_conn_close(&self->svc);
+	ASSERT_EQ(0, kdbus_name_acquire(&self->client, NAME_A, 0, NULL));
+	EXPECT_EQ(-EADDRINUSE, restore(self->ckpt, self->ep, self->img));
+	/* the id is free again: with the name released, it restores */
+	ASSERT_EQ(0, kdbus_name_release(&self->client, NAME_A));
+	EXPECT_EQ(0, restore(self->ckpt, self->ep, self->img));
+	ASSERT_EQ(0, adopt(self->ep, self->img, &self->restored));
+}
+
+TEST_HARNESS_MAIN
