@@ -541,8 +541,11 @@ static int kdbus_restore_parse(struct kdbus_conn_image *img, const void *buf,
 				return -EINVAL;
 			break;
 		case KDBUS_ITEM_DUMP_REPLY:
-			/* expected replies are not restored yet */
-			return -EOPNOTSUPP;
+			if (len != sizeof(struct kdbus_dump_reply) ||
+			    ((struct kdbus_dump_reply *)item->data)->flags &
+			    ~(KDBUS_DUMP_REPLY_OWED | KDBUS_DUMP_REPLY_SYNC))
+				return -EINVAL;
+			break;
 		default:
 			return -EINVAL;
 		}

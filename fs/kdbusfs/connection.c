@@ -504,8 +504,8 @@ kdbus_restore_slice(struct kdbus_conn *conn, const struct kdbus_conn_image *img,
 /*
  * The pool's busy slices at their offsets: what user space held is
  * published again, what was queued is queued again, in the dumped order,
- * charged to the connection's own user. Files and expected replies are not
- * restored: such messages are refused.
+ * charged to the connection's own user. Files are not restored: such
+ * messages are refused.
  */
 static int kdbus_restore_pool(struct kdbus_conn *conn,
 			      const struct kdbus_conn_image *img)
@@ -540,7 +540,7 @@ static int kdbus_restore_pool(struct kdbus_conn *conn,
 		if (item->type != KDBUS_ITEM_DUMP_MESSAGE)
 			continue;
 		dm = (const void *)item->data;
-		if (dm->n_fds || dm->n_memfds || dm->expects_reply)
+		if (dm->n_fds || dm->n_memfds)
 			return -EOPNOTSUPP;
 		/* its slice must be listed, as queued, with its size */
 		ds = NULL;
@@ -644,6 +644,45 @@ static int kdbus_restore_names(struct kdbus_conn *conn,
 	return 0;
 }
 
+/*
+ * Replies expected between the connection and a peer on the bus now: the
+ * second of the two to be restored makes each one again, so a call within
+ * a restored tree completes. A peer that is gone, or not back yet, is
+ * skipped; so is one that was never dumped, which the connection's going
+ * away told already (REPLY_DEAD) and which may answer or let it time out.
+ */
+static int kdbus_restore_replies(struct kdbus_conn *conn,
+				 const struct kdbus_conn_image *img)
+{
+	const struct kdbus_dump_reply *dr;
+	const struct kdbus_item *item;
+	struct kdbus_conn *peer;
+	int ret = 0;
+
+	KDBUS_ITEMS_FOREACH(item, img->items, img->items_size) {
+		if (item->type != KDBUS_ITEM_DUMP_REPLY)
+			continue;
+		dr = (const void *)item->data;
+		peer = kdbus_bus_find_conn_by_id(conn->bus, dr->peer_id);
+		if (!peer)
+			continue;
+		if (dr->flags & KDBUS_DUMP_REPLY_OWED)
+			ret = kdbus_send_restore_reply(peer, conn, dr->cookie,
+						       dr->timeout_ns,
+						       dr->flags &
+						       KDBUS_DUMP_REPLY_SYNC);
+		else
+			ret = kdbus_send_restore_reply(conn, peer, dr->cookie,
+						       dr->timeout_ns,
+						       dr->flags &
+						       KDBUS_DUMP_REPLY_SYNC);
+		kdbus_conn_unref(peer);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
 /**
  * kdbus_conn_restore() - make a connection from a checkpoint's dump
  * @ep:		endpoint of the unused file that becomes the connection
@@ -658,7 +697,7 @@ static int kdbus_restore_names(struct kdbus_conn *conn,
  * out later are above it.
  *
  * Return: the new, active connection, or ERR_PTR: -EOPNOTSUPP (roles,
- * messages with files or expecting replies), -EINVAL (pool size, attach
+ * messages with files), -EMLINK (too many replies expected), -EINVAL (pool size, attach
  * flags, id, slices that overlap or are not listed), -ECONNREFUSED
  * (attach_flags_send lacks what the bus requires), -EEXIST (the id is
  * taken), -EADDRINUSE (an owned name has another owner), -EPERM (policy
@@ -750,6 +789,8 @@ struct kdbus_conn *kdbus_conn_restore(struct kdbus_ep *ep, bool privileged,
 	kdbus_notify_id_change(conn, KDBUS_ITEM_ID_ADD);
 	kdbus_notify_flush(bus);
 	ret = kdbus_restore_names(conn, img);
+	if (ret == 0)
+		ret = kdbus_restore_replies(conn, img);
 
 exit:
 	if (ret < 0 && held) {

@@ -302,6 +302,72 @@ kdbus_send_keep_interrupted(struct kdbus_conn *conn, struct kdbus_reply *reply)
 }
 
 /**
+ * kdbus_send_restore_reply() - expect a reply again, after a restore
+ * @src:	connection that waits for it
+ * @dst:	connection that owes it
+ * @cookie:	cookie of the request
+ * @timeout_ns:	time left until it expires
+ * @sync:	@src waits in a synchronous call: the call, restarted after
+ *		the restore, finds the request as one a signal interrupted
+ *
+ * Made once both sides are on the bus again, by whichever is restored
+ * second: nothing happens if the reply is expected already. A request
+ * queued at @dst gets the reply, as kdbus_send_insert() would have given.
+ *
+ * Return: 0, -EMLINK (@src has as many requests pending as it may), or
+ * -ENOMEM.
+ */
+int kdbus_send_restore_reply(struct kdbus_conn *src, struct kdbus_conn *dst,
+			     u64 cookie, u64 timeout_ns, bool sync)
+{
+	struct kdbus_reply *reply, *evicted = NULL;
+	struct kdbus_queue_entry *entry;
+	int ret = 0;
+
+	if (atomic_inc_return(&src->n_requests) >
+	    KDBUS_CONN_MAX_REQUESTS_PENDING) {
+		atomic_dec(&src->n_requests);
+		return -EMLINK;
+	}
+	reply = kdbus_reply_new(src, dst, cookie,
+				ktime_get_ns() + max_t(u64, timeout_ns, 1),
+				sync);
+	if (IS_ERR(reply)) {
+		atomic_dec(&src->n_requests);
+		return PTR_ERR(reply);
+	}
+
+	mutex_lock(&dst->lock);
+	if (kdbus_reply_find(dst, src, cookie)) {
+		atomic_dec(&src->n_requests);
+		goto unlock;
+	}
+	kdbus_reply_link(reply);
+	list_for_each_entry(entry, &dst->queue.msg_list, entry) {
+		if (!entry->reply && entry->src_id == src->id &&
+		    entry->cookie == cookie) {
+			entry->reply = kdbus_reply_ref(reply);
+			break;
+		}
+	}
+	sync = sync && reply->linked;
+unlock:
+	mutex_unlock(&dst->lock);
+
+	if (sync) {
+		mutex_lock(&src->lock);
+		evicted = kdbus_send_keep_interrupted(src, reply);
+		mutex_unlock(&src->lock);
+		if (evicted) {
+			kdbus_reply_unlink_any(evicted);
+			kdbus_reply_unref(evicted);
+		}
+	}
+	kdbus_reply_unref(reply);
+	return ret;
+}
+
+/**
  * struct kdbus_cancel - a synchronous wait on a cancel fd's wait queues
  * @pt:		poll table that puts @entries on the file's wait queues
  * @task:	the waiting sender

@@ -30,6 +30,8 @@ struct kdbus_staging;
 
 int kdbus_send(struct kdbus_conn *conn, struct kdbus_staging *staging,
 	       bool sync, struct file *cancel, struct kdbus_msg_info *info);
+int kdbus_send_restore_reply(struct kdbus_conn *src, struct kdbus_conn *dst,
+			     u64 cookie, u64 timeout_ns, bool sync);
 void kdbus_send_queue_kernel(struct kdbus_conn *conn,
 			     struct kdbus_queue_entry *entry);
 void kdbus_send_broadcast_kernel(struct kdbus_bus *bus, u64 type,

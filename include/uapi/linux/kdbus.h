@@ -1091,8 +1091,9 @@ struct kdbus_dump_reply {
  * namespace, KDBUS_ITEM_PIDS in its pid namespace, KDBUS_ITEM_SECLABEL,
  * KDBUS_ITEM_CONN_DESCRIPTION), which is also the identity policy sees;
  * its names, acquired again in dump order; and its queued messages and
- * the slices user space held, at their offsets. It is privileged only if
- * the dump says so and the endpoint file's opener was privileged there.
+ * the slices user space held, at their offsets; and the replies expected
+ * between it and connections on the bus now. It is privileged only if the
+ * dump says so and the endpoint file's opener was privileged there.
  */
 struct kdbus_cmd_restore {
 	__u64 size;

@@ -412,4 +412,64 @@ TEST_F(rst, a_name_taken_meanwhile_fails_the_restore)
 	ASSERT_EQ(0, adopt(self->ep, self->img, &self->restored));
 }
 
+TEST_F(rst, a_call_between_two_restored_connections_completes)
+{
+	struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
+	struct image *cimg = calloc(1, sizeof(*cimg));
+	struct kdbus_conn client = { .fd = -1 };
+	uint64_t cid = self->client.id;
+	struct kdbus_msg *msg;
+	int cep;
+
+	ASSERT_NE(NULL, cimg);
+	a.flags = KDBUS_MSG_EXPECT_REPLY;
+	a.cookie = 7;
+	a.timeout_ns = kdbus_now_ns() + 60ULL * 1000 * 1000 * 1000;
+	ASSERT_EQ(0, kdbus_send(&self->client, self->svc.id, &a));
+	ASSERT_EQ(0, image_take(self->ckpt, &self->svc, self->img));
+	ASSERT_EQ(0, image_take(self->ckpt, &self->client, cimg));
+	ASSERT_NE(NULL, image_item(self->img, KDBUS_ITEM_DUMP_REPLY));
+	ASSERT_NE(NULL, image_item(cimg, KDBUS_ITEM_DUMP_REPLY));
+	kdbus_conn_close(&self->svc);
+	kdbus_conn_close(&self->client);
+	/* the caller heard its call die with the service */
+	cep = open(self->bus.ep, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, cep);
+
+	/* the service first: the caller is not back yet */
+	ASSERT_EQ(0, restore(self->ckpt, self->ep, self->img));
+	ASSERT_EQ(0, adopt(self->ep, self->img, &self->restored));
+	ASSERT_EQ(0, restore(self->ckpt, cep, cimg));
+	ASSERT_EQ(0, adopt(cep, cimg, &client));
+
+	/* the call is there, and its answer is one */
+	ASSERT_EQ(0, kdbus_recv(&self->restored, 0, 0, &msg, NULL));
+	EXPECT_EQ(7, msg->cookie);
+	EXPECT_EQ(cid, msg->src_id);
+	EXPECT_TRUE(msg->flags & KDBUS_MSG_EXPECT_REPLY);
+	kdbus_msg_free(&self->restored, msg);
+	a = (struct kdbus_send_args)KDBUS_SEND_ARGS_INIT;
+	a.cookie = 8;
+	a.cookie_reply = 7;
+	EXPECT_EQ(0, kdbus_send(&self->restored, cid, &a));
+	/* a second answer has no request left */
+	EXPECT_EQ(-EBADSLT, kdbus_send(&self->restored, cid, &a));
+
+	/* the caller gets it, and nothing else of that call */
+	do {
+		ASSERT_EQ(0, kdbus_recv(&client, 0, 0, &msg, NULL));
+		if (msg->src_id != KDBUS_SRC_ID_KERNEL)
+			break;
+		/* the notifications of the restore (ID_ADD, NAME_ADD) */
+		EXPECT_NE(NULL, kdbus_msg_item(msg, KDBUS_ITEM_ID_ADD));
+		kdbus_msg_free(&client, msg);
+	} while (1);
+	EXPECT_EQ(self->restored.id, msg->src_id);
+	EXPECT_EQ(7, msg->cookie_reply);
+	kdbus_msg_free(&client, msg);
+	kdbus_conn_close(&client);
+	munmap(cimg->pool, cimg->pool_size);
+	free(cimg);
+}
+
 TEST_HARNESS_MAIN
