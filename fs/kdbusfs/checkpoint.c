@@ -8,6 +8,7 @@
 #include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/err.h>
+#include <linux/fdtable.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/kdbus.h>
@@ -568,6 +569,7 @@ static int kdbus_ckpt_restore(struct kdbus_checkpoint *ckpt, void __user *argp)
 
 	struct kdbus_arg argv[] = {
 		{ .type = KDBUS_ITEM_NEGOTIATE },
+		{ .type = KDBUS_ITEM_DUMP_FILES, .multiple = true },
 	};
 	struct kdbus_args args = {
 		.allowed_flags = KDBUS_FLAG_NEGOTIATE,
@@ -599,6 +601,8 @@ static int kdbus_ckpt_restore(struct kdbus_checkpoint *ckpt, void __user *argp)
 		goto exit;
 	}
 	img.pool = u64_to_user_ptr(cmd->pool);
+	img.files = args.items;
+	img.files_size = args.items_size;
 	img.cred = kdbus_restore_cred(ckpt, creds);
 	if (IS_ERR(img.cred)) {
 		ret = PTR_ERR(img.cred);
@@ -609,6 +613,85 @@ static int kdbus_ckpt_restore(struct kdbus_checkpoint *ckpt, void __user *argp)
 	put_cred(img.cred);
 exit:
 	kvfree(buf);
+	return kdbus_args_clear(&args, ret);
+}
+
+/*
+ * KDBUS_CMD_CONN_DUMP_FILES: the files of the queued message at an offset,
+ * installed into the caller's table, as RECV would, but leaving the
+ * message queued.
+ */
+static int kdbus_ckpt_dump_files(struct kdbus_checkpoint *ckpt,
+				 void __user *argp)
+{
+	struct kdbus_cmd_dump_files __user *ucmd = argp;
+	struct kdbus_cmd_dump_files *cmd;
+	struct kdbus_queue_entry *e;
+	struct kdbus_conn *conn;
+	unsigned int i, n = 0;
+	int *fds = NULL;
+	int ret;
+
+	struct kdbus_arg argv[] = {
+		{ .type = KDBUS_ITEM_NEGOTIATE },
+	};
+	struct kdbus_args args = {
+		.allowed_flags = KDBUS_FLAG_NEGOTIATE,
+		.argv = argv,
+		.argc = ARRAY_SIZE(argv),
+	};
+
+	ret = kdbus_args_parse(&args, argp, &cmd);
+	if (ret != 0)
+		return min(ret, 0);
+
+	conn = kdbus_handle_conn_get(cmd->conn_fd);
+	if (IS_ERR(conn)) {
+		ret = PTR_ERR(conn);
+		goto exit;
+	}
+	if (conn->bus->domain != ckpt->domain) {
+		ret = -EXDEV;
+		goto exit_unref;
+	}
+	fds = kmalloc_array(KDBUS_MSG_MAX_FDS + KDBUS_MSG_MAX_MEMFD_ITEMS,
+			    sizeof(*fds), GFP_KERNEL);
+	if (!fds) {
+		ret = -ENOMEM;
+		goto exit_unref;
+	}
+
+	ret = -ENOENT;
+	mutex_lock(&conn->lock);
+	list_for_each_entry(e, &conn->queue.msg_list, entry) {
+		if (kdbus_pool_slice_offset(e->slice) != cmd->offset)
+			continue;
+		n = e->n_fds + e->n_memfds;
+		ret = n > cmd->n_fds ? -EMSGSIZE : 0;
+		for (i = 0; ret == 0 && i < n; i++) {
+			fds[i] = receive_fd(e->files[i], NULL, O_CLOEXEC);
+			if (fds[i] < 0) {
+				ret = fds[i];
+				while (i--)
+					close_fd(fds[i]);
+			}
+		}
+		break;
+	}
+	mutex_unlock(&conn->lock);
+
+	if (ret == 0 && copy_to_user(u64_to_user_ptr(cmd->fds), fds,
+				     n * sizeof(*fds))) {
+		for (i = 0; i < n; i++)
+			close_fd(fds[i]);
+		ret = -EFAULT;
+	}
+	if ((ret == 0 || ret == -EMSGSIZE) && put_user(n, &ucmd->n_fds))
+		ret = -EFAULT;
+	kfree(fds);
+exit_unref:
+	kdbus_conn_unref(conn);
+exit:
 	return kdbus_args_clear(&args, ret);
 }
 
@@ -623,6 +706,8 @@ static long kdbus_ckpt_ioctl(struct file *file, unsigned int cmd,
 		return kdbus_ckpt_cmd(ckpt, cmd, (void __user *)arg);
 	case KDBUS_CMD_CONN_RESTORE:
 		return kdbus_ckpt_restore(ckpt, (void __user *)arg);
+	case KDBUS_CMD_CONN_DUMP_FILES:
+		return kdbus_ckpt_dump_files(ckpt, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}

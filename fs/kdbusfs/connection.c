@@ -501,11 +501,52 @@ kdbus_restore_slice(struct kdbus_conn *conn, const struct kdbus_conn_image *img,
 	return slice;
 }
 
+/* a message's header and items are at most this, metadata included */
+#define KDBUS_RESTORE_MSG_MAX	(KDBUS_MSG_MAX_SIZE + SZ_32K)
+
+/* the files of the queued message @dm, from the restore's DUMP_FILES */
+static int kdbus_restore_msg_files(struct kdbus_queue_entry *entry,
+				   const struct kdbus_conn_image *img,
+				   const struct kdbus_dump_message *dm)
+{
+	const struct kdbus_dump_files *df = NULL;
+	const struct kdbus_item *item;
+	struct kdbus_msg *hdr;
+	unsigned int n = 0;
+	u64 size;
+	int ret;
+
+	KDBUS_ITEMS_FOREACH(item, img->files, img->files_size) {
+		if (item->type != KDBUS_ITEM_DUMP_FILES)
+			continue;
+		df = (const void *)item->data;
+		if (df->offset == dm->offset) {
+			n = (KDBUS_ITEM_PAYLOAD_SIZE(item) - sizeof(*df)) /
+			    sizeof(s32);
+			break;
+		}
+		df = NULL;
+	}
+	if (!df)
+		return -EINVAL;
+	if (get_user(size, (u64 __user *)(img->pool + dm->offset)))
+		return -EFAULT;
+	if (size < sizeof(*hdr) || size > dm->size ||
+	    size > KDBUS_RESTORE_MSG_MAX)
+		return -EINVAL;
+	hdr = memdup_user(img->pool + dm->offset, size);
+	if (IS_ERR(hdr))
+		return PTR_ERR(hdr);
+	ret = kdbus_msg_restore_files(entry, hdr, size, df->fds, n);
+	kfree(hdr);
+	return ret;
+}
+
 /*
  * The pool's busy slices at their offsets: what user space held is
  * published again, what was queued is queued again, in the dumped order,
- * charged to the connection's own user. Files are not restored: such
- * messages are refused.
+ * charged to the connection's own user, with the files the restore
+ * passes for them.
  */
 static int kdbus_restore_pool(struct kdbus_conn *conn,
 			      const struct kdbus_conn_image *img)
@@ -540,8 +581,9 @@ static int kdbus_restore_pool(struct kdbus_conn *conn,
 		if (item->type != KDBUS_ITEM_DUMP_MESSAGE)
 			continue;
 		dm = (const void *)item->data;
-		if (dm->n_fds || dm->n_memfds)
-			return -EOPNOTSUPP;
+		if (dm->n_fds > KDBUS_MSG_MAX_FDS ||
+		    dm->n_memfds > KDBUS_MSG_MAX_MEMFD_ITEMS)
+			return -EINVAL;
 		/* its slice must be listed, as queued, with its size */
 		ds = NULL;
 		KDBUS_ITEMS_FOREACH(s, img->items, img->items_size) {
@@ -556,9 +598,18 @@ static int kdbus_restore_pool(struct kdbus_conn *conn,
 		    ds->flags != KDBUS_DUMP_SLICE_KERNEL)
 			return -EINVAL;
 
-		entry = kdbus_queue_entry_new(0, 0);
+		entry = kdbus_queue_entry_new(dm->n_fds + dm->n_memfds,
+					      dm->n_memfds);
 		if (IS_ERR(entry))
 			return PTR_ERR(entry);
+		entry->n_fds = dm->n_fds;
+		entry->n_memfds = dm->n_memfds;
+		ret = entry->n_fds + entry->n_memfds ?
+		      kdbus_restore_msg_files(entry, img, dm) : 0;
+		if (ret < 0) {
+			kdbus_queue_entry_free(entry);
+			return ret;
+		}
 		entry->slice = kdbus_restore_slice(conn, img, ds);
 		if (IS_ERR(entry->slice)) {
 			ret = PTR_ERR(entry->slice);
@@ -574,7 +625,8 @@ static int kdbus_restore_pool(struct kdbus_conn *conn,
 
 		mutex_lock(&conn->lock);
 		ret = kdbus_quota_charge(&conn->quota, conn->user->uid, dm->size,
-					 0, kdbus_pool_size(conn->pool) -
+					 entry->n_fds + entry->n_memfds,
+					 kdbus_pool_size(conn->pool) -
 					 kdbus_pool_used(conn->pool));
 		if (ret == 0) {
 			entry->charged = true;
@@ -696,8 +748,9 @@ static int kdbus_restore_replies(struct kdbus_conn *conn,
  * endpoint file's opener was. The id must be free on the bus; ids handed
  * out later are above it.
  *
- * Return: the new, active connection, or ERR_PTR: -EOPNOTSUPP (roles,
- * messages with files), -EMLINK (too many replies expected), -EINVAL (pool size, attach
+ * Return: the new, active connection, or ERR_PTR: -EOPNOTSUPP (roles, or
+ * files SEND would refuse), -EBADF, -EMEDIUMTYPE, -ETXTBSY (files, as
+ * SEND), -EMLINK (too many replies expected), -EINVAL (pool size, attach
  * flags, id, slices that overlap or are not listed), -ECONNREFUSED
  * (attach_flags_send lacks what the bus requires), -EEXIST (the id is
  * taken), -EADDRINUSE (an owned name has another owner), -EPERM (policy

@@ -38,6 +38,8 @@ struct poll_table_struct;
  * @items:	the dump's items, each checked for size
  * @items_size:	their bytes
  * @pool:	user memory with the pool's contents at the dump
+ * @files:	the restore command's KDBUS_ITEM_DUMP_FILES items
+ * @files_size:	their bytes
  */
 struct kdbus_conn_image {
 	const struct kdbus_dump_conn *conn;
@@ -48,6 +50,8 @@ struct kdbus_conn_image {
 	const void *items;
 	size_t items_size;
 	const void __user *pool;
+	const void *files;
+	size_t files_size;
 };
 
 struct kdbus_conn *kdbus_cmd_hello(struct kdbus_ep *ep, struct file *file,

@@ -195,6 +195,11 @@ int kdbus_item_validate(const struct kdbus_item *item)
 	case KDBUS_ITEM_PIDS:
 		return size != sizeof(struct kdbus_pids) ? -EINVAL : 0;
 
+	case KDBUS_ITEM_DUMP_FILES:
+		return size < sizeof(struct kdbus_dump_files) ||
+		       (size - sizeof(struct kdbus_dump_files)) % sizeof(s32) ?
+		       -EINVAL : 0;
+
 	default:
 		return 0;
 	}

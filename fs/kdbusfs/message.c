@@ -566,3 +566,72 @@ error:
 	kdbus_queue_entry_free(entry);
 	return ERR_PTR(ret);
 }
+
+/**
+ * kdbus_msg_restore_files() - give a restored queued message its files
+ * @entry:	entry made for @n files, n_fds and n_memfds of them set
+ * @hdr:	a copy of the message as it lies in its slice
+ * @size:	bytes of @hdr
+ * @fds:	file descriptors of the calling task, FDS first, then memfds
+ * @n:		their number
+ *
+ * Finds where RECV is to write each descriptor, as staging the message
+ * recorded it, and takes the files, checked as SEND checks them: nothing
+ * a restore passes could not have been sent.
+ *
+ * Return: 0, -EINVAL (the message's items do not match the files),
+ * -EBADF, -EOPNOTSUPP, -EMEDIUMTYPE or -ETXTBSY (as SEND).
+ */
+int kdbus_msg_restore_files(struct kdbus_queue_entry *entry,
+			    const struct kdbus_msg *hdr, size_t size,
+			    const s32 *fds, unsigned int n)
+{
+	const struct kdbus_item *item;
+	unsigned int i, memfd = 0;
+	bool seen_fds = false;
+	size_t pos, len;
+	struct file *file;
+	int ret;
+
+	if (n != entry->n_fds + entry->n_memfds || size < sizeof(*hdr) ||
+	    hdr->size != size)
+		return -EINVAL;
+	for (pos = offsetof(struct kdbus_msg, items); pos < size;
+	     pos += KDBUS_ALIGN8(item->size)) {
+		item = (const void *)hdr + pos;
+		if (size - pos < KDBUS_ITEM_HEADER_SIZE ||
+		    item->size < KDBUS_ITEM_HEADER_SIZE ||
+		    item->size > size - pos)
+			return -EINVAL;
+		len = item->size - KDBUS_ITEM_HEADER_SIZE;
+		if (item->type == KDBUS_ITEM_FDS) {
+			if (seen_fds || len != entry->n_fds * sizeof(int))
+				return -EINVAL;
+			seen_fds = true;
+			entry->fds_off = (const u8 *)item->fds - (const u8 *)hdr;
+		} else if (item->type == KDBUS_ITEM_PAYLOAD_MEMFD) {
+			if (memfd == entry->n_memfds ||
+			    len != sizeof(struct kdbus_memfd))
+				return -EINVAL;
+			entry->memfd_offs[memfd] = (const u8 *)&item->memfd.fd -
+						   (const u8 *)hdr;
+			file = fget(fds[entry->n_fds + memfd]);
+			if (!file)
+				return -EBADF;
+			entry->files[entry->n_fds + memfd++] = file;
+			ret = kdbus_memfd_check(file, &item->memfd);
+			if (ret < 0)
+				return ret;
+		}
+	}
+	if (memfd != entry->n_memfds || seen_fds != !!entry->n_fds)
+		return -EINVAL;
+	for (i = 0; i < entry->n_fds; i++) {
+		entry->files[i] = fget(fds[i]);
+		if (!entry->files[i])
+			return -EBADF;
+		if (!kdbus_file_may_pass(entry->files[i]))
+			return -EOPNOTSUPP;
+	}
+	return 0;
+}

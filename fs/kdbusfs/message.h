@@ -31,6 +31,7 @@
 
 struct file;
 struct kdbus_conn;
+struct kdbus_msg;
 struct kdbus_queue_entry;
 
 /**
@@ -68,6 +69,9 @@ struct kdbus_staging {
 struct kdbus_staging *kdbus_staging_new_user(struct kdbus_conn *src,
 					     u64 msg_address);
 void kdbus_staging_free(struct kdbus_staging *staging);
+int kdbus_msg_restore_files(struct kdbus_queue_entry *entry,
+			    const struct kdbus_msg *hdr, size_t size,
+			    const s32 *fds, unsigned int n);
 struct kdbus_queue_entry *kdbus_staging_emit(struct kdbus_staging *staging,
 					     struct kdbus_conn *src,
 					     struct kdbus_conn *dst);

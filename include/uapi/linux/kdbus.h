@@ -952,6 +952,7 @@ struct kdbus_cmd_dump {
  * @KDBUS_ITEM_DUMP_MESSAGE:	&kdbus_dump_message
  * @KDBUS_ITEM_DUMP_SLICE:	&kdbus_dump_slice
  * @KDBUS_ITEM_DUMP_REPLY:	&kdbus_dump_reply
+ * @KDBUS_ITEM_DUMP_FILES:	&kdbus_dump_files, in KDBUS_CMD_CONN_RESTORE
  */
 enum kdbus_dump_item_type {
 	_KDBUS_ITEM_DUMP_BASE		= 0x4000,
@@ -960,6 +961,7 @@ enum kdbus_dump_item_type {
 	KDBUS_ITEM_DUMP_MESSAGE,
 	KDBUS_ITEM_DUMP_SLICE,
 	KDBUS_ITEM_DUMP_REPLY,
+	KDBUS_ITEM_DUMP_FILES,
 };
 
 /**
@@ -1071,6 +1073,45 @@ struct kdbus_dump_reply {
 } __attribute__((__aligned__(8)));
 
 /**
+ * struct kdbus_cmd_dump_files - argument of KDBUS_CMD_CONN_DUMP_FILES
+ * @size:		size of the whole struct, items included
+ * @flags:		KDBUS_FLAG_NEGOTIATE only
+ * @return_flags:	reserved, set to 0 by the kernel
+ * @conn_fd:		file descriptor of a connection of the checkpoint
+ *			file's domain
+ * @offset:		offset of a queued message (KDBUS_ITEM_DUMP_MESSAGE)
+ * @fds:		user address of an array of __s32
+ * @n_fds:		in: room in @fds; out: the message's files (n_fds, then
+ *			n_memfds of its dump), also with EMSGSIZE
+ * @items:		none are accepted
+ *
+ * Installs the files the queued message carries into the caller's file
+ * table, close-on-exec, in the order RECV would hand them over: those of
+ * KDBUS_ITEM_FDS, then one per KDBUS_ITEM_PAYLOAD_MEMFD.
+ */
+struct kdbus_cmd_dump_files {
+	__u64 size;
+	__u64 flags;
+	__u64 return_flags;
+	__u64 conn_fd;
+	__u64 offset;
+	__u64 fds;
+	__u64 n_fds;
+	struct kdbus_item items[0];
+} __attribute__((__aligned__(8)));
+
+/**
+ * struct kdbus_dump_files - the files of a queued message, for a restore
+ * @offset:	offset of the message, as in its KDBUS_ITEM_DUMP_MESSAGE
+ * @fds:	file descriptors, in the order KDBUS_CMD_CONN_DUMP_FILES gave
+ *		them; the item's size says how many
+ */
+struct kdbus_dump_files {
+	__u64 offset;
+	__s32 fds[0];
+} __attribute__((__aligned__(8)));
+
+/**
  * struct kdbus_cmd_restore - argument of KDBUS_CMD_CONN_RESTORE
  * @size:		size of the whole struct, items included
  * @flags:		KDBUS_FLAG_NEGOTIATE only
@@ -1083,7 +1124,8 @@ struct kdbus_dump_reply {
  *			bytes laid out as the pool; only the busy slices the
  *			dump lists are read
  * @pool_size:		its size in bytes, the dump's pool_size
- * @items:		none are accepted
+ * @items:		one KDBUS_ITEM_DUMP_FILES per queued message that carries
+ *			files
  *
  * Turns the endpoint file into the dumped connection, as HELLO would have
  * made it: same id, flags, attach flags and pool size; the dumped
@@ -1117,6 +1159,8 @@ struct kdbus_cmd_restore {
  *				connection
  * @KDBUS_CMD_CONN_RESTORE:	on a checkpoint file: make an unused endpoint
  *				file the connection a dump describes
+ * @KDBUS_CMD_CONN_DUMP_FILES:	on a checkpoint file: install the files a
+ *				queued message carries
  */
 enum kdbus_checkpoint_ioctl_type {
 	KDBUS_CMD_CHECKPOINT		= _IOWR(KDBUS_IOCTL_MAGIC, 0xc0,
@@ -1127,6 +1171,8 @@ enum kdbus_checkpoint_ioctl_type {
 					       struct kdbus_cmd_dump),
 	KDBUS_CMD_CONN_RESTORE		= _IOW(KDBUS_IOCTL_MAGIC, 0xc3,
 					       struct kdbus_cmd_restore),
+	KDBUS_CMD_CONN_DUMP_FILES	= _IOWR(KDBUS_IOCTL_MAGIC, 0xc4,
+						struct kdbus_cmd_dump_files),
 };
 
 /*

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 
 #include "kselftest_harness.h"
 #include "kdbus_util.h"
@@ -378,25 +379,145 @@ TEST_F(rst, a_pool_that_cannot_be_read_fails_and_leaks_nothing)
 			       "queued"));
 }
 
-TEST_F(rst, messages_with_files_are_not_restored_yet)
+/* CONN_RESTORE with one DUMP_FILES item of @n fds for the message at @off */
+static int restore_files(int ckpt, int ep_fd, struct image *img, uint64_t off,
+			 const int *fds, unsigned int n)
+{
+	uint64_t buf[(sizeof(struct kdbus_cmd_restore) + 64 + 16 * 4) / 8] = {};
+	struct kdbus_cmd_restore *cmd = (void *)buf;
+	struct kdbus_item *item = (void *)(cmd + 1);
+	struct kdbus_dump_files *df = (void *)item->data;
+	unsigned int i;
+
+	item->type = KDBUS_ITEM_DUMP_FILES;
+	item->size = KDBUS_ITEM_HEADER_SIZE + sizeof(*df) + n * sizeof(int);
+	df->offset = off;
+	for (i = 0; i < n; i++)
+		df->fds[i] = fds[i];
+	cmd->size = sizeof(*cmd) + KDBUS_ALIGN8(item->size);
+	cmd->ep_fd = ep_fd;
+	cmd->dump = (uintptr_t)img->buf;
+	cmd->dump_size = img->size;
+	cmd->pool = (uintptr_t)img->pool;
+	cmd->pool_size = img->pool_size;
+	return kdbus_ioctl(ckpt, KDBUS_CMD_CONN_RESTORE, cmd);
+}
+
+static int dump_files(int ckpt, int conn_fd, uint64_t off, int *fds,
+		      uint64_t *n)
+{
+	struct kdbus_cmd_dump_files cmd = {
+		.size = sizeof(cmd),
+		.conn_fd = conn_fd,
+		.offset = off,
+		.fds = (uintptr_t)fds,
+		.n_fds = *n,
+	};
+	int ret;
+
+	ret = kdbus_ioctl(ckpt, KDBUS_CMD_CONN_DUMP_FILES, &cmd);
+	*n = cmd.n_fds;
+	return ret;
+}
+
+static bool same_file(int a, int b)
+{
+	struct stat sa, sb;
+
+	return !fstat(a, &sa) && !fstat(b, &sb) && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
+TEST_F(rst, files_in_flight_are_dumped_and_restored)
 {
 	struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
-	int fds[1] = { open("/dev/null", O_RDONLY | O_CLOEXEC) };
+	struct kdbus_item *item, *fi, *mi;
+	int null, memfd, unsealed, got[4] = { -1, -1, -1, -1 }, pass[2];
+	struct kdbus_dump_message *dm;
+	struct kdbus_msg *msg;
+	uint64_t n, off;
+	char c;
 
-	ASSERT_LE(0, fds[0]);
-
-	/* the service takes fds */
+	null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, null);
+	memfd = kdbus_memfd_make(4096, KDBUS_MEMFD_SEALS);
+	ASSERT_LE(0, memfd);
+	unsealed = kdbus_memfd_make(4096, 0);
+	ASSERT_LE(0, unsealed);
 	kdbus_conn_close(&self->svc);
 	ASSERT_EQ(0, kdbus_hello(self->bus.ep, KDBUS_HELLO_ACCEPT_FD,
 				 KDBUS_TEST_POOL_SIZE, &self->svc));
 	a.cookie = 1;
-	a.fds = fds;
+	a.fds = &null;
 	a.n_fds = 1;
+	a.memfd = memfd;
+	a.memfd_size = 4096;
 	ASSERT_EQ(0, kdbus_send(&self->client, self->svc.id, &a));
-	close(fds[0]);
 	ASSERT_EQ(0, image_take(self->ckpt, &self->svc, self->img));
+	item = image_item(self->img, KDBUS_ITEM_DUMP_MESSAGE);
+	ASSERT_NE(NULL, item);
+	dm = (void *)item->data;
+	off = dm->offset;
+	EXPECT_EQ(1, dm->n_fds);
+	EXPECT_EQ(1, dm->n_memfds);
+
+	/* the checkpointer gets the files: FDS first, then the memfd */
+	n = 1;
+	EXPECT_EQ(-EMSGSIZE, dump_files(self->ckpt, self->svc.fd, off, got,
+					&n));
+	EXPECT_EQ(2, n);
+	n = 4;
+	EXPECT_EQ(-ENOENT, dump_files(self->ckpt, self->svc.fd, off + 8, got,
+				      &n));
+	n = 4;
+	ASSERT_EQ(0, dump_files(self->ckpt, self->svc.fd, off, got, &n));
+	ASSERT_EQ(2, n);
+	EXPECT_TRUE(same_file(got[0], null));
+	EXPECT_TRUE(same_file(got[1], memfd));
+	EXPECT_EQ(FD_CLOEXEC, fcntl(got[0], F_GETFD) & FD_CLOEXEC);
 	kdbus_conn_close(&self->svc);
-	EXPECT_EQ(-EOPNOTSUPP, restore(self->ckpt, self->ep, self->img));
+
+	/* they must come with the restore, as SEND would take them */
+	EXPECT_EQ(-EINVAL, restore(self->ckpt, self->ep, self->img));
+	EXPECT_EQ(-EINVAL, restore_files(self->ckpt, self->ep, self->img, off,
+					 got, 1));
+	pass[0] = self->bus.control;
+	pass[1] = got[1];
+	EXPECT_EQ(-EOPNOTSUPP, restore_files(self->ckpt, self->ep, self->img,
+					     off, pass, 2));
+	pass[0] = got[0];
+	pass[1] = unsealed;
+	EXPECT_EQ(-ETXTBSY, restore_files(self->ckpt, self->ep, self->img,
+					  off, pass, 2));
+	pass[1] = null;
+	EXPECT_EQ(-EMEDIUMTYPE, restore_files(self->ckpt, self->ep, self->img,
+					      off, pass, 2));
+	pass[1] = 999;
+	EXPECT_EQ(-EBADF, restore_files(self->ckpt, self->ep, self->img, off,
+					pass, 2));
+	ASSERT_EQ(0, restore_files(self->ckpt, self->ep, self->img, off, got,
+				   2));
+	ASSERT_EQ(0, adopt(self->ep, self->img, &self->restored));
+
+	/* RECV hands them over as it would have */
+	ASSERT_EQ(0, kdbus_recv(&self->restored, 0, 0, &msg, NULL));
+	EXPECT_EQ(1, msg->cookie);
+	fi = kdbus_msg_item(msg, KDBUS_ITEM_FDS);
+	mi = kdbus_msg_item(msg, KDBUS_ITEM_PAYLOAD_MEMFD);
+	ASSERT_NE(NULL, fi);
+	ASSERT_NE(NULL, mi);
+	EXPECT_TRUE(same_file(fi->fds[0], null));
+	EXPECT_TRUE(same_file(mi->memfd.fd, memfd));
+	EXPECT_EQ(1, pread(mi->memfd.fd, &c, 1, 0));
+	EXPECT_EQ('S', c);
+	close(fi->fds[0]);
+	close(mi->memfd.fd);
+	kdbus_msg_free(&self->restored, msg);
+	close(got[0]);
+	close(got[1]);
+	close(null);
+	close(memfd);
+	close(unsealed);
 }
 
 TEST_F(rst, a_name_taken_meanwhile_fails_the_restore)
