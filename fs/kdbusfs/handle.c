@@ -543,6 +543,18 @@ static void kdbus_handle_show_conn(struct seq_file *m, struct kdbus_conn *conn)
 	kdbus_conn_show_names(m, conn);
 }
 
+/* what BUS_MAKE made, for a checkpointer to make it again */
+static void kdbus_handle_show_bus(struct seq_file *m, struct kdbus_bus *bus)
+{
+	seq_printf(m, "kdbus-bus:\t%s\nkdbus-bus-id:\t%llu\n", bus->name,
+		   bus->id);
+	seq_printf(m, "kdbus-bus-flags:\t0x%llx\n", bus->bus_flags);
+	seq_printf(m, "kdbus-attach-owner:\t0x%llx\n",
+		   bus->attach_flags_owner);
+	seq_printf(m, "kdbus-bloom:\t%llu %llu\n", bus->bloom.size,
+		   bus->bloom.n_hash);
+}
+
 /*
  * What a file is, for people (lsof, debugging) and for checkpointing:
  * its role and the identity of what it stands for; no credentials.
@@ -562,9 +574,7 @@ static void kdbus_handle_show_fdinfo(struct seq_file *m, struct file *file)
 	if (node->type == KDBUS_NODE_DOMAIN) {
 		seq_puts(m, "kdbus-file:\tcontrol\n");
 		if (type == KDBUS_HANDLE_BUS_OWNER)
-			seq_printf(m, "kdbus-bus:\t%s\nkdbus-bus-id:\t%llu\n",
-				   handle->bus_owner->name,
-				   handle->bus_owner->id);
+			kdbus_handle_show_bus(m, handle->bus_owner);
 		return;
 	}
 	ep = container_of(node, struct kdbus_ep, node);

@@ -411,6 +411,18 @@ TEST_F(conn, fdinfo_shows_role_ids_and_names)
 	EXPECT_STREQ("bus-owner", v);
 	ASSERT_EQ(0, read_fdinfo(self->bus.control, "kdbus-bus", v, sizeof(v)));
 	EXPECT_STREQ(self->bus.name, v);
+	/* what BUS_MAKE took, for a checkpointer to make the bus again */
+	ASSERT_EQ(0, read_fdinfo(self->bus.control, "kdbus-bloom", v,
+				 sizeof(v)));
+	EXPECT_STREQ("64 1", v);
+	ASSERT_EQ(0, read_fdinfo(self->bus.control, "kdbus-bus-flags", v,
+				 sizeof(v)));
+	snprintf(want, sizeof(want), "0x%llx",
+		 (unsigned long long)KDBUS_MAKE_ACCESS_WORLD);
+	EXPECT_STREQ(want, v);
+	ASSERT_EQ(0, read_fdinfo(self->bus.control, "kdbus-attach-owner", v,
+				 sizeof(v)));
+	EXPECT_STREQ("0x0", v);
 
 	fd = open(self->bus.ep, O_RDWR | O_CLOEXEC);
 	ASSERT_GE(fd, 0);
