@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -81,6 +82,7 @@ static int send_msg(int fd, const char *name, uint64_t dst, const char *text,
 	struct kdbus_msg *m = (void *)buf;
 	struct kdbus_cmd_send cmd;
 	struct kdbus_item *it;
+	struct timespec now;
 	struct kdbus_msg *r;
 
 	memset(buf, 0, sizeof(buf));
@@ -88,10 +90,13 @@ static int send_msg(int fd, const char *name, uint64_t dst, const char *text,
 	m->cookie = 1;
 	m->dst_id = name ? KDBUS_DST_ID_NAME : dst;
 	m->flags = flags;
-	if (flags & KDBUS_MSG_EXPECT_REPLY)
-		m->timeout_ns = 5000000000ULL;
-	else
+	if (flags & KDBUS_MSG_EXPECT_REPLY) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		/* an absolute deadline, 5 s from now */
+		m->timeout_ns = (now.tv_sec + 5) * 1000000000ULL + now.tv_nsec;
+	} else {
 		m->cookie_reply = cookie_reply;
+	}
 	it = m->items;
 	if (name) {
 		it->type = KDBUS_ITEM_DST_NAME;
