@@ -712,9 +712,17 @@ static int kdb_init(int stage)
 	return 0;
 }
 
-/* closing the checkpoint files thaws every connection they froze */
+/*
+ * Closing the checkpoint files thaws every connection they froze. criu
+ * calls this before it kills (or resumes) the dumped tree: after a
+ * failed dump thaw now, the tree runs on; after a successful one leave
+ * them to criu's exit, after the kill, so that no message is queued to
+ * a connection whose dump is already written.
+ */
 static void kdb_exit(int stage, int ret)
 {
+	if (stage == CR_PLUGIN_STAGE__DUMP && !ret)
+		return;
 	while (kdb_n_chk > 0)
 		close(kdb_chk[--kdb_n_chk].fd);
 }
