@@ -375,6 +375,19 @@ static int kdbus_ckpt_dump(struct kdbus_checkpoint *ckpt,
 	return ret;
 }
 
+/* the connection of @fd, which must be in @ckpt's domain */
+static struct kdbus_conn *kdbus_ckpt_conn_get(struct kdbus_checkpoint *ckpt,
+					      u64 fd)
+{
+	struct kdbus_conn *conn = kdbus_handle_conn_get(fd);
+
+	if (!IS_ERR(conn) && conn->bus->domain != ckpt->domain) {
+		kdbus_conn_unref(conn);
+		return ERR_PTR(-EXDEV);
+	}
+	return conn;
+}
+
 /* KDBUS_CMD_CONN_DUMP and KDBUS_CMD_CONN_THAW */
 static int kdbus_ckpt_cmd(struct kdbus_checkpoint *ckpt, unsigned int ioc,
 			  void __user *argp)
@@ -399,14 +412,10 @@ static int kdbus_ckpt_cmd(struct kdbus_checkpoint *ckpt, unsigned int ioc,
 	if (ret != 0)
 		return min(ret, 0);
 
-	conn = kdbus_handle_conn_get(cmd->conn_fd);
+	conn = kdbus_ckpt_conn_get(ckpt, cmd->conn_fd);
 	if (IS_ERR(conn)) {
 		ret = PTR_ERR(conn);
 		goto exit;
-	}
-	if (conn->bus->domain != ckpt->domain) {
-		ret = -EXDEV;
-		goto exit_unref;
 	}
 	if (ioc == KDBUS_CMD_CONN_THAW) {
 		ret = kdbus_ckpt_thaw(ckpt, conn);
@@ -645,14 +654,10 @@ static int kdbus_ckpt_dump_files(struct kdbus_checkpoint *ckpt,
 	if (ret != 0)
 		return min(ret, 0);
 
-	conn = kdbus_handle_conn_get(cmd->conn_fd);
+	conn = kdbus_ckpt_conn_get(ckpt, cmd->conn_fd);
 	if (IS_ERR(conn)) {
 		ret = PTR_ERR(conn);
 		goto exit;
-	}
-	if (conn->bus->domain != ckpt->domain) {
-		ret = -EXDEV;
-		goto exit_unref;
 	}
 	fds = kmalloc_array(KDBUS_MSG_MAX_FDS + KDBUS_MSG_MAX_MEMFD_ITEMS,
 			    sizeof(*fds), GFP_KERNEL);
