@@ -446,16 +446,19 @@ static int kdb_dump_file(int fd, int id)
 	}
 
 	if (!strcmp(fi.role, "bus-owner")) {
+		unsigned long long size, n_hash;
+
 		img.role = KDB_ROLE_BUS;
 		img.bus_flags = strtoull(fi.bus_flags, NULL, 16);
 		img.attach_owner = strtoull(fi.attach_owner, NULL, 16);
-		if (sscanf(fi.bloom, "%" SCNu64 " %" SCNu64, &img.bloom_size,
-			   &img.bloom_n_hash) != 2) {
+		if (sscanf(fi.bloom, "%llu %llu", &size, &n_hash) != 2) {
 			print_on_level(KDB_LOG_ERROR,
 				       "kdbusfs: cannot dump %s (file id %#x): bus %s: no kdbus-bloom in its fdinfo\n",
 				       link, id, fi.bus);
 			return -EIO;
 		}
+		img.bloom_size = size;
+		img.bloom_n_hash = n_hash;
 		ret = kdb_write_img(id, &img, NULL, NULL);
 	} else {
 		img.role = KDB_ROLE_CONN;
