@@ -40,6 +40,8 @@
  * struct kdbus_checkpoint - state of an open checkpoint file
  * @domain:	domain it was opened for (node reference)
  * @cred:	its opener's credentials
+ * @may_setid:	its opener had CAP_SETUID and CAP_SETGID over the domain's
+ *		user namespace: it may restore connections of other users
  * @view:	its opener's namespaces, for the ids and pids in dumps
  * @lock:	protects @frozen; taken before any connection's lock
  * @frozen:	connections it froze (conn->frozen_entry, each referenced)
@@ -48,6 +50,7 @@
 struct kdbus_checkpoint {
 	struct kdbus_domain *domain;
 	const struct cred *cred;
+	bool may_setid;
 	struct kdbus_meta_view view;
 	struct mutex lock;	/* protects @frozen, @n_frozen */
 	struct list_head frozen;
@@ -187,7 +190,6 @@ static int kdbus_dump_queue(struct kdbus_dump_buf *b, struct kdbus_conn *conn,
 	struct kdbus_reply *r;
 	struct kdbus_conn *dst;
 	size_t avail;
-
 	int ret;
 
 	lockdep_assert_held(&conn->lock);
@@ -442,7 +444,9 @@ exit:
 /*
  * The dumped ids as credentials: no capabilities, no auxiliary groups; the
  * rest (user namespace, security context) is the checkpoint file opener's,
- * copied through an override so that the caller's own are not read.
+ * copied through an override so that the caller's own are not read. Ids
+ * other than the opener's own need an opener that could take them itself
+ * (CAP_SETUID and CAP_SETGID): policy and quotas go by them.
  */
 static const struct cred *kdbus_restore_cred(const struct kdbus_checkpoint *ckpt,
 					     const struct kdbus_creds *in)
@@ -462,6 +466,16 @@ static const struct cred *kdbus_restore_cred(const struct kdbus_checkpoint *ckpt
 	    !gid_valid(kc.gid) || !gid_valid(kc.egid) ||
 	    !gid_valid(kc.sgid) || !gid_valid(kc.fsgid))
 		return ERR_PTR(-EINVAL);
+	if (!ckpt->may_setid &&
+	    (!uid_eq(kc.uid, ckpt->cred->euid) ||
+	     !uid_eq(kc.euid, ckpt->cred->euid) ||
+	     !uid_eq(kc.suid, ckpt->cred->euid) ||
+	     !uid_eq(kc.fsuid, ckpt->cred->euid) ||
+	     !gid_eq(kc.gid, ckpt->cred->egid) ||
+	     !gid_eq(kc.egid, ckpt->cred->egid) ||
+	     !gid_eq(kc.sgid, ckpt->cred->egid) ||
+	     !gid_eq(kc.fsgid, ckpt->cred->egid)))
+		return ERR_PTR(-EPERM);
 
 	old = override_creds(ckpt->cred);
 	cred = prepare_creds();
@@ -812,6 +826,8 @@ int kdbus_cmd_checkpoint(struct kdbus_domain *domain, void __user *argp)
 	kdbus_node_ref(&domain->node);
 	ckpt->domain = domain;
 	ckpt->cred = get_current_cred();
+	ckpt->may_setid = ns_capable(domain->user_ns, CAP_SETUID) &&
+			  ns_capable(domain->user_ns, CAP_SETGID);
 
 	fd = get_unused_fd_flags(O_CLOEXEC);
 	if (fd < 0) {

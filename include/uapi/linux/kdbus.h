@@ -1135,7 +1135,9 @@ struct kdbus_dump_files {
  * its names, acquired again in dump order; and its queued messages and
  * the slices user space held, at their offsets; and the replies expected
  * between it and connections on the bus now. It is privileged only if the
- * dump says so and the endpoint file's opener was privileged there.
+ * dump says so and the endpoint file's opener was privileged there. Ids
+ * other than the checkpoint file opener's own need an opener that had
+ * CAP_SETUID and CAP_SETGID over the domain's user namespace.
  */
 struct kdbus_cmd_restore {
 	__u64 size;

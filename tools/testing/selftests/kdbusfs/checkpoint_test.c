@@ -1264,33 +1264,13 @@ struct priv {
 	int cap;		/* the one capability kept, -1 for none */
 };
 
-/* become @uid (gid too) keeping @cap only, or no capability if -1 */
-static int keep_only(uid_t uid, int cap)
-{
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct caps[_LINUX_CAPABILITY_U32S_3] = {};
-
-	if (cap >= 0) {
-		caps[CAP_TO_INDEX(cap)].effective = CAP_TO_MASK(cap);
-		caps[CAP_TO_INDEX(cap)].permitted = CAP_TO_MASK(cap);
-	}
-	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0 ||
-	    setgroups(0, NULL) < 0 || setresgid(uid, uid, uid) < 0 ||
-	    setresuid(uid, uid, uid) < 0 ||
-	    syscall(SYS_capset, &hdr, caps) < 0)
-		return -errno;
-	return 0;
-}
-
 /* CHECKPOINT on p->fd as p->uid keeping p->cap: 0, or the errno */
 static int checkpoint_with_cap(void *arg, int sock)
 {
 	const struct priv *p = arg;
 	int c;
 
-	if (keep_only(p->uid, p->cap))
+	if (kdbus_keep_only(p->uid, p->cap))
 		return KDBUS_CHILD_DROP_FAILED;
 	c = checkpoint(p->fd);
 	if (c < 0)

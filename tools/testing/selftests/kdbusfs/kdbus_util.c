@@ -1012,3 +1012,22 @@ int kdbus_fault_disarm(int nth)
 	return atoi(buf) == 0;
 }
 
+/* become @uid (gid too) keeping @cap only, or no capability if -1 */
+int kdbus_keep_only(uid_t uid, int cap)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct caps[_LINUX_CAPABILITY_U32S_3] = {};
+
+	if (cap >= 0) {
+		caps[CAP_TO_INDEX(cap)].effective = CAP_TO_MASK(cap);
+		caps[CAP_TO_INDEX(cap)].permitted = CAP_TO_MASK(cap);
+	}
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0 ||
+	    setgroups(0, NULL) < 0 || setresgid(uid, uid, uid) < 0 ||
+	    setresuid(uid, uid, uid) < 0 ||
+	    syscall(SYS_capset, &hdr, caps) < 0)
+		return -errno;
+	return 0;
+}

@@ -155,6 +155,8 @@ uint64_t kdbus_meta_mask(struct kdbus_item *first, const void *end,
 
 /* switch to an unprivileged uid/gid, dropping every capability */
 int kdbus_drop_to(uid_t uid, gid_t gid);
+/* become @uid (gid too) keeping capability @cap only, none if -1 */
+int kdbus_keep_only(uid_t uid, int cap);
 
 /*
  * Child processes: @fn runs in the child, which exits with its return

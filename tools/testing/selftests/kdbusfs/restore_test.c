@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <linux/capability.h>
 
 #include "kselftest_harness.h"
 #include "kdbus_util.h"
@@ -591,6 +592,58 @@ TEST_F(rst, a_call_between_two_restored_connections_completes)
 	kdbus_conn_close(&client);
 	munmap(cimg->pool, cimg->pool_size);
 	free(cimg);
+}
+
+/* what a checkpointer that is KDBUS_TEST_UID may restore */
+struct as_user {
+	struct kdbus_test_bus *bus;
+	struct image *img;
+};
+
+static int restore_as_user(void *arg, int sock)
+{
+	struct as_user *u = arg;
+	struct kdbus_creds *c;
+	int ckpt, ep, ret;
+
+	if (kdbus_keep_only(KDBUS_TEST_UID, CAP_CHECKPOINT_RESTORE))
+		return KDBUS_CHILD_DROP_FAILED;
+	ckpt = checkpoint(u->bus->control);
+	ep = open(u->bus->ep, O_RDWR | O_CLOEXEC);
+	if (ckpt < 0 || ep < 0)
+		return 10;
+	/* root's connection: not without CAP_SETUID and CAP_SETGID */
+	if (restore(ckpt, ep, u->img) != -EPERM)
+		return 11;
+	c = &image_item(u->img, KDBUS_ITEM_CREDS)->creds;
+	/* nor with one id of another */
+	c->uid = KDBUS_TEST_UID;
+	c->euid = KDBUS_TEST_UID;
+	c->suid = KDBUS_TEST_UID;
+	c->fsuid = KDBUS_TEST_UID;
+	if (restore(ckpt, ep, u->img) != -EPERM)
+		return 12;
+	/* its own ids it may restore */
+	c->gid = KDBUS_TEST_UID;
+	c->egid = KDBUS_TEST_UID;
+	c->sgid = KDBUS_TEST_UID;
+	c->fsgid = KDBUS_TEST_UID;
+	ret = restore(ckpt, ep, u->img);
+	close(ckpt);
+	close(ep);
+	return ret ? 13 : 0;
+}
+
+TEST_F(rst, other_users_ids_need_setuid_and_setgid)
+{
+	struct as_user u = { &self->bus, self->img };
+
+	ASSERT_EQ(0, image_take(self->ckpt, &self->svc, self->img));
+	kdbus_conn_close(&self->svc);
+	EXPECT_EQ(0, kdbus_run(restore_as_user, &u));
+	/* root's checkpoint file may (the child's connection went with it) */
+	EXPECT_EQ(0, restore(self->ckpt, self->ep, self->img));
+	ASSERT_EQ(0, adopt(self->ep, self->img, &self->restored));
 }
 
 TEST_HARNESS_MAIN
