@@ -32,6 +32,7 @@
 #include "pool.h"
 #include "queue.h"
 #include "reply.h"
+#include "restore.h"
 
 /* a dump larger than this is refused; a live connection's is far smaller */
 #define KDBUS_DUMP_MAX_SIZE	(16 * 1024 * 1024)

@@ -18,49 +18,17 @@
 
 #include <linux/types.h>
 
-struct cred;
 struct file;
 struct kdbus_bus;
 struct kdbus_conn;
-struct kdbus_dump_conn;
 struct kdbus_ep;
 struct kdbus_meta_view;
-struct kdbus_pids;
 struct poll_table_struct;
-
-/**
- * struct kdbus_conn_image - a checked dump to restore a connection from
- * @conn:	its KDBUS_ITEM_DUMP_CONN
- * @cred:	the dumped identity as credentials, without capabilities
- * @pids:	its KDBUS_ITEM_PIDS, or NULL
- * @seclabel:	its KDBUS_ITEM_SECLABEL, or NULL
- * @description: its KDBUS_ITEM_CONN_DESCRIPTION, or NULL
- * @items:	the dump's items, each checked for size
- * @items_size:	their bytes
- * @pool:	user memory with the pool's contents at the dump
- * @files:	the restore command's KDBUS_ITEM_DUMP_FILES items
- * @files_size:	their bytes
- */
-struct kdbus_conn_image {
-	const struct kdbus_dump_conn *conn;
-	const struct cred *cred;
-	const struct kdbus_pids *pids;
-	const char *seclabel;
-	const char *description;
-	const void *items;
-	size_t items_size;
-	const void __user *pool;
-	const void *files;
-	size_t files_size;
-};
 
 struct kdbus_conn *kdbus_cmd_hello(struct kdbus_ep *ep, struct file *file,
 				   bool privileged, bool may_present,
 				   const struct kdbus_meta_view *view,
 				   void __user *argp);
-struct kdbus_conn *kdbus_conn_restore(struct kdbus_ep *ep, bool privileged,
-				      const struct kdbus_meta_view *view,
-				      const struct kdbus_conn_image *img);
 int kdbus_conn_disconnect(struct kdbus_conn *conn, bool byebye);
 void kdbus_conn_end_op(struct kdbus_conn *conn);
 void kdbus_conn_disconnect_all(struct kdbus_bus *bus, struct kdbus_ep *ep);

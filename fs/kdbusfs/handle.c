@@ -28,6 +28,7 @@
 #include "names_cmd.h"
 #include "node.h"
 #include "pool.h"
+#include "restore.h"
 
 enum kdbus_handle_type {
 	KDBUS_HANDLE_NONE,
