@@ -322,7 +322,6 @@ int kdbus_send_restore_reply(struct kdbus_conn *src, struct kdbus_conn *dst,
 {
 	struct kdbus_reply *reply, *evicted = NULL;
 	struct kdbus_queue_entry *entry;
-	int ret = 0;
 
 	if (atomic_inc_return(&src->n_requests) >
 	    KDBUS_CONN_MAX_REQUESTS_PENDING) {
@@ -338,8 +337,10 @@ int kdbus_send_restore_reply(struct kdbus_conn *src, struct kdbus_conn *dst,
 	}
 
 	mutex_lock(&dst->lock);
-	if (kdbus_reply_find(dst, src, cookie)) {
+	/* gone meanwhile, or expected already: nothing to make */
+	if (!kdbus_conn_active(dst) || kdbus_reply_find(dst, src, cookie)) {
 		atomic_dec(&src->n_requests);
+		sync = false;
 		goto unlock;
 	}
 	kdbus_reply_link(reply);
@@ -350,7 +351,6 @@ int kdbus_send_restore_reply(struct kdbus_conn *src, struct kdbus_conn *dst,
 			break;
 		}
 	}
-	sync = sync && reply->linked;
 unlock:
 	mutex_unlock(&dst->lock);
 
@@ -364,7 +364,7 @@ unlock:
 		}
 	}
 	kdbus_reply_unref(reply);
-	return ret;
+	return 0;
 }
 
 /**
