@@ -27,6 +27,7 @@
 #include "handle.h"
 #include "item.h"
 #include "limits.h"
+#include "match.h"
 #include "metadata.h"
 #include "names.h"
 #include "pool.h"
@@ -239,6 +240,7 @@ static int kdbus_dump_build(struct kdbus_dump_buf *b, struct kdbus_conn *conn,
 {
 	struct kdbus_dump_conn *dc;
 	u64 now = ktime_get_ns();
+	size_t avail;
 	void *p;
 	int ret;
 
@@ -263,7 +265,13 @@ static int kdbus_dump_build(struct kdbus_dump_buf *b, struct kdbus_conn *conn,
 	mutex_unlock(&conn->lock);
 	if (ret < 0)
 		return ret;
-	return kdbus_dump_requests(b, conn, now);
+	ret = kdbus_dump_requests(b, conn, now);
+	if (ret < 0 || !conn->match_db)
+		return ret;
+	avail = b->buf && b->pos < b->size ? b->size - b->pos : 0;
+	b->pos += kdbus_match_db_dump(conn->match_db,
+				      avail ? b->buf + b->pos : NULL, avail);
+	return 0;
 }
 
 /* freeze @conn for @ckpt; true if it was not frozen by @ckpt before */
@@ -563,6 +571,11 @@ static int kdbus_restore_parse(struct kdbus_conn_image *img, const void *buf,
 			break;
 		case KDBUS_ITEM_DUMP_SLICE:
 			if (len != sizeof(struct kdbus_dump_slice))
+				return -EINVAL;
+			break;
+		case KDBUS_ITEM_DUMP_MATCH:
+			/* its items are checked as the rule is added */
+			if (len < sizeof(struct kdbus_dump_match))
 				return -EINVAL;
 			break;
 		case KDBUS_ITEM_DUMP_REPLY:

@@ -205,11 +205,12 @@ static int kdbus_match_check_item(const struct kdbus_bus *bus,
 }
 
 /*
- * Build a rule from the parsed items of a MATCH_ADD. NEGOTIATE items are
- * no conditions and are left out.
+ * Build a rule from checked items (a MATCH_ADD's, or a dump's). NEGOTIATE
+ * items are no conditions and are left out.
  */
 static struct kdbus_match_rule *kdbus_match_rule_new(struct kdbus_bus *bus,
-						     const struct kdbus_args *args,
+						     const struct kdbus_item *items,
+						     size_t items_size,
 						     u64 cookie)
 {
 	const struct kdbus_item *item;
@@ -217,7 +218,7 @@ static struct kdbus_match_rule *kdbus_match_rule_new(struct kdbus_bus *bus,
 	size_t size = 0, off = 0;
 	int ret;
 
-	KDBUS_ARGS_FOREACH(item, args) {
+	KDBUS_ITEMS_FOREACH(item, items, items_size) {
 		if (item->type == KDBUS_ITEM_NEGOTIATE)
 			continue;
 		ret = kdbus_match_check_item(bus, item);
@@ -234,7 +235,7 @@ static struct kdbus_match_rule *kdbus_match_rule_new(struct kdbus_bus *bus,
 	rule->cookie = cookie;
 	rule->items_size = size;
 
-	KDBUS_ARGS_FOREACH(item, args) {
+	KDBUS_ITEMS_FOREACH(item, items, items_size) {
 		if (item->type == KDBUS_ITEM_NEGOTIATE)
 			continue;
 		/* the last item may lack its padding; kzalloc() zeroed it */
@@ -265,6 +266,32 @@ static int kdbus_match_db_remove(struct kdbus_match_db *db, u64 cookie)
 	return found ? 0 : -EBADSLT;
 }
 
+/*
+ * Add @rule, after the rules with its cookie went if @replace: one step,
+ * so that no sender sees neither. -EMFILE at the limit; the caller frees
+ * a rule that was not added.
+ */
+static int kdbus_match_db_add(struct kdbus_conn *conn,
+			      struct kdbus_match_rule *rule, bool replace)
+{
+	struct kdbus_match_db *db = conn->match_db;
+	int ret = 0;
+
+	down_write(&db->lock);
+	if (replace)
+		kdbus_match_db_remove(db, rule->cookie);
+	if (db->n_rules >= KDBUS_MATCH_MAX) {
+		ret = -EMFILE;
+	} else {
+		list_add_tail(&rule->entry, &db->rules);
+		kdbus_match_db_count(db, rule, 1);
+		db->n_rules++;
+	}
+	kdbus_bus_subscribe(conn, kdbus_match_db_kinds(db));
+	up_write(&db->lock);
+	return ret;
+}
+
 /**
  * kdbus_cmd_match_add() - handle KDBUS_CMD_MATCH_ADD
  * @conn:	connection
@@ -282,7 +309,6 @@ static int kdbus_match_db_remove(struct kdbus_match_db *db, u64 cookie)
  */
 int kdbus_cmd_match_add(struct kdbus_conn *conn, void __user *argp)
 {
-	struct kdbus_match_db *db = conn->match_db;
 	struct kdbus_match_rule *rule = NULL;
 	struct kdbus_cmd_match *cmd;
 	int ret;
@@ -311,27 +337,17 @@ int kdbus_cmd_match_add(struct kdbus_conn *conn, void __user *argp)
 	if (ret != 0)
 		return min(ret, 0);
 
-	rule = kdbus_match_rule_new(conn->bus, &args, cmd->cookie);
+	rule = kdbus_match_rule_new(conn->bus, args.items, args.items_size,
+				    cmd->cookie);
 	if (IS_ERR(rule)) {
 		ret = PTR_ERR(rule);
 		rule = NULL;
 		goto exit;
 	}
-
-	down_write(&db->lock);
-	/* replacing and adding is one step: no sender sees neither */
-	if (cmd->flags & KDBUS_MATCH_REPLACE)
-		kdbus_match_db_remove(db, cmd->cookie);
-	if (db->n_rules >= KDBUS_MATCH_MAX) {
-		ret = -EMFILE;
-	} else {
-		list_add_tail(&rule->entry, &db->rules);
-		kdbus_match_db_count(db, rule, 1);
-		db->n_rules++;
+	ret = kdbus_match_db_add(conn, rule,
+				 cmd->flags & KDBUS_MATCH_REPLACE);
+	if (ret == 0)
 		rule = NULL;
-	}
-	kdbus_bus_subscribe(conn, kdbus_match_db_kinds(db));
-	up_write(&db->lock);
 
 exit:
 	kfree(rule);
@@ -376,6 +392,104 @@ int kdbus_cmd_match_remove(struct kdbus_conn *conn, void __user *argp)
 	kdbus_bus_subscribe(conn, kdbus_match_db_kinds(db));
 	up_write(&db->lock);
 	return kdbus_args_clear(&args, ret);
+}
+
+/**
+ * kdbus_match_db_dump() - a connection's rules as checkpoint dump items
+ * @db:		its database
+ * @buf:	where to write them, or NULL to measure only
+ * @size:	room at @buf
+ *
+ * One KDBUS_ITEM_DUMP_MATCH per rule, oldest first, while they fit.
+ *
+ * Return: the bytes all of them take.
+ */
+size_t kdbus_match_db_dump(struct kdbus_match_db *db, void *buf, size_t size)
+{
+	const struct kdbus_match_rule *rule;
+	struct kdbus_dump_match *dm;
+	struct kdbus_item *item;
+	size_t pos = 0, len;
+
+	down_read(&db->lock);
+	list_for_each_entry(rule, &db->rules, entry) {
+		len = sizeof(*dm) + rule->items_size;
+		if (buf && pos + KDBUS_ITEM_SIZE(len) <= size) {
+			item = buf + pos;
+			item->size = KDBUS_ITEM_HEADER_SIZE + len;
+			item->type = KDBUS_ITEM_DUMP_MATCH;
+			dm = (void *)item->data;
+			dm->cookie = rule->cookie;
+			memcpy(dm->items, rule->items, rule->items_size);
+		}
+		pos += KDBUS_ITEM_SIZE(len);
+	}
+	up_read(&db->lock);
+	return pos;
+}
+
+/* the item types MATCH_ADD takes as conditions */
+static bool kdbus_match_item_type(u64 type)
+{
+	switch (type) {
+	case KDBUS_ITEM_BLOOM_MASK:
+	case KDBUS_ITEM_NAME:
+	case KDBUS_ITEM_ID:
+	case KDBUS_ITEM_NAME_ADD:
+	case KDBUS_ITEM_NAME_REMOVE:
+	case KDBUS_ITEM_NAME_CHANGE:
+	case KDBUS_ITEM_ID_ADD:
+	case KDBUS_ITEM_ID_REMOVE:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/**
+ * kdbus_match_db_restore() - add a rule from a checkpoint's dump
+ * @conn:	connection being restored
+ * @dm:		the rule's struct kdbus_dump_match, from user space
+ * @size:	bytes of @dm
+ *
+ * The dump may have been written by anyone: its items are checked as
+ * MATCH_ADD checks its own, within MATCH_ADD's size limit.
+ *
+ * Return: 0, -EINVAL (malformed or foreign item, too large), -EDOM (bloom
+ * mask not a multiple of the bus's bloom size), -EMFILE (KDBUS_MATCH_MAX
+ * rules already), -ENOMEM.
+ */
+int kdbus_match_db_restore(struct kdbus_conn *conn,
+			   const struct kdbus_dump_match *dm, size_t size)
+{
+	size_t pos, items_size = size - sizeof(*dm);
+	const struct kdbus_item *item;
+	struct kdbus_match_rule *rule;
+	int ret;
+
+	if (size < sizeof(*dm) ||
+	    items_size > KDBUS_CMD_MAX_SIZE - sizeof(struct kdbus_cmd_match))
+		return -EINVAL;
+	for (pos = 0; pos < items_size; pos += KDBUS_ALIGN8(item->size)) {
+		item = (const void *)((const u8 *)dm->items + pos);
+		if (items_size - pos < KDBUS_ITEM_HEADER_SIZE ||
+		    item->size < KDBUS_ITEM_HEADER_SIZE ||
+		    item->size > items_size - pos ||
+		    !kdbus_match_item_type(item->type))
+			return -EINVAL;
+		ret = kdbus_item_validate(item);
+		if (ret < 0)
+			return ret;
+	}
+
+	rule = kdbus_match_rule_new(conn->bus, dm->items, items_size,
+				    dm->cookie);
+	if (IS_ERR(rule))
+		return PTR_ERR(rule);
+	ret = kdbus_match_db_add(conn, rule, false);
+	if (ret < 0)
+		kfree(rule);
+	return ret;
 }
 
 /*

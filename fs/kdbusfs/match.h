@@ -47,6 +47,7 @@ enum kdbus_match_kind {
 struct kdbus_conn;
 struct kdbus_match_db;
 struct kdbus_bloom_filter;
+struct kdbus_dump_match;
 
 int kdbus_match_kind(u64 item_type);
 struct kdbus_match_db *kdbus_match_db_new(void);
@@ -58,5 +59,8 @@ bool kdbus_match_db_match_msg(struct kdbus_match_db *db,
 			      const struct kdbus_bloom_filter *bloom);
 bool kdbus_match_db_match_kernel(struct kdbus_match_db *db, u64 type,
 				 const void *payload);
+size_t kdbus_match_db_dump(struct kdbus_match_db *db, void *buf, size_t size);
+int kdbus_match_db_restore(struct kdbus_conn *conn,
+			   const struct kdbus_dump_match *dm, size_t size);
 
 #endif

@@ -19,6 +19,7 @@
 #include "endpoint.h"
 #include "item.h"
 #include "limits.h"
+#include "match.h"
 #include "message.h"
 #include "metadata.h"
 #include "names.h"
@@ -262,6 +263,27 @@ static int kdbus_restore_names(struct kdbus_conn *conn,
 }
 
 /*
+ * Match rules, oldest first, before the connection is on the bus: no
+ * broadcast reaches it from its ID_ADD on that its rules would miss.
+ */
+static int kdbus_restore_matches(struct kdbus_conn *conn,
+				 const struct kdbus_conn_image *img)
+{
+	const struct kdbus_item *item;
+	int ret;
+
+	KDBUS_ITEMS_FOREACH(item, img->items, img->items_size) {
+		if (item->type != KDBUS_ITEM_DUMP_MATCH)
+			continue;
+		ret = kdbus_match_db_restore(conn, (const void *)item->data,
+					     KDBUS_ITEM_PAYLOAD_SIZE(item));
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+/*
  * Replies expected between the connection and a peer on the bus now: the
  * second of the two to be restored makes each one again, so a call within
  * a restored tree completes. A peer that is gone, or not back yet, is
@@ -308,18 +330,20 @@ static int kdbus_restore_replies(struct kdbus_conn *conn,
  *		were read in
  * @img:	the checked dump
  *
- * As HELLO, but with the dumped id, identity, pool contents, queue and
- * names. The connection is privileged only as dumped and only if the
- * endpoint file's opener was. The id must be free on the bus; ids handed
- * out later are above it.
+ * As HELLO, but with the dumped id, identity, pool contents, queue,
+ * match rules and names. The connection is privileged only as dumped and
+ * only if the endpoint file's opener was. The id must be free on the bus;
+ * ids handed out later are above it.
  *
  * Return: the new, active connection, or ERR_PTR: -EOPNOTSUPP (roles, or
  * files SEND would refuse), -EBADF, -EMEDIUMTYPE, -ETXTBSY (files, as
  * SEND), -EMLINK (too many replies expected), -EINVAL (pool size, attach
- * flags, id, slices that overlap or are not listed), -ECONNREFUSED
- * (attach_flags_send lacks what the bus requires), -EEXIST (the id is
- * taken), -EADDRINUSE (an owned name has another owner), -EPERM (policy
- * forbids owning a name), -EMFILE, -ESHUTDOWN, -EXFULL, -EFAULT, -ENOMEM.
+ * flags, id, slices that overlap or are not listed, match rules as
+ * MATCH_ADD would refuse them), -EDOM (a rule's bloom mask does not fit
+ * the bus), -ECONNREFUSED (attach_flags_send lacks what the bus
+ * requires), -EEXIST (the id is taken), -EADDRINUSE (an owned name has
+ * another owner), -EPERM (policy forbids owning a name), -EMFILE (also:
+ * too many match rules), -ESHUTDOWN, -EXFULL, -EFAULT, -ENOMEM.
  */
 struct kdbus_conn *kdbus_conn_restore(struct kdbus_ep *ep, bool privileged,
 				      const struct kdbus_meta_view *view,
@@ -373,6 +397,8 @@ struct kdbus_conn *kdbus_conn_restore(struct kdbus_ep *ep, bool privileged,
 
 	/* before anyone can send to it, so that no slice is taken yet */
 	ret = kdbus_restore_pool(conn, img);
+	if (ret == 0)
+		ret = kdbus_restore_matches(conn, img);
 	if (ret < 0)
 		goto exit;
 
@@ -414,6 +440,8 @@ exit:
 	if (ret < 0 && held) {
 		kdbus_conn_disconnect(conn, false);
 	} else if (ret < 0) {
+		/* never on the bus: nobody else changes its rules */
+		kdbus_bus_subscribe(conn, 0);
 		kdbus_restore_drain(conn);
 		kdbus_active_deactivate(&conn->active);
 	}

@@ -930,8 +930,9 @@ enum kdbus_dump_flags {
  * checkpoint file's opener, pids in its pid namespace), then one
  * KDBUS_ITEM_DUMP_NAME per name the connection owns or waits for, one
  * KDBUS_ITEM_DUMP_MESSAGE per queued message in queue order, one
- * KDBUS_ITEM_DUMP_SLICE per busy slice of its pool in offset order, and
- * one KDBUS_ITEM_DUMP_REPLY per reply it owes or waits for.
+ * KDBUS_ITEM_DUMP_SLICE per busy slice of its pool in offset order, one
+ * KDBUS_ITEM_DUMP_REPLY per reply it owes or waits for, and one
+ * KDBUS_ITEM_DUMP_MATCH per match rule, oldest first.
  */
 struct kdbus_cmd_dump {
 	__u64 size;
@@ -953,6 +954,7 @@ struct kdbus_cmd_dump {
  * @KDBUS_ITEM_DUMP_SLICE:	&kdbus_dump_slice
  * @KDBUS_ITEM_DUMP_REPLY:	&kdbus_dump_reply
  * @KDBUS_ITEM_DUMP_FILES:	&kdbus_dump_files, in KDBUS_CMD_CONN_RESTORE
+ * @KDBUS_ITEM_DUMP_MATCH:	&kdbus_dump_match
  */
 enum kdbus_dump_item_type {
 	_KDBUS_ITEM_DUMP_BASE		= 0x4000,
@@ -962,6 +964,7 @@ enum kdbus_dump_item_type {
 	KDBUS_ITEM_DUMP_SLICE,
 	KDBUS_ITEM_DUMP_REPLY,
 	KDBUS_ITEM_DUMP_FILES,
+	KDBUS_ITEM_DUMP_MATCH,
 };
 
 /**
@@ -1073,6 +1076,17 @@ struct kdbus_dump_reply {
 } __attribute__((__aligned__(8)));
 
 /**
+ * struct kdbus_dump_match - a match rule of the connection
+ * @cookie:	the cookie it was added with
+ * @items:	its items, as KDBUS_CMD_MATCH_ADD took them, each 8-byte
+ *		aligned; the item's size says how many bytes they take
+ */
+struct kdbus_dump_match {
+	__u64 cookie;
+	struct kdbus_item items[0];
+} __attribute__((__aligned__(8)));
+
+/**
  * struct kdbus_cmd_dump_files - argument of KDBUS_CMD_CONN_DUMP_FILES
  * @size:		size of the whole struct, items included
  * @flags:		KDBUS_FLAG_NEGOTIATE only
@@ -1132,7 +1146,8 @@ struct kdbus_dump_files {
  * identity (KDBUS_ITEM_CREDS read in the checkpoint file opener's user
  * namespace, KDBUS_ITEM_PIDS in its pid namespace, KDBUS_ITEM_SECLABEL,
  * KDBUS_ITEM_CONN_DESCRIPTION), which is also the identity policy sees;
- * its names, acquired again in dump order; and its queued messages and
+ * its names, acquired again in dump order; its match rules, checked as
+ * KDBUS_CMD_MATCH_ADD checks them; its queued messages and
  * the slices user space held, at their offsets; and the replies expected
  * between it and connections on the bus now. It is privileged only if the
  * dump says so and the endpoint file's opener was privileged there. Ids

@@ -51,11 +51,12 @@ struct dump {
 	struct kdbus_pids *pids;
 	const char *seclabel;
 	const char *description;
-	unsigned int n_names, n_msgs, n_slices, n_replies;
+	unsigned int n_names, n_msgs, n_slices, n_replies, n_matches;
 	struct kdbus_dump_name *names[DUMP_MAX];
 	struct kdbus_dump_message *msgs[DUMP_MAX];
 	struct kdbus_dump_slice *slices[DUMP_MAX];
 	struct kdbus_dump_reply *replies[DUMP_MAX];
+	struct kdbus_item *matches[DUMP_MAX];
 };
 
 /* KDBUS_CMD_CHECKPOINT on @fd: the new checkpoint fd, or -errno */
@@ -120,6 +121,8 @@ static int item_rank(uint64_t type)
 		return 7;
 	case KDBUS_ITEM_DUMP_REPLY:
 		return 8;
+	case KDBUS_ITEM_DUMP_MATCH:
+		return 9;
 	}
 	return -1;
 }
@@ -132,7 +135,7 @@ static size_t rank_payload(int rank)
 		sizeof(struct kdbus_pids), 0, 0, 0,
 		sizeof(struct kdbus_dump_message),
 		sizeof(struct kdbus_dump_slice),
-		sizeof(struct kdbus_dump_reply),
+		sizeof(struct kdbus_dump_reply), 0,
 	};
 
 	return sizes[rank];
@@ -173,8 +176,11 @@ static void dump_add(struct dump *d, struct kdbus_item *item, int rank)
 	case 7:
 		d->slices[d->n_slices++] = p;
 		break;
-	default:
+	case 8:
 		d->replies[d->n_replies++] = p;
+		break;
+	default:
+		d->matches[d->n_matches++] = item;
 		break;
 	}
 }
@@ -212,6 +218,7 @@ static int dump_parse(struct dump *d)
 	d->n_msgs = 0;
 	d->n_slices = 0;
 	d->n_replies = 0;
+	d->n_matches = 0;
 	d->why[0] = '\0';
 	if (d->size > sizeof(d->buf))
 		return bad(d, "dump_size %llu beyond the buffer",
@@ -248,9 +255,13 @@ static int dump_parse(struct dump *d)
 			       len - sizeof(struct kdbus_dump_name))))
 			return bad(d, "name item at %llu malformed",
 				   (unsigned long long)pos);
+		if (rank == 9 && len < sizeof(struct kdbus_dump_match))
+			return bad(d, "match item at %llu malformed",
+				   (unsigned long long)pos);
 		if (rank >= 5 && (rank == 5 ? d->n_names : rank == 6 ?
 				  d->n_msgs : rank == 7 ? d->n_slices :
-				  d->n_replies) >= DUMP_MAX)
+				  rank == 8 ? d->n_replies :
+				  d->n_matches) >= DUMP_MAX)
 			return bad(d, "more than %d items of type %#llx",
 				   DUMP_MAX, (unsigned long long)item->type);
 		dump_add(d, item, rank);
@@ -1040,6 +1051,67 @@ TEST_F(ckpt, a_synchronous_call_is_marked_as_one)
 	ASSERT_EQ(0, dump(self->ckpt, self->client.fd, 0, d))
 		TH_LOG("%s", d->why);
 	EXPECT_EQ(0, d->n_replies);
+}
+
+TEST_F(ckpt, dump_lists_match_rules_oldest_first_with_their_items)
+{
+	struct kdbus_notify_name_change nc = { .old_id.id = 0 };
+	uint64_t mask[8] = { 0x5 }, id = self->client.id;
+	struct kdbus_dump_match *m;
+	struct kdbus_cmd_buf b;
+	struct dump *d = self->d;
+	struct kdbus_item *it;
+
+	/* a signal rule, a notification rule, an empty rule; one replaced */
+	kdbus_match_init(&b, 0, 7);
+	kdbus_cmd_add(&b, KDBUS_ITEM_ID, &id, sizeof(id));
+	kdbus_cmd_add(&b, KDBUS_ITEM_BLOOM_MASK, mask, sizeof(mask));
+	kdbus_cmd_finish(&b);
+	ASSERT_EQ(0, kdbus_ioctl(self->svc.fd, KDBUS_CMD_MATCH_ADD, b.data));
+	kdbus_match_init(&b, 0, 8);
+	kdbus_cmd_add(&b, KDBUS_ITEM_NAME_ADD, &nc, sizeof(nc));
+	kdbus_cmd_finish(&b);
+	ASSERT_EQ(0, kdbus_ioctl(self->svc.fd, KDBUS_CMD_MATCH_ADD, b.data));
+	kdbus_match_init(&b, 0, 9);
+	kdbus_cmd_finish(&b);
+	ASSERT_EQ(0, kdbus_ioctl(self->svc.fd, KDBUS_CMD_MATCH_ADD, b.data));
+	kdbus_match_init(&b, KDBUS_MATCH_REPLACE, 7);
+	kdbus_cmd_add(&b, KDBUS_ITEM_ID, &id, sizeof(id));
+	kdbus_cmd_finish(&b);
+	ASSERT_EQ(0, kdbus_ioctl(self->svc.fd, KDBUS_CMD_MATCH_ADD, b.data));
+
+	ASSERT_EQ(0, dump(self->ckpt, self->svc.fd, 0, d))
+		TH_LOG("%s", d->why);
+	ASSERT_EQ(3, d->n_matches);
+	m = (void *)d->matches[0]->data;
+	EXPECT_EQ(8, m->cookie);
+	it = m->items;
+	EXPECT_EQ(KDBUS_ITEM_NAME_ADD, it->type);
+	EXPECT_EQ(KDBUS_ITEM_HEADER_SIZE + sizeof(nc), it->size);
+	EXPECT_EQ(sizeof(*m) + KDBUS_ALIGN8(it->size),
+		  d->matches[0]->size - KDBUS_ITEM_HEADER_SIZE);
+	m = (void *)d->matches[1]->data;
+	EXPECT_EQ(9, m->cookie);
+	EXPECT_EQ(sizeof(*m), d->matches[1]->size - KDBUS_ITEM_HEADER_SIZE);
+	/* the replacement is the newest; its mask is gone with the old one */
+	m = (void *)d->matches[2]->data;
+	EXPECT_EQ(7, m->cookie);
+	it = m->items;
+	EXPECT_EQ(KDBUS_ITEM_ID, it->type);
+	EXPECT_EQ(id, it->id);
+	EXPECT_EQ(sizeof(*m) + KDBUS_ITEM_SIZE(sizeof(id)),
+		  d->matches[2]->size - KDBUS_ITEM_HEADER_SIZE);
+
+	/* removed, it is not dumped any more */
+	kdbus_match_init(&b, 0, 8);
+	kdbus_cmd_finish(&b);
+	ASSERT_EQ(0, kdbus_ioctl(self->svc.fd, KDBUS_CMD_MATCH_REMOVE,
+				 b.data));
+	ASSERT_EQ(0, dump(self->ckpt, self->svc.fd, 0, d))
+		TH_LOG("%s", d->why);
+	ASSERT_EQ(2, d->n_matches);
+	EXPECT_EQ(9, ((struct kdbus_dump_match *)d->matches[0]->data)->cookie);
+	EXPECT_EQ(7, ((struct kdbus_dump_match *)d->matches[1]->data)->cookie);
 }
 
 TEST_F(ckpt, two_dumps_of_an_unchanged_connection_are_the_same)

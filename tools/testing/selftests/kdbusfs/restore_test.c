@@ -600,6 +600,173 @@ struct as_user {
 	struct image *img;
 };
 
+/* a signal from @c, with an empty filter for the 64-byte bloom */
+static int send_signal(struct kdbus_conn *c, uint64_t cookie)
+{
+	struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
+	uint64_t filter[8] = { 0 };
+
+	a.flags = KDBUS_MSG_SIGNAL;
+	a.cookie = cookie;
+	a.data = "signal";
+	a.size = sizeof("signal");
+	a.bloom = filter;
+	a.bloom_size = sizeof(filter);
+	return kdbus_send(c, KDBUS_DST_ID_BROADCAST, &a);
+}
+
+/* add a rule of @cookie with one item, or none if !@type */
+static int match_add(struct kdbus_conn *c, uint64_t cookie, uint64_t type,
+		     const void *payload, size_t len)
+{
+	struct kdbus_cmd_buf b;
+
+	kdbus_match_init(&b, 0, cookie);
+	if (type)
+		kdbus_cmd_add(&b, type, payload, len);
+	kdbus_cmd_finish(&b);
+	return kdbus_ioctl(c->fd, KDBUS_CMD_MATCH_ADD, b.data);
+}
+
+static int match_remove(struct kdbus_conn *c, uint64_t cookie)
+{
+	struct kdbus_cmd_buf b;
+
+	kdbus_match_init(&b, 0, cookie);
+	kdbus_cmd_finish(&b);
+	return kdbus_ioctl(c->fd, KDBUS_CMD_MATCH_REMOVE, b.data);
+}
+
+/* append to @img a DUMP_MATCH of @cookie with one item, or none */
+static void append_match(struct image *img, uint64_t cookie, uint64_t type,
+			 const void *payload, size_t len)
+{
+	struct kdbus_item *item = (void *)((uint8_t *)img->buf + img->size);
+	struct kdbus_dump_match *dm = (void *)item->data;
+	size_t n = sizeof(*dm);
+
+	memset(item, 0, KDBUS_ITEM_SIZE(n + KDBUS_ITEM_SIZE(len)));
+	dm->cookie = cookie;
+	if (type) {
+		dm->items[0].type = type;
+		dm->items[0].size = KDBUS_ITEM_HEADER_SIZE + len;
+		memcpy(dm->items[0].data, payload, len);
+		n += KDBUS_ITEM_SIZE(len);
+	}
+	item->type = KDBUS_ITEM_DUMP_MATCH;
+	item->size = KDBUS_ITEM_HEADER_SIZE + n;
+	img->size += KDBUS_ALIGN8(item->size);
+}
+
+/* the next message of @c is a NAME_ADD of @name: 0 or -errno */
+static int recv_name_add(struct kdbus_conn *c, const char *name)
+{
+	struct kdbus_item *item;
+	struct kdbus_msg *msg;
+	int ret;
+
+	ret = kdbus_recv(c, 0, 0, &msg, NULL);
+	if (ret)
+		return ret;
+	item = kdbus_msg_item(msg, KDBUS_ITEM_NAME_ADD);
+	ret = msg->src_id == KDBUS_SRC_ID_KERNEL && item &&
+	      !strcmp(item->name_change.name, name) ? 0 : -EBADMSG;
+	kdbus_msg_free(c, msg);
+	return ret;
+}
+
+TEST_F(rst, match_rules_are_restored_and_select_as_before)
+{
+	struct {
+		struct kdbus_notify_name_change nc;
+		char name[sizeof(NAME_B)];
+	} add = {
+		.nc.old_id.id = 0,
+		.nc.new_id.id = KDBUS_MATCH_ID_ANY,
+		.name = NAME_B,
+	};
+	struct kdbus_conn other = { .fd = -1 };
+	uint64_t id = self->client.id;
+	struct kdbus_msg *msg;
+
+	ASSERT_EQ(0, kdbus_hello(self->bus.ep, 0, KDBUS_TEST_POOL_SIZE,
+				 &other));
+	/* signals of the client; NAME_B's arrival */
+	ASSERT_EQ(0, match_add(&self->svc, 7, KDBUS_ITEM_ID, &id,
+			       sizeof(id)));
+	ASSERT_EQ(0, match_add(&self->svc, 8, KDBUS_ITEM_NAME_ADD, &add,
+			       sizeof(add.nc) + sizeof(NAME_B)));
+	ASSERT_EQ(0, image_take(self->ckpt, &self->svc, self->img));
+	kdbus_conn_close(&self->svc);
+	ASSERT_EQ(0, restore(self->ckpt, self->ep, self->img));
+	ASSERT_EQ(0, adopt(self->ep, self->img, &self->restored));
+
+	/* the client's signal is received, another sender's is not */
+	ASSERT_EQ(0, send_signal(&other, 20));
+	ASSERT_EQ(0, send_signal(&self->client, 21));
+	ASSERT_EQ(0, kdbus_recv(&self->restored, 0, 0, &msg, NULL));
+	EXPECT_EQ(21, msg->cookie);
+	EXPECT_EQ(id, msg->src_id);
+	kdbus_msg_free(&self->restored, msg);
+	EXPECT_EQ(-EAGAIN, kdbus_recv(&self->restored, 0, 0, &msg, NULL));
+
+	/* the notification rule is subscribed again: NAME_B, not NAME_A */
+	ASSERT_EQ(0, kdbus_name_acquire(&other, NAME_A, 0, NULL));
+	ASSERT_EQ(0, kdbus_name_acquire(&other, NAME_B, 0, NULL));
+	EXPECT_EQ(0, recv_name_add(&self->restored, NAME_B));
+	EXPECT_EQ(-EAGAIN, kdbus_recv(&self->restored, 0, 0, &msg, NULL));
+
+	/* their cookies are the dumped ones */
+	EXPECT_EQ(0, match_remove(&self->restored, 7));
+	EXPECT_EQ(-EBADSLT, match_remove(&self->restored, 7));
+	ASSERT_EQ(0, send_signal(&self->client, 22));
+	EXPECT_EQ(-EAGAIN, kdbus_recv(&self->restored, 0, 0, &msg, NULL));
+	EXPECT_EQ(0, match_remove(&self->restored, 8));
+	kdbus_conn_close(&other);
+}
+
+TEST_F(rst, match_rules_are_checked_as_match_add_checks_them)
+{
+	uint64_t mask[8] = { 1 }, size, vec[2] = { 1, 1 }, id = 1;
+	struct image *img = self->img;
+	struct kdbus_msg *msg;
+	unsigned int i;
+
+	ASSERT_EQ(0, image_take(self->ckpt, &self->svc, img));
+	kdbus_conn_close(&self->svc);
+	size = img->size;
+
+	/* an item MATCH_ADD does not take */
+	append_match(img, 1, KDBUS_ITEM_PAYLOAD_VEC, vec, sizeof(vec));
+	EXPECT_EQ(-EINVAL, restore(self->ckpt, self->ep, img));
+	img->size = size;
+	/* an item of the wrong size */
+	append_match(img, 1, KDBUS_ITEM_ID, &id, 4);
+	EXPECT_EQ(-EINVAL, restore(self->ckpt, self->ep, img));
+	img->size = size;
+	/* a bloom mask shorter than the bus's filter */
+	append_match(img, 1, KDBUS_ITEM_BLOOM_MASK, mask, 56);
+	EXPECT_EQ(-EDOM, restore(self->ckpt, self->ep, img));
+	img->size = size;
+	/* a rule's items cut short */
+	append_match(img, 1, KDBUS_ITEM_ID, &id, sizeof(id));
+	((struct kdbus_item *)((uint8_t *)img->buf + size))->size -= 8;
+	EXPECT_EQ(-EINVAL, restore(self->ckpt, self->ep, img));
+	img->size = size;
+	/* one rule more than a connection may have */
+	for (i = 0; i <= 256; i++)
+		append_match(img, i, 0, NULL, 0);
+	EXPECT_EQ(-EMFILE, restore(self->ckpt, self->ep, img));
+	img->size = size;
+
+	/* the file is unused still; a good rule restores */
+	append_match(img, 3, KDBUS_ITEM_BLOOM_MASK, mask, sizeof(mask));
+	ASSERT_EQ(0, restore(self->ckpt, self->ep, img));
+	ASSERT_EQ(0, adopt(self->ep, img, &self->restored));
+	EXPECT_EQ(0, match_remove(&self->restored, 3));
+	EXPECT_EQ(-EAGAIN, kdbus_recv(&self->restored, 0, 0, &msg, NULL));
+}
+
 static int restore_as_user(void *arg, int sock)
 {
 	struct as_user *u = arg;
