@@ -7,18 +7,42 @@
  * and maps a pool through its bus directory, which criu hands to
  * HANDLE_DEVICE_VMA. This plugin
  *   - dumps a connection with the kernel's checkpoint file (CONN_DUMP,
- *     frozen until the dump ends) and the busy slices of its pool, and
- *     restores it with CONN_RESTORE on its endpoint file opened again;
+ *     frozen until the dump ends), the busy slices of its pool and the
+ *     files its queued messages carry (CONN_DUMP_FILES): a memfd by its
+ *     name, seals, mode and contents, a regular file by its path, open
+ *     flags and position; it restores it with CONN_RESTORE on its
+ *     endpoint file opened again, with those files made again
+ *     (KDBUS_ITEM_DUMP_FILES), waiting up to 10 s for its bus if the bus
+ *     owner's file, restored by another task, has not made it yet;
+ *   - leaves replies pending between the connection and its peers in the
+ *     dump: the kernel makes each one again when the second of the two
+ *     connections is restored;
  *   - dumps a bus owner's control file as the bus's name and BUS_MAKE
  *     parameters, and makes the bus again at restore;
  *   - maps a restored pool through the restored connection's file
  *     (UPDATE_VMA_MAP).
- * It refuses, with one line in criu's log, what restore cannot do yet:
- * queued messages carrying files, pending replies, activators, monitors,
- * policy holders, endpoint owners and files not used yet. criu then fails
- * the dump and the tree runs on.
+ * It refuses, with one line in criu's log, what restore cannot do: a
+ * file in flight that is neither a memfd nor a regular file with a path
+ * (a pipe, a socket, a device, a directory, an anonymous inode, a deleted
+ * file), memfds in flight of more than 64 MiB in all per connection,
+ * activators, monitors, policy holders, endpoint owners and files not
+ * used yet. criu then fails the dump and the tree runs on.
+ *
+ * The image of a file, kdbusfs-ID.img in criu's image directory, version
+ * 2, in the host's byte order:
+ *   struct kdb_img, the header;
+ *   dump_size bytes: the dump as KDBUS_CMD_CONN_DUMP wrote it (connection
+ *     only), passed to CONN_RESTORE untouched, items unknown here too;
+ *   the bytes of each KDBUS_ITEM_DUMP_SLICE, in the dump's order;
+ *   files_size bytes: n_files records, one per file in flight, grouped by
+ *     message in dump order, each message's in CONN_DUMP_FILES order: a
+ *     struct kdb_img_file, name_size bytes of its name (NUL-terminated;
+ *     the memfd's "/memfd:NAME (deleted)" link or the file's path), then
+ *     data_size bytes of a memfd's contents, each padded to 8 bytes.
+ * A bus owner's image is the header alone.
  */
 
+#define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -29,6 +53,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -36,6 +61,7 @@
 #include <sys/vfs.h>
 
 #include <linux/kdbus.h>
+#include <linux/magic.h>
 
 #include <criu/criu-plugin.h>
 
@@ -121,7 +147,7 @@ static int kdb_n_chk;
 
 /* the image of one kdbusfs file, kdbusfs-ID.img in criu's image dir */
 #define KDB_IMG_MAGIC	0x4b444249	/* "KDBI" */
-#define KDB_IMG_VERSION	1
+#define KDB_IMG_VERSION	2
 #define KDB_ROLE_CONN	1
 #define KDB_ROLE_BUS	2
 
@@ -139,7 +165,28 @@ struct kdb_img {
 	char mount[256];	/* the kdbusfs mount point */
 	char bus[256];		/* bus directory, relative to it */
 	char endpoint[256];	/* endpoint file, relative to the bus */
+	uint64_t files_size;	/* bytes of file records after the slices */
+	uint64_t n_files;	/* file records */
 };
+
+/* a file in flight, in an image after the slices */
+#define KDB_FILE_MEMFD	1
+#define KDB_FILE_REG	2
+
+struct kdb_img_file {
+	uint64_t msg_offset;	/* its message's, as in KDBUS_ITEM_DUMP_MESSAGE */
+	uint32_t kind;		/* KDB_FILE_* */
+	uint32_t flags;		/* REG: open flags, F_GETFL */
+	uint64_t pos;		/* REG: file position */
+	uint32_t seals;		/* MEMFD: F_GET_SEALS */
+	uint32_t mode;		/* MEMFD: permission bits */
+	uint64_t name_size;	/* bytes of name that follow, NUL included */
+	uint64_t data_size;	/* MEMFD: bytes of contents after the name */
+};
+
+/* what one image may carry in memfd contents, and files per message */
+#define KDB_MAX_MEMFD_BYTES	(64ULL << 20)
+#define KDB_MAX_MSG_FILES	(253 + 16)	/* MSG_MAX_FDS + MAX_MEMFD_ITEMS */
 
 static bool kdb_is_kdbusfs(int fd)
 {
@@ -260,34 +307,28 @@ static struct kdbus_item *kdb_item(const void *buf, size_t size,
 	return (struct kdbus_item *)it;
 }
 
-/* why restore could not make this dump again, or NULL */
+/*
+ * Why restore could not make this dump again, or NULL. Queued messages'
+ * files are saved (kdb_save_files()), and replies pending between the
+ * connection and a peer are made again by the kernel when both are back.
+ */
 static const char *kdb_unsupported(const void *dump, size_t size,
 				   uint64_t *pool_size)
 {
-	const struct kdbus_dump_message *m;
 	const struct kdbus_dump_conn *c;
 	struct kdbus_item *it;
 
 	*pool_size = 0;
 	for (it = kdb_item(dump, size, NULL); it;
 	     it = kdb_item(dump, size, it)) {
-		switch (it->type) {
-		case KDBUS_ITEM_DUMP_CONN:
-			c = (const void *)it->data;
-			*pool_size = c->pool_size;
-			if (c->flags & (KDBUS_HELLO_ACTIVATOR |
-					KDBUS_HELLO_POLICY_HOLDER |
-					KDBUS_HELLO_MONITOR))
-				return "it is an activator, a policy holder or a monitor";
-			break;
-		case KDBUS_ITEM_DUMP_MESSAGE:
-			m = (const void *)it->data;
-			if (m->n_fds || m->n_memfds)
-				return "a queued message carries files";
-			break;
-		case KDBUS_ITEM_DUMP_REPLY:
-			return "a reply is pending between it and a peer";
-		}
+		if (it->type != KDBUS_ITEM_DUMP_CONN)
+			continue;
+		c = (const void *)it->data;
+		*pool_size = c->pool_size;
+		if (c->flags & (KDBUS_HELLO_ACTIVATOR |
+				KDBUS_HELLO_POLICY_HOLDER |
+				KDBUS_HELLO_MONITOR))
+			return "it is an activator, a policy holder or a monitor";
 	}
 	return *pool_size ? NULL : "the dump has no pool size";
 }
@@ -310,12 +351,195 @@ static int kdb_write_all(int fd, const void *buf, size_t size)
 	return 0;
 }
 
-static int kdb_write_img(int id, const struct kdb_img *img, const void *dump,
-			 const uint8_t *pool)
+/* what kind of file @fd is, for a refusal: it is no memfd nor path */
+static const char *kdb_file_kind(const struct stat *st, const char *link)
 {
-	char name[64];
+	if (S_ISFIFO(st->st_mode))
+		return "a pipe or FIFO";
+	if (S_ISSOCK(st->st_mode))
+		return "a socket";
+	if (S_ISCHR(st->st_mode))
+		return "a character device";
+	if (S_ISBLK(st->st_mode))
+		return "a block device";
+	if (S_ISDIR(st->st_mode))
+		return "a directory";
+	if (!strncmp(link, "anon_inode:", 11))
+		return "an anonymous inode";
+	if (S_ISREG(st->st_mode) && link[0] == '/')
+		return "a deleted file";
+	return "a file without a path";
+}
+
+static int kdb_pad(int fd, uint64_t size)
+{
+	static const uint8_t zero[8];
+
+	return size % 8 ? kdb_write_all(fd, zero, 8 - size % 8) : 0;
+}
+
+/* @fd's contents, @size bytes from offset 0, into the image @img_fd */
+static int kdb_copy_memfd(int img_fd, int fd, uint64_t size)
+{
+	uint8_t buf[65536];
+	uint64_t pos = 0;
+	ssize_t n;
+	int ret;
+
+	while (pos < size) {
+		n = pread(fd, buf, size - pos < sizeof(buf) ?
+			  size - pos : sizeof(buf), pos);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		ret = kdb_write_all(img_fd, buf, n);
+		if (ret)
+			return ret;
+		pos += n;
+	}
+	return 0;
+}
+
+/* where a dump of a connection is written: for its log lines */
+struct kdb_dumping {
+	const char *link;	/* the connection's fd link */
+	int id;			/* criu's file id */
+	int img_fd;		/* its image, open for writing */
+	uint64_t memfd_bytes;	/* of memfds saved so far */
+	struct kdb_img *img;
+};
+
+/* save the file @fd of the message at @off: 0, -EPERM (refused), -errno */
+static int kdb_save_file(struct kdb_dumping *d, uint64_t off, int fd)
+{
+	char path[64], link[4096];
+	struct kdb_img_file f;
+	struct statfs sfs;
+	struct stat st;
+	bool deleted;
+	ssize_t n;
+	int ret, v;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return -errno;
+	link[n] = '\0';
+	if (fstat(fd, &st) || fstatfs(fd, &sfs))
+		return -errno;
+	deleted = n > 10 && !strcmp(link + n - 10, " (deleted)");
+
+	memset(&f, 0, sizeof(f));
+	f.msg_offset = off;
+	f.name_size = n + 1;
+	if (S_ISREG(st.st_mode) && !strncmp(link, "/memfd:", 7) &&
+	    (sfs.f_type == TMPFS_MAGIC || sfs.f_type == HUGETLBFS_MAGIC)) {
+		v = fcntl(fd, F_GET_SEALS);
+		if (v < 0)
+			return -errno;
+		f.kind = KDB_FILE_MEMFD;
+		f.seals = v;
+		f.mode = st.st_mode & 07777;
+		f.data_size = st.st_size;
+		if (f.data_size > KDB_MAX_MEMFD_BYTES - d->memfd_bytes) {
+			print_on_level(KDB_LOG_ERROR,
+				       "kdbusfs: cannot dump %s (file id %#x): the memfds its queued messages carry hold more than %llu bytes in all\n",
+				       d->link, d->id,
+				       (unsigned long long)KDB_MAX_MEMFD_BYTES);
+			return -EPERM;
+		}
+		d->memfd_bytes += f.data_size;
+	} else if (S_ISREG(st.st_mode) && link[0] == '/' &&
+		   !(deleted && !st.st_nlink)) {
+		v = fcntl(fd, F_GETFL);
+		if (v < 0)
+			return -errno;
+		f.kind = KDB_FILE_REG;
+		f.flags = v;
+		f.pos = lseek(fd, 0, SEEK_CUR);
+		if (f.pos == (uint64_t)-1)
+			return -errno;
+	} else {
+		print_on_level(KDB_LOG_ERROR,
+			       "kdbusfs: cannot dump %s (file id %#x): the message queued at offset %llu carries %s (%s), which the plugin cannot save\n",
+			       d->link, d->id, (unsigned long long)off,
+			       kdb_file_kind(&st, link), link);
+		return -EPERM;
+	}
+
+	ret = kdb_write_all(d->img_fd, &f, sizeof(f));
+	if (!ret)
+		ret = kdb_write_all(d->img_fd, link, f.name_size);
+	if (!ret)
+		ret = kdb_pad(d->img_fd, f.name_size);
+	if (!ret && f.data_size)
+		ret = kdb_copy_memfd(d->img_fd, fd, f.data_size);
+	if (!ret)
+		ret = kdb_pad(d->img_fd, f.data_size);
+	if (!ret) {
+		d->img->n_files++;
+		d->img->files_size += sizeof(f) + KDBUS_ALIGN8(f.name_size) +
+				      KDBUS_ALIGN8(f.data_size);
+	}
+	return ret;
+}
+
+/*
+ * The files of every queued message that carries some: CONN_DUMP_FILES
+ * installs them into criu's table, they are saved, then closed again.
+ */
+static int kdb_save_files(struct kdb_dumping *d, int chk, int conn_fd,
+			  const void *dump)
+{
+	const struct kdbus_dump_message *m;
+	struct kdbus_cmd_dump_files cmd;
+	int32_t fds[KDB_MAX_MSG_FILES];
 	struct kdbus_item *it;
+	uint64_t i;
+	int ret = 0;
+
+	for (it = kdb_item(dump, d->img->dump_size, NULL); it && !ret;
+	     it = kdb_item(dump, d->img->dump_size, it)) {
+		if (it->type != KDBUS_ITEM_DUMP_MESSAGE)
+			continue;
+		m = (const void *)it->data;
+		if (!m->n_fds && !m->n_memfds)
+			continue;
+		memset(&cmd, 0, sizeof(cmd));
+		cmd.size = sizeof(cmd);
+		cmd.conn_fd = conn_fd;
+		cmd.offset = m->offset;
+		cmd.fds = (uintptr_t)fds;
+		cmd.n_fds = KDB_MAX_MSG_FILES;
+		if (ioctl(chk, KDBUS_CMD_CONN_DUMP_FILES, &cmd)) {
+			ret = -errno;
+			print_on_level(KDB_LOG_ERROR,
+				       "kdbusfs: cannot dump %s (file id %#x): KDBUS_CMD_CONN_DUMP_FILES at offset %llu: %s\n",
+				       d->link, d->id,
+				       (unsigned long long)m->offset,
+				       strerror(-ret));
+			return -EPERM;
+		}
+		if (cmd.n_fds != m->n_fds + m->n_memfds)
+			ret = -EIO;
+		for (i = 0; i < cmd.n_fds; i++) {
+			if (!ret)
+				ret = kdb_save_file(d, m->offset, fds[i]);
+			close(fds[i]);
+		}
+	}
+	return ret;
+}
+
+static int kdb_write_img(int id, struct kdb_img *img, const void *dump,
+			 const uint8_t *pool, int chk, int conn_fd,
+			 const char *link)
+{
+	struct kdb_dumping d = { .link = link, .id = id, .img = img };
 	const struct kdbus_dump_slice *s;
+	struct kdbus_item *it;
+	char name[64];
 	int fd, ret;
 
 	snprintf(name, sizeof(name), "kdbusfs-%d.img", id);
@@ -323,6 +547,10 @@ static int kdb_write_img(int id, const struct kdb_img *img, const void *dump,
 		    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
+	d.img_fd = fd;
+	img->files_size = 0;
+	img->n_files = 0;
+	/* the header again at the end, once the files are counted */
 	ret = kdb_write_all(fd, img, sizeof(*img));
 	if (!ret && img->dump_size)
 		ret = kdb_write_all(fd, dump, img->dump_size);
@@ -338,9 +566,18 @@ static int kdb_write_img(int id, const struct kdb_img *img, const void *dump,
 			else
 				ret = kdb_write_all(fd, pool + s->offset, s->size);
 		}
+		if (!ret)
+			ret = kdb_save_files(&d, chk, conn_fd, dump);
+		if (!ret && pwrite(fd, img, sizeof(*img), 0) != sizeof(*img))
+			ret = -EIO;
 	}
 	if (close(fd) && !ret)
 		ret = -errno;
+	if (!ret && img->n_files)
+		print_on_level(KDB_LOG_INFO,
+			       "kdbusfs: saved %llu files in flight of %s (file id %#x), %llu bytes of memfds\n",
+			       (unsigned long long)img->n_files, link, id,
+			       (unsigned long long)d.memfd_bytes);
 	return ret;
 }
 
@@ -384,7 +621,7 @@ static int kdb_dump_conn(int fd, int id, const char *link, struct kdb_img *img)
 		free(dump);
 		return ret;
 	}
-	ret = kdb_write_img(id, img, dump, pool);
+	ret = kdb_write_img(id, img, dump, pool, chk, fd, link);
 	munmap(pool, img->pool_size);
 	free(dump);
 	return ret;
@@ -459,7 +696,7 @@ static int kdb_dump_file(int fd, int id)
 		}
 		img.bloom_size = size;
 		img.bloom_n_hash = n_hash;
-		ret = kdb_write_img(id, &img, NULL, NULL);
+		ret = kdb_write_img(id, &img, NULL, NULL, -1, -1, link);
 	} else {
 		img.role = KDB_ROLE_CONN;
 		ret = kdb_dump_conn(fd, id, link, &img);
@@ -540,22 +777,243 @@ static int kdb_bus_make(const struct kdb_img *img)
 	return fd;
 }
 
+/* a memfd made again from its record @f, name @name, contents @data */
+static int kdb_make_memfd(const struct kdb_img_file *f, const char *name,
+			  const uint8_t *data)
+{
+	char mname[250];
+	size_t len;
+	uint64_t pos = 0;
+	ssize_t n;
+	int fd, ret = 0;
+
+	/* "/memfd:NAME (deleted)": memfd_create() takes NAME, 249 bytes */
+	if (!strncmp(name, "/memfd:", 7))
+		name += 7;
+	snprintf(mname, sizeof(mname), "%s", name);
+	len = strlen(mname);
+	if (len >= 10 && !strcmp(mname + len - 10, " (deleted)"))
+		mname[len - 10] = '\0';
+	fd = memfd_create(mname, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, f->data_size))
+		ret = -errno;
+	while (!ret && pos < f->data_size) {
+		n = pwrite(fd, data + pos, f->data_size - pos, pos);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			ret = n < 0 ? -errno : -EIO;
+		else
+			pos += n;
+	}
+	if (!ret && fchmod(fd, f->mode))
+		ret = -errno;
+	if (!ret && f->seals && fcntl(fd, F_ADD_SEALS, f->seals))
+		ret = -errno;
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+/* a regular file opened again by its path @name, at its position */
+static int kdb_open_reg(const struct kdb_img_file *f, const char *name)
+{
+	int fd, ret;
+
+	fd = open(name, (f->flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY)) |
+		  O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (lseek(fd, f->pos, SEEK_SET) == (off_t)-1) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+/* the files in flight of an image, made again, and their DUMP_FILES items */
+struct kdb_files {
+	int *fds;
+	size_t n;		/* fds made */
+	uint64_t *items;	/* KDBUS_ITEM_DUMP_FILES, one per message */
+	size_t items_size;
+};
+
+static void kdb_files_free(struct kdb_files *fl)
+{
+	while (fl->n)
+		close(fl->fds[--fl->n]);
+	free(fl->fds);
+	free(fl->items);
+}
+
+/*
+ * The @n records of @size bytes at @p made into files; the kernel takes
+ * its own references at CONN_RESTORE, so they are closed after it. The
+ * records of one message are next to each other: one item each.
+ */
+static int kdb_files_make(struct kdb_files *fl, const uint8_t *p,
+			  uint64_t size, uint64_t n, const char **what)
+{
+	struct kdb_img_file f;
+	struct kdbus_dump_files *df = NULL;
+	struct kdbus_item *it = NULL;
+	const char *name;
+	uint64_t rec;
+	uint8_t *q;
+	int fd;
+
+	memset(fl, 0, sizeof(*fl));
+	*what = "-";
+	if (n > size / sizeof(f))
+		return -EINVAL;
+	fl->fds = calloc(n ? n : 1, sizeof(int));
+	/* an item per file at most: header, offset and one fd, aligned */
+	fl->items = calloc(n ? n : 1, KDBUS_ITEM_SIZE(sizeof(*df) + 4));
+	if (!fl->fds || !fl->items)
+		return -ENOMEM;
+	q = (uint8_t *)fl->items;
+	while (fl->n < n) {
+		if (size < sizeof(f))
+			return -EINVAL;
+		memcpy(&f, p, sizeof(f));
+		if (f.name_size < 2 || f.name_size > 4096 ||
+		    f.data_size > KDB_MAX_MEMFD_BYTES)
+			return -EINVAL;
+		rec = sizeof(f) + KDBUS_ALIGN8(f.name_size) +
+		      KDBUS_ALIGN8(f.data_size);
+		if (rec > size)
+			return -EINVAL;
+		name = (const char *)p + sizeof(f);
+		if (name[f.name_size - 1])
+			return -EINVAL;
+		*what = name;
+		if (f.kind == KDB_FILE_MEMFD)
+			fd = kdb_make_memfd(&f, name, p + sizeof(f) +
+					    KDBUS_ALIGN8(f.name_size));
+		else if (f.kind == KDB_FILE_REG && !f.data_size)
+			fd = kdb_open_reg(&f, name);
+		else
+			fd = -EINVAL;
+		if (fd < 0)
+			return fd;
+		fl->fds[fl->n++] = fd;
+
+		if (!it || df->offset != f.msg_offset) {
+			if (it)
+				q += KDBUS_ALIGN8(it->size);
+			it = (void *)q;
+			it->type = KDBUS_ITEM_DUMP_FILES;
+			it->size = KDBUS_ITEM_HEADER_SIZE + sizeof(*df);
+			df = (void *)it->data;
+			df->offset = f.msg_offset;
+		}
+		df->fds[(it->size - KDBUS_ITEM_HEADER_SIZE - sizeof(*df)) /
+			sizeof(int32_t)] = fd;
+		it->size += sizeof(int32_t);
+		p += rec;
+		size -= rec;
+	}
+	if (it)
+		q += KDBUS_ALIGN8(it->size);
+	fl->items_size = q - (uint8_t *)fl->items;
+	*what = "-";
+	return size ? -EINVAL : 0;
+}
+
+/*
+ * Whether the image directory holds the image of @img's bus's owner:
+ * criu restores the files of each task in that task, all tasks at once
+ * (criu/files.c:prepare_fds() in each task's CR_STATE_RESTORE), so the
+ * bus owner's control file may be made after this connection is opened.
+ */
+static bool kdb_bus_owner_dumped(const struct kdb_img *img)
+{
+	struct kdb_img b;
+	struct dirent *de;
+	bool found = false;
+	DIR *d;
+	int fd;
+
+	fd = openat(criu_get_image_dir(), ".", O_RDONLY | O_DIRECTORY |
+		    O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return false;
+	}
+	while (!found && (de = readdir(d))) {
+		if (strncmp(de->d_name, "kdbusfs-", 8))
+			continue;
+		fd = openat(dirfd(d), de->d_name, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (!kdb_read_all(fd, &b, sizeof(b)) &&
+		    b.magic == KDB_IMG_MAGIC && b.version == KDB_IMG_VERSION &&
+		    b.role == KDB_ROLE_BUS &&
+		    !strncmp(b.mount, img->mount, sizeof(b.mount)) &&
+		    !strncmp(b.bus, img->bus, sizeof(b.bus)))
+			found = true;
+		close(fd);
+	}
+	closedir(d);
+	return found;
+}
+
+#define KDB_BUS_WAIT_MS		10000
+#define KDB_BUS_POLL_MS		20
+
+/* open @path, the endpoint; wait for its bus if criu makes it meanwhile */
+static int kdb_open_endpoint(const struct kdb_img *img, const char *path)
+{
+	struct timespec ts = { 0, KDB_BUS_POLL_MS * 1000000L };
+	int fd, waited = 0;
+
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd >= 0 || errno != ENOENT || !kdb_bus_owner_dumped(img))
+		return fd < 0 ? -errno : fd;
+	while (fd < 0 && errno == ENOENT && waited < KDB_BUS_WAIT_MS) {
+		nanosleep(&ts, NULL);
+		waited += KDB_BUS_POLL_MS;
+		fd = open(path, O_RDWR | O_CLOEXEC);
+	}
+	if (fd < 0)
+		return -errno;
+	print_on_level(KDB_LOG_INFO,
+		       "kdbusfs: bus %s appeared after %d ms\n", img->bus,
+		       waited);
+	return fd;
+}
+
 /* the endpoint file opened again and CONN_RESTORE'd: its fd or -errno */
 static int kdb_conn_restore(const struct kdb_img *img, const void *dump,
-			    const uint8_t *slices, size_t n_slices)
+			    const uint8_t *slices, size_t n_slices,
+			    const struct kdb_files *fl)
 {
 	struct kdbus_cmd_checkpoint chk;
-	struct kdbus_cmd_restore cmd;
+	struct kdbus_cmd_restore *cmd;
 	const struct kdbus_dump_slice *s;
 	struct kdbus_item *it;
 	char path[1024];
 	uint8_t *pool;
-	int fd, ret = 0;
+	int fd = -1, ret = 0;
 
+	cmd = calloc(1, sizeof(*cmd) + fl->items_size);
+	if (!cmd)
+		return -ENOMEM;
 	pool = mmap(NULL, img->pool_size, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (pool == MAP_FAILED)
+	if (pool == MAP_FAILED) {
+		free(cmd);
 		return -errno;
+	}
 	for (it = kdb_item(dump, img->dump_size, NULL); it;
 	     it = kdb_item(dump, img->dump_size, it)) {
 		if (it->type != KDBUS_ITEM_DUMP_SLICE)
@@ -563,8 +1021,8 @@ static int kdb_conn_restore(const struct kdb_img *img, const void *dump,
 		s = (const void *)it->data;
 		if (s->offset > img->pool_size ||
 		    s->size > img->pool_size - s->offset || s->size > n_slices) {
-			munmap(pool, img->pool_size);
-			return -EINVAL;
+			ret = -EINVAL;
+			goto out;
 		}
 		memcpy(pool + s->offset, slices, s->size);
 		slices += s->size;
@@ -573,9 +1031,9 @@ static int kdb_conn_restore(const struct kdb_img *img, const void *dump,
 
 	snprintf(path, sizeof(path), "%s/%s/%s", img->mount, img->bus,
 		 img->endpoint);
-	fd = open(path, O_RDWR | O_CLOEXEC);
+	fd = kdb_open_endpoint(img, path);
 	if (fd < 0) {
-		ret = -errno;
+		ret = fd;
 		goto out;
 	}
 	memset(&chk, 0, sizeof(chk));
@@ -584,18 +1042,19 @@ static int kdb_conn_restore(const struct kdb_img *img, const void *dump,
 		ret = -errno;
 		goto out;
 	}
-	memset(&cmd, 0, sizeof(cmd));
-	cmd.size = sizeof(cmd);
-	cmd.ep_fd = fd;
-	cmd.dump = (uintptr_t)dump;
-	cmd.dump_size = img->dump_size;
-	cmd.pool = (uintptr_t)pool;
-	cmd.pool_size = img->pool_size;
-	if (ioctl(chk.fd, KDBUS_CMD_CONN_RESTORE, &cmd))
+	cmd->size = sizeof(*cmd) + fl->items_size;
+	cmd->ep_fd = fd;
+	cmd->dump = (uintptr_t)dump;
+	cmd->dump_size = img->dump_size;
+	cmd->pool = (uintptr_t)pool;
+	cmd->pool_size = img->pool_size;
+	memcpy(cmd->items, fl->items, fl->items_size);
+	if (ioctl(chk.fd, KDBUS_CMD_CONN_RESTORE, cmd))
 		ret = -errno;
 	close(chk.fd);
 out:
 	munmap(pool, img->pool_size);
+	free(cmd);
 	if (ret && fd >= 0)
 		close(fd);
 	return ret ? ret : fd;
@@ -603,10 +1062,13 @@ out:
 
 static int kdb_restore_file(int id)
 {
+	struct kdb_files fl = { 0 };
+	const char *what = "-";
 	struct kdb_img img;
 	uint8_t *rest = NULL;
 	char name[64];
 	struct stat st;
+	size_t size = 0;
 	int fd, ret;
 
 	snprintf(name, sizeof(name), "kdbusfs-%d.img", id);
@@ -625,30 +1087,40 @@ static int kdb_restore_file(int id)
 		img.mount[sizeof(img.mount) - 1] = '\0';
 		img.bus[sizeof(img.bus) - 1] = '\0';
 		img.endpoint[sizeof(img.endpoint) - 1] = '\0';
-		rest = malloc(st.st_size - sizeof(img) + 1);
+		size = st.st_size - sizeof(img);
+		rest = malloc(size + 1);
 		if (!rest)
 			ret = -ENOMEM;
 		else
-			ret = kdb_read_all(fd, rest, st.st_size - sizeof(img));
+			ret = kdb_read_all(fd, rest, size);
 	}
 	close(fd);
-	if (!ret && img.role == KDB_ROLE_BUS)
+	if (!ret && img.role == KDB_ROLE_BUS) {
 		ret = kdb_bus_make(&img);
-	else if (!ret && img.role == KDB_ROLE_CONN &&
-		 img.dump_size <= st.st_size - sizeof(img))
-		ret = kdb_conn_restore(&img, rest, rest + img.dump_size,
-				       st.st_size - sizeof(img) - img.dump_size);
-	else if (!ret)
+	} else if (!ret && img.role == KDB_ROLE_CONN &&
+		   img.dump_size <= size &&
+		   img.files_size <= size - img.dump_size) {
+		ret = kdb_files_make(&fl, rest + size - img.files_size,
+				     img.files_size, img.n_files, &what);
+		if (!ret)
+			ret = kdb_conn_restore(&img, rest, rest + img.dump_size,
+					       size - img.dump_size -
+					       img.files_size, &fl);
+		kdb_files_free(&fl);
+	} else if (!ret) {
 		ret = -EINVAL;
+	}
 	if (ret < 0)
 		print_on_level(KDB_LOG_ERROR,
-			       "kdbusfs: cannot restore %s (file id %#x): bus %s, endpoint %s under %s: %s\n",
+			       "kdbusfs: cannot restore %s (file id %#x): bus %s, endpoint %s under %s, file in flight %s: %s\n",
 			       name, id, img.bus, img.role == KDB_ROLE_BUS ?
-			       "control" : img.endpoint, img.mount,
+			       "control" : img.endpoint, img.mount, what,
 			       strerror(-ret));
 	else
 		print_on_level(KDB_LOG_INFO,
-			       "kdbusfs: restored file id %#x as fd %d\n", id, ret);
+			       "kdbusfs: restored file id %#x as fd %d, %llu files in flight\n",
+			       id, ret, (unsigned long long)(img.role ==
+			       KDB_ROLE_CONN ? img.n_files : 0));
 	free(rest);
 	return ret;
 }
