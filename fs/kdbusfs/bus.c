@@ -9,6 +9,7 @@
 #include <linux/fs.h>
 #include <linux/kdbus.h>
 #include <linux/kernel.h>
+#include <linux/rhashtable.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/user_namespace.h>
@@ -73,7 +74,14 @@ int kdbus_check_uid_prefix(struct kdbus_domain *domain,
 	return 0;
 }
 
-static int kdbus_bus_check_bloom(const struct kdbus_bloom_parameter *bloom)
+/**
+ * kdbus_bus_check_bloom() - check bloom filter parameters for a bus
+ * @bloom:	the parameters
+ *
+ * Return: 0, or -EINVAL if the size is not a multiple of 8 in [8, 4096] or
+ * there is no hash function.
+ */
+int kdbus_bus_check_bloom(const struct kdbus_bloom_parameter *bloom)
 {
 	if (bloom->size < 8 || bloom->size > KDBUS_BUS_BLOOM_MAX_SIZE ||
 	    !IS_ALIGNED(bloom->size, 8) || bloom->n_hash < 1)
@@ -93,13 +101,42 @@ static umode_t kdbus_bus_dir_mode(u64 flags)
 	return mode;
 }
 
+/* live buses by id128: no two have the same, whatever their domains */
+static struct rhashtable kdbus_bus_id128s;
+
+static const struct rhashtable_params kdbus_bus_id128_params = {
+	.key_len		= sizeof_field(struct kdbus_bus, id128),
+	.key_offset		= offsetof(struct kdbus_bus, id128),
+	.head_offset		= offsetof(struct kdbus_bus, id128_node),
+	.automatic_shrinking	= true,
+};
+
+/**
+ * kdbus_bus_init() - set up the table of live buses' id128s
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int kdbus_bus_init(void)
+{
+	return rhashtable_init(&kdbus_bus_id128s, &kdbus_bus_id128_params);
+}
+
+/**
+ * kdbus_bus_exit() - tear the table down; every bus is gone
+ */
+void kdbus_bus_exit(void)
+{
+	rhashtable_destroy(&kdbus_bus_id128s);
+}
+
 static struct kdbus_bus *kdbus_bus_new(struct kdbus_domain *domain,
-				       const struct cred *cred,
 				       const struct kdbus_meta_view *view,
-				       const char *name, u64 flags)
+				       const struct kdbus_bus_spec *spec)
 {
 	struct kdbus_bus *bus;
+	const char *seclabel;
 	unsigned int i;
+	int ret;
 
 	bus = kzalloc(sizeof(*bus), GFP_KERNEL_ACCOUNT);
 	if (!bus)
@@ -112,14 +149,14 @@ static struct kdbus_bus *kdbus_bus_new(struct kdbus_domain *domain,
 
 	kdbus_node_init(&bus->node, KDBUS_NODE_BUS, kdbus_bus_free);
 	bus->domain = kdbus_domain_ref(domain);
-	bus->cred = get_cred(cred);
-	bus->uid = cred->euid;
-	bus->gid = cred->egid;
-	bus->bus_flags = flags;
-	bus->id = atomic64_inc_return(&domain->last_id);
-	atomic64_set(&bus->last_conn_id, 0);
+	bus->cred = get_cred(spec->cred);
+	bus->uid = spec->cred->euid;
+	bus->gid = spec->cred->egid;
+	bus->bus_flags = spec->flags;
+	bus->bloom = spec->bloom;
+	bus->attach_flags_owner = spec->attach_flags_owner;
+	atomic64_set(&bus->last_conn_id, spec->last_conn_id);
 	xa_init(&bus->conns);
-	generate_random_uuid(bus->id128);
 	kdbus_policy_db_init(&bus->policy_db);
 	spin_lock_init(&bus->notify_lock);
 	INIT_LIST_HEAD(&bus->notify_list);
@@ -130,17 +167,136 @@ static struct kdbus_bus *kdbus_bus_new(struct kdbus_domain *domain,
 	for (i = 0; i < KDBUS_MATCH_KINDS; i++)
 		INIT_LIST_HEAD(&bus->subscribers[i]);
 
-	if (view->seclabel)
-		bus->seclabel = kstrdup(view->seclabel, GFP_KERNEL_ACCOUNT);
+	seclabel = spec->pids ? spec->seclabel : view->seclabel;
+	if (seclabel)
+		bus->seclabel = kstrdup(seclabel, GFP_KERNEL_ACCOUNT);
 	/* BUS_CREATOR_INFO describes the task that made the bus */
-	bus->creator_proc = kdbus_meta_proc_new(_KDBUS_ATTACH_ALL);
-	bus->name = kstrdup(name, GFP_KERNEL_ACCOUNT);
-	if (!bus->name || IS_ERR(bus->creator_proc) ||
-	    (view->seclabel && !bus->seclabel)) {
+	if (spec->pids)
+		bus->creator_proc = kdbus_meta_proc_fake(spec->pids,
+							 view->pid_ns);
+	else
+		bus->creator_proc = kdbus_meta_proc_new(_KDBUS_ATTACH_ALL);
+	bus->name = kstrdup(spec->name, GFP_KERNEL_ACCOUNT);
+	if (IS_ERR(bus->creator_proc)) {
+		ret = PTR_ERR(bus->creator_proc);
+		kdbus_bus_unref(bus);
+		return ERR_PTR(ret);
+	}
+	if (!bus->name || (seclabel && !bus->seclabel)) {
 		kdbus_bus_unref(bus);
 		return ERR_PTR(-ENOMEM);
 	}
 	return bus;
+}
+
+/*
+ * The bus's ids, taken for good: a chosen id must be free in the domain
+ * and a chosen id128 among live buses (-EEXIST); the domain's later ids
+ * are above a chosen one.
+ */
+static int kdbus_bus_take_ids(struct kdbus_bus *bus,
+			      const struct kdbus_bus_spec *spec)
+{
+	struct kdbus_domain *domain = bus->domain;
+	unsigned int tries = 0;
+	s64 last;
+	int ret;
+
+	if (spec->id) {
+		last = atomic64_read(&domain->last_id);
+		while (last < (s64)spec->id &&
+		       !atomic64_try_cmpxchg(&domain->last_id, &last,
+					     spec->id))
+			;
+		bus->id = spec->id;
+	} else {
+		bus->id = atomic64_inc_return(&domain->last_id);
+	}
+	ret = xa_insert(&domain->buses, bus->id, bus, GFP_KERNEL_ACCOUNT);
+	if (ret < 0)
+		return ret == -EBUSY ? -EEXIST : ret;
+
+	do {
+		if (spec->id128)
+			memcpy(bus->id128, spec->id128, sizeof(bus->id128));
+		else
+			generate_random_uuid(bus->id128);
+		ret = rhashtable_lookup_insert_fast(&kdbus_bus_id128s,
+						    &bus->id128_node,
+						    kdbus_bus_id128_params);
+	} while (ret == -EEXIST && !spec->id128 && ++tries < 4);
+	return ret;
+}
+
+/**
+ * kdbus_bus_make() - make a bus, owned by a control file
+ * @domain:	domain to make it in; the control file pins its mount
+ * @file:	the control file
+ * @view:	what was pinned when it was opened
+ * @spec:	what the bus is made of, its name's prefix checked
+ *
+ * Accounted to @spec's creator's user.
+ *
+ * Return: the new bus, or ERR_PTR: -EEXIST (name, id or id128 taken),
+ * -EMFILE (the creator's user has too many buses), -EINVAL (a pid of
+ * @spec that names no process), -ENOMEM, -ESHUTDOWN.
+ */
+struct kdbus_bus *kdbus_bus_make(struct kdbus_domain *domain,
+				 struct file *file,
+				 const struct kdbus_meta_view *view,
+				 const struct kdbus_bus_spec *spec)
+{
+	struct dentry *root = file_inode(file)->i_sb->s_root;
+	struct kdbus_bus *bus;
+	struct kdbus_ep *ep;
+	int ret;
+
+	bus = kdbus_bus_new(domain, view, spec);
+	if (IS_ERR(bus))
+		return bus;
+
+	bus->creator = kdbus_user_lookup(domain, spec->cred->euid);
+	if (IS_ERR(bus->creator)) {
+		ret = PTR_ERR(bus->creator);
+		bus->creator = NULL;
+		goto exit;
+	}
+	ret = kdbus_user_charge(bus->creator, KDBUS_USER_BUSES,
+				READ_ONCE(domain->max_buses));
+	if (ret < 0) {
+		/* not charged: free without uncharging */
+		kdbus_user_unref(bus->creator);
+		bus->creator = NULL;
+		goto exit;
+	}
+
+	ret = kdbus_bus_take_ids(bus, spec);
+	if (ret < 0)
+		goto exit;
+
+	ret = kdbus_node_link(&bus->node, root, spec->name,
+			      S_IFDIR | kdbus_bus_dir_mode(spec->flags),
+			      bus->uid, bus->gid);
+	if (ret < 0)
+		goto exit;
+
+	if (!kdbus_node_activate(&bus->node)) {
+		ret = -ESHUTDOWN;
+		goto exit;
+	}
+
+	ep = kdbus_ep_new(bus, "bus", spec->flags, bus->uid, bus->gid, false);
+	if (IS_ERR(ep)) {
+		ret = PTR_ERR(ep);
+		goto exit;
+	}
+	bus->ep = ep;
+	return bus;
+
+exit:
+	kdbus_bus_shutdown(bus);
+	kdbus_bus_unref(bus);
+	return ERR_PTR(ret);
 }
 
 /**
@@ -162,13 +318,9 @@ struct kdbus_bus *kdbus_cmd_bus_make(struct kdbus_domain *domain,
 				     const struct kdbus_meta_view *view,
 				     void __user *argp)
 {
-	const struct cred *cred = file->f_cred;
-	struct dentry *root = file_inode(file)->i_sb->s_root;
+	struct kdbus_bus_spec spec = { .cred = file->f_cred };
 	struct kdbus_bus *bus = NULL;
-	struct kdbus_ep *ep;
 	struct kdbus_cmd *cmd;
-	u64 attach_owner = 0;
-	const char *name;
 	int ret;
 
 	struct kdbus_arg argv[] = {
@@ -189,66 +341,23 @@ struct kdbus_bus *kdbus_cmd_bus_make(struct kdbus_domain *domain,
 	if (ret != 0)
 		return ret < 0 ? ERR_PTR(ret) : NULL;
 
-	name = argv[1].item->str;
-
-	ret = kdbus_bus_check_bloom(&argv[2].item->bloom_parameter);
-	if (ret < 0)
-		goto exit;
-
-	if (argv[3].item) {
+	spec.name = argv[1].item->str;
+	spec.flags = cmd->flags;
+	spec.bloom = argv[2].item->bloom_parameter;
+	ret = kdbus_bus_check_bloom(&spec.bloom);
+	if (ret == 0 && argv[3].item)
 		ret = kdbus_sanitize_attach_flags(argv[3].item->data64[0],
-						  &attach_owner);
-		if (ret < 0)
-			goto exit;
+						  &spec.attach_flags_owner);
+	if (ret == 0)
+		ret = kdbus_check_uid_prefix(domain, spec.cred, spec.name);
+	if (ret == 0) {
+		bus = kdbus_bus_make(domain, file, view, &spec);
+		if (IS_ERR(bus)) {
+			ret = PTR_ERR(bus);
+			bus = NULL;
+		}
 	}
 
-	ret = kdbus_check_uid_prefix(domain, cred, name);
-	if (ret < 0)
-		goto exit;
-
-	bus = kdbus_bus_new(domain, cred, view, name, cmd->flags);
-	if (IS_ERR(bus)) {
-		ret = PTR_ERR(bus);
-		bus = NULL;
-		goto exit;
-	}
-	bus->bloom = argv[2].item->bloom_parameter;
-	bus->attach_flags_owner = attach_owner;
-
-	bus->creator = kdbus_user_lookup(domain, cred->euid);
-	if (IS_ERR(bus->creator)) {
-		ret = PTR_ERR(bus->creator);
-		bus->creator = NULL;
-		goto exit;
-	}
-	ret = kdbus_user_charge(bus->creator, KDBUS_USER_BUSES,
-				READ_ONCE(domain->max_buses));
-	if (ret < 0) {
-		/* not charged: free without uncharging */
-		kdbus_user_unref(bus->creator);
-		bus->creator = NULL;
-		goto exit;
-	}
-
-	ret = kdbus_node_link(&bus->node, root, name,
-			      S_IFDIR | kdbus_bus_dir_mode(cmd->flags),
-			      bus->uid, bus->gid);
-	if (ret < 0)
-		goto exit;
-
-	if (!kdbus_node_activate(&bus->node)) {
-		ret = -ESHUTDOWN;
-		goto exit;
-	}
-
-	ep = kdbus_ep_new(bus, "bus", cmd->flags, bus->uid, bus->gid, false);
-	if (IS_ERR(ep)) {
-		ret = PTR_ERR(ep);
-		goto exit;
-	}
-	bus->ep = ep;
-
-exit:
 	ret = kdbus_args_clear(&args, ret);
 	if (ret < 0) {
 		if (bus) {
@@ -314,6 +423,10 @@ struct kdbus_conn *kdbus_bus_iter_next(struct kdbus_bus_iter *iter)
  */
 void kdbus_bus_shutdown(struct kdbus_bus *bus)
 {
+	/* a bus made again may take them now; each is this bus's, if held */
+	rhashtable_remove_fast(&kdbus_bus_id128s, &bus->id128_node,
+			       kdbus_bus_id128_params);
+	xa_cmpxchg(&bus->domain->buses, bus->id, bus, NULL, GFP_KERNEL);
 	if (bus->ep)
 		kdbus_ep_shutdown(bus->ep);
 	/* drains HELLOs in flight: no connection joins after this */

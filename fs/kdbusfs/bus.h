@@ -19,6 +19,7 @@
 #include <linux/kdbus.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/rhashtable-types.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
@@ -46,7 +47,8 @@ struct kdbus_user;
  * @ep:			default endpoint, until shutdown
  * @name:		directory name, "<uid>-..."
  * @id:			bus id, unique within the domain
- * @id128:		random 128-bit id
+ * @id128:		random 128-bit id, unique among live buses
+ * @id128_node:		in the table of live buses' id128s
  * @bus_flags:		flags given to BUS_MAKE
  * @attach_flags_owner:	metadata the creator requires every sender to attach
  * @bloom:		bloom filter parameters of the bus
@@ -76,6 +78,7 @@ struct kdbus_bus {
 	char *name;
 	u64 id;
 	u8 id128[16];
+	struct rhash_head id128_node;
 	u64 bus_flags;
 	u64 attach_flags_owner;
 	struct kdbus_bloom_parameter bloom;
@@ -96,6 +99,40 @@ struct kdbus_bus {
 	struct list_head subscribers[KDBUS_MATCH_KINDS];
 };
 
+/**
+ * struct kdbus_bus_spec - what a bus is made from
+ * @name:		directory name, "<uid>-..." of @cred's euid
+ * @flags:		KDBUS_MAKE_* flags
+ * @bloom:		bloom filter parameters
+ * @attach_flags_owner:	metadata every sender must attach
+ * @cred:		its creator's credentials: the control file opener's,
+ *			or the identity of a restored bus
+ * @id:			bus id to take, or 0 for the domain's next one
+ * @id128:		128-bit id to take, or NULL for a random one
+ * @last_conn_id:	connection ids handed out already
+ * @pids:		its creator's pids, or NULL for the calling task's facts
+ * @seclabel:		its creator's security label, if @pids is set
+ */
+struct kdbus_bus_spec {
+	const char *name;
+	u64 flags;
+	struct kdbus_bloom_parameter bloom;
+	u64 attach_flags_owner;
+	const struct cred *cred;
+	u64 id;
+	const u8 *id128;
+	u64 last_conn_id;
+	const struct kdbus_pids *pids;
+	const char *seclabel;
+};
+
+int kdbus_bus_init(void);
+int kdbus_bus_check_bloom(const struct kdbus_bloom_parameter *bloom);
+void kdbus_bus_exit(void);
+struct kdbus_bus *kdbus_bus_make(struct kdbus_domain *domain,
+				 struct file *file,
+				 const struct kdbus_meta_view *view,
+				 const struct kdbus_bus_spec *spec);
 struct kdbus_bus *kdbus_cmd_bus_make(struct kdbus_domain *domain,
 				     struct file *file,
 				     const struct kdbus_meta_view *view,

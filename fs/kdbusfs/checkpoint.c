@@ -37,6 +37,8 @@
 
 /* a dump larger than this is refused; a live connection's is far smaller */
 #define KDBUS_DUMP_MAX_SIZE	(16 * 1024 * 1024)
+/* a bus's: its parameters, its name and one identity */
+#define KDBUS_BUS_DUMP_MAX_SIZE	(64 * 1024)
 
 /**
  * struct kdbus_checkpoint - state of an open checkpoint file
@@ -728,6 +730,231 @@ exit:
 	return kdbus_args_clear(&args, ret);
 }
 
+/* a bus's dump: its parameters, its name and its creator's identity */
+static void kdbus_bus_dump_build(struct kdbus_dump_buf *b,
+				 struct kdbus_bus *bus,
+				 const struct kdbus_meta *meta,
+				 const struct kdbus_meta_view *view)
+{
+	struct kdbus_dump_bus *db;
+	size_t len = strlen(bus->name) + 1;
+	void *p;
+
+	b->pos = 0;
+	db = kdbus_dump_item(b, KDBUS_ITEM_DUMP_BUS, sizeof(*db));
+	if (db) {
+		db->id = bus->id;
+		db->flags = bus->bus_flags;
+		db->attach_flags_owner = bus->attach_flags_owner;
+		db->bloom = bus->bloom;
+		memcpy(db->id128, bus->id128, sizeof(db->id128));
+		db->last_conn_id = atomic64_read(&bus->last_conn_id);
+	}
+	p = kdbus_dump_item(b, KDBUS_ITEM_MAKE_NAME, len);
+	if (p)
+		memcpy(p, bus->name, len);
+	if (meta) {
+		p = kdbus_dump_raw(b, meta->size);
+		if (p)
+			kdbus_meta_write(meta, p, view);
+	}
+}
+
+/* KDBUS_CMD_BUS_DUMP: what BUS_MAKE made, as BUS_RESTORE takes it */
+static int kdbus_ckpt_bus_dump(struct kdbus_checkpoint *ckpt,
+			       void __user *argp)
+{
+	struct kdbus_meta_ident ident = {};
+	struct kdbus_dump_buf b = {};
+	struct kdbus_meta *meta = NULL;
+	struct kdbus_cmd_dump *cmd;
+	struct kdbus_bus *bus;
+	int ret;
+
+	struct kdbus_arg argv[] = {
+		{ .type = KDBUS_ITEM_NEGOTIATE },
+	};
+	struct kdbus_args args = {
+		.allowed_flags = KDBUS_FLAG_NEGOTIATE,
+		.argv = argv,
+		.argc = ARRAY_SIZE(argv),
+	};
+
+	ret = kdbus_args_parse(&args, argp, &cmd);
+	if (ret != 0)
+		return min(ret, 0);
+
+	bus = kdbus_handle_bus_get(cmd->conn_fd);
+	if (IS_ERR(bus)) {
+		ret = PTR_ERR(bus);
+		goto exit;
+	}
+	if (bus->domain != ckpt->domain) {
+		ret = -EXDEV;
+		goto exit_unref;
+	}
+	ident.cred = bus->cred;
+	ident.seclabel = bus->seclabel;
+	meta = kdbus_meta_new(&ident, bus->creator_proc, KDBUS_ATTACH_CREDS |
+			      KDBUS_ATTACH_PIDS | KDBUS_ATTACH_SECLABEL, 0,
+			      &ckpt->view);
+	if (IS_ERR(meta)) {
+		ret = PTR_ERR(meta);
+		meta = NULL;
+		goto exit_unref;
+	}
+	/* nothing in it changes once made but last_conn_id, in place */
+	kdbus_bus_dump_build(&b, bus, meta, &ckpt->view);
+	b.size = b.pos;
+	if (b.size > cmd->buffer_size) {
+		ret = -EMSGSIZE;
+	} else {
+		b.buf = kzalloc(b.size, GFP_KERNEL_ACCOUNT);
+		if (!b.buf)
+			ret = -ENOMEM;
+	}
+	if (b.buf) {
+		kdbus_bus_dump_build(&b, bus, meta, &ckpt->view);
+		if (copy_to_user(u64_to_user_ptr(cmd->buffer), b.buf, b.pos))
+			ret = -EFAULT;
+	}
+	if ((ret == 0 || ret == -EMSGSIZE) &&
+	    put_user(b.size, &((struct kdbus_cmd_dump __user *)argp)->dump_size))
+		ret = -EFAULT;
+	kfree(b.buf);
+	kdbus_meta_free(meta);
+exit_unref:
+	kdbus_bus_unref(bus);
+exit:
+	return kdbus_args_clear(&args, ret);
+}
+
+/*
+ * Check a bus's dump, which user space may have written itself, and find
+ * its parts.
+ */
+static int kdbus_bus_restore_parse(struct kdbus_bus_spec *spec,
+				   const void *buf, size_t size,
+				   const struct kdbus_creds **creds)
+{
+	const struct kdbus_dump_bus *db = NULL;
+	const struct kdbus_item *item;
+	size_t pos, len;
+	int ret;
+
+	*creds = NULL;
+	for (pos = 0; pos < size; pos += KDBUS_ALIGN8(item->size)) {
+		item = buf + pos;
+		if (size - pos < KDBUS_ITEM_HEADER_SIZE ||
+		    item->size < KDBUS_ITEM_HEADER_SIZE ||
+		    item->size > size - pos)
+			return -EINVAL;
+		len = item->size - KDBUS_ITEM_HEADER_SIZE;
+		if (!pos && item->type != KDBUS_ITEM_DUMP_BUS)
+			return -EINVAL;
+		switch (item->type) {
+		case KDBUS_ITEM_DUMP_BUS:
+			if (pos || len != sizeof(*db))
+				return -EINVAL;
+			db = (const void *)item->data;
+			break;
+		case KDBUS_ITEM_MAKE_NAME:
+			ret = kdbus_item_validate_name(item);
+			if (ret < 0 || spec->name)
+				return ret < 0 ? ret : -EINVAL;
+			spec->name = item->str;
+			break;
+		case KDBUS_ITEM_CREDS:
+			if (*creds || len != sizeof(**creds))
+				return -EINVAL;
+			*creds = &item->creds;
+			break;
+		case KDBUS_ITEM_PIDS:
+			if (len != sizeof(*spec->pids))
+				return -EINVAL;
+			spec->pids = &item->pids;
+			break;
+		case KDBUS_ITEM_SECLABEL:
+			if (!kdbus_str_valid(item->str, len))
+				return -EINVAL;
+			spec->seclabel = item->str;
+			break;
+		default:
+			return -EINVAL;
+		}
+	}
+	if (!db || !spec->name || !*creds || !db->id || db->id > S64_MAX ||
+	    db->last_conn_id > S64_MAX ||
+	    db->flags & ~(KDBUS_MAKE_ACCESS_GROUP | KDBUS_MAKE_ACCESS_WORLD))
+		return -EINVAL;
+	ret = kdbus_bus_check_bloom(&db->bloom);
+	if (ret == 0)
+		ret = kdbus_sanitize_attach_flags(db->attach_flags_owner,
+						  &spec->attach_flags_owner);
+	spec->flags = db->flags;
+	spec->bloom = db->bloom;
+	spec->id = db->id;
+	spec->id128 = db->id128;
+	spec->last_conn_id = db->last_conn_id;
+	return ret;
+}
+
+/* KDBUS_CMD_BUS_RESTORE */
+static int kdbus_ckpt_bus_restore(struct kdbus_checkpoint *ckpt,
+				  void __user *argp)
+{
+	static const struct kdbus_pids no_pids;
+	struct kdbus_bus_spec spec = {};
+	struct kdbus_cmd_bus_restore *cmd;
+	const struct kdbus_creds *creds;
+	void *buf = NULL;
+	int ret;
+
+	struct kdbus_arg argv[] = {
+		{ .type = KDBUS_ITEM_NEGOTIATE },
+	};
+	struct kdbus_args args = {
+		.allowed_flags = KDBUS_FLAG_NEGOTIATE,
+		.argv = argv,
+		.argc = ARRAY_SIZE(argv),
+	};
+
+	ret = kdbus_args_parse(&args, argp, &cmd);
+	if (ret != 0)
+		return min(ret, 0);
+
+	if (!cmd->dump_size || cmd->dump_size > KDBUS_BUS_DUMP_MAX_SIZE ||
+	    !IS_ALIGNED(cmd->dump_size, 8)) {
+		ret = -EINVAL;
+		goto exit;
+	}
+	buf = memdup_user(u64_to_user_ptr(cmd->dump), cmd->dump_size);
+	if (IS_ERR(buf)) {
+		ret = PTR_ERR(buf);
+		buf = NULL;
+		goto exit;
+	}
+	ret = kdbus_bus_restore_parse(&spec, buf, cmd->dump_size, &creds);
+	if (ret < 0)
+		goto exit;
+	/* the creator's task facts are the dumped ones, or none */
+	if (!spec.pids)
+		spec.pids = &no_pids;
+	spec.cred = kdbus_restore_cred(ckpt, creds);
+	if (IS_ERR(spec.cred)) {
+		ret = PTR_ERR(spec.cred);
+		goto exit;
+	}
+	ret = kdbus_check_uid_prefix(ckpt->domain, spec.cred, spec.name);
+	if (ret == 0)
+		ret = kdbus_handle_bus_restore(cmd->control_fd, ckpt->domain,
+					       &ckpt->view, &spec);
+	put_cred(spec.cred);
+exit:
+	kfree(buf);
+	return kdbus_args_clear(&args, ret);
+}
+
 static long kdbus_ckpt_ioctl(struct file *file, unsigned int cmd,
 			     unsigned long arg)
 {
@@ -741,6 +968,10 @@ static long kdbus_ckpt_ioctl(struct file *file, unsigned int cmd,
 		return kdbus_ckpt_restore(ckpt, (void __user *)arg);
 	case KDBUS_CMD_CONN_DUMP_FILES:
 		return kdbus_ckpt_dump_files(ckpt, (void __user *)arg);
+	case KDBUS_CMD_BUS_DUMP:
+		return kdbus_ckpt_bus_dump(ckpt, (void __user *)arg);
+	case KDBUS_CMD_BUS_RESTORE:
+		return kdbus_ckpt_bus_restore(ckpt, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}

@@ -20,6 +20,9 @@ static void kdbus_domain_free(struct kdbus_node *node)
 	/* Every user holds a domain reference, so none can be left. */
 	WARN_ON(!xa_empty(&domain->users));
 	xa_destroy(&domain->users);
+	/* every bus holds a domain reference too */
+	WARN_ON(!xa_empty(&domain->buses));
+	xa_destroy(&domain->buses);
 	if (domain->mounter) {
 		kdbus_kuser_uncharge(domain->mounter, KDBUS_USER_DOMAINS);
 		kdbus_kuser_unref(domain->mounter);
@@ -64,6 +67,7 @@ struct kdbus_domain *kdbus_domain_new(struct user_namespace *user_ns,
 	domain->user_ns = get_user_ns(user_ns);
 	atomic_long_set(&domain->last_ino, 0);
 	atomic64_set(&domain->last_id, 0);
+	xa_init(&domain->buses);
 	mutex_init(&domain->node_lock);
 	mutex_init(&domain->user_lock);
 	xa_init(&domain->users);

@@ -36,6 +36,7 @@ struct user_namespace;
  *			for this domain (KDBUS_USER_DOMAINS)
  * @last_ino:		last inode number handed out
  * @last_id:		last bus id handed out
+ * @buses:		its live buses by id, which keeps ids unique
  * @last_seqnum:	last message sequence number handed out
  * @node_lock:		serializes linking and unlinking nodes
  * @user_lock:		protects @users
@@ -50,6 +51,7 @@ struct kdbus_domain {
 	struct kdbus_kuser *mounter;
 	atomic_long_t last_ino;
 	atomic64_t last_id;
+	struct xarray buses;
 	atomic64_t last_seqnum;
 	struct mutex node_lock;	/* taken before any inode lock */
 	struct mutex user_lock;	/* protects @users */

@@ -379,6 +379,76 @@ exit:
 }
 
 /**
+ * kdbus_handle_bus_get() - the bus a control file made
+ * @fd:		file descriptor of the calling task
+ *
+ * Return: a reference on the bus, ERR_PTR(-EBADF) if @fd is no kdbusfs
+ * file, or ERR_PTR(-EBADFD) if it is one but made no bus.
+ */
+struct kdbus_bus *kdbus_handle_bus_get(u64 fd)
+{
+	struct kdbus_handle *handle;
+	struct kdbus_bus *bus;
+	struct fd f;
+
+	if (fd > INT_MAX)
+		return ERR_PTR(-EBADF);
+	f = fdget(fd);
+	if (!fd_file(f))
+		return ERR_PTR(-EBADF);
+	if (fd_file(f)->f_op != &kdbus_handle_ops) {
+		bus = ERR_PTR(-EBADF);
+		goto exit;
+	}
+	handle = fd_file(f)->private_data;
+	/* pairs with smp_store_release() in the setup */
+	if (smp_load_acquire(&handle->type) != KDBUS_HANDLE_BUS_OWNER)
+		bus = ERR_PTR(-EBADFD);
+	else
+		bus = kdbus_bus_ref(handle->bus_owner);
+exit:
+	fdput(f);
+	return bus;
+}
+
+/*
+ * The unused file @file, of a node of @type in @domain, locked, for a
+ * restore to give it its role; or ERR_PTR: -EBADF (no kdbusfs file),
+ * -EBADFD (another kind of file, or one with a role), -EXDEV (another
+ * domain), -ESHUTDOWN.
+ */
+static struct kdbus_handle *kdbus_handle_lock_unused(struct file *file,
+						     unsigned int type,
+						     struct kdbus_domain *domain)
+{
+	struct kdbus_handle *handle;
+	struct kdbus_domain *d;
+
+	if (file->f_op != &kdbus_handle_ops)
+		return ERR_PTR(-EBADF);
+	handle = file->private_data;
+	if (handle->node->type != type)
+		return ERR_PTR(-EBADFD);
+	if (type == KDBUS_NODE_DOMAIN)
+		d = container_of(handle->node, struct kdbus_domain, node);
+	else
+		d = container_of(handle->node, struct kdbus_ep, node)->bus->domain;
+	if (d != domain)
+		return ERR_PTR(-EXDEV);
+
+	mutex_lock(&handle->lock);
+	if (handle->type != KDBUS_HANDLE_NONE) {
+		mutex_unlock(&handle->lock);
+		return ERR_PTR(-EBADFD);
+	}
+	if (!kdbus_node_is_active(handle->node)) {
+		mutex_unlock(&handle->lock);
+		return ERR_PTR(-ESHUTDOWN);
+	}
+	return handle;
+}
+
+/**
  * kdbus_handle_restore() - make an unused endpoint file a restored connection
  * @fd:		file descriptor of the calling task: the endpoint file
  * @domain:	domain the file must belong to
@@ -407,36 +477,65 @@ int kdbus_handle_restore(u64 fd, struct kdbus_domain *domain,
 	f = fdget(fd);
 	if (!fd_file(f))
 		return -EBADF;
-	if (fd_file(f)->f_op != &kdbus_handle_ops) {
-		ret = -EBADF;
-		goto exit;
-	}
-	handle = fd_file(f)->private_data;
-	if (handle->node->type != KDBUS_NODE_ENDPOINT) {
-		ret = -EBADFD;
+	handle = kdbus_handle_lock_unused(fd_file(f), KDBUS_NODE_ENDPOINT,
+					  domain);
+	if (IS_ERR(handle)) {
+		ret = PTR_ERR(handle);
 		goto exit;
 	}
 	ep = container_of(handle->node, struct kdbus_ep, node);
-	if (ep->bus->domain != domain) {
-		ret = -EXDEV;
+	conn = kdbus_conn_restore(ep, handle->privileged, view, img);
+	if (IS_ERR(conn)) {
+		ret = PTR_ERR(conn);
+	} else {
+		handle->conn = conn;
+		/* pairs with smp_load_acquire() of the role */
+		smp_store_release(&handle->type, KDBUS_HANDLE_CONNECTED);
+	}
+	mutex_unlock(&handle->lock);
+exit:
+	fdput(f);
+	return ret;
+}
+
+/**
+ * kdbus_handle_bus_restore() - make an unused control file a bus's owner
+ * @fd:		file descriptor of the calling task: the control file
+ * @domain:	domain the file must belong to
+ * @view:	namespaces the dump was read in
+ * @spec:	the bus, from a checked dump
+ *
+ * Return: 0, -EBADF (no kdbusfs file), -EBADFD (not a control file, or
+ * one that has a role), -EXDEV (another domain), -ESHUTDOWN, or an error
+ * of kdbus_bus_make().
+ */
+int kdbus_handle_bus_restore(u64 fd, struct kdbus_domain *domain,
+			     const struct kdbus_meta_view *view,
+			     const struct kdbus_bus_spec *spec)
+{
+	struct kdbus_handle *handle;
+	struct kdbus_bus *bus;
+	struct fd f;
+	int ret = 0;
+
+	if (fd > INT_MAX)
+		return -EBADF;
+	f = fdget(fd);
+	if (!fd_file(f))
+		return -EBADF;
+	handle = kdbus_handle_lock_unused(fd_file(f), KDBUS_NODE_DOMAIN,
+					  domain);
+	if (IS_ERR(handle)) {
+		ret = PTR_ERR(handle);
 		goto exit;
 	}
-
-	mutex_lock(&handle->lock);
-	if (handle->type != KDBUS_HANDLE_NONE) {
-		ret = -EBADFD;
-	} else if (!kdbus_node_is_active(handle->node)) {
-		ret = -ESHUTDOWN;
+	bus = kdbus_bus_make(domain, fd_file(f), view, spec);
+	if (IS_ERR(bus)) {
+		ret = PTR_ERR(bus);
 	} else {
-		conn = kdbus_conn_restore(ep, handle->privileged, view, img);
-		if (IS_ERR(conn)) {
-			ret = PTR_ERR(conn);
-		} else {
-			handle->conn = conn;
-			/* pairs with smp_load_acquire() of the role */
-			smp_store_release(&handle->type,
-					  KDBUS_HANDLE_CONNECTED);
-		}
+		handle->bus_owner = bus;
+		/* pairs with smp_load_acquire() of the role */
+		smp_store_release(&handle->type, KDBUS_HANDLE_BUS_OWNER);
 	}
 	mutex_unlock(&handle->lock);
 exit:

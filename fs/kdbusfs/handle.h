@@ -20,6 +20,8 @@
 
 #include <linux/fs.h>
 
+struct kdbus_bus;
+struct kdbus_bus_spec;
 struct kdbus_conn;
 struct kdbus_conn_image;
 struct kdbus_domain;
@@ -31,5 +33,9 @@ struct kdbus_conn *kdbus_handle_conn_get(u64 fd);
 int kdbus_handle_restore(u64 fd, struct kdbus_domain *domain,
 			 const struct kdbus_meta_view *view,
 			 const struct kdbus_conn_image *img);
+struct kdbus_bus *kdbus_handle_bus_get(u64 fd);
+int kdbus_handle_bus_restore(u64 fd, struct kdbus_domain *domain,
+			     const struct kdbus_meta_view *view,
+			     const struct kdbus_bus_spec *spec);
 
 #endif

@@ -15,6 +15,7 @@
 #include <linux/sysfs.h>
 #include <linux/user_namespace.h>
 
+#include "bus.h"
 #include "domain.h"
 #include "handle.h"
 #include "limits.h"
@@ -317,23 +318,29 @@ static int __init kdbusfs_init(void)
 		return ret;
 
 	ret = kdbus_pool_init();
-	if (ret) {
-		sysfs_remove_mount_point(fs_kobj, "kdbus");
-		return ret;
-	}
-
+	if (ret)
+		goto exit_mount_point;
+	ret = kdbus_bus_init();
+	if (ret)
+		goto exit_pool;
 	ret = register_filesystem(&kdbusfs_type);
-	if (ret) {
-		kdbus_pool_exit();
-		sysfs_remove_mount_point(fs_kobj, "kdbus");
-		return ret;
-	}
+	if (ret)
+		goto exit_bus;
 	return 0;
+
+exit_bus:
+	kdbus_bus_exit();
+exit_pool:
+	kdbus_pool_exit();
+exit_mount_point:
+	sysfs_remove_mount_point(fs_kobj, "kdbus");
+	return ret;
 }
 
 static void __exit kdbusfs_exit(void)
 {
 	unregister_filesystem(&kdbusfs_type);
+	kdbus_bus_exit();
 	kdbus_pool_exit();
 	sysfs_remove_mount_point(fs_kobj, "kdbus");
 	/* connections are freed by RCU callbacks, which live in this module */

@@ -908,12 +908,13 @@ enum kdbus_dump_flags {
 };
 
 /**
- * struct kdbus_cmd_dump - argument of KDBUS_CMD_CONN_DUMP and _CONN_THAW
+ * struct kdbus_cmd_dump - argument of CONN_DUMP, CONN_THAW and BUS_DUMP
  * @size:		size of the whole struct, items included
  * @flags:		KDBUS_DUMP_* and KDBUS_FLAG_NEGOTIATE
  * @return_flags:	reserved, set to 0 by the kernel
  * @conn_fd:		file descriptor of a connection of the checkpoint
- *			file's domain
+ *			file's domain; for KDBUS_CMD_BUS_DUMP, of the control
+ *			file that made a bus
  * @buffer:		user address the dump is written to (DUMP only)
  * @buffer_size:	its size in bytes (DUMP only)
  * @dump_size:		out: bytes written; with EMSGSIZE, bytes needed
@@ -955,6 +956,7 @@ struct kdbus_cmd_dump {
  * @KDBUS_ITEM_DUMP_REPLY:	&kdbus_dump_reply
  * @KDBUS_ITEM_DUMP_FILES:	&kdbus_dump_files, in KDBUS_CMD_CONN_RESTORE
  * @KDBUS_ITEM_DUMP_MATCH:	&kdbus_dump_match
+ * @KDBUS_ITEM_DUMP_BUS:	&kdbus_dump_bus, in a bus's dump
  */
 enum kdbus_dump_item_type {
 	_KDBUS_ITEM_DUMP_BASE		= 0x4000,
@@ -965,6 +967,7 @@ enum kdbus_dump_item_type {
 	KDBUS_ITEM_DUMP_REPLY,
 	KDBUS_ITEM_DUMP_FILES,
 	KDBUS_ITEM_DUMP_MATCH,
+	KDBUS_ITEM_DUMP_BUS,
 };
 
 /**
@@ -1167,6 +1170,59 @@ struct kdbus_cmd_restore {
 } __attribute__((__aligned__(8)));
 
 /**
+ * struct kdbus_dump_bus - a bus as BUS_MAKE made it
+ * @id:			bus id, unique in its domain
+ * @flags:		KDBUS_MAKE_* flags it was made with
+ * @attach_flags_owner:	metadata every sender must attach
+ * @bloom:		bloom filter parameters
+ * @id128:		its 128-bit id, unique among live buses
+ * @last_conn_id:	last connection id it handed out
+ *
+ * KDBUS_CMD_BUS_DUMP writes one KDBUS_ITEM_DUMP_BUS, then the bus's name
+ * as KDBUS_ITEM_MAKE_NAME and its creator's identity as BUS_CREATOR_INFO
+ * reports it: KDBUS_ITEM_CREDS, KDBUS_ITEM_PIDS and, if set,
+ * KDBUS_ITEM_SECLABEL (ids as seen from the checkpoint file's opener,
+ * pids in its pid namespace).
+ */
+struct kdbus_dump_bus {
+	__u64 id;
+	__u64 flags;
+	__u64 attach_flags_owner;
+	struct kdbus_bloom_parameter bloom;
+	__u8 id128[16];
+	__u64 last_conn_id;
+} __attribute__((__aligned__(8)));
+
+/**
+ * struct kdbus_cmd_bus_restore - argument of KDBUS_CMD_BUS_RESTORE
+ * @size:		size of the whole struct, items included
+ * @flags:		KDBUS_FLAG_NEGOTIATE only
+ * @return_flags:	reserved, set to 0 by the kernel
+ * @control_fd:		file descriptor of a control file of the checkpoint
+ *			file's domain, opened and not used yet
+ * @dump:		user address of a dump, as KDBUS_CMD_BUS_DUMP wrote it
+ * @dump_size:		its size in bytes
+ * @items:		none are accepted
+ *
+ * Makes the control file the owner of the bus the dump describes, as
+ * BUS_MAKE would have made it: same name, flags, bloom parameters and
+ * attach flags, same id and id128, and the dumped creator's identity,
+ * which the name's "<uid>-" prefix must be of. Connection ids it hands
+ * out are above the dumped last_conn_id. Ids other than the checkpoint
+ * file opener's own need an opener that had CAP_SETUID and CAP_SETGID
+ * over the domain's user namespace.
+ */
+struct kdbus_cmd_bus_restore {
+	__u64 size;
+	__u64 flags;
+	__u64 return_flags;
+	__u64 control_fd;
+	__u64 dump;
+	__u64 dump_size;
+	struct kdbus_item items[0];
+} __attribute__((__aligned__(8)));
+
+/**
  * enum kdbus_checkpoint_ioctl_type - checkpoint requests (kdbusfs)
  * @KDBUS_CMD_CHECKPOINT:	on any kdbusfs file: open a checkpoint file
  *				for its domain
@@ -1178,6 +1234,10 @@ struct kdbus_cmd_restore {
  *				file the connection a dump describes
  * @KDBUS_CMD_CONN_DUMP_FILES:	on a checkpoint file: install the files a
  *				queued message carries
+ * @KDBUS_CMD_BUS_DUMP:		on a checkpoint file: write the state of the
+ *				bus a control file made (conn_fd is that file)
+ * @KDBUS_CMD_BUS_RESTORE:	on a checkpoint file: make an unused control
+ *				file the owner of the bus a dump describes
  */
 enum kdbus_checkpoint_ioctl_type {
 	KDBUS_CMD_CHECKPOINT		= _IOWR(KDBUS_IOCTL_MAGIC, 0xc0,
@@ -1190,6 +1250,10 @@ enum kdbus_checkpoint_ioctl_type {
 					       struct kdbus_cmd_restore),
 	KDBUS_CMD_CONN_DUMP_FILES	= _IOWR(KDBUS_IOCTL_MAGIC, 0xc4,
 						struct kdbus_cmd_dump_files),
+	KDBUS_CMD_BUS_DUMP		= _IOWR(KDBUS_IOCTL_MAGIC, 0xc5,
+						struct kdbus_cmd_dump),
+	KDBUS_CMD_BUS_RESTORE		= _IOW(KDBUS_IOCTL_MAGIC, 0xc6,
+					       struct kdbus_cmd_bus_restore),
 };
 
 /*

@@ -767,6 +767,217 @@ TEST_F(rst, match_rules_are_checked_as_match_add_checks_them)
 	EXPECT_EQ(-EAGAIN, kdbus_recv(&self->restored, 0, 0, &msg, NULL));
 }
 
+/* KDBUS_CMD_BUS_DUMP of the control file @control into @buf */
+static int bus_dump(int ckpt, int control, uint64_t *buf, size_t room,
+		    uint64_t *size)
+{
+	struct kdbus_cmd_dump cmd = {
+		.size = sizeof(cmd),
+		.conn_fd = control,
+		.buffer = (uintptr_t)buf,
+		.buffer_size = room,
+	};
+	int ret;
+
+	memset(buf, 0, room);
+	ret = kdbus_ioctl(ckpt, KDBUS_CMD_BUS_DUMP, &cmd);
+	*size = cmd.dump_size;
+	return ret;
+}
+
+static int bus_restore(int ckpt, int control, const uint64_t *buf,
+		       uint64_t size)
+{
+	struct kdbus_cmd_bus_restore cmd = {
+		.size = sizeof(cmd),
+		.control_fd = control,
+		.dump = (uintptr_t)buf,
+		.dump_size = size,
+	};
+
+	return kdbus_ioctl(ckpt, KDBUS_CMD_BUS_RESTORE, &cmd);
+}
+
+/* the item of @type in a bus dump, or NULL */
+static struct kdbus_item *bus_item(uint64_t *buf, uint64_t size,
+				   uint64_t type)
+{
+	struct kdbus_item *item;
+	uint64_t pos;
+
+	for (pos = 0; pos < size; pos += KDBUS_ALIGN8(item->size)) {
+		item = (void *)((uint8_t *)buf + pos);
+		if (item->type == type)
+			return item;
+	}
+	return NULL;
+}
+
+/* HELLO on @ep: the connection's id and the bus's id128, then close */
+static int hello_id128(const char *ep, uint64_t *id, uint8_t *id128)
+{
+	struct kdbus_cmd_hello h = {
+		.size = sizeof(h),
+		.pool_size = KDBUS_TEST_POOL_SIZE,
+	};
+	int fd, ret;
+
+	fd = open(ep, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = kdbus_ioctl(fd, KDBUS_CMD_HELLO, &h);
+	close(fd);
+	*id = h.id;
+	memcpy(id128, h.id128, sizeof(h.id128));
+	return ret;
+}
+
+TEST_F(rst, a_bus_is_made_again_with_its_ids_parameters_and_creator)
+{
+	uint64_t a[512], b[512], a_size, b_size, id, last;
+	struct kdbus_dump_bus *db;
+	struct kdbus_item *item;
+	uint8_t id128[16];
+	int control;
+
+	ASSERT_EQ(0, hello_id128(self->bus.ep, &id, id128));
+	ASSERT_EQ(0, bus_dump(self->ckpt, self->bus.control, a, sizeof(a),
+			      &a_size));
+	item = bus_item(a, a_size, KDBUS_ITEM_DUMP_BUS);
+	ASSERT_NE(NULL, item);
+	EXPECT_EQ((void *)a, (void *)item);
+	db = (void *)item->data;
+	EXPECT_LT(0, db->id);
+	EXPECT_EQ(KDBUS_MAKE_ACCESS_WORLD, db->flags);
+	EXPECT_EQ(64, db->bloom.size);
+	EXPECT_EQ(1, db->bloom.n_hash);
+	EXPECT_EQ(0, memcmp(id128, db->id128, sizeof(id128)));
+	EXPECT_EQ(id, db->last_conn_id);
+	last = db->last_conn_id;
+	item = bus_item(a, a_size, KDBUS_ITEM_MAKE_NAME);
+	ASSERT_NE(NULL, item);
+	EXPECT_STREQ(self->bus.name, item->str);
+	item = bus_item(a, a_size, KDBUS_ITEM_CREDS);
+	ASSERT_NE(NULL, item);
+	EXPECT_EQ(geteuid(), item->creds.euid);
+	item = bus_item(a, a_size, KDBUS_ITEM_PIDS);
+	ASSERT_NE(NULL, item);
+	EXPECT_EQ(getpid(), item->pids.pid);
+
+	/* only a control file that made a bus is dumped */
+	EXPECT_EQ(-EBADFD, bus_dump(self->ckpt, self->svc.fd, b, sizeof(b),
+				    &b_size));
+	EXPECT_EQ(-EBADF, bus_dump(self->ckpt, 0, b, sizeof(b), &b_size));
+	EXPECT_EQ(-EMSGSIZE, bus_dump(self->ckpt, self->bus.control, b, 16,
+				      &b_size));
+	EXPECT_EQ(a_size, b_size);
+
+	/* while the bus lives, its ids and name are taken */
+	control = kdbus_open_control(self->bus.dir);
+	ASSERT_LE(0, control);
+	EXPECT_EQ(-EEXIST, bus_restore(self->ckpt, control, a, a_size));
+
+	/* gone, it is made again: the same dump, later ids above */
+	kdbus_conn_close(&self->svc);
+	kdbus_conn_close(&self->client);
+	close(self->bus.control);
+	self->bus.control = control;
+	ASSERT_EQ(0, bus_restore(self->ckpt, control, a, a_size));
+	EXPECT_EQ(-EBADFD, bus_restore(self->ckpt, control, a, a_size));
+	ASSERT_EQ(0, hello_id128(self->bus.ep, &id, id128));
+	EXPECT_EQ(last + 1, id);
+	EXPECT_EQ(0, memcmp(id128, db->id128, sizeof(id128)));
+	ASSERT_EQ(0, bus_dump(self->ckpt, control, b, sizeof(b), &b_size));
+	ASSERT_EQ(a_size, b_size);
+	db->last_conn_id = id;
+	EXPECT_EQ(0, memcmp(a, b, a_size));
+}
+
+TEST_F(rst, a_restored_bus_cannot_take_a_live_buses_id128)
+{
+	uint64_t a[512], a_size;
+	struct kdbus_test_bus other;
+	uint8_t id128[16];
+	int ckpt2, control;
+	uint64_t id;
+
+	ASSERT_EQ(0, bus_dump(self->ckpt, self->bus.control, a, sizeof(a),
+			      &a_size));
+	/* another domain, empty: the bus's name and id are free there */
+	ASSERT_EQ(0, kdbus_test_bus_make(&other));
+	ckpt2 = checkpoint(other.control);
+	ASSERT_LE(0, ckpt2);
+	close(other.control);
+	other.control = -1;
+	control = kdbus_open_control(other.dir);
+	ASSERT_LE(0, control);
+
+	/* but the id128 is a live bus's, whatever its domain */
+	EXPECT_EQ(-EEXIST, bus_restore(ckpt2, control, a, a_size));
+	kdbus_conn_close(&self->svc);
+	kdbus_conn_close(&self->client);
+	close(self->bus.control);
+	self->bus.control = -1;
+	EXPECT_EQ(0, bus_restore(ckpt2, control, a, a_size));
+	snprintf(other.ep, sizeof(other.ep), "%s/%s/bus", other.dir,
+		 self->bus.name);
+	EXPECT_EQ(0, hello_id128(other.ep, &id, id128));
+	EXPECT_EQ(0, memcmp(id128,
+			    ((struct kdbus_dump_bus *)
+			     bus_item(a, a_size, KDBUS_ITEM_DUMP_BUS)->data)->id128,
+			    sizeof(id128)));
+	close(control);
+	close(ckpt2);
+	kdbus_test_bus_close(&other);
+}
+
+TEST_F(rst, malformed_bus_dumps_are_refused_and_leave_the_file_unused)
+{
+	uint64_t a[512], a_size;
+	struct kdbus_dump_bus *db;
+	struct kdbus_item *name;
+	int control;
+
+	ASSERT_EQ(0, bus_dump(self->ckpt, self->bus.control, a, sizeof(a),
+			      &a_size));
+	kdbus_conn_close(&self->svc);
+	kdbus_conn_close(&self->client);
+	close(self->bus.control);
+	self->bus.control = -1;
+	control = kdbus_open_control(self->bus.dir);
+	ASSERT_LE(0, control);
+	db = (void *)bus_item(a, a_size, KDBUS_ITEM_DUMP_BUS)->data;
+	name = bus_item(a, a_size, KDBUS_ITEM_MAKE_NAME);
+
+	EXPECT_EQ(-EINVAL, bus_restore(self->ckpt, control, a, 0));
+	EXPECT_EQ(-EINVAL, bus_restore(self->ckpt, control, a, a_size - 4));
+	EXPECT_EQ(-EINVAL, bus_restore(self->ckpt, control, a, 64 * 1024 + 8));
+	/* the first item must describe the bus */
+	((struct kdbus_item *)a)->type = KDBUS_ITEM_DUMP_SLICE;
+	EXPECT_EQ(-EINVAL, bus_restore(self->ckpt, control, a, a_size));
+	((struct kdbus_item *)a)->type = KDBUS_ITEM_DUMP_BUS;
+	/* no id; bloom parameters, flags or attach flags BUS_MAKE refuses */
+	db->id = 0;
+	EXPECT_EQ(-EINVAL, bus_restore(self->ckpt, control, a, a_size));
+	db->id = 1;
+	db->bloom.size = 7;
+	EXPECT_EQ(-EINVAL, bus_restore(self->ckpt, control, a, a_size));
+	db->bloom.size = 64;
+	db->flags |= 1ULL << 40;
+	EXPECT_EQ(-EINVAL, bus_restore(self->ckpt, control, a, a_size));
+	db->flags = KDBUS_MAKE_ACCESS_WORLD;
+	db->attach_flags_owner = 1ULL << 62;
+	EXPECT_EQ(-EINVAL, bus_restore(self->ckpt, control, a, a_size));
+	db->attach_flags_owner = 0;
+	/* a name without its creator's "<uid>-" prefix */
+	name->str[0] = name->str[0] == '9' ? '8' : '9';
+	EXPECT_EQ(-EINVAL, bus_restore(self->ckpt, control, a, a_size));
+	name->str[0] = self->bus.name[0];
+	/* and after all that, the file restores */
+	EXPECT_EQ(0, bus_restore(self->ckpt, control, a, a_size));
+	self->bus.control = control;
+}
+
 static int restore_as_user(void *arg, int sock)
 {
 	struct as_user *u = arg;
