@@ -9,6 +9,7 @@
 #include <linux/fs.h>
 #include <linux/kdbus.h>
 #include <linux/kernel.h>
+#include <linux/rcupdate.h>
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -42,7 +43,7 @@ static void kdbus_bus_free(struct kdbus_node *node)
 	/* whoever queues a notification flushes it before it returns */
 	WARN_ON(!list_empty(&bus->notify_list));
 	kfree(bus->name);
-	kfree(bus);
+	kfree_rcu(bus, rcu);
 }
 
 /**

@@ -49,6 +49,8 @@ struct kdbus_user;
  * @id:			bus id, unique within the domain
  * @id128:		random 128-bit id, unique among live buses
  * @id128_node:		in the table of live buses' id128s
+ * @rcu:		frees the bus after lookups of that table that may
+ *			still see it
  * @bus_flags:		flags given to BUS_MAKE
  * @attach_flags_owner:	metadata the creator requires every sender to attach
  * @bloom:		bloom filter parameters of the bus
@@ -79,6 +81,7 @@ struct kdbus_bus {
 	u64 id;
 	u8 id128[16];
 	struct rhash_head id128_node;
+	struct rcu_head rcu;
 	u64 bus_flags;
 	u64 attach_flags_owner;
 	struct kdbus_bloom_parameter bloom;
