@@ -581,6 +581,32 @@ static int kdb_write_img(int id, struct kdb_img *img, const void *dump,
 	return ret;
 }
 
+/* the replies the dump carries, for criu's log: the kernel remakes them */
+static void kdb_log_replies(const void *dump, size_t size, int id,
+			    const char *link)
+{
+	const struct kdbus_dump_reply *r;
+	unsigned int owed = 0, awaited = 0, sync = 0;
+	struct kdbus_item *it;
+
+	for (it = kdb_item(dump, size, NULL); it;
+	     it = kdb_item(dump, size, it)) {
+		if (it->type != KDBUS_ITEM_DUMP_REPLY)
+			continue;
+		r = (const void *)it->data;
+		if (r->flags & KDBUS_DUMP_REPLY_OWED)
+			owed++;
+		else
+			awaited++;
+		if (r->flags & KDBUS_DUMP_REPLY_SYNC)
+			sync++;
+	}
+	if (owed || awaited)
+		print_on_level(KDB_LOG_INFO,
+			       "kdbusfs: %s (file id %#x) has replies pending: %u owed, %u awaited, %u synchronous\n",
+			       link, id, owed, awaited, sync);
+}
+
 static int kdb_dump_conn(int fd, int id, const char *link, struct kdb_img *img)
 {
 	const char *why;
@@ -623,6 +649,8 @@ static int kdb_dump_conn(int fd, int id, const char *link, struct kdb_img *img)
 	}
 	ret = kdb_write_img(id, img, dump, pool, chk, fd, link);
 	munmap(pool, img->pool_size);
+	if (!ret)
+		kdb_log_replies(dump, size, id, link);
 	free(dump);
 	return ret;
 }
