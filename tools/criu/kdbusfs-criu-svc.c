@@ -6,15 +6,36 @@
  *     (holding the control file, fd 3), connects to it (fd 4, pool mapped)
  *     and owns NAME; prints "ready ID". On each SIGUSR1 it receives every
  *     queued message and prints "msg TEXT" (with " fds N" if it carried
- *     files), answering a call with "re:TEXT". SIGTERM ends it.
- *   send MOUNT BUS NAME TEXT [FILE]: sends TEXT to NAME, with FILE's
- *     descriptor if given; prints "sent" or the error.
+ *     files, " data TEXT" with what a regular file passed reads from its
+ *     position, " memfd TEXT seals HEX" for a memfd payload, " pid P
+ *     uid U" if the sender's metadata came along), answering a call with
+ *     "re:TEXT", then "drained". SIGTERM ends it.
+ *   tree MOUNT BUS NAME FILE: as serve, asking for senders' PIDS and
+ *     CREDS, with two children, each with a connection of its own (pool
+ *     mapped). The client sends NAME "withfd" carrying FILE, opened and
+ *     read 4 bytes into, "withmemfd" carrying a sealed memfd as
+ *     PAYLOAD_MEMFD (printing "client memfd seals HEX"), and the call
+ *     "pending", expecting a reply without waiting for it, and prints
+ *     "client ready ID PID"; the service then sends it "to-client-1" and
+ *     "to-client-2". The syncer prints "sync ready ID PID" and "sync
+ *     calling", calls NAME "blocking" synchronously and prints "sync
+ *     reply TEXT" once answered. Then the service prints "ready ID". On
+ *     SIGUSR1 the client polls its connection and receives, printing
+ *     "client msg TEXT" per message of the service and "client reply
+ *     TEXT" for the answer to "pending" (or "client notify
+ *     dead|timeout"), then calls NAME "again" synchronously and prints
+ *     "client reply TEXT" again.
+ *   send MOUNT BUS NAME TEXT [FILE|pipe]: sends TEXT to NAME, with FILE's
+ *     descriptor (or a pipe's read end) if given; prints "sent" or the
+ *     error.
  *   call MOUNT BUS NAME TEXT: calls NAME synchronously with TEXT and
  *     prints "reply TEXT".
  */
 
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -25,10 +46,15 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 
 #include <linux/kdbus.h>
 
 #define POOL_SIZE	(1024 * 1024)
+/* an absolute deadline this far ahead: a dump and restore fit in it */
+#define CALL_TIMEOUT_S	600
+#define PENDING_COOKIE	42
+#define SYNC_COOKIE	77
 
 static uint8_t *pool;
 static sig_atomic_t drain;
@@ -39,7 +65,7 @@ static struct kdbus_item *next_item(struct kdbus_item *it)
 }
 
 static int hello(const char *mount, const char *bus, uint64_t flags,
-		 uint64_t *id)
+		 uint64_t attach_send, uint64_t attach_recv, uint64_t *id)
 {
 	struct kdbus_cmd_hello h;
 	struct kdbus_cmd_free f;
@@ -55,6 +81,8 @@ static int hello(const char *mount, const char *bus, uint64_t flags,
 	memset(&h, 0, sizeof(h));
 	h.size = sizeof(h);
 	h.flags = flags;
+	h.attach_flags_send = attach_send;
+	h.attach_flags_recv = attach_recv;
 	h.pool_size = POOL_SIZE;
 	if (ioctl(fd, KDBUS_CMD_HELLO, &h)) {
 		perror("KDBUS_CMD_HELLO");
@@ -73,46 +101,76 @@ static int hello(const char *mount, const char *bus, uint64_t flags,
 	return fd;
 }
 
-/* send @text to @name (or to @dst if no name), with @file, @reply_to */
-static int send_msg(int fd, const char *name, uint64_t dst, const char *text,
-		    int file, uint64_t cookie_reply, uint64_t flags,
-		    char *reply, size_t reply_size)
+struct msg_args {
+	const char *name;	/* destination name, or NULL for dst */
+	uint64_t dst;
+	const char *text;
+	int file;		/* passed in KDBUS_ITEM_FDS, if >= 0 */
+	int memfd;		/* passed as KDBUS_ITEM_PAYLOAD_MEMFD, if >= 0 */
+	uint64_t memfd_size;
+	uint64_t cookie;
+	uint64_t cookie_reply;
+	uint64_t flags;		/* KDBUS_MSG_* */
+	int sync;		/* wait for the reply */
+};
+
+/* the text of a message's first PAYLOAD_OFF vec into @buf */
+static void msg_text(struct kdbus_msg *m, char *buf, size_t size)
+{
+	struct kdbus_item *it;
+
+	snprintf(buf, size, "-");
+	for (it = m->items; (uint8_t *)it < (uint8_t *)m + m->size;
+	     it = next_item(it))
+		if (it->type == KDBUS_ITEM_PAYLOAD_OFF && it->vec.size)
+			snprintf(buf, size, "%s", (char *)m + it->vec.offset);
+}
+
+static int send_msg(int fd, const struct msg_args *a, char *reply,
+		    size_t reply_size)
 {
 	uint64_t buf[512];
 	struct kdbus_msg *m = (void *)buf;
 	struct kdbus_cmd_send cmd;
 	struct kdbus_item *it;
 	struct timespec now;
-	struct kdbus_msg *r;
 
 	memset(buf, 0, sizeof(buf));
 	m->payload_type = KDBUS_PAYLOAD_DBUS;
-	m->cookie = 1;
-	m->dst_id = name ? KDBUS_DST_ID_NAME : dst;
-	m->flags = flags;
-	if (flags & KDBUS_MSG_EXPECT_REPLY) {
+	m->cookie = a->cookie ? a->cookie : 1;
+	m->dst_id = a->name ? KDBUS_DST_ID_NAME : a->dst;
+	m->flags = a->flags;
+	if (a->flags & KDBUS_MSG_EXPECT_REPLY) {
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		/* an absolute deadline, 5 s from now */
-		m->timeout_ns = (now.tv_sec + 5) * 1000000000ULL + now.tv_nsec;
+		m->timeout_ns = (now.tv_sec + CALL_TIMEOUT_S) * 1000000000ULL +
+				now.tv_nsec;
 	} else {
-		m->cookie_reply = cookie_reply;
+		m->cookie_reply = a->cookie_reply;
 	}
 	it = m->items;
-	if (name) {
+	if (a->name) {
 		it->type = KDBUS_ITEM_DST_NAME;
-		it->size = KDBUS_ITEM_HEADER_SIZE + strlen(name) + 1;
-		memcpy(it->str, name, strlen(name) + 1);
+		it->size = KDBUS_ITEM_HEADER_SIZE + strlen(a->name) + 1;
+		memcpy(it->str, a->name, strlen(a->name) + 1);
 		it = next_item(it);
 	}
 	it->type = KDBUS_ITEM_PAYLOAD_VEC;
 	it->size = KDBUS_ITEM_HEADER_SIZE + sizeof(struct kdbus_vec);
-	it->vec.address = (uintptr_t)text;
-	it->vec.size = strlen(text) + 1;
+	it->vec.address = (uintptr_t)a->text;
+	it->vec.size = strlen(a->text) + 1;
 	it = next_item(it);
-	if (file >= 0) {
+	if (a->memfd >= 0) {
+		it->type = KDBUS_ITEM_PAYLOAD_MEMFD;
+		it->size = KDBUS_ITEM_HEADER_SIZE + sizeof(struct kdbus_memfd);
+		it->memfd.start = 0;
+		it->memfd.size = a->memfd_size;
+		it->memfd.fd = a->memfd;
+		it = next_item(it);
+	}
+	if (a->file >= 0) {
 		it->type = KDBUS_ITEM_FDS;
 		it->size = KDBUS_ITEM_HEADER_SIZE + sizeof(int);
-		it->fds[0] = file;
+		it->fds[0] = a->file;
 		it = next_item(it);
 	}
 	m->size = (uint8_t *)it - (uint8_t *)buf;
@@ -120,30 +178,50 @@ static int send_msg(int fd, const char *name, uint64_t dst, const char *text,
 	memset(&cmd, 0, sizeof(cmd));
 	cmd.size = sizeof(cmd);
 	cmd.msg_address = (uintptr_t)m;
-	if (flags & KDBUS_MSG_EXPECT_REPLY)
+	if (a->sync)
 		cmd.flags = KDBUS_SEND_SYNC_REPLY;
 	if (ioctl(fd, KDBUS_CMD_SEND, &cmd))
 		return -errno;
-	if (!reply)
-		return 0;
-	r = (void *)(pool + cmd.reply.offset);
-	snprintf(reply, reply_size, "-");
-	for (it = r->items; (uint8_t *)it < (uint8_t *)r + r->size;
-	     it = next_item(it))
-		if (it->type == KDBUS_ITEM_PAYLOAD_OFF && it->vec.size)
-			snprintf(reply, reply_size, "%s",
-				 (char *)r + it->vec.offset);
+	if (reply)
+		msg_text((void *)(pool + cmd.reply.offset), reply, reply_size);
 	return 0;
+}
+
+static void free_slice(int fd, uint64_t offset)
+{
+	struct kdbus_cmd_free f;
+
+	memset(&f, 0, sizeof(f));
+	f.size = sizeof(f);
+	f.offset = offset;
+	ioctl(fd, KDBUS_CMD_FREE, &f);
+}
+
+/* " data TEXT": what the regular file @fd reads from its position */
+static void print_file(int fd)
+{
+	char data[256];
+	struct stat st;
+	ssize_t n;
+
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode))
+		return;
+	n = read(fd, data, sizeof(data) - 1);
+	data[n < 0 ? 0 : n] = '\0';
+	data[strcspn(data, "\n")] = '\0';
+	printf(" data %s", data);
 }
 
 static void receive_all(int fd)
 {
+	char text[256], data[256], re[300];
+	struct msg_args a = { .file = -1, .memfd = -1 };
 	struct kdbus_cmd_recv recv;
-	struct kdbus_cmd_free f;
 	struct kdbus_item *it;
+	unsigned long long pid, uid;
 	struct kdbus_msg *m;
-	char text[256], re[300];
-	int n_fds;
+	int i, n_fds;
+	ssize_t n;
 
 	for (;;) {
 		memset(&recv, 0, sizeof(recv));
@@ -154,34 +232,58 @@ static void receive_all(int fd)
 			break;
 		}
 		m = (void *)(pool + recv.msg.offset);
-		snprintf(text, sizeof(text), "-");
-		n_fds = 0;
+		msg_text(m, text, sizeof(text));
+		printf("msg %s", text);
+		pid = ~0ULL;
+		uid = ~0ULL;
 		for (it = m->items; (uint8_t *)it < (uint8_t *)m + m->size;
 		     it = next_item(it)) {
-			if (it->type == KDBUS_ITEM_PAYLOAD_OFF && it->vec.size)
-				snprintf(text, sizeof(text), "%s",
-					 (char *)m + it->vec.offset);
-			if (it->type == KDBUS_ITEM_FDS) {
-				n_fds = (it->size - KDBUS_ITEM_HEADER_SIZE) /
-					sizeof(int);
-				for (int i = 0; i < n_fds; i++)
-					close(it->fds[i]);
+			if (it->type != KDBUS_ITEM_FDS)
+				continue;
+			n_fds = (it->size - KDBUS_ITEM_HEADER_SIZE) /
+				sizeof(int);
+			printf(" fds %d", n_fds);
+			for (i = 0; i < n_fds; i++) {
+				print_file(it->fds[i]);
+				close(it->fds[i]);
 			}
 		}
-		if (n_fds)
-			printf("msg %s fds %d\n", text, n_fds);
-		else
-			printf("msg %s\n", text);
+		for (it = m->items; (uint8_t *)it < (uint8_t *)m + m->size;
+		     it = next_item(it)) {
+			switch (it->type) {
+			case KDBUS_ITEM_PAYLOAD_MEMFD:
+				n = pread(it->memfd.fd, data,
+					  it->memfd.size < sizeof(data) - 1 ?
+					  it->memfd.size : sizeof(data) - 1,
+					  it->memfd.start);
+				data[n < 0 ? 0 : n] = '\0';
+				printf(" memfd %s seals %x", data,
+				       fcntl(it->memfd.fd, F_GET_SEALS));
+				close(it->memfd.fd);
+				break;
+			case KDBUS_ITEM_PIDS:
+				pid = it->pids.pid;
+				break;
+			case KDBUS_ITEM_CREDS:
+				uid = it->creds.uid;
+				break;
+			}
+		}
+		if (pid != ~0ULL)
+			printf(" pid %llu", pid);
+		if (uid != ~0ULL)
+			printf(" uid %llu", uid);
+		printf("\n");
 		if (m->flags & KDBUS_MSG_EXPECT_REPLY) {
 			snprintf(re, sizeof(re), "re:%s", text);
-			if (send_msg(fd, NULL, m->src_id, re, -1, m->cookie, 0,
-				     NULL, 0))
-				printf("reply error %s\n", strerror(errno));
+			a.dst = m->src_id;
+			a.text = re;
+			a.cookie_reply = m->cookie;
+			n = send_msg(fd, &a, NULL, 0);
+			if (n)
+				printf("reply error %s\n", strerror(-n));
 		}
-		memset(&f, 0, sizeof(f));
-		f.size = sizeof(f);
-		f.offset = recv.msg.offset;
-		ioctl(fd, KDBUS_CMD_FREE, &f);
+		free_slice(fd, recv.msg.offset);
 	}
 	fflush(stdout);
 }
@@ -191,20 +293,175 @@ static void on_usr1(int sig)
 	drain = 1;
 }
 
-static int serve(const char *mount, const char *bus, const char *name)
+/* SIGUSR1 blocked but in sigsuspend(): none is missed */
+static sigset_t unblocked;
+
+static void block_usr1(void)
+{
+	sigset_t usr1;
+
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	signal(SIGUSR1, on_usr1);
+	sigprocmask(SIG_BLOCK, &usr1, &unblocked);
+}
+
+static void wait_usr1(void)
+{
+	while (!drain)
+		sigsuspend(&unblocked);
+	drain = 0;
+}
+
+/* a sealed memfd holding @text, as a PAYLOAD_MEMFD must be */
+static int sealed_memfd(const char *text)
+{
+	int fd;
+
+	fd = memfd_create("kdbus-criu-payload", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text) ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE |
+		  F_SEAL_SEAL)) {
+		perror("memfd");
+		exit(1);
+	}
+	return fd;
+}
+
+/* the client of "tree": sends, calls, then receives when told */
+static void run_client(const char *mount, const char *bus, const char *name,
+		       const char *file, int report)
+{
+	static const char payload[] = "sealed memfd payload";
+	struct msg_args a = { .name = name, .file = -1, .memfd = -1 };
+	struct pollfd pfd;
+	struct kdbus_cmd_recv recv;
+	struct kdbus_item *it;
+	struct kdbus_msg *m;
+	char text[256], reply[256];
+	uint64_t id;
+	int fd, ret, got = 0;
+
+	fd = hello(mount, bus, 0, _KDBUS_ATTACH_ALL, 0, &id);
+	a.file = open(file, O_RDONLY | O_CLOEXEC);
+	if (a.file < 0 || read(a.file, text, 4) != 4) {
+		perror(file);
+		exit(1);
+	}
+	a.text = "withfd";
+	ret = send_msg(fd, &a, NULL, 0);
+	close(a.file);
+	a.file = -1;
+	a.memfd = sealed_memfd(payload);
+	a.memfd_size = strlen(payload);
+	a.text = "withmemfd";
+	if (!ret)
+		ret = send_msg(fd, &a, NULL, 0);
+	printf("client memfd seals %x\n", fcntl(a.memfd, F_GET_SEALS));
+	close(a.memfd);
+	a.memfd = -1;
+	a.text = "pending";
+	a.cookie = PENDING_COOKIE;
+	a.flags = KDBUS_MSG_EXPECT_REPLY;
+	if (!ret)
+		ret = send_msg(fd, &a, NULL, 0);
+	if (ret) {
+		printf("client send error %s\n", strerror(-ret));
+		exit(1);
+	}
+	printf("client ready %llu %d\n", (unsigned long long)id, getpid());
+	if (write(report, &id, sizeof(id)) != sizeof(id))
+		exit(1);
+	close(report);
+
+	wait_usr1();
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	while (!got) {
+		if (poll(&pfd, 1, -1) < 0)
+			continue;
+		for (;;) {
+			memset(&recv, 0, sizeof(recv));
+			recv.size = sizeof(recv);
+			if (ioctl(fd, KDBUS_CMD_RECV, &recv))
+				break;
+			m = (void *)(pool + recv.msg.offset);
+			msg_text(m, text, sizeof(text));
+			if (m->src_id != KDBUS_SRC_ID_KERNEL &&
+			    m->cookie_reply == PENDING_COOKIE) {
+				printf("client reply %s\n", text);
+				got = 1;
+			} else if (m->src_id != KDBUS_SRC_ID_KERNEL) {
+				printf("client msg %s\n", text);
+			}
+			for (it = m->items;
+			     (uint8_t *)it < (uint8_t *)m + m->size;
+			     it = next_item(it)) {
+				if (it->type == KDBUS_ITEM_REPLY_DEAD ||
+				    it->type == KDBUS_ITEM_REPLY_TIMEOUT) {
+					printf("client notify %s\n",
+					       it->type == KDBUS_ITEM_REPLY_DEAD ?
+					       "dead" : "timeout");
+					got = 1;
+				}
+			}
+			free_slice(fd, recv.msg.offset);
+		}
+	}
+
+	a.text = "again";
+	a.cookie = PENDING_COOKIE + 1;
+	a.sync = 1;
+	ret = send_msg(fd, &a, reply, sizeof(reply));
+	if (ret)
+		printf("client call error %s\n", strerror(-ret));
+	else
+		printf("client reply %s\n", reply);
+	for (;;)
+		pause();
+}
+
+/* the second client of "tree": a synchronous call, blocked until answered */
+static void run_syncer(const char *mount, const char *bus, const char *name)
+{
+	struct msg_args a = { .name = name, .file = -1, .memfd = -1 };
+	char reply[256];
+	uint64_t id;
+	int fd, ret;
+
+	fd = hello(mount, bus, 0, _KDBUS_ATTACH_ALL, 0, &id);
+	printf("sync ready %llu %d\n", (unsigned long long)id, getpid());
+	a.text = "blocking";
+	a.cookie = SYNC_COOKIE;
+	a.flags = KDBUS_MSG_EXPECT_REPLY;
+	a.sync = 1;
+	printf("sync calling\n");
+	ret = send_msg(fd, &a, reply, sizeof(reply));
+	if (ret)
+		printf("sync call error %s\n", strerror(-ret));
+	else
+		printf("sync reply %s\n", reply);
+	for (;;)
+		pause();
+}
+
+static int serve(const char *mount, const char *bus, const char *name,
+		 const char *file)
 {
 	struct kdbus_bloom_parameter bp = { .size = 64, .n_hash = 8 };
+	struct msg_args a = { .file = -1, .memfd = -1 };
 	uint64_t buf[128];
 	struct kdbus_cmd *cmd = (void *)buf;
 	struct kdbus_item *it;
 	char path[4096];
-	sigset_t usr1, old;
-	uint64_t id;
-	int ctl, fd;
+	uint64_t id, cid;
+	int ctl, fd, p[2], ret;
+	pid_t pid;
 
 	if (strlen(bus) > 200 || strlen(name) > 200)
 		return 2;
 	setsid();
+	block_usr1();
 	snprintf(path, sizeof(path), "%s/control", mount);
 	ctl = open(path, O_RDWR | O_CLOEXEC);
 	if (ctl < 0) {
@@ -227,7 +484,8 @@ static int serve(const char *mount, const char *bus, const char *name)
 		return 1;
 	}
 
-	fd = hello(mount, bus, KDBUS_HELLO_ACCEPT_FD, &id);
+	fd = hello(mount, bus, KDBUS_HELLO_ACCEPT_FD, 0,
+		   file ? KDBUS_ATTACH_PIDS | KDBUS_ATTACH_CREDS : 0, &id);
 	memset(buf, 0, sizeof(buf));
 	it = cmd->items;
 	it->type = KDBUS_ITEM_NAME;
@@ -239,43 +497,95 @@ static int serve(const char *mount, const char *bus, const char *name)
 		perror("KDBUS_CMD_NAME_ACQUIRE");
 		return 1;
 	}
-	/* SIGUSR1 blocked but in sigsuspend(): none is missed */
-	sigemptyset(&usr1);
-	sigaddset(&usr1, SIGUSR1);
-	sigprocmask(SIG_BLOCK, &usr1, &old);
-	signal(SIGUSR1, on_usr1);
+
+	if (file) {
+		if (pipe2(p, O_CLOEXEC)) {
+			perror("pipe");
+			return 1;
+		}
+		pid = fork();
+		if (pid < 0) {
+			perror("fork");
+			return 1;
+		}
+		if (!pid) {
+			/* none of the service's files nor its pool */
+			munmap(pool, POOL_SIZE);
+			close(ctl);
+			close(fd);
+			close(p[0]);
+			run_client(mount, bus, name, file, p[1]);
+		}
+		close(p[1]);
+		if (read(p[0], &cid, sizeof(cid)) != sizeof(cid)) {
+			printf("no client\n");
+			return 1;
+		}
+		close(p[0]);
+		a.dst = cid;
+		a.text = "to-client-1";
+		ret = send_msg(fd, &a, NULL, 0);
+		a.text = "to-client-2";
+		if (!ret)
+			ret = send_msg(fd, &a, NULL, 0);
+		if (ret) {
+			printf("send error %s\n", strerror(-ret));
+			return 1;
+		}
+		pid = fork();
+		if (pid < 0) {
+			perror("fork");
+			return 1;
+		}
+		if (!pid) {
+			munmap(pool, POOL_SIZE);
+			close(ctl);
+			close(fd);
+			run_syncer(mount, bus, name);
+		}
+	}
 	printf("ready %llu\n", (unsigned long long)id);
 	for (;;) {
-		sigsuspend(&old);
-		if (drain) {
-			drain = 0;
-			receive_all(fd);
-			printf("drained\n");
-		}
+		wait_usr1();
+		receive_all(fd);
+		printf("drained\n");
 	}
 }
 
 int main(int argc, char **argv)
 {
+	struct msg_args a = { .file = -1, .memfd = -1 };
 	char reply[256];
 	uint64_t id;
-	int fd, file = -1, ret;
+	int fd, p[2], ret;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc == 5 && !strcmp(argv[1], "serve"))
-		return serve(argv[2], argv[3], argv[4]);
+		return serve(argv[2], argv[3], argv[4], NULL);
+	if (argc == 6 && !strcmp(argv[1], "tree"))
+		return serve(argv[2], argv[3], argv[4], argv[5]);
 	if (argc >= 5 && strlen(argv[4]) > 200)
 		return 2;
+	if (argc >= 6) {
+		a.name = argv[4];
+		a.text = argv[5];
+	}
 	if ((argc == 6 || argc == 7) && !strcmp(argv[1], "send")) {
-		fd = hello(argv[2], argv[3], 0, &id);
-		if (argc == 7) {
-			file = open(argv[6], O_RDONLY | O_CLOEXEC);
-			if (file < 0) {
+		fd = hello(argv[2], argv[3], 0, 0, 0, &id);
+		if (argc == 7 && !strcmp(argv[6], "pipe")) {
+			if (pipe2(p, O_CLOEXEC)) {
+				perror("pipe");
+				return 1;
+			}
+			a.file = p[0];
+		} else if (argc == 7) {
+			a.file = open(argv[6], O_RDONLY | O_CLOEXEC);
+			if (a.file < 0) {
 				perror(argv[6]);
 				return 1;
 			}
 		}
-		ret = send_msg(fd, argv[4], 0, argv[5], file, 0, 0, NULL, 0);
+		ret = send_msg(fd, &a, NULL, 0);
 		if (ret)
 			printf("send error %s\n", strerror(-ret));
 		else
@@ -283,16 +593,17 @@ int main(int argc, char **argv)
 		return !!ret;
 	}
 	if (argc == 6 && !strcmp(argv[1], "call")) {
-		fd = hello(argv[2], argv[3], 0, &id);
-		ret = send_msg(fd, argv[4], 0, argv[5], -1, 0,
-			       KDBUS_MSG_EXPECT_REPLY, reply, sizeof(reply));
+		fd = hello(argv[2], argv[3], 0, 0, 0, &id);
+		a.flags = KDBUS_MSG_EXPECT_REPLY;
+		a.sync = 1;
+		ret = send_msg(fd, &a, reply, sizeof(reply));
 		if (ret)
 			printf("call error %s\n", strerror(-ret));
 		else
 			printf("reply %s\n", reply);
 		return !!ret;
 	}
-	fprintf(stderr, "usage: %s serve|send|call MOUNT BUS NAME [TEXT [FILE]]\n",
+	fprintf(stderr, "usage: %s serve|tree|send|call MOUNT BUS NAME [TEXT|FILE [FILE|pipe]]\n",
 		argv[0]);
 	return 2;
 }

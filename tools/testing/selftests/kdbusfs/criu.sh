@@ -8,7 +8,13 @@
 # directory, which criu hands to the plugin. End to end: a service that
 # made its bus, owns a name and has messages queued is dumped, killed and
 # restored with the same id, name and queue, and answers a call; a dump
-# the plugin refuses (a file in flight) leaves it running and unfrozen.
+# the plugin refuses (a pipe in flight) leaves it running and unfrozen.
+# A tree of that service and two children it forked, with a regular
+# file's fd and a sealed memfd in flight, a pending asynchronous call, a
+# synchronous call blocked in SEND and messages queued both ways, is
+# dumped, killed and restored: everything arrives once and intact, with
+# the files' contents, position and seals and the senders' pids and uid,
+# and both calls complete.
 # Runs in the guest as root in the initial user namespace; in a user
 # namespace each test is skipped. TAP on stdout.
 set -u
@@ -44,7 +50,7 @@ tests=(
 	"the task is still running"
 	"service: quits when asked"
 	"criu service: made its bus, owns its name, pool mapped"
-	"a message with a file in flight: the plugin refuses the dump"
+	"a message with a pipe in flight: the plugin refuses the dump, naming it"
 	"after the failed dump the service runs, unfrozen: a message is queued"
 	"the service receives both"
 	"three messages queued, criu dump kills the tree"
@@ -55,6 +61,22 @@ tests=(
 	"every queued message arrives once and intact"
 	"the restored service answers a new call"
 	"the restored service quits"
+	"tree: service, client and syncer; files, calls, messages in flight"
+	"criu dump of the tree saves the fd and the memfd in flight, kills it"
+	"the synchronous caller was dumped waiting in its call"
+	"images of the bus owner and the three connections written"
+	"criu restore -d brings back the service and its children, same pids"
+	"the restored connections have their ids again"
+	"the restored service owns its name again"
+	"the service receives each queued message once"
+	"the fd in flight reads the file's contents from its position"
+	"the memfd in flight has its contents and seals"
+	"the queued messages carry their senders' pids and uid"
+	"the client receives the service's queued messages once, in order"
+	"the pending call completes: the client gets its reply"
+	"the restarted synchronous call gets its reply"
+	"the restored client calls again and is answered"
+	"the restored tree quits"
 )
 
 skip_all() {
@@ -128,11 +150,11 @@ e2e() {
 	ok $? "${tests[21]}"
 	id=$(sed -n 's/^ready //p' "$out")
 
-	"$svcbin" send "$mnt" "$sbus" "$name" withfd "$0" \
+	"$svcbin" send "$mnt" "$sbus" "$name" withpipe pipe \
 		>"$work/send0" 2>&1
 	dump "$sid" "$work/fd.img" -L "$plugin"
 	st=$?
-	grep -qE "kdbusfs: cannot dump kdbusfs:\[$sbus/bus\] \(file id 0x[0-9a-f]+\): a queued message carries files" \
+	grep -qE "kdbusfs: cannot dump kdbusfs:\[$sbus/bus\] \(file id 0x[0-9a-f]+\): the message queued at offset [0-9]+ carries a pipe or FIFO \(pipe:\[[0-9]+\]\), which the plugin cannot save" \
 		"$work/fd.img/dump.log"
 	says $((st == 0 || $? != 0)) "${tests[22]}" "$work/fd.img/dump.log" \
 		"$work/send0"
@@ -141,7 +163,7 @@ e2e() {
 	says $? "${tests[23]}" "$work/send1"
 	kill -USR1 "$sid"
 	wait_for '^drained$' "$out"
-	grep -qx 'msg withfd fds 1' "$out" && grep -qx 'msg after' "$out"
+	grep -qx 'msg withpipe fds 1' "$out" && grep -qx 'msg after' "$out"
 	says $? "${tests[24]}" "$out"
 
 	st=0
@@ -202,6 +224,151 @@ e2e() {
 	done
 	! kill -0 "$sid" 2>/dev/null
 	ok $? "${tests[32]}"
+}
+
+# wait_long PATTERN FILE: like wait_for, up to 30 s
+wait_long() {
+	for _ in $(seq 300); do
+		grep -qE -- "$1" "$2" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# gone PID...: wait up to 5 s for every PID to be gone
+gone() {
+	local p
+	for _ in $(seq 50); do
+		for p in "$@"; do
+			kill -0 "$p" 2>/dev/null && break
+		done
+		kill -0 "$p" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# fd_id PID ID: one of PID's files is connection ID
+fd_id() {
+	grep -h '^kdbus-id:' "/proc/$1"/fdinfo/* 2>/dev/null |
+		grep -qx "kdbus-id:	$2"
+}
+
+# e2e_tree: inside --inner: a service and two children, with files, an
+# asynchronous and a synchronous call in flight, dumped, killed, restored
+e2e_tree() {
+	local tbus name out img root cpid cid spid xid sid n st seals uid m l1 l2
+	tbus=$(id -u)-criutree
+	name=org.example.Tree
+	out=$work/tree
+	img=$work/tree.img
+	uid=$(id -u)
+	printf '0123456789abcdef' >"$work/payload"
+
+	setsid "$svcbin" tree "$mnt" "$tbus" "$name" "$work/payload" \
+		</dev/null >>"$out" 2>&1 &
+	root=$!
+	disown "$root"
+	wait_long '^ready [0-9]+$' "$out" && wait_long '^sync calling$' "$out" &&
+		leader "$root"
+	st=$?
+	# the syncer's SEND is to block before the dump
+	sleep 1
+	sid=$(sed -n 's/^ready //p' "$out")
+	read -r cid cpid < <(sed -n 's/^client ready //p' "$out")
+	read -r xid spid < <(sed -n 's/^sync ready //p' "$out")
+	seals=$(sed -n 's/^client memfd seals //p' "$out")
+	[ $st -eq 0 ] && [ -n "$cpid" ] && [ -n "$spid" ] &&
+		[ "$(awk '{ print $4 }' "/proc/$cpid/stat")" = "$root" ] &&
+		[ "$(awk '{ print $4 }' "/proc/$spid/stat")" = "$root" ] &&
+		grep -qE " $mnt/$tbus\$" "/proc/$root/maps" &&
+		grep -qE " $mnt/$tbus\$" "/proc/$cpid/maps" &&
+		grep -qE " $mnt/$tbus\$" "/proc/$spid/maps" &&
+		fd_id "$root" "$sid" && fd_id "$cpid" "$cid" &&
+		fd_id "$spid" "$xid" && ! grep -q '^sync reply' "$out"
+	says $? "${tests[33]}" "$out"
+
+	mkdir -p "$img"
+	criu dump -t "$root" -D "$img" -o dump.log -v4 -L "$plugin" \
+		>/dev/null 2>&1
+	st=$?
+	gone "$root" "$cpid" "$spid" && [ $st -eq 0 ] &&
+		grep -qE "kdbusfs: saved 2 files in flight of kdbusfs:\[$tbus/bus\] \(file id 0x[0-9a-f]+\), 20 bytes of memfds" \
+			"$img/dump.log"
+	says $? "${tests[34]}" "$img/dump.log"
+	grep -qE "kdbusfs: kdbusfs:\[$tbus/bus\] \(file id 0x[0-9a-f]+\) has replies pending: 0 owed, 1 awaited, 1 synchronous" \
+		"$img/dump.log"
+	says $? "${tests[35]}" "$img/dump.log"
+	n=$(find "$img" -name 'kdbusfs-*.img' | wc -l)
+	[ "$n" -eq 4 ]
+	says $? "${tests[36]}" "$img/dump.log"
+
+	criu restore -D "$img" -o restore.log -v4 -L "$plugin" -d \
+		>/dev/null 2>&1
+	st=$?
+	grep -h 'kdbusfs: bus .* appeared after' "$img/restore.log" |
+		sed 's/^/# /'
+	running "$root" && running "$cpid" && running "$spid" &&
+		[ "$(awk '{ print $4 }' "/proc/$cpid/stat")" = "$root" ] &&
+		[ "$(awk '{ print $4 }' "/proc/$spid/stat")" = "$root" ]
+	says $((st || $?)) "${tests[37]}" "$img/restore.log"
+	fd_id "$root" "$sid" && fd_id "$cpid" "$cid" && fd_id "$spid" "$xid"
+	ok $? "${tests[38]}"
+	grep -h '^kdbus-names:' "/proc/$root"/fdinfo/* 2>/dev/null |
+		grep -q "$name:"
+	ok $? "${tests[39]}"
+
+	# the service drains first: its answers to the calls are then sent
+	kill -USR1 "$root"
+	wait_long '^drained$' "$out"
+	st=0
+	for m in withfd withmemfd pending blocking; do
+		[ "$(grep -c "^msg $m\\( \\|\$\\)" "$out")" -eq 1 ] || st=1
+	done
+	[ "$(grep -c '^msg ' "$out")" -eq 4 ] || st=1
+	says $st "${tests[40]}" "$out"
+	grep -qE '^msg withfd fds 1 data 456789abcdef pid ' "$out"
+	says $? "${tests[41]}" "$out"
+	[ -n "$seals" ] && [ $((0x$seals & 0xf)) -eq 15 ] &&
+		grep -qE "^msg withmemfd memfd sealed memfd payload seals $seals pid " \
+			"$out"
+	says $? "${tests[42]}" "$out"
+	[ "$(grep -cE "^msg .* pid $cpid uid $uid\$" "$out")" -eq 3 ] &&
+		grep -qx "msg blocking pid $spid uid $uid" "$out"
+	says $? "${tests[43]}" "$out"
+
+	kill -USR1 "$cpid"
+	wait_long '^client reply ' "$out"
+	st=0
+	for m in 1 2; do
+		[ "$(grep -cx "client msg to-client-$m" "$out")" -eq 1 ] || st=1
+	done
+	l1=$(grep -nx 'client msg to-client-1' "$out" | cut -d: -f1)
+	l2=$(grep -nx 'client msg to-client-2' "$out" | cut -d: -f1)
+	[ $st -eq 0 ] && [ "$l1" -lt "$l2" ] &&
+		[ "$(grep -c '^client msg ' "$out")" -eq 2 ]
+	says $? "${tests[44]}" "$out"
+	grep -qx 'client reply re:pending' "$out" &&
+		! grep -q '^client notify' "$out"
+	says $? "${tests[45]}" "$out"
+	wait_long '^sync ' "$out"
+	grep -qx 'sync reply re:blocking' "$out" &&
+		! grep -q '^sync call error' "$out"
+	says $? "${tests[46]}" "$out"
+
+	# its synchronous call waits for the service's next drain
+	for _ in $(seq 20); do
+		grep -q '^client reply re:again' "$out" && break
+		kill -USR1 "$root"
+		sleep 0.5
+	done
+	grep -qx 'client reply re:again' "$out" &&
+		grep -qx "msg again pid $cpid uid $uid" "$out"
+	says $? "${tests[47]}" "$out"
+
+	kill "$root" "$cpid" "$spid"
+	gone "$root" "$cpid" "$spid"
+	ok $? "${tests[48]}"
 }
 
 if [ "${1:-}" = --inner ]; then
@@ -295,6 +462,7 @@ if [ "${1:-}" = --inner ]; then
 	ok $? "${tests[20]}"
 
 	e2e
+	e2e_tree
 	tap_done
 	exit
 fi
