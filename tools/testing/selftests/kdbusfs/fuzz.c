@@ -15,6 +15,22 @@
  * connections and answers every request, so that synchronous calls and
  * replies get exercised.
  *
+ * The checkpoint commands are fuzzed the same way: CHECKPOINT on any
+ * file, and on the two checkpoint files it keeps open (now and then
+ * closed and opened again, which ends their freezes) CONN_DUMP (with and
+ * without KDBUS_DUMP_FREEZE), CONN_THAW, CONN_DUMP_FILES, BUS_DUMP,
+ * CONN_RESTORE and BUS_RESTORE. A dump that succeeded is checked and
+ * kept, a connection's with a copy of its pool and the files of its queued
+ * messages (CONN_DUMP_FILES); the restores take kept dumps, as dumped or
+ * mutated (another id, flipped bits, sizes), or made up. Now and then a
+ * connection is dumped and closed, or a bus dumped and its control file
+ * closed, so that a restore of the dump can succeed; a restored connection
+ * takes a connection slot, checked like any other (leniently if its dump
+ * or pool was mutated), and a restored bus of the fuzzer's own takes its
+ * place again. The fuzzer tracks which connections each checkpoint file
+ * froze: THAW, EBUSY and ENOENT must agree with that, and SEND may fail
+ * with EAGAIN only while a connection may be frozen.
+ *
  * The inputs are a function of the seed alone (xorshift64*); results that
  * depend on timing (the responder, interrupted calls) may vary. Every
  * blocking call runs under an interval timer, so a synchronous SEND that
@@ -26,15 +42,22 @@
  * error tables of Documentation/filesystems/kdbusfs.rst do not list for
  * that command (kdbus_doc_errnos.h, which scripts/doc-errnos generates
  * from them), fails with another errno than the file's state
- * dictates (EBADF, EBADFD, ENOTTY, ESHUTDOWN, ECONNRESET), succeeds where
+ * dictates (EBADF, EBADFD, ENOTTY, ESHUTDOWN, ECONNRESET; for the
+ * checkpoint commands also what the files their fields name dictate:
+ * ENOTCONN, EBADF, EBADFD, never EXDEV with one domain), succeeds where
  * it cannot (or with its argument in read-only memory), times out a
- * synchronous call before its deadline, leaves malformed data in a pool,
- * or hands out a writable pool mapping. Where /dev/kmsg is readable, a
- * kernel report (WARNING, BUG, KASAN, lockdep, ...) that follows a step
- * is reported with that step and its command bytes. At the end, one line
- * per command tells what it failed with,
+ * synchronous call before its deadline, leaves malformed data in a pool
+ * or a dump, or hands out a writable pool mapping. Where /dev/kmsg is
+ * readable, a kernel report (WARNING, BUG, KASAN, lockdep, ...) that
+ * follows a step is reported with that step and its command bytes. At the
+ * end, one line per command tells what it failed with,
  *
  *   fuzz: errors of SEND={ENXIO:n,...}
+ *
+ * then one what succeeded (KDBUS_FLAG_NEGOTIATE not counted) and how many
+ * dump-and-close cycles ran,
+ *
+ *   fuzz: successes={BUS_MAKE:n,...} checkpoint_cycles: conn=n bus=n ...
  *
  * and the last line is
  *
@@ -100,6 +123,7 @@
 #define N_SPARE_CONTROLS	2
 #define N_ENDPOINTS		4
 #define N_CONNS			8
+#define N_CKPTS			2
 #define N_OFFSETS		64
 #define N_REQUESTS		16
 #define N_INTERRUPTED		16
@@ -109,6 +133,8 @@
 #define CMD_AREA		(64 * 1024)
 #define MSG_AREA		(64 * 1024)
 #define DATA_AREA		(KDBUS_MSG_MAX_PAYLOAD_VEC_SIZE + PAGE)
+/* the buffer of CONN_DUMP and BUS_DUMP, and a restore's dump */
+#define DUMP_AREA		(256 * 1024)
 /* room for commands above KDBUS_CMD_MAX_SIZE */
 #define BUILD_MAX		(KDBUS_CMD_MAX_SIZE + 8 * 1024)
 
@@ -186,6 +212,7 @@ enum fz_kind {
 	K_BUS,		/* control file of one of our buses */
 	K_ENDPOINT,	/* endpoint file, no HELLO yet */
 	K_CONN,		/* connection */
+	K_CKPT,		/* checkpoint file */
 	K_OTHER,	/* unrelated file */
 	K_OPATH,	/* O_PATH file of an endpoint */
 	K_CLOSED,	/* a number that is not open */
@@ -193,8 +220,8 @@ enum fz_kind {
 };
 
 static const char * const kind_name[] = {
-	"control", "bus-control", "endpoint", "connection", "other",
-	"o_path", "closed", "-1",
+	"control", "bus-control", "endpoint", "connection", "checkpoint",
+	"other", "o_path", "closed", "-1",
 };
 
 struct fz_bus {
@@ -222,6 +249,8 @@ struct fz_conn {
 	unsigned int gen;
 	bool dead;
 	bool accept_fd;
+	bool restored;		/* by CONN_RESTORE */
+	bool lenient;		/* ... of a dump or pool not as dumped */
 	uint64_t pool_size;
 	uint8_t *pool;
 	uint64_t offsets[N_OFFSETS];
@@ -242,6 +271,7 @@ static struct {
 	struct fz_spare spare[N_SPARE_CONTROLS];
 	struct fz_ep ep[N_ENDPOINTS];
 	struct fz_conn conn[N_CONNS];
+	int ckpt[N_CKPTS];	/* checkpoint files */
 	struct fz_request req[N_REQUESTS];
 	unsigned int n_req;
 	int other[8];
@@ -253,12 +283,19 @@ static struct {
 	uint64_t resp_id[2];
 	pid_t resp_pid;
 	uint8_t *cmd_area, *msg_area, *data_area;
+	uint8_t *dump_area;	/* DUMP_AREA bytes, a guard page after it */
 	uint8_t *ro_area;	/* read-only page, a guard page after it */
 	uint8_t *guard;
 	bool verbose;
 } fz;
 
 static bool ours[FD_TRACK];
+
+/* what each checkpoint file froze, by connection slot */
+enum { F_NO, F_YES, F_MAYBE };
+static uint8_t frozen[N_CKPTS][N_CONNS];
+/* it froze a connection since it was opened: senders may get EAGAIN */
+static bool froze_any[N_CKPTS];
 
 /*
  * Synchronous SENDs a signal interrupted. A later one of the same cookie
@@ -278,6 +315,9 @@ static uint64_t n_sends_ok, n_recv_ok, n_mmaps_ok, n_intr;
 static uint64_t errno_hist[256];
 /* the errnos of each command of kdbus_doc_errnos[], of other ioctls last */
 static uint64_t cmd_errno_hist[KDBUS_DOC_N_CMDS + 1][256];
+/* successes of each, KDBUS_FLAG_NEGOTIATE not counted */
+static uint64_t cmd_ok[KDBUS_DOC_N_CMDS + 1];
+static uint64_t n_conn_cycles, n_bus_cycles, n_adopted;
 static uint64_t progress;
 /* what else the reproducing command line needs */
 static const char *repro_args = "";
@@ -364,10 +404,15 @@ static void hexdump(const char *what, const void *p, size_t len)
 	fprintf(stderr, "\n");
 }
 
+/* checks of what user space put there itself: nothing is impossible */
+static int quiet;
+
 static void bad(const char *fmt, ...)
 {
 	va_list ap;
 
+	if (quiet)
+		return;
 	n_bad++;
 	fprintf(stderr, "fuzz: BAD seed=%llu iteration=%llu op=%s fd=%s cmd=0x%lx: ",
 		(unsigned long long)seed, (unsigned long long)iteration,
@@ -586,6 +631,8 @@ static void conn_free_slot(struct fz_conn *c)
 	for (i = 0; i < N_INTERRUPTED; i++)
 		if (intr_send[i].conn == c - fz.conn)
 			intr_send[i].used = false;
+	for (i = 0; i < N_CKPTS; i++)
+		frozen[i][c - fz.conn] = F_NO;
 	conn_unmap(c);
 	fz_close(c->fd);
 	memset(c, 0, sizeof(*c));
@@ -594,9 +641,12 @@ static void conn_free_slot(struct fz_conn *c)
 
 static void conn_add_offset(struct fz_conn *c, uint64_t off);
 
-/* register a connection that HELLO made on @fd */
-static bool conn_register(int fd, int bus, uint64_t id, uint64_t pool_size,
-			  uint64_t flags, uint64_t hello_off)
+/*
+ * Register a connection that HELLO (or CONN_RESTORE, with no @hello_off:
+ * ~0) made on @fd; its slot, or -1.
+ */
+static int conn_register(int fd, int bus, uint64_t id, uint64_t pool_size,
+			 uint64_t flags, uint64_t hello_off)
 {
 	struct fz_conn *c = NULL;
 	int i;
@@ -609,7 +659,7 @@ static bool conn_register(int fd, int bus, uint64_t id, uint64_t pool_size,
 	/* no room, or a pool that could pin too much memory: let it go */
 	if (!c || pool_size > 64 * 1024 * 1024) {
 		fz_close(fd);
-		return false;
+		return -1;
 	}
 	c->fd = fd;
 	c->id = id;
@@ -625,9 +675,10 @@ static bool conn_register(int fd, int bus, uint64_t id, uint64_t pool_size,
 		    kdbus_errno_name(errno));
 		c->pool = NULL;
 	}
-	conn_add_offset(c, hello_off);
+	if (hello_off != ~0ULL)
+		conn_add_offset(c, hello_off);
 	n_conns_made++;
-	return true;
+	return c - fz.conn;
 }
 
 static const uint64_t pool_sizes[] = {
@@ -850,6 +901,9 @@ static void responder_start(void)
 /* ---------------------------------------------------------------------- */
 /* setup */
 
+static int ckpt_reopen(int k);
+static void saved_init(void);
+
 static void setup(bool responder)
 {
 	int ret, i, sv[2], p[2];
@@ -886,6 +940,13 @@ static void setup(bool responder)
 		fz.conn[i].fd = -1;
 		conn_make(i);
 	}
+	for (i = 0; i < N_CKPTS; i++) {
+		fz.ckpt[i] = -1;
+		ret = ckpt_reopen(i);
+		if (ret)
+			die("KDBUS_CMD_CHECKPOINT", ret);
+	}
+	saved_init();
 
 	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
 		die("pipe", errno);
@@ -923,6 +984,11 @@ static void setup(bool responder)
 	    mprotect(fz.data_area + DATA_AREA, PAGE, PROT_NONE))
 		die("mprotect", errno);
 	fz.guard = fz.cmd_area + CMD_AREA;
+	fz.dump_area = mmap(NULL, DUMP_AREA + PAGE, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (fz.dump_area == MAP_FAILED ||
+	    mprotect(fz.dump_area + DUMP_AREA, PAGE, PROT_NONE))
+		die("mmap", errno);
 	fz.ro_area = mmap(NULL, 2 * PAGE, PROT_READ,
 			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (fz.ro_area == MAP_FAILED ||
@@ -941,7 +1007,7 @@ struct pick {
 	int idx;		/* slot in its table */
 };
 
-/* a file, most likely of @want (K_CONN, K_ENDPOINT, K_CONTROL) */
+/* a file, most likely of @want (K_CONN, K_ENDPOINT, K_CONTROL, K_CKPT) */
 static struct pick pick_fd_for(enum fz_kind want)
 {
 	struct pick p = { .idx = -1 };
@@ -954,6 +1020,8 @@ static struct pick pick_fd_for(enum fz_kind want)
 			r = 70;
 		else if (want == K_CONTROL)
 			r = 82 + 3 * chance(70);
+		else if (want == K_CKPT)
+			r = 92;
 	}
 
 	if (r < 70) {
@@ -974,9 +1042,13 @@ static struct pick pick_fd_for(enum fz_kind want)
 		p.idx = below(N_SPARE_CONTROLS);
 		p.fd = fz.spare[p.idx].fd;
 		p.kind = K_CONTROL;
-	} else if (r < 94) {
+	} else if (r < 92) {
 		p.fd = fz.other[below(fz.n_other)];
 		p.kind = K_OTHER;
+	} else if (r < 94) {
+		p.idx = below(N_CKPTS);
+		p.fd = fz.ckpt[p.idx];
+		p.kind = K_CKPT;
 	} else if (r < 96) {
 		p.fd = fz.opath;
 		p.kind = K_OPATH;
@@ -1832,26 +1904,63 @@ static bool is_kdbus_cmd(unsigned long cmd)
 	return false;
 }
 
+static const unsigned long ckpt_cmds[] = {
+	KDBUS_CMD_CHECKPOINT, KDBUS_CMD_CONN_DUMP, KDBUS_CMD_CONN_THAW,
+	KDBUS_CMD_CONN_RESTORE, KDBUS_CMD_CONN_DUMP_FILES, KDBUS_CMD_BUS_DUMP,
+	KDBUS_CMD_BUS_RESTORE,
+};
+
+static bool is_ckpt_cmd(unsigned long cmd)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(ckpt_cmds); i++)
+		if (ckpt_cmds[i] == cmd)
+			return true;
+	return false;
+}
+
+static unsigned long pick_ckpt_cmd(void)
+{
+	uint64_t r = below(100);
+
+	if (r < 8)
+		return KDBUS_CMD_CHECKPOINT;
+	if (r < 33)
+		return KDBUS_CMD_CONN_DUMP;
+	if (r < 43)
+		return KDBUS_CMD_CONN_THAW;
+	if (r < 68)
+		return KDBUS_CMD_CONN_RESTORE;
+	if (r < 78)
+		return KDBUS_CMD_CONN_DUMP_FILES;
+	if (r < 88)
+		return KDBUS_CMD_BUS_DUMP;
+	return KDBUS_CMD_BUS_RESTORE;
+}
+
 static unsigned long pick_cmd(void)
 {
 	unsigned long cmd;
 	uint64_t r = below(100);
 
-	if (r < 35)
+	if (r < 33)
 		return KDBUS_CMD_SEND;
-	if (r < 52)
+	if (r < 49)
 		return KDBUS_CMD_RECV;
-	if (r < 63)
+	if (r < 59)
 		return KDBUS_CMD_FREE;
-	if (r < 72)
+	if (r < 67)
 		return KDBUS_CMD_HELLO;
-	if (r < 77)
+	if (r < 72)
 		return KDBUS_CMD_BUS_MAKE;
-	if (r < 78)
+	if (r < 73)
 		return KDBUS_CMD_BYEBYE;
-	if (r < 86)
+	if (r < 80)
 		return kdbus_cmds[below(N_KDBUS_CMDS)];
-	if (r < 95)
+	if (r < 89)
+		return pick_ckpt_cmd();
+	if (r < 96)
 		/* our ioctl type, any number, size and direction */
 		return _IOC(below(4), KDBUS_IOCTL_MAGIC, below(256),
 			    below(1 << 14));
@@ -1885,9 +1994,18 @@ static int expected_errno(const struct pick *p, unsigned long cmd)
 		return -EBADF;
 	case K_OTHER:
 		return -ENOTTY;
+	case K_CKPT:
+		/* a checkpoint file takes its commands and nothing else */
+		return is_ckpt_cmd(cmd) && cmd != KDBUS_CMD_CHECKPOINT ?
+		       0 : -ENOTTY;
 	default:
 		break;
 	}
+	/* any kdbusfs file opens a checkpoint file, and takes no other */
+	if (cmd == KDBUS_CMD_CHECKPOINT)
+		return 0;
+	if (is_ckpt_cmd(cmd))
+		return -ENOTTY;
 	/*
 	 * Only the fd that made a custom endpoint takes UPDATE; the fuzzer
 	 * keeps none (after_success() closes one it happens to make).
@@ -1995,8 +2113,8 @@ static void check_installed_fd(int fd, bool installed)
 }
 
 /* a message published at @off of @size bytes in connection @ci's pool */
-static void check_published(int ci, uint64_t off, uint64_t size,
-			    bool installed)
+static void check_published_one(int ci, uint64_t off, uint64_t size,
+				bool installed)
 {
 	struct fz_conn *c = &fz.conn[ci];
 	const struct kdbus_item *item;
@@ -2068,6 +2186,21 @@ static void check_published(int ci, uint64_t off, uint64_t size,
 		remember_request(ci, m);
 }
 
+/*
+ * A connection restored from a dump or pool not as the kernel wrote them
+ * holds what user space wrote: its messages are not the kernel's to vouch
+ * for, but their files are closed all the same.
+ */
+static void check_published(int ci, uint64_t off, uint64_t size,
+			    bool installed)
+{
+	bool lenient = fz.conn[ci].lenient;
+
+	quiet += lenient;
+	check_published_one(ci, off, size, installed);
+	quiet -= lenient;
+}
+
 /* receive a few messages and give every published slice back */
 static void drain(int ci)
 {
@@ -2101,6 +2234,1173 @@ static void drain(int ci)
 }
 
 /* ---------------------------------------------------------------------- */
+/* checkpoint files: dumps kept for restores, freezes */
+
+#define SAVED_FDS		64
+#define SAVED_MSGS		16
+#define SAVED_POOL_MAX		(4 * 1024 * 1024)
+#define SAVED_BUS_MAX		8192
+
+/* a connection's dump, its pool as it was then, its messages' files */
+struct fz_saved {
+	bool used;
+	bool pool_mutated;	/* the pool copy was mutated since */
+	uint8_t *dump;		/* DUMP_AREA bytes */
+	uint64_t size;
+	uint8_t *pool;
+	uint64_t pool_size;
+	int bus;
+	struct {
+		uint64_t offset;
+		unsigned int first, n;
+	} msg[SAVED_MSGS];
+	unsigned int n_msgs;
+	int fds[SAVED_FDS];
+	unsigned int n_fds;
+};
+
+/* [0]: the last dump a fuzzed CONN_DUMP made; [1]: of a connection closed since */
+static struct fz_saved saved[2];
+
+/* the last bus dump */
+static struct {
+	bool used;
+	uint8_t buf[SAVED_BUS_MAX];
+	uint64_t size;
+} saved_bus;
+
+/* the next item of the @size bytes at @d from *@pos; false at the end or if malformed */
+static bool dump_walk(const uint8_t *d, uint64_t size, uint64_t *pos,
+		      const struct kdbus_item **item)
+{
+	const struct kdbus_item *it;
+
+	if (*pos >= size || size - *pos < KDBUS_ITEM_HEADER_SIZE)
+		return false;
+	it = (const void *)(d + *pos);
+	if (it->size < KDBUS_ITEM_HEADER_SIZE || it->size > size - *pos)
+		return false;
+	*item = it;
+	*pos += KDBUS_ALIGN8(it->size);
+	return true;
+}
+
+/* the first item of @type in a dump, or NULL */
+static const struct kdbus_item *dump_find(const uint8_t *d, uint64_t size,
+					  uint64_t type)
+{
+	const struct kdbus_item *item;
+	uint64_t pos = 0;
+
+	while (dump_walk(d, size, &pos, &item))
+		if (item->type == type)
+			return item;
+	return NULL;
+}
+
+/* a dump CONN_DUMP wrote of connection @c (NULL: not one of ours) */
+static bool conn_dump_ok(const uint8_t *d, uint64_t size,
+			 const struct fz_conn *c)
+{
+	const struct kdbus_dump_conn *dc;
+	const struct kdbus_dump_slice *ds;
+	const struct kdbus_item *item;
+	uint64_t pos = 0, len;
+	bool first = true, is_conn;
+
+	if (size % 8)
+		goto malformed;
+	while (dump_walk(d, size, &pos, &item)) {
+		len = item->size - KDBUS_ITEM_HEADER_SIZE;
+		is_conn = item->type == KDBUS_ITEM_DUMP_CONN;
+		if (first != is_conn)
+			goto malformed;
+		first = false;
+		switch (item->type) {
+		case KDBUS_ITEM_DUMP_CONN:
+			dc = (const void *)item->data;
+			if (len != sizeof(*dc))
+				goto malformed;
+			if (c && (dc->id != c->id ||
+				  dc->pool_size != c->pool_size)) {
+				bad("dump of connection %llu (pool %llu) says %llu (pool %llu)",
+				    (unsigned long long)c->id,
+				    (unsigned long long)c->pool_size,
+				    (unsigned long long)dc->id,
+				    (unsigned long long)dc->pool_size);
+				return false;
+			}
+			break;
+		case KDBUS_ITEM_DUMP_MESSAGE:
+		case KDBUS_ITEM_DUMP_SLICE:
+			/* both begin with offset and size */
+			ds = (const void *)item->data;
+			if (len != (item->type == KDBUS_ITEM_DUMP_SLICE ?
+				    sizeof(struct kdbus_dump_slice) :
+				    sizeof(struct kdbus_dump_message)))
+				goto malformed;
+			if (c && (ds->offset % 8 || ds->offset >= c->pool_size ||
+				  ds->size > c->pool_size - ds->offset)) {
+				bad("dumped slice %llu+%llu outside a pool of %llu",
+				    (unsigned long long)ds->offset,
+				    (unsigned long long)ds->size,
+				    (unsigned long long)c->pool_size);
+				return false;
+			}
+			break;
+		case KDBUS_ITEM_CREDS:
+		case KDBUS_ITEM_PIDS:
+		case KDBUS_ITEM_SECLABEL:
+		case KDBUS_ITEM_CONN_DESCRIPTION:
+		case KDBUS_ITEM_DUMP_NAME:
+		case KDBUS_ITEM_DUMP_REPLY:
+		case KDBUS_ITEM_DUMP_MATCH:
+			break;
+		default:
+			goto malformed;
+		}
+	}
+	if (pos == size && !first)
+		return true;
+malformed:
+	bad("malformed connection dump at %llu of %llu",
+	    (unsigned long long)pos, (unsigned long long)size);
+	hexdump("dump", d, size);
+	return false;
+}
+
+/* a dump BUS_DUMP wrote of the bus named @name (NULL: not known) */
+static bool bus_dump_ok(const uint8_t *d, uint64_t size, const char *name)
+{
+	const struct kdbus_item *item;
+	uint64_t pos = 0, len;
+	unsigned int n = 0;
+
+	if (size % 8)
+		goto malformed;
+	while (dump_walk(d, size, &pos, &item)) {
+		len = item->size - KDBUS_ITEM_HEADER_SIZE;
+		switch (n++) {
+		case 0:
+			if (item->type != KDBUS_ITEM_DUMP_BUS ||
+			    len != sizeof(struct kdbus_dump_bus))
+				goto malformed;
+			continue;
+		case 1:
+			if (item->type != KDBUS_ITEM_MAKE_NAME || !len ||
+			    item->str[len - 1])
+				goto malformed;
+			if (name && strcmp(item->str, name)) {
+				bad("dump of bus %s names %s", name, item->str);
+				return false;
+			}
+			continue;
+		default:
+			break;
+		}
+		if (item->type != KDBUS_ITEM_CREDS &&
+		    item->type != KDBUS_ITEM_PIDS &&
+		    item->type != KDBUS_ITEM_SECLABEL)
+			goto malformed;
+	}
+	if (pos == size && n >= 2)
+		return true;
+malformed:
+	bad("malformed bus dump at %llu of %llu", (unsigned long long)pos,
+	    (unsigned long long)size);
+	hexdump("dump", d, size);
+	return false;
+}
+
+static void saved_init(void)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		saved[i].dump = malloc(DUMP_AREA);
+		if (!saved[i].dump)
+			die("malloc", ENOMEM);
+	}
+}
+
+static void saved_clear(struct fz_saved *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->n_fds; i++)
+		fz_close(s->fds[i]);
+	s->n_fds = 0;
+	s->n_msgs = 0;
+	s->used = false;
+}
+
+/* a checkpoint file that is open, or -1 */
+static int some_ckpt(void)
+{
+	return fz.ckpt[0] >= 0 ? fz.ckpt[0] : fz.ckpt[1];
+}
+
+/* the files of a dumped message of connection @ci, kept for a restore */
+static void saved_add_files(struct fz_saved *s, int ci,
+			    const struct kdbus_dump_message *dm)
+{
+	struct kdbus_cmd_dump_files df = { .size = sizeof(df) };
+	unsigned int room = SAVED_FDS - s->n_fds, i;
+	int fds[SAVED_FDS], ret, fd;
+
+	if (s->n_msgs == SAVED_MSGS || !room)
+		return;
+	df.conn_fd = fz.conn[ci].fd;
+	df.offset = dm->offset;
+	df.fds = (uintptr_t)fds;
+	df.n_fds = room;
+	ret = kdbus_ioctl(some_ckpt(), KDBUS_CMD_CONN_DUMP_FILES, &df);
+	if (ret == -EMSGSIZE || ret == -EMFILE)
+		return;
+	if (ret) {
+		bad("valid CONN_DUMP_FILES of a message just dumped failed: %s",
+		    kdbus_errno_name(-ret));
+		return;
+	}
+	if (df.n_fds != dm->n_fds + dm->n_memfds || df.n_fds > room) {
+		bad("CONN_DUMP_FILES gave %llu files of a message dumped with %llu",
+		    (unsigned long long)df.n_fds,
+		    (unsigned long long)(dm->n_fds + dm->n_memfds));
+		return;
+	}
+	for (i = 0; i < df.n_fds; i++) {
+		fd = fds[i];
+		if (fd < 0 || (fd < FD_TRACK && ours[fd]) ||
+		    fcntl(fd, F_GETFD) != FD_CLOEXEC)
+			bad("CONN_DUMP_FILES installed fd %d: ours, or not close-on-exec",
+			    fd);
+		s->fds[s->n_fds + i] = track(fd);
+	}
+	s->msg[s->n_msgs].offset = dm->offset;
+	s->msg[s->n_msgs].first = s->n_fds;
+	s->msg[s->n_msgs].n = df.n_fds;
+	s->n_msgs++;
+	s->n_fds += df.n_fds;
+}
+
+/* keep the dump of connection @ci at @d, its pool now, its messages' files */
+static void save_conn_dump(struct fz_saved *s, int ci, const uint8_t *d,
+			   uint64_t size)
+{
+	const struct kdbus_dump_message *dm;
+	struct fz_conn *c = &fz.conn[ci];
+	const struct kdbus_item *item;
+	uint64_t pos = 0;
+
+	saved_clear(s);
+	if (!c->pool || c->pool_size > SAVED_POOL_MAX || size > DUMP_AREA)
+		return;
+	if (s->pool_size != c->pool_size) {
+		free(s->pool);
+		s->pool = malloc(c->pool_size);
+		if (!s->pool)
+			die("malloc", ENOMEM);
+		s->pool_size = c->pool_size;
+	}
+	memcpy(s->dump, d, size);
+	memcpy(s->pool, c->pool, c->pool_size);
+	s->size = size;
+	s->bus = c->bus;
+	s->pool_mutated = false;
+	s->used = true;
+	while (dump_walk(s->dump, size, &pos, &item)) {
+		dm = (const void *)item->data;
+		if (item->type == KDBUS_ITEM_DUMP_MESSAGE &&
+		    dm->n_fds + dm->n_memfds)
+			saved_add_files(s, ci, dm);
+	}
+}
+
+/* close checkpoint file @k, which ends its freezes, and open another: 0 or an errno */
+static int ckpt_reopen(int k)
+{
+	struct kdbus_cmd_checkpoint cp = { .size = sizeof(cp) };
+	int ret, i;
+
+	fz_close(fz.ckpt[k]);
+	fz.ckpt[k] = -1;
+	for (i = 0; i < N_CONNS; i++)
+		frozen[k][i] = F_NO;
+	froze_any[k] = false;
+	ret = kdbus_ioctl(fz.bus[0].control, KDBUS_CMD_CHECKPOINT, &cp);
+	if (ret)
+		return -ret;
+	if (fcntl(cp.fd, F_GETFD) != FD_CLOEXEC)
+		bad("checkpoint file %llu not close-on-exec",
+		    (unsigned long long)cp.fd);
+	fz.ckpt[k] = track(cp.fd);
+	return 0;
+}
+
+/*
+ * A valid CONN_DUMP of a connection, kept; then, mostly, the connection is
+ * closed, so that a restore of the dump can take its id.
+ */
+static void ckpt_conn_cycle(void)
+{
+	struct kdbus_cmd_dump d = { .size = sizeof(d) };
+	int i = below(N_CONNS), k = below(N_CKPTS), ret;
+	bool freeze = chance(30), close_it = chance(70);
+	struct fz_conn *c = &fz.conn[i];
+
+	if (c->fd < 0 || c->dead || fz.ckpt[k] < 0)
+		return;
+	d.flags = freeze ? KDBUS_DUMP_FREEZE : 0;
+	d.conn_fd = c->fd;
+	d.buffer = (uintptr_t)fz.dump_area;
+	d.buffer_size = DUMP_AREA;
+	ret = kdbus_ioctl(fz.ckpt[k], KDBUS_CMD_CONN_DUMP, &d);
+	if (freeze && (ret == 0 || ret == -EMSGSIZE)) {
+		frozen[k][i] = F_YES;
+		froze_any[k] = true;
+	}
+	if (ret == -EBUSY && freeze && frozen[!k][i] != F_NO)
+		return;
+	/* a dump larger than the area; a connection that kept changing */
+	if (ret == -EMSGSIZE || ret == -EAGAIN)
+		return;
+	if (ret) {
+		bad("valid CONN_DUMP failed: %s", kdbus_errno_name(-ret));
+		return;
+	}
+	if (d.dump_size > DUMP_AREA) {
+		bad("CONN_DUMP wrote %llu bytes into %lu",
+		    (unsigned long long)d.dump_size, DUMP_AREA);
+		return;
+	}
+	if (!conn_dump_ok(fz.dump_area, d.dump_size, c))
+		return;
+	n_conn_cycles++;
+	save_conn_dump(&saved[1], i, fz.dump_area, d.dump_size);
+	if (close_it) {
+		conn_free_slot(c);
+	} else if (freeze) {
+		d.flags = 0;
+		ret = kdbus_ioctl(fz.ckpt[k], KDBUS_CMD_CONN_THAW, &d);
+		if (ret)
+			bad("THAW of a connection just frozen failed: %s",
+			    kdbus_errno_name(-ret));
+		frozen[k][i] = F_NO;
+	}
+}
+
+static void save_bus_dump(const uint8_t *d, uint64_t size)
+{
+	saved_bus.used = size <= SAVED_BUS_MAX;
+	if (saved_bus.used) {
+		memcpy(saved_bus.buf, d, size);
+		saved_bus.size = size;
+	}
+}
+
+/* a valid BUS_DUMP of a bus, kept; then, mostly, the bus is closed */
+static void ckpt_bus_cycle(void)
+{
+	struct kdbus_cmd_dump d = { .size = sizeof(d) };
+	int b = 1 + below(N_BUSES - 1), k = below(N_CKPTS), ret;
+	bool close_it = chance(60);
+
+	if (!fz.bus[b].alive || fz.ckpt[k] < 0)
+		return;
+	d.conn_fd = fz.bus[b].control;
+	d.buffer = (uintptr_t)fz.dump_area;
+	d.buffer_size = DUMP_AREA;
+	ret = kdbus_ioctl(fz.ckpt[k], KDBUS_CMD_BUS_DUMP, &d);
+	if (ret) {
+		bad("valid BUS_DUMP failed: %s", kdbus_errno_name(-ret));
+		return;
+	}
+	if (d.dump_size > DUMP_AREA ||
+	    !bus_dump_ok(fz.dump_area, d.dump_size, fz.bus[b].name))
+		return;
+	n_bus_cycles++;
+	save_bus_dump(fz.dump_area, d.dump_size);
+	if (close_it)
+		bus_close(b);
+}
+
+/* what a file descriptor number in a command's field names */
+static struct pick classify_fd(uint64_t v)
+{
+	struct pick p = { .fd = (int)v, .kind = K_OTHER, .idx = -1 };
+	int i;
+
+	if (v > 0x7fffffff) {
+		p.kind = K_MINUS1;
+		return p;
+	}
+	for (i = 0; i < N_CONNS; i++)
+		if (fz.conn[i].fd == p.fd) {
+			p.kind = K_CONN;
+			p.idx = i;
+			return p;
+		}
+	for (i = 0; i < N_ENDPOINTS; i++)
+		if (fz.ep[i].fd == p.fd) {
+			p.kind = K_ENDPOINT;
+			p.idx = i;
+			return p;
+		}
+	for (i = 0; i < N_BUSES; i++)
+		if (fz.bus[i].control == p.fd) {
+			p.kind = K_BUS;
+			p.idx = i;
+			return p;
+		}
+	for (i = 0; i < N_SPARE_CONTROLS; i++)
+		if (fz.spare[i].fd == p.fd) {
+			p.kind = K_CONTROL;
+			p.idx = i;
+			return p;
+		}
+	for (i = 0; i < N_CKPTS; i++)
+		if (fz.ckpt[i] == p.fd) {
+			p.kind = K_CKPT;
+			p.idx = i;
+			return p;
+		}
+	if (p.fd == fz.opath) {
+		p.kind = K_OPATH;
+		return p;
+	}
+	for (i = 0; i < fz.n_other; i++)
+		if (fz.other[i] == p.fd)
+			return p;
+	if (fcntl(p.fd, F_GETFD) < 0)
+		p.kind = K_CLOSED;
+	else
+		p.idx = -2;	/* open, and not known: no expectations */
+	return p;
+}
+
+/* a kdbusfs file, not a checkpoint file, of the fuzzer's tables */
+static bool is_handle(const struct pick *p)
+{
+	return p->kind == K_CONN || p->kind == K_ENDPOINT ||
+	       p->kind == K_BUS || p->kind == K_CONTROL;
+}
+
+/* a file descriptor for a command's field, most likely of @want */
+static uint64_t pick_arg_fd(enum fz_kind want)
+{
+	int i, fd;
+
+	if (mutate(25)) {
+		switch (below(4)) {
+		case 0:
+			return ~0ULL;
+		case 1:
+			return 0x100000000ULL + (uint64_t)fz.conn[0].fd;
+		default:
+			return (uint64_t)(int64_t)pick_fd().fd;
+		}
+	}
+	switch (want) {
+	case K_CONN:
+		i = below(N_CONNS);
+		fd = fz.conn[i].fd;
+		break;
+	case K_BUS:
+		if (chance(75)) {
+			fd = fz.bus[below(N_BUSES)].control;
+			break;
+		}
+		fd = fz.spare[below(N_SPARE_CONTROLS)].fd;
+		break;
+	case K_ENDPOINT:
+		fd = fz.ep[below(N_ENDPOINTS)].fd;
+		break;
+	default:
+		fd = fz.spare[below(N_SPARE_CONTROLS)].fd;
+		break;
+	}
+	return fd < 0 ? CLOSED_FD : fd;
+}
+
+/* a user pointer to the buffer @area of @size bytes */
+static uint64_t pick_buffer(uint8_t *area, uint64_t size)
+{
+	if (!mutate(15))
+		return (uintptr_t)area;
+	switch (below(6)) {
+	case 0:
+		return 0;
+	case 1:
+		return (uintptr_t)fz.ro_area;
+	case 2:
+		return 0xffff888000000000ULL;
+	case 3:
+		return (uintptr_t)(area + size);
+	case 4:
+		return (uintptr_t)area + 1 + below(7);
+	default:
+		return 0x0000800000000000ULL;
+	}
+}
+
+/* the @size bytes at user address @addr, if they lie in the dump area */
+static const uint8_t *in_dump_area(uint64_t addr, uint64_t size)
+{
+	uint64_t lo = (uintptr_t)fz.dump_area;
+
+	if (addr < lo || addr > lo + DUMP_AREA || size > lo + DUMP_AREA - addr)
+		return NULL;
+	return fz.dump_area + (addr - lo);
+}
+
+static void build_checkpoint(struct builder *b)
+{
+	struct kdbus_cmd_checkpoint *cp = (void *)b->buf;
+
+	b->fixed = sizeof(*cp);
+	b->len = sizeof(*cp);
+	memset(cp, 0, sizeof(*cp));
+	cp->flags = pick_flags(0);
+	cp->fd = mutate(10) ? pick_u64() : 0;
+	if (chance(10))
+		item_of_type(b, KDBUS_ITEM_NEGOTIATE);
+	chain_noise(b);
+	chain_mutate(b, sizeof(*cp));
+}
+
+/* CONN_DUMP, CONN_THAW, BUS_DUMP */
+static void build_dump(struct builder *b, unsigned long cmd)
+{
+	struct kdbus_cmd_dump *d = (void *)b->buf;
+
+	b->fixed = sizeof(*d);
+	b->len = sizeof(*d);
+	memset(d, 0, sizeof(*d));
+	d->flags = pick_flags(cmd == KDBUS_CMD_CONN_DUMP ?
+			      KDBUS_DUMP_FREEZE : 0);
+	if (cmd == KDBUS_CMD_CONN_DUMP && chance(30))
+		d->flags |= KDBUS_DUMP_FREEZE;
+	d->conn_fd = pick_arg_fd(cmd == KDBUS_CMD_BUS_DUMP ? K_BUS : K_CONN);
+	d->buffer = pick_buffer(fz.dump_area, DUMP_AREA);
+	switch (valid ? 0 : below(10)) {
+	case 1:
+		d->buffer_size = 0;
+		break;
+	case 2:
+		d->buffer_size = 8 * below(64);
+		break;
+	case 3:
+		d->buffer_size = ~0ULL;
+		break;
+	case 4:
+		d->buffer_size = 8 * below(DUMP_AREA / 8);
+		break;
+	default:
+		d->buffer_size = DUMP_AREA;
+		break;
+	}
+	d->dump_size = mutate(10) ? pick_u64() : 0;
+	if (chance(10))
+		item_of_type(b, KDBUS_ITEM_NEGOTIATE);
+	chain_noise(b);
+	chain_mutate(b, sizeof(*d));
+}
+
+/* room for the files CONN_DUMP_FILES installs, in the dump area */
+#define FILES_ROOM		512
+
+static void build_dump_files(struct builder *b)
+{
+	struct kdbus_cmd_dump_files *f = (void *)b->buf;
+	const struct fz_saved *s = &saved[below(2)];
+	struct pick c;
+	uint64_t pick = rnd();
+
+	b->fixed = sizeof(*f);
+	b->len = sizeof(*f);
+	memset(f, 0, sizeof(*f));
+	f->flags = pick_flags(0);
+	f->conn_fd = pick_arg_fd(K_CONN);
+	c = classify_fd(f->conn_fd);
+	/* a dumped message, else a published slice or anything */
+	if (s->used && s->n_msgs && chance(60))
+		f->offset = s->msg[pick % s->n_msgs].offset;
+	else
+		f->offset = pick_offset(c.kind == K_CONN ?
+					&fz.conn[c.idx] : NULL);
+	f->fds = pick_buffer(fz.dump_area, DUMP_AREA);
+	switch (valid ? 0 : below(8)) {
+	case 1:
+		f->n_fds = 0;
+		break;
+	case 2:
+		f->n_fds = below(4);
+		break;
+	case 3:
+		f->n_fds = 1ULL << (32 + below(32));
+		break;
+	default:
+		f->n_fds = FILES_ROOM;
+		break;
+	}
+	if (chance(10))
+		item_of_type(b, KDBUS_ITEM_NEGOTIATE);
+	chain_noise(b);
+	chain_mutate(b, sizeof(*f));
+}
+
+/* the restore being built: from a saved dump, and whether mutated */
+static struct {
+	const struct fz_saved *s;
+	bool mutated;
+} rs;
+
+/* an unused endpoint file of bus @bus, reopened there if none is */
+static int ep_of_bus(int bus)
+{
+	int i;
+
+	for (i = 0; i < N_ENDPOINTS; i++)
+		if (fz.ep[i].fd >= 0 && fz.ep[i].bus == bus &&
+		    fz.ep[i].gen == fz.bus_gen[bus])
+			return fz.ep[i].fd;
+	if (!fz.bus[bus].alive)
+		return fz.ep[0].fd;
+	i = below(N_ENDPOINTS);
+	fz_close(fz.ep[i].fd);
+	fz.ep[i].fd = open_ep(bus);
+	fz.ep[i].bus = bus;
+	fz.ep[i].gen = fz.bus_gen[bus];
+	if (fz.ep[i].fd < 0)
+		bad("cannot open the endpoint of a live bus: %s",
+		    kdbus_errno_name(errno));
+	return fz.ep[i].fd;
+}
+
+static void creds_fill(struct kdbus_creds *cr)
+{
+	cr->uid = getuid();
+	cr->euid = geteuid();
+	cr->suid = geteuid();
+	cr->fsuid = geteuid();
+	cr->gid = getgid();
+	cr->egid = getegid();
+	cr->sgid = getegid();
+	cr->fsgid = getegid();
+}
+
+/* a dump of a connection that never was, into the dump area: its size */
+static uint64_t made_up_conn_dump(void)
+{
+	static struct builder d;
+	struct kdbus_dump_conn *dc;
+	struct kdbus_item *item;
+
+	d.len = 0;
+	item = item_add(&d, KDBUS_ITEM_DUMP_CONN, sizeof(*dc));
+	dc = (void *)item->data;
+	dc->id = chance(50) ? 1 + below(64) : 1000 + below(1ULL << 40);
+	dc->flags = chance(50) ? KDBUS_HELLO_ACCEPT_FD : 0;
+	dc->pool_size = PAGE;
+	dc->attach_flags_send = rnd() & 0x3fff;
+	dc->attach_flags_recv = rnd() & 0x3fff;
+	item = item_add(&d, KDBUS_ITEM_CREDS, sizeof(struct kdbus_creds));
+	creds_fill(&item->creds);
+	if (chance(30))
+		item_name(&d, KDBUS_ITEM_CONN_DESCRIPTION);
+	memcpy(fz.dump_area, d.buf, d.len);
+	return d.len;
+}
+
+/* flip a few bits of @len bytes at @p */
+static void flip_bits(uint8_t *p, uint64_t len)
+{
+	unsigned int n;
+
+	for (n = 1 + below(4); n && len; n--)
+		p[below(len)] ^= 1 << below(8);
+}
+
+static void build_restore(struct builder *b)
+{
+	struct kdbus_cmd_restore *r = (void *)b->buf;
+	const struct fz_saved *s = &saved[below(2)];
+	struct kdbus_dump_conn *dc;
+	struct kdbus_item *item;
+	uint64_t len;
+	unsigned int i, j;
+
+	if (!s->used)
+		s = &saved[s == saved];
+	if (!s->used || chance(10))
+		s = NULL;
+	rs.s = s;
+	rs.mutated = s && s->pool_mutated;
+
+	b->fixed = sizeof(*r);
+	b->len = sizeof(*r);
+	memset(r, 0, sizeof(*r));
+	r->flags = pick_flags(0);
+	r->ep_fd = s && !mutate(25) ? ep_of_bus(s->bus) :
+		   pick_arg_fd(K_ENDPOINT);
+	if (s) {
+		memcpy(fz.dump_area, s->dump, s->size);
+		len = s->size;
+		r->pool = (uintptr_t)s->pool;
+		r->pool_size = s->pool_size;
+	} else {
+		len = made_up_conn_dump();
+		r->pool = (uintptr_t)fz.data_area;
+		r->pool_size = PAGE;
+	}
+	dc = (void *)(fz.dump_area + KDBUS_ITEM_HEADER_SIZE);
+	/* another id: the dumped connection may still be there */
+	if (s && mutate(30)) {
+		dc->id += 1 + below(1 << 20);
+		rs.mutated = true;
+	}
+	if (mutate(15)) {
+		flip_bits(fz.dump_area, len);
+		rs.mutated = true;
+	}
+	if (s && mutate(3)) {
+		flip_bits(s->pool, s->pool_size);
+		saved[s - saved].pool_mutated = true;
+		rs.mutated = true;
+	}
+	if (mutate(10))
+		dc->flags |= 1ULL << below(4);
+	r->dump = pick_buffer(fz.dump_area, DUMP_AREA);
+	r->dump_size = pick_size(len, KDBUS_ITEM_SIZE(sizeof(*dc)));
+	if (mutate(10))
+		r->pool_size = pick_u64();
+	if (mutate(10))
+		r->pool = pick_data_ptr(r->pool_size);
+
+	/* the files of its queued messages */
+	for (i = 0; s && i < s->n_msgs; i++) {
+		if (mutate(10))
+			continue;
+		item = item_add(b, KDBUS_ITEM_DUMP_FILES,
+				8 + s->msg[i].n * sizeof(int));
+		if (!item)
+			break;
+		item->data64[0] = s->msg[i].offset + (mutate(5) ? 8 : 0);
+		for (j = 0; j < s->msg[i].n; j++)
+			((int *)(item->data64 + 1))[j] =
+				mutate(5) ? pick_item_fd() :
+				s->fds[s->msg[i].first + j];
+	}
+	if (mutate(5)) {
+		item = item_add(b, KDBUS_ITEM_DUMP_FILES, 8 + sizeof(int));
+		if (item) {
+			item->data64[0] = pick_offset(NULL);
+			((int *)(item->data64 + 1))[0] = pick_item_fd();
+		}
+	}
+	if (chance(10))
+		item_of_type(b, KDBUS_ITEM_NEGOTIATE);
+	chain_noise(b);
+	chain_mutate(b, sizeof(*r));
+}
+
+/* a dump of a bus that never was, into the dump area: its size */
+static uint64_t made_up_bus_dump(void)
+{
+	static struct builder d;
+	struct kdbus_dump_bus *db;
+	struct kdbus_item *item;
+	char name[64], suffix[16];
+	unsigned int i;
+
+	d.len = 0;
+	item = item_add(&d, KDBUS_ITEM_DUMP_BUS, sizeof(*db));
+	db = (void *)item->data;
+	db->id = 1 + below(1ULL << 40);
+	db->flags = KDBUS_MAKE_ACCESS_WORLD;
+	db->bloom.size = 8 * (1 + below(8));
+	db->bloom.n_hash = 1 + below(4);
+	for (i = 0; i < sizeof(db->id128); i++)
+		db->id128[i] = rnd();
+	db->last_conn_id = below(3) ? 0 : below(1ULL << 40);
+	snprintf(suffix, sizeof(suffix), "fzr%u", (unsigned int)below(8));
+	kdbus_bus_name(name, sizeof(name), suffix);
+	item_str(&d, KDBUS_ITEM_MAKE_NAME, name);
+	item = item_add(&d, KDBUS_ITEM_CREDS, sizeof(struct kdbus_creds));
+	creds_fill(&item->creds);
+	memcpy(fz.dump_area, d.buf, d.len);
+	return d.len;
+}
+
+static void build_bus_restore(struct builder *b)
+{
+	struct kdbus_cmd_bus_restore *r = (void *)b->buf;
+	bool made_up = !saved_bus.used || chance(20);
+	struct kdbus_dump_bus *db;
+	struct kdbus_item *item;
+	uint64_t len;
+	int i;
+
+	b->fixed = sizeof(*r);
+	b->len = sizeof(*r);
+	memset(r, 0, sizeof(*r));
+	r->flags = pick_flags(0);
+	if (mutate(25)) {
+		r->control_fd = pick_arg_fd(K_CONTROL);
+	} else {
+		/* an unused control file */
+		i = below(N_SPARE_CONTROLS);
+		if (fz.spare[i].has_bus || fz.spare[i].fd < 0)
+			i = !i;
+		if (fz.spare[i].has_bus || fz.spare[i].fd < 0)
+			spare_reopen(i);
+		r->control_fd = fz.spare[i].fd < 0 ? CLOSED_FD :
+				fz.spare[i].fd;
+	}
+	if (made_up) {
+		len = made_up_bus_dump();
+	} else {
+		memcpy(fz.dump_area, saved_bus.buf, saved_bus.size);
+		len = saved_bus.size;
+	}
+	db = (void *)(fz.dump_area + KDBUS_ITEM_HEADER_SIZE);
+	/* another bus of the same making: its original may still be there */
+	if (!made_up && mutate(30)) {
+		db->id += 1 + below(1 << 20);
+		db->id128[below(16)] ^= 1 + below(255);
+		item = (void *)dump_find(fz.dump_area, len,
+					 KDBUS_ITEM_MAKE_NAME);
+		if (item && item->size > KDBUS_ITEM_HEADER_SIZE + 4)
+			item->str[item->size - KDBUS_ITEM_HEADER_SIZE - 2] =
+				'a' + below(26);
+	}
+	if (mutate(15))
+		flip_bits(fz.dump_area, len);
+	r->dump = pick_buffer(fz.dump_area, DUMP_AREA);
+	r->dump_size = pick_size(len, KDBUS_ITEM_SIZE(sizeof(*db)));
+	if (chance(10))
+		item_of_type(b, KDBUS_ITEM_NEGOTIATE);
+	chain_noise(b);
+	chain_mutate(b, sizeof(*r));
+}
+
+/* a CONN_RESTORE made the endpoint file of @ep the connection of @d */
+static void restored_conn(const struct pick *ep, const uint8_t *d,
+			  uint64_t size)
+{
+	const struct kdbus_dump_conn *dc = (const void *)(d +
+							  KDBUS_ITEM_HEADER_SIZE);
+	const struct kdbus_dump_slice *ds;
+	const struct kdbus_item *item;
+	int fd, bus, i, ci;
+	uint64_t pos = 0;
+
+	fd = fz.ep[ep->idx].fd;
+	bus = fz.ep[ep->idx].bus;
+	if (!fz.bus[bus].alive || fz.ep[ep->idx].gen != fz.bus_gen[bus]) {
+		bad("CONN_RESTORE succeeded on an endpoint of a bus gone");
+		return;
+	}
+	for (i = 0; i < N_CONNS; i++)
+		if (fz.conn[i].fd >= 0 && !fz.conn[i].dead &&
+		    fz.conn[i].bus == bus && fz.conn[i].id == dc->id)
+			bad("CONN_RESTORE made id %llu, which connection %d has",
+			    (unsigned long long)dc->id, i);
+	if (bus == 0 && (dc->id == fz.resp_id[0] || dc->id == fz.resp_id[1]))
+		bad("CONN_RESTORE made id %llu, which the responder has",
+		    (unsigned long long)dc->id);
+	/* room for it, now and then */
+	for (i = 0; i < N_CONNS && fz.conn[i].fd >= 0; i++)
+		;
+	if (i == N_CONNS && chance(50))
+		conn_free_slot(&fz.conn[below(N_CONNS)]);
+	fz.ep[ep->idx].fd = -1;
+	ci = conn_register(fd, bus, dc->id, dc->pool_size, dc->flags, ~0ULL);
+	ep_reopen(ep->idx);
+	if (ci < 0)
+		return;
+	fz.conn[ci].restored = true;
+	fz.conn[ci].lenient = rs.mutated;
+	/* the slices user space held are published again */
+	while (dump_walk(d, size, &pos, &item)) {
+		ds = (const void *)item->data;
+		if (item->type == KDBUS_ITEM_DUMP_SLICE &&
+		    ds->flags == KDBUS_DUMP_SLICE_USER)
+			conn_add_offset(&fz.conn[ci], ds->offset);
+	}
+}
+
+/* a BUS_RESTORE made the control file of @p the owner of the bus of @d */
+static void restored_bus(const struct pick *p, const uint8_t *d,
+			 uint64_t size)
+{
+	const struct kdbus_item *name = dump_find(d, size,
+						  KDBUS_ITEM_MAKE_NAME);
+	int i, fd = fz.spare[p->idx].fd;
+
+	if (!name) {
+		bad("BUS_RESTORE succeeded without a name");
+		return;
+	}
+	for (i = 0; i < N_BUSES; i++) {
+		if (strcmp(fz.bus[i].name, name->str))
+			continue;
+		if (fz.bus[i].alive) {
+			bad("BUS_RESTORE made bus %s, which is there", name->str);
+			return;
+		}
+		/* our bus again: the control file is its owner */
+		fz.bus[i].control = fd;
+		fz.bus[i].alive = true;
+		fz.bus_gen[i]++;
+		n_buses_made++;
+		n_adopted++;
+		fz.spare[p->idx].fd = -1;
+		spare_reopen(p->idx);
+		return;
+	}
+	fz.spare[p->idx].has_bus = true;
+}
+
+/*
+ * What a checkpoint command did on checkpoint file @p, which ended with
+ * @err (0: success), given the files its fields name.
+ */
+static void ckpt_result(const struct pick *p, struct op *op, int err)
+{
+	const struct kdbus_cmd_dump *d = (const void *)op->b.buf;
+	const struct kdbus_cmd_dump *ud = (const void *)op->user;
+	const struct kdbus_cmd_dump_files *f = (const void *)op->b.buf;
+	const struct kdbus_cmd_dump_files *uf = (const void *)op->user;
+	const struct kdbus_cmd_restore *r = (const void *)op->b.buf;
+	const struct kdbus_cmd_bus_restore *br = (const void *)op->b.buf;
+	const struct kdbus_cmd_checkpoint *cp = (const void *)op->user;
+	bool negotiate = op->flags & KDBUS_FLAG_NEGOTIATE;
+	const uint8_t *buf;
+	struct pick a;
+	int k = p->idx, i, fd;
+
+	if (!err && !op->user) {
+		bad("succeeded with its argument at 0x%llx",
+		    (unsigned long long)op->addr);
+		return;
+	}
+	if (negotiate)
+		return;
+	if (op->cmd == KDBUS_CMD_CHECKPOINT) {
+		if (err)
+			return;
+		if (!is_handle(p)) {
+			bad("CHECKPOINT succeeded on a %s", kind_name[p->kind]);
+			return;
+		}
+		fd = cp->fd;
+		if (fd < 0 || (fd < FD_TRACK && ours[fd]) ||
+		    fcntl(fd, F_GETFD) != FD_CLOEXEC) {
+			bad("CHECKPOINT made fd %d: ours, or not close-on-exec",
+			    fd);
+			return;
+		}
+		/* the new one takes the place of one, or goes */
+		if (chance(50)) {
+			k = below(N_CKPTS);
+			fz_close(fz.ckpt[k]);
+			for (i = 0; i < N_CONNS; i++)
+				frozen[k][i] = F_NO;
+			froze_any[k] = false;
+			fz.ckpt[k] = track(fd);
+		} else {
+			close(fd);
+		}
+		return;
+	}
+	if (p->kind != K_CKPT)
+		return;
+	if (err == EXDEV) {
+		bad("EXDEV with a single domain");
+		return;
+	}
+	switch (op->cmd) {
+	case KDBUS_CMD_CONN_DUMP:
+	case KDBUS_CMD_CONN_THAW:
+	case KDBUS_CMD_CONN_DUMP_FILES:
+		a = classify_fd(op->cmd == KDBUS_CMD_CONN_DUMP_FILES ?
+				f->conn_fd : d->conn_fd);
+		if (!err && a.kind != K_CONN) {
+			bad("succeeded on a conn_fd that is a %s",
+			    kind_name[a.kind]);
+			return;
+		}
+		if (err == ENOTCONN && a.idx != -2 &&
+		    (a.kind == K_CONN || !is_handle(&a)))
+			bad("ENOTCONN for a conn_fd that is a %s",
+			    kind_name[a.kind]);
+		if (err == EBADF && is_handle(&a))
+			bad("EBADF for a conn_fd that is a %s",
+			    kind_name[a.kind]);
+		if (a.kind != K_CONN)
+			return;
+		break;
+	case KDBUS_CMD_BUS_DUMP:
+		a = classify_fd(d->conn_fd);
+		if (!err && !(a.kind == K_BUS ||
+			      (a.kind == K_CONTROL && fz.spare[a.idx].has_bus))) {
+			bad("BUS_DUMP succeeded on a conn_fd that is a %s",
+			    kind_name[a.kind]);
+			return;
+		}
+		if (err == EBADFD && a.kind == K_BUS)
+			bad("EBADFD for the control file of a bus");
+		if (err == EBADF && is_handle(&a))
+			bad("EBADF for a conn_fd that is a %s",
+			    kind_name[a.kind]);
+		break;
+	case KDBUS_CMD_CONN_RESTORE:
+		a = classify_fd(r->ep_fd);
+		if (!err && a.kind != K_ENDPOINT) {
+			bad("CONN_RESTORE succeeded on an ep_fd that is a %s",
+			    kind_name[a.kind]);
+			return;
+		}
+		if (err == EBADFD && a.kind == K_ENDPOINT)
+			bad("EBADFD for an unused endpoint file");
+		break;
+	case KDBUS_CMD_BUS_RESTORE:
+		a = classify_fd(br->control_fd);
+		if (!err && (a.kind != K_CONTROL || fz.spare[a.idx].has_bus)) {
+			bad("BUS_RESTORE succeeded on a control_fd that is a %s%s",
+			    a.kind == K_CONTROL ? "used " : "",
+			    kind_name[a.kind]);
+			return;
+		}
+		if (err == EBADFD && a.kind == K_CONTROL &&
+		    !fz.spare[a.idx].has_bus)
+			bad("EBADFD for an unused control file");
+		break;
+	default:
+		return;
+	}
+
+	switch (op->cmd) {
+	case KDBUS_CMD_CONN_DUMP:
+		if (!err && fz.conn[a.idx].dead) {
+			bad("CONN_DUMP of a disconnected connection succeeded");
+			return;
+		}
+		if (err == ECONNRESET && !fz.conn[a.idx].dead)
+			bad("ECONNRESET for CONN_DUMP of a live connection");
+		if (d->flags & KDBUS_DUMP_FREEZE) {
+			if (!err && frozen[!k][a.idx] == F_YES)
+				bad("froze a connection the other checkpoint file has frozen");
+			if (err == EBUSY && frozen[!k][a.idx] == F_NO)
+				bad("EBUSY for a connection no other checkpoint file froze");
+			if (!err) {
+				frozen[k][a.idx] = F_YES;
+				froze_any[k] = true;
+			} else if (err == EMSGSIZE) {
+				/* too small a buffer keeps the freeze */
+				if (frozen[k][a.idx] == F_NO)
+					frozen[k][a.idx] = F_MAYBE;
+				froze_any[k] = true;
+			}
+		} else if (err == EBUSY) {
+			bad("EBUSY without KDBUS_DUMP_FREEZE");
+		}
+		if (err)
+			return;
+		if (ud->dump_size > d->buffer_size) {
+			bad("CONN_DUMP wrote %llu bytes into %llu",
+			    (unsigned long long)ud->dump_size,
+			    (unsigned long long)d->buffer_size);
+			return;
+		}
+		buf = in_dump_area(d->buffer, ud->dump_size);
+		if (buf && conn_dump_ok(buf, ud->dump_size, &fz.conn[a.idx]))
+			save_conn_dump(&saved[0], a.idx, buf, ud->dump_size);
+		break;
+	case KDBUS_CMD_CONN_THAW:
+		if (!err && frozen[k][a.idx] == F_NO)
+			bad("THAW of a connection this file had not frozen");
+		if (err == ENOENT && frozen[k][a.idx] == F_YES)
+			bad("ENOENT for THAW of a connection this file froze");
+		if (!err || err == ENOENT)
+			frozen[k][a.idx] = F_NO;
+		break;
+	case KDBUS_CMD_CONN_DUMP_FILES:
+		if (err)
+			return;
+		if (uf->n_fds > f->n_fds) {
+			bad("CONN_DUMP_FILES installed %llu files into room for %llu",
+			    (unsigned long long)uf->n_fds,
+			    (unsigned long long)f->n_fds);
+			return;
+		}
+		if (!uf->n_fds)
+			return;
+		buf = in_dump_area(f->fds, uf->n_fds * sizeof(int));
+		if (!buf) {
+			bad("CONN_DUMP_FILES wrote %llu files to 0x%llx",
+			    (unsigned long long)uf->n_fds,
+			    (unsigned long long)f->fds);
+			return;
+		}
+		for (i = 0; i < (int)uf->n_fds; i++) {
+			memcpy(&fd, buf + i * sizeof(int), sizeof(int));
+			check_installed_fd(fd, true);
+		}
+		break;
+	case KDBUS_CMD_BUS_DUMP:
+		if (err)
+			return;
+		if (ud->dump_size > d->buffer_size) {
+			bad("BUS_DUMP wrote %llu bytes into %llu",
+			    (unsigned long long)ud->dump_size,
+			    (unsigned long long)d->buffer_size);
+			return;
+		}
+		buf = in_dump_area(d->buffer, ud->dump_size);
+		if (buf && bus_dump_ok(buf, ud->dump_size, a.kind == K_BUS ?
+				       fz.bus[a.idx].name : NULL))
+			save_bus_dump(buf, ud->dump_size);
+		break;
+	case KDBUS_CMD_CONN_RESTORE:
+		if (err)
+			return;
+		buf = in_dump_area(r->dump, r->dump_size);
+		if (!buf) {
+			bad("CONN_RESTORE succeeded with its dump at 0x%llx",
+			    (unsigned long long)r->dump);
+			return;
+		}
+		restored_conn(&a, buf, r->dump_size);
+		break;
+	case KDBUS_CMD_BUS_RESTORE:
+		if (err)
+			return;
+		buf = in_dump_area(br->dump, br->dump_size);
+		if (!buf) {
+			bad("BUS_RESTORE succeeded with its dump at 0x%llx",
+			    (unsigned long long)br->dump);
+			return;
+		}
+		restored_bus(&a, buf, br->dump_size);
+		break;
+	default:
+		break;
+	}
+}
+
+static bool any_frozen(void)
+{
+	int k;
+
+	for (k = 0; k < N_CKPTS; k++)
+		if (froze_any[k])
+			return true;
+	return false;
+}
+
+/* ---------------------------------------------------------------------- */
 /* one ioctl */
 
 static void count_errno(int err)
@@ -2116,6 +3416,16 @@ static void count_cmd_errno(unsigned long cmd, int err)
 		if (kdbus_doc_errnos[i].cmd == cmd)
 			break;
 	cmd_errno_hist[i][err > 0 && err < 256 ? err : 0]++;
+}
+
+static void count_cmd_ok(unsigned long cmd)
+{
+	size_t i;
+
+	for (i = 0; i < KDBUS_DOC_N_CMDS; i++)
+		if (kdbus_doc_errnos[i].cmd == cmd)
+			break;
+	cmd_ok[i]++;
 }
 
 static void after_success(const struct pick *p, struct op *op)
@@ -2302,8 +3612,11 @@ static void do_ioctl(void)
 	case KDBUS_CMD_BUS_MAKE:
 		p = pick_fd_for(K_CONTROL);
 		break;
+	case KDBUS_CMD_CHECKPOINT:
+		p = pick_fd();
+		break;
 	default:
-		p = pick_fd_for(K_CONN);
+		p = pick_fd_for(is_ckpt_cmd(op.cmd) ? K_CKPT : K_CONN);
 		break;
 	}
 	self = p.kind == K_CONN ? &fz.conn[p.idx] : NULL;
@@ -2316,8 +3629,25 @@ static void do_ioctl(void)
 	cur.what = "ioctl";
 
 	/* build the payload for the command, or for a random one */
-	switch (is_kdbus_cmd(op.cmd) ? op.cmd :
+	switch (is_kdbus_cmd(op.cmd) || is_ckpt_cmd(op.cmd) ? op.cmd :
 		kdbus_cmds[below(N_KDBUS_CMDS)]) {
+	case KDBUS_CMD_CHECKPOINT:
+		build_checkpoint(&op.b);
+		break;
+	case KDBUS_CMD_CONN_DUMP:
+	case KDBUS_CMD_CONN_THAW:
+	case KDBUS_CMD_BUS_DUMP:
+		build_dump(&op.b, op.cmd);
+		break;
+	case KDBUS_CMD_CONN_DUMP_FILES:
+		build_dump_files(&op.b);
+		break;
+	case KDBUS_CMD_CONN_RESTORE:
+		build_restore(&op.b);
+		break;
+	case KDBUS_CMD_BUS_RESTORE:
+		build_bus_restore(&op.b);
+		break;
 	case KDBUS_CMD_BUS_MAKE:
 		build_bus_make(&op.b);
 		break;
@@ -2369,8 +3699,9 @@ static void do_ioctl(void)
 
 	/* a synchronous call may time out only once its deadline passed */
 	deadline = sync_deadline(&p, msgb.buf[6], msgb.buf[7]);
+	/* a restored connection's waits have their dumped deadlines */
 	if (ret == -1 && err == ETIMEDOUT && op.cmd == KDBUS_CMD_SEND &&
-	    (op.flags & KDBUS_SEND_SYNC_REPLY) &&
+	    (op.flags & KDBUS_SEND_SYNC_REPLY) && !(self && self->restored) &&
 	    kdbus_now_ns() < deadline) {
 		bad("ETIMEDOUT %.3f s before the deadline %llu",
 		    (deadline - kdbus_now_ns()) / 1e9,
@@ -2396,7 +3727,12 @@ static void do_ioctl(void)
 			dump_last();
 			return;
 		}
-		after_success(&p, &op);
+		if (!(op.flags & KDBUS_FLAG_NEGOTIATE))
+			count_cmd_ok(op.cmd);
+		if (is_ckpt_cmd(op.cmd))
+			ckpt_result(&p, &op, 0);
+		else
+			after_success(&p, &op);
 		return;
 	}
 
@@ -2416,6 +3752,13 @@ static void do_ioctl(void)
 	if (p.kind == K_CONN && err == ECONNRESET && !fz.conn[p.idx].dead &&
 	    op.cmd != KDBUS_CMD_SEND)
 		bad("ECONNRESET on a live connection");
+	/* only a checkpoint's freeze refuses a message with EAGAIN */
+	if (op.cmd == KDBUS_CMD_SEND && err == EAGAIN && !any_frozen()) {
+		bad("EAGAIN from SEND while no connection was frozen");
+		dump_last();
+	}
+	if (is_ckpt_cmd(op.cmd) && !want)
+		ckpt_result(&p, &op, err);
 
 	/*
 	 * A command may take effect and then fail to write its results back
@@ -2955,8 +4298,24 @@ static void step(void)
 
 	last_cmd = NULL;
 	last_msg = NULL;
-	if (r < 870) {
+	if (r < 855) {
 		do_ioctl();
+	} else if (r < 865) {
+		cur.what = "checkpoint-conn";
+		cur.kind = "-";
+		ckpt_conn_cycle();
+	} else if (r < 869) {
+		cur.what = "checkpoint-bus";
+		cur.kind = "-";
+		ckpt_bus_cycle();
+	} else if (r < 872) {
+		/* which ends its freezes */
+		cur.what = "reopen-checkpoint";
+		cur.kind = "-";
+		i = below(N_CKPTS);
+		j = ckpt_reopen(i);
+		if (j)
+			bad("valid CHECKPOINT failed: %s", kdbus_errno_name(j));
 	} else if (r < 900) {
 		cur.what = "mmap";
 		do_mmap();
@@ -3037,6 +4396,10 @@ static void teardown(void)
 	}
 	for (i = 0; i < N_CONNS; i++)
 		conn_free_slot(&fz.conn[i]);
+	for (i = 0; i < N_CKPTS; i++)
+		fz_close(fz.ckpt[i]);
+	saved_clear(&saved[0]);
+	saved_clear(&saved[1]);
 	for (i = 0; i < N_BUSES; i++)
 		fz_close(fz.bus[i].control);
 	for (i = 0; i < N_SPARE_CONTROLS; i++)
@@ -3168,6 +4531,16 @@ int main(int argc, char **argv)
 		print_hist(cmd_errno_hist[i]);
 		printf("}\n");
 	}
+	/* what succeeded, KDBUS_FLAG_NEGOTIATE not counted */
+	printf("fuzz: successes={");
+	for (i = 0; i <= KDBUS_DOC_N_CMDS; i++)
+		printf("%s%s:%llu", i ? "," : "", i < KDBUS_DOC_N_CMDS ?
+		       kdbus_doc_errnos[i].name : "other",
+		       (unsigned long long)cmd_ok[i]);
+	printf("} checkpoint_cycles: conn=%llu bus=%llu buses_restored_in_place=%llu\n",
+	       (unsigned long long)n_conn_cycles,
+	       (unsigned long long)n_bus_cycles,
+	       (unsigned long long)n_adopted);
 	if (kcov_mode != KC_OFF)
 		kcov_report("");
 	printf("fuzz: iterations=%llu seed=%llu errors_by_errno={",
