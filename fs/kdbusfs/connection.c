@@ -291,6 +291,85 @@ static int kdbus_hello_check(struct kdbus_ep *ep,
 }
 
 /**
+ * kdbus_conn_charge() - make a new connection ready to join its bus
+ * @conn:	connection, from kdbus_conn_new()
+ *
+ * Reserves what announcing it and its going takes, so that neither
+ * allocates, and charges it to its user.
+ *
+ * Return: 0, -EMFILE (its user has max_connections), -ENOMEM.
+ */
+int kdbus_conn_charge(struct kdbus_conn *conn)
+{
+	int ret;
+
+	INIT_DELAYED_WORK(&conn->work, kdbus_reply_work);
+	ret = kdbus_notify_id_reserve(conn);
+	if (ret < 0)
+		return ret;
+	ret = kdbus_user_charge(conn->user, KDBUS_USER_CONNECTIONS,
+				READ_ONCE(conn->bus->domain->max_connections));
+	if (ret < 0)
+		return ret;
+	conn->charged = true;
+	return 0;
+}
+
+/**
+ * kdbus_conn_join() - put a new connection on its bus, active
+ * @conn:	connection, charged
+ * @id:		its id, or 0 for the bus's next one; later ids are above it
+ * @held:	set if the connection is active and the caller now holds an
+ *		operation on it (kdbus_conn_end_op() ends it)
+ *
+ * Return: 0, -EEXIST (@id is taken), -ESHUTDOWN (the endpoint or the bus
+ * is going away), -ENOMEM.
+ */
+int kdbus_conn_join(struct kdbus_conn *conn, u64 id, bool *held)
+{
+	struct kdbus_bus *bus = conn->bus;
+	struct kdbus_ep *ep = conn->ep;
+	s64 last;
+	int ret;
+
+	/*
+	 * The shutdown of the endpoint and of the bus drain these before they
+	 * disconnect everyone: held for the insertion only, no user memory.
+	 */
+	if (!kdbus_node_acquire(&ep->node))
+		return -ESHUTDOWN;
+	if (!kdbus_node_acquire(&bus->node)) {
+		kdbus_node_release(&ep->node);
+		return -ESHUTDOWN;
+	}
+	if (id) {
+		/* later HELLOs get ids above it: none takes it from now on */
+		last = atomic64_read(&bus->last_conn_id);
+		while (last < (s64)id &&
+		       !atomic64_try_cmpxchg(&bus->last_conn_id, &last, id))
+			;
+		conn->id = id;
+	} else {
+		conn->id = atomic64_inc_return(&bus->last_conn_id);
+	}
+	ret = xa_insert(&bus->conns, conn->id, conn, GFP_KERNEL_ACCOUNT);
+	if (ret == 0) {
+		/*
+		 * The rest of its making is an operation on the connection: a
+		 * disconnection from now on (the bus's shutdown) is finished
+		 * when it ends. Nothing can deactivate it before this.
+		 */
+		kdbus_active_activate(&conn->active);
+		*held = kdbus_conn_acquire(conn);
+	} else if (ret == -EBUSY) {
+		ret = -EEXIST;
+	}
+	kdbus_node_release(&bus->node);
+	kdbus_node_release(&ep->node);
+	return ret;
+}
+
+/**
  * kdbus_cmd_hello() - handle KDBUS_CMD_HELLO
  * @ep:		endpoint of the file
  * @file:	the endpoint file; its opener becomes the connection's owner
@@ -375,49 +454,15 @@ struct kdbus_conn *kdbus_cmd_hello(struct kdbus_ep *ep, struct file *file,
 		conn = NULL;
 		goto exit;
 	}
-	INIT_DELAYED_WORK(&conn->work, kdbus_reply_work);
-
-	/* announcing it, and its going, allocate nothing */
-	ret = kdbus_notify_id_reserve(conn);
+	ret = kdbus_conn_charge(conn);
 	if (ret < 0)
 		goto exit;
-
-	ret = kdbus_user_charge(conn->user, KDBUS_USER_CONNECTIONS,
-				READ_ONCE(bus->domain->max_connections));
-	if (ret < 0)
-		goto exit;
-	conn->charged = true;
 
 	ret = kdbus_conn_hello_info(conn, cmd);
 	if (ret < 0)
 		goto exit;
 
-	/*
-	 * The shutdown of the endpoint and of the bus drain these before they
-	 * disconnect everyone: held for the insertion only, no user memory.
-	 */
-	if (!kdbus_node_acquire(&ep->node)) {
-		ret = -ESHUTDOWN;
-		goto exit;
-	}
-	if (!kdbus_node_acquire(&bus->node)) {
-		kdbus_node_release(&ep->node);
-		ret = -ESHUTDOWN;
-		goto exit;
-	}
-	conn->id = atomic64_inc_return(&bus->last_conn_id);
-	ret = xa_insert(&bus->conns, conn->id, conn, GFP_KERNEL_ACCOUNT);
-	if (ret == 0) {
-		/*
-		 * The rest of HELLO is an operation on the connection: a
-		 * disconnection from now on (the bus's shutdown) is finished
-		 * when it ends. Nothing can deactivate it before this.
-		 */
-		kdbus_active_activate(&conn->active);
-		held = kdbus_conn_acquire(conn);
-	}
-	kdbus_node_release(&bus->node);
-	kdbus_node_release(&ep->node);
+	ret = kdbus_conn_join(conn, 0, &held);
 	if (ret < 0)
 		goto exit;
 

@@ -29,6 +29,8 @@ struct kdbus_conn *kdbus_cmd_hello(struct kdbus_ep *ep, struct file *file,
 				   bool privileged, bool may_present,
 				   const struct kdbus_meta_view *view,
 				   void __user *argp);
+int kdbus_conn_charge(struct kdbus_conn *conn);
+int kdbus_conn_join(struct kdbus_conn *conn, u64 id, bool *held);
 int kdbus_conn_disconnect(struct kdbus_conn *conn, bool byebye);
 void kdbus_conn_end_op(struct kdbus_conn *conn);
 void kdbus_conn_disconnect_all(struct kdbus_bus *bus, struct kdbus_ep *ep);

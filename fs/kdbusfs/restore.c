@@ -361,7 +361,6 @@ struct kdbus_conn *kdbus_conn_restore(struct kdbus_ep *ep, bool privileged,
 	struct kdbus_bus *bus = ep->bus;
 	struct kdbus_conn *conn;
 	bool held = false;
-	s64 last;
 	int ret;
 
 	if (dc->flags & ~KDBUS_HELLO_ACCEPT_FD)
@@ -383,49 +382,18 @@ struct kdbus_conn *kdbus_conn_restore(struct kdbus_ep *ep, bool privileged,
 			      img->description, &fake);
 	if (IS_ERR(conn))
 		return conn;
-	INIT_DELAYED_WORK(&conn->work, kdbus_reply_work);
 	conn->privileged = dc->privileged && privileged;
 
-	ret = kdbus_notify_id_reserve(conn);
+	ret = kdbus_conn_charge(conn);
 	if (ret < 0)
 		goto exit;
-	ret = kdbus_user_charge(conn->user, KDBUS_USER_CONNECTIONS,
-				READ_ONCE(bus->domain->max_connections));
-	if (ret < 0)
-		goto exit;
-	conn->charged = true;
 
 	/* before anyone can send to it, so that no slice is taken yet */
 	ret = kdbus_restore_pool(conn, img);
 	if (ret == 0)
 		ret = kdbus_restore_matches(conn, img);
-	if (ret < 0)
-		goto exit;
-
-	if (!kdbus_node_acquire(&ep->node)) {
-		ret = -ESHUTDOWN;
-		goto exit;
-	}
-	if (!kdbus_node_acquire(&bus->node)) {
-		kdbus_node_release(&ep->node);
-		ret = -ESHUTDOWN;
-		goto exit;
-	}
-	/* later HELLOs get ids above it, so none can take it from now on */
-	last = atomic64_read(&bus->last_conn_id);
-	while (last < (s64)dc->id &&
-	       !atomic64_try_cmpxchg(&bus->last_conn_id, &last, dc->id))
-		;
-	conn->id = dc->id;
-	ret = xa_insert(&bus->conns, conn->id, conn, GFP_KERNEL_ACCOUNT);
-	if (ret == 0) {
-		kdbus_active_activate(&conn->active);
-		held = kdbus_conn_acquire(conn);
-	} else if (ret == -EBUSY) {
-		ret = -EEXIST;
-	}
-	kdbus_node_release(&bus->node);
-	kdbus_node_release(&ep->node);
+	if (ret == 0)
+		ret = kdbus_conn_join(conn, dc->id, &held);
 	if (ret < 0)
 		goto exit;
 
