@@ -648,6 +648,8 @@ static void kdbus_handle_show_bus(struct seq_file *m, struct kdbus_bus *bus)
 {
 	seq_printf(m, "kdbus-bus:\t%s\nkdbus-bus-id:\t%llu\n", bus->name,
 		   bus->id);
+	seq_printf(m, "kdbus-bus-id128:\t%*phN\n",
+		   (int)sizeof(bus->id128), bus->id128);
 	seq_printf(m, "kdbus-bus-flags:\t0x%llx\n", bus->bus_flags);
 	seq_printf(m, "kdbus-attach-owner:\t0x%llx\n",
 		   bus->attach_flags_owner);
@@ -682,6 +684,8 @@ static void kdbus_handle_show_fdinfo(struct seq_file *m, struct file *file)
 		   ep->name);
 	seq_printf(m, "kdbus-bus:\t%s\nkdbus-bus-id:\t%llu\n", ep->bus->name,
 		   ep->bus->id);
+	seq_printf(m, "kdbus-bus-id128:\t%*phN\n",
+		   (int)sizeof(ep->bus->id128), ep->bus->id128);
 	if (type == KDBUS_HANDLE_EP_OWNER)
 		seq_printf(m, "kdbus-custom-endpoint:\t%s\n",
 			   handle->ep_owner->name);

@@ -399,6 +399,22 @@ TEST_F(conn, fd_link_names_the_file_in_its_mount)
 	kdbus_conn_close(&c);
 }
 
+/* HELLO on @fd; the bus's id128 in hex into @buf */
+static int hello_id128_hex(int fd, char *buf, size_t size)
+{
+	struct kdbus_cmd_hello h = {
+		.size = sizeof(h),
+		.pool_size = KDBUS_TEST_POOL_SIZE,
+	};
+	unsigned int i;
+	int ret;
+
+	ret = kdbus_ioctl(fd, KDBUS_CMD_HELLO, &h);
+	for (i = 0; ret == 0 && i < sizeof(h.id128); i++)
+		snprintf(buf + 2 * i, size - 2 * i, "%02x", h.id128[i]);
+	return ret;
+}
+
 /* fdinfo tells each file's role and what it stands for (lsof, CRIU) */
 TEST_F(conn, fdinfo_shows_role_ids_and_names)
 {
@@ -423,6 +439,16 @@ TEST_F(conn, fdinfo_shows_role_ids_and_names)
 	ASSERT_EQ(0, read_fdinfo(self->bus.control, "kdbus-attach-owner", v,
 				 sizeof(v)));
 	EXPECT_STREQ("0x0", v);
+	/* the bus's id128, as HELLO reports it */
+	fd = open(self->bus.ep, O_RDWR | O_CLOEXEC);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, hello_id128_hex(fd, want, sizeof(want)));
+	ASSERT_EQ(0, read_fdinfo(self->bus.control, "kdbus-bus-id128", v,
+				 sizeof(v)));
+	EXPECT_STREQ(want, v);
+	ASSERT_EQ(0, read_fdinfo(fd, "kdbus-bus-id128", v, sizeof(v)));
+	EXPECT_STREQ(want, v);
+	close(fd);
 
 	fd = open(self->bus.ep, O_RDWR | O_CLOEXEC);
 	ASSERT_GE(fd, 0);
