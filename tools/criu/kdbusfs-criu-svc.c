@@ -21,10 +21,12 @@
  *     calling", calls NAME "blocking" synchronously and prints "sync
  *     reply TEXT" once answered. Then the service prints "ready ID". On
  *     SIGUSR1 the client polls its connection and receives, printing
- *     "client msg TEXT" per message of the service and "client reply
- *     TEXT" for the answer to "pending" (or "client notify
- *     dead|timeout"), then calls NAME "again" synchronously and prints
- *     "client reply TEXT" again.
+ *     "client msg TEXT" per message of the service, "client signal TEXT"
+ *     per signal and "client reply TEXT" for the answer to "pending" (or
+ *     "client notify dead|timeout"), until it had the answer and a signal
+ *     (or 10 s more), then calls NAME "again" synchronously and prints
+ *     "client reply TEXT" again. The client matches NAME's signals, and
+ *     the service broadcasts "hello-all" after each drain.
  *   send MOUNT BUS NAME TEXT [FILE|pipe]: sends TEXT to NAME, with FILE's
  *     descriptor (or a pipe's read end) if given; prints "sent" or the
  *     error.
@@ -55,6 +57,8 @@
 #define CALL_TIMEOUT_S	600
 #define PENDING_COOKIE	42
 #define SYNC_COOKIE	77
+#define MATCH_COOKIE	5
+#define BLOOM_SIZE	64
 
 static uint8_t *pool;
 static sig_atomic_t drain;
@@ -112,6 +116,7 @@ struct msg_args {
 	uint64_t cookie_reply;
 	uint64_t flags;		/* KDBUS_MSG_* */
 	int sync;		/* wait for the reply */
+	int signal;		/* a broadcast signal, with an empty bloom */
 };
 
 /* the text of a message's first PAYLOAD_OFF vec into @buf */
@@ -140,6 +145,10 @@ static int send_msg(int fd, const struct msg_args *a, char *reply,
 	m->cookie = a->cookie ? a->cookie : 1;
 	m->dst_id = a->name ? KDBUS_DST_ID_NAME : a->dst;
 	m->flags = a->flags;
+	if (a->signal) {
+		m->dst_id = KDBUS_DST_ID_BROADCAST;
+		m->flags |= KDBUS_MSG_SIGNAL;
+	}
 	if (a->flags & KDBUS_MSG_EXPECT_REPLY) {
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		m->timeout_ns = (now.tv_sec + CALL_TIMEOUT_S) * 1000000000ULL +
@@ -165,6 +174,13 @@ static int send_msg(int fd, const struct msg_args *a, char *reply,
 		it->memfd.start = 0;
 		it->memfd.size = a->memfd_size;
 		it->memfd.fd = a->memfd;
+		it = next_item(it);
+	}
+	if (a->signal) {
+		/* generation 0 and the bus's BLOOM_SIZE bytes, all clear */
+		it->type = KDBUS_ITEM_BLOOM_FILTER;
+		it->size = KDBUS_ITEM_HEADER_SIZE +
+			   sizeof(struct kdbus_bloom_filter) + BLOOM_SIZE;
 		it = next_item(it);
 	}
 	if (a->file >= 0) {
@@ -328,6 +344,27 @@ static int sealed_memfd(const char *text)
 	return fd;
 }
 
+/* a match rule for the signals of @name's owner */
+static void add_match(int fd, const char *name)
+{
+	uint64_t buf[64];
+	struct kdbus_cmd_match *cmd = (void *)buf;
+	struct kdbus_item *it;
+
+	memset(buf, 0, sizeof(buf));
+	cmd->cookie = MATCH_COOKIE;
+	it = cmd->items;
+	it->type = KDBUS_ITEM_NAME;
+	it->size = KDBUS_ITEM_HEADER_SIZE + strlen(name) + 1;
+	memcpy(it->str, name, strlen(name) + 1);
+	it = next_item(it);
+	cmd->size = (uint8_t *)it - (uint8_t *)buf;
+	if (ioctl(fd, KDBUS_CMD_MATCH_ADD, cmd)) {
+		perror("KDBUS_CMD_MATCH_ADD");
+		exit(1);
+	}
+}
+
 /* the client of "tree": sends, calls, then receives when told */
 static void run_client(const char *mount, const char *bus, const char *name,
 		       const char *file, int report)
@@ -340,9 +377,10 @@ static void run_client(const char *mount, const char *bus, const char *name,
 	struct kdbus_msg *m;
 	char text[256], reply[256];
 	uint64_t id;
-	int fd, ret, got = 0;
+	int fd, ret, n, got = 0, signals = 0;
 
 	fd = hello(mount, bus, 0, _KDBUS_ATTACH_ALL, 0, &id);
+	add_match(fd, name);
 	a.file = open(file, O_RDONLY | O_CLOEXEC);
 	if (a.file < 0 || read(a.file, text, 4) != 4) {
 		perror(file);
@@ -377,8 +415,12 @@ static void run_client(const char *mount, const char *bus, const char *name,
 	wait_usr1();
 	pfd.fd = fd;
 	pfd.events = POLLIN;
-	while (!got) {
-		if (poll(&pfd, 1, -1) < 0)
+	/* the reply, and a signal unless none comes for 10 s after it */
+	while (!got || !signals) {
+		n = poll(&pfd, 1, got ? 10000 : -1);
+		if (n == 0)
+			break;
+		if (n < 0)
 			continue;
 		for (;;) {
 			memset(&recv, 0, sizeof(recv));
@@ -388,7 +430,11 @@ static void run_client(const char *mount, const char *bus, const char *name,
 			m = (void *)(pool + recv.msg.offset);
 			msg_text(m, text, sizeof(text));
 			if (m->src_id != KDBUS_SRC_ID_KERNEL &&
-			    m->cookie_reply == PENDING_COOKIE) {
+			    (m->flags & KDBUS_MSG_SIGNAL)) {
+				printf("client signal %s\n", text);
+				signals++;
+			} else if (m->src_id != KDBUS_SRC_ID_KERNEL &&
+				   m->cookie_reply == PENDING_COOKIE) {
 				printf("client reply %s\n", text);
 				got = 1;
 			} else if (m->src_id != KDBUS_SRC_ID_KERNEL) {
@@ -403,6 +449,7 @@ static void run_client(const char *mount, const char *bus, const char *name,
 					       it->type == KDBUS_ITEM_REPLY_DEAD ?
 					       "dead" : "timeout");
 					got = 1;
+					signals = 1;
 				}
 			}
 			free_slice(fd, recv.msg.offset);
@@ -448,7 +495,7 @@ static void run_syncer(const char *mount, const char *bus, const char *name)
 static int serve(const char *mount, const char *bus, const char *name,
 		 const char *file)
 {
-	struct kdbus_bloom_parameter bp = { .size = 64, .n_hash = 8 };
+	struct kdbus_bloom_parameter bp = { .size = BLOOM_SIZE, .n_hash = 8 };
 	struct msg_args a = { .file = -1, .memfd = -1 };
 	uint64_t buf[128];
 	struct kdbus_cmd *cmd = (void *)buf;
@@ -545,9 +592,18 @@ static int serve(const char *mount, const char *bus, const char *name,
 		}
 	}
 	printf("ready %llu\n", (unsigned long long)id);
+	memset(&a, 0, sizeof(a));
+	a.file = -1;
+	a.memfd = -1;
+	a.text = "hello-all";
+	a.signal = 1;
 	for (;;) {
 		wait_usr1();
 		receive_all(fd);
+		/* the tree's client gets it if its match rule is there */
+		ret = file ? send_msg(fd, &a, NULL, 0) : 0;
+		if (ret)
+			printf("signal error %s\n", strerror(-ret));
 		printf("drained\n");
 	}
 }

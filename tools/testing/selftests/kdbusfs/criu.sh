@@ -14,7 +14,8 @@
 # synchronous call blocked in SEND and messages queued both ways, is
 # dumped, killed and restored: everything arrives once and intact, with
 # the files' contents, position and seals and the senders' pids and uid,
-# and both calls complete.
+# both calls complete, and the client's match rule still brings it the
+# service's signals.
 # Runs in the guest as root in the initial user namespace; in a user
 # namespace each test is skipped. TAP on stdout.
 set -u
@@ -74,6 +75,7 @@ tests=(
 	"the queued messages carry their senders' pids and uid"
 	"the client receives the service's queued messages once, in order"
 	"the pending call completes: the client gets its reply"
+	"the client's match rule came back: it gets the service's signal"
 	"the restarted synchronous call gets its reply"
 	"the restored client calls again and is answered"
 	"the restored tree quits"
@@ -338,7 +340,7 @@ e2e_tree() {
 	says $? "${tests[43]}" "$out"
 
 	kill -USR1 "$cpid"
-	wait_long '^client reply ' "$out"
+	wait_long '^client reply ' "$out" && wait_long '^client signal ' "$out"
 	st=0
 	for m in 1 2; do
 		[ "$(grep -cx "client msg to-client-$m" "$out")" -eq 1 ] || st=1
@@ -351,10 +353,13 @@ e2e_tree() {
 	grep -qx 'client reply re:pending' "$out" &&
 		! grep -q '^client notify' "$out"
 	says $? "${tests[45]}" "$out"
+	# only a match rule added before the dump brings it the broadcast
+	grep -qx 'client signal hello-all' "$out"
+	says $? "${tests[46]}" "$out"
 	wait_long '^sync ' "$out"
 	grep -qx 'sync reply re:blocking' "$out" &&
 		! grep -q '^sync call error' "$out"
-	says $? "${tests[46]}" "$out"
+	says $? "${tests[47]}" "$out"
 
 	# its synchronous call waits for the service's next drain
 	for _ in $(seq 20); do
@@ -364,11 +369,11 @@ e2e_tree() {
 	done
 	grep -qx 'client reply re:again' "$out" &&
 		grep -qx "msg again pid $cpid uid $uid" "$out"
-	says $? "${tests[47]}" "$out"
+	says $? "${tests[48]}" "$out"
 
 	kill "$root" "$cpid" "$spid"
 	gone "$root" "$cpid" "$spid"
-	ok $? "${tests[48]}"
+	ok $? "${tests[49]}"
 }
 
 if [ "${1:-}" = --inner ]; then
