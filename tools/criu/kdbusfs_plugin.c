@@ -14,9 +14,10 @@
  *     endpoint file opened again, with those files made again
  *     (KDBUS_ITEM_DUMP_FILES), waiting up to 10 s for its bus if the bus
  *     owner's file, restored by another task, has not made it yet;
- *   - leaves replies pending between the connection and its peers in the
- *     dump: the kernel makes each one again when the second of the two
- *     connections is restored;
+ *   - leaves replies pending between the connection and its peers, and
+ *     its match rules, in the dump as they are: the kernel makes each
+ *     reply again when the second of its two connections is restored,
+ *     and adds the rules again;
  *   - dumps a bus owner's control file as the bus's name and BUS_MAKE
  *     parameters, and makes the bus again at restore;
  *   - maps a restored pool through the restored connection's file
