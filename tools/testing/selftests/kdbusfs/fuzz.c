@@ -59,6 +59,9 @@
  *
  *   fuzz: successes={BUS_MAKE:n,...} checkpoint_cycles: conn=n bus=n ...
  *
+ * with how many restored connections took a slot, how many of them from
+ * a dump and pool as dumped, and how many messages of those were checked.
+ *
  * and the last line is
  *
  *   fuzz: iterations=N seed=S errors_by_errno={EINVAL:n,...}
@@ -318,6 +321,7 @@ static uint64_t cmd_errno_hist[KDBUS_DOC_N_CMDS + 1][256];
 /* successes of each, KDBUS_FLAG_NEGOTIATE not counted */
 static uint64_t cmd_ok[KDBUS_DOC_N_CMDS + 1];
 static uint64_t n_conn_cycles, n_bus_cycles, n_adopted;
+static uint64_t n_restored, n_restored_strict, n_restored_msgs;
 static uint64_t progress;
 /* what else the reproducing command line needs */
 static const char *repro_args = "";
@@ -2196,6 +2200,8 @@ static void check_published(int ci, uint64_t off, uint64_t size,
 {
 	bool lenient = fz.conn[ci].lenient;
 
+	if (fz.conn[ci].restored && !lenient)
+		n_restored_msgs++;
 	quiet += lenient;
 	check_published_one(ci, off, size, installed);
 	quiet -= lenient;
@@ -2250,6 +2256,8 @@ struct fz_saved {
 	uint8_t *pool;
 	uint64_t pool_size;
 	int bus;
+	int conn;		/* its slot, as long as the id is there */
+	uint64_t id;
 	struct {
 		uint64_t offset;
 		unsigned int first, n;
@@ -2506,6 +2514,8 @@ static void save_conn_dump(struct fz_saved *s, int ci, const uint8_t *d,
 	memcpy(s->pool, c->pool, c->pool_size);
 	s->size = size;
 	s->bus = c->bus;
+	s->conn = ci;
+	s->id = c->id;
 	s->pool_mutated = false;
 	s->used = true;
 	while (dump_walk(s->dump, size, &pos, &item)) {
@@ -2768,10 +2778,14 @@ static void build_checkpoint(struct builder *b)
 	chain_mutate(b, sizeof(*cp));
 }
 
+/* the checkpoint file the command being built goes to, if it is one */
+static int cur_ckpt;
+
 /* CONN_DUMP, CONN_THAW, BUS_DUMP */
 static void build_dump(struct builder *b, unsigned long cmd)
 {
 	struct kdbus_cmd_dump *d = (void *)b->buf;
+	int i, start = below(N_CONNS);
 
 	b->fixed = sizeof(*d);
 	b->len = sizeof(*d);
@@ -2781,6 +2795,13 @@ static void build_dump(struct builder *b, unsigned long cmd)
 	if (cmd == KDBUS_CMD_CONN_DUMP && chance(30))
 		d->flags |= KDBUS_DUMP_FREEZE;
 	d->conn_fd = pick_arg_fd(cmd == KDBUS_CMD_BUS_DUMP ? K_BUS : K_CONN);
+	/* a valid THAW thaws what the file froze, if it froze any */
+	for (i = 0; valid && cmd == KDBUS_CMD_CONN_THAW && i < N_CONNS; i++)
+		if (fz.conn[(start + i) % N_CONNS].fd >= 0 &&
+		    frozen[cur_ckpt][(start + i) % N_CONNS] != F_NO) {
+			d->conn_fd = fz.conn[(start + i) % N_CONNS].fd;
+			break;
+		}
 	d->buffer = pick_buffer(fz.dump_area, DUMP_AREA);
 	switch (valid ? 0 : below(10)) {
 	case 1:
@@ -2821,6 +2842,10 @@ static void build_dump_files(struct builder *b)
 	memset(f, 0, sizeof(*f));
 	f->flags = pick_flags(0);
 	f->conn_fd = pick_arg_fd(K_CONN);
+	/* a valid one asks for the files of a message dumped */
+	if (valid && s->used && s->n_msgs && fz.conn[s->conn].fd >= 0 &&
+	    fz.conn[s->conn].id == s->id)
+		f->conn_fd = fz.conn[s->conn].fd;
 	c = classify_fd(f->conn_fd);
 	/* a dumped message, else a published slice or anything */
 	if (s->used && s->n_msgs && chance(60))
@@ -3121,6 +3146,8 @@ static void restored_conn(const struct pick *ep, const uint8_t *d,
 		return;
 	fz.conn[ci].restored = true;
 	fz.conn[ci].lenient = rs.mutated;
+	n_restored++;
+	n_restored_strict += !rs.mutated;
 	/* the slices user space held are published again */
 	while (dump_walk(d, size, &pos, &item)) {
 		ds = (const void *)item->data;
@@ -3297,8 +3324,11 @@ static void ckpt_result(const struct pick *p, struct op *op, int err)
 			if (!err) {
 				frozen[k][a.idx] = F_YES;
 				froze_any[k] = true;
-			} else if (err == EMSGSIZE) {
-				/* too small a buffer keeps the freeze */
+			} else if (err == EMSGSIZE || err == EFAULT) {
+				/*
+				 * Too small a buffer keeps the freeze, and
+				 * so may results not written back.
+				 */
 				if (frozen[k][a.idx] == F_NO)
 					frozen[k][a.idx] = F_MAYBE;
 				froze_any[k] = true;
@@ -3325,6 +3355,8 @@ static void ckpt_result(const struct pick *p, struct op *op, int err)
 			bad("ENOENT for THAW of a connection this file froze");
 		if (!err || err == ENOENT)
 			frozen[k][a.idx] = F_NO;
+		else if (err == EFAULT && frozen[k][a.idx] == F_YES)
+			frozen[k][a.idx] = F_MAYBE;
 		break;
 	case KDBUS_CMD_CONN_DUMP_FILES:
 		if (err)
@@ -3364,6 +3396,11 @@ static void ckpt_result(const struct pick *p, struct op *op, int err)
 			save_bus_dump(buf, ud->dump_size);
 		break;
 	case KDBUS_CMD_CONN_RESTORE:
+		/* it may have restored, and then not written back */
+		if (err == EFAULT && op->ro && a.kind == K_ENDPOINT) {
+			cur.what = "resync-endpoint";
+			ep_reopen(a.idx);
+		}
 		if (err)
 			return;
 		buf = in_dump_area(r->dump, r->dump_size);
@@ -3375,6 +3412,10 @@ static void ckpt_result(const struct pick *p, struct op *op, int err)
 		restored_conn(&a, buf, r->dump_size);
 		break;
 	case KDBUS_CMD_BUS_RESTORE:
+		if (err == EFAULT && op->ro && a.kind == K_CONTROL) {
+			cur.what = "resync-control";
+			spare_reopen(a.idx);
+		}
 		if (err)
 			return;
 		buf = in_dump_area(br->dump, br->dump_size);
@@ -3627,6 +3668,7 @@ static void do_ioctl(void)
 	cur.kind = kind_name[p.kind];
 	cur.cmd = op.cmd;
 	cur.what = "ioctl";
+	cur_ckpt = p.kind == K_CKPT ? p.idx : 0;
 
 	/* build the payload for the command, or for a random one */
 	switch (is_kdbus_cmd(op.cmd) || is_ckpt_cmd(op.cmd) ? op.cmd :
@@ -3769,6 +3811,15 @@ static void do_ioctl(void)
 	if (p.kind == K_CONN && err == EFAULT && op.ro && !want) {
 		cur.what = "resync-conn";
 		conn_make(p.idx);
+	}
+	/* so may a HELLO or BUS_MAKE have given the file its role */
+	if (p.kind == K_ENDPOINT && err == EFAULT && op.ro && !want) {
+		cur.what = "resync-endpoint";
+		ep_reopen(p.idx);
+	}
+	if (p.kind == K_CONTROL && err == EFAULT && op.ro && !want) {
+		cur.what = "resync-control";
+		spare_reopen(p.idx);
 	}
 }
 
@@ -4537,10 +4588,14 @@ int main(int argc, char **argv)
 		printf("%s%s:%llu", i ? "," : "", i < KDBUS_DOC_N_CMDS ?
 		       kdbus_doc_errnos[i].name : "other",
 		       (unsigned long long)cmd_ok[i]);
-	printf("} checkpoint_cycles: conn=%llu bus=%llu buses_restored_in_place=%llu\n",
+	printf("} checkpoint_cycles: conn=%llu bus=%llu buses_restored_in_place=%llu",
 	       (unsigned long long)n_conn_cycles,
 	       (unsigned long long)n_bus_cycles,
 	       (unsigned long long)n_adopted);
+	printf(" conns_restored=%llu as_dumped=%llu their_msgs_checked=%llu\n",
+	       (unsigned long long)n_restored,
+	       (unsigned long long)n_restored_strict,
+	       (unsigned long long)n_restored_msgs);
 	if (kcov_mode != KC_OFF)
 		kcov_report("");
 	printf("fuzz: iterations=%llu seed=%llu errors_by_errno={",
