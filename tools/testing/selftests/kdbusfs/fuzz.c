@@ -393,12 +393,15 @@ static const char *cmd_name(unsigned long cmd)
 /* ---------------------------------------------------------------------- */
 /* reports */
 
+/* checks of what user space put there itself: nothing is impossible */
+static int quiet;
+
 static void hexdump(const char *what, const void *p, size_t len)
 {
 	const uint8_t *b = p;
 	size_t i;
 
-	if (!p)
+	if (!p || quiet)
 		return;
 	if (len > 512)
 		len = 512;
@@ -407,9 +410,6 @@ static void hexdump(const char *what, const void *p, size_t len)
 		fprintf(stderr, "%s%02x", i % 8 ? "" : " ", b[i]);
 	fprintf(stderr, "\n");
 }
-
-/* checks of what user space put there itself: nothing is impossible */
-static int quiet;
 
 static void bad(const char *fmt, ...)
 {
@@ -442,6 +442,9 @@ static int kmsg_fd = -1;
 
 /* the last command, as built, for the report */
 static struct builder *last_cmd, *last_msg;
+/* ... and the dump it restores */
+static const uint8_t *last_dump;
+static uint64_t last_dump_len;
 
 static const char * const kernel_reports[] = {
 	"WARNING:", "BUG:", "Oops", "general protection fault", "KASAN",
@@ -1859,6 +1862,8 @@ static void dump_last(void)
 		hexdump("command", last_cmd->buf, last_cmd->len);
 	if (last_msg)
 		hexdump("message", last_msg->buf, last_msg->len);
+	if (last_dump)
+		hexdump("dump", last_dump, last_dump_len);
 }
 
 static void build_send(struct op *op, struct fz_conn *self)
@@ -2143,9 +2148,13 @@ static void check_published_one(int ci, uint64_t off, uint64_t size,
 		hexdump("message", m, 64);
 		return;
 	}
-	if (m->dst_id != c->id)
-		bad("message for %llu in the pool of %llu",
-		    (unsigned long long)m->dst_id, (unsigned long long)c->id);
+	if (m->dst_id != c->id) {
+		bad("message for %llu in the pool of %llu (slot %d of bus %d%s) at %llu+%llu",
+		    (unsigned long long)m->dst_id, (unsigned long long)c->id,
+		    ci, c->bus, c->restored ? ", restored" : "",
+		    (unsigned long long)off, (unsigned long long)size);
+		hexdump("message", m, 64);
+	}
 	pos = sizeof(*m);
 	KDBUS_ITEM_FOREACH(item, m) {
 		pos = (const uint8_t *)kdbus_item_next(item) -
@@ -2553,13 +2562,30 @@ static int ckpt_reopen(int k)
  */
 static void ckpt_conn_cycle(void)
 {
+	static const uint64_t name_flags[] = {
+		0, KDBUS_NAME_QUEUE, KDBUS_NAME_ALLOW_REPLACEMENT,
+		KDBUS_NAME_REPLACE_EXISTING | KDBUS_NAME_QUEUE,
+	};
 	struct kdbus_cmd_dump d = { .size = sizeof(d) };
 	int i = below(N_CONNS), k = below(N_CKPTS), ret;
-	bool freeze = chance(30), close_it = chance(70);
+	bool freeze = chance(30), close_it = chance(70), name = chance(40);
+	uint64_t nflags = name_flags[below(4)], which = below(4);
 	struct fz_conn *c = &fz.conn[i];
+	char buf[32];
 
 	if (c->fd < 0 || c->dead || fz.ckpt[k] < 0)
 		return;
+	/* a name, or a place in its queue, for the dump to hold */
+	if (name) {
+		struct kdbus_conn kc = { .fd = c->fd, .id = c->id };
+
+		snprintf(buf, sizeof(buf), "org.fuzz.ckpt%u",
+			 (unsigned int)which);
+		ret = kdbus_name_acquire(&kc, buf, nflags, NULL);
+		if (ret && !documented(KDBUS_CMD_NAME_ACQUIRE, -ret))
+			bad("NAME_ACQUIRE of %s failed with %s", buf,
+			    kdbus_errno_name(-ret));
+	}
 	d.flags = freeze ? KDBUS_DUMP_FREEZE : 0;
 	d.conn_fd = c->fd;
 	d.buffer = (uintptr_t)fz.dump_area;
@@ -2997,6 +3023,8 @@ static void build_restore(struct builder *b)
 		dc->flags |= 1ULL << below(4);
 	r->dump = pick_buffer(fz.dump_area, DUMP_AREA);
 	r->dump_size = pick_size(len, KDBUS_ITEM_SIZE(sizeof(*dc)));
+	last_dump = fz.dump_area;
+	last_dump_len = len;
 	if (mutate(10))
 		r->pool_size = pick_u64();
 	if (mutate(10))
@@ -3103,6 +3131,8 @@ static void build_bus_restore(struct builder *b)
 		flip_bits(fz.dump_area, len);
 	r->dump = pick_buffer(fz.dump_area, DUMP_AREA);
 	r->dump_size = pick_size(len, KDBUS_ITEM_SIZE(sizeof(*db)));
+	last_dump = fz.dump_area;
+	last_dump_len = len;
 	if (chance(10))
 		item_of_type(b, KDBUS_ITEM_NEGOTIATE);
 	chain_noise(b);
@@ -3431,6 +3461,37 @@ static void ckpt_result(const struct pick *p, struct op *op, int err)
 	}
 }
 
+/*
+ * Known kernel bugs, stepped around: counted, and reported at the end.
+ *
+ * BUS_RESTORE of a dump whose KDBUS_ITEM_MAKE_NAME is longer than 63
+ * characters fails with ENAMETOOLONG (kdbus_item_validate_name(), called
+ * by kdbus_bus_restore_parse()), which the BUS_RESTORE table of
+ * Documentation/filesystems/kdbusfs.rst does not list; found with
+ * fuzz -s 21 --kcov on the debug kernel, a bit flipped in the size of the
+ * name item of a bus's dump.
+ */
+static uint64_t n_bug_bus_restore_nametoolong;
+
+static bool known_bug(const struct op *op, int err)
+{
+	const struct kdbus_cmd_bus_restore *br = (const void *)op->b.buf;
+	const struct kdbus_item *item;
+	const uint8_t *d;
+	uint64_t pos = 0;
+
+	if (op->cmd != KDBUS_CMD_BUS_RESTORE || err != ENAMETOOLONG)
+		return false;
+	d = in_dump_area(br->dump, br->dump_size);
+	while (d && dump_walk(d, br->dump_size, &pos, &item))
+		if (item->type == KDBUS_ITEM_MAKE_NAME &&
+		    item->size > KDBUS_ITEM_HEADER_SIZE + 63 + 1) {
+			n_bug_bus_restore_nametoolong++;
+			return true;
+		}
+	return false;
+}
+
 static bool any_frozen(void)
 {
 	int k;
@@ -3644,6 +3705,7 @@ static void do_ioctl(void)
 	valid = chance(50);
 	last_cmd = &op.b;
 	last_msg = NULL;
+	last_dump = NULL;
 	op.cmd = pick_cmd();
 	switch (op.cmd) {
 	case KDBUS_CMD_HELLO:
@@ -3786,7 +3848,7 @@ static void do_ioctl(void)
 		bad("%s where %s was due", kdbus_errno_name(err),
 		    kdbus_errno_name(want));
 		dump_last();
-	} else if (!documented(op.cmd, err)) {
+	} else if (!documented(op.cmd, err) && !known_bug(&op, err)) {
 		bad("errno %s is not documented for %s", kdbus_errno_name(err),
 		    cmd_name(op.cmd));
 		dump_last();
@@ -4596,6 +4658,9 @@ int main(int argc, char **argv)
 	       (unsigned long long)n_restored,
 	       (unsigned long long)n_restored_strict,
 	       (unsigned long long)n_restored_msgs);
+	if (n_bug_bus_restore_nametoolong)
+		printf("fuzz: known kernel bug: BUS_RESTORE ENAMETOOLONG x%llu\n",
+		       (unsigned long long)n_bug_bus_restore_nametoolong);
 	if (kcov_mode != KC_OFF)
 		kcov_report("");
 	printf("fuzz: iterations=%llu seed=%llu errors_by_errno={",
