@@ -76,6 +76,7 @@ struct kdbus_pool;
  *			freed
  * @announced:		peers were told of it (ID_ADD), so they are told when
  *			it goes (ID_REMOVE)
+ * @restored:		made by CONN_RESTORE from a checkpoint's dump
  * @notify_id_add:	its ID_ADD notification, reserved at HELLO
  *			(kdbus_notify_id_reserve()); NULL once queued, and
  *			for a monitor
@@ -129,6 +130,7 @@ struct kdbus_conn {
 	struct kdbus_meta_proc *proc;
 	bool charged;
 	bool announced;
+	bool restored;
 	struct kdbus_notification *notify_id_add;
 	struct kdbus_notification *notify_id_remove;
 	bool faked;

@@ -287,8 +287,8 @@ static int kdbus_restore_matches(struct kdbus_conn *conn,
  * Replies expected between the connection and a peer on the bus now: the
  * second of the two to be restored makes each one again, so a call within
  * a restored tree completes. A peer that is gone, or not back yet, is
- * skipped; so is one that was never dumped, which the connection's going
- * away told already (REPLY_DEAD) and which may answer or let it time out.
+ * skipped; so is one that was not restored itself: the connection's
+ * going away told it already (REPLY_DEAD), and its call is over.
  */
 static int kdbus_restore_replies(struct kdbus_conn *conn,
 				 const struct kdbus_conn_image *img)
@@ -305,6 +305,10 @@ static int kdbus_restore_replies(struct kdbus_conn *conn,
 		peer = kdbus_bus_find_conn_by_id(conn->bus, dr->peer_id);
 		if (!peer)
 			continue;
+		if (!peer->restored) {
+			kdbus_conn_unref(peer);
+			continue;
+		}
 		if (dr->flags & KDBUS_DUMP_REPLY_OWED)
 			ret = kdbus_send_restore_reply(peer, conn, dr->cookie,
 						       dr->timeout_ns,
@@ -383,6 +387,7 @@ struct kdbus_conn *kdbus_conn_restore(struct kdbus_ep *ep, bool privileged,
 	if (IS_ERR(conn))
 		return conn;
 	conn->privileged = dc->privileged && privileged;
+	conn->restored = true;
 
 	ret = kdbus_conn_charge(conn);
 	if (ret < 0)

@@ -600,6 +600,48 @@ struct as_user {
 	struct image *img;
 };
 
+TEST_F(rst, a_call_from_outside_the_restored_tree_stays_dead)
+{
+	struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
+	struct kdbus_item *item;
+	struct kdbus_msg *msg;
+	uint64_t id = self->svc.id;
+
+	a.flags = KDBUS_MSG_EXPECT_REPLY;
+	a.cookie = 7;
+	a.timeout_ns = kdbus_now_ns() + 60ULL * 1000 * 1000 * 1000;
+	ASSERT_EQ(0, kdbus_send(&self->client, id, &a));
+	ASSERT_EQ(0, image_take(self->ckpt, &self->svc, self->img));
+	ASSERT_NE(NULL, image_item(self->img, KDBUS_ITEM_DUMP_REPLY));
+	kdbus_conn_close(&self->svc);
+
+	/* the caller, which is not dumped, hears its call die */
+	ASSERT_EQ(0, kdbus_recv(&self->client, 0, 0, &msg, NULL));
+	EXPECT_EQ(KDBUS_SRC_ID_KERNEL, msg->src_id);
+	EXPECT_EQ(7, msg->cookie_reply);
+	item = kdbus_msg_item(msg, KDBUS_ITEM_REPLY_DEAD);
+	EXPECT_NE(NULL, item);
+	kdbus_msg_free(&self->client, msg);
+
+	/* the restored service has the request, but owes no answer to it */
+	ASSERT_EQ(0, restore(self->ckpt, self->ep, self->img));
+	ASSERT_EQ(0, adopt(self->ep, self->img, &self->restored));
+	ASSERT_EQ(0, kdbus_recv(&self->restored, 0, 0, &msg, NULL));
+	EXPECT_EQ(7, msg->cookie);
+	kdbus_msg_free(&self->restored, msg);
+	a = (struct kdbus_send_args)KDBUS_SEND_ARGS_INIT;
+	a.cookie = 8;
+	a.cookie_reply = 7;
+	EXPECT_EQ(-EBADSLT, kdbus_send(&self->restored, self->client.id, &a));
+
+	/* the caller hears of the service's return, and of no answer */
+	while (kdbus_recv(&self->client, 0, 0, &msg, NULL) == 0) {
+		EXPECT_EQ(KDBUS_SRC_ID_KERNEL, msg->src_id);
+		EXPECT_EQ(0, msg->cookie_reply);
+		kdbus_msg_free(&self->client, msg);
+	}
+}
+
 /* a signal from @c, with an empty filter for the 64-byte bloom */
 static int send_signal(struct kdbus_conn *c, uint64_t cookie)
 {
