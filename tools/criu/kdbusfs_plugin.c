@@ -18,8 +18,14 @@
  *     its match rules, in the dump as they are: the kernel makes each
  *     reply again when the second of its two connections is restored,
  *     and adds the rules again;
- *   - dumps a bus owner's control file as the bus's name and BUS_MAKE
- *     parameters, and makes the bus again at restore;
+ *   - dumps a bus owner's control file with BUS_DUMP and makes the bus
+ *     again at restore with BUS_RESTORE: the same name, parameters, id
+ *     and id128, which the kernel lets a bus take only once the original
+ *     is gone (so after "criu dump --leave-running" a restore fails while
+ *     the original runs);
+ *   - finds a file's mount point in criu's mount namespace or in that of
+ *     the dumped tree, for a kdbusfs mount of the tree's own, which criu
+ *     mounts again as a new domain with "--enable-fs kdbusfs";
  *   - maps a restored pool through the restored connection's file
  *     (UPDATE_VMA_MAP).
  * It refuses, with one line in criu's log, what restore cannot do: a
@@ -30,17 +36,18 @@
  * used yet. criu then fails the dump and the tree runs on.
  *
  * The image of a file, kdbusfs-ID.img in criu's image directory, version
- * 2, in the host's byte order:
+ * 3, in the host's byte order:
  *   struct kdb_img, the header;
- *   dump_size bytes: the dump as KDBUS_CMD_CONN_DUMP wrote it (connection
- *     only), passed to CONN_RESTORE untouched, items unknown here too;
+ *   dump_size bytes: the dump as KDBUS_CMD_CONN_DUMP or KDBUS_CMD_BUS_DUMP
+ *     wrote it, passed to CONN_RESTORE or BUS_RESTORE untouched, items
+ *     unknown here too;
  *   the bytes of each KDBUS_ITEM_DUMP_SLICE, in the dump's order;
  *   files_size bytes: n_files records, one per file in flight, grouped by
  *     message in dump order, each message's in CONN_DUMP_FILES order: a
  *     struct kdb_img_file, name_size bytes of its name (NUL-terminated;
  *     the memfd's "/memfd:NAME (deleted)" link or the file's path), then
  *     data_size bytes of a memfd's contents, each padded to 8 bytes.
- * A bus owner's image is the header alone.
+ * A bus owner's image is the header and its dump.
  */
 
 #define _GNU_SOURCE
@@ -76,9 +83,6 @@ struct kdb_fdinfo {
 	char endpoint[256];
 	char id[32];
 	char connected[8];
-	char bus_flags[32];
-	char attach_owner[32];
-	char bloom[64];
 	char mnt_id[16];
 };
 
@@ -110,11 +114,6 @@ static void kdb_parse_fdinfo(char *text, struct kdb_fdinfo *fi)
 		kdb_take(line, v, "kdbus-id", fi->id, sizeof(fi->id));
 		kdb_take(line, v, "kdbus-connected", fi->connected,
 			 sizeof(fi->connected));
-		kdb_take(line, v, "kdbus-bus-flags", fi->bus_flags,
-			 sizeof(fi->bus_flags));
-		kdb_take(line, v, "kdbus-attach-owner", fi->attach_owner,
-			 sizeof(fi->attach_owner));
-		kdb_take(line, v, "kdbus-bloom", fi->bloom, sizeof(fi->bloom));
 		kdb_take(line, v, "mnt_id", fi->mnt_id, sizeof(fi->mnt_id));
 	}
 }
@@ -148,7 +147,7 @@ static int kdb_n_chk;
 
 /* the image of one kdbusfs file, kdbusfs-ID.img in criu's image dir */
 #define KDB_IMG_MAGIC	0x4b444249	/* "KDBI" */
-#define KDB_IMG_VERSION	2
+#define KDB_IMG_VERSION	3
 #define KDB_ROLE_CONN	1
 #define KDB_ROLE_BUS	2
 
@@ -157,10 +156,6 @@ struct kdb_img {
 	uint32_t version;
 	uint32_t role;
 	uint32_t pad;
-	uint64_t bus_flags;
-	uint64_t attach_owner;
-	uint64_t bloom_size;
-	uint64_t bloom_n_hash;
 	uint64_t dump_size;	/* bytes of dump after the header */
 	uint64_t pool_size;	/* the slices' bytes follow the dump */
 	char mount[256];	/* the kdbusfs mount point */
@@ -209,21 +204,22 @@ static int kdb_handle_vma(int fd, const struct stat *st)
 
 CR_PLUGIN_REGISTER_HOOK(CR_PLUGIN_HOOK__HANDLE_DEVICE_VMA, kdb_handle_vma)
 
-/* the mount point of mount @mnt_id, from /proc/self/mountinfo */
-static int kdb_mount_point(const char *mnt_id, char *buf, size_t size)
+/* the mount point of mount @want in the mountinfo file @path */
+static int kdb_mount_point_in(const char *path, unsigned int want, char *buf,
+			      size_t size)
 {
 	char line[4096], point[4096];
 	unsigned int id;
 	int ret = -ENOENT;
 	FILE *f;
 
-	f = fopen("/proc/self/mountinfo", "re");
+	f = fopen(path, "re");
 	if (!f)
 		return -errno;
 	while (fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "%u %*u %*s %*s %4095s", &id, point) != 2)
 			continue;
-		if (id == strtoul(mnt_id, NULL, 10)) {
+		if (id == want) {
 			ret = strlen(point) < size ? 0 : -ENAMETOOLONG;
 			if (!ret)
 				memcpy(buf, point, strlen(point) + 1);
@@ -231,6 +227,38 @@ static int kdb_mount_point(const char *mnt_id, char *buf, size_t size)
 		}
 	}
 	fclose(f);
+	return ret;
+}
+
+/*
+ * The mount point of mount @mnt_id: in criu's mount namespace or, for a
+ * mount of the dumped tree's own namespace, in that of a task that has it
+ * (mount ids are unique across namespaces; the path is the task's).
+ */
+static int kdb_mount_point(const char *mnt_id, char *buf, size_t size)
+{
+	unsigned int want = strtoul(mnt_id, NULL, 10);
+	struct dirent *de;
+	char path[300];
+	int ret;
+	DIR *d;
+
+	ret = kdb_mount_point_in("/proc/self/mountinfo", want, buf, size);
+	if (ret != -ENOENT)
+		return ret;
+	d = opendir("/proc");
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/mountinfo", de->d_name);
+		ret = kdb_mount_point_in(path, want, buf, size);
+		if (ret != -ENOENT && ret != -EACCES)
+			break;
+		ret = -ENOENT;
+	}
+	closedir(d);
 	return ret;
 }
 
@@ -656,6 +684,35 @@ static int kdb_dump_conn(int fd, int id, const char *link, struct kdb_img *img)
 	return ret;
 }
 
+/* a bus owner's control file: the bus as BUS_DUMP writes it */
+static int kdb_dump_bus(int fd, int id, const char *link, struct kdb_img *img)
+{
+	struct kdbus_cmd_dump cmd;
+	uint64_t buf[1024];
+	int chk;
+
+	chk = kdb_checkpoint_fd(fd);
+	if (chk < 0) {
+		print_on_level(KDB_LOG_ERROR,
+			       "kdbusfs: cannot dump %s (file id %#x): KDBUS_CMD_CHECKPOINT: %s\n",
+			       link, id, strerror(-chk));
+		return chk;
+	}
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.size = sizeof(cmd);
+	cmd.conn_fd = fd;
+	cmd.buffer = (uintptr_t)buf;
+	cmd.buffer_size = sizeof(buf);
+	if (ioctl(chk, KDBUS_CMD_BUS_DUMP, &cmd)) {
+		print_on_level(KDB_LOG_ERROR,
+			       "kdbusfs: cannot dump %s (file id %#x): KDBUS_CMD_BUS_DUMP: %s\n",
+			       link, id, strerror(errno));
+		return -errno;
+	}
+	img->dump_size = cmd.dump_size;
+	return kdb_write_img(id, img, buf, NULL, -1, -1, link);
+}
+
 static int kdb_dump_file(int fd, int id)
 {
 	char link[512], path[64];
@@ -712,20 +769,8 @@ static int kdb_dump_file(int fd, int id)
 	}
 
 	if (!strcmp(fi.role, "bus-owner")) {
-		unsigned long long size, n_hash;
-
 		img.role = KDB_ROLE_BUS;
-		img.bus_flags = strtoull(fi.bus_flags, NULL, 16);
-		img.attach_owner = strtoull(fi.attach_owner, NULL, 16);
-		if (sscanf(fi.bloom, "%llu %llu", &size, &n_hash) != 2) {
-			print_on_level(KDB_LOG_ERROR,
-				       "kdbusfs: cannot dump %s (file id %#x): bus %s: no kdbus-bloom in its fdinfo\n",
-				       link, id, fi.bus);
-			return -EIO;
-		}
-		img.bloom_size = size;
-		img.bloom_n_hash = n_hash;
-		ret = kdb_write_img(id, &img, NULL, NULL, -1, -1, link);
+		ret = kdb_dump_bus(fd, id, link, &img);
 	} else {
 		img.role = KDB_ROLE_CONN;
 		ret = kdb_dump_conn(fd, id, link, &img);
@@ -760,46 +805,37 @@ static int kdb_read_all(int fd, void *buf, size_t size)
 	return 0;
 }
 
-/* BUS_MAKE on MOUNT/control as the image says: the control file or -errno */
-static int kdb_bus_make(const struct kdb_img *img)
+/*
+ * BUS_RESTORE on a new MOUNT/control: the bus again, with its id, id128
+ * and creator; the control file or -errno.
+ */
+static int kdb_bus_restore(const struct kdb_img *img, const void *dump)
 {
-	struct kdbus_bloom_parameter bp;
-	uint64_t buf[256];
-	struct kdbus_cmd *cmd = (void *)buf;
-	struct kdbus_item *it;
+	struct kdbus_cmd_bus_restore cmd;
+	struct kdbus_cmd_checkpoint chk;
 	char path[512];
-	size_t len = strlen(img->bus) + 1;
-	int fd, ret;
-
-	if (len > 512)
-		return -ENAMETOOLONG;
-	memset(buf, 0, sizeof(buf));
-	cmd->flags = img->bus_flags;
-	it = cmd->items;
-	it->type = KDBUS_ITEM_BLOOM_PARAMETER;
-	it->size = KDBUS_ITEM_HEADER_SIZE + sizeof(bp);
-	bp.size = img->bloom_size;
-	bp.n_hash = img->bloom_n_hash;
-	memcpy(it->data, &bp, sizeof(bp));
-	it = (void *)((uint8_t *)it + KDBUS_ALIGN8(it->size));
-	it->type = KDBUS_ITEM_MAKE_NAME;
-	it->size = KDBUS_ITEM_HEADER_SIZE + len;
-	memcpy(it->str, img->bus, len);
-	it = (void *)((uint8_t *)it + KDBUS_ALIGN8(it->size));
-	if (img->attach_owner) {
-		it->type = KDBUS_ITEM_ATTACH_FLAGS_SEND;
-		it->size = KDBUS_ITEM_HEADER_SIZE + sizeof(uint64_t);
-		memcpy(it->data, &img->attach_owner, sizeof(uint64_t));
-		it = (void *)((uint8_t *)it + KDBUS_ALIGN8(it->size));
-	}
-	cmd->size = (uint8_t *)it - (uint8_t *)buf;
+	int fd, ret = 0;
 
 	snprintf(path, sizeof(path), "%s/control", img->mount);
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (ioctl(fd, KDBUS_CMD_BUS_MAKE, cmd)) {
+	memset(&chk, 0, sizeof(chk));
+	chk.size = sizeof(chk);
+	if (ioctl(fd, KDBUS_CMD_CHECKPOINT, &chk)) {
 		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.size = sizeof(cmd);
+	cmd.control_fd = fd;
+	cmd.dump = (uintptr_t)dump;
+	cmd.dump_size = img->dump_size;
+	if (ioctl(chk.fd, KDBUS_CMD_BUS_RESTORE, &cmd))
+		ret = -errno;
+	close(chk.fd);
+	if (ret) {
 		close(fd);
 		return ret;
 	}
@@ -1124,8 +1160,8 @@ static int kdb_restore_file(int id)
 			ret = kdb_read_all(fd, rest, size);
 	}
 	close(fd);
-	if (!ret && img.role == KDB_ROLE_BUS) {
-		ret = kdb_bus_make(&img);
+	if (!ret && img.role == KDB_ROLE_BUS && img.dump_size <= size) {
+		ret = kdb_bus_restore(&img, rest);
 	} else if (!ret && img.role == KDB_ROLE_CONN &&
 		   img.dump_size <= size &&
 		   img.files_size <= size - img.dump_size) {

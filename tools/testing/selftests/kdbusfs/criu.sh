@@ -79,6 +79,7 @@ tests=(
 	"the restarted synchronous call gets its reply"
 	"the restored client calls again and is answered"
 	"the restored tree quits"
+	"the restored bus has its id and id128 again"
 )
 
 skip_all() {
@@ -174,6 +175,7 @@ e2e() {
 			>>"$work/send2" 2>&1 || st=1
 	done
 	mkdir -p "$img"
+	grep -E '^kdbus-bus-id(128)?:' "/proc/$sid/fdinfo/3" >"$work/busid"
 	criu dump -t "$sid" -D "$img" -o dump.log -v4 -L "$plugin" \
 		>/dev/null 2>&1 || st=1
 	for _ in $(seq 50); do
@@ -194,6 +196,9 @@ e2e() {
 	grep -h '^kdbus-id:' "/proc/$sid"/fdinfo/* 2>/dev/null |
 		grep -qx "kdbus-id:	$id"
 	ok $? "${tests[28]}"
+	grep -E '^kdbus-bus-id(128)?:' "/proc/$sid/fdinfo/3" 2>/dev/null |
+		cmp -s - "$work/busid" && [ "$(wc -l <"$work/busid")" -eq 2 ]
+	says $? "${tests[50]}" "$work/busid" "$img/restore.log"
 	grep -h '^kdbus-names:' "/proc/$sid"/fdinfo/* 2>/dev/null |
 		grep -q "$name:"
 	ok $? "${tests[29]}"
