@@ -252,6 +252,7 @@ struct fz_conn {
 	unsigned int gen;
 	bool dead;
 	bool accept_fd;
+	bool monitor;		/* gets copies of messages to others */
 	bool restored;		/* by CONN_RESTORE */
 	bool lenient;		/* ... of a dump or pool not as dumped */
 	uint64_t pool_size;
@@ -674,6 +675,7 @@ static int conn_register(int fd, int bus, uint64_t id, uint64_t pool_size,
 	c->gen = fz.bus_gen[bus];
 	c->dead = false;
 	c->accept_fd = flags & KDBUS_HELLO_ACCEPT_FD;
+	c->monitor = flags & KDBUS_HELLO_MONITOR;
 	c->pool_size = pool_size;
 	c->n_offsets = 0;
 	c->pool = mmap(NULL, pool_size, PROT_READ, MAP_SHARED, fd, 0);
@@ -2148,10 +2150,13 @@ static void check_published_one(int ci, uint64_t off, uint64_t size,
 		hexdump("message", m, 64);
 		return;
 	}
-	if (m->dst_id != c->id) {
-		bad("message for %llu in the pool of %llu (slot %d of bus %d%s) at %llu+%llu",
+	/* a broadcast says so; a monitor's copy names its receiver */
+	if (m->dst_id != c->id && m->dst_id != KDBUS_DST_ID_BROADCAST &&
+	    !c->monitor) {
+		bad("message for %llu in the pool of %llu (slot %d of bus %d%s%s) at %llu+%llu",
 		    (unsigned long long)m->dst_id, (unsigned long long)c->id,
 		    ci, c->bus, c->restored ? ", restored" : "",
+		    c->accept_fd ? ", accept_fd" : "",
 		    (unsigned long long)off, (unsigned long long)size);
 		hexdump("message", m, 64);
 	}
@@ -2260,6 +2265,7 @@ static void drain(int ci)
 struct fz_saved {
 	bool used;
 	bool pool_mutated;	/* the pool copy was mutated since */
+	bool lenient;		/* of a connection restored leniently */
 	uint8_t *dump;		/* DUMP_AREA bytes */
 	uint64_t size;
 	uint8_t *pool;
@@ -2526,6 +2532,8 @@ static void save_conn_dump(struct fz_saved *s, int ci, const uint8_t *d,
 	s->conn = ci;
 	s->id = c->id;
 	s->pool_mutated = false;
+	/* what user space wrote stays user space's in dumps of it */
+	s->lenient = c->lenient;
 	s->used = true;
 	while (dump_walk(s->dump, size, &pos, &item)) {
 		dm = (const void *)item->data;
@@ -2986,7 +2994,7 @@ static void build_restore(struct builder *b)
 	if (!s->used || chance(10))
 		s = NULL;
 	rs.s = s;
-	rs.mutated = s && s->pool_mutated;
+	rs.mutated = s && (s->pool_mutated || s->lenient);
 
 	b->fixed = sizeof(*r);
 	b->len = sizeof(*r);
@@ -3025,10 +3033,15 @@ static void build_restore(struct builder *b)
 	r->dump_size = pick_size(len, KDBUS_ITEM_SIZE(sizeof(*dc)));
 	last_dump = fz.dump_area;
 	last_dump_len = len;
-	if (mutate(10))
+	if (mutate(10)) {
 		r->pool_size = pick_u64();
-	if (mutate(10))
+		rs.mutated = true;
+	}
+	/* the pool read from elsewhere: its slices hold anything */
+	if (mutate(10)) {
 		r->pool = pick_data_ptr(r->pool_size);
+		rs.mutated = true;
+	}
 
 	/* the files of its queued messages */
 	for (i = 0; s && i < s->n_msgs; i++) {
