@@ -287,8 +287,9 @@ static int kdbus_restore_matches(struct kdbus_conn *conn,
  * Replies expected between the connection and a peer on the bus now: the
  * second of the two to be restored makes each one again, so a call within
  * a restored tree completes. A peer that is gone, or not back yet, is
- * skipped; so is one that was not restored itself: the connection's
- * going away told it already (REPLY_DEAD), and its call is over.
+ * skipped. So is a caller that was not restored itself: the connection's
+ * going away told it already (REPLY_DEAD), and its call is over. A callee
+ * that was not restored was told nothing: its answer is still awaited.
  */
 static int kdbus_restore_replies(struct kdbus_conn *conn,
 				 const struct kdbus_conn_image *img)
@@ -305,7 +306,7 @@ static int kdbus_restore_replies(struct kdbus_conn *conn,
 		peer = kdbus_bus_find_conn_by_id(conn->bus, dr->peer_id);
 		if (!peer)
 			continue;
-		if (!peer->restored) {
+		if ((dr->flags & KDBUS_DUMP_REPLY_OWED) && !peer->restored) {
 			kdbus_conn_unref(peer);
 			continue;
 		}

@@ -642,6 +642,41 @@ TEST_F(rst, a_call_from_outside_the_restored_tree_stays_dead)
 	}
 }
 
+TEST_F(rst, a_call_to_outside_the_restored_tree_is_answered)
+{
+	struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
+	struct kdbus_msg *msg;
+	uint64_t id = self->svc.id;
+
+	a.flags = KDBUS_MSG_EXPECT_REPLY;
+	a.cookie = 9;
+	a.timeout_ns = kdbus_now_ns() + 60ULL * 1000 * 1000 * 1000;
+	ASSERT_EQ(0, kdbus_send(&self->svc, self->client.id, &a));
+	ASSERT_EQ(0, image_take(self->ckpt, &self->svc, self->img));
+	kdbus_conn_close(&self->svc);
+	ASSERT_EQ(0, restore(self->ckpt, self->ep, self->img));
+	ASSERT_EQ(0, adopt(self->ep, self->img, &self->restored));
+
+	/* the callee, not dumped, was told nothing and answers */
+	do {
+		ASSERT_EQ(0, kdbus_recv(&self->client, 0, 0, &msg, NULL));
+		if (msg->src_id != KDBUS_SRC_ID_KERNEL)
+			break;
+		kdbus_msg_free(&self->client, msg);
+	} while (1);
+	EXPECT_EQ(id, msg->src_id);
+	EXPECT_EQ(9, msg->cookie);
+	kdbus_msg_free(&self->client, msg);
+	a = (struct kdbus_send_args)KDBUS_SEND_ARGS_INIT;
+	a.cookie = 10;
+	a.cookie_reply = 9;
+	ASSERT_EQ(0, kdbus_send(&self->client, id, &a));
+	ASSERT_EQ(0, kdbus_recv(&self->restored, 0, 0, &msg, NULL));
+	EXPECT_EQ(self->client.id, msg->src_id);
+	EXPECT_EQ(9, msg->cookie_reply);
+	kdbus_msg_free(&self->restored, msg);
+}
+
 /* a signal from @c, with an empty filter for the 64-byte bloom */
 static int send_signal(struct kdbus_conn *c, uint64_t cookie)
 {
