@@ -597,6 +597,14 @@ static int kdbus_restore_parse(struct kdbus_conn_image *img, const void *buf,
 	return 0;
 }
 
+/* a copy of the dump at user address @addr: its size a multiple of 8 */
+static void *kdbus_ckpt_copy_dump(u64 addr, u64 size, u64 max)
+{
+	if (!size || size > max || !IS_ALIGNED(size, 8))
+		return ERR_PTR(-EINVAL);
+	return vmemdup_user(u64_to_user_ptr(addr), size);
+}
+
 /* KDBUS_CMD_CONN_RESTORE */
 static int kdbus_ckpt_restore(struct kdbus_checkpoint *ckpt, void __user *argp)
 {
@@ -620,12 +628,8 @@ static int kdbus_ckpt_restore(struct kdbus_checkpoint *ckpt, void __user *argp)
 	if (ret != 0)
 		return min(ret, 0);
 
-	if (!cmd->dump_size || cmd->dump_size > KDBUS_DUMP_MAX_SIZE ||
-	    !IS_ALIGNED(cmd->dump_size, 8)) {
-		ret = -EINVAL;
-		goto exit;
-	}
-	buf = vmemdup_user(u64_to_user_ptr(cmd->dump), cmd->dump_size);
+	buf = kdbus_ckpt_copy_dump(cmd->dump, cmd->dump_size,
+				   KDBUS_DUMP_MAX_SIZE);
 	if (IS_ERR(buf)) {
 		ret = PTR_ERR(buf);
 		buf = NULL;
@@ -923,12 +927,8 @@ static int kdbus_ckpt_bus_restore(struct kdbus_checkpoint *ckpt,
 	if (ret != 0)
 		return min(ret, 0);
 
-	if (!cmd->dump_size || cmd->dump_size > KDBUS_BUS_DUMP_MAX_SIZE ||
-	    !IS_ALIGNED(cmd->dump_size, 8)) {
-		ret = -EINVAL;
-		goto exit;
-	}
-	buf = memdup_user(u64_to_user_ptr(cmd->dump), cmd->dump_size);
+	buf = kdbus_ckpt_copy_dump(cmd->dump, cmd->dump_size,
+				   KDBUS_BUS_DUMP_MAX_SIZE);
 	if (IS_ERR(buf)) {
 		ret = PTR_ERR(buf);
 		buf = NULL;
@@ -951,7 +951,7 @@ static int kdbus_ckpt_bus_restore(struct kdbus_checkpoint *ckpt,
 					       &ckpt->view, &spec);
 	put_cred(spec.cred);
 exit:
-	kfree(buf);
+	kvfree(buf);
 	return kdbus_args_clear(&args, ret);
 }
 

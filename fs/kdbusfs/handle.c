@@ -412,40 +412,49 @@ exit:
 }
 
 /*
- * The unused file @file, of a node of @type in @domain, locked, for a
- * restore to give it its role; or ERR_PTR: -EBADF (no kdbusfs file),
- * -EBADFD (another kind of file, or one with a role), -EXDEV (another
- * domain), -ESHUTDOWN.
+ * The unused file of descriptor @fd, of a node of @type in @domain, locked,
+ * for a restore to give it its role; @f holds the file until the caller's
+ * fdput(). Or ERR_PTR: -EBADF (no kdbusfs file), -EBADFD (another kind
+ * of file, or one with a role), -EXDEV (another domain), -ESHUTDOWN.
  */
-static struct kdbus_handle *kdbus_handle_lock_unused(struct file *file,
-						     unsigned int type,
-						     struct kdbus_domain *domain)
+static struct kdbus_handle *kdbus_handle_lock_unused(u64 fd, unsigned int type,
+						     struct kdbus_domain *domain,
+						     struct fd *f)
 {
 	struct kdbus_handle *handle;
 	struct kdbus_domain *d;
+	int ret;
 
-	if (file->f_op != &kdbus_handle_ops)
+	if (fd > INT_MAX)
 		return ERR_PTR(-EBADF);
-	handle = file->private_data;
+	*f = fdget(fd);
+	if (!fd_file(*f))
+		return ERR_PTR(-EBADF);
+	ret = -EBADF;
+	if (fd_file(*f)->f_op != &kdbus_handle_ops)
+		goto error;
+	handle = fd_file(*f)->private_data;
+	ret = -EBADFD;
 	if (handle->node->type != type)
-		return ERR_PTR(-EBADFD);
+		goto error;
 	if (type == KDBUS_NODE_DOMAIN)
 		d = container_of(handle->node, struct kdbus_domain, node);
 	else
 		d = container_of(handle->node, struct kdbus_ep, node)->bus->domain;
+	ret = -EXDEV;
 	if (d != domain)
-		return ERR_PTR(-EXDEV);
+		goto error;
 
 	mutex_lock(&handle->lock);
-	if (handle->type != KDBUS_HANDLE_NONE) {
-		mutex_unlock(&handle->lock);
-		return ERR_PTR(-EBADFD);
-	}
-	if (!kdbus_node_is_active(handle->node)) {
-		mutex_unlock(&handle->lock);
-		return ERR_PTR(-ESHUTDOWN);
-	}
-	return handle;
+	ret = -EBADFD;
+	if (handle->type == KDBUS_HANDLE_NONE)
+		ret = kdbus_node_is_active(handle->node) ? 0 : -ESHUTDOWN;
+	if (ret == 0)
+		return handle;
+	mutex_unlock(&handle->lock);
+error:
+	fdput(*f);
+	return ERR_PTR(ret);
 }
 
 /**
@@ -468,23 +477,15 @@ int kdbus_handle_restore(u64 fd, struct kdbus_domain *domain,
 {
 	struct kdbus_handle *handle;
 	struct kdbus_conn *conn;
-	struct kdbus_ep *ep;
 	struct fd f;
 	int ret = 0;
 
-	if (fd > INT_MAX)
-		return -EBADF;
-	f = fdget(fd);
-	if (!fd_file(f))
-		return -EBADF;
-	handle = kdbus_handle_lock_unused(fd_file(f), KDBUS_NODE_ENDPOINT,
-					  domain);
-	if (IS_ERR(handle)) {
-		ret = PTR_ERR(handle);
-		goto exit;
-	}
-	ep = container_of(handle->node, struct kdbus_ep, node);
-	conn = kdbus_conn_restore(ep, handle->privileged, view, img);
+	handle = kdbus_handle_lock_unused(fd, KDBUS_NODE_ENDPOINT, domain, &f);
+	if (IS_ERR(handle))
+		return PTR_ERR(handle);
+	conn = kdbus_conn_restore(container_of(handle->node, struct kdbus_ep,
+					       node),
+				  handle->privileged, view, img);
 	if (IS_ERR(conn)) {
 		ret = PTR_ERR(conn);
 	} else {
@@ -493,7 +494,6 @@ int kdbus_handle_restore(u64 fd, struct kdbus_domain *domain,
 		smp_store_release(&handle->type, KDBUS_HANDLE_CONNECTED);
 	}
 	mutex_unlock(&handle->lock);
-exit:
 	fdput(f);
 	return ret;
 }
@@ -518,17 +518,9 @@ int kdbus_handle_bus_restore(u64 fd, struct kdbus_domain *domain,
 	struct fd f;
 	int ret = 0;
 
-	if (fd > INT_MAX)
-		return -EBADF;
-	f = fdget(fd);
-	if (!fd_file(f))
-		return -EBADF;
-	handle = kdbus_handle_lock_unused(fd_file(f), KDBUS_NODE_DOMAIN,
-					  domain);
-	if (IS_ERR(handle)) {
-		ret = PTR_ERR(handle);
-		goto exit;
-	}
+	handle = kdbus_handle_lock_unused(fd, KDBUS_NODE_DOMAIN, domain, &f);
+	if (IS_ERR(handle))
+		return PTR_ERR(handle);
 	bus = kdbus_bus_make(domain, fd_file(f), view, spec);
 	if (IS_ERR(bus)) {
 		ret = PTR_ERR(bus);
@@ -538,7 +530,6 @@ int kdbus_handle_bus_restore(u64 fd, struct kdbus_domain *domain,
 		smp_store_release(&handle->type, KDBUS_HANDLE_BUS_OWNER);
 	}
 	mutex_unlock(&handle->lock);
-exit:
 	fdput(f);
 	return ret;
 }
