@@ -322,7 +322,7 @@ static uint64_t cmd_errno_hist[KDBUS_DOC_N_CMDS + 1][256];
 /* successes of each, KDBUS_FLAG_NEGOTIATE not counted */
 static uint64_t cmd_ok[KDBUS_DOC_N_CMDS + 1];
 static uint64_t n_conn_cycles, n_bus_cycles, n_adopted;
-static uint64_t n_restored, n_restored_strict, n_restored_msgs;
+static uint64_t n_restored, n_restored_strict, n_restored_msgs, n_names;
 static uint64_t progress;
 /* what else the reproducing command line needs */
 static const char *repro_args = "";
@@ -2590,6 +2590,7 @@ static void ckpt_conn_cycle(void)
 		snprintf(buf, sizeof(buf), "org.fuzz.ckpt%u",
 			 (unsigned int)which);
 		ret = kdbus_name_acquire(&kc, buf, nflags, NULL);
+		n_names += !ret;
 		if (ret && !documented(KDBUS_CMD_NAME_ACQUIRE, -ret))
 			bad("NAME_ACQUIRE of %s failed with %s", buf,
 			    kdbus_errno_name(-ret));
@@ -4663,8 +4664,8 @@ int main(int argc, char **argv)
 		printf("%s%s:%llu", i ? "," : "", i < KDBUS_DOC_N_CMDS ?
 		       kdbus_doc_errnos[i].name : "other",
 		       (unsigned long long)cmd_ok[i]);
-	printf("} checkpoint_cycles: conn=%llu bus=%llu buses_restored_in_place=%llu",
-	       (unsigned long long)n_conn_cycles,
+	printf("} checkpoint_cycles: conn=%llu (names=%llu) bus=%llu buses_restored_in_place=%llu",
+	       (unsigned long long)n_conn_cycles, (unsigned long long)n_names,
 	       (unsigned long long)n_bus_cycles,
 	       (unsigned long long)n_adopted);
 	printf(" conns_restored=%llu as_dumped=%llu their_msgs_checked=%llu\n",
