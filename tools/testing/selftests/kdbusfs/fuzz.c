@@ -3475,37 +3475,6 @@ static void ckpt_result(const struct pick *p, struct op *op, int err)
 	}
 }
 
-/*
- * Known kernel bugs, stepped around: counted, and reported at the end.
- *
- * BUS_RESTORE of a dump whose KDBUS_ITEM_MAKE_NAME is longer than 63
- * characters fails with ENAMETOOLONG (kdbus_item_validate_name(), called
- * by kdbus_bus_restore_parse()), which the BUS_RESTORE table of
- * Documentation/filesystems/kdbusfs.rst does not list; found with
- * fuzz -s 21 --kcov on the debug kernel, a bit flipped in the size of the
- * name item of a bus's dump.
- */
-static uint64_t n_bug_bus_restore_nametoolong;
-
-static bool known_bug(const struct op *op, int err)
-{
-	const struct kdbus_cmd_bus_restore *br = (const void *)op->b.buf;
-	const struct kdbus_item *item;
-	const uint8_t *d;
-	uint64_t pos = 0;
-
-	if (op->cmd != KDBUS_CMD_BUS_RESTORE || err != ENAMETOOLONG)
-		return false;
-	d = in_dump_area(br->dump, br->dump_size);
-	while (d && dump_walk(d, br->dump_size, &pos, &item))
-		if (item->type == KDBUS_ITEM_MAKE_NAME &&
-		    item->size > KDBUS_ITEM_HEADER_SIZE + 63 + 1) {
-			n_bug_bus_restore_nametoolong++;
-			return true;
-		}
-	return false;
-}
-
 static bool any_frozen(void)
 {
 	int k;
@@ -3797,6 +3766,16 @@ static void do_ioctl(void)
 		build_simple(&op.b, sizeof(struct kdbus_cmd), 0x7f);
 		break;
 	}
+	/* a restore's builder may have reopened the file picked */
+	if (p.kind == K_ENDPOINT || p.kind == K_CONTROL) {
+		p.fd = p.kind == K_ENDPOINT ? fz.ep[p.idx].fd :
+		       fz.spare[p.idx].fd;
+		if (p.fd < 0) {
+			p.fd = CLOSED_FD;
+			p.kind = K_CLOSED;
+			cur.kind = kind_name[p.kind];
+		}
+	}
 	finish(&op.b);
 	op.flags = op.b.buf[1];
 	op.user = place(&op.b, fz.cmd_area, CMD_AREA, &op.addr);
@@ -3862,7 +3841,7 @@ static void do_ioctl(void)
 		bad("%s where %s was due", kdbus_errno_name(err),
 		    kdbus_errno_name(want));
 		dump_last();
-	} else if (!documented(op.cmd, err) && !known_bug(&op, err)) {
+	} else if (!documented(op.cmd, err)) {
 		bad("errno %s is not documented for %s", kdbus_errno_name(err),
 		    cmd_name(op.cmd));
 		dump_last();
@@ -4672,9 +4651,6 @@ int main(int argc, char **argv)
 	       (unsigned long long)n_restored,
 	       (unsigned long long)n_restored_strict,
 	       (unsigned long long)n_restored_msgs);
-	if (n_bug_bus_restore_nametoolong)
-		printf("fuzz: known kernel bug: BUS_RESTORE ENAMETOOLONG x%llu\n",
-		       (unsigned long long)n_bug_bus_restore_nametoolong);
 	if (kcov_mode != KC_OFF)
 		kcov_report("");
 	printf("fuzz: iterations=%llu seed=%llu errors_by_errno={",
