@@ -335,8 +335,8 @@ static int kdbus_restore_replies(struct kdbus_conn *conn,
  *		were read in
  * @img:	the checked dump
  *
- * As HELLO, but with the dumped id, identity, pool contents, queue,
- * match rules and names. The connection is privileged only as dumped and
+ * As HELLO, but with the dumped id, identity, pool contents, queue, count
+ * of lost messages, match rules and names. The connection is privileged only as dumped and
  * only if the endpoint file's opener was. The id must be free on the bus;
  * ids handed out later are above it.
  *
@@ -389,6 +389,8 @@ struct kdbus_conn *kdbus_conn_restore(struct kdbus_ep *ep, bool privileged,
 		return conn;
 	conn->privileged = dc->privileged && privileged;
 	conn->restored = true;
+	/* RECV reports them, as it would have */
+	conn->lost = dc->lost;
 
 	ret = kdbus_conn_charge(conn);
 	if (ret < 0)

@@ -283,6 +283,38 @@ TEST_F(rst, the_restored_identity_is_the_dumped_one)
 	free(again);
 }
 
+TEST_F(rst, messages_lost_before_the_dump_are_reported_after_it)
+{
+	struct kdbus_notify_id_change ic = { .id = KDBUS_MATCH_ID_ANY };
+	struct kdbus_conn late = { .fd = -1 };
+	struct kdbus_cmd_recv r;
+	struct kdbus_cmd_buf b;
+	struct kdbus_msg *msg;
+
+	/* frozen by a first dump, the service loses a newcomer's ID_ADD */
+	kdbus_match_init(&b, 0, 1);
+	kdbus_cmd_add(&b, KDBUS_ITEM_ID_ADD, &ic, sizeof(ic));
+	kdbus_cmd_finish(&b);
+	ASSERT_EQ(0, kdbus_ioctl(self->svc.fd, KDBUS_CMD_MATCH_ADD, b.data));
+	ASSERT_EQ(0, image_take(self->ckpt, &self->svc, self->img));
+	ASSERT_EQ(0, kdbus_hello(self->bus.ep, 0, KDBUS_TEST_POOL_SIZE,
+				 &late));
+	munmap(self->img->pool, self->img->pool_size);
+	ASSERT_EQ(0, image_take(self->ckpt, &self->svc, self->img));
+	ASSERT_EQ(1, image_conn(self->img)->lost);
+	kdbus_conn_close(&self->svc);
+
+	ASSERT_EQ(0, restore(self->ckpt, self->ep, self->img));
+	ASSERT_EQ(0, adopt(self->ep, self->img, &self->restored));
+	ASSERT_EQ(0, send_text(&self->client, image_conn(self->img)->id, 5, 0,
+			       "after"));
+	ASSERT_EQ(0, kdbus_recv(&self->restored, 0, 0, &msg, &r));
+	EXPECT_TRUE(r.return_flags & KDBUS_RECV_RETURN_DROPPED_MSGS);
+	EXPECT_EQ(1, r.dropped_msgs);
+	kdbus_msg_free(&self->restored, msg);
+	kdbus_conn_close(&late);
+}
+
 TEST_F(rst, an_id_that_is_in_use_is_refused)
 {
 	ASSERT_EQ(0, image_take(self->ckpt, &self->svc, self->img));
