@@ -25,7 +25,12 @@
  *     the original runs);
  *   - finds a file's mount point in criu's mount namespace or in that of
  *     the dumped tree, for a kdbusfs mount of the tree's own, which criu
- *     mounts again as a new domain with "--enable-fs kdbusfs";
+ *     mounts again as a new domain with "--enable-fs kdbusfs"; for such a
+ *     tree it opens the checkpoint file from a helper in the tree's
+ *     namespaces, so that the dump's ids and pids are those the restore
+ *     sees from inside, and it reads its images in criu's process before
+ *     the restored tasks, whose root may be an unprivileged user outside,
+ *     open their files;
  *   - maps a restored pool through the restored connection's file
  *     (UPDATE_VMA_MAP).
  * It refuses, with one line in criu's log, what restore cannot do: a
@@ -63,7 +68,11 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sched.h>
+#include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -230,6 +239,29 @@ static int kdb_mount_point_in(const char *path, unsigned int want, char *buf,
 	return ret;
 }
 
+/* the task the last mount point was found in, 0 for criu's namespace */
+static pid_t kdb_view_pid;
+
+/* whether task @pid is ptraced by this process (criu seizes the tree) */
+static bool kdb_traced_by_us(const char *pid)
+{
+	char path[300], line[256];
+	bool ret = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%s/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "TracerPid:", 10)) {
+			ret = atoi(line + 10) == getpid();
+			break;
+		}
+	fclose(f);
+	return ret;
+}
+
 /*
  * The mount point of mount @mnt_id: in criu's mount namespace or, for a
  * mount of the dumped tree's own namespace, in that of a task that has it
@@ -239,26 +271,165 @@ static int kdb_mount_point(const char *mnt_id, char *buf, size_t size)
 {
 	unsigned int want = strtoul(mnt_id, NULL, 10);
 	struct dirent *de;
-	char path[300];
+	char path[300], *found;
 	int ret;
 	DIR *d;
 
+	kdb_view_pid = 0;
 	ret = kdb_mount_point_in("/proc/self/mountinfo", want, buf, size);
 	if (ret != -ENOENT)
 		return ret;
+	found = malloc(size);
+	if (!found)
+		return -ENOMEM;
 	d = opendir("/proc");
-	if (!d)
+	if (!d) {
+		free(found);
 		return -errno;
+	}
 	while ((de = readdir(d))) {
 		if (de->d_name[0] < '1' || de->d_name[0] > '9')
 			continue;
 		snprintf(path, sizeof(path), "/proc/%s/mountinfo", de->d_name);
 		ret = kdb_mount_point_in(path, want, buf, size);
-		if (ret != -ENOENT && ret != -EACCES)
+		if (!ret) {
+			/* a task of the dumped tree: seized by criu (us) */
+			if (kdb_traced_by_us(de->d_name)) {
+				memcpy(found, buf, size);
+				kdb_view_pid = atoi(de->d_name);
+				break;
+			}
+			if (!kdb_view_pid) {
+				memcpy(found, buf, size);
+				kdb_view_pid = atoi(de->d_name);
+			}
+		} else if (ret != -ENOENT && ret != -EACCES) {
 			break;
+		}
 		ret = -ENOENT;
 	}
 	closedir(d);
+	if (kdb_view_pid) {
+		memcpy(buf, found, size);
+		ret = 0;
+	}
+	free(found);
+	return ret;
+}
+
+/*
+ * KDBUS_CMD_CHECKPOINT on @fd made by a grandchild in the namespaces of
+ * task @pid (user last, then forked into its pid namespace): the
+ * checkpoint file's view, which the ids and pids of every dump go by, is
+ * then the dumped tree's own, the view its restore has from inside.  The
+ * checkpoint fd or -errno.  SIGCHLD stays blocked (and the helper's is
+ * taken back) so that compel's handler does not see the helper die.
+ */
+static int kdb_checkpoint_in_ns(int fd, pid_t pid)
+{
+	static const char *const nss[] = { "cgroup", "pid", "mnt", "user" };
+	int nsfd[4] = { -1, -1, -1, -1 }, sk[2], st, i, ret = 0, got = -1;
+	char path[64], cbuf[CMSG_SPACE(sizeof(int))];
+	struct timespec zero = { 0, 0 };
+	struct stat a, b;
+	sigset_t set, old;
+	struct iovec iov;
+	struct msghdr mh;
+	pid_t c;
+
+	for (i = 0; i < 4 && !ret; i++) {
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", pid, nss[i]);
+		if (stat(path, &a))
+			ret = -errno;
+		snprintf(path, sizeof(path), "/proc/self/ns/%s", nss[i]);
+		if (!ret && stat(path, &b))
+			ret = -errno;
+		if (ret || a.st_ino == b.st_ino)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", pid, nss[i]);
+		nsfd[i] = open(path, O_RDONLY | O_CLOEXEC);
+		if (nsfd[i] < 0)
+			ret = -errno;
+	}
+	if (!ret && socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sk))
+		ret = -errno;
+	if (ret)
+		goto out;
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	c = fork();
+	if (c == 0) {
+		struct kdbus_cmd_checkpoint cmd;
+		pid_t g;
+
+		for (i = 0; i < 4; i++)
+			if (nsfd[i] >= 0 && setns(nsfd[i], 0))
+				_exit(10 + i);
+		g = fork();
+		if (g < 0)
+			_exit(20);
+		if (g > 0)
+			_exit(waitpid(g, &st, 0) == g && WIFEXITED(st) ?
+			      WEXITSTATUS(st) : 21);
+		memset(&cmd, 0, sizeof(cmd));
+		cmd.size = sizeof(cmd);
+		ret = ioctl(fd, KDBUS_CMD_CHECKPOINT, &cmd) ? -errno : 0;
+		memset(&mh, 0, sizeof(mh));
+		iov.iov_base = &ret;
+		iov.iov_len = sizeof(ret);
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		if (!ret) {
+			struct cmsghdr *cm;
+
+			mh.msg_control = cbuf;
+			mh.msg_controllen = sizeof(cbuf);
+			cm = CMSG_FIRSTHDR(&mh);
+			cm->cmsg_level = SOL_SOCKET;
+			cm->cmsg_type = SCM_RIGHTS;
+			cm->cmsg_len = CMSG_LEN(sizeof(int));
+			memcpy(CMSG_DATA(cm), &cmd.fd, sizeof(int));
+		}
+		_exit(sendmsg(sk[1], &mh, 0) < 0 ? 22 : 0);
+	}
+	close(sk[1]);
+	if (c < 0) {
+		ret = -errno;
+	} else {
+		memset(&mh, 0, sizeof(mh));
+		iov.iov_base = &ret;
+		iov.iov_len = sizeof(ret);
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		mh.msg_control = cbuf;
+		mh.msg_controllen = sizeof(cbuf);
+		while (waitpid(c, &st, __WALL) < 0 && errno == EINTR)
+			;
+		if (recvmsg(sk[0], &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) !=
+		    sizeof(ret)) {
+			ret = WIFEXITED(st) && WEXITSTATUS(st) ? -ECHILD : -EIO;
+			print_on_level(KDB_LOG_ERROR,
+				       "kdbusfs: checkpoint helper in the namespaces of %d failed (status %#x)\n",
+				       pid, st);
+		} else if (!ret) {
+			struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+
+			if (cm && cm->cmsg_type == SCM_RIGHTS)
+				memcpy(&got, CMSG_DATA(cm), sizeof(int));
+			ret = got >= 0 ? got : -EIO;
+		}
+		print_on_level(KDB_LOG_INFO,
+			       "kdbusfs: KDBUS_CMD_CHECKPOINT in the namespaces of task %d: %d\n",
+			       pid, ret);
+		sigtimedwait(&set, NULL, &zero);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	close(sk[0]);
+out:
+	for (i = 0; i < 4; i++)
+		if (nsfd[i] >= 0)
+			close(nsfd[i]);
 	return ret;
 }
 
@@ -278,8 +449,15 @@ static int kdb_checkpoint_fd(int fd)
 		return -EMFILE;
 	memset(&cmd, 0, sizeof(cmd));
 	cmd.size = sizeof(cmd);
-	if (ioctl(fd, KDBUS_CMD_CHECKPOINT, &cmd))
+	if (kdb_view_pid > 0) {
+		int r = kdb_checkpoint_in_ns(fd, kdb_view_pid);
+
+		if (r < 0)
+			return r;
+		cmd.fd = r;
+	} else if (ioctl(fd, KDBUS_CMD_CHECKPOINT, &cmd)) {
 		return -errno;
+	}
 	kdb_chk[kdb_n_chk].dev = st.st_dev;
 	kdb_chk[kdb_n_chk].fd = cmd.fd;
 	kdb_n_chk++;
@@ -992,6 +1170,88 @@ static int kdb_files_make(struct kdb_files *fl, const uint8_t *p,
 }
 
 /*
+ * The images, read at restore in criu's own process (kdb_init()): a
+ * restored task in a user namespace of its own opens its files as its
+ * root, an unprivileged uid outside, which cannot read criu's 0600 images.
+ */
+struct kdb_pre {
+	char name[64];
+	void *data;
+	size_t size;
+};
+
+static struct kdb_pre *kdb_pre;
+static int kdb_n_pre;
+
+static void kdb_preload(void)
+{
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int dfd, fd;
+
+	dfd = openat(criu_get_image_dir(), ".", O_RDONLY | O_DIRECTORY |
+		     O_CLOEXEC);
+	if (dfd < 0)
+		return;
+	d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		struct kdb_pre *np, *e;
+
+		if (strncmp(de->d_name, "kdbusfs-", 8) ||
+		    strlen(de->d_name) >= sizeof(e->name))
+			continue;
+		fd = openat(dirfd(d), de->d_name, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		np = realloc(kdb_pre, (kdb_n_pre + 1) * sizeof(*np));
+		if (!np || fstat(fd, &st)) {
+			if (np)
+				kdb_pre = np;
+			close(fd);
+			continue;
+		}
+		kdb_pre = np;
+		e = &kdb_pre[kdb_n_pre];
+		snprintf(e->name, sizeof(e->name), "%s", de->d_name);
+		e->size = st.st_size;
+		e->data = malloc(e->size + 1);
+		if (e->data && !kdb_read_all(fd, e->data, e->size))
+			kdb_n_pre++;
+		else
+			free(e->data);
+		close(fd);
+	}
+	closedir(d);
+}
+
+/* image @name for reading: a memfd of its preloaded bytes, or the file */
+static int kdb_open_img(const char *name)
+{
+	int i, fd;
+
+	for (i = 0; i < kdb_n_pre; i++) {
+		if (strcmp(kdb_pre[i].name, name))
+			continue;
+		fd = memfd_create("kdbusfs-img", MFD_CLOEXEC);
+		if (fd < 0)
+			return -1;
+		if (write(fd, kdb_pre[i].data, kdb_pre[i].size) !=
+		    (ssize_t)kdb_pre[i].size || lseek(fd, 0, SEEK_SET)) {
+			close(fd);
+			errno = EIO;
+			return -1;
+		}
+		return fd;
+	}
+	return openat(criu_get_image_dir(), name, O_RDONLY | O_CLOEXEC);
+}
+
+/*
  * Whether the image directory holds the image of @img's bus's owner:
  * criu restores the files of each task in that task, all tasks at once
  * (criu/files.c:prepare_fds() in each task's CR_STATE_RESTORE), so the
@@ -1017,7 +1277,7 @@ static bool kdb_bus_owner_dumped(const struct kdb_img *img)
 	while (!found && (de = readdir(d))) {
 		if (strncmp(de->d_name, "kdbusfs-", 8))
 			continue;
-		fd = openat(dirfd(d), de->d_name, O_RDONLY | O_CLOEXEC);
+		fd = kdb_open_img(de->d_name);
 		if (fd < 0)
 			continue;
 		if (!kdb_read_all(fd, &b, sizeof(b)) &&
@@ -1137,7 +1397,7 @@ static int kdb_restore_file(int id)
 	int fd, ret;
 
 	snprintf(name, sizeof(name), "kdbusfs-%d.img", id);
-	fd = openat(criu_get_image_dir(), name, O_RDONLY | O_CLOEXEC);
+	fd = kdb_open_img(name);
 	if (fd < 0)
 		return errno == ENOENT ? -ENOTSUP : -errno;
 	ret = fstat(fd, &st) ? -errno : 0;
@@ -1249,6 +1509,8 @@ static int kdb_init(int stage)
 {
 	print_on_level(KDB_LOG_INFO, "kdbusfs: plugin loaded (stage %d)\n",
 		       stage);
+	if (stage == CR_PLUGIN_STAGE__RESTORE)
+		kdb_preload();
 	return 0;
 }
 

@@ -80,6 +80,13 @@ tests=(
 	"the restored client calls again and is answered"
 	"the restored tree quits"
 	"the restored bus has its id and id128 again"
+	"container: uid 1000 outside, root inside its own user, mount and pid namespaces, with its own kdbusfs mount, bus and connection"
+	"criu dump of the container, the plugin checkpointing in its namespaces"
+	"criu restore of the container, --root and external mounts"
+	"the restored container maps 0 to 1000 in a user namespace of its own"
+	"its kdbusfs mount is back, a domain of its user namespace"
+	"its bus is back with its id and id128, its connection with its id and name"
+	"a call from inside the restored container is answered"
 )
 
 skip_all() {
@@ -381,6 +388,109 @@ e2e_tree() {
 	ok $? "${tests[49]}"
 }
 
+# container: an unprivileged container (uid 1000 outside, its own user,
+# mount and pid namespaces) on a tmpfs root with non-recursive binds of
+# /usr, /etc and the checkout, its own proc, /tmp and kdbusfs mount, and
+# the service in it; dumped with --enable-fs kdbusfs and external binds,
+# restored with --root on a skeleton of that root (criu 3.17.1 binds
+# --root without MS_REC, which a locked tree with submounts refuses).
+container() {
+	local d c r cimg out pid p pid2 cfd st own t0=${#tests[@]}
+	# the container's user reaches these: a directory it may enter
+	d=$(mktemp -d /tmp/kdbus-ctr.XXXXXX)
+	chmod 755 "$d"
+	c=$d/root
+	r=$d/skeleton
+	cimg=$work/ctr.img
+	out=$d/out
+	t0=$((t0 - 7))
+	mkdir -m 755 "$c" "$r"
+	cat >"$d/ctr.sh" <<-EOF
+	set -e
+	mount -t tmpfs -o size=1m,mode=755 ctr-root "$c"
+	mkdir -p "$c/usr" "$c/etc" "$c/proc" "$c/tmp" "$c/old" "$c$top"
+	for l in bin lib lib64 sbin; do ln -s "usr/\$l" "$c/\$l"; done
+	for m in /usr /etc "$top"; do mount --bind "\$m" "$c\$m"; done
+	mount -t proc proc "$c/proc"
+	cd "$c"; pivot_root . old; cd /; umount -l /old; rmdir /old
+	mount -t tmpfs -o size=1m,mode=755 tmp /tmp
+	mkdir -m 777 /tmp/kd; : >/tmp/in
+	mount -t kdbusfs none /tmp/kd
+	exec setsid "$svcbin" serve /tmp/kd 0-ctr org.example.Ctr \
+		</tmp/in >/tmp/svc.out 2>&1
+	EOF
+	setpriv --reuid 1000 --regid 1000 --clear-groups \
+		unshare -U -r -m -p -f --propagation private \
+		bash "$d/ctr.sh" </dev/null >"$out" 2>&1 &
+	pid=
+	for _ in $(seq 100); do
+		for p in $(pgrep -f "$svcbin serve /tmp/kd"); do
+			[ "$(readlink "/proc/$p/exe")" = "$svcbin" ] && pid=$p
+		done
+		[ -n "$pid" ] &&
+			grep -qx 'ready 1' "/proc/$pid/root/tmp/svc.out" 2>/dev/null &&
+			break
+		sleep 0.1
+	done
+	[ -n "$pid" ] && grep -Eq '^ *0 +1000 +1$' "/proc/$pid/uid_map" &&
+		grep -q ' - kdbusfs ' "/proc/$pid/mountinfo"
+	says $? "${tests[t0]}" "$out"
+	grep -hE '^kdbus-(bus-id|bus-id128|id|names):' \
+		"/proc/$pid/fdinfo/3" "/proc/$pid/fdinfo/4" >"$work/ctr.ids" \
+		2>/dev/null
+
+	mkdir -p "$cimg"
+	criu dump -t "$pid" -D "$cimg" -o dump.log -v4 -L "$plugin" \
+		--enable-fs kdbusfs --external 'mnt[]' >/dev/null 2>&1
+	st=$?
+	grep -q 'kdbusfs: KDBUS_CMD_CHECKPOINT in the namespaces of task' \
+		"$cimg/dump.log"
+	says $((st || $?)) "${tests[t0 + 1]}" "$cimg/dump.log"
+	for _ in $(seq 50); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+
+	mkdir -p "$r/usr" "$r/etc" "$r/proc" "$r/tmp" "$r$top"
+	for l in bin lib lib64 sbin; do ln -s "usr/$l" "$r/$l"; done
+	criu restore -D "$cimg" -o restore.log -v4 -L "$plugin" -d \
+		--root "$r" --external 'mnt[]' --enable-fs kdbusfs \
+		--pidfile "$work/ctr.pid" >/dev/null 2>&1
+	st=$?
+	pid2=$(cat "$work/ctr.pid" 2>/dev/null)
+	[ $st -eq 0 ] && [ -n "$pid2" ] && running "$pid2"
+	says $? "${tests[t0 + 2]}" "$cimg/restore.log"
+	pid2=${pid2:-0}
+	grep -Eq '^ *0 +1000 +1$' "/proc/$pid2/uid_map" 2>/dev/null &&
+		[ "$(readlink "/proc/$pid2/ns/user")" != \
+		  "$(readlink /proc/self/ns/user)" ]
+	ok $? "${tests[t0 + 3]}"
+	own=$(stat -c %u:%g "/proc/$pid2/root/tmp/kd" 2>/dev/null)
+	grep -q ' /tmp/kd .* - kdbusfs ' "/proc/$pid2/mountinfo" 2>/dev/null &&
+		[ "$own" = 1000:1000 ]
+	ok $? "${tests[t0 + 4]}"
+	grep -hE '^kdbus-(bus-id|bus-id128|id|names):' \
+		"/proc/$pid2/fdinfo/3" "/proc/$pid2/fdinfo/4" 2>/dev/null |
+		cmp -s - "$work/ctr.ids" &&
+		[ "$(wc -l <"$work/ctr.ids")" -eq 6 ]
+	says $? "${tests[t0 + 5]}" "$work/ctr.ids" "$cimg/restore.log"
+	nsenter -t "$pid2" -U -m -p "$svcbin" call /tmp/kd 0-ctr \
+		org.example.Ctr hi >"$work/ctr.call" 2>&1 &
+	cfd=$!
+	sleep 0.5
+	kill -USR1 "$pid2" 2>/dev/null
+	for _ in $(seq 50); do
+		kill -0 "$cfd" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill "$cfd" 2>/dev/null
+	wait "$cfd"
+	grep -qx 'reply re:hi' "$work/ctr.call"
+	says $? "${tests[t0 + 6]}" "$work/ctr.call"
+	[ "$pid2" != 0 ] && kill -9 "$pid2" 2>/dev/null
+	rm -rf "$d"
+}
+
 if [ "${1:-}" = --inner ]; then
 	mnt=$2 bus=$3 work=$4 tap_n=$5 tap_fail=$6
 	trap 'kill $(jobs -p) 2>/dev/null' EXIT
@@ -473,6 +583,7 @@ if [ "${1:-}" = --inner ]; then
 
 	e2e
 	e2e_tree
+	container
 	tap_done
 	exit
 fi
