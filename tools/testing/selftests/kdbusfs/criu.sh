@@ -15,7 +15,9 @@
 # dumped, killed and restored: everything arrives once and intact, with
 # the files' contents, position and seals and the senders' pids and uid,
 # both calls complete, and the client's match rule still brings it the
-# service's signals.
+# service's signals. An unprivileged container (uid 1000 outside, its own
+# user, mount and pid namespaces, its own kdbusfs mount) with the service
+# in it is dumped and restored with its bus and connection.
 # Runs in the guest as root in the initial user namespace; in a user
 # namespace each test is skipped. TAP on stdout.
 set -u
