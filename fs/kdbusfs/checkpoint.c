@@ -725,8 +725,12 @@ static int kdbus_ckpt_dump_files(struct kdbus_checkpoint *ckpt,
 			close_fd(fds[i]);
 		ret = -EFAULT;
 	}
-	if ((ret == 0 || ret == -EMSGSIZE) && put_user(n, &ucmd->n_fds))
+	if ((ret == 0 || ret == -EMSGSIZE) && put_user(n, &ucmd->n_fds)) {
+		/* a call that fails installs nothing */
+		for (i = 0; ret == 0 && i < n; i++)
+			close_fd(fds[i]);
 		ret = -EFAULT;
+	}
 	kfree(fds);
 exit_unref:
 	kdbus_conn_unref(conn);
