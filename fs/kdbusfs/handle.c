@@ -345,6 +345,30 @@ static struct kdbus_domain *kdbus_handle_domain(struct kdbus_handle *handle)
 	return container_of(node, struct kdbus_ep, node)->bus->domain;
 }
 
+/*
+ * The handle of descriptor @fd, which @f holds until the caller's fdput(),
+ * and its role, read once; or ERR_PTR(-EBADF) if it is no kdbusfs file.
+ */
+static struct kdbus_handle *kdbus_handle_get(u64 fd, struct fd *f,
+					     enum kdbus_handle_type *type)
+{
+	struct kdbus_handle *handle;
+
+	if (fd > INT_MAX)
+		return ERR_PTR(-EBADF);
+	*f = fdget(fd);
+	if (!fd_file(*f))
+		return ERR_PTR(-EBADF);
+	if (fd_file(*f)->f_op != &kdbus_handle_ops) {
+		fdput(*f);
+		return ERR_PTR(-EBADF);
+	}
+	handle = fd_file(*f)->private_data;
+	/* pairs with smp_store_release() in the setup */
+	*type = smp_load_acquire(&handle->type);
+	return handle;
+}
+
 /**
  * kdbus_handle_conn_get() - the connection behind a file descriptor
  * @fd:		file descriptor of the calling task
@@ -354,26 +378,18 @@ static struct kdbus_domain *kdbus_handle_domain(struct kdbus_handle *handle)
  */
 struct kdbus_conn *kdbus_handle_conn_get(u64 fd)
 {
+	enum kdbus_handle_type type;
 	struct kdbus_handle *handle;
 	struct kdbus_conn *conn;
 	struct fd f;
 
-	if (fd > INT_MAX)
-		return ERR_PTR(-EBADF);
-	f = fdget(fd);
-	if (!fd_file(f))
-		return ERR_PTR(-EBADF);
-	if (fd_file(f)->f_op != &kdbus_handle_ops) {
-		conn = ERR_PTR(-EBADF);
-		goto exit;
-	}
-	handle = fd_file(f)->private_data;
-	/* pairs with smp_store_release() in the setup */
-	if (smp_load_acquire(&handle->type) != KDBUS_HANDLE_CONNECTED)
+	handle = kdbus_handle_get(fd, &f, &type);
+	if (IS_ERR(handle))
+		return ERR_CAST(handle);
+	if (type != KDBUS_HANDLE_CONNECTED)
 		conn = ERR_PTR(-ENOTCONN);
 	else
 		conn = kdbus_conn_ref(handle->conn);
-exit:
 	fdput(f);
 	return conn;
 }
@@ -387,26 +403,18 @@ exit:
  */
 struct kdbus_bus *kdbus_handle_bus_get(u64 fd)
 {
+	enum kdbus_handle_type type;
 	struct kdbus_handle *handle;
 	struct kdbus_bus *bus;
 	struct fd f;
 
-	if (fd > INT_MAX)
-		return ERR_PTR(-EBADF);
-	f = fdget(fd);
-	if (!fd_file(f))
-		return ERR_PTR(-EBADF);
-	if (fd_file(f)->f_op != &kdbus_handle_ops) {
-		bus = ERR_PTR(-EBADF);
-		goto exit;
-	}
-	handle = fd_file(f)->private_data;
-	/* pairs with smp_store_release() in the setup */
-	if (smp_load_acquire(&handle->type) != KDBUS_HANDLE_BUS_OWNER)
+	handle = kdbus_handle_get(fd, &f, &type);
+	if (IS_ERR(handle))
+		return ERR_CAST(handle);
+	if (type != KDBUS_HANDLE_BUS_OWNER)
 		bus = ERR_PTR(-EBADFD);
 	else
 		bus = kdbus_bus_ref(handle->bus_owner);
-exit:
 	fdput(f);
 	return bus;
 }
@@ -421,19 +429,15 @@ static struct kdbus_handle *kdbus_handle_lock_unused(u64 fd, unsigned int type,
 						     struct kdbus_domain *domain,
 						     struct fd *f)
 {
+	enum kdbus_handle_type role;
 	struct kdbus_handle *handle;
 	struct kdbus_domain *d;
 	int ret;
 
-	if (fd > INT_MAX)
-		return ERR_PTR(-EBADF);
-	*f = fdget(fd);
-	if (!fd_file(*f))
-		return ERR_PTR(-EBADF);
-	ret = -EBADF;
-	if (fd_file(*f)->f_op != &kdbus_handle_ops)
-		goto error;
-	handle = fd_file(*f)->private_data;
+	handle = kdbus_handle_get(fd, f, &role);
+	if (IS_ERR(handle))
+		return handle;
+	/* the role is read again under the lock, which its setup takes */
 	ret = -EBADFD;
 	if (handle->node->type != type)
 		goto error;
