@@ -1257,14 +1257,30 @@ static int kdb_open_img(const char *name)
  * (criu/files.c:prepare_fds() in each task's CR_STATE_RESTORE), so the
  * bus owner's control file may be made after this connection is opened.
  */
+/* whether @b is the image of @img's bus's owner */
+static bool kdb_is_owner_of(const struct kdb_img *b, const struct kdb_img *img)
+{
+	return b->magic == KDB_IMG_MAGIC && b->version == KDB_IMG_VERSION &&
+	       b->role == KDB_ROLE_BUS &&
+	       !strncmp(b->mount, img->mount, sizeof(b->mount)) &&
+	       !strncmp(b->bus, img->bus, sizeof(b->bus));
+}
+
 static bool kdb_bus_owner_dumped(const struct kdb_img *img)
 {
 	struct kdb_img b;
 	struct dirent *de;
 	bool found = false;
 	DIR *d;
-	int fd;
+	int fd, i;
 
+	/* read in criu's process: the image directory may be out of reach */
+	for (i = 0; i < kdb_n_pre; i++)
+		if (kdb_pre[i].size >= sizeof(b) &&
+		    kdb_is_owner_of(kdb_pre[i].data, img))
+			return true;
+	if (kdb_n_pre)
+		return false;
 	fd = openat(criu_get_image_dir(), ".", O_RDONLY | O_DIRECTORY |
 		    O_CLOEXEC);
 	if (fd < 0)
@@ -1280,11 +1296,7 @@ static bool kdb_bus_owner_dumped(const struct kdb_img *img)
 		fd = kdb_open_img(de->d_name);
 		if (fd < 0)
 			continue;
-		if (!kdb_read_all(fd, &b, sizeof(b)) &&
-		    b.magic == KDB_IMG_MAGIC && b.version == KDB_IMG_VERSION &&
-		    b.role == KDB_ROLE_BUS &&
-		    !strncmp(b.mount, img->mount, sizeof(b.mount)) &&
-		    !strncmp(b.bus, img->bus, sizeof(b.bus)))
+		if (!kdb_read_all(fd, &b, sizeof(b)) && kdb_is_owner_of(&b, img))
 			found = true;
 		close(fd);
 	}

@@ -16,8 +16,8 @@
 # the files' contents, position and seals and the senders' pids and uid,
 # both calls complete, and the client's match rule still brings it the
 # service's signals. An unprivileged container (uid 1000 outside, its own
-# user, mount and pid namespaces, its own kdbusfs mount) with the service
-# in it is dumped and restored with its bus and connection.
+# user, mount and pid namespaces, its own kdbusfs mount) with that tree
+# in it is dumped and restored the same way, with its bus, ids and name.
 # Runs in the guest as root in the initial user namespace; in a user
 # namespace each test is skipped. TAP on stdout.
 set -u
@@ -82,12 +82,14 @@ tests=(
 	"the restored client calls again and is answered"
 	"the restored tree quits"
 	"the restored bus has its id and id128 again"
-	"container: uid 1000 outside, root inside its own user, mount and pid namespaces, with its own kdbusfs mount, bus and connection"
+	"container: uid 1000 outside, root inside its own user, mount and pid namespaces, with its own kdbusfs mount and the tree in it"
 	"criu dump of the container, the plugin checkpointing in its namespaces"
 	"criu restore of the container, --root and external mounts"
 	"the restored container maps 0 to 1000 in a user namespace of its own"
 	"its kdbusfs mount is back, a domain of its user namespace"
 	"its bus is back with its id and id128, its connection with its id and name"
+	"in the container: every queued message once, the fd and the memfd in flight intact"
+	"in the container: the pending and the synchronous calls complete, the match rule holds"
 	"a call from inside the restored container is answered"
 )
 
@@ -390,6 +392,11 @@ e2e_tree() {
 	ok $? "${tests[49]}"
 }
 
+# ns_pid PID: PID's number in its own (innermost) pid namespace
+ns_pid() {
+	awk '/^NSpid:/ { print $NF }' "/proc/$1/status" 2>/dev/null
+}
+
 # container: an unprivileged container (uid 1000 outside, its own user,
 # mount and pid namespaces) on a tmpfs root with non-recursive binds of
 # /usr, /etc and the checkout, its own proc, /tmp and kdbusfs mount, and
@@ -397,7 +404,8 @@ e2e_tree() {
 # restored with --root on a skeleton of that root (criu 3.17.1 binds
 # --root without MS_REC, which a locked tree with submounts refuses).
 container() {
-	local d c r cimg out pid p pid2 cfd st own t0=${#tests[@]}
+	local d c r cimg out pid p pid2 cfd st own tout seals cns cpid m kids
+	local t0=${#tests[@]}
 	# the container's user reaches these: a directory it may enter
 	d=$(mktemp -d /tmp/kdbus-ctr.XXXXXX)
 	chmod 755 "$d"
@@ -405,7 +413,7 @@ container() {
 	r=$d/skeleton
 	cimg=$work/ctr.img
 	out=$d/out
-	t0=$((t0 - 7))
+	t0=$((t0 - 9))
 	mkdir -m 755 "$c" "$r"
 	cat >"$d/ctr.sh" <<-EOF
 	set -e
@@ -417,26 +425,31 @@ container() {
 	cd "$c"; pivot_root . old; cd /; umount -l /old; rmdir /old
 	mount -t tmpfs -o size=1m,mode=755 tmp /tmp
 	mkdir -m 777 /tmp/kd; : >/tmp/in
+	printf 0123456789abcdef >/tmp/payload
 	mount -t kdbusfs none /tmp/kd
-	exec setsid "$svcbin" serve /tmp/kd 0-ctr org.example.Ctr \
-		</tmp/in >/tmp/svc.out 2>&1
+	exec setsid "$svcbin" tree /tmp/kd 0-ctr org.example.Ctr \
+		/tmp/payload </tmp/in >/tmp/svc.out 2>&1
 	EOF
 	setpriv --reuid 1000 --regid 1000 --clear-groups \
 		unshare -U -r -m -p -f --propagation private \
 		bash "$d/ctr.sh" </dev/null >"$out" 2>&1 &
 	pid=
 	for _ in $(seq 100); do
-		for p in $(pgrep -f "$svcbin serve /tmp/kd"); do
-			[ "$(readlink "/proc/$p/exe")" = "$svcbin" ] && pid=$p
+		for p in $(pgrep -f "$svcbin tree /tmp/kd"); do
+			[ "$(readlink "/proc/$p/exe")" = "$svcbin" ] &&
+				[ "$(ns_pid "$p")" = 1 ] && pid=$p
 		done
 		[ -n "$pid" ] &&
-			grep -qx 'ready 1' "/proc/$pid/root/tmp/svc.out" 2>/dev/null &&
-			break
+			grep -qx 'sync calling' "/proc/$pid/root/tmp/svc.out" \
+				2>/dev/null && break
 		sleep 0.1
 	done
+	# the syncer's SEND is to block before the dump
+	sleep 1
 	[ -n "$pid" ] && grep -Eq '^ *0 +1000 +1$' "/proc/$pid/uid_map" &&
-		grep -q ' - kdbusfs ' "/proc/$pid/mountinfo"
-	says $? "${tests[t0]}" "$out"
+		grep -q ' - kdbusfs ' "/proc/$pid/mountinfo" &&
+		grep -qx 'ready 1' "/proc/$pid/root/tmp/svc.out"
+	says $? "${tests[t0]}" "$out" "/proc/${pid:-0}/root/tmp/svc.out"
 	grep -hE '^kdbus-(bus-id|bus-id128|id|names):' \
 		"/proc/$pid/fdinfo/3" "/proc/$pid/fdinfo/4" >"$work/ctr.ids" \
 		2>/dev/null
@@ -476,19 +489,48 @@ container() {
 		cmp -s - "$work/ctr.ids" &&
 		[ "$(wc -l <"$work/ctr.ids")" -eq 6 ]
 	says $? "${tests[t0 + 5]}" "$work/ctr.ids" "$cimg/restore.log"
+
+	# the tree in the container, as e2e_tree checks it outside
+	tout=/proc/$pid2/root/tmp/svc.out
+	kill -USR1 "$pid2" 2>/dev/null
+	wait_long '^drained$' "$tout"
+	seals=$(sed -n 's/^client memfd seals //p' "$tout")
+	st=0
+	for m in withfd withmemfd pending blocking; do
+		[ "$(grep -c "^msg $m\\( \\|\$\\)" "$tout")" -eq 1 ] || st=1
+	done
+	[ $st -eq 0 ] && [ "$(grep -c '^msg ' "$tout")" -eq 4 ] &&
+		grep -qE '^msg withfd fds 1 data 456789abcdef ' "$tout" &&
+		[ -n "$seals" ] && [ $((0x$seals & 0xf)) -eq 15 ] &&
+		grep -qE "^msg withmemfd memfd sealed memfd payload seals $seals " \
+			"$tout"
+	says $? "${tests[t0 + 6]}" "$tout"
+	cns=$(sed -n 's/^client ready [0-9]* //p' "$tout")
+	cpid=
+	read -ra kids <"/proc/$pid2/task/$pid2/children" 2>/dev/null
+	for p in "${kids[@]}"; do
+		[ "$(ns_pid "$p")" = "$cns" ] && cpid=$p
+	done
+	[ -n "$cpid" ] && kill -USR1 "$cpid"
+	wait_long '^client signal ' "$tout" && wait_long '^sync ' "$tout"
+	grep -qx 'client reply re:pending' "$tout" &&
+		grep -qx 'client signal hello-all' "$tout" &&
+		grep -qx 'sync reply re:blocking' "$tout"
+	says $? "${tests[t0 + 7]}" "$tout"
+
 	nsenter -t "$pid2" -U -m -p "$svcbin" call /tmp/kd 0-ctr \
 		org.example.Ctr hi >"$work/ctr.call" 2>&1 &
 	cfd=$!
-	sleep 0.5
-	kill -USR1 "$pid2" 2>/dev/null
-	for _ in $(seq 50); do
+	# the service answers at its next drain, once the call is queued
+	for _ in $(seq 20); do
+		sleep 0.5
 		kill -0 "$cfd" 2>/dev/null || break
-		sleep 0.1
+		kill -USR1 "$pid2" 2>/dev/null
 	done
 	kill "$cfd" 2>/dev/null
 	wait "$cfd"
 	grep -qx 'reply re:hi' "$work/ctr.call"
-	says $? "${tests[t0 + 6]}" "$work/ctr.call"
+	says $? "${tests[t0 + 8]}" "$work/ctr.call"
 	[ "$pid2" != 0 ] && kill -9 "$pid2" 2>/dev/null
 	rm -rf "$d"
 }
