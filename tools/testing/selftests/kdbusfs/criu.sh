@@ -418,12 +418,14 @@ container() {
 	cat >"$d/ctr.sh" <<-EOF
 	set -e
 	mount -t tmpfs -o size=1m,mode=755 ctr-root "$c"
-	mkdir -p "$c/usr" "$c/etc" "$c/proc" "$c/tmp" "$c/old" "$c$top"
+	mkdir -p "$c/usr" "$c/etc" "$c/proc" "$c/tmp" "$c/old"
+	# its /tmp first: a checkout under /tmp (a CI clone) is bound into it
+	mount -t tmpfs -o size=1m,mode=755 tmp "$c/tmp"
+	mkdir -p "$c$top"
 	for l in bin lib lib64 sbin; do ln -s "usr/\$l" "$c/\$l"; done
 	for m in /usr /etc "$top"; do mount --bind "\$m" "$c\$m"; done
 	mount -t proc proc "$c/proc"
 	cd "$c"; pivot_root . old; cd /; umount -l /old; rmdir /old
-	mount -t tmpfs -o size=1m,mode=755 tmp /tmp
 	mkdir -m 777 /tmp/kd; : >/tmp/in
 	printf 0123456789abcdef >/tmp/payload
 	mount -t kdbusfs none /tmp/kd
@@ -476,6 +478,8 @@ container() {
 	[ $st -eq 0 ] && [ -n "$pid2" ] && running "$pid2"
 	says $? "${tests[t0 + 2]}" "$cimg/restore.log"
 	pid2=${pid2:-0}
+	# never signal pid 0, our own process group
+	[ "$pid2" = 0 ] && pid2=999999999
 	grep -Eq '^ *0 +1000 +1$' "/proc/$pid2/uid_map" 2>/dev/null &&
 		[ "$(readlink "/proc/$pid2/ns/user")" != \
 		  "$(readlink /proc/self/ns/user)" ]
@@ -531,7 +535,7 @@ container() {
 	wait "$cfd"
 	grep -qx 'reply re:hi' "$work/ctr.call"
 	says $? "${tests[t0 + 8]}" "$work/ctr.call"
-	[ "$pid2" != 0 ] && kill -9 "$pid2" 2>/dev/null
+	[ "$pid2" != 999999999 ] && kill -9 "$pid2" 2>/dev/null
 	rm -rf "$d"
 }
 
