@@ -21,6 +21,7 @@
 #include <linux/uaccess.h>
 #include "bus.h"
 #include "checkpoint.h"
+#include "checkpoint_bus.h"
 #include "conn.h"
 #include "connection.h"
 #include "domain.h"
@@ -37,42 +38,17 @@
 
 /* a dump larger than this is refused; a live connection's is far smaller */
 #define KDBUS_DUMP_MAX_SIZE	(16 * 1024 * 1024)
-/* a bus's: its parameters, its name and one identity */
-#define KDBUS_BUS_DUMP_MAX_SIZE	(64 * 1024)
 
 /**
- * struct kdbus_checkpoint - state of an open checkpoint file
- * @domain:	domain it was opened for (node reference)
- * @cred:	its opener's credentials
- * @may_setid:	its opener had CAP_SETUID and CAP_SETGID over the domain's
- *		user namespace: it may restore connections of other users
- * @view:	its opener's namespaces, for the ids and pids in dumps
- * @lock:	protects @frozen; taken before any connection's lock
- * @frozen:	connections it froze (conn->frozen_entry, each referenced)
- * @n_frozen:	their number
+ * kdbus_dump_item() - add an item to a dump being built
+ * @b:		the dump
+ * @type:	item type
+ * @len:	bytes of payload
+ *
+ * Return: the item's payload, zeroed by the buffer's allocation, or NULL
+ * if the buffer is only being measured or the item does not fit.
  */
-struct kdbus_checkpoint {
-	struct kdbus_domain *domain;
-	const struct cred *cred;
-	bool may_setid;
-	struct kdbus_meta_view view;
-	struct mutex lock;	/* protects @frozen, @n_frozen */
-	struct list_head frozen;
-	unsigned int n_frozen;
-};
-
-/*
- * A dump being built: items go at @pos while they fit in @size; past it
- * only @pos grows, so that one pass measures what another one needs.
- */
-struct kdbus_dump_buf {
-	void *buf;
-	size_t size;
-	size_t pos;
-};
-
-/* room for an item of @len payload bytes, zeroed, or NULL if it won't fit */
-static void *kdbus_dump_item(struct kdbus_dump_buf *b, u64 type, size_t len)
+void *kdbus_dump_item(struct kdbus_dump_buf *b, u64 type, size_t len)
 {
 	size_t n = KDBUS_ITEM_SIZE(len);
 	struct kdbus_item *item = NULL;
@@ -86,8 +62,15 @@ static void *kdbus_dump_item(struct kdbus_dump_buf *b, u64 type, size_t len)
 	return item ? item->data : NULL;
 }
 
-/* room for @len bytes of ready-made items, or NULL if they won't fit */
-static void *kdbus_dump_raw(struct kdbus_dump_buf *b, size_t len)
+/**
+ * kdbus_dump_raw() - add ready-made items to a dump being built
+ * @b:		the dump
+ * @len:	their bytes
+ *
+ * Return: where to write them, or NULL if the buffer is only being
+ * measured or they do not fit.
+ */
+void *kdbus_dump_raw(struct kdbus_dump_buf *b, size_t len)
 {
 	void *p = NULL;
 
@@ -452,15 +435,22 @@ exit:
 	return kdbus_args_clear(&args, ret);
 }
 
-/*
- * The dumped ids as credentials: no capabilities, no auxiliary groups; the
- * rest (user namespace, security context) is the checkpoint file opener's,
- * copied through an override so that the caller's own are not read. Ids
- * other than the opener's own need an opener that could take them itself
- * (CAP_SETUID and CAP_SETGID): policy and quotas go by them.
+/**
+ * kdbus_restore_cred() - credentials from the ids of a dump
+ * @ckpt:	checkpoint file the restore is issued on
+ * @in:		the dumped ids, read in @ckpt's opener's user namespace
+ *
+ * No capabilities, no auxiliary groups; the rest (user namespace, security
+ * context) is the checkpoint file opener's, copied through an override so
+ * that the caller's own are not read. Ids other than the opener's own need
+ * an opener that could take them itself (CAP_SETUID and CAP_SETGID):
+ * policy and quotas go by them.
+ *
+ * Return: the credentials, or ERR_PTR: -EINVAL (an id without a mapping),
+ * -EPERM (another user's ids), -ENOMEM.
  */
-static const struct cred *kdbus_restore_cred(const struct kdbus_checkpoint *ckpt,
-					     const struct kdbus_creds *in)
+const struct cred *kdbus_restore_cred(const struct kdbus_checkpoint *ckpt,
+				      const struct kdbus_creds *in)
 {
 	struct user_namespace *ns = ckpt->view.user_ns;
 	const struct cred *old;
@@ -597,8 +587,16 @@ static int kdbus_restore_parse(struct kdbus_conn_image *img, const void *buf,
 	return 0;
 }
 
-/* a copy of the dump at user address @addr: its size a multiple of 8 */
-static void *kdbus_ckpt_copy_dump(u64 addr, u64 size, u64 max)
+/**
+ * kdbus_ckpt_copy_dump() - copy a dump in from user space
+ * @addr:	its user address
+ * @size:	its bytes, a multiple of 8
+ * @max:	most bytes accepted
+ *
+ * Return: the copy (kvfree() it), or ERR_PTR: -EINVAL (empty, too large
+ * or unaligned), -EFAULT, -ENOMEM.
+ */
+void *kdbus_ckpt_copy_dump(u64 addr, u64 size, u64 max)
 {
 	if (!size || size > max || !IS_ALIGNED(size, 8))
 		return ERR_PTR(-EINVAL);
@@ -738,227 +736,6 @@ exit:
 	return kdbus_args_clear(&args, ret);
 }
 
-/* a bus's dump: its parameters, its name and its creator's identity */
-static void kdbus_bus_dump_build(struct kdbus_dump_buf *b,
-				 struct kdbus_bus *bus,
-				 const struct kdbus_meta *meta,
-				 const struct kdbus_meta_view *view)
-{
-	struct kdbus_dump_bus *db;
-	size_t len = strlen(bus->name) + 1;
-	void *p;
-
-	b->pos = 0;
-	db = kdbus_dump_item(b, KDBUS_ITEM_DUMP_BUS, sizeof(*db));
-	if (db) {
-		db->id = bus->id;
-		db->flags = bus->bus_flags;
-		db->attach_flags_owner = bus->attach_flags_owner;
-		db->bloom = bus->bloom;
-		memcpy(db->id128, bus->id128, sizeof(db->id128));
-		db->last_conn_id = atomic64_read(&bus->last_conn_id);
-	}
-	p = kdbus_dump_item(b, KDBUS_ITEM_MAKE_NAME, len);
-	if (p)
-		memcpy(p, bus->name, len);
-	if (meta) {
-		p = kdbus_dump_raw(b, meta->size);
-		if (p)
-			kdbus_meta_write(meta, p, view);
-	}
-}
-
-/* KDBUS_CMD_BUS_DUMP: what BUS_MAKE made, as BUS_RESTORE takes it */
-static int kdbus_ckpt_bus_dump(struct kdbus_checkpoint *ckpt,
-			       void __user *argp)
-{
-	struct kdbus_meta_ident ident = {};
-	struct kdbus_dump_buf b = {};
-	struct kdbus_meta *meta = NULL;
-	struct kdbus_cmd_dump *cmd;
-	struct kdbus_bus *bus;
-	int ret;
-
-	struct kdbus_arg argv[] = {
-		{ .type = KDBUS_ITEM_NEGOTIATE },
-	};
-	struct kdbus_args args = {
-		.allowed_flags = KDBUS_FLAG_NEGOTIATE,
-		.argv = argv,
-		.argc = ARRAY_SIZE(argv),
-	};
-
-	ret = kdbus_args_parse(&args, argp, &cmd);
-	if (ret != 0)
-		return min(ret, 0);
-
-	bus = kdbus_handle_bus_get(cmd->conn_fd);
-	if (IS_ERR(bus)) {
-		ret = PTR_ERR(bus);
-		goto exit;
-	}
-	if (bus->domain != ckpt->domain) {
-		ret = -EXDEV;
-		goto exit_unref;
-	}
-	ident.cred = bus->cred;
-	ident.seclabel = bus->seclabel;
-	meta = kdbus_meta_new(&ident, bus->creator_proc, KDBUS_ATTACH_CREDS |
-			      KDBUS_ATTACH_PIDS | KDBUS_ATTACH_SECLABEL, 0,
-			      &ckpt->view);
-	if (IS_ERR(meta)) {
-		ret = PTR_ERR(meta);
-		meta = NULL;
-		goto exit_unref;
-	}
-	/* nothing in it changes once made but last_conn_id, in place */
-	kdbus_bus_dump_build(&b, bus, meta, &ckpt->view);
-	b.size = b.pos;
-	if (b.size > cmd->buffer_size) {
-		ret = -EMSGSIZE;
-	} else {
-		b.buf = kzalloc(b.size, GFP_KERNEL_ACCOUNT);
-		if (!b.buf)
-			ret = -ENOMEM;
-	}
-	if (b.buf) {
-		kdbus_bus_dump_build(&b, bus, meta, &ckpt->view);
-		if (copy_to_user(u64_to_user_ptr(cmd->buffer), b.buf, b.pos))
-			ret = -EFAULT;
-	}
-	if ((ret == 0 || ret == -EMSGSIZE) &&
-	    put_user(b.size, &((struct kdbus_cmd_dump __user *)argp)->dump_size))
-		ret = -EFAULT;
-	kfree(b.buf);
-	kdbus_meta_free(meta);
-exit_unref:
-	kdbus_bus_unref(bus);
-exit:
-	return kdbus_args_clear(&args, ret);
-}
-
-/*
- * Check a bus's dump, which user space may have written itself, and find
- * its parts.
- */
-static int kdbus_bus_restore_parse(struct kdbus_bus_spec *spec,
-				   const void *buf, size_t size,
-				   const struct kdbus_creds **creds)
-{
-	const struct kdbus_dump_bus *db = NULL;
-	const struct kdbus_item *item;
-	size_t pos, len;
-	int ret;
-
-	*creds = NULL;
-	for (pos = 0; pos < size; pos += KDBUS_ALIGN8(item->size)) {
-		item = buf + pos;
-		if (size - pos < KDBUS_ITEM_HEADER_SIZE ||
-		    item->size < KDBUS_ITEM_HEADER_SIZE ||
-		    item->size > size - pos)
-			return -EINVAL;
-		len = item->size - KDBUS_ITEM_HEADER_SIZE;
-		if (!pos && item->type != KDBUS_ITEM_DUMP_BUS)
-			return -EINVAL;
-		switch (item->type) {
-		case KDBUS_ITEM_DUMP_BUS:
-			if (pos || len != sizeof(*db))
-				return -EINVAL;
-			db = (const void *)item->data;
-			break;
-		case KDBUS_ITEM_MAKE_NAME:
-			ret = kdbus_item_validate_name(item);
-			if (ret < 0 || spec->name)
-				return ret < 0 ? ret : -EINVAL;
-			spec->name = item->str;
-			break;
-		case KDBUS_ITEM_CREDS:
-			if (*creds || len != sizeof(**creds))
-				return -EINVAL;
-			*creds = &item->creds;
-			break;
-		case KDBUS_ITEM_PIDS:
-			if (len != sizeof(*spec->pids))
-				return -EINVAL;
-			spec->pids = &item->pids;
-			break;
-		case KDBUS_ITEM_SECLABEL:
-			if (!kdbus_str_valid(item->str, len))
-				return -EINVAL;
-			spec->seclabel = item->str;
-			break;
-		default:
-			return -EINVAL;
-		}
-	}
-	if (!db || !spec->name || !*creds || !db->id || db->id > S64_MAX ||
-	    db->last_conn_id > S64_MAX ||
-	    db->flags & ~(KDBUS_MAKE_ACCESS_GROUP | KDBUS_MAKE_ACCESS_WORLD))
-		return -EINVAL;
-	ret = kdbus_bus_check_bloom(&db->bloom);
-	if (ret == 0)
-		ret = kdbus_sanitize_attach_flags(db->attach_flags_owner,
-						  &spec->attach_flags_owner);
-	spec->flags = db->flags;
-	spec->bloom = db->bloom;
-	spec->id = db->id;
-	spec->id128 = db->id128;
-	spec->last_conn_id = db->last_conn_id;
-	return ret;
-}
-
-/* KDBUS_CMD_BUS_RESTORE */
-static int kdbus_ckpt_bus_restore(struct kdbus_checkpoint *ckpt,
-				  void __user *argp)
-{
-	static const struct kdbus_pids no_pids;
-	struct kdbus_bus_spec spec = {};
-	struct kdbus_cmd_bus_restore *cmd;
-	const struct kdbus_creds *creds;
-	void *buf = NULL;
-	int ret;
-
-	struct kdbus_arg argv[] = {
-		{ .type = KDBUS_ITEM_NEGOTIATE },
-	};
-	struct kdbus_args args = {
-		.allowed_flags = KDBUS_FLAG_NEGOTIATE,
-		.argv = argv,
-		.argc = ARRAY_SIZE(argv),
-	};
-
-	ret = kdbus_args_parse(&args, argp, &cmd);
-	if (ret != 0)
-		return min(ret, 0);
-
-	buf = kdbus_ckpt_copy_dump(cmd->dump, cmd->dump_size,
-				   KDBUS_BUS_DUMP_MAX_SIZE);
-	if (IS_ERR(buf)) {
-		ret = PTR_ERR(buf);
-		buf = NULL;
-		goto exit;
-	}
-	ret = kdbus_bus_restore_parse(&spec, buf, cmd->dump_size, &creds);
-	if (ret < 0)
-		goto exit;
-	/* the creator's task facts are the dumped ones, or none */
-	if (!spec.pids)
-		spec.pids = &no_pids;
-	spec.cred = kdbus_restore_cred(ckpt, creds);
-	if (IS_ERR(spec.cred)) {
-		ret = PTR_ERR(spec.cred);
-		goto exit;
-	}
-	ret = kdbus_check_uid_prefix(ckpt->domain, spec.cred, spec.name);
-	if (ret == 0)
-		ret = kdbus_handle_bus_restore(cmd->control_fd, ckpt->domain,
-					       &ckpt->view, &spec);
-	put_cred(spec.cred);
-exit:
-	kvfree(buf);
-	return kdbus_args_clear(&args, ret);
-}
-
 static long kdbus_ckpt_ioctl(struct file *file, unsigned int cmd,
 			     unsigned long arg)
 {
@@ -976,6 +753,10 @@ static long kdbus_ckpt_ioctl(struct file *file, unsigned int cmd,
 		return kdbus_ckpt_bus_dump(ckpt, (void __user *)arg);
 	case KDBUS_CMD_BUS_RESTORE:
 		return kdbus_ckpt_bus_restore(ckpt, (void __user *)arg);
+	case KDBUS_CMD_ENDPOINT_DUMP:
+		return kdbus_ckpt_ep_dump(ckpt, (void __user *)arg);
+	case KDBUS_CMD_ENDPOINT_RESTORE:
+		return kdbus_ckpt_ep_restore(ckpt, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}

@@ -27,8 +27,52 @@
  * under both.
  */
 
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/types.h>
+
+#include "metadata.h"
+
+struct cred;
+struct kdbus_creds;
 struct kdbus_domain;
 
+/**
+ * struct kdbus_checkpoint - state of an open checkpoint file
+ * @domain:	domain it was opened for (node reference)
+ * @cred:	its opener's credentials
+ * @may_setid:	its opener had CAP_SETUID and CAP_SETGID over the domain's
+ *		user namespace: it may restore connections of other users
+ * @view:	its opener's namespaces, for the ids and pids in dumps
+ * @lock:	protects @frozen; taken before any connection's lock
+ * @frozen:	connections it froze (conn->frozen_entry, each referenced)
+ * @n_frozen:	their number
+ */
+struct kdbus_checkpoint {
+	struct kdbus_domain *domain;
+	const struct cred *cred;
+	bool may_setid;
+	struct kdbus_meta_view view;
+	struct mutex lock;	/* protects @frozen, @n_frozen */
+	struct list_head frozen;
+	unsigned int n_frozen;
+};
+
+/*
+ * A dump being built: items go at @pos while they fit in @size; past it
+ * only @pos grows, so that one pass measures what another one needs.
+ */
+struct kdbus_dump_buf {
+	void *buf;
+	size_t size;
+	size_t pos;
+};
+
 int kdbus_cmd_checkpoint(struct kdbus_domain *domain, void __user *argp);
+void *kdbus_dump_item(struct kdbus_dump_buf *b, u64 type, size_t len);
+void *kdbus_dump_raw(struct kdbus_dump_buf *b, size_t len);
+const struct cred *kdbus_restore_cred(const struct kdbus_checkpoint *ckpt,
+				      const struct kdbus_creds *in);
+void *kdbus_ckpt_copy_dump(u64 addr, u64 size, u64 max);
 
 #endif

@@ -85,6 +85,7 @@ static int kdbus_ep_publish(struct kdbus_ep *ep, u64 access)
 	struct kdbus_bus *bus = ep->bus;
 	int ret;
 
+	ep->access = access & (KDBUS_MAKE_ACCESS_GROUP | KDBUS_MAKE_ACCESS_WORLD);
 	ret = kdbus_node_link(&ep->node, bus->node.dentry, ep->name,
 			      S_IFREG | kdbus_ep_mode(access), ep->uid,
 			      ep->gid);
@@ -151,14 +152,29 @@ void kdbus_ep_shutdown(struct kdbus_ep *ep)
 	kdbus_node_unlink(ep->bus->domain, &ep->node);
 }
 
-/*
+/**
+ * kdbus_ep_make() - make a custom endpoint and its file
+ * @bus:	bus it belongs to, held active by the caller
+ * @cred:	its maker: owner of its file, charged for it, the user
+ *		namespace its policy's ids are read in
+ * @name:	file name, validated, with the maker's "<uid>-" prefix
+ * @flags:	KDBUS_MAKE_ACCESS_* flags for the file mode
+ * @items:	its policy: NAME and POLICY_ACCESS items, as for
+ *		kdbus_policy_set()
+ * @items_size:	their bytes
+ *
  * The maker's policy is in place before the file appears, so there is no
  * moment in which a connection could come through under another one.
+ *
+ * Return: the new, active endpoint, or ERR_PTR: -EINVAL (the name lacks
+ * the prefix, a bad policy), -E2BIG, -EEXIST (name taken, or a policy
+ * name given twice), -EMFILE (the maker's user has too many custom
+ * endpoints), -ESHUTDOWN, -ENOMEM.
  */
-static struct kdbus_ep *kdbus_ep_make(struct kdbus_bus *bus,
-				      const struct cred *cred,
-				      const char *name, u64 flags,
-				      struct kdbus_args *args)
+struct kdbus_ep *kdbus_ep_make(struct kdbus_bus *bus, const struct cred *cred,
+			       const char *name, u64 flags,
+			       const struct kdbus_item *items,
+			       size_t items_size)
 {
 	struct kdbus_user *user;
 	struct kdbus_ep *ep;
@@ -186,7 +202,7 @@ static struct kdbus_ep *kdbus_ep_make(struct kdbus_bus *bus,
 	}
 	ep->user = user;
 
-	ret = kdbus_policy_set(&ep->policy_db, args->items, args->items_size,
+	ret = kdbus_policy_set(&ep->policy_db, items, items_size,
 			       KDBUS_POLICY_MAX, true, ep, cred->user_ns);
 	if (ret < 0)
 		goto error;
@@ -256,7 +272,8 @@ struct kdbus_ep *kdbus_cmd_ep_make(struct kdbus_ep *ep, struct file *file,
 	/* held for the linking only: the bus's shutdown drains it */
 	if (kdbus_node_acquire(&ep->node)) {
 		new_ep = kdbus_ep_make(ep->bus, file->f_cred,
-				       argv[1].item->str, cmd->flags, &args);
+				       argv[1].item->str, cmd->flags,
+				       args.items, args.items_size);
 		kdbus_node_release(&ep->node);
 	} else {
 		new_ep = ERR_PTR(-ESHUTDOWN);

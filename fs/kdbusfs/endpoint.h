@@ -31,8 +31,10 @@
 #include "node.h"
 #include "policy.h"
 
+struct cred;
 struct file;
 struct kdbus_bus;
+struct kdbus_item;
 struct kdbus_meta_view;
 struct kdbus_user;
 
@@ -44,6 +46,7 @@ struct kdbus_user;
  * @uid:	owner
  * @gid:	group
  * @custom:	made by ENDPOINT_MAKE; never grants the bus owner's privilege
+ * @access:	KDBUS_MAKE_ACCESS_* flags its file's mode was made from
  * @user:	a custom endpoint's maker, charged for it (KDBUS_USER_ENDPOINTS)
  * @policy_db:	the maker's policy for custom endpoints; unused (empty) for
  *		the default endpoint
@@ -55,6 +58,7 @@ struct kdbus_ep {
 	kuid_t uid;
 	kgid_t gid;
 	bool custom;
+	u64 access;
 	struct kdbus_user *user;
 	struct kdbus_policy_db policy_db;
 };
@@ -67,6 +71,10 @@ int kdbus_cmd_ep_update(struct kdbus_ep *ep, struct file *file,
 			void __user *argp);
 struct kdbus_ep *kdbus_ep_new(struct kdbus_bus *bus, const char *name,
 			      u64 access, kuid_t uid, kgid_t gid, bool custom);
+struct kdbus_ep *kdbus_ep_make(struct kdbus_bus *bus, const struct cred *cred,
+			       const char *name, u64 flags,
+			       const struct kdbus_item *items,
+			       size_t items_size);
 void kdbus_ep_shutdown(struct kdbus_ep *ep);
 
 /**

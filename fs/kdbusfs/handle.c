@@ -419,6 +419,31 @@ struct kdbus_bus *kdbus_handle_bus_get(u64 fd)
 	return bus;
 }
 
+/**
+ * kdbus_handle_ep_get() - the custom endpoint an endpoint file made
+ * @fd:		file descriptor of the calling task
+ *
+ * Return: a reference on the endpoint, ERR_PTR(-EBADF) if @fd is no
+ * kdbusfs file, or ERR_PTR(-EBADFD) if it is one but made no endpoint.
+ */
+struct kdbus_ep *kdbus_handle_ep_get(u64 fd)
+{
+	enum kdbus_handle_type type;
+	struct kdbus_handle *handle;
+	struct kdbus_ep *ep;
+	struct fd f;
+
+	handle = kdbus_handle_get(fd, &f, &type);
+	if (IS_ERR(handle))
+		return ERR_CAST(handle);
+	if (type != KDBUS_HANDLE_EP_OWNER)
+		ep = ERR_PTR(-EBADFD);
+	else
+		ep = kdbus_ep_ref(handle->ep_owner);
+	fdput(f);
+	return ep;
+}
+
 /*
  * The unused file of descriptor @fd, of a node of @type in @domain, locked,
  * for a restore to give it its role; @f holds the file until the caller's
@@ -533,6 +558,63 @@ int kdbus_handle_bus_restore(u64 fd, struct kdbus_domain *domain,
 		/* pairs with smp_load_acquire() of the role */
 		smp_store_release(&handle->type, KDBUS_HANDLE_BUS_OWNER);
 	}
+	mutex_unlock(&handle->lock);
+	fdput(f);
+	return ret;
+}
+
+/**
+ * kdbus_handle_ep_restore() - make an unused endpoint file a custom
+ *			       endpoint's owner
+ * @fd:		file descriptor of the calling task: a default endpoint file
+ * @domain:	domain the file must belong to
+ * @cred:	the endpoint's maker, from a checked dump
+ * @name:	its name, validated
+ * @flags:	its KDBUS_MAKE_ACCESS_* flags
+ * @items:	its policy, NAME and POLICY_ACCESS items of checked sizes
+ * @items_size:	their bytes
+ *
+ * As ENDPOINT_MAKE on that file: its opener must have been privileged at
+ * open().
+ *
+ * Return: 0, -EBADF (no kdbusfs file), -EBADFD (not an endpoint file, or
+ * one that has a role), -EXDEV (another domain), -EPERM (an opener that
+ * was not privileged, or a custom endpoint's file), -ESHUTDOWN, or an
+ * error of kdbus_ep_make().
+ */
+int kdbus_handle_ep_restore(u64 fd, struct kdbus_domain *domain,
+			    const struct cred *cred, const char *name,
+			    u64 flags, const struct kdbus_item *items,
+			    size_t items_size)
+{
+	struct kdbus_handle *handle;
+	struct kdbus_ep *ep, *new_ep;
+	struct fd f;
+	int ret = 0;
+
+	handle = kdbus_handle_lock_unused(fd, KDBUS_NODE_ENDPOINT, domain, &f);
+	if (IS_ERR(handle))
+		return PTR_ERR(handle);
+	ep = container_of(handle->node, struct kdbus_ep, node);
+	if (!handle->privileged || ep->custom) {
+		ret = -EPERM;
+		goto exit;
+	}
+	/* held for the linking only, as for ENDPOINT_MAKE */
+	if (!kdbus_node_acquire(&ep->node)) {
+		ret = -ESHUTDOWN;
+		goto exit;
+	}
+	new_ep = kdbus_ep_make(ep->bus, cred, name, flags, items, items_size);
+	kdbus_node_release(&ep->node);
+	if (IS_ERR(new_ep)) {
+		ret = PTR_ERR(new_ep);
+	} else {
+		handle->ep_owner = new_ep;
+		/* pairs with smp_load_acquire() of the role */
+		smp_store_release(&handle->type, KDBUS_HANDLE_EP_OWNER);
+	}
+exit:
 	mutex_unlock(&handle->lock);
 	fdput(f);
 	return ret;

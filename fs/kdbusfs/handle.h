@@ -20,11 +20,14 @@
 
 #include <linux/fs.h>
 
+struct cred;
 struct kdbus_bus;
 struct kdbus_bus_spec;
 struct kdbus_conn;
 struct kdbus_conn_image;
 struct kdbus_domain;
+struct kdbus_ep;
+struct kdbus_item;
 struct kdbus_meta_view;
 
 extern const struct file_operations kdbus_handle_ops;
@@ -34,6 +37,11 @@ int kdbus_handle_restore(u64 fd, struct kdbus_domain *domain,
 			 const struct kdbus_meta_view *view,
 			 const struct kdbus_conn_image *img);
 struct kdbus_bus *kdbus_handle_bus_get(u64 fd);
+struct kdbus_ep *kdbus_handle_ep_get(u64 fd);
+int kdbus_handle_ep_restore(u64 fd, struct kdbus_domain *domain,
+			    const struct cred *cred, const char *name,
+			    u64 flags, const struct kdbus_item *items,
+			    size_t items_size);
 int kdbus_handle_bus_restore(u64 fd, struct kdbus_domain *domain,
 			     const struct kdbus_meta_view *view,
 			     const struct kdbus_bus_spec *spec);

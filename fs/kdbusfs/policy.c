@@ -497,6 +497,82 @@ exit:
 	return ret;
 }
 
+/* a rule's id as seen from @ns, (u64)-1 where @ns has no mapping for it */
+static u64 kdbus_policy_rule_id(const struct kdbus_policy_rule *r,
+				struct user_namespace *ns)
+{
+	switch (r->type) {
+	case KDBUS_POLICY_ACCESS_USER:
+		return kuid_has_mapping(ns, r->uid) ?
+		       from_kuid(ns, r->uid) : (u64)-1;
+	case KDBUS_POLICY_ACCESS_GROUP:
+		return kgid_has_mapping(ns, r->gid) ?
+		       from_kgid(ns, r->gid) : (u64)-1;
+	default:
+		return 0;
+	}
+}
+
+/* the items of one entry at @buf + @pos, if they fit: the new @pos */
+static size_t kdbus_policy_write_entry(const struct kdbus_policy_entry *e,
+				       void *buf, size_t size, size_t pos,
+				       struct user_namespace *ns)
+{
+	struct kdbus_policy_access a = {};
+	struct kdbus_item *item;
+	size_t len = e->len + (e->wildcard ? 2 : 0) + 1;
+	unsigned int i;
+
+	if (buf && pos + KDBUS_ITEM_SIZE(len) <= size) {
+		item = kdbus_item_set(buf + pos, KDBUS_ITEM_NAME, NULL, len);
+		memcpy(item->str, e->name, e->len);
+		if (e->wildcard)
+			memcpy(item->str + e->len, ".*", 2);
+	}
+	pos += KDBUS_ITEM_SIZE(len);
+	for (i = 0; i < e->n_rules; i++) {
+		if (buf && pos + KDBUS_ITEM_SIZE(sizeof(a)) <= size) {
+			a.type = e->rules[i].type;
+			a.access = e->rules[i].access;
+			a.id = kdbus_policy_rule_id(&e->rules[i], ns);
+			kdbus_item_set(buf + pos, KDBUS_ITEM_POLICY_ACCESS, &a,
+				       sizeof(a));
+		}
+		pos += KDBUS_ITEM_SIZE(sizeof(a));
+	}
+	return pos;
+}
+
+/**
+ * kdbus_policy_write() - an owner's entries as the items that set them
+ * @db:		database
+ * @owner:	the owner given to kdbus_policy_set()
+ * @buf:	kernel buffer the items go to, or NULL to measure
+ * @size:	its bytes
+ * @ns:		user namespace to write the rules' ids in
+ *
+ * Per entry, a KDBUS_ITEM_NAME ("prefix.*" for a wildcard) and one
+ * KDBUS_ITEM_POLICY_ACCESS per rule, which kdbus_policy_set() takes back;
+ * an id without a mapping in @ns is written as (u64)-1, which it refuses.
+ * Items are written while they fit.
+ *
+ * Return: the bytes all the items take, which may be more than @size.
+ */
+size_t kdbus_policy_write(struct kdbus_policy_db *db, const void *owner,
+			  void *buf, size_t size, struct user_namespace *ns)
+{
+	struct kdbus_policy_entry *e;
+	unsigned int bkt;
+	size_t pos = 0;
+
+	down_read(&db->lock);
+	hash_for_each(db->entries, bkt, e, hnode)
+		if (e->owner == owner)
+			pos = kdbus_policy_write_entry(e, buf, size, pos, ns);
+	up_read(&db->lock);
+	return pos;
+}
+
 /* What an endpoint grants: everything by default, its policy if custom. */
 static int kdbus_policy_ep_query(struct kdbus_ep *ep, const struct cred *cred,
 				 const char *name)

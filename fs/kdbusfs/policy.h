@@ -63,6 +63,8 @@ int kdbus_policy_set(struct kdbus_policy_db *db,
 		     size_t max_policies, bool allow_wildcards,
 		     const void *owner, struct user_namespace *ns);
 void kdbus_policy_remove_owner(struct kdbus_policy_db *db, const void *owner);
+size_t kdbus_policy_write(struct kdbus_policy_db *db, const void *owner,
+			  void *buf, size_t size, struct user_namespace *ns);
 
 bool kdbus_policy_may_talk(struct kdbus_conn *conn, struct kdbus_conn *to);
 bool kdbus_policy_may_own(struct kdbus_conn *conn, const char *name);

@@ -914,7 +914,8 @@ enum kdbus_dump_flags {
  * @return_flags:	reserved, set to 0 by the kernel
  * @conn_fd:		file descriptor of a connection of the checkpoint
  *			file's domain; for KDBUS_CMD_BUS_DUMP, of the control
- *			file that made a bus
+ *			file that made a bus; for KDBUS_CMD_ENDPOINT_DUMP, of
+ *			the endpoint file that made a custom endpoint
  * @buffer:		user address the dump is written to (DUMP only)
  * @buffer_size:	its size in bytes (DUMP only)
  * @dump_size:		out: bytes written; with EMSGSIZE, bytes needed
@@ -957,6 +958,8 @@ struct kdbus_cmd_dump {
  * @KDBUS_ITEM_DUMP_FILES:	&kdbus_dump_files, in KDBUS_CMD_CONN_RESTORE
  * @KDBUS_ITEM_DUMP_MATCH:	&kdbus_dump_match
  * @KDBUS_ITEM_DUMP_BUS:	&kdbus_dump_bus, in a bus's dump
+ * @KDBUS_ITEM_DUMP_ENDPOINT:	&kdbus_dump_endpoint, in a custom endpoint's
+ *				dump
  */
 enum kdbus_dump_item_type {
 	_KDBUS_ITEM_DUMP_BASE		= 0x4000,
@@ -968,6 +971,7 @@ enum kdbus_dump_item_type {
 	KDBUS_ITEM_DUMP_FILES,
 	KDBUS_ITEM_DUMP_MATCH,
 	KDBUS_ITEM_DUMP_BUS,
+	KDBUS_ITEM_DUMP_ENDPOINT,
 };
 
 /**
@@ -1223,6 +1227,53 @@ struct kdbus_cmd_bus_restore {
 } __attribute__((__aligned__(8)));
 
 /**
+ * struct kdbus_dump_endpoint - a custom endpoint as ENDPOINT_MAKE made it
+ * @flags:	KDBUS_MAKE_ACCESS_* flags it was made with
+ *
+ * KDBUS_CMD_ENDPOINT_DUMP writes one KDBUS_ITEM_DUMP_ENDPOINT, then the
+ * endpoint's name as KDBUS_ITEM_MAKE_NAME, its maker's user and group as
+ * KDBUS_ITEM_CREDS (every uid field the owner of its file, every gid
+ * field its group, as seen from the checkpoint file's opener), then its
+ * policy as ENDPOINT_MAKE takes it: per name, one KDBUS_ITEM_NAME
+ * followed by a KDBUS_ITEM_POLICY_ACCESS per rule, ids as seen from the
+ * checkpoint file's opener ((__u64)-1 where the opener sees none).
+ */
+struct kdbus_dump_endpoint {
+	__u64 flags;
+} __attribute__((__aligned__(8)));
+
+/**
+ * struct kdbus_cmd_ep_restore - argument of KDBUS_CMD_ENDPOINT_RESTORE
+ * @size:		size of the whole struct, items included
+ * @flags:		KDBUS_FLAG_NEGOTIATE only
+ * @return_flags:	reserved, set to 0 by the kernel
+ * @ep_fd:		file descriptor of the default endpoint file ("bus")
+ *			of a bus of the checkpoint file's domain, opened by a
+ *			privileged opener (as for ENDPOINT_MAKE) and not used
+ *			yet
+ * @dump:		user address of a dump, as KDBUS_CMD_ENDPOINT_DUMP
+ *			wrote it
+ * @dump_size:		its size in bytes
+ * @items:		none are accepted
+ *
+ * Makes @ep_fd the owner of the custom endpoint the dump describes, as
+ * ENDPOINT_MAKE on it would have: same name, access flags and policy,
+ * and the dumped maker, whose "<uid>-" prefix the name must carry and
+ * who is charged for it. A maker other than the checkpoint file's
+ * opener needs an opener that had CAP_SETUID and CAP_SETGID over the
+ * domain's user namespace. The endpoint lives as long as @ep_fd's file.
+ */
+struct kdbus_cmd_ep_restore {
+	__u64 size;
+	__u64 flags;
+	__u64 return_flags;
+	__u64 ep_fd;
+	__u64 dump;
+	__u64 dump_size;
+	struct kdbus_item items[0];
+} __attribute__((__aligned__(8)));
+
+/**
  * enum kdbus_checkpoint_ioctl_type - checkpoint requests (kdbusfs)
  * @KDBUS_CMD_CHECKPOINT:	on any kdbusfs file: open a checkpoint file
  *				for its domain
@@ -1238,6 +1289,12 @@ struct kdbus_cmd_bus_restore {
  *				bus a control file made (conn_fd is that file)
  * @KDBUS_CMD_BUS_RESTORE:	on a checkpoint file: make an unused control
  *				file the owner of the bus a dump describes
+ * @KDBUS_CMD_ENDPOINT_DUMP:	on a checkpoint file: write the state of the
+ *				custom endpoint an endpoint file made (conn_fd
+ *				is that file)
+ * @KDBUS_CMD_ENDPOINT_RESTORE:	on a checkpoint file: make an unused
+ *				default endpoint file the owner of the custom
+ *				endpoint a dump describes
  */
 enum kdbus_checkpoint_ioctl_type {
 	KDBUS_CMD_CHECKPOINT		= _IOWR(KDBUS_IOCTL_MAGIC, 0xc0,
@@ -1254,6 +1311,10 @@ enum kdbus_checkpoint_ioctl_type {
 						struct kdbus_cmd_dump),
 	KDBUS_CMD_BUS_RESTORE		= _IOW(KDBUS_IOCTL_MAGIC, 0xc6,
 					       struct kdbus_cmd_bus_restore),
+	KDBUS_CMD_ENDPOINT_DUMP		= _IOWR(KDBUS_IOCTL_MAGIC, 0xc7,
+						struct kdbus_cmd_dump),
+	KDBUS_CMD_ENDPOINT_RESTORE	= _IOW(KDBUS_IOCTL_MAGIC, 0xc8,
+					       struct kdbus_cmd_ep_restore),
 };
 
 /*
