@@ -524,7 +524,8 @@ static size_t kdbus_policy_write_entry(const struct kdbus_policy_entry *e,
 	unsigned int i;
 
 	if (buf && pos + KDBUS_ITEM_SIZE(len) <= size) {
-		item = kdbus_item_set(buf + pos, KDBUS_ITEM_NAME, NULL, len);
+		item = buf + pos;
+		kdbus_item_set(item, KDBUS_ITEM_NAME, NULL, len);
 		memcpy(item->str, e->name, e->len);
 		if (e->wildcard)
 			memcpy(item->str + e->len, ".*", 2);

@@ -21,6 +21,7 @@
 
 #define NAME_A		"org.kdbusfs.restore.A"
 #define NAME_B		"org.kdbusfs.restore.B"
+#define NAME_C		"org.kdbusfs.restore.C"
 #define DUMP_SIZE	(64 * 1024)
 
 /* a connection's dump and a copy of its pool's busy slices */
@@ -1087,6 +1088,196 @@ TEST_F(rst, malformed_bus_dumps_are_refused_and_leave_the_file_unused)
 	self->bus.control = control;
 }
 
+/*
+ * ENDPOINT_MAKE "<uid>-sandbox" on @fd: NAME_A to talk to, NAME_B.* to see
+ * and, for the test group only, to own.
+ */
+static int sandbox_make(int fd, char *name, size_t size)
+{
+	struct kdbus_cmd_buf b;
+
+	kdbus_bus_name(name, size, "sandbox");
+	kdbus_cmd_init(&b, KDBUS_MAKE_ACCESS_WORLD);
+	kdbus_cmd_add_str(&b, KDBUS_ITEM_MAKE_NAME, name);
+	kdbus_cmd_add_str(&b, KDBUS_ITEM_NAME, NAME_A);
+	kdbus_cmd_add_access(&b, KDBUS_POLICY_ACCESS_WORLD, KDBUS_POLICY_TALK,
+			     0);
+	kdbus_cmd_add_str(&b, KDBUS_ITEM_NAME, NAME_B ".*");
+	kdbus_cmd_add_access(&b, KDBUS_POLICY_ACCESS_USER, KDBUS_POLICY_SEE,
+			     geteuid());
+	kdbus_cmd_add_access(&b, KDBUS_POLICY_ACCESS_GROUP, KDBUS_POLICY_OWN,
+			     KDBUS_TEST_GID);
+	kdbus_cmd_finish(&b);
+	return kdbus_ioctl(fd, KDBUS_CMD_ENDPOINT_MAKE, b.data);
+}
+
+/* KDBUS_CMD_ENDPOINT_DUMP of the endpoint file @fd into @buf */
+static int ep_dump(int ckpt, int fd, uint64_t *buf, size_t room,
+		   uint64_t *size)
+{
+	struct kdbus_cmd_dump cmd = {
+		.size = sizeof(cmd),
+		.conn_fd = fd,
+		.buffer = (uintptr_t)buf,
+		.buffer_size = room,
+	};
+	int ret;
+
+	memset(buf, 0, room);
+	ret = kdbus_ioctl(ckpt, KDBUS_CMD_ENDPOINT_DUMP, &cmd);
+	*size = cmd.dump_size;
+	return ret;
+}
+
+static int ep_restore(int ckpt, int fd, const uint64_t *buf, uint64_t size)
+{
+	struct kdbus_cmd_ep_restore cmd = {
+		.size = sizeof(cmd),
+		.ep_fd = fd,
+		.dump = (uintptr_t)buf,
+		.dump_size = size,
+	};
+
+	return kdbus_ioctl(ckpt, KDBUS_CMD_ENDPOINT_RESTORE, &cmd);
+}
+
+/*
+ * The rules of policy name @name in an endpoint dump, as a bit per
+ * (type, access): 1 << (type * 4 + access); -1 if the name is missing.
+ */
+static int ep_dump_rules(uint64_t *buf, uint64_t size, const char *name,
+			 uint64_t *ids)
+{
+	struct kdbus_item *item;
+	bool in = false;
+	uint64_t pos;
+	int bits = -1;
+
+	for (pos = 0; pos < size; pos += KDBUS_ALIGN8(item->size)) {
+		item = (void *)((uint8_t *)buf + pos);
+		if (item->type == KDBUS_ITEM_NAME) {
+			in = !strcmp(item->str, name);
+			if (in)
+				bits = 0;
+		} else if (in && item->type == KDBUS_ITEM_POLICY_ACCESS) {
+			bits |= 1 << (item->policy_access.type * 4 +
+				      item->policy_access.access);
+			ids[item->policy_access.type] = item->policy_access.id;
+		}
+	}
+	return bits;
+}
+
+static int stat_in_bus(const struct kdbus_test_bus *bus, const char *name,
+		       struct stat *st)
+{
+	char path[320];
+
+	snprintf(path, sizeof(path), "%s/%s/%s", bus->dir, bus->name, name);
+	return stat(path, st) ? -errno : 0;
+}
+
+static int open_in_bus(const struct kdbus_test_bus *bus, const char *name)
+{
+	char path[320];
+
+	snprintf(path, sizeof(path), "%s/%s/%s", bus->dir, bus->name, name);
+	return open(path, O_RDWR | O_CLOEXEC);
+}
+
+static int send_to_name(struct kdbus_conn *c, const char *name,
+			uint64_t cookie)
+{
+	struct kdbus_send_args a = KDBUS_SEND_ARGS_INIT;
+
+	a.cookie = cookie;
+	a.dst_name = name;
+	a.data = "x";
+	a.size = 2;
+	return kdbus_send(c, KDBUS_DST_ID_NAME, &a);
+}
+
+TEST_F(rst, a_custom_endpoint_is_made_again_with_its_mode_maker_and_policy)
+{
+	uint64_t a[1024], b[1024], a_size, b_size, ids[4] = {};
+	struct kdbus_conn sandboxed = { .fd = -1 };
+	struct kdbus_dump_endpoint *de;
+	struct kdbus_item *item;
+	char name[64], path[320];
+	struct stat st;
+	int maker;
+
+	ASSERT_EQ(0, kdbus_name_acquire(&self->svc, NAME_A, 0, NULL));
+	ASSERT_EQ(0, kdbus_name_acquire(&self->client, NAME_B ".x", 0, NULL));
+	ASSERT_EQ(0, kdbus_name_acquire(&self->client, NAME_C, 0, NULL));
+	maker = open(self->bus.ep, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, maker);
+	ASSERT_EQ(0, sandbox_make(maker, name, sizeof(name)));
+	ASSERT_EQ(0, ep_dump(self->ckpt, maker, a, sizeof(a), &a_size));
+
+	/* the endpoint, its name and maker, then its policy */
+	de = (void *)((struct kdbus_item *)a)->data;
+	EXPECT_EQ(KDBUS_ITEM_DUMP_ENDPOINT, ((struct kdbus_item *)a)->type);
+	EXPECT_EQ(KDBUS_MAKE_ACCESS_WORLD, de->flags);
+	item = bus_item(a, a_size, KDBUS_ITEM_MAKE_NAME);
+	ASSERT_NE(NULL, item);
+	EXPECT_STREQ(name, item->str);
+	item = bus_item(a, a_size, KDBUS_ITEM_CREDS);
+	ASSERT_NE(NULL, item);
+	EXPECT_EQ(geteuid(), item->creds.uid);
+	EXPECT_EQ(geteuid(), item->creds.fsuid);
+	EXPECT_EQ(getegid(), item->creds.gid);
+	EXPECT_EQ(1 << (KDBUS_POLICY_ACCESS_WORLD * 4 + KDBUS_POLICY_TALK),
+		  ep_dump_rules(a, a_size, NAME_A, ids));
+	EXPECT_EQ(1 << (KDBUS_POLICY_ACCESS_USER * 4 + KDBUS_POLICY_SEE) |
+		  1 << (KDBUS_POLICY_ACCESS_GROUP * 4 + KDBUS_POLICY_OWN),
+		  ep_dump_rules(a, a_size, NAME_B ".*", ids));
+	EXPECT_EQ(geteuid(), ids[KDBUS_POLICY_ACCESS_USER]);
+	EXPECT_EQ(KDBUS_TEST_GID, ids[KDBUS_POLICY_ACCESS_GROUP]);
+	EXPECT_EQ(-1, ep_dump_rules(a, a_size, "org.kdbusfs.restore", ids));
+
+	/* only a file that made an endpoint is dumped, into room enough */
+	EXPECT_EQ(-EBADFD, ep_dump(self->ckpt, self->svc.fd, b, sizeof(b),
+				   &b_size));
+	EXPECT_EQ(-EBADFD, ep_dump(self->ckpt, self->bus.control, b, sizeof(b),
+				   &b_size));
+	EXPECT_EQ(-EBADF, ep_dump(self->ckpt, 0, b, sizeof(b), &b_size));
+	EXPECT_EQ(-EMSGSIZE, ep_dump(self->ckpt, maker, b, 16, &b_size));
+	EXPECT_EQ(a_size, b_size);
+
+	/* while it lives, its name is taken */
+	EXPECT_EQ(-EEXIST, ep_restore(self->ckpt, self->ep, a, a_size));
+
+	/* gone, it is made again: the same mode, owner and dump */
+	close(maker);
+	EXPECT_EQ(-ENOENT, stat_in_bus(&self->bus, name, &st));
+	ASSERT_EQ(0, ep_restore(self->ckpt, self->ep, a, a_size));
+	EXPECT_EQ(-EBADFD, ep_restore(self->ckpt, self->ep, a, a_size));
+	ASSERT_EQ(0, stat_in_bus(&self->bus, name, &st));
+	EXPECT_EQ(0666, st.st_mode & 07777);
+	EXPECT_EQ(geteuid(), st.st_uid);
+	ASSERT_EQ(0, ep_dump(self->ckpt, self->ep, b, sizeof(b), &b_size));
+	ASSERT_EQ(a_size, b_size);
+	EXPECT_EQ(0, memcmp(a, b, a_size));
+
+	/* its policy holds: NAME_A may be talked to, NAME_B.x only seen */
+	snprintf(path, sizeof(path), "%s/%s/%s", self->bus.dir, self->bus.name,
+		 name);
+	ASSERT_EQ(0, kdbus_hello(path, 0, KDBUS_TEST_POOL_SIZE, &sandboxed));
+	EXPECT_EQ(0, send_to_name(&sandboxed, NAME_A, 1));
+	EXPECT_EQ(0, recv_text(&self->svc, 1, sandboxed.id, "x"));
+	EXPECT_EQ(-EPERM, send_to_name(&sandboxed, NAME_B ".x", 2));
+	EXPECT_EQ(-ESRCH, send_to_name(&sandboxed, NAME_C, 3));
+
+	/* the endpoint lives as long as the restored file */
+	close(self->ep);
+	self->ep = -1;
+	EXPECT_EQ(-ENOENT, stat_in_bus(&self->bus, name, &st));
+	EXPECT_EQ(-ECONNRESET, send_to_name(&sandboxed, NAME_A, 4));
+	kdbus_conn_close(&sandboxed);
+	EXPECT_EQ(-1, open_in_bus(&self->bus, name));
+}
+
 static int restore_as_user(void *arg, int sock)
 {
 	struct as_user *u = arg;
@@ -1131,6 +1322,237 @@ TEST_F(rst, other_users_ids_need_setuid_and_setgid)
 	/* root's checkpoint file may (the child's connection went with it) */
 	EXPECT_EQ(0, restore(self->ckpt, self->ep, self->img));
 	ASSERT_EQ(0, adopt(self->ep, self->img, &self->restored));
+}
+
+TEST_F(rst, malformed_endpoint_dumps_are_refused_and_leave_the_file_unused)
+{
+	uint64_t a[1024], a_size, saved[4];
+	struct kdbus_item *name, *creds, *rule;
+	char ep_name[64];
+	int maker;
+
+	maker = open(self->bus.ep, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, maker);
+	ASSERT_EQ(0, sandbox_make(maker, ep_name, sizeof(ep_name)));
+	ASSERT_EQ(0, ep_dump(self->ckpt, maker, a, sizeof(a), &a_size));
+	close(maker);
+	name = bus_item(a, a_size, KDBUS_ITEM_MAKE_NAME);
+	creds = bus_item(a, a_size, KDBUS_ITEM_CREDS);
+	rule = bus_item(a, a_size, KDBUS_ITEM_POLICY_ACCESS);
+	ASSERT_NE(NULL, rule);
+
+	EXPECT_EQ(-EINVAL, ep_restore(self->ckpt, self->ep, a, 0));
+	EXPECT_EQ(-EINVAL, ep_restore(self->ckpt, self->ep, a, a_size - 4));
+	EXPECT_EQ(-EINVAL, ep_restore(self->ckpt, self->ep, a,
+				      64 * 1024 + 8));
+	/* a dump that ends inside an item */
+	EXPECT_EQ(-EINVAL, ep_restore(self->ckpt, self->ep, a, a_size - 8));
+	/* the first item must describe the endpoint */
+	((struct kdbus_item *)a)->type = KDBUS_ITEM_DUMP_BUS;
+	EXPECT_EQ(-EINVAL, ep_restore(self->ckpt, self->ep, a, a_size));
+	((struct kdbus_item *)a)->type = KDBUS_ITEM_DUMP_ENDPOINT;
+	/* flags ENDPOINT_MAKE refuses */
+	((struct kdbus_dump_endpoint *)((struct kdbus_item *)a)->data)->flags |=
+		1ULL << 40;
+	EXPECT_EQ(-EINVAL, ep_restore(self->ckpt, self->ep, a, a_size));
+	((struct kdbus_dump_endpoint *)((struct kdbus_item *)a)->data)->flags =
+		KDBUS_MAKE_ACCESS_WORLD;
+	/* no maker, or the policy before it */
+	creds->type = KDBUS_ITEM_NAME;
+	EXPECT_EQ(-EINVAL, ep_restore(self->ckpt, self->ep, a, a_size));
+	creds->type = KDBUS_ITEM_CREDS;
+	/* a name without the maker's "<uid>-" prefix, or not a name */
+	name->str[0] = name->str[0] == '9' ? '8' : '9';
+	EXPECT_EQ(-EINVAL, ep_restore(self->ckpt, self->ep, a, a_size));
+	name->str[0] = '/';
+	EXPECT_EQ(-EINVAL, ep_restore(self->ckpt, self->ep, a, a_size));
+	name->str[0] = ep_name[0];
+	/* a rule ENDPOINT_MAKE would refuse, or an id without a mapping */
+	memcpy(saved, &rule->policy_access, sizeof(rule->policy_access));
+	rule->policy_access.access = 7;
+	EXPECT_EQ(-EINVAL, ep_restore(self->ckpt, self->ep, a, a_size));
+	memcpy(&rule->policy_access, saved, sizeof(rule->policy_access));
+	rule->policy_access.type = KDBUS_POLICY_ACCESS_USER;
+	rule->policy_access.id = (uint64_t)-1;
+	EXPECT_EQ(-EINVAL, ep_restore(self->ckpt, self->ep, a, a_size));
+	memcpy(&rule->policy_access, saved, sizeof(rule->policy_access));
+	/* an item that belongs to no endpoint dump */
+	rule->type = KDBUS_ITEM_DUMP_SLICE;
+	EXPECT_EQ(-EINVAL, ep_restore(self->ckpt, self->ep, a, a_size));
+	rule->type = KDBUS_ITEM_POLICY_ACCESS;
+	/* and after all that, the file restores */
+	EXPECT_EQ(0, ep_restore(self->ckpt, self->ep, a, a_size));
+}
+
+TEST_F(rst, only_a_privileged_unused_default_endpoint_file_takes_an_endpoint)
+{
+	uint64_t a[1024], a_size;
+	struct kdbus_test_bus other;
+	char ep_name[64];
+	int maker, custom, user_fd, ckpt2;
+
+	maker = open(self->bus.ep, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, maker);
+	ASSERT_EQ(0, sandbox_make(maker, ep_name, sizeof(ep_name)));
+	ASSERT_EQ(0, ep_dump(self->ckpt, maker, a, sizeof(a), &a_size));
+	custom = open_in_bus(&self->bus, ep_name);
+	ASSERT_LE(0, custom);
+
+	/* a custom endpoint's file; once that endpoint is gone, a dead one */
+	EXPECT_EQ(-EPERM, ep_restore(self->ckpt, custom, a, a_size));
+	close(maker);
+	EXPECT_EQ(-ESHUTDOWN, ep_restore(self->ckpt, custom, a, a_size));
+	close(custom);
+	/* a control file, a connection, no kdbusfs file */
+	EXPECT_EQ(-EBADFD, ep_restore(self->ckpt, self->bus.control, a,
+				      a_size));
+	EXPECT_EQ(-EBADFD, ep_restore(self->ckpt, self->svc.fd, a, a_size));
+	EXPECT_EQ(-EBADF, ep_restore(self->ckpt, 0, a, a_size));
+	/* opened by a user who may not make endpoints on this bus */
+	user_fd = kdbus_open_as(KDBUS_TEST_UID, KDBUS_TEST_GID, self->bus.ep);
+	ASSERT_LE(0, user_fd);
+	EXPECT_EQ(-EPERM, ep_restore(self->ckpt, user_fd, a, a_size));
+	close(user_fd);
+	/* a file of another domain */
+	ASSERT_EQ(0, kdbus_test_bus_make(&other));
+	ckpt2 = checkpoint(other.control);
+	ASSERT_LE(0, ckpt2);
+	EXPECT_EQ(-EXDEV, ep_restore(ckpt2, self->ep, a, a_size));
+	close(ckpt2);
+	kdbus_test_bus_close(&other);
+	/* and the file the command was meant for */
+	EXPECT_EQ(0, ep_restore(self->ckpt, self->ep, a, a_size));
+}
+
+/* @src with its MAKE_NAME item's name replaced by @name, into @dst */
+static uint64_t dump_renamed(const uint64_t *src, uint64_t size,
+			     const char *name, uint64_t *dst)
+{
+	const struct kdbus_item *item;
+	struct kdbus_item *out;
+	uint64_t pos, n = 0;
+	size_t len;
+
+	for (pos = 0; pos < size; pos += KDBUS_ALIGN8(item->size)) {
+		item = (const void *)((const uint8_t *)src + pos);
+		out = (void *)((uint8_t *)dst + n);
+		if (item->type == KDBUS_ITEM_MAKE_NAME) {
+			len = strlen(name) + 1;
+			memset(out, 0, KDBUS_ITEM_SIZE(len));
+			out->size = KDBUS_ITEM_HEADER_SIZE + len;
+			out->type = KDBUS_ITEM_MAKE_NAME;
+			memcpy(out->str, name, len);
+		} else {
+			memcpy(out, item, KDBUS_ALIGN8(item->size));
+		}
+		n += KDBUS_ALIGN8(out->size);
+	}
+	return n;
+}
+
+struct as_user_ep {
+	struct kdbus_test_bus *bus;
+	uint64_t *dump;
+	uint64_t size;
+	int ep;
+};
+
+static int ep_restore_as_user(void *arg, int sock)
+{
+	struct as_user_ep *u = arg;
+	uint64_t mine[1024], size;
+	struct kdbus_item *name;
+	struct kdbus_creds *c;
+	char ep_name[64];
+	int ckpt;
+
+	if (kdbus_keep_only(KDBUS_TEST_UID, CAP_CHECKPOINT_RESTORE))
+		return KDBUS_CHILD_DROP_FAILED;
+	ckpt = checkpoint(u->bus->control);
+	if (ckpt < 0)
+		return 10;
+	/* root's endpoint: not without CAP_SETUID and CAP_SETGID */
+	if (ep_restore(ckpt, u->ep, u->dump, u->size) != -EPERM)
+		return 11;
+	/* its own ids, but root's prefix; then its own, in root's file */
+	c = &bus_item(u->dump, u->size, KDBUS_ITEM_CREDS)->creds;
+	c->uid = KDBUS_TEST_UID;
+	c->euid = KDBUS_TEST_UID;
+	c->suid = KDBUS_TEST_UID;
+	c->fsuid = KDBUS_TEST_UID;
+	c->gid = KDBUS_TEST_GID;
+	c->egid = KDBUS_TEST_GID;
+	c->sgid = KDBUS_TEST_GID;
+	c->fsgid = KDBUS_TEST_GID;
+	if (ep_restore(ckpt, u->ep, u->dump, u->size) != -EINVAL)
+		return 12;
+	name = bus_item(u->dump, u->size, KDBUS_ITEM_MAKE_NAME);
+	snprintf(ep_name, sizeof(ep_name), "%u-%s", KDBUS_TEST_UID,
+		 strchr(name->str, '-') + 1);
+	size = dump_renamed(u->dump, u->size, ep_name, mine);
+	if (ep_restore(ckpt, u->ep, mine, size))
+		return 13;
+	close(ckpt);
+	return 0;
+}
+
+TEST_F(rst, other_users_endpoints_need_setuid_and_setgid)
+{
+	uint64_t a[1024], a_size;
+	struct as_user_ep u = { &self->bus, a, 0, self->ep };
+	char ep_name[64];
+	struct stat st;
+	int maker;
+
+	maker = open(self->bus.ep, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, maker);
+	ASSERT_EQ(0, sandbox_make(maker, ep_name, sizeof(ep_name)));
+	ASSERT_EQ(0, ep_dump(self->ckpt, maker, a, sizeof(a), &a_size));
+	close(maker);
+	u.size = a_size;
+	EXPECT_EQ(0, kdbus_run(ep_restore_as_user, &u));
+	/* made by the child in our file, which keeps it: the user's */
+	snprintf(ep_name, sizeof(ep_name), "%u-%s", KDBUS_TEST_UID,
+		 strchr(bus_item(a, a_size, KDBUS_ITEM_MAKE_NAME)->str, '-') + 1);
+	ASSERT_EQ(0, stat_in_bus(&self->bus, ep_name, &st));
+	EXPECT_EQ(KDBUS_TEST_UID, st.st_uid);
+}
+
+TEST_F(rst, a_connection_behind_a_custom_endpoint_comes_back_behind_it)
+{
+	uint64_t a[1024], a_size, id;
+	struct kdbus_conn sandboxed = { .fd = -1 };
+	char ep_name[64], path[320];
+	int maker, fd;
+
+	ASSERT_EQ(0, kdbus_name_acquire(&self->svc, NAME_A, 0, NULL));
+	ASSERT_EQ(0, kdbus_name_acquire(&self->client, NAME_C, 0, NULL));
+	maker = open(self->bus.ep, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, maker);
+	ASSERT_EQ(0, sandbox_make(maker, ep_name, sizeof(ep_name)));
+	snprintf(path, sizeof(path), "%s/%s/%s", self->bus.dir, self->bus.name,
+		 ep_name);
+	ASSERT_EQ(0, kdbus_hello(path, 0, KDBUS_TEST_POOL_SIZE, &sandboxed));
+	id = sandboxed.id;
+	ASSERT_EQ(0, ep_dump(self->ckpt, maker, a, sizeof(a), &a_size));
+	ASSERT_EQ(0, image_take(self->ckpt, &sandboxed, self->img));
+	kdbus_conn_close(&sandboxed);
+	close(maker);
+
+	/* the endpoint first, then the connection through its file */
+	ASSERT_EQ(0, ep_restore(self->ckpt, self->ep, a, a_size));
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, restore(self->ckpt, fd, self->img));
+	ASSERT_EQ(0, adopt(fd, self->img, &self->restored));
+	EXPECT_EQ(id, self->restored.id);
+	EXPECT_EQ(0, send_to_name(&self->restored, NAME_A, 1));
+	EXPECT_EQ(0, recv_text(&self->svc, 1, id, "x"));
+	EXPECT_EQ(-ESRCH, send_to_name(&self->restored, NAME_C, 2));
+	/* and it goes with the endpoint, as it would have */
+	close(self->ep);
+	self->ep = -1;
+	EXPECT_EQ(-ECONNRESET, send_to_name(&self->restored, NAME_A, 3));
 }
 
 TEST_HARNESS_MAIN
