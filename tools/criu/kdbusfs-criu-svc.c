@@ -27,6 +27,13 @@
  *     (or 10 s more), then calls NAME "again" synchronously and prints
  *     "client reply TEXT" again. The client matches NAME's signals, and
  *     the service broadcasts "hello-all" after each drain.
+ *   sandbox MOUNT BUS NAME: as serve, also owning NAME "Hidden" and
+ *     holding (fd 5) the custom endpoint "<euid>-sandbox", whose policy
+ *     lets its connections talk to NAME only, with a child connected
+ *     through it (pool mapped) that queues "from-sandbox" to NAME and
+ *     prints "sandboxed ready ID PID". On each SIGUSR1 the child calls
+ *     NAME "sandboxed" synchronously, printing "sandboxed reply TEXT",
+ *     then sends to NAME "Hidden", printing "sandboxed hidden ERROR".
  *   send MOUNT BUS NAME TEXT [FILE|pipe]: sends TEXT to NAME, with FILE's
  *     descriptor (or a pipe's read end) if given; prints "sent" or the
  *     error.
@@ -68,15 +75,17 @@ static struct kdbus_item *next_item(struct kdbus_item *it)
 	return (void *)((uint8_t *)it + KDBUS_ALIGN8(it->size));
 }
 
-static int hello(const char *mount, const char *bus, uint64_t flags,
-		 uint64_t attach_send, uint64_t attach_recv, uint64_t *id)
+/* HELLO through endpoint @ep of @bus, its pool mapped at @pool */
+static int hello_at(const char *mount, const char *bus, const char *ep,
+		    uint64_t flags, uint64_t attach_send, uint64_t attach_recv,
+		    uint64_t *id)
 {
 	struct kdbus_cmd_hello h;
 	struct kdbus_cmd_free f;
 	char path[4096];
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/%s/bus", mount, bus);
+	snprintf(path, sizeof(path), "%s/%s/%s", mount, bus, ep);
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		perror(path);
@@ -103,6 +112,13 @@ static int hello(const char *mount, const char *bus, uint64_t flags,
 	}
 	*id = h.id;
 	return fd;
+}
+
+static int hello(const char *mount, const char *bus, uint64_t flags,
+		 uint64_t attach_send, uint64_t attach_recv, uint64_t *id)
+{
+	return hello_at(mount, bus, "bus", flags, attach_send, attach_recv,
+			id);
 }
 
 struct msg_args {
@@ -492,6 +508,134 @@ static void run_syncer(const char *mount, const char *bus, const char *name)
 		pause();
 }
 
+/* the item after @it: a string item of @type */
+static struct kdbus_item *put_str(struct kdbus_item *it, uint64_t type,
+				  const char *str)
+{
+	it->type = type;
+	it->size = KDBUS_ITEM_HEADER_SIZE + strlen(str) + 1;
+	memcpy(it->str, str, strlen(str) + 1);
+	return next_item(it);
+}
+
+/*
+ * The sandboxed child: connected through the custom endpoint @ep, it
+ * queues "from-sandbox" to NAME and reports to the service; on each
+ * SIGUSR1 it calls NAME "sandboxed" and sends to NAME's hidden twin.
+ */
+static void run_sandboxed(const char *mount, const char *bus, const char *ep,
+			  const char *name, const char *hidden, int report)
+{
+	struct msg_args a = { .file = -1, .memfd = -1, .name = name };
+	char reply[256];
+	uint64_t id;
+	int fd, ret;
+
+	fd = hello_at(mount, bus, ep, 0, 0, 0, &id);
+	a.text = "from-sandbox";
+	ret = send_msg(fd, &a, NULL, 0);
+	if (ret) {
+		printf("sandboxed send error %s\n", strerror(-ret));
+		exit(1);
+	}
+	printf("sandboxed ready %llu %d\n", (unsigned long long)id,
+	       (int)getpid());
+	if (write(report, &id, sizeof(id)) != sizeof(id))
+		exit(1);
+	close(report);
+	for (;;) {
+		wait_usr1();
+		a.name = name;
+		a.text = "sandboxed";
+		a.flags = KDBUS_MSG_EXPECT_REPLY;
+		a.sync = 1;
+		ret = send_msg(fd, &a, reply, sizeof(reply));
+		if (ret)
+			printf("sandboxed call error %s\n", strerror(-ret));
+		else
+			printf("sandboxed reply %s\n", reply);
+		a.name = hidden;
+		a.text = "peek";
+		a.flags = 0;
+		a.sync = 0;
+		ret = send_msg(fd, &a, NULL, 0);
+		printf("sandboxed hidden %s\n", ret ? strerror(-ret) : "sent");
+	}
+}
+
+/*
+ * sandbox: a service that also owns NAME "Hidden" and makes the custom
+ * endpoint "<euid>-sandbox" (fd 5), which lets its connections talk to
+ * NAME only, and a child connected through it.
+ */
+static int make_sandbox(int fd, const char *mount, const char *bus,
+			const char *name, int ctl)
+{
+	char hidden[256], ep[64], path[4096];
+	struct kdbus_policy_access pa = {
+		.type = KDBUS_POLICY_ACCESS_WORLD,
+		.access = KDBUS_POLICY_TALK,
+	};
+	uint64_t buf[128], cid;
+	struct kdbus_cmd *cmd = (void *)buf;
+	struct kdbus_item *it;
+	int maker, p[2];
+	pid_t pid;
+
+	snprintf(hidden, sizeof(hidden), "%sHidden", name);
+	memset(buf, 0, sizeof(buf));
+	it = put_str(cmd->items, KDBUS_ITEM_NAME, hidden);
+	cmd->size = (uint8_t *)it - (uint8_t *)buf;
+	if (ioctl(fd, KDBUS_CMD_NAME_ACQUIRE, cmd)) {
+		perror("KDBUS_CMD_NAME_ACQUIRE");
+		return 1;
+	}
+	snprintf(path, sizeof(path), "%s/%s/bus", mount, bus);
+	maker = open(path, O_RDWR | O_CLOEXEC);
+	if (maker < 0) {
+		perror(path);
+		return 1;
+	}
+	snprintf(ep, sizeof(ep), "%u-sandbox", (unsigned int)geteuid());
+	memset(buf, 0, sizeof(buf));
+	cmd->flags = KDBUS_MAKE_ACCESS_WORLD;
+	it = put_str(cmd->items, KDBUS_ITEM_MAKE_NAME, ep);
+	it = put_str(it, KDBUS_ITEM_NAME, name);
+	it->type = KDBUS_ITEM_POLICY_ACCESS;
+	it->size = KDBUS_ITEM_HEADER_SIZE + sizeof(pa);
+	memcpy(it->data, &pa, sizeof(pa));
+	it = next_item(it);
+	cmd->size = (uint8_t *)it - (uint8_t *)buf;
+	if (ioctl(maker, KDBUS_CMD_ENDPOINT_MAKE, cmd)) {
+		perror("KDBUS_CMD_ENDPOINT_MAKE");
+		return 1;
+	}
+	if (pipe2(p, O_CLOEXEC)) {
+		perror("pipe");
+		return 1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		perror("fork");
+		return 1;
+	}
+	if (!pid) {
+		munmap(pool, POOL_SIZE);
+		close(ctl);
+		close(fd);
+		close(maker);
+		close(p[0]);
+		run_sandboxed(mount, bus, ep, name, hidden, p[1]);
+	}
+	close(p[1]);
+	if (read(p[0], &cid, sizeof(cid)) != sizeof(cid)) {
+		printf("no sandboxed child\n");
+		return 1;
+	}
+	close(p[0]);
+	return 0;
+}
+
 static int serve(const char *mount, const char *bus, const char *name,
 		 const char *file)
 {
@@ -532,7 +676,8 @@ static int serve(const char *mount, const char *bus, const char *name,
 	}
 
 	fd = hello(mount, bus, KDBUS_HELLO_ACCEPT_FD, 0,
-		   file ? KDBUS_ATTACH_PIDS | KDBUS_ATTACH_CREDS : 0, &id);
+		   file && file[0] != '-' ?
+		   KDBUS_ATTACH_PIDS | KDBUS_ATTACH_CREDS : 0, &id);
 	memset(buf, 0, sizeof(buf));
 	it = cmd->items;
 	it->type = KDBUS_ITEM_NAME;
@@ -545,7 +690,10 @@ static int serve(const char *mount, const char *bus, const char *name,
 		return 1;
 	}
 
-	if (file) {
+	if (file && !strcmp(file, "-sandbox")) {
+		if (make_sandbox(fd, mount, bus, name, ctl))
+			return 1;
+	} else if (file) {
 		if (pipe2(p, O_CLOEXEC)) {
 			perror("pipe");
 			return 1;
@@ -601,7 +749,7 @@ static int serve(const char *mount, const char *bus, const char *name,
 		wait_usr1();
 		receive_all(fd);
 		/* the tree's client gets it if its match rule is there */
-		ret = file ? send_msg(fd, &a, NULL, 0) : 0;
+		ret = file && file[0] != '-' ? send_msg(fd, &a, NULL, 0) : 0;
 		if (ret)
 			printf("signal error %s\n", strerror(-ret));
 		printf("drained\n");
@@ -620,6 +768,8 @@ int main(int argc, char **argv)
 		return serve(argv[2], argv[3], argv[4], NULL);
 	if (argc == 6 && !strcmp(argv[1], "tree"))
 		return serve(argv[2], argv[3], argv[4], argv[5]);
+	if (argc == 5 && !strcmp(argv[1], "sandbox"))
+		return serve(argv[2], argv[3], argv[4], "-sandbox");
 	if (argc >= 5 && strlen(argv[4]) > 200)
 		return 2;
 	if (argc >= 6) {
@@ -659,7 +809,7 @@ int main(int argc, char **argv)
 			printf("reply %s\n", reply);
 		return !!ret;
 	}
-	fprintf(stderr, "usage: %s serve|tree|send|call MOUNT BUS NAME [TEXT|FILE [FILE|pipe]]\n",
-		argv[0]);
+	fprintf(stderr, "usage: %s serve|tree|sandbox|send|call MOUNT BUS NAME %s\n",
+		argv[0], "[TEXT|FILE [FILE|pipe]]");
 	return 2;
 }

@@ -23,6 +23,10 @@
  *     and id128, which the kernel lets a bus take only once the original
  *     is gone (so after "criu dump --leave-running" a restore fails while
  *     the original runs);
+ *   - dumps a custom endpoint's owner file with ENDPOINT_DUMP and makes
+ *     the endpoint again at restore with ENDPOINT_RESTORE, on the bus's
+ *     "bus" file opened again: the same name, mode, maker and policy;
+ *     connections through it wait for it as for their bus;
  *   - finds a file's mount point in criu's mount namespace or in that of
  *     the dumped tree, for a kdbusfs mount of the tree's own, which criu
  *     mounts again as a new domain with "--enable-fs kdbusfs"; for such a
@@ -37,8 +41,8 @@
  * file in flight that is neither a memfd nor a regular file with a path
  * (a pipe, a socket, a device, a directory, an anonymous inode, a deleted
  * file), memfds in flight of more than 64 MiB in all per connection,
- * activators, monitors, policy holders, endpoint owners and files not
- * used yet. criu then fails the dump and the tree runs on.
+ * activators, monitors, policy holders and files not used yet. criu then
+ * fails the dump and the tree runs on.
  *
  * The image of a file, kdbusfs-ID.img in criu's image directory, version
  * 3, in the host's byte order:
@@ -52,7 +56,8 @@
  *     struct kdb_img_file, name_size bytes of its name (NUL-terminated;
  *     the memfd's "/memfd:NAME (deleted)" link or the file's path), then
  *     data_size bytes of a memfd's contents, each padded to 8 bytes.
- * A bus owner's image is the header and its dump.
+ * A bus owner's image, and an endpoint owner's (role 3, the custom
+ * endpoint's name in endpoint), is the header and its dump.
  */
 
 #define _GNU_SOURCE
@@ -90,6 +95,7 @@ struct kdb_fdinfo {
 	char file[32];
 	char bus[256];
 	char endpoint[256];
+	char custom[256];
 	char id[32];
 	char connected[8];
 	char mnt_id[16];
@@ -120,6 +126,8 @@ static void kdb_parse_fdinfo(char *text, struct kdb_fdinfo *fi)
 		kdb_take(line, v, "kdbus-bus", fi->bus, sizeof(fi->bus));
 		kdb_take(line, v, "kdbus-endpoint", fi->endpoint,
 			 sizeof(fi->endpoint));
+		kdb_take(line, v, "kdbus-custom-endpoint", fi->custom,
+			 sizeof(fi->custom));
 		kdb_take(line, v, "kdbus-id", fi->id, sizeof(fi->id));
 		kdb_take(line, v, "kdbus-connected", fi->connected,
 			 sizeof(fi->connected));
@@ -159,6 +167,7 @@ static int kdb_n_chk;
 #define KDB_IMG_VERSION	3
 #define KDB_ROLE_CONN	1
 #define KDB_ROLE_BUS	2
+#define KDB_ROLE_EP	3	/* made a custom endpoint, @endpoint */
 
 struct kdb_img {
 	uint32_t magic;
@@ -891,6 +900,43 @@ static int kdb_dump_bus(int fd, int id, const char *link, struct kdb_img *img)
 	return kdb_write_img(id, img, buf, NULL, -1, -1, link);
 }
 
+/* an endpoint owner's file: the custom endpoint as ENDPOINT_DUMP writes it */
+static int kdb_dump_ep(int fd, int id, const char *link, struct kdb_img *img)
+{
+	struct kdbus_cmd_dump cmd;
+	uint64_t *buf;
+	int chk, ret;
+
+	chk = kdb_checkpoint_fd(fd);
+	if (chk < 0) {
+		print_on_level(KDB_LOG_ERROR,
+			       "kdbusfs: cannot dump %s (file id %#x): KDBUS_CMD_CHECKPOINT: %s\n",
+			       link, id, strerror(-chk));
+		return chk;
+	}
+	/* what the kernel takes back: KDBUS_BUS_DUMP_MAX_SIZE */
+	buf = malloc(64 * 1024);
+	if (!buf)
+		return -ENOMEM;
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.size = sizeof(cmd);
+	cmd.conn_fd = fd;
+	cmd.buffer = (uintptr_t)buf;
+	cmd.buffer_size = 64 * 1024;
+	if (ioctl(chk, KDBUS_CMD_ENDPOINT_DUMP, &cmd)) {
+		ret = -errno;
+		print_on_level(KDB_LOG_ERROR,
+			       "kdbusfs: cannot dump %s (file id %#x): KDBUS_CMD_ENDPOINT_DUMP: %s\n",
+			       link, id, strerror(-ret));
+		free(buf);
+		return ret;
+	}
+	img->dump_size = cmd.dump_size;
+	ret = kdb_write_img(id, img, buf, NULL, -1, -1, link);
+	free(buf);
+	return ret;
+}
+
 static int kdb_dump_file(int fd, int id)
 {
 	char link[512], path[64];
@@ -920,7 +966,8 @@ static int kdb_dump_file(int fd, int id)
 			       link, id, fi.file, fi.bus[0] ? fi.bus : "-");
 		return -EPERM;
 	}
-	if (strcmp(fi.role, "connection") && strcmp(fi.role, "bus-owner")) {
+	if (strcmp(fi.role, "connection") && strcmp(fi.role, "bus-owner") &&
+	    strcmp(fi.role, "endpoint-owner")) {
 		print_on_level(KDB_LOG_ERROR,
 			       "kdbusfs: cannot dump %s (file id %#x): its file made bus %s (role %s), which lives only as long as the file\n",
 			       link, id, fi.bus, fi.role);
@@ -949,6 +996,10 @@ static int kdb_dump_file(int fd, int id)
 	if (!strcmp(fi.role, "bus-owner")) {
 		img.role = KDB_ROLE_BUS;
 		ret = kdb_dump_bus(fd, id, link, &img);
+	} else if (!strcmp(fi.role, "endpoint-owner")) {
+		img.role = KDB_ROLE_EP;
+		snprintf(img.endpoint, sizeof(img.endpoint), "%s", fi.custom);
+		ret = kdb_dump_ep(fd, id, link, &img);
 	} else {
 		img.role = KDB_ROLE_CONN;
 		ret = kdb_dump_conn(fd, id, link, &img);
@@ -1011,6 +1062,45 @@ static int kdb_bus_restore(const struct kdb_img *img, const void *dump)
 	cmd.dump = (uintptr_t)dump;
 	cmd.dump_size = img->dump_size;
 	if (ioctl(chk.fd, KDBUS_CMD_BUS_RESTORE, &cmd))
+		ret = -errno;
+	close(chk.fd);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+static int kdb_open_endpoint(const struct kdb_img *img, const char *path);
+
+/*
+ * ENDPOINT_RESTORE on a new MOUNT/BUS/bus: the custom endpoint again, with
+ * its name, mode, maker and policy; the file that owns it or -errno.
+ */
+static int kdb_ep_restore(const struct kdb_img *img, const void *dump)
+{
+	struct kdbus_cmd_ep_restore cmd;
+	struct kdbus_cmd_checkpoint chk;
+	char path[1024];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "%s/%s/bus", img->mount, img->bus);
+	fd = kdb_open_endpoint(img, path);
+	if (fd < 0)
+		return fd;
+	memset(&chk, 0, sizeof(chk));
+	chk.size = sizeof(chk);
+	if (ioctl(fd, KDBUS_CMD_CHECKPOINT, &chk)) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.size = sizeof(cmd);
+	cmd.ep_fd = fd;
+	cmd.dump = (uintptr_t)dump;
+	cmd.dump_size = img->dump_size;
+	if (ioctl(chk.fd, KDBUS_CMD_ENDPOINT_RESTORE, &cmd))
 		ret = -errno;
 	close(chk.fd);
 	if (ret) {
@@ -1257,13 +1347,19 @@ static int kdb_open_img(const char *name)
  * (criu/files.c:prepare_fds() in each task's CR_STATE_RESTORE), so the
  * bus owner's control file may be made after this connection is opened.
  */
-/* whether @b is the image of @img's bus's owner */
+/*
+ * Whether @b is the image of the owner of @img's bus or, for a connection
+ * through a custom endpoint, of that endpoint: criu makes it meanwhile.
+ */
 static bool kdb_is_owner_of(const struct kdb_img *b, const struct kdb_img *img)
 {
-	return b->magic == KDB_IMG_MAGIC && b->version == KDB_IMG_VERSION &&
-	       b->role == KDB_ROLE_BUS &&
-	       !strncmp(b->mount, img->mount, sizeof(b->mount)) &&
-	       !strncmp(b->bus, img->bus, sizeof(b->bus));
+	if (b->magic != KDB_IMG_MAGIC || b->version != KDB_IMG_VERSION ||
+	    strncmp(b->mount, img->mount, sizeof(b->mount)) ||
+	    strncmp(b->bus, img->bus, sizeof(b->bus)))
+		return false;
+	return b->role == KDB_ROLE_BUS ||
+	       (b->role == KDB_ROLE_EP && img->role == KDB_ROLE_CONN &&
+		!strncmp(b->endpoint, img->endpoint, sizeof(b->endpoint)));
 }
 
 static bool kdb_bus_owner_dumped(const struct kdb_img *img)
@@ -1324,8 +1420,7 @@ static int kdb_open_endpoint(const struct kdb_img *img, const char *path)
 	if (fd < 0)
 		return -errno;
 	print_on_level(KDB_LOG_INFO,
-		       "kdbusfs: bus %s appeared after %d ms\n", img->bus,
-		       waited);
+		       "kdbusfs: %s appeared after %d ms\n", path, waited);
 	return fd;
 }
 
@@ -1434,6 +1529,8 @@ static int kdb_restore_file(int id)
 	close(fd);
 	if (!ret && img.role == KDB_ROLE_BUS && img.dump_size <= size) {
 		ret = kdb_bus_restore(&img, rest);
+	} else if (!ret && img.role == KDB_ROLE_EP && img.dump_size <= size) {
+		ret = kdb_ep_restore(&img, rest);
 	} else if (!ret && img.role == KDB_ROLE_CONN &&
 		   img.dump_size <= size &&
 		   img.files_size <= size - img.dump_size) {

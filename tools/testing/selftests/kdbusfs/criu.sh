@@ -18,6 +18,9 @@
 # service's signals. An unprivileged container (uid 1000 outside, its own
 # user, mount and pid namespaces, its own kdbusfs mount) with that tree
 # in it is dumped and restored the same way, with its bus, ids and name.
+# A service holding a custom endpoint and a child connected through it
+# are dumped and restored: the endpoint with its mode, owner and policy,
+# the child behind it with its id and its queued message.
 # Runs in the guest as root in the initial user namespace; in a user
 # namespace each test is skipped. TAP on stdout.
 set -u
@@ -91,6 +94,13 @@ tests=(
 	"in the container: every queued message once, the fd and the memfd in flight intact"
 	"in the container: the pending and the synchronous calls complete, the match rule holds"
 	"a call from inside the restored container is answered"
+	"sandbox: a custom endpoint held by the service, a child behind it with a message queued"
+	"criu dump of the sandbox writes the endpoint owner's image, kills it"
+	"criu restore -d brings back the custom endpoint, same mode and owner"
+	"the connection behind it has its id again, through the same endpoint"
+	"the message it queued arrives once"
+	"behind the restored endpoint a call to the allowed name is answered"
+	"the restored endpoint's policy still hides the other name"
 )
 
 skip_all() {
@@ -392,6 +402,76 @@ e2e_tree() {
 	ok $? "${tests[49]}"
 }
 
+# e2e_sandbox: inside --inner: a service holding a custom endpoint and a
+# child connected through it, dumped, killed and restored
+e2e_sandbox() {
+	local sbus name out img root cpid cid sid ep st mode n
+	sbus=$(id -u)-criusandbox
+	name=org.example.Sandboxed
+	ep=$(id -u)-sandbox
+	out=$work/sandbox
+	img=$work/sandbox.img
+
+	setsid "$svcbin" sandbox "$mnt" "$sbus" "$name" </dev/null \
+		>>"$out" 2>&1 &
+	root=$!
+	disown "$root"
+	wait_long '^ready [0-9]+$' "$out" && leader "$root"
+	st=$?
+	sid=$(sed -n 's/^ready //p' "$out")
+	read -r cid cpid < <(sed -n 's/^sandboxed ready //p' "$out")
+	mode=$(stat -c '%a %u' "$mnt/$sbus/$ep" 2>/dev/null)
+	[ $st -eq 0 ] && [ -n "$cpid" ] && [ "$mode" = "666 $(id -u)" ] &&
+		grep -qx "kdbus-custom-endpoint:	$ep" "/proc/$root"/fdinfo/* &&
+		grep -qx "kdbus-endpoint:	$ep" "/proc/$cpid"/fdinfo/* &&
+		fd_id "$cpid" "$cid"
+	says $? "${tests[60]}" "$out"
+
+	mkdir -p "$img"
+	criu dump -t "$root" -D "$img" -o dump.log -v4 -L "$plugin" \
+		>/dev/null 2>&1
+	st=$?
+	n=$(find "$img" -name 'kdbusfs-*.img' | wc -l)
+	gone "$root" "$cpid" && [ $st -eq 0 ] && [ "$n" -eq 4 ] &&
+		grep -qE "kdbusfs: dumped kdbusfs:\[$sbus/bus\] \(file id 0x[0-9a-f]+, endpoint-owner\)" \
+			"$img/dump.log"
+	says $? "${tests[61]}" "$img/dump.log"
+
+	criu restore -D "$img" -o restore.log -v4 -L "$plugin" -d \
+		>/dev/null 2>&1
+	st=$?
+	grep -h 'kdbusfs: .* appeared after' "$img/restore.log" | sed 's/^/# /'
+	running "$root" && running "$cpid" &&
+		[ "$(stat -c '%a %u' "$mnt/$sbus/$ep" 2>/dev/null)" = "$mode" ] &&
+		grep -qx "kdbus-custom-endpoint:	$ep" "/proc/$root"/fdinfo/*
+	says $((st || $?)) "${tests[62]}" "$img/restore.log"
+	fd_id "$root" "$sid" && fd_id "$cpid" "$cid" &&
+		grep -qx "kdbus-endpoint:	$ep" "/proc/$cpid"/fdinfo/*
+	ok $? "${tests[63]}"
+
+	kill -USR1 "$root"
+	wait_long '^drained$' "$out"
+	[ "$(grep -cx 'msg from-sandbox' "$out")" -eq 1 ] &&
+		[ "$(grep -c '^msg ' "$out")" -eq 1 ]
+	says $? "${tests[64]}" "$out"
+
+	# the child's call waits for the service's next drain
+	kill -USR1 "$cpid"
+	for _ in $(seq 20); do
+		grep -q '^sandboxed reply ' "$out" && break
+		kill -USR1 "$root"
+		sleep 0.5
+	done
+	grep -qx 'sandboxed reply re:sandboxed' "$out"
+	says $? "${tests[65]}" "$out"
+	wait_long '^sandboxed hidden ' "$out"
+	grep -qx 'sandboxed hidden No such process' "$out"
+	says $? "${tests[66]}" "$out"
+
+	kill "$root" "$cpid"
+	gone "$root" "$cpid"
+}
+
 # ns_pid PID: PID's number in its own (innermost) pid namespace
 ns_pid() {
 	awk '/^NSpid:/ { print $NF }' "/proc/$1/status" 2>/dev/null
@@ -631,6 +711,7 @@ if [ "${1:-}" = --inner ]; then
 
 	e2e
 	e2e_tree
+	e2e_sandbox
 	container
 	tap_done
 	exit
