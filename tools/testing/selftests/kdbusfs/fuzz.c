@@ -19,17 +19,22 @@
  * file, and on the two checkpoint files it keeps open (now and then
  * closed and opened again, which ends their freezes) CONN_DUMP (with and
  * without KDBUS_DUMP_FREEZE), CONN_THAW, CONN_DUMP_FILES, BUS_DUMP,
- * CONN_RESTORE and BUS_RESTORE. A dump that succeeded is checked and
- * kept, a connection's with a copy of its pool and the files of its queued
- * messages (CONN_DUMP_FILES); the restores take kept dumps, as dumped or
- * mutated (another id, flipped bits, sizes), or made up. Now and then a
- * connection is dumped and closed, or a bus dumped and its control file
- * closed, so that a restore of the dump can succeed; a restored connection
- * takes a connection slot, checked like any other (leniently if its dump
- * or pool was mutated), and a restored bus of the fuzzer's own takes its
- * place again. The fuzzer tracks which connections each checkpoint file
- * froze: THAW, EBUSY and ENOENT must agree with that, and SEND may fail
- * with EAGAIN only while a connection may be frozen.
+ * ENDPOINT_DUMP, CONN_RESTORE, BUS_RESTORE and ENDPOINT_RESTORE. A dump
+ * that succeeded is checked and kept, a connection's with a copy of its
+ * pool and the files of its queued messages (CONN_DUMP_FILES); the
+ * restores take kept dumps, as dumped or mutated (another id or name,
+ * flipped bits, sizes), or made up. Now and then a connection is dumped
+ * and closed, a bus dumped and its control file closed, or a custom
+ * endpoint made (ENDPOINT_MAKE, kept like one a fuzzed ENDPOINT_MAKE
+ * made), dumped and its maker closed, so that a restore of the dump can
+ * succeed; a restored connection takes a connection slot, checked like
+ * any other (leniently if its dump or pool was mutated), a restored bus
+ * of the fuzzer's own takes its place again, and a restored endpoint's
+ * file must be there again, its new owner say "endpoint-owner" in its
+ * fdinfo and, restored as dumped, dump as it was dumped. The fuzzer tracks
+ * which connections each checkpoint file froze: THAW, EBUSY and ENOENT
+ * must agree with that, and SEND may fail with EAGAIN only while a
+ * connection may be frozen.
  *
  * The inputs are a function of the seed alone (xorshift64*); results that
  * depend on timing (the responder, interrupted calls) may vary. Every
@@ -59,8 +64,10 @@
  *
  *   fuzz: successes={BUS_MAKE:n,...} checkpoint_cycles: conn=n bus=n ...
  *
- * with how many restored connections took a slot, how many of them from
- * a dump and pool as dumped, and how many messages of those were checked.
+ * with how many restored endpoints were checked (as dumped: dumped again
+ * and compared), how many restored connections took a slot, how many of
+ * them from a dump and pool as dumped, and how many messages of those
+ * were checked.
  *
  * and the last line is
  *
@@ -125,6 +132,7 @@
 #define N_BUSES			3
 #define N_SPARE_CONTROLS	2
 #define N_ENDPOINTS		4
+#define N_EPOWNERS		3
 #define N_CONNS			8
 #define N_CKPTS			2
 #define N_OFFSETS		64
@@ -214,6 +222,7 @@ enum fz_kind {
 	K_CONTROL,	/* control file, maybe with a bus made by the fuzzer */
 	K_BUS,		/* control file of one of our buses */
 	K_ENDPOINT,	/* endpoint file, no HELLO yet */
+	K_EPOWNER,	/* endpoint file that made a custom endpoint */
 	K_CONN,		/* connection */
 	K_CKPT,		/* checkpoint file */
 	K_OTHER,	/* unrelated file */
@@ -223,7 +232,8 @@ enum fz_kind {
 };
 
 static const char * const kind_name[] = {
-	"control", "bus-control", "endpoint", "connection", "checkpoint",
+	"control", "bus-control", "endpoint", "endpoint-owner", "connection",
+	"checkpoint",
 	"other", "o_path", "closed", "-1",
 };
 
@@ -243,6 +253,14 @@ struct fz_ep {
 	int fd;
 	int bus;
 	unsigned int gen;	/* bus generation it was opened in */
+};
+
+/* an endpoint file that made (or was restored as) a custom endpoint */
+struct fz_epo {
+	int fd;			/* -1: free slot */
+	int bus;
+	unsigned int gen;
+	char name[KDBUS_NAME_MAX_LEN + 1];	/* "": not known */
 };
 
 struct fz_conn {
@@ -274,6 +292,7 @@ static struct {
 	unsigned int bus_gen[N_BUSES];
 	struct fz_spare spare[N_SPARE_CONTROLS];
 	struct fz_ep ep[N_ENDPOINTS];
+	struct fz_epo epo[N_EPOWNERS];
 	struct fz_conn conn[N_CONNS];
 	int ckpt[N_CKPTS];	/* checkpoint files */
 	struct fz_request req[N_REQUESTS];
@@ -323,6 +342,7 @@ static uint64_t cmd_errno_hist[KDBUS_DOC_N_CMDS + 1][256];
 static uint64_t cmd_ok[KDBUS_DOC_N_CMDS + 1];
 static uint64_t n_conn_cycles, n_bus_cycles, n_adopted;
 static uint64_t n_restored, n_restored_strict, n_restored_msgs, n_names;
+static uint64_t n_ep_cycles, n_eps_restored, n_eps_restored_strict;
 static uint64_t progress;
 /* what else the reproducing command line needs */
 static const char *repro_args = "";
@@ -945,6 +965,8 @@ static void setup(bool responder)
 		fz.ep[i].fd = -1;
 		ep_reopen(i);
 	}
+	for (i = 0; i < N_EPOWNERS; i++)
+		fz.epo[i].fd = -1;
 	for (i = 0; i < N_CONNS; i++) {
 		fz.conn[i].fd = -1;
 		conn_make(i);
@@ -1016,7 +1038,10 @@ struct pick {
 	int idx;		/* slot in its table */
 };
 
-/* a file, most likely of @want (K_CONN, K_ENDPOINT, K_CONTROL, K_CKPT) */
+/*
+ * a file, most likely of @want (K_CONN, K_ENDPOINT, K_EPOWNER, K_CONTROL,
+ * K_CKPT)
+ */
 static struct pick pick_fd_for(enum fz_kind want)
 {
 	struct pick p = { .idx = -1 };
@@ -1027,6 +1052,8 @@ static struct pick pick_fd_for(enum fz_kind want)
 			r = 0;
 		else if (want == K_ENDPOINT)
 			r = 70;
+		else if (want == K_EPOWNER)
+			r = 76;
 		else if (want == K_CONTROL)
 			r = 82 + 3 * chance(70);
 		else if (want == K_CKPT)
@@ -1039,10 +1066,14 @@ static struct pick pick_fd_for(enum fz_kind want)
 		p.kind = p.fd < 0 ? K_CLOSED : K_CONN;
 		if (p.fd < 0)
 			p.fd = CLOSED_FD;
-	} else if (r < 78) {
+	} else if (r < 76) {
 		p.idx = below(N_ENDPOINTS);
 		p.fd = fz.ep[p.idx].fd;
 		p.kind = K_ENDPOINT;
+	} else if (r < 78) {
+		p.idx = below(N_EPOWNERS);
+		p.fd = fz.epo[p.idx].fd;
+		p.kind = K_EPOWNER;
 	} else if (r < 82) {
 		p.idx = below(N_BUSES);
 		p.fd = fz.bus[p.idx].control;
@@ -1643,6 +1674,91 @@ static void build_bus_make(struct builder *b)
 	chain_mutate(b, sizeof(*cmd));
 }
 
+/* the policy of ENDPOINT_MAKE and ENDPOINT_UPDATE: NAME, POLICY_ACCESS items */
+static void policy_items(struct builder *b)
+{
+	static const char * const names[] = {
+		"org.fuzz.ep0", "org.fuzz.ep1", "org.fuzz.ep.*", "org.fuzz.Name",
+	};
+	unsigned int n = below(4), start = below(4), i, j, rules;
+	struct kdbus_policy_access *pa;
+	struct kdbus_item *item;
+
+	/* a rule before any name */
+	if (mutate(10))
+		item_of_type(b, KDBUS_ITEM_POLICY_ACCESS);
+	for (i = 0; i < n; i++) {
+		item_str(b, KDBUS_ITEM_NAME, names[(start + i) % 4]);
+		/* a name given twice */
+		if (mutate(5))
+			item_str(b, KDBUS_ITEM_NAME, names[(start + i) % 4]);
+		rules = below(3);
+		for (j = 0; j < rules; j++) {
+			item = item_add(b, KDBUS_ITEM_POLICY_ACCESS, sizeof(*pa));
+			if (!item)
+				return;
+			pa = &item->policy_access;
+			switch (below(3)) {
+			case 0:
+				pa->type = KDBUS_POLICY_ACCESS_USER;
+				pa->id = geteuid();
+				break;
+			case 1:
+				pa->type = KDBUS_POLICY_ACCESS_GROUP;
+				pa->id = getegid();
+				break;
+			default:
+				pa->type = KDBUS_POLICY_ACCESS_WORLD;
+				break;
+			}
+			pa->access = below(3);
+			if (mutate(10))
+				pa->type = pick_u64();
+			if (mutate(10))
+				pa->access = pick_u64();
+			if (mutate(10))
+				pa->id = pick_u64();
+		}
+	}
+}
+
+static void build_ep_make(struct builder *b)
+{
+	struct kdbus_cmd *cmd = (void *)b->buf;
+
+	b->fixed = sizeof(*cmd);
+	b->len = sizeof(*cmd);
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->flags = pick_flags(KDBUS_MAKE_ACCESS_GROUP |
+				KDBUS_MAKE_ACCESS_WORLD);
+	if (chance(15))
+		item_of_type(b, KDBUS_ITEM_NEGOTIATE);
+	if (!mutate(10))
+		item_of_type(b, KDBUS_ITEM_MAKE_NAME);
+	policy_items(b);
+	if (mutate(5))
+		item_of_type(b, KDBUS_ITEM_MAKE_NAME);
+	chain_noise(b);
+	chain_mutate(b, sizeof(*cmd));
+}
+
+static void build_ep_update(struct builder *b)
+{
+	struct kdbus_cmd *cmd = (void *)b->buf;
+
+	b->fixed = sizeof(*cmd);
+	b->len = sizeof(*cmd);
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->flags = pick_flags(0);
+	if (chance(15))
+		item_of_type(b, KDBUS_ITEM_NEGOTIATE);
+	policy_items(b);
+	if (mutate(5))
+		item_of_type(b, KDBUS_ITEM_MAKE_NAME);
+	chain_noise(b);
+	chain_mutate(b, sizeof(*cmd));
+}
+
 static void build_hello(struct builder *b)
 {
 	struct kdbus_cmd_hello *h = (void *)b->buf;
@@ -1918,7 +2034,8 @@ static bool is_kdbus_cmd(unsigned long cmd)
 static const unsigned long ckpt_cmds[] = {
 	KDBUS_CMD_CHECKPOINT, KDBUS_CMD_CONN_DUMP, KDBUS_CMD_CONN_THAW,
 	KDBUS_CMD_CONN_RESTORE, KDBUS_CMD_CONN_DUMP_FILES, KDBUS_CMD_BUS_DUMP,
-	KDBUS_CMD_BUS_RESTORE,
+	KDBUS_CMD_BUS_RESTORE, KDBUS_CMD_ENDPOINT_DUMP,
+	KDBUS_CMD_ENDPOINT_RESTORE,
 };
 
 static bool is_ckpt_cmd(unsigned long cmd)
@@ -1935,19 +2052,23 @@ static unsigned long pick_ckpt_cmd(void)
 {
 	uint64_t r = below(100);
 
-	if (r < 8)
+	if (r < 7)
 		return KDBUS_CMD_CHECKPOINT;
-	if (r < 33)
+	if (r < 29)
 		return KDBUS_CMD_CONN_DUMP;
-	if (r < 43)
+	if (r < 38)
 		return KDBUS_CMD_CONN_THAW;
-	if (r < 68)
+	if (r < 60)
 		return KDBUS_CMD_CONN_RESTORE;
-	if (r < 78)
+	if (r < 69)
 		return KDBUS_CMD_CONN_DUMP_FILES;
-	if (r < 88)
+	if (r < 78)
 		return KDBUS_CMD_BUS_DUMP;
-	return KDBUS_CMD_BUS_RESTORE;
+	if (r < 88)
+		return KDBUS_CMD_BUS_RESTORE;
+	if (r < 94)
+		return KDBUS_CMD_ENDPOINT_DUMP;
+	return KDBUS_CMD_ENDPOINT_RESTORE;
 }
 
 static unsigned long pick_cmd(void)
@@ -2017,12 +2138,9 @@ static int expected_errno(const struct pick *p, unsigned long cmd)
 		return 0;
 	if (is_ckpt_cmd(cmd))
 		return -ENOTTY;
-	/*
-	 * Only the fd that made a custom endpoint takes UPDATE; the fuzzer
-	 * keeps none (after_success() closes one it happens to make).
-	 */
+	/* only the fd that made a custom endpoint takes UPDATE */
 	if (cmd == KDBUS_CMD_ENDPOINT_UPDATE)
-		return -EBADFD;
+		return p->kind == K_EPOWNER ? 0 : -EBADFD;
 	if (!setup && !connected)
 		return -ENOTTY;
 
@@ -2034,6 +2152,8 @@ static int expected_errno(const struct pick *p, unsigned long cmd)
 			return -EBADFD;
 		return cmd == KDBUS_CMD_BUS_MAKE ? 0 : -EBADFD;
 	case K_BUS:
+	case K_EPOWNER:
+		/* a file that has its role takes no other */
 		return -EBADFD;
 	case K_ENDPOINT:
 		ep = &fz.ep[p->idx];
@@ -2260,6 +2380,7 @@ static void drain(int ci)
 #define SAVED_MSGS		16
 #define SAVED_POOL_MAX		(4 * 1024 * 1024)
 #define SAVED_BUS_MAX		8192
+#define SAVED_EP_MAX		16384
 
 /* a connection's dump, its pool as it was then, its messages' files */
 struct fz_saved {
@@ -2291,6 +2412,14 @@ static struct {
 	uint8_t buf[SAVED_BUS_MAX];
 	uint64_t size;
 } saved_bus;
+
+/* the last custom endpoint dump */
+static struct {
+	bool used;
+	uint8_t buf[SAVED_EP_MAX];
+	uint64_t size;
+	int bus;		/* of the endpoint dumped */
+} saved_ep;
 
 /* the next item of the @size bytes at @d from *@pos; false at the end or if malformed */
 static bool dump_walk(const uint8_t *d, uint64_t size, uint64_t *pos,
@@ -2669,6 +2798,262 @@ static void ckpt_bus_cycle(void)
 		bus_close(b);
 }
 
+/*
+ * A dump ENDPOINT_DUMP wrote of the endpoint named @name ("": not known):
+ * DUMP_ENDPOINT, MAKE_NAME, CREDS, then its policy, a NAME before any
+ * POLICY_ACCESS. The number of NAME and of POLICY_ACCESS items in
+ * *@n_names and *@n_rules, unless NULL.
+ */
+static bool ep_dump_ok(const uint8_t *d, uint64_t size, const char *name,
+		       unsigned int *n_names, unsigned int *n_rules)
+{
+	const struct kdbus_dump_endpoint *de;
+	const struct kdbus_creds *cr;
+	const struct kdbus_item *item;
+	uint64_t pos = 0, len;
+	unsigned int n = 0, names = 0, rules = 0;
+
+	if (size % 8)
+		goto malformed;
+	while (dump_walk(d, size, &pos, &item)) {
+		len = item->size - KDBUS_ITEM_HEADER_SIZE;
+		switch (n++) {
+		case 0:
+			de = (const void *)item->data;
+			if (item->type != KDBUS_ITEM_DUMP_ENDPOINT ||
+			    len != sizeof(*de) ||
+			    de->flags & ~(KDBUS_MAKE_ACCESS_GROUP |
+					  KDBUS_MAKE_ACCESS_WORLD))
+				goto malformed;
+			continue;
+		case 1:
+			if (item->type != KDBUS_ITEM_MAKE_NAME || !len ||
+			    item->str[len - 1])
+				goto malformed;
+			if (*name && strcmp(item->str, name)) {
+				bad("dump of endpoint %s names %s", name,
+				    item->str);
+				return false;
+			}
+			continue;
+		case 2:
+			cr = &item->creds;
+			if (item->type != KDBUS_ITEM_CREDS || len != sizeof(*cr))
+				goto malformed;
+			/* the owner and group of its file, in every field */
+			if (cr->euid != cr->uid || cr->suid != cr->uid ||
+			    cr->fsuid != cr->uid || cr->egid != cr->gid ||
+			    cr->sgid != cr->gid || cr->fsgid != cr->gid) {
+				bad("dump of an endpoint whose maker's uids or gids differ");
+				hexdump("dump", d, size);
+				return false;
+			}
+			continue;
+		default:
+			break;
+		}
+		if (item->type == KDBUS_ITEM_NAME) {
+			if (!len || item->str[len - 1])
+				goto malformed;
+			names++;
+		} else if (item->type == KDBUS_ITEM_POLICY_ACCESS) {
+			if (!names || len != sizeof(struct kdbus_policy_access))
+				goto malformed;
+			rules++;
+		} else {
+			goto malformed;
+		}
+	}
+	if (pos == size && n >= 3) {
+		if (n_names)
+			*n_names = names;
+		if (n_rules)
+			*n_rules = rules;
+		return true;
+	}
+malformed:
+	bad("malformed endpoint dump at %llu of %llu",
+	    (unsigned long long)pos, (unsigned long long)size);
+	hexdump("dump", d, size);
+	return false;
+}
+
+/* keep the dump of the endpoint of slot @e */
+static void save_ep_dump(const uint8_t *d, uint64_t size, int e)
+{
+	saved_ep.used = size <= SAVED_EP_MAX;
+	if (saved_ep.used) {
+		memcpy(saved_ep.buf, d, size);
+		saved_ep.size = size;
+		saved_ep.bus = fz.epo[e].bus;
+	}
+}
+
+/* @fd made a custom endpoint called @name on bus @bus: keep it in slot @e */
+static void epo_set(int e, int fd, int bus, const char *name)
+{
+	struct fz_epo *o = &fz.epo[e];
+
+	fz_close(o->fd);
+	o->fd = fd;
+	o->bus = bus;
+	o->gen = fz.bus_gen[bus];
+	if (!name || strlen(name) >= sizeof(o->name))
+		name = "";
+	snprintf(o->name, sizeof(o->name), "%s", name);
+}
+
+/* a free endpoint owner slot; with none free, mostly one made free */
+static int epo_slot(void)
+{
+	int e;
+
+	for (e = 0; e < N_EPOWNERS; e++)
+		if (fz.epo[e].fd < 0)
+			return e;
+	if (chance(30))
+		return -1;
+	e = below(N_EPOWNERS);
+	fz_close(fz.epo[e].fd);
+	fz.epo[e].fd = -1;
+	return e;
+}
+
+/* closing the maker removes the endpoint */
+static void epo_close(int e)
+{
+	fz_close(fz.epo[e].fd);
+	fz.epo[e].fd = -1;
+	fz.epo[e].name[0] = 0;
+}
+
+/* whether a custom endpoint we keep may be called @name on bus @bus */
+static bool epo_named(int bus, const char *name)
+{
+	const struct fz_epo *o;
+	int e;
+
+	for (e = 0; e < N_EPOWNERS; e++) {
+		o = &fz.epo[e];
+		if (o->fd < 0 || o->bus != bus || o->gen != fz.bus_gen[bus] ||
+		    !fz.bus[bus].alive)
+			continue;
+		if (!*o->name || !strcmp(o->name, name))
+			return true;
+	}
+	return false;
+}
+
+/* the value of @key in the fdinfo of @fd, into @buf: 0 or -errno */
+static int fdinfo_value(int fd, const char *key, char *buf, size_t size)
+{
+	char path[64], line[256], *v;
+	size_t klen = strlen(key);
+	FILE *f;
+	int ret = -ENOENT;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, key, klen))
+			continue;
+		v = line + klen;
+		v += strspn(v, " \t");
+		v[strcspn(v, "\n")] = 0;
+		snprintf(buf, size, "%s", v);
+		ret = 0;
+		break;
+	}
+	fclose(f);
+	return ret;
+}
+
+/* a valid ENDPOINT_MAKE on a new endpoint file of a live bus, kept in @e */
+static bool epo_make(int e)
+{
+	struct kdbus_cmd_buf cb;
+	uint64_t flags = chance(50) ? KDBUS_MAKE_ACCESS_WORLD :
+			 chance(50) ? KDBUS_MAKE_ACCESS_GROUP : 0;
+	unsigned int n = below(4), i;
+	int b = below(N_BUSES), fd, ret;
+	char name[64], pname[32];
+
+	if (!fz.bus[b].alive)
+		b = 0;
+	fd = open_ep(b);
+	if (fd < 0) {
+		bad("cannot open the endpoint of a live bus: %s",
+		    kdbus_errno_name(errno));
+		return false;
+	}
+	snprintf(name, sizeof(name), "%u-fzep%u", geteuid(),
+		 (unsigned int)below(6));
+	kdbus_cmd_init(&cb, flags);
+	kdbus_cmd_add_str(&cb, KDBUS_ITEM_MAKE_NAME, name);
+	for (i = 0; i < n; i++) {
+		snprintf(pname, sizeof(pname), i == 2 ? "org.fuzz.ep.*" :
+			 "org.fuzz.ep%u", i);
+		kdbus_cmd_add_str(&cb, KDBUS_ITEM_NAME, pname);
+		kdbus_cmd_add_access(&cb, KDBUS_POLICY_ACCESS_WORLD,
+				     KDBUS_POLICY_SEE, 0);
+		if (chance(50))
+			kdbus_cmd_add_access(&cb, KDBUS_POLICY_ACCESS_USER,
+					     KDBUS_POLICY_OWN, geteuid());
+		if (chance(30))
+			kdbus_cmd_add_access(&cb, KDBUS_POLICY_ACCESS_GROUP,
+					     KDBUS_POLICY_TALK, getegid());
+	}
+	kdbus_cmd_finish(&cb);
+	ret = kdbus_ioctl(fd, KDBUS_CMD_ENDPOINT_MAKE, cb.data);
+	if (ret == -EEXIST && epo_named(b, name)) {
+		fz_close(fd);
+		return false;
+	}
+	if (ret) {
+		bad("valid ENDPOINT_MAKE of %s failed: %s", name,
+		    kdbus_errno_name(-ret));
+		fz_close(fd);
+		return false;
+	}
+	epo_set(e, fd, b, name);
+	return true;
+}
+
+/*
+ * A valid ENDPOINT_DUMP of a custom endpoint, kept, made first where the
+ * slot holds none; then, mostly, its maker is closed, which removes it,
+ * so that a restore of the dump can make it again.
+ */
+static void ckpt_ep_cycle(void)
+{
+	struct kdbus_cmd_dump d = { .size = sizeof(d) };
+	int e = below(N_EPOWNERS), k = below(N_CKPTS), ret;
+	bool close_it = chance(65);
+
+	if (fz.ckpt[k] < 0)
+		return;
+	if (fz.epo[e].fd < 0 && !epo_make(e))
+		return;
+	d.conn_fd = fz.epo[e].fd;
+	d.buffer = (uintptr_t)fz.dump_area;
+	d.buffer_size = DUMP_AREA;
+	ret = kdbus_ioctl(fz.ckpt[k], KDBUS_CMD_ENDPOINT_DUMP, &d);
+	if (ret) {
+		bad("valid ENDPOINT_DUMP failed: %s", kdbus_errno_name(-ret));
+		return;
+	}
+	if (d.dump_size > DUMP_AREA ||
+	    !ep_dump_ok(fz.dump_area, d.dump_size, fz.epo[e].name, NULL,
+			NULL))
+		return;
+	n_ep_cycles++;
+	save_ep_dump(fz.dump_area, d.dump_size, e);
+	if (close_it)
+		epo_close(e);
+}
+
 /* what a file descriptor number in a command's field names */
 static struct pick classify_fd(uint64_t v)
 {
@@ -2688,6 +3073,12 @@ static struct pick classify_fd(uint64_t v)
 	for (i = 0; i < N_ENDPOINTS; i++)
 		if (fz.ep[i].fd == p.fd) {
 			p.kind = K_ENDPOINT;
+			p.idx = i;
+			return p;
+		}
+	for (i = 0; i < N_EPOWNERS; i++)
+		if (fz.epo[i].fd == p.fd) {
+			p.kind = K_EPOWNER;
 			p.idx = i;
 			return p;
 		}
@@ -2727,7 +3118,8 @@ static struct pick classify_fd(uint64_t v)
 static bool is_handle(const struct pick *p)
 {
 	return p->kind == K_CONN || p->kind == K_ENDPOINT ||
-	       p->kind == K_BUS || p->kind == K_CONTROL;
+	       p->kind == K_EPOWNER || p->kind == K_BUS ||
+	       p->kind == K_CONTROL;
 }
 
 /* a file descriptor for a command's field, most likely of @want */
@@ -2759,6 +3151,14 @@ static uint64_t pick_arg_fd(enum fz_kind want)
 		break;
 	case K_ENDPOINT:
 		fd = fz.ep[below(N_ENDPOINTS)].fd;
+		break;
+	case K_EPOWNER:
+		i = below(N_EPOWNERS);
+		fd = fz.epo[i].fd;
+		if (fd < 0)
+			fd = fz.epo[(i + 1) % N_EPOWNERS].fd;
+		if (fd < 0 && chance(50))
+			fd = fz.ep[below(N_ENDPOINTS)].fd;
 		break;
 	default:
 		fd = fz.spare[below(N_SPARE_CONTROLS)].fd;
@@ -2816,7 +3216,7 @@ static void build_checkpoint(struct builder *b)
 /* the checkpoint file the command being built goes to, if it is one */
 static int cur_ckpt;
 
-/* CONN_DUMP, CONN_THAW, BUS_DUMP */
+/* CONN_DUMP, CONN_THAW, BUS_DUMP, ENDPOINT_DUMP */
 static void build_dump(struct builder *b, unsigned long cmd)
 {
 	struct kdbus_cmd_dump *d = (void *)b->buf;
@@ -2829,7 +3229,9 @@ static void build_dump(struct builder *b, unsigned long cmd)
 			      KDBUS_DUMP_FREEZE : 0);
 	if (cmd == KDBUS_CMD_CONN_DUMP && chance(30))
 		d->flags |= KDBUS_DUMP_FREEZE;
-	d->conn_fd = pick_arg_fd(cmd == KDBUS_CMD_BUS_DUMP ? K_BUS : K_CONN);
+	d->conn_fd = pick_arg_fd(cmd == KDBUS_CMD_BUS_DUMP ? K_BUS :
+				 cmd == KDBUS_CMD_ENDPOINT_DUMP ? K_EPOWNER :
+				 K_CONN);
 	/* a valid THAW thaws what the file froze, if it froze any */
 	for (i = 0; valid && cmd == KDBUS_CMD_CONN_THAW && i < N_CONNS; i++)
 		if (fz.conn[(start + i) % N_CONNS].fd >= 0 &&
@@ -3153,6 +3555,177 @@ static void build_bus_restore(struct builder *b)
 	chain_mutate(b, sizeof(*r));
 }
 
+/* a dump of a custom endpoint that never was, into the dump area: its size */
+static uint64_t made_up_ep_dump(void)
+{
+	static struct builder d;
+	struct kdbus_dump_endpoint *de;
+	struct kdbus_item *item;
+	unsigned int i, n = below(3);
+	char name[64];
+
+	d.len = 0;
+	item = item_add(&d, KDBUS_ITEM_DUMP_ENDPOINT, sizeof(*de));
+	de = (void *)item->data;
+	de->flags = chance(50) ? KDBUS_MAKE_ACCESS_WORLD : 0;
+	snprintf(name, sizeof(name), "%u-fzer%u", geteuid(),
+		 (unsigned int)below(4));
+	item_str(&d, KDBUS_ITEM_MAKE_NAME, name);
+	item = item_add(&d, KDBUS_ITEM_CREDS, sizeof(struct kdbus_creds));
+	creds_fill(&item->creds);
+	for (i = 0; i < n; i++) {
+		item_str(&d, KDBUS_ITEM_NAME, i ? "org.fuzz.er.*" :
+			 "org.fuzz.er");
+		item = item_add(&d, KDBUS_ITEM_POLICY_ACCESS,
+				sizeof(struct kdbus_policy_access));
+		item->policy_access.type = KDBUS_POLICY_ACCESS_WORLD;
+		item->policy_access.access = below(3);
+	}
+	memcpy(fz.dump_area, d.buf, d.len);
+	return d.len;
+}
+
+/* the endpoint restore being built: whether its dump is as dumped */
+static bool ep_rs_strict;
+
+static void build_ep_restore(struct builder *b)
+{
+	struct kdbus_cmd_ep_restore *r = (void *)b->buf;
+	bool made_up = !saved_ep.used || chance(20);
+	struct kdbus_dump_endpoint *de;
+	struct kdbus_item *item;
+	uint64_t len;
+
+	b->fixed = sizeof(*r);
+	b->len = sizeof(*r);
+	memset(r, 0, sizeof(*r));
+	r->flags = pick_flags(0);
+	/* an unused default endpoint file, of the dumped one's bus */
+	r->ep_fd = mutate(25) ? pick_arg_fd(chance(50) ? K_EPOWNER :
+					    K_ENDPOINT) :
+		   ep_of_bus(made_up ? (int)below(N_BUSES) : saved_ep.bus);
+	if (made_up) {
+		len = made_up_ep_dump();
+	} else {
+		memcpy(fz.dump_area, saved_ep.buf, saved_ep.size);
+		len = saved_ep.size;
+	}
+	ep_rs_strict = !made_up;
+	de = (void *)(fz.dump_area + KDBUS_ITEM_HEADER_SIZE);
+	/* another endpoint of the same making: its original may be there */
+	if (!made_up && mutate(30)) {
+		item = (void *)dump_find(fz.dump_area, len,
+					 KDBUS_ITEM_MAKE_NAME);
+		if (item && item->size > KDBUS_ITEM_HEADER_SIZE + 4)
+			item->str[item->size - KDBUS_ITEM_HEADER_SIZE - 2] =
+				'a' + below(26);
+		ep_rs_strict = false;
+	}
+	if (mutate(15)) {
+		flip_bits(fz.dump_area, len);
+		ep_rs_strict = false;
+	}
+	if (mutate(10)) {
+		de->flags |= 1ULL << below(4);
+		ep_rs_strict = false;
+	}
+	r->dump = pick_buffer(fz.dump_area, DUMP_AREA);
+	r->dump_size = pick_size(len, KDBUS_ITEM_SIZE(sizeof(*de)));
+	if (r->dump_size != len)
+		ep_rs_strict = false;
+	last_dump = fz.dump_area;
+	last_dump_len = len;
+	if (chance(10))
+		item_of_type(b, KDBUS_ITEM_NEGOTIATE);
+	chain_noise(b);
+	chain_mutate(b, sizeof(*r));
+}
+
+/*
+ * An ENDPOINT_RESTORE made the endpoint file of @ep the owner of the
+ * endpoint of the dump @d: its file is there, its owner says so in its
+ * fdinfo and, restored as dumped, dumps as dumped.
+ */
+static void restored_ep(const struct pick *ep, const uint8_t *d,
+			uint64_t size)
+{
+	const struct kdbus_item *name = dump_find(d, size,
+						  KDBUS_ITEM_MAKE_NAME);
+	struct kdbus_cmd_dump dd = { .size = sizeof(dd) };
+	unsigned int names[2], rules[2];
+	int fd, bus, e, ret;
+	uint8_t *again;
+	char path[512], role[64];
+	uint64_t head;
+	struct stat st;
+
+	fd = fz.ep[ep->idx].fd;
+	bus = fz.ep[ep->idx].bus;
+	if (!fz.bus[bus].alive || fz.ep[ep->idx].gen != fz.bus_gen[bus]) {
+		bad("ENDPOINT_RESTORE succeeded on an endpoint of a bus gone");
+		return;
+	}
+	if (!name) {
+		bad("ENDPOINT_RESTORE succeeded without a name");
+		return;
+	}
+	n_eps_restored++;
+	for (e = 0; e < N_EPOWNERS; e++)
+		if (fz.epo[e].fd >= 0 && fz.epo[e].bus == bus &&
+		    fz.epo[e].gen == fz.bus_gen[bus] &&
+		    !strcmp(fz.epo[e].name, name->str))
+			bad("ENDPOINT_RESTORE made endpoint %s, which is there",
+			    name->str);
+	snprintf(path, sizeof(path), "%s/%s", fz.bus[bus].name, name->str);
+	if (fstatat(fz.root_fd, path, &st, 0))
+		bad("ENDPOINT_RESTORE made endpoint %s, whose file is not there: %s",
+		    path, kdbus_errno_name(errno));
+	ret = fdinfo_value(fd, "kdbus-role:", role, sizeof(role));
+	if (ret || strcmp(role, "endpoint-owner"))
+		bad("ENDPOINT_RESTORE made a file whose kdbus-role is %s",
+		    ret ? kdbus_errno_name(-ret) : role);
+
+	/* the file is the endpoint's owner now */
+	fz.ep[ep->idx].fd = -1;
+	ep_reopen(ep->idx);
+	e = epo_slot();
+	if (e < 0) {
+		fz_close(fd);
+		return;
+	}
+	epo_set(e, fd, bus, name->str);
+	/* a dump as the kernel wrote it, whatever the mutations hit */
+	if (!ep_rs_strict || size != saved_ep.size ||
+	    memcmp(d, saved_ep.buf, size) || some_ckpt() < 0)
+		return;
+
+	/* as dumped: the same head (flags, name, maker) and policy size */
+	again = fz.dump_area + DUMP_AREA / 2;
+	dd.conn_fd = fd;
+	dd.buffer = (uintptr_t)again;
+	dd.buffer_size = DUMP_AREA / 2;
+	ret = kdbus_ioctl(some_ckpt(), KDBUS_CMD_ENDPOINT_DUMP, &dd);
+	if (ret) {
+		bad("valid ENDPOINT_DUMP of a restored endpoint failed: %s",
+		    kdbus_errno_name(-ret));
+		return;
+	}
+	if (dd.dump_size > DUMP_AREA / 2 ||
+	    !ep_dump_ok(d, size, "", &names[0], &rules[0]) ||
+	    !ep_dump_ok(again, dd.dump_size, name->str, &names[1], &rules[1]))
+		return;
+	n_eps_restored_strict++;
+	head = (const uint8_t *)name - d + KDBUS_ALIGN8(name->size) +
+	       KDBUS_ITEM_SIZE(sizeof(struct kdbus_creds));
+	if (head > size || head > dd.dump_size || memcmp(d, again, head) ||
+	    names[0] != names[1] || rules[0] != rules[1]) {
+		bad("endpoint %s restored as dumped dumps otherwise (%u names %u rules, was %u %u)",
+		    name->str, names[1], rules[1], names[0], rules[0]);
+		hexdump("restored from", d, size);
+		hexdump("dumps", again, dd.dump_size);
+	}
+}
+
 /* a CONN_RESTORE made the endpoint file of @ep the connection of @d */
 static void restored_conn(const struct pick *ep, const uint8_t *d,
 			  uint64_t size)
@@ -3245,6 +3818,7 @@ static void ckpt_result(const struct pick *p, struct op *op, int err)
 	const struct kdbus_cmd_dump_files *uf = (const void *)op->user;
 	const struct kdbus_cmd_restore *r = (const void *)op->b.buf;
 	const struct kdbus_cmd_bus_restore *br = (const void *)op->b.buf;
+	const struct kdbus_cmd_ep_restore *er = (const void *)op->b.buf;
 	const struct kdbus_cmd_checkpoint *cp = (const void *)op->user;
 	bool negotiate = op->flags & KDBUS_FLAG_NEGOTIATE;
 	const uint8_t *buf;
@@ -3347,6 +3921,32 @@ static void ckpt_result(const struct pick *p, struct op *op, int err)
 		if (err == EBADFD && a.kind == K_CONTROL &&
 		    !fz.spare[a.idx].has_bus)
 			bad("EBADFD for an unused control file");
+		break;
+	case KDBUS_CMD_ENDPOINT_DUMP:
+		a = classify_fd(d->conn_fd);
+		if (!err && a.kind != K_EPOWNER) {
+			bad("ENDPOINT_DUMP succeeded on a conn_fd that is a %s",
+			    kind_name[a.kind]);
+			return;
+		}
+		if (err == EBADFD && a.kind == K_EPOWNER)
+			bad("EBADFD for the file that made a custom endpoint");
+		if (err == EBADF && is_handle(&a))
+			bad("EBADF for a conn_fd that is a %s",
+			    kind_name[a.kind]);
+		break;
+	case KDBUS_CMD_ENDPOINT_RESTORE:
+		a = classify_fd(er->ep_fd);
+		if (!err && a.kind != K_ENDPOINT) {
+			bad("ENDPOINT_RESTORE succeeded on an ep_fd that is a %s",
+			    kind_name[a.kind]);
+			return;
+		}
+		if (err == EBADFD && a.kind == K_ENDPOINT)
+			bad("EBADFD for an unused endpoint file");
+		if (err == EBADF && is_handle(&a))
+			bad("EBADF for an ep_fd that is a %s",
+			    kind_name[a.kind]);
 		break;
 	default:
 		return;
@@ -3470,6 +4070,36 @@ static void ckpt_result(const struct pick *p, struct op *op, int err)
 		}
 		restored_bus(&a, buf, br->dump_size);
 		break;
+	case KDBUS_CMD_ENDPOINT_DUMP:
+		if (err)
+			return;
+		if (ud->dump_size > d->buffer_size) {
+			bad("ENDPOINT_DUMP wrote %llu bytes into %llu",
+			    (unsigned long long)ud->dump_size,
+			    (unsigned long long)d->buffer_size);
+			return;
+		}
+		buf = in_dump_area(d->buffer, ud->dump_size);
+		if (buf && ep_dump_ok(buf, ud->dump_size, fz.epo[a.idx].name,
+				      NULL, NULL))
+			save_ep_dump(buf, ud->dump_size, a.idx);
+		break;
+	case KDBUS_CMD_ENDPOINT_RESTORE:
+		/* it may have restored, and then not written back */
+		if (err == EFAULT && op->ro && a.kind == K_ENDPOINT) {
+			cur.what = "resync-endpoint";
+			ep_reopen(a.idx);
+		}
+		if (err)
+			return;
+		buf = in_dump_area(er->dump, er->dump_size);
+		if (!buf) {
+			bad("ENDPOINT_RESTORE succeeded with its dump at 0x%llx",
+			    (unsigned long long)er->dump);
+			return;
+		}
+		restored_ep(&a, buf, er->dump_size);
+		break;
 	default:
 		break;
 	}
@@ -3513,6 +4143,32 @@ static void count_cmd_ok(unsigned long cmd)
 	cmd_ok[i]++;
 }
 
+/* an ENDPOINT_MAKE made the endpoint file of @p an endpoint owner */
+static void ep_made(const struct pick *p, const struct op *op)
+{
+	const struct kdbus_item *item;
+	const char *name = "";
+	int e = epo_slot(), fd = fz.ep[p->idx].fd, bus = fz.ep[p->idx].bus;
+	uint64_t pos = 0, size = op->b.len - op->b.fixed;
+
+	if (e < 0) {
+		ep_reopen(p->idx);
+		return;
+	}
+	/* the name, as far as the command is known to be what was built */
+	while (valid && dump_walk((const uint8_t *)op->b.buf + op->b.fixed,
+				  size, &pos, &item))
+		if (item->type == KDBUS_ITEM_MAKE_NAME &&
+		    item->size > KDBUS_ITEM_HEADER_SIZE &&
+		    !item->str[item->size - KDBUS_ITEM_HEADER_SIZE - 1]) {
+			name = item->str;
+			break;
+		}
+	fz.ep[p->idx].fd = -1;
+	epo_set(e, fd, bus, name);
+	ep_reopen(p->idx);
+}
+
 static void after_success(const struct pick *p, struct op *op)
 {
 	bool negotiate = op->flags & KDBUS_FLAG_NEGOTIATE;
@@ -3547,9 +4203,15 @@ static void after_success(const struct pick *p, struct op *op)
 			    kind_name[p->kind]);
 			return;
 		}
-		/* the file owns an endpoint now: closing it removes that */
-		if (!negotiate)
-			ep_reopen(p->idx);
+		if (negotiate)
+			return;
+		/* the file owns an endpoint now: kept, or closed, which removes it */
+		ep_made(p, op);
+		break;
+	case KDBUS_CMD_ENDPOINT_UPDATE:
+		if (p->kind != K_EPOWNER)
+			bad("ENDPOINT_UPDATE succeeded on a %s",
+			    kind_name[p->kind]);
 		break;
 	case KDBUS_CMD_BUS_MAKE:
 		if (p->kind != K_CONTROL) {
@@ -3698,6 +4360,9 @@ static void do_ioctl(void)
 	case KDBUS_CMD_BUS_MAKE:
 		p = pick_fd_for(K_CONTROL);
 		break;
+	case KDBUS_CMD_ENDPOINT_UPDATE:
+		p = pick_fd_for(K_EPOWNER);
+		break;
 	case KDBUS_CMD_CHECKPOINT:
 		p = pick_fd();
 		break;
@@ -3724,6 +4389,7 @@ static void do_ioctl(void)
 	case KDBUS_CMD_CONN_DUMP:
 	case KDBUS_CMD_CONN_THAW:
 	case KDBUS_CMD_BUS_DUMP:
+	case KDBUS_CMD_ENDPOINT_DUMP:
 		build_dump(&op.b, op.cmd);
 		break;
 	case KDBUS_CMD_CONN_DUMP_FILES:
@@ -3735,8 +4401,17 @@ static void do_ioctl(void)
 	case KDBUS_CMD_BUS_RESTORE:
 		build_bus_restore(&op.b);
 		break;
+	case KDBUS_CMD_ENDPOINT_RESTORE:
+		build_ep_restore(&op.b);
+		break;
 	case KDBUS_CMD_BUS_MAKE:
 		build_bus_make(&op.b);
+		break;
+	case KDBUS_CMD_ENDPOINT_MAKE:
+		build_ep_make(&op.b);
+		break;
+	case KDBUS_CMD_ENDPOINT_UPDATE:
+		build_ep_update(&op.b);
 		break;
 	case KDBUS_CMD_HELLO:
 		build_hello(&op.b);
@@ -4008,6 +4683,7 @@ static void do_poll(void)
 		case K_CONTROL:
 		case K_BUS:
 		case K_ENDPOINT:
+		case K_EPOWNER:
 			if (r != (POLLERR | POLLHUP))
 				bad("poll on a %s: revents 0x%x",
 				    kind_name[p[i].kind], r);
@@ -4404,8 +5080,12 @@ static void step(void)
 
 	last_cmd = NULL;
 	last_msg = NULL;
-	if (r < 855) {
+	if (r < 850) {
 		do_ioctl();
+	} else if (r < 855) {
+		cur.what = "checkpoint-endpoint";
+		cur.kind = "-";
+		ckpt_ep_cycle();
 	} else if (r < 865) {
 		cur.what = "checkpoint-conn";
 		cur.kind = "-";
@@ -4512,6 +5192,8 @@ static void teardown(void)
 		fz_close(fz.spare[i].fd);
 	for (i = 0; i < N_ENDPOINTS; i++)
 		fz_close(fz.ep[i].fd);
+	for (i = 0; i < N_EPOWNERS; i++)
+		fz_close(fz.epo[i].fd);
 	fz_close(fz.opath);
 	fz_close(fz.root_fd);
 	kdbus_umount(fz.dir);
@@ -4647,6 +5329,10 @@ int main(int argc, char **argv)
 	       (unsigned long long)n_conn_cycles, (unsigned long long)n_names,
 	       (unsigned long long)n_bus_cycles,
 	       (unsigned long long)n_adopted);
+	printf(" endpoint=%llu endpoints_restored=%llu as_dumped=%llu",
+	       (unsigned long long)n_ep_cycles,
+	       (unsigned long long)n_eps_restored,
+	       (unsigned long long)n_eps_restored_strict);
 	printf(" conns_restored=%llu as_dumped=%llu their_msgs_checked=%llu\n",
 	       (unsigned long long)n_restored,
 	       (unsigned long long)n_restored_strict,
