@@ -31,6 +31,7 @@
 #include "match.h"
 #include "metadata.h"
 #include "names.h"
+#include "policy.h"
 #include "pool.h"
 #include "queue.h"
 #include "reply.h"
@@ -251,11 +252,21 @@ static int kdbus_dump_build(struct kdbus_dump_buf *b, struct kdbus_conn *conn,
 	if (ret < 0)
 		return ret;
 	ret = kdbus_dump_requests(b, conn, now);
-	if (ret < 0 || !conn->match_db)
+	if (ret < 0)
 		return ret;
-	avail = b->buf && b->pos < b->size ? b->size - b->pos : 0;
-	b->pos += kdbus_match_db_dump(conn->match_db,
-				      avail ? b->buf + b->pos : NULL, avail);
+	if (conn->match_db) {
+		avail = b->buf && b->pos < b->size ? b->size - b->pos : 0;
+		b->pos += kdbus_match_db_dump(conn->match_db,
+					      avail ? b->buf + b->pos : NULL,
+					      avail);
+	}
+	/* an activator's or a policy holder's share of the bus policy */
+	if (kdbus_conn_is_activator(conn) || kdbus_conn_is_policy_holder(conn)) {
+		avail = b->buf && b->pos < b->size ? b->size - b->pos : 0;
+		b->pos += kdbus_policy_write(&conn->bus->policy_db, conn,
+					     avail ? b->buf + b->pos : NULL,
+					     avail, view->user_ns);
+	}
 	return 0;
 }
 
@@ -563,6 +574,15 @@ static int kdbus_restore_parse(struct kdbus_conn_image *img, const void *buf,
 			break;
 		case KDBUS_ITEM_DUMP_SLICE:
 			if (len != sizeof(struct kdbus_dump_slice))
+				return -EINVAL;
+			break;
+		case KDBUS_ITEM_NAME:
+			/* a role's policy, checked as it is set */
+			if (!kdbus_str_valid(item->str, len))
+				return -EINVAL;
+			break;
+		case KDBUS_ITEM_POLICY_ACCESS:
+			if (len != sizeof(struct kdbus_policy_access))
 				return -EINVAL;
 			break;
 		case KDBUS_ITEM_DUMP_MATCH:

@@ -370,6 +370,50 @@ int kdbus_conn_join(struct kdbus_conn *conn, u64 id, bool *held)
 }
 
 /**
+ * kdbus_conn_take_role() - announce a connection that joined, in its role
+ * @conn:	connection on its bus (kdbus_conn_join()), in an operation
+ * @activator:	an activator's name to take now, or NULL
+ * @items:	an activator's or a policy holder's share of the bus policy:
+ *		its one NAME and the POLICY_ACCESS items after it, as for
+ *		kdbus_policy_set(); other items are skipped
+ * @items_size:	their bytes
+ *
+ * Every connection but a monitor is announced (ID_ADD); an activator
+ * takes its name; an activator's and a policy holder's policy goes into
+ * the bus's (an activator's without rules if it gave none; only a policy
+ * holder's may be a wildcard); a monitor starts listening.
+ *
+ * Return: 0, or an error of kdbus_name_acquire() or kdbus_policy_set();
+ * the caller disconnects the connection on failure.
+ */
+int kdbus_conn_take_role(struct kdbus_conn *conn, const char *activator,
+			 const struct kdbus_item *items, size_t items_size)
+{
+	struct kdbus_bus *bus = conn->bus;
+	int ret = 0;
+
+	if (!kdbus_conn_is_monitor(conn)) {
+		conn->announced = true;
+		kdbus_notify_id_change(conn, KDBUS_ITEM_ID_ADD);
+		kdbus_notify_flush(bus);
+	}
+	if (activator)
+		ret = kdbus_hello_activator(conn, activator);
+	if (ret == 0 && (kdbus_conn_is_activator(conn) ||
+			 kdbus_conn_is_policy_holder(conn)))
+		ret = kdbus_policy_set(&bus->policy_db, items, items_size,
+				       KDBUS_POLICY_HOLDER_MAX,
+				       kdbus_conn_is_policy_holder(conn),
+				       conn, conn->cred->user_ns);
+	if (ret == 0 && kdbus_conn_is_monitor(conn)) {
+		mutex_lock(&bus->monitors_lock);
+		list_add_tail(&conn->monitor_entry, &bus->monitors);
+		mutex_unlock(&bus->monitors_lock);
+	}
+	return ret;
+}
+
+/**
  * kdbus_cmd_hello() - handle KDBUS_CMD_HELLO
  * @ep:		endpoint of the file
  * @file:	the endpoint file; its opener becomes the connection's owner
@@ -474,29 +518,9 @@ struct kdbus_conn *kdbus_cmd_hello(struct kdbus_ep *ep, struct file *file,
 		ret = -EFAULT;
 		goto exit;
 	}
-	if (!kdbus_conn_is_monitor(conn)) {
-		conn->announced = true;
-		kdbus_notify_id_change(conn, KDBUS_ITEM_ID_ADD);
-		kdbus_notify_flush(bus);
-	}
-	if (kdbus_conn_is_activator(conn))
-		ret = kdbus_hello_activator(conn, argv[2].item->str);
-	/*
-	 * An activator's and a policy holder's share of the bus policy: its
-	 * one name, with the rules given (an activator's none if it gave
-	 * none); only a policy holder's may be a wildcard.
-	 */
-	if (ret == 0 && (kdbus_conn_is_activator(conn) ||
-			 kdbus_conn_is_policy_holder(conn)))
-		ret = kdbus_policy_set(&bus->policy_db, args.items,
-				       args.items_size, KDBUS_POLICY_HOLDER_MAX,
-				       kdbus_conn_is_policy_holder(conn),
-				       conn, conn->cred->user_ns);
-	if (kdbus_conn_is_monitor(conn)) {
-		mutex_lock(&bus->monitors_lock);
-		list_add_tail(&conn->monitor_entry, &bus->monitors);
-		mutex_unlock(&bus->monitors_lock);
-	}
+	ret = kdbus_conn_take_role(conn, kdbus_conn_is_activator(conn) ?
+				   argv[2].item->str : NULL,
+				   args.items, args.items_size);
 
 exit:
 	ret = kdbus_args_clear(&args, ret);

@@ -22,6 +22,7 @@ struct file;
 struct kdbus_bus;
 struct kdbus_conn;
 struct kdbus_ep;
+struct kdbus_item;
 struct kdbus_meta_view;
 struct poll_table_struct;
 
@@ -31,6 +32,8 @@ struct kdbus_conn *kdbus_cmd_hello(struct kdbus_ep *ep, struct file *file,
 				   void __user *argp);
 int kdbus_conn_charge(struct kdbus_conn *conn);
 int kdbus_conn_join(struct kdbus_conn *conn, u64 id, bool *held);
+int kdbus_conn_take_role(struct kdbus_conn *conn, const char *activator,
+			 const struct kdbus_item *items, size_t items_size);
 int kdbus_conn_disconnect(struct kdbus_conn *conn, bool byebye);
 void kdbus_conn_end_op(struct kdbus_conn *conn);
 void kdbus_conn_disconnect_all(struct kdbus_bus *bus, struct kdbus_ep *ep);

@@ -78,6 +78,14 @@ struct kdbus_name_registry {
 	u64 name_seq_last;
 };
 
+/*
+ * The name id of a message that waited at an activator when it was
+ * checkpointed: the name entry it was sent to is gone, and the restored
+ * activator's one name, whatever its entry's id, is where it belongs.
+ * Registry ids count up from 1 and never reach it.
+ */
+#define KDBUS_NAME_ID_RESTORED	U64_MAX
+
 /**
  * struct kdbus_name_entry - a well-known name somebody owns or waits for
  * @hnode:	in the registry's table

@@ -186,7 +186,10 @@ static int kdbus_restore_pool(struct kdbus_conn *conn,
 		entry->priority = dm->priority;
 		entry->src_id = dm->src_id;
 		entry->cookie = dm->cookie;
-		entry->dst_name_id = dm->dst_name_id;
+		/* an activator's: for its name, whose entry is a new one */
+		entry->dst_name_id = dm->dst_name_id &&
+				     kdbus_conn_is_activator(conn) ?
+				     KDBUS_NAME_ID_RESTORED : dm->dst_name_id;
 		entry->msg_size = dm->size;
 
 		mutex_lock(&conn->lock);
@@ -327,6 +330,46 @@ static int kdbus_restore_replies(struct kdbus_conn *conn,
 	return 0;
 }
 
+/*
+ * A role as HELLO would take it: one at most, for a privileged opener, no
+ * monitor through a custom endpoint. An activator has its one name and a
+ * policy entry for it, a policy holder its entry; nobody else has policy.
+ */
+static int kdbus_restore_check_role(const struct kdbus_ep *ep,
+				    bool privileged,
+				    const struct kdbus_conn_image *img)
+{
+	u64 roles = img->conn->flags & (KDBUS_HELLO_ACTIVATOR |
+					KDBUS_HELLO_POLICY_HOLDER |
+					KDBUS_HELLO_MONITOR);
+	unsigned int n_names = 0, n_policy = 0;
+	const struct kdbus_item *item;
+
+	if (img->conn->flags & ~(KDBUS_HELLO_ACCEPT_FD | roles) ||
+	    hweight64(roles) > 1)
+		return -EINVAL;
+	if ((roles & KDBUS_HELLO_MONITOR) && ep->custom)
+		return -EOPNOTSUPP;
+	if (roles && !privileged)
+		return -EPERM;
+	KDBUS_ITEMS_FOREACH(item, img->items, img->items_size) {
+		if (item->type == KDBUS_ITEM_DUMP_NAME)
+			n_names++;
+		else if (item->type == KDBUS_ITEM_NAME)
+			n_policy++;
+	}
+	switch (roles) {
+	case KDBUS_HELLO_ACTIVATOR:
+		return n_names == 1 && n_policy ? 0 : -EINVAL;
+	case KDBUS_HELLO_POLICY_HOLDER:
+		return !n_names && n_policy ? 0 : -EINVAL;
+	case KDBUS_HELLO_MONITOR:
+		return !n_names && !n_policy ? 0 : -EINVAL;
+	default:
+		return n_policy ? -EINVAL : 0;
+	}
+}
+
 /**
  * kdbus_conn_restore() - make a connection from a checkpoint's dump
  * @ep:		endpoint of the unused file that becomes the connection
@@ -335,20 +378,25 @@ static int kdbus_restore_replies(struct kdbus_conn *conn,
  *		were read in
  * @img:	the checked dump
  *
- * As HELLO, but with the dumped id, identity, pool contents, queue, count
- * of lost messages, match rules and names. The connection is privileged only as dumped and
- * only if the endpoint file's opener was. The id must be free on the bus;
- * ids handed out later are above it.
+ * As HELLO, but with the dumped id, identity, role (and an activator's or
+ * policy holder's share of the bus policy), pool contents, queue, count
+ * of lost messages, match rules and names. The connection is privileged
+ * only as dumped and only if the endpoint file's opener was. The id must
+ * be free on the bus; ids handed out later are above it.
  *
- * Return: the new, active connection, or ERR_PTR: -EOPNOTSUPP (roles, or
- * files SEND would refuse), -EBADF, -EMEDIUMTYPE, -ETXTBSY (files, as
- * SEND), -EMLINK (too many replies expected), -EINVAL (pool size, attach
- * flags, id, slices that overlap or are not listed, match rules as
- * MATCH_ADD would refuse them), -EDOM (a rule's bloom mask does not fit
- * the bus), -ECONNREFUSED (attach_flags_send lacks what the bus
- * requires), -EEXIST (the id is taken), -EADDRINUSE (an owned name has
- * another owner), -EPERM (policy forbids owning a name), -EMFILE (also:
- * too many match rules), -ESHUTDOWN, -EXFULL, -EFAULT, -ENOMEM.
+ * Return: the new, active connection, or ERR_PTR: -EOPNOTSUPP (a monitor
+ * through a custom endpoint, or files SEND would refuse), -EPERM (a role
+ * for an endpoint file whose opener was not privileged; policy forbids
+ * owning a name), -EBADF, -EMEDIUMTYPE, -ETXTBSY (files, as SEND),
+ * -EMLINK (too many replies expected), -EINVAL (pool size, attach flags,
+ * id, flags or roles HELLO would refuse, policy items that do not go with
+ * the role or that HELLO would refuse, slices that overlap or are not
+ * listed, match rules as MATCH_ADD would refuse them), -EDOM (a rule's
+ * bloom mask does not fit the bus), -ECONNREFUSED (attach_flags_send lacks
+ * what the bus requires), -EEXIST (the id is taken; another policy holder
+ * set a policy name), -EADDRINUSE (an owned name has another owner, an
+ * activator's name another activator), -E2BIG, -EMFILE (also: too many
+ * match rules), -ESHUTDOWN, -EXFULL, -EFAULT, -ENOMEM.
  */
 struct kdbus_conn *kdbus_conn_restore(struct kdbus_ep *ep, bool privileged,
 				      const struct kdbus_meta_view *view,
@@ -368,8 +416,9 @@ struct kdbus_conn *kdbus_conn_restore(struct kdbus_ep *ep, bool privileged,
 	bool held = false;
 	int ret;
 
-	if (dc->flags & ~KDBUS_HELLO_ACCEPT_FD)
-		return ERR_PTR(-EOPNOTSUPP);
+	ret = kdbus_restore_check_role(ep, privileged, img);
+	if (ret < 0)
+		return ERR_PTR(ret);
 	if (!dc->id || dc->id > S64_MAX || !dc->pool_size ||
 	    !PAGE_ALIGNED(dc->pool_size) || dc->pool_size > KDBUS_POOL_MAX_SIZE)
 		return ERR_PTR(-EINVAL);
@@ -405,10 +454,10 @@ struct kdbus_conn *kdbus_conn_restore(struct kdbus_ep *ep, bool privileged,
 	if (ret < 0)
 		goto exit;
 
-	conn->announced = true;
-	kdbus_notify_id_change(conn, KDBUS_ITEM_ID_ADD);
-	kdbus_notify_flush(bus);
-	ret = kdbus_restore_names(conn, img);
+	/* an activator's name comes back with the others, just below */
+	ret = kdbus_conn_take_role(conn, NULL, img->items, img->items_size);
+	if (ret == 0)
+		ret = kdbus_restore_names(conn, img);
 	if (ret == 0)
 		ret = kdbus_restore_replies(conn, img);
 

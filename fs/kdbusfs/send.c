@@ -187,8 +187,9 @@ error:
 /*
  * Hand the messages sent to name entry @name_id that wait at @src to
  * @dst, when the name changes hands between its activator and a real
- * owner. A message that does not fit at @dst is lost there
- * (dropped_msgs), and a request among them gets REPLY_DEAD.
+ * owner (and those a restored activator got back for its one name). A
+ * message that does not fit at @dst is lost there (dropped_msgs), and a
+ * request among them gets REPLY_DEAD.
  */
 static void kdbus_send_move_messages(struct kdbus_conn *dst,
 				     struct kdbus_conn *src, u64 name_id)
@@ -198,7 +199,8 @@ static void kdbus_send_move_messages(struct kdbus_conn *dst,
 
 	mutex_lock(&src->lock);
 	list_for_each_entry_safe(entry, tmp, &src->queue.msg_list, entry) {
-		if (entry->dst_name_id != name_id)
+		if (entry->dst_name_id != name_id &&
+		    entry->dst_name_id != KDBUS_NAME_ID_RESTORED)
 			continue;
 		kdbus_queue_remove(&src->queue, entry);
 		kdbus_queue_entry_quota(entry, &src->quota, -1);

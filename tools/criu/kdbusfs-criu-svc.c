@@ -34,6 +34,9 @@
  *     prints "sandboxed ready ID PID". On each SIGUSR1 the child calls
  *     NAME "sandboxed" synchronously, printing "sandboxed reply TEXT",
  *     then sends to NAME "Hidden", printing "sandboxed hidden ERROR".
+ *     A second child is the activator of NAME "Activatable" (its pool not
+ *     mapped) and prints "activator ready ID PID"; the service queues
+ *     "to-activator" to that name.
  *   send MOUNT BUS NAME TEXT [FILE|pipe]: sends TEXT to NAME, with FILE's
  *     descriptor (or a pipe's read end) if given; prints "sent" or the
  *     error.
@@ -564,6 +567,45 @@ static void run_sandboxed(const char *mount, const char *bus, const char *ep,
 }
 
 /*
+ * The activator child: the activator of @name, its pool not mapped (one
+ * mapped pool per bus per process is what criu's plugin can restore); it
+ * only waits.
+ */
+static void run_activator(const char *mount, const char *bus,
+			  const char *name, int report)
+{
+	uint64_t buf[64], id;
+	struct kdbus_cmd_hello *h = (void *)buf;
+	struct kdbus_item *it;
+	char path[4096];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s/bus", mount, bus);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		perror(path);
+		exit(1);
+	}
+	memset(buf, 0, sizeof(buf));
+	h->flags = KDBUS_HELLO_ACTIVATOR;
+	h->pool_size = POOL_SIZE;
+	it = put_str(h->items, KDBUS_ITEM_NAME, name);
+	h->size = (uint8_t *)it - (uint8_t *)buf;
+	if (ioctl(fd, KDBUS_CMD_HELLO, h)) {
+		perror("KDBUS_CMD_HELLO");
+		exit(1);
+	}
+	id = h->id;
+	printf("activator ready %llu %d\n", (unsigned long long)id,
+	       (int)getpid());
+	if (write(report, &id, sizeof(id)) != sizeof(id))
+		exit(1);
+	close(report);
+	for (;;)
+		wait_usr1();
+}
+
+/*
  * sandbox: a service that also owns NAME "Hidden" and makes the custom
  * endpoint "<euid>-sandbox" (fd 5), which lets its connections talk to
  * NAME only, and a child connected through it.
@@ -576,10 +618,11 @@ static int make_sandbox(int fd, const char *mount, const char *bus,
 		.type = KDBUS_POLICY_ACCESS_WORLD,
 		.access = KDBUS_POLICY_TALK,
 	};
+	struct msg_args a = { .file = -1, .memfd = -1 };
 	uint64_t buf[128], cid;
 	struct kdbus_cmd *cmd = (void *)buf;
 	struct kdbus_item *it;
-	int maker, p[2];
+	int maker, p[2], ret;
 	pid_t pid;
 
 	snprintf(hidden, sizeof(hidden), "%sHidden", name);
@@ -633,6 +676,39 @@ static int make_sandbox(int fd, const char *mount, const char *bus,
 		return 1;
 	}
 	close(p[0]);
+
+	snprintf(hidden, sizeof(hidden), "%sActivatable", name);
+	if (pipe2(p, O_CLOEXEC)) {
+		perror("pipe");
+		return 1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		perror("fork");
+		return 1;
+	}
+	if (!pid) {
+		munmap(pool, POOL_SIZE);
+		close(ctl);
+		close(fd);
+		close(maker);
+		close(p[0]);
+		run_activator(mount, bus, hidden, p[1]);
+	}
+	close(p[1]);
+	if (read(p[0], &cid, sizeof(cid)) != sizeof(cid)) {
+		printf("no activator\n");
+		return 1;
+	}
+	close(p[0]);
+	/* one message waits at the activator for an owner */
+	a.name = hidden;
+	a.text = "to-activator";
+	ret = send_msg(fd, &a, NULL, 0);
+	if (ret) {
+		printf("send error %s\n", strerror(-ret));
+		return 1;
+	}
 	return 0;
 }
 

@@ -41,8 +41,9 @@
  * file in flight that is neither a memfd nor a regular file with a path
  * (a pipe, a socket, a device, a directory, an anonymous inode, a deleted
  * file), memfds in flight of more than 64 MiB in all per connection,
- * activators, monitors, policy holders and files not used yet. criu then
- * fails the dump and the tree runs on.
+ * and files not used yet. criu then fails the dump and the tree runs on.
+ * Activators, policy holders and monitors are dumped and restored as any
+ * connection: the kernel's dump carries their role and policy.
  *
  * The image of a file, kdbusfs-ID.img in criu's image directory, version
  * 3, in the host's byte order:
@@ -541,10 +542,6 @@ static const char *kdb_unsupported(const void *dump, size_t size,
 			continue;
 		c = (const void *)it->data;
 		*pool_size = c->pool_size;
-		if (c->flags & (KDBUS_HELLO_ACTIVATOR |
-				KDBUS_HELLO_POLICY_HOLDER |
-				KDBUS_HELLO_MONITOR))
-			return "it is an activator, a policy holder or a monitor";
 	}
 	return *pool_size ? NULL : "the dump has no pool size";
 }

@@ -933,8 +933,11 @@ enum kdbus_dump_flags {
  * KDBUS_ITEM_DUMP_NAME per name the connection owns or waits for, one
  * KDBUS_ITEM_DUMP_MESSAGE per queued message in queue order, one
  * KDBUS_ITEM_DUMP_SLICE per busy slice of its pool in offset order, one
- * KDBUS_ITEM_DUMP_REPLY per reply it owes or waits for, and one
- * KDBUS_ITEM_DUMP_MATCH per match rule, oldest first.
+ * KDBUS_ITEM_DUMP_REPLY per reply it owes or waits for, one
+ * KDBUS_ITEM_DUMP_MATCH per match rule, oldest first, and, for an activator
+ * or a policy holder, its share of the bus policy: its KDBUS_ITEM_NAME
+ * and a KDBUS_ITEM_POLICY_ACCESS per rule, as HELLO took them (ids as
+ * seen from the checkpoint file's opener).
  */
 struct kdbus_cmd_dump {
 	__u64 size;

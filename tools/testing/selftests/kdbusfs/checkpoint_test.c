@@ -51,12 +51,13 @@ struct dump {
 	struct kdbus_pids *pids;
 	const char *seclabel;
 	const char *description;
-	unsigned int n_names, n_msgs, n_slices, n_replies, n_matches;
+	unsigned int n_names, n_msgs, n_slices, n_replies, n_matches, n_policy;
 	struct kdbus_dump_name *names[DUMP_MAX];
 	struct kdbus_dump_message *msgs[DUMP_MAX];
 	struct kdbus_dump_slice *slices[DUMP_MAX];
 	struct kdbus_dump_reply *replies[DUMP_MAX];
 	struct kdbus_item *matches[DUMP_MAX];
+	struct kdbus_item *policy[DUMP_MAX];
 };
 
 /* KDBUS_CMD_CHECKPOINT on @fd: the new checkpoint fd, or -errno */
@@ -123,6 +124,9 @@ static int item_rank(uint64_t type)
 		return 8;
 	case KDBUS_ITEM_DUMP_MATCH:
 		return 9;
+	case KDBUS_ITEM_NAME:
+	case KDBUS_ITEM_POLICY_ACCESS:
+		return 10;
 	}
 	return -1;
 }
@@ -135,7 +139,7 @@ static size_t rank_payload(int rank)
 		sizeof(struct kdbus_pids), 0, 0, 0,
 		sizeof(struct kdbus_dump_message),
 		sizeof(struct kdbus_dump_slice),
-		sizeof(struct kdbus_dump_reply), 0,
+		sizeof(struct kdbus_dump_reply), 0, 0,
 	};
 
 	return sizes[rank];
@@ -179,8 +183,11 @@ static void dump_add(struct dump *d, struct kdbus_item *item, int rank)
 	case 8:
 		d->replies[d->n_replies++] = p;
 		break;
-	default:
+	case 9:
 		d->matches[d->n_matches++] = item;
+		break;
+	default:
+		d->policy[d->n_policy++] = item;
 		break;
 	}
 }
@@ -219,6 +226,7 @@ static int dump_parse(struct dump *d)
 	d->n_slices = 0;
 	d->n_replies = 0;
 	d->n_matches = 0;
+	d->n_policy = 0;
 	d->why[0] = '\0';
 	if (d->size > sizeof(d->buf))
 		return bad(d, "dump_size %llu beyond the buffer",
@@ -258,10 +266,17 @@ static int dump_parse(struct dump *d)
 		if (rank == 9 && len < sizeof(struct kdbus_dump_match))
 			return bad(d, "match item at %llu malformed",
 				   (unsigned long long)pos);
+		/* a role's policy: a NAME first, then its rules */
+		if (rank == 10 && (item->type == KDBUS_ITEM_NAME ?
+				   !str_fits(item->str, len) :
+				   len != sizeof(item->policy_access) ||
+				   !d->n_policy))
+			return bad(d, "policy item at %llu malformed",
+				   (unsigned long long)pos);
 		if (rank >= 5 && (rank == 5 ? d->n_names : rank == 6 ?
 				  d->n_msgs : rank == 7 ? d->n_slices :
-				  rank == 8 ? d->n_replies :
-				  d->n_matches) >= DUMP_MAX)
+				  rank == 8 ? d->n_replies : rank == 9 ?
+				  d->n_matches : d->n_policy) >= DUMP_MAX)
 			return bad(d, "more than %d items of type %#llx",
 				   DUMP_MAX, (unsigned long long)item->type);
 		dump_add(d, item, rank);
@@ -769,6 +784,10 @@ TEST_F(ckpt, dump_lists_owned_and_queued_names)
 	n = dump_name(d, "org.kdbusfs.ckpt.C");
 	ASSERT_NE(NULL, n);
 	EXPECT_TRUE(n->flags & KDBUS_NAME_ACTIVATOR);
+	/* and its share of the bus policy: its name, without rules */
+	ASSERT_EQ(1, d->n_policy);
+	EXPECT_EQ(KDBUS_ITEM_NAME, d->policy[0]->type);
+	EXPECT_STREQ("org.kdbusfs.ckpt.C", d->policy[0]->str);
 	kdbus_conn_close(&act);
 	kdbus_conn_close(&w2);
 	kdbus_conn_close(&w1);

@@ -20,7 +20,8 @@
 # in it is dumped and restored the same way, with its bus, ids and name.
 # A service holding a custom endpoint and a child connected through it
 # are dumped and restored: the endpoint with its mode, owner and policy,
-# the child behind it with its id and its queued message.
+# the child behind it with its id and its queued message; a second
+# child, an activator, with its name and the message waiting at it.
 # Runs in the guest as root in the initial user namespace; in a user
 # namespace each test is skipped. TAP on stdout.
 set -u
@@ -101,6 +102,7 @@ tests=(
 	"the message it queued arrives once"
 	"behind the restored endpoint a call to the allowed name is answered"
 	"the restored endpoint's policy still hides the other name"
+	"the activator is back with its id, its name and the message waiting for an owner"
 )
 
 skip_all() {
@@ -402,10 +404,20 @@ e2e_tree() {
 	ok $? "${tests[49]}"
 }
 
+# activator_waits PID ID: PID's connection ID is the activator of
+# org.example.SandboxedActivatable, with one message queued for it
+activator_waits() {
+	local f
+	f=$(grep -lx "kdbus-id:	$2" "/proc/$1"/fdinfo/* 2>/dev/null) &&
+		grep -qx 'kdbus-flags:	0x2' "$f" &&
+		grep -qx 'kdbus-queued:	1' "$f" &&
+		grep -qE '^kdbus-names:	org\.example\.SandboxedActivatable:0x[0-9a-f]+$' "$f"
+}
+
 # e2e_sandbox: inside --inner: a service holding a custom endpoint and a
 # child connected through it, dumped, killed and restored
 e2e_sandbox() {
-	local sbus name out img root cpid cid sid ep st mode n
+	local sbus name out img root cpid cid apid aid sid ep st mode n
 	sbus=$(id -u)-criusandbox
 	name=org.example.Sandboxed
 	ep=$(id -u)-sandbox
@@ -420,11 +432,12 @@ e2e_sandbox() {
 	st=$?
 	sid=$(sed -n 's/^ready //p' "$out")
 	read -r cid cpid < <(sed -n 's/^sandboxed ready //p' "$out")
+	read -r aid apid < <(sed -n 's/^activator ready //p' "$out")
 	mode=$(stat -c '%a %u' "$mnt/$sbus/$ep" 2>/dev/null)
 	[ $st -eq 0 ] && [ -n "$cpid" ] && [ "$mode" = "666 $(id -u)" ] &&
 		grep -qx "kdbus-custom-endpoint:	$ep" "/proc/$root"/fdinfo/* &&
 		grep -qx "kdbus-endpoint:	$ep" "/proc/$cpid"/fdinfo/* &&
-		fd_id "$cpid" "$cid"
+		fd_id "$cpid" "$cid" && activator_waits "$apid" "$aid"
 	says $? "${tests[60]}" "$out"
 
 	mkdir -p "$img"
@@ -432,7 +445,7 @@ e2e_sandbox() {
 		>/dev/null 2>&1
 	st=$?
 	n=$(find "$img" -name 'kdbusfs-*.img' | wc -l)
-	gone "$root" "$cpid" && [ $st -eq 0 ] && [ "$n" -eq 4 ] &&
+	gone "$root" "$cpid" "$apid" && [ $st -eq 0 ] && [ "$n" -eq 5 ] &&
 		grep -qE "kdbusfs: dumped kdbusfs:\[$sbus/bus\] \(file id 0x[0-9a-f]+, endpoint-owner\)" \
 			"$img/dump.log"
 	says $? "${tests[61]}" "$img/dump.log"
@@ -441,7 +454,7 @@ e2e_sandbox() {
 		>/dev/null 2>&1
 	st=$?
 	grep -h 'kdbusfs: .* appeared after' "$img/restore.log" | sed 's/^/# /'
-	running "$root" && running "$cpid" &&
+	running "$root" && running "$cpid" && running "$apid" &&
 		[ "$(stat -c '%a %u' "$mnt/$sbus/$ep" 2>/dev/null)" = "$mode" ] &&
 		grep -qx "kdbus-custom-endpoint:	$ep" "/proc/$root"/fdinfo/*
 	says $((st || $?)) "${tests[62]}" "$img/restore.log"
@@ -467,9 +480,11 @@ e2e_sandbox() {
 	wait_long '^sandboxed hidden ' "$out"
 	grep -qx 'sandboxed hidden No such process' "$out"
 	says $? "${tests[66]}" "$out"
+	activator_waits "$apid" "$aid"
+	says $? "${tests[67]}" "$img/restore.log"
 
-	kill "$root" "$cpid"
-	gone "$root" "$cpid"
+	kill "$root" "$cpid" "$apid"
+	gone "$root" "$cpid" "$apid"
 }
 
 # ns_pid PID: PID's number in its own (innermost) pid namespace

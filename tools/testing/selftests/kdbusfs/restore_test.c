@@ -379,10 +379,12 @@ TEST_F(rst, malformed_dumps_are_refused_and_leave_the_file_unused)
 	EXPECT_EQ(-EINVAL, restore(self->ckpt, self->ep, img));
 	dc->pool_size = KDBUS_TEST_POOL_SIZE;
 	img->pool_size = KDBUS_TEST_POOL_SIZE;
-	/* roles are not restored */
-	dc->flags |= KDBUS_HELLO_MONITOR;
-	EXPECT_EQ(-EOPNOTSUPP, restore(self->ckpt, self->ep, img));
-	dc->flags &= ~KDBUS_HELLO_MONITOR;
+	/* flags HELLO does not know, or two roles at once */
+	dc->flags |= 1ULL << 40;
+	EXPECT_EQ(-EINVAL, restore(self->ckpt, self->ep, img));
+	dc->flags = KDBUS_HELLO_MONITOR | KDBUS_HELLO_POLICY_HOLDER;
+	EXPECT_EQ(-EINVAL, restore(self->ckpt, self->ep, img));
+	dc->flags = 0;
 	/* the first item must describe the connection */
 	((struct kdbus_item *)img->buf)->type = KDBUS_ITEM_DUMP_SLICE;
 	EXPECT_EQ(-EINVAL, restore(self->ckpt, self->ep, img));
@@ -1553,6 +1555,167 @@ TEST_F(rst, a_connection_behind_a_custom_endpoint_comes_back_behind_it)
 	close(self->ep);
 	self->ep = -1;
 	EXPECT_EQ(-ECONNRESET, send_to_name(&self->restored, NAME_A, 3));
+}
+
+/* the first item of @type after the item at @from in @img, or NULL */
+static struct kdbus_item *image_item_after(struct image *img,
+					   struct kdbus_item *from,
+					   uint64_t type)
+{
+	struct kdbus_item *item;
+	uint64_t pos = (uint8_t *)from - (uint8_t *)img->buf;
+
+	for (pos += KDBUS_ALIGN8(from->size); pos < img->size;
+	     pos += KDBUS_ALIGN8(item->size)) {
+		item = (void *)((uint8_t *)img->buf + pos);
+		if (item->type == type)
+			return item;
+	}
+	return NULL;
+}
+
+TEST_F(rst, an_activator_comes_back_with_its_name_policy_and_queue)
+{
+	struct kdbus_policy_access pa = {
+		.type = KDBUS_POLICY_ACCESS_WORLD,
+		.access = KDBUS_POLICY_TALK,
+	};
+	struct kdbus_conn act = { .fd = -1 };
+	struct kdbus_item *name, *rule;
+	struct kdbus_dump_name *dn;
+
+	ASSERT_EQ(0, kdbus_hello_role(self->bus.ep, KDBUS_HELLO_ACTIVATOR,
+				      NAME_A, &pa, &act));
+	ASSERT_EQ(0, send_to_name(&self->client, NAME_A, 1));
+	ASSERT_EQ(0, image_take(self->ckpt, &act, self->img));
+	EXPECT_EQ(KDBUS_HELLO_ACTIVATOR, image_conn(self->img)->flags);
+	dn = (void *)image_item(self->img, KDBUS_ITEM_DUMP_NAME)->data;
+	EXPECT_STREQ(NAME_A, dn->name);
+	EXPECT_TRUE(dn->flags & KDBUS_NAME_ACTIVATOR);
+	name = image_item(self->img, KDBUS_ITEM_NAME);
+	ASSERT_NE(NULL, name);
+	EXPECT_STREQ(NAME_A, name->str);
+	rule = image_item_after(self->img, name, KDBUS_ITEM_POLICY_ACCESS);
+	ASSERT_NE(NULL, rule);
+	EXPECT_EQ(KDBUS_POLICY_ACCESS_WORLD, rule->policy_access.type);
+	EXPECT_EQ(KDBUS_POLICY_TALK, rule->policy_access.access);
+	kdbus_conn_close(&act);
+
+	/* the name is activatable again; what waited for it waits again */
+	ASSERT_EQ(0, restore(self->ckpt, self->ep, self->img));
+	ASSERT_EQ(0, adopt(self->ep, self->img, &self->restored));
+	EXPECT_EQ(0, send_to_name(&self->client, NAME_A, 2));
+	EXPECT_EQ(-EEXIST, kdbus_hello_activator(self->bus.ep, NAME_A, &act));
+	/* an owner takes both from the activator */
+	EXPECT_EQ(0, kdbus_name_acquire(&self->svc, NAME_A, 0, NULL));
+	EXPECT_EQ(0, recv_text(&self->svc, 1, self->client.id, "x"));
+	EXPECT_EQ(0, recv_text(&self->svc, 2, self->client.id, "x"));
+	EXPECT_EQ(-EAGAIN, kdbus_recv(&self->restored, 0, 0, NULL, NULL));
+}
+
+TEST_F(rst, a_policy_holder_comes_back_with_its_share_of_the_bus_policy)
+{
+	struct kdbus_policy_access pa = {
+		.type = KDBUS_POLICY_ACCESS_USER,
+		.access = KDBUS_POLICY_OWN,
+		.id = KDBUS_TEST_UID,
+	};
+	struct kdbus_conn holder = { .fd = -1 }, other = { .fd = -1 };
+	struct kdbus_item *name, *rule;
+
+	ASSERT_EQ(0, kdbus_hello_role(self->bus.ep, KDBUS_HELLO_POLICY_HOLDER,
+				      NAME_B ".*", &pa, &holder));
+	ASSERT_EQ(0, image_take(self->ckpt, &holder, self->img));
+	name = image_item(self->img, KDBUS_ITEM_NAME);
+	ASSERT_NE(NULL, name);
+	EXPECT_STREQ(NAME_B ".*", name->str);
+	rule = image_item_after(self->img, name, KDBUS_ITEM_POLICY_ACCESS);
+	ASSERT_NE(NULL, rule);
+	EXPECT_EQ(KDBUS_POLICY_ACCESS_USER, rule->policy_access.type);
+	EXPECT_EQ(KDBUS_POLICY_OWN, rule->policy_access.access);
+	EXPECT_EQ(KDBUS_TEST_UID, rule->policy_access.id);
+	EXPECT_EQ(NULL, image_item(self->img, KDBUS_ITEM_DUMP_NAME));
+	/* while it lives, nobody else may set that name's policy */
+	EXPECT_EQ(-EEXIST, kdbus_hello_role(self->bus.ep,
+					    KDBUS_HELLO_POLICY_HOLDER,
+					    NAME_B ".*", NULL, &other));
+	kdbus_conn_close(&holder);
+
+	ASSERT_EQ(0, restore(self->ckpt, self->ep, self->img));
+	ASSERT_EQ(0, adopt(self->ep, self->img, &self->restored));
+	EXPECT_EQ(-EEXIST, kdbus_hello_role(self->bus.ep,
+					    KDBUS_HELLO_POLICY_HOLDER,
+					    NAME_B ".*", NULL, &other));
+	/* its policy goes with it, as a live one's */
+	kdbus_conn_close(&self->restored);
+	self->ep = -1;
+	EXPECT_EQ(0, kdbus_hello_role(self->bus.ep, KDBUS_HELLO_POLICY_HOLDER,
+				      NAME_B ".*", NULL, &other));
+	kdbus_conn_close(&other);
+}
+
+TEST_F(rst, a_monitor_comes_back_unannounced_and_sees_the_traffic)
+{
+	struct kdbus_conn mon = { .fd = -1 };
+	struct kdbus_msg *msg;
+
+	ASSERT_EQ(0, kdbus_hello_role(self->bus.ep, KDBUS_HELLO_MONITOR, NULL,
+				      NULL, &mon));
+	ASSERT_EQ(0, send_text(&self->client, self->svc.id, 1, 0, "before"));
+	ASSERT_EQ(0, image_take(self->ckpt, &mon, self->img));
+	EXPECT_EQ(KDBUS_HELLO_MONITOR, image_conn(self->img)->flags);
+	kdbus_conn_close(&mon);
+	ASSERT_EQ(0, restore(self->ckpt, self->ep, self->img));
+	ASSERT_EQ(0, adopt(self->ep, self->img, &self->restored));
+
+	/* its copy of what it saw, then what it sees now; no ID_ADD of it */
+	EXPECT_EQ(0, recv_text(&self->restored, 1, self->client.id, "before"));
+	ASSERT_EQ(0, send_text(&self->client, self->svc.id, 2, 0, "after"));
+	EXPECT_EQ(0, recv_text(&self->restored, 2, self->client.id, "after"));
+	EXPECT_EQ(0, recv_text(&self->svc, 1, self->client.id, "before"));
+	EXPECT_EQ(0, recv_text(&self->svc, 2, self->client.id, "after"));
+	EXPECT_EQ(-EAGAIN, kdbus_recv(&self->svc, 0, 0, &msg, NULL));
+}
+
+TEST_F(rst, roles_are_checked_as_hello_checks_them)
+{
+	struct kdbus_conn act = { .fd = -1 };
+	struct kdbus_dump_conn *dc;
+	struct kdbus_item *name;
+	int user_fd;
+
+	ASSERT_EQ(0, kdbus_hello_activator(self->bus.ep, NAME_A, &act));
+	ASSERT_EQ(0, image_take(self->ckpt, &act, self->img));
+	kdbus_conn_close(&act);
+	dc = image_conn(self->img);
+	name = image_item(self->img, KDBUS_ITEM_NAME);
+	ASSERT_NE(NULL, name);
+
+	/* a role, for an opener who could not have asked for it */
+	user_fd = kdbus_open_as(KDBUS_TEST_UID, KDBUS_TEST_GID, self->bus.ep);
+	ASSERT_LE(0, user_fd);
+	EXPECT_EQ(-EPERM, restore(self->ckpt, user_fd, self->img));
+	close(user_fd);
+	/* policy without a role to hold it; a monitor with names */
+	dc->flags = 0;
+	EXPECT_EQ(-EINVAL, restore(self->ckpt, self->ep, self->img));
+	dc->flags = KDBUS_HELLO_MONITOR;
+	EXPECT_EQ(-EINVAL, restore(self->ckpt, self->ep, self->img));
+	/* a policy holder with an activator's name */
+	dc->flags = KDBUS_HELLO_POLICY_HOLDER;
+	EXPECT_EQ(-EINVAL, restore(self->ckpt, self->ep, self->img));
+	/* an activator without its policy entry */
+	dc->flags = KDBUS_HELLO_ACTIVATOR;
+	name->type = KDBUS_ITEM_CONN_DESCRIPTION;
+	EXPECT_EQ(-EINVAL, restore(self->ckpt, self->ep, self->img));
+	name->type = KDBUS_ITEM_NAME;
+	/* a name HELLO would refuse in its policy */
+	name->str[0] = '.';
+	EXPECT_EQ(-EINVAL, restore(self->ckpt, self->ep, self->img));
+	name->str[0] = NAME_A[0];
+	/* and then it restores */
+	EXPECT_EQ(0, restore(self->ckpt, self->ep, self->img));
+	ASSERT_EQ(0, adopt(self->ep, self->img, &self->restored));
 }
 
 TEST_HARNESS_MAIN
