@@ -1759,6 +1759,34 @@ static void build_ep_update(struct builder *b)
 	chain_mutate(b, sizeof(*cmd));
 }
 
+/*
+ * NAME_ACQUIRE and NAME_RELEASE: mostly one of a few valid names, so that
+ * names are taken, queued for, replaced and released between the fuzzed
+ * connections, with the flags NAME_ACQUIRE knows.
+ */
+static void build_name(struct builder *b)
+{
+	static const char *const names[] = {
+		"org.fz.A", "org.fz.B", "org.fz.C", "org.fz.D.x",
+	};
+	struct kdbus_cmd *cmd = (void *)b->buf;
+
+	b->fixed = sizeof(*cmd);
+	b->len = sizeof(*cmd);
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->flags = pick_flags(KDBUS_NAME_REPLACE_EXISTING |
+				KDBUS_NAME_ALLOW_REPLACEMENT |
+				KDBUS_NAME_QUEUE);
+	if (mutate(10))
+		item_of_type(b, KDBUS_ITEM_NEGOTIATE);
+	if (!mutate(15))
+		item_str(b, KDBUS_ITEM_NAME, names[below(ARRAY_SIZE(names))]);
+	else
+		item_of_type(b, KDBUS_ITEM_NAME);
+	chain_noise(b);
+	chain_mutate(b, sizeof(*cmd));
+}
+
 static void build_hello(struct builder *b)
 {
 	struct kdbus_cmd_hello *h = (void *)b->buf;
@@ -4436,6 +4464,10 @@ static void do_ioctl(void)
 	case KDBUS_CMD_MATCH_REMOVE:
 		build_simple(&op.b, sizeof(struct kdbus_cmd_match),
 			     KDBUS_MATCH_REPLACE);
+		break;
+	case KDBUS_CMD_NAME_ACQUIRE:
+	case KDBUS_CMD_NAME_RELEASE:
+		build_name(&op.b);
 		break;
 	default:
 		build_simple(&op.b, sizeof(struct kdbus_cmd), 0x7f);
