@@ -267,6 +267,10 @@ static int kdbus_dump_build(struct kdbus_dump_buf *b, struct kdbus_conn *conn,
 					     avail ? b->buf + b->pos : NULL,
 					     avail, view->user_ns);
 	}
+	/* where its pool is mapped: which mapping is whose, for criu */
+	avail = b->buf && b->pos < b->size ? b->size - b->pos : 0;
+	b->pos += kdbus_pool_dump_maps(conn->pool,
+				       avail ? b->buf + b->pos : NULL, avail);
 	return 0;
 }
 
@@ -583,6 +587,11 @@ static int kdbus_restore_parse(struct kdbus_conn_image *img, const void *buf,
 			break;
 		case KDBUS_ITEM_POLICY_ACCESS:
 			if (len != sizeof(struct kdbus_policy_access))
+				return -EINVAL;
+			break;
+		case KDBUS_ITEM_DUMP_MAPPING:
+			/* for the checkpointer: a restore maps nothing */
+			if (len != sizeof(struct kdbus_dump_mapping))
 				return -EINVAL;
 			break;
 		case KDBUS_ITEM_DUMP_MATCH:

@@ -31,6 +31,7 @@
  * @slices:	all slices, by offset
  * @free:	free slices, by size
  * @busy:	busy slices, by offset
+ * @maps:	its mappings (struct kdbus_pool_map), under kdbus_pool_maps_lock
  */
 struct kdbus_pool {
 	struct mutex lock;	/* protects the slices and @used */
@@ -40,7 +41,28 @@ struct kdbus_pool {
 	struct list_head slices;
 	struct rb_root free;
 	struct rb_root busy;
+	struct list_head maps;
 };
+
+/*
+ * One mapping of a pool, for its checkpoint: where it is, read from its
+ * VMA, which may be in any process that mapped the pool or inherited the
+ * mapping. A VMA's vm_private_data is its own record; the record of a
+ * mapping that outlives its pool (the connection's file closed, the
+ * mapping kept) has no pool any more.
+ */
+struct kdbus_pool_map {
+	struct list_head entry;
+	struct kdbus_pool *pool;
+	struct vm_area_struct *vma;
+};
+
+/*
+ * Protects every pool's @maps and every record's @pool. It is taken with
+ * the mapping's mmap_lock held (open, close) or not (dumps), and around
+ * nothing else.
+ */
+static DEFINE_SPINLOCK(kdbus_pool_maps_lock);
 
 /**
  * struct kdbus_pool_slice - a range of a pool
@@ -191,6 +213,7 @@ struct kdbus_pool *kdbus_pool_new(const char *name, size_t size)
 	INIT_LIST_HEAD(&pool->slices);
 	pool->free = RB_ROOT;
 	pool->busy = RB_ROOT;
+	INIT_LIST_HEAD(&pool->maps);
 	list_add(&slice->entry, &pool->slices);
 	kdbus_pool_add_free(pool, slice);
 	return pool;
@@ -205,6 +228,7 @@ struct kdbus_pool *kdbus_pool_new(const char *name, size_t size)
 void kdbus_pool_free(struct kdbus_pool *pool)
 {
 	struct kdbus_pool_slice *slice, *tmp;
+	struct kdbus_pool_map *map, *mtmp;
 
 	if (!pool)
 		return;
@@ -213,6 +237,13 @@ void kdbus_pool_free(struct kdbus_pool *pool)
 		WARN_ON(slice->ref_kernel);
 		kfree(slice);
 	}
+	/* mappings that outlive the pool keep their records, pool-less */
+	spin_lock(&kdbus_pool_maps_lock);
+	list_for_each_entry_safe(map, mtmp, &pool->maps, entry) {
+		list_del_init(&map->entry);
+		map->pool = NULL;
+	}
+	spin_unlock(&kdbus_pool_maps_lock);
 	fput(pool->f);
 	kfree(pool);
 }
@@ -707,9 +738,99 @@ static vm_fault_t kdbus_pool_fault(struct vm_fault *vmf)
 	return 0;
 }
 
+/*
+ * A record for @vma, listed at the pool of @from, or at @pool if @from is
+ * NULL; false without memory. @from's pool is read under the lock, which
+ * kdbus_pool_free() clears it under before the pool goes.
+ */
+static bool kdbus_pool_map_add(struct kdbus_pool *pool,
+			       const struct kdbus_pool_map *from,
+			       struct vm_area_struct *vma)
+{
+	struct kdbus_pool_map *map;
+
+	map = kzalloc(sizeof(*map), GFP_KERNEL_ACCOUNT);
+	vma->vm_private_data = map;
+	if (!map)
+		return false;
+	INIT_LIST_HEAD(&map->entry);
+	map->vma = vma;
+	spin_lock(&kdbus_pool_maps_lock);
+	map->pool = from ? from->pool : pool;
+	if (map->pool)
+		list_add_tail(&map->entry, &map->pool->maps);
+	spin_unlock(&kdbus_pool_maps_lock);
+	return true;
+}
+
+/*
+ * A copy of a mapping (fork, a split, mremap) gets its own record, with
+ * the pool of the one it was copied from, whose record it still points
+ * to. Without memory the copy goes unlisted and a checkpoint does not see
+ * it: open cannot fail.
+ */
+static void kdbus_pool_vm_open(struct vm_area_struct *vma)
+{
+	const struct kdbus_pool_map *from = vma->vm_private_data;
+
+	if (from)
+		kdbus_pool_map_add(NULL, from, vma);
+}
+
+static void kdbus_pool_vm_close(struct vm_area_struct *vma)
+{
+	struct kdbus_pool_map *map = vma->vm_private_data;
+
+	if (!map)
+		return;
+	spin_lock(&kdbus_pool_maps_lock);
+	list_del(&map->entry);
+	spin_unlock(&kdbus_pool_maps_lock);
+	vma->vm_private_data = NULL;
+	kfree(map);
+}
+
 static const struct vm_operations_struct kdbus_pool_vm_ops = {
+	.open	= kdbus_pool_vm_open,
+	.close	= kdbus_pool_vm_close,
 	.fault	= kdbus_pool_fault,
 };
+
+/**
+ * kdbus_pool_dump_maps() - describe where a pool is mapped
+ * @pool:	pool to describe
+ * @buf:	where to write a KDBUS_ITEM_DUMP_MAPPING item per mapping, or
+ *		NULL
+ * @size:	room at @buf
+ *
+ * Every mapping of the pool, in whichever process, as its VMA says now:
+ * for a checkpointer, whose stopped tasks' mappings do not move.
+ *
+ * Return: the bytes all the items take, which may be more than @size; then
+ * only those that fit are written.
+ */
+size_t kdbus_pool_dump_maps(struct kdbus_pool *pool, void *buf, size_t size)
+{
+	const size_t n = KDBUS_ITEM_SIZE(sizeof(struct kdbus_dump_mapping));
+	struct kdbus_dump_mapping dm;
+	struct kdbus_pool_map *map;
+	size_t pos = 0;
+
+	spin_lock(&kdbus_pool_maps_lock);
+	list_for_each_entry(map, &pool->maps, entry) {
+		if (buf && pos + n <= size) {
+			dm.start = READ_ONCE(map->vma->vm_start);
+			dm.size = READ_ONCE(map->vma->vm_end) - dm.start;
+			dm.offset = (u64)READ_ONCE(map->vma->vm_pgoff) <<
+				    PAGE_SHIFT;
+			kdbus_item_set(buf + pos, KDBUS_ITEM_DUMP_MAPPING, &dm,
+				       sizeof(dm));
+		}
+		pos += n;
+	}
+	spin_unlock(&kdbus_pool_maps_lock);
+	return pos;
+}
 
 /**
  * kdbus_pool_mmap() - map a pool into its owner's address space
@@ -730,7 +851,7 @@ static const struct vm_operations_struct kdbus_pool_vm_ops = {
  * Return: 0 on success, -EPERM for write access, -EFAULT for a range
  * outside the pool, or an error from opening the directory.
  */
-int kdbus_pool_mmap(const struct kdbus_pool *pool, struct vm_area_struct *vma)
+int kdbus_pool_mmap(struct kdbus_pool *pool, struct vm_area_struct *vma)
 {
 	unsigned long len = vma->vm_end - vma->vm_start;
 	struct path dir;
@@ -751,6 +872,10 @@ int kdbus_pool_mmap(const struct kdbus_pool *pool, struct vm_area_struct *vma)
 	dput(dir.dentry);
 	if (IS_ERR(f))
 		return PTR_ERR(f);
+	if (!kdbus_pool_map_add(pool, NULL, vma)) {
+		fput(f);
+		return -ENOMEM;
+	}
 	/* released with the file, by kdbus_node_dir_release() */
 	ihold(file_inode(pool->f));
 	f->f_mapping = pool->f->f_mapping;

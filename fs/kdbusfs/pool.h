@@ -37,7 +37,7 @@ struct kdbus_pool *kdbus_pool_new(const char *name, size_t size);
 void kdbus_pool_free(struct kdbus_pool *pool);
 size_t kdbus_pool_size(const struct kdbus_pool *pool);
 size_t kdbus_pool_used(struct kdbus_pool *pool);
-int kdbus_pool_mmap(const struct kdbus_pool *pool, struct vm_area_struct *vma);
+int kdbus_pool_mmap(struct kdbus_pool *pool, struct vm_area_struct *vma);
 int kdbus_pool_release_offset(struct kdbus_pool *pool, size_t off);
 
 struct kdbus_pool_slice *kdbus_pool_slice_alloc(struct kdbus_pool *pool,
@@ -50,6 +50,7 @@ size_t kdbus_pool_slice_offset(const struct kdbus_pool_slice *slice);
 struct kdbus_pool_slice *kdbus_pool_slice_alloc_at(struct kdbus_pool *pool,
 						   size_t off, size_t size);
 size_t kdbus_pool_dump_slices(struct kdbus_pool *pool, void *buf, size_t size);
+size_t kdbus_pool_dump_maps(struct kdbus_pool *pool, void *buf, size_t size);
 int kdbus_pool_slice_copy_iter(const struct kdbus_pool_slice *slice,
 			       size_t off, struct iov_iter *iter, size_t len);
 int kdbus_pool_slice_copy_kvec(const struct kdbus_pool_slice *slice,

@@ -37,6 +37,9 @@
  *     A second child is the activator of NAME "Activatable" (its pool not
  *     mapped) and prints "activator ready ID PID"; the service queues
  *     "to-activator" to that name.
+ *   twopools MOUNT BUS NAME: as serve, with a second connection (fd 5,
+ *     pool mapped too) owning NAME "Two"; on each SIGUSR1 it prints
+ *     "conn ID" before receiving on each connection through its own pool.
  *   send MOUNT BUS NAME TEXT [FILE|pipe]: sends TEXT to NAME, with FILE's
  *     descriptor (or a pipe's read end) if given; prints "sent" or the
  *     error.
@@ -721,8 +724,9 @@ static int serve(const char *mount, const char *bus, const char *name,
 	struct kdbus_cmd *cmd = (void *)buf;
 	struct kdbus_item *it;
 	char path[4096];
-	uint64_t id, cid;
-	int ctl, fd, p[2], ret;
+	uint64_t id, cid, id2 = 0;
+	uint8_t *pool1 = NULL, *pool2 = NULL;
+	int ctl, fd, fd2 = -1, p[2], ret;
 	pid_t pid;
 
 	if (strlen(bus) > 200 || strlen(name) > 200)
@@ -769,6 +773,19 @@ static int serve(const char *mount, const char *bus, const char *name,
 	if (file && !strcmp(file, "-sandbox")) {
 		if (make_sandbox(fd, mount, bus, name, ctl))
 			return 1;
+	} else if (file && !strcmp(file, "-twopools")) {
+		pool1 = pool;
+		fd2 = hello(mount, bus, 0, 0, 0, &id2);
+		pool2 = pool;
+		pool = pool1;
+		snprintf(path, sizeof(path), "%sTwo", name);
+		memset(buf, 0, sizeof(buf));
+		it = put_str(cmd->items, KDBUS_ITEM_NAME, path);
+		cmd->size = (uint8_t *)it - (uint8_t *)buf;
+		if (ioctl(fd2, KDBUS_CMD_NAME_ACQUIRE, cmd)) {
+			perror("KDBUS_CMD_NAME_ACQUIRE");
+			return 1;
+		}
 	} else if (file) {
 		if (pipe2(p, O_CLOEXEC)) {
 			perror("pipe");
@@ -823,7 +840,15 @@ static int serve(const char *mount, const char *bus, const char *name,
 	a.signal = 1;
 	for (;;) {
 		wait_usr1();
+		if (fd2 >= 0)
+			printf("conn %llu\n", (unsigned long long)id);
 		receive_all(fd);
+		if (fd2 >= 0) {
+			printf("conn %llu\n", (unsigned long long)id2);
+			pool = pool2;
+			receive_all(fd2);
+			pool = pool1;
+		}
 		/* the tree's client gets it if its match rule is there */
 		ret = file && file[0] != '-' ? send_msg(fd, &a, NULL, 0) : 0;
 		if (ret)
@@ -846,6 +871,8 @@ int main(int argc, char **argv)
 		return serve(argv[2], argv[3], argv[4], argv[5]);
 	if (argc == 5 && !strcmp(argv[1], "sandbox"))
 		return serve(argv[2], argv[3], argv[4], "-sandbox");
+	if (argc == 5 && !strcmp(argv[1], "twopools"))
+		return serve(argv[2], argv[3], argv[4], "-twopools");
 	if (argc >= 5 && strlen(argv[4]) > 200)
 		return 2;
 	if (argc >= 6) {
@@ -885,7 +912,7 @@ int main(int argc, char **argv)
 			printf("reply %s\n", reply);
 		return !!ret;
 	}
-	fprintf(stderr, "usage: %s serve|tree|sandbox|send|call MOUNT BUS NAME %s\n",
+	fprintf(stderr, "usage: %s serve|tree|sandbox|twopools|send|call MOUNT BUS NAME %s\n",
 		argv[0], "[TEXT|FILE [FILE|pipe]]");
 	return 2;
 }

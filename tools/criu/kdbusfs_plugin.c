@@ -1559,9 +1559,51 @@ static int kdb_restore_file(int id)
 CR_PLUGIN_REGISTER_HOOK(CR_PLUGIN_HOOK__RESTORE_EXT_FILE, kdb_restore_file)
 
 /*
+ * Whether the preloaded image of connection @id of bus @bus says its pool
+ * was mapped at @addr (KDBUS_ITEM_DUMP_MAPPING): the address tells the
+ * pools of one process's connections of one bus apart.
+ */
+static bool kdb_img_maps(const char *bus, uint64_t id, uint64_t addr)
+{
+	const struct kdbus_dump_mapping *dm;
+	const struct kdbus_dump_conn *dc;
+	const struct kdb_img *h;
+	struct kdbus_item *it;
+	bool is_id, at;
+	int i;
+
+	for (i = 0; i < kdb_n_pre; i++) {
+		h = kdb_pre[i].data;
+		if (kdb_pre[i].size < sizeof(*h) || h->magic != KDB_IMG_MAGIC ||
+		    h->version != KDB_IMG_VERSION || h->role != KDB_ROLE_CONN ||
+		    h->dump_size > kdb_pre[i].size - sizeof(*h) ||
+		    strncmp(h->bus, bus, sizeof(h->bus)))
+			continue;
+		is_id = false;
+		at = false;
+		for (it = kdb_item(h + 1, h->dump_size, NULL); it;
+		     it = kdb_item(h + 1, h->dump_size, it)) {
+			if (it->type == KDBUS_ITEM_DUMP_CONN &&
+			    it->size >= KDBUS_ITEM_HEADER_SIZE + sizeof(*dc)) {
+				dc = (const void *)it->data;
+				is_id = dc->id == id;
+			} else if (it->type == KDBUS_ITEM_DUMP_MAPPING &&
+				   it->size >= KDBUS_ITEM_HEADER_SIZE +
+					       sizeof(*dm)) {
+				dm = (const void *)it->data;
+				at |= dm->start == addr;
+			}
+		}
+		if (is_id && at)
+			return true;
+	}
+	return false;
+}
+
+/*
  * A pool's mapping, restored: map the restored connection's file instead
- * of its bus directory. Only one connection per bus per process can be
- * told apart: the mapping does not say whose pool it was.
+ * of its bus directory. With several connections of that bus in the
+ * process, the one whose dump lists a mapping at this address.
  */
 static int kdb_update_vma(const char *path, const uint64_t addr,
 			  const uint64_t old_pgoff, uint64_t *new_pgoff,
@@ -1573,7 +1615,7 @@ static int kdb_update_vma(const char *path, const uint64_t addr,
 	struct statfs sfs;
 	struct dirent *de;
 	struct stat st, fst;
-	int n = 0, found = -1, fd;
+	int n = 0, found = -1, by_addr = -1, n_addr = 0, fd;
 	DIR *d;
 
 	snprintf(dir, sizeof(dir), "%s%s", path[0] == '/' ? "" : "/", path);
@@ -1596,11 +1638,19 @@ static int kdb_update_vma(const char *path, const uint64_t addr,
 			continue;
 		found = fd;
 		n++;
+		if (kdb_img_maps(bus, strtoull(fi.id, NULL, 10), addr)) {
+			by_addr = fd;
+			n_addr++;
+		}
 	}
 	closedir(d);
+	if (n > 1 && n_addr == 1) {
+		found = by_addr;
+		n = 1;
+	}
 	if (n != 1) {
 		print_on_level(KDB_LOG_ERROR,
-			       "kdbusfs: cannot map the pool at %#llx (%s): %d connections of bus %s in this process, need exactly one\n",
+			       "kdbusfs: cannot map the pool at %#llx (%s): %d connections of bus %s in this process, and no one dump says it was theirs\n",
 			       (unsigned long long)addr, dir, n, bus);
 		return -EINVAL;
 	}

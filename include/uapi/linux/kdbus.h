@@ -937,7 +937,8 @@ enum kdbus_dump_flags {
  * KDBUS_ITEM_DUMP_MATCH per match rule, oldest first, and, for an activator
  * or a policy holder, its share of the bus policy: its KDBUS_ITEM_NAME
  * and a KDBUS_ITEM_POLICY_ACCESS per rule, as HELLO took them (ids as
- * seen from the checkpoint file's opener).
+ * seen from the checkpoint file's opener), and one KDBUS_ITEM_DUMP_MAPPING
+ * per mapping of its pool, in whichever process.
  */
 struct kdbus_cmd_dump {
 	__u64 size;
@@ -963,6 +964,7 @@ struct kdbus_cmd_dump {
  * @KDBUS_ITEM_DUMP_BUS:	&kdbus_dump_bus, in a bus's dump
  * @KDBUS_ITEM_DUMP_ENDPOINT:	&kdbus_dump_endpoint, in a custom endpoint's
  *				dump
+ * @KDBUS_ITEM_DUMP_MAPPING:	&kdbus_dump_mapping, in a connection's dump
  */
 enum kdbus_dump_item_type {
 	_KDBUS_ITEM_DUMP_BASE		= 0x4000,
@@ -975,6 +977,7 @@ enum kdbus_dump_item_type {
 	KDBUS_ITEM_DUMP_MATCH,
 	KDBUS_ITEM_DUMP_BUS,
 	KDBUS_ITEM_DUMP_ENDPOINT,
+	KDBUS_ITEM_DUMP_MAPPING,
 };
 
 /**
@@ -1227,6 +1230,22 @@ struct kdbus_cmd_bus_restore {
 	__u64 dump;
 	__u64 dump_size;
 	struct kdbus_item items[0];
+} __attribute__((__aligned__(8)));
+
+/**
+ * struct kdbus_dump_mapping - a mapping of a connection's pool
+ * @start:	its start address, in the process that has it
+ * @size:	its size in bytes
+ * @offset:	the pool offset it starts at
+ *
+ * As the mapping is when the dump is made, in any process that mapped the
+ * pool or inherited the mapping: a checkpointer tells which connection a
+ * stopped task's mapping is of by its start. CONN_RESTORE ignores it.
+ */
+struct kdbus_dump_mapping {
+	__u64 start;
+	__u64 size;
+	__u64 offset;
 } __attribute__((__aligned__(8)));
 
 /**

@@ -18,7 +18,9 @@
 #include <linux/capability.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 
 #include "kselftest_harness.h"
 #include "kdbus_util.h"
@@ -52,12 +54,14 @@ struct dump {
 	const char *seclabel;
 	const char *description;
 	unsigned int n_names, n_msgs, n_slices, n_replies, n_matches, n_policy;
+	unsigned int n_maps;
 	struct kdbus_dump_name *names[DUMP_MAX];
 	struct kdbus_dump_message *msgs[DUMP_MAX];
 	struct kdbus_dump_slice *slices[DUMP_MAX];
 	struct kdbus_dump_reply *replies[DUMP_MAX];
 	struct kdbus_item *matches[DUMP_MAX];
 	struct kdbus_item *policy[DUMP_MAX];
+	struct kdbus_dump_mapping *maps[DUMP_MAX];
 };
 
 /* KDBUS_CMD_CHECKPOINT on @fd: the new checkpoint fd, or -errno */
@@ -127,6 +131,8 @@ static int item_rank(uint64_t type)
 	case KDBUS_ITEM_NAME:
 	case KDBUS_ITEM_POLICY_ACCESS:
 		return 10;
+	case KDBUS_ITEM_DUMP_MAPPING:
+		return 11;
 	}
 	return -1;
 }
@@ -140,6 +146,7 @@ static size_t rank_payload(int rank)
 		sizeof(struct kdbus_dump_message),
 		sizeof(struct kdbus_dump_slice),
 		sizeof(struct kdbus_dump_reply), 0, 0,
+		sizeof(struct kdbus_dump_mapping),
 	};
 
 	return sizes[rank];
@@ -186,8 +193,11 @@ static void dump_add(struct dump *d, struct kdbus_item *item, int rank)
 	case 9:
 		d->matches[d->n_matches++] = item;
 		break;
-	default:
+	case 10:
 		d->policy[d->n_policy++] = item;
+		break;
+	default:
+		d->maps[d->n_maps++] = p;
 		break;
 	}
 }
@@ -227,6 +237,7 @@ static int dump_parse(struct dump *d)
 	d->n_replies = 0;
 	d->n_matches = 0;
 	d->n_policy = 0;
+	d->n_maps = 0;
 	d->why[0] = '\0';
 	if (d->size > sizeof(d->buf))
 		return bad(d, "dump_size %llu beyond the buffer",
@@ -276,7 +287,8 @@ static int dump_parse(struct dump *d)
 		if (rank >= 5 && (rank == 5 ? d->n_names : rank == 6 ?
 				  d->n_msgs : rank == 7 ? d->n_slices :
 				  rank == 8 ? d->n_replies : rank == 9 ?
-				  d->n_matches : d->n_policy) >= DUMP_MAX)
+				  d->n_matches : rank == 10 ? d->n_policy :
+				  d->n_maps) >= DUMP_MAX)
 			return bad(d, "more than %d items of type %#llx",
 				   DUMP_MAX, (unsigned long long)item->type);
 		dump_add(d, item, rank);
@@ -669,6 +681,89 @@ TEST_F(ckpt, a_short_buffer_learns_the_size_a_bad_one_faults)
 	EXPECT_EQ(-EFAULT, dump_raw(self->ckpt, self->svc.fd, 0, ro,
 				    16 * page, NULL));
 	munmap(ro, 16 * page);
+}
+
+/* how many of @d's mappings start at @start with @size and @offset */
+static int dump_maps_at(struct dump *d, const void *start, uint64_t size,
+			uint64_t offset)
+{
+	unsigned int i;
+	int n = 0;
+
+	for (i = 0; i < d->n_maps; i++)
+		if (d->maps[i]->start == (uintptr_t)start &&
+		    d->maps[i]->size == size && d->maps[i]->offset == offset)
+			n++;
+	return n;
+}
+
+TEST_F(ckpt, dump_lists_every_mapping_of_the_pool)
+{
+	const uint64_t pg = sysconf(_SC_PAGESIZE);
+	struct dump *d = self->d;
+	int sk[2], st;
+	void *part, *moved;
+	char c;
+	pid_t pid;
+
+	/* HELLO's mapping of the whole pool */
+	ASSERT_EQ(0, dump(self->ckpt, self->svc.fd, 0, d)) TH_LOG("%s", d->why);
+	EXPECT_EQ(1, d->n_maps);
+	EXPECT_EQ(1, dump_maps_at(d, self->svc.pool, KDBUS_TEST_POOL_SIZE, 0));
+	/* one more, of its second page */
+	part = mmap(NULL, pg, PROT_READ, MAP_SHARED, self->svc.fd, pg);
+	ASSERT_NE(MAP_FAILED, part);
+	ASSERT_EQ(0, dump(self->ckpt, self->svc.fd, 0, d)) TH_LOG("%s", d->why);
+	EXPECT_EQ(2, d->n_maps);
+	EXPECT_EQ(1, dump_maps_at(d, part, pg, pg));
+
+	/* a child's copies, at the same addresses, while it lives */
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sk));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		close(sk[0]);
+		_exit(read(sk[1], &c, 1) == 1 ? 0 : 1);
+	}
+	close(sk[1]);
+	ASSERT_EQ(0, dump(self->ckpt, self->svc.fd, 0, d)) TH_LOG("%s", d->why);
+	EXPECT_EQ(4, d->n_maps);
+	EXPECT_EQ(2, dump_maps_at(d, part, pg, pg));
+	EXPECT_EQ(1, write(sk[0], "x", 1));
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	close(sk[0]);
+	ASSERT_EQ(0, dump(self->ckpt, self->svc.fd, 0, d)) TH_LOG("%s", d->why);
+	EXPECT_EQ(2, d->n_maps);
+
+	/* moved, it is listed where it went; unmapped, not at all */
+	moved = mmap(NULL, pg, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, moved);
+	ASSERT_EQ(moved, mremap(part, pg, pg, MREMAP_MAYMOVE | MREMAP_FIXED,
+				moved));
+	ASSERT_EQ(0, dump(self->ckpt, self->svc.fd, 0, d)) TH_LOG("%s", d->why);
+	EXPECT_EQ(2, d->n_maps);
+	EXPECT_EQ(0, dump_maps_at(d, part, pg, pg));
+	EXPECT_EQ(1, dump_maps_at(d, moved, pg, pg));
+	/* split in two by mprotect, each half listed */
+	ASSERT_EQ(0, mprotect(self->svc.pool, pg, PROT_NONE));
+	ASSERT_EQ(0, dump(self->ckpt, self->svc.fd, 0, d)) TH_LOG("%s", d->why);
+	EXPECT_EQ(3, d->n_maps);
+	EXPECT_EQ(1, dump_maps_at(d, self->svc.pool, pg, 0));
+	EXPECT_EQ(1, dump_maps_at(d, (uint8_t *)self->svc.pool + pg,
+				  KDBUS_TEST_POOL_SIZE - pg, pg));
+	ASSERT_EQ(0, mprotect(self->svc.pool, pg, PROT_READ));
+	ASSERT_EQ(0, munmap(moved, pg));
+	/* a mapping that outlives its connection goes quietly */
+	part = mmap(NULL, pg, PROT_READ, MAP_SHARED, self->client.fd, 0);
+	ASSERT_NE(MAP_FAILED, part);
+	kdbus_conn_close(&self->client);
+	EXPECT_EQ(0, munmap(part, pg));
+	ASSERT_EQ(0, dump(self->ckpt, self->svc.fd, 0, d)) TH_LOG("%s", d->why);
+	EXPECT_LE(1, d->n_maps);
+	for (st = 0; st < (int)d->n_maps; st++)
+		EXPECT_TRUE(d->maps[st]->start >= (uintptr_t)self->svc.pool &&
+			    d->maps[st]->start + d->maps[st]->size <=
+			    (uintptr_t)self->svc.pool + KDBUS_TEST_POOL_SIZE);
 }
 
 TEST_F(ckpt, dump_shows_the_connection_as_hello_made_it)

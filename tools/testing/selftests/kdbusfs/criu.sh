@@ -21,7 +21,9 @@
 # A service holding a custom endpoint and a child connected through it
 # are dumped and restored: the endpoint with its mode, owner and policy,
 # the child behind it with its id and its queued message; a second
-# child, an activator, with its name and the message waiting at it.
+# child, an activator, with its name and the message waiting at it. A
+# process with two connections of one bus, both pools mapped, is dumped
+# and restored with each mapping on its own connection.
 # Runs in the guest as root in the initial user namespace; in a user
 # namespace each test is skipped. TAP on stdout.
 set -u
@@ -103,6 +105,9 @@ tests=(
 	"behind the restored endpoint a call to the allowed name is answered"
 	"the restored endpoint's policy still hides the other name"
 	"the activator is back with its id, its name and the message waiting for an owner"
+	"twopools: one process, two connections of one bus, both pools mapped, a message queued to each"
+	"criu dump and restore of it: each mapping goes back to its own connection"
+	"each connection receives its own message through its own pool"
 )
 
 skip_all() {
@@ -487,6 +492,50 @@ e2e_sandbox() {
 	gone "$root" "$cpid" "$apid"
 }
 
+# e2e_twopools: inside --inner: one process with two connections of one
+# bus, both pools mapped; the dump's mappings say which pool is whose
+e2e_twopools() {
+	local sbus name out img root id1 id2 st
+	sbus=$(id -u)-criupools
+	name=org.example.Pools
+	out=$work/twopools
+	img=$work/twopools.img
+
+	setsid "$svcbin" twopools "$mnt" "$sbus" "$name" </dev/null \
+		>>"$out" 2>&1 &
+	root=$!
+	disown "$root"
+	wait_long '^ready [0-9]+$' "$out" && leader "$root" &&
+		"$svcbin" send "$mnt" "$sbus" "$name" to-one >"$work/pools1" 2>&1 &&
+		"$svcbin" send "$mnt" "$sbus" "${name}Two" to-two \
+			>>"$work/pools1" 2>&1 &&
+		[ "$(grep -cE " $mnt/$sbus\$" "/proc/$root/maps")" -eq 2 ]
+	says $? "${tests[68]}" "$out" "$work/pools1"
+
+	mkdir -p "$img"
+	criu dump -t "$root" -D "$img" -o dump.log -v4 -L "$plugin" \
+		>/dev/null 2>&1 && gone "$root" &&
+		criu restore -D "$img" -o restore.log -v4 -L "$plugin" -d \
+			>/dev/null 2>&1 && running "$root"
+	says $? "${tests[69]}" "$img/dump.log" "$img/restore.log"
+
+	kill -USR1 "$root"
+	wait_long '^drained$' "$out"
+	id1=$(sed -n 's/^ready //p' "$out")
+	# the first connection's message, then the second's: none swapped
+	sed -n '/^conn /,$p' "$out" | grep -v '^drained$' >"$work/pools2"
+	id2=$(sed -n '3s/^conn //p' "$work/pools2")
+	st=1
+	[ "$(sed -n 1p "$work/pools2")" = "conn $id1" ] &&
+		[ "$(sed -n 2p "$work/pools2")" = "msg to-one" ] &&
+		[ -n "$id2" ] && [ "$id2" != "$id1" ] &&
+		[ "$(sed -n 4p "$work/pools2")" = "msg to-two" ] &&
+		[ "$(wc -l <"$work/pools2")" -eq 4 ] && st=0
+	says $st "${tests[70]}" "$out" "$img/restore.log"
+	kill "$root"
+	gone "$root"
+}
+
 # ns_pid PID: PID's number in its own (innermost) pid namespace
 ns_pid() {
 	awk '/^NSpid:/ { print $NF }' "/proc/$1/status" 2>/dev/null
@@ -727,6 +776,7 @@ if [ "${1:-}" = --inner ]; then
 	e2e
 	e2e_tree
 	e2e_sandbox
+	e2e_twopools
 	container
 	tap_done
 	exit

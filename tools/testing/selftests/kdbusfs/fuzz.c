@@ -2535,6 +2535,13 @@ static bool conn_dump_ok(const uint8_t *d, uint64_t size,
 		case KDBUS_ITEM_DUMP_NAME:
 		case KDBUS_ITEM_DUMP_REPLY:
 		case KDBUS_ITEM_DUMP_MATCH:
+		/* an activator's or a policy holder's policy */
+		case KDBUS_ITEM_NAME:
+		case KDBUS_ITEM_POLICY_ACCESS:
+			break;
+		case KDBUS_ITEM_DUMP_MAPPING:
+			if (len != sizeof(struct kdbus_dump_mapping))
+				goto malformed;
 			break;
 		default:
 			goto malformed;
