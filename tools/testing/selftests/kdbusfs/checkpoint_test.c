@@ -709,7 +709,7 @@ TEST_F(ckpt, dump_lists_every_mapping_of_the_pool)
 	/* HELLO's mapping of the whole pool */
 	ASSERT_EQ(0, dump(self->ckpt, self->svc.fd, 0, d)) TH_LOG("%s", d->why);
 	EXPECT_EQ(1, d->n_maps);
-	EXPECT_EQ(1, dump_maps_at(d, self->svc.pool, KDBUS_TEST_POOL_SIZE, 0));
+	EXPECT_EQ(1, dump_maps_at(d, self->svc.pool, self->svc.pool_size, 0));
 	/* one more, of its second page */
 	part = mmap(NULL, pg, PROT_READ, MAP_SHARED, self->svc.fd, pg);
 	ASSERT_NE(MAP_FAILED, part);
@@ -750,7 +750,7 @@ TEST_F(ckpt, dump_lists_every_mapping_of_the_pool)
 	EXPECT_EQ(3, d->n_maps);
 	EXPECT_EQ(1, dump_maps_at(d, self->svc.pool, pg, 0));
 	EXPECT_EQ(1, dump_maps_at(d, (uint8_t *)self->svc.pool + pg,
-				  KDBUS_TEST_POOL_SIZE - pg, pg));
+				  self->svc.pool_size - pg, pg));
 	ASSERT_EQ(0, mprotect(self->svc.pool, pg, PROT_READ));
 	ASSERT_EQ(0, munmap(moved, pg));
 	/* a mapping that outlives its connection goes quietly */
@@ -763,7 +763,7 @@ TEST_F(ckpt, dump_lists_every_mapping_of_the_pool)
 	for (st = 0; st < (int)d->n_maps; st++)
 		EXPECT_TRUE(d->maps[st]->start >= (uintptr_t)self->svc.pool &&
 			    d->maps[st]->start + d->maps[st]->size <=
-			    (uintptr_t)self->svc.pool + KDBUS_TEST_POOL_SIZE);
+			    (uintptr_t)self->svc.pool + self->svc.pool_size);
 }
 
 TEST_F(ckpt, dump_shows_the_connection_as_hello_made_it)
